@@ -1,0 +1,61 @@
+# PCIem record/replay — top-level build.
+#
+#   make            build pciem.ko for every installed Debian kernel (and the
+#                   running one when its headers exist), the userspace
+#                   programs and the examples
+#   make test       unit tests on the host, then the VM suite on every kernel
+#   make demo       the counter device ticking inside a VM
+#   make deps       install the Debian packages the project needs
+#
+# KDIR=/path/to/kernel/build builds the modules for that one kernel only.
+
+SHELL := /bin/bash
+TOP := $(abspath .)
+BUILD := $(TOP)/build
+
+# Kernels: every /lib/modules/<ver>/build that exists, or KDIR.
+ifdef KDIR
+KDIRS := $(KDIR)
+else
+KDIRS := $(sort $(wildcard /lib/modules/*/build))
+endif
+kver_of = $(notdir $(patsubst %/build,%,$(1)))
+ifdef KDIR
+KVERS := $(shell make -s -C $(KDIR) kernelrelease 2>/dev/null)
+else
+KVERS := $(foreach k,$(KDIRS),$(call kver_of,$(k)))
+endif
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+UAPI := -I$(TOP)/kmod/uapi
+
+.PHONY: all deps kmod examples userspace test check-unit check-vm demo bench clean
+
+all: kmod examples userspace
+
+deps:
+	@$(TOP)/tools/deps.sh
+
+# ---- kernel modules -----------------------------------------------------------
+# Each kernel gets its own build directory of symlinks, so several kernels
+# build side by side from one source tree.
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
+DRV_SRCS := $(wildcard examples/dummy_clock/driver/*.c) examples/dummy_clock/driver/Kbuild
+
+define kmod_rules
+$(BUILD)/$(1)/kmod/pciem.ko: $(KMOD_SRCS) kmod/uapi/pciem_userspace.h
+	@mkdir -p $(BUILD)/$(1)/kmod
+	@ln -sfn $(TOP)/kmod/uapi $(BUILD)/$(1)/kmod/uapi
+	@for f in $(notdir $(KMOD_SRCS)); do ln -sf $(TOP)/kmod/$$$$f $(BUILD)/$(1)/kmod/$$$$f; done
+	$(MAKE) -C $(2) M=$(BUILD)/$(1)/kmod KCFLAGS=-Werror modules
+$(BUILD)/$(1)/dummy_clock/dummy_clock.ko: $(DRV_SRCS)
+	@mkdir -p $(BUILD)/$(1)/dummy_clock
+	@for f in $(notdir $(DRV_SRCS)); do ln -sf $(TOP)/examples/dummy_clock/driver/$$$$f $(BUILD)/$(1)/dummy_clock/$$$$f; done
+	$(MAKE) -C $(2) M=$(BUILD)/$(1)/dummy_clock KCFLAGS=-Werror modules
+KMODS += $(BUILD)/$(1)/kmod/pciem.ko $(BUILD)/$(1)/dummy_clock/dummy_clock.ko
+endef
+$(foreach k,$(KDIRS),$(eval $(call kmod_rules,$(call kver_of,$(k)),$(k))))
+
+kmod: $(KMODS)

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PCIem internal interfaces.  One device per open /dev/pciem file.
+ */
+#ifndef _PCIEM_H
+#define _PCIEM_H
+
+#include <linux/types.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/irq_work.h>
+#include <linux/ioport.h>
+#include <linux/list.h>
+#include <linux/pci.h>
+
+#include "uapi/pciem_userspace.h"
+
+#define PCIEM_NUM_BARS		6
+#define PCIEM_CFG_SIZE		4096
+#define PCIEM_MAX_DEVICES	32
+#define PCIEM_DOMAIN_BASE	0x10000
+
+struct pciem_bar {
+	u64 size;
+	u32 flags;		/* as given to ADD_BAR */
+	bool present;
+	bool upper;		/* upper half of the 64-bit BAR below it */
+	unsigned long npages;
+	struct page **pages;
+	u64 bus_addr;		/* assigned at REGISTER */
+};
+
+struct pciem_watchpoint {
+	u32 bar;
+	u32 offset;
+	u32 width;
+	u32 flags;
+	u64 vaddr;		/* BAR_MANUAL */
+};
+
+/*
+ * A driver's mapping of (part of) a BAR that PCIem has taken over.  Found
+ * under RCU by the fault handler; added and removed under pciem_map_lock.
+ * @dev is NULL once the device is gone: the mapping then reads all-ones
+ * and discards writes, like unplugged hardware, until the driver unmaps it.
+ */
+struct pciem_mapping {
+	struct list_head node;
+	struct rcu_head rcu;
+	struct pciem_device *dev;
+	unsigned long va;		/* page aligned */
+	unsigned long npages;
+	unsigned int bar;
+	u64 bar_off;			/* BAR offset of the first page */
+};
+
+/* An armed hardware breakpoint: watchpoint @wp on one driver mapping. */
+struct pciem_bp {
+	struct list_head node;		/* pciem_device.bps, under dev->wp_lock */
+	unsigned long va;
+	unsigned int wp;
+	struct pciem_device *dev;
+	struct perf_event * __percpu *events;
+};
+
+enum pciem_state {
+	PCIEM_NONE = 0,
+	PCIEM_CREATED = PCIEM_STATE_CREATED,
+	PCIEM_REGISTERED = PCIEM_STATE_REGISTERED,
+	PCIEM_DEAD,
+};
+
+struct pciem_device {
+	struct kref ref;
+	struct mutex lock;		/* ioctls and state changes */
+	enum pciem_state state;
+	int id;				/* slot number, gives the PCI domain */
+	struct list_head node;		/* pciem_devices */
+
+	struct pciem_bar bars[PCIEM_NUM_BARS];
+	bool identity_set;
+
+	/* config space: contents and which bits the driver may write */
+	raw_spinlock_t cfg_lock;
+	u8 cfg[PCIEM_CFG_SIZE];
+	u8 wmask[PCIEM_CFG_SIZE];
+	u8 cap_next;			/* next free capability offset */
+	u8 msi_off, pcie_off, pm_off;
+	u8 msi_log2;
+	bool msi_64, msi_mask;
+	unsigned long msi_pending;	/* vectors waiting for unmask/enable */
+
+	/* bus */
+	struct pci_sysdata sysdata;
+	struct pci_bus *bus;
+	struct pci_dev *pdev;
+	struct resource win32, win64, busnr;
+	struct work_struct add_work;
+	bool added;
+
+	/* the walkthrough's event ring */
+	raw_spinlock_t ring_lock;
+	struct pciem_shared_ring *ring;
+	size_t ring_bytes;
+	u32 ring_tail;
+	u64 seq;
+	struct eventfd_ctx *efd;
+	struct irq_work notify_work;
+	struct irq_work irq_work;	/* delivers pending MSIs */
+
+	struct pciem_watchpoint wps[PCIEM_MAX_WATCHPOINTS];
+	unsigned int nwps;		/* written under wp_lock */
+	struct mutex wp_lock;
+	struct list_head bps;		/* struct pciem_bp */
+	struct work_struct wp_work;	/* syncs breakpoints with mappings */
+	atomic64_t lost;
+};
+
+static inline struct pciem_device *pciem_bus_to_dev(struct pci_bus *bus)
+{
+	return container_of(bus->sysdata, struct pciem_device, sysdata);
+}
+
+void pciem_device_get(struct pciem_device *dev);
+void pciem_device_put(struct pciem_device *dev);
+
+/* pciem_cfg.c */
+void pciem_cfg_init(struct pciem_device *dev);
+int pciem_cfg_set_identity(struct pciem_device *dev, const struct pciem_config_space *c);
+int pciem_cfg_add_cap(struct pciem_device *dev, const struct pciem_cap_config *c);
+void pciem_cfg_set_bar(struct pciem_device *dev, unsigned int bar, u64 addr);
+void pciem_cfg_bar_added(struct pciem_device *dev, unsigned int bar);
+u32 pciem_cfg_read(struct pciem_device *dev, unsigned int where, unsigned int size);
+extern struct pci_ops pciem_pci_ops;
+
+/* pciem_bus.c */
+int pciem_bus_register(struct pciem_device *dev);
+void pciem_bus_stop(struct pciem_device *dev);
+void pciem_bus_unregister(struct pciem_device *dev);
+bool pciem_bus_owns(struct pciem_device *dev, u64 phys, unsigned int *bar, u64 *off);
+
+/* pciem_ring.c */
+int pciem_ring_alloc(struct pciem_device *dev);
+void pciem_ring_free(struct pciem_device *dev);
+void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev);
+void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
+		      u32 size, u64 data, unsigned long ip);
+
+/* pciem_irq.c */
+int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status);
+void pciem_irq_cfg_changed(struct pciem_device *dev);
+void pciem_irq_work_fn(struct irq_work *work);
+
+/* pciem_trap.c */
+int pciem_trap_init(void);
+void pciem_trap_exit(void);
+void pciem_trap_forget_device(struct pciem_device *dev);
+bool pciem_trap_va_in_bar(struct pciem_device *dev, unsigned int bar, unsigned long va);
+int pciem_trap_snapshot(struct pciem_device *dev, struct pciem_mapping *out, int max);
+u64 pciem_bar_read(struct pciem_device *dev, unsigned int bar, u64 off, unsigned int size);
+
+/* pciem_wp.c */
+void pciem_wp_init(struct pciem_device *dev);
+void pciem_wp_release(struct pciem_device *dev);
+int pciem_wp_add(struct pciem_device *dev, const struct pciem_watchpoint_config *c);
+void pciem_wp_check_access(struct pciem_device *dev, unsigned int bar, u64 off,
+			   unsigned int size, u64 val, bool write, unsigned long ip);
+
+/* pciem_main.c */
+extern struct list_head pciem_devices;
+extern spinlock_t pciem_devices_lock;
+extern struct list_head pciem_mappings;
+extern raw_spinlock_t pciem_map_lock;
+
+#endif /* _PCIEM_H */

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Configuration space of a PCIem device: a 4 KiB image with a per-byte
+ * mask of the bits the driver may write.  The standard header and the
+ * capabilities PCIem builds are emulated; everything else from 0x40 on is
+ * plain storage whose writes are reported to the device model.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/pci.h>
+#include <linux/bitops.h>
+#include <linux/log2.h>
+
+#include "pciem.h"
+
+#define PCIEM_CAP_START		0x40
+#define PCIEM_CAP_END		0x100
+
+static void put8(struct pciem_device *dev, unsigned int at, u8 v, u8 wmask)
+{
+	dev->cfg[at] = v;
+	dev->wmask[at] = wmask;
+}
+
+static void put16(struct pciem_device *dev, unsigned int at, u16 v, u16 wmask)
+{
+	put8(dev, at, v & 0xff, wmask & 0xff);
+	put8(dev, at + 1, v >> 8, wmask >> 8);
+}
+
+static void put32(struct pciem_device *dev, unsigned int at, u32 v, u32 wmask)
+{
+	put16(dev, at, v & 0xffff, wmask & 0xffff);
+	put16(dev, at + 2, v >> 16, wmask >> 16);
+}
+
+static u32 get(const struct pciem_device *dev, unsigned int at, unsigned int size)
+{
+	u32 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < size; i++)
+		v |= (u32)dev->cfg[at + i] << (8 * i);
+	return v;
+}
+
+void pciem_cfg_init(struct pciem_device *dev)
+{
+	raw_spin_lock_init(&dev->cfg_lock);
+	memset(dev->cfg, 0, sizeof(dev->cfg));
+	/* device-specific space is plain read/write storage */
+	memset(dev->wmask, 0, PCIEM_CAP_START);
+	memset(dev->wmask + PCIEM_CAP_START, 0xff, PCIEM_CFG_SIZE - PCIEM_CAP_START);
+	put16(dev, PCI_COMMAND, 0,
+	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+	      PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+	put8(dev, PCI_CACHE_LINE_SIZE, 0, 0xff);
+	put8(dev, PCI_INTERRUPT_LINE, 0, 0xff);
+	dev->cap_next = PCIEM_CAP_START;
+}
+
+int pciem_cfg_set_identity(struct pciem_device *dev, const struct pciem_config_space *c)
+{
+	if (memchr_inv(c->reserved, 0, sizeof(c->reserved)))
+		return -EINVAL;
+	if (c->vendor_id == 0 || c->vendor_id == 0xffff)
+		return -EINVAL;
+	if (c->header_type != PCI_HEADER_TYPE_NORMAL || c->interrupt_pin > 1)
+		return -EINVAL;
+
+	put16(dev, PCI_VENDOR_ID, c->vendor_id, 0);
+	put16(dev, PCI_DEVICE_ID, c->device_id, 0);
+	put8(dev, PCI_REVISION_ID, c->revision, 0);
+	put8(dev, PCI_CLASS_PROG, c->class_code[0], 0);
+	put8(dev, PCI_CLASS_DEVICE, c->class_code[1], 0);
+	put8(dev, PCI_CLASS_DEVICE + 1, c->class_code[2], 0);
+	put8(dev, PCI_HEADER_TYPE, c->header_type, 0);
+	put16(dev, PCI_SUBSYSTEM_VENDOR_ID, c->subsys_vendor_id, 0);
+	put16(dev, PCI_SUBSYSTEM_ID, c->subsys_device_id, 0);
+	put8(dev, PCI_INTERRUPT_PIN, c->interrupt_pin, 0);
+	return 0;
+}
+
+/* Called at ADD_BAR: the BAR register's flag bits and sizing mask. */
+static void cfg_define_bar(struct pciem_device *dev, unsigned int bar)
+{
+	struct pciem_bar *b = &dev->bars[bar];
+	unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * bar;
+	u64 mask = ~(b->size - 1);
+
+	put32(dev, reg, b->flags, (u32)mask & PCI_BASE_ADDRESS_MEM_MASK);
+	if (b->flags & PCI_BASE_ADDRESS_MEM_TYPE_64)
+		put32(dev, reg + 4, 0, (u32)(mask >> 32));
+}
+
+void pciem_cfg_set_bar(struct pciem_device *dev, unsigned int bar, u64 addr)
+{
+	struct pciem_bar *b = &dev->bars[bar];
+	unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * bar;
+	u64 v = b->flags | (addr & ~0xfULL);
+	unsigned int n = (b->flags & PCI_BASE_ADDRESS_MEM_TYPE_64) ? 8 : 4;
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&dev->cfg_lock, flags);
+	for (i = 0; i < n; i++)
+		dev->cfg[reg + i] = v >> (8 * i);
+	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
+}
+
+/* Reserve @len bytes of capability space and link it into the list. */
+static int cfg_new_cap(struct pciem_device *dev, u8 id, unsigned int len)
+{
+	unsigned int at = dev->cap_next;
+	unsigned int prev;
+
+	len = ALIGN(len, 4);
+	if (at + len > PCIEM_CAP_END)
+		return -ENOSPC;
+	memset(dev->wmask + at, 0, len);
+	put8(dev, at, id, 0);
+	put8(dev, at + 1, 0, 0);
+	if (!(get(dev, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) {
+		put16(dev, PCI_STATUS, PCI_STATUS_CAP_LIST, 0);
+		put8(dev, PCI_CAPABILITY_LIST, at, 0);
+	} else {
+		/* walk to the last capability */
+		prev = dev->cfg[PCI_CAPABILITY_LIST];
+		while (dev->cfg[prev + 1])
+			prev = dev->cfg[prev + 1];
+		dev->cfg[prev + 1] = at;
+	}
+	dev->cap_next = at + len;
+	return at;
+}
+
+static bool flag_ok(u8 v)
+{
+	return v <= 1;
+}
+
+static int cap_msi(struct pciem_device *dev, const struct pciem_cap_msi_userspace *m)
+{
+	unsigned int len, data_at;
+	u16 flags;
+	int at;
+
+	if (memchr_inv(m->reserved, 0, sizeof(m->reserved)) || m->num_vectors_log2 > 5 ||
+	    !flag_ok(m->has_64bit) || !flag_ok(m->has_masking))
+		return -EINVAL;
+	len = 10 + (m->has_64bit ? 4 : 0) + (m->has_masking ? 10 : 0);
+	at = cfg_new_cap(dev, PCI_CAP_ID_MSI, len);
+	if (at < 0)
+		return at;
+	flags = m->num_vectors_log2 << 1;
+	if (m->has_64bit)
+		flags |= PCI_MSI_FLAGS_64BIT;
+	if (m->has_masking)
+		flags |= PCI_MSI_FLAGS_MASKBIT;
+	put16(dev, at + PCI_MSI_FLAGS, flags, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+	put32(dev, at + PCI_MSI_ADDRESS_LO, 0, 0xfffffffc);
+	if (m->has_64bit) {
+		put32(dev, at + PCI_MSI_ADDRESS_HI, 0, 0xffffffff);
+		data_at = at + PCI_MSI_DATA_64;
+	} else {
+		data_at = at + PCI_MSI_DATA_32;
+	}
+	put16(dev, data_at, 0, 0xffff);
+	if (m->has_masking) {
+		/* mask and pending follow the data register, dword aligned */
+		put32(dev, data_at + 4, 0, (u32)GENMASK_ULL((1 << m->num_vectors_log2) - 1, 0));
+		put32(dev, data_at + 8, 0, 0);
+	}
+	dev->msi_off = at;
+	dev->msi_log2 = m->num_vectors_log2;
+	dev->msi_64 = m->has_64bit;
+	dev->msi_mask = m->has_masking;
+	return 0;
+}
+
+static int cap_pcie(struct pciem_device *dev, const struct pciem_cap_pcie_userspace *p)
+{
+	unsigned int speed = p->link_speed ? p->link_speed : 1;
+	unsigned int width = p->link_width ? p->link_width : 1;
+	int at;
+
+	if (memchr_inv(p->reserved, 0, sizeof(p->reserved)) ||
+	    (p->port_type != PCI_EXP_TYPE_ENDPOINT && p->port_type != PCI_EXP_TYPE_LEG_END) ||
+	    speed > 4 || width > 16 || !is_power_of_2(width))
+		return -EINVAL;
+	at = cfg_new_cap(dev, PCI_CAP_ID_EXP, PCI_CAP_EXP_ENDPOINT_SIZEOF_V2);
+	if (at < 0)
+		return at;
+	put16(dev, at + PCI_EXP_FLAGS, 2 | (p->port_type << 4), 0);
+	put32(dev, at + PCI_EXP_DEVCAP, 0, 0);
+	put16(dev, at + PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_RELAX_EN | PCI_EXP_DEVCTL_NOSNOOP_EN,
+	      0x7fff);
+	put32(dev, at + PCI_EXP_LNKCAP, speed | (width << 4), 0);
+	put16(dev, at + PCI_EXP_LNKCTL, 0, 0x0fff);
+	put16(dev, at + PCI_EXP_LNKSTA, speed | (width << 4), 0);
+	put32(dev, at + PCI_EXP_DEVCAP2, 0, 0);
+	put16(dev, at + PCI_EXP_DEVCTL2, 0, 0xffff);
+	put32(dev, at + PCI_EXP_LNKCAP2, GENMASK(speed, 1), 0);
+	put16(dev, at + PCI_EXP_LNKCTL2, speed, 0xffff);
+	dev->pcie_off = at;
+	return 0;
+}
+
+static int cap_pm(struct pciem_device *dev, const struct pciem_cap_pm_userspace *p)
+{
+	u16 pmc = 3;	/* PM spec 1.2 */
+	int at;
+
+	if (memchr_inv(p->reserved, 0, sizeof(p->reserved)) || !flag_ok(p->d1_support) ||
+	    !flag_ok(p->d2_support) || !flag_ok(p->no_soft_reset))
+		return -EINVAL;
+	at = cfg_new_cap(dev, PCI_CAP_ID_PM, PCI_PM_SIZEOF);
+	if (at < 0)
+		return at;
+	if (p->d1_support)
+		pmc |= PCI_PM_CAP_D1;
+	if (p->d2_support)
+		pmc |= PCI_PM_CAP_D2;
+	put16(dev, at + PCI_PM_PMC, pmc, 0);
+	put16(dev, at + PCI_PM_CTRL, p->no_soft_reset ? PCI_PM_CTRL_NO_SOFT_RESET : 0,
+	      PCI_PM_CTRL_STATE_MASK);
+	dev->pm_off = at;
+	return 0;
+}
+
+int pciem_cfg_add_cap(struct pciem_device *dev, const struct pciem_cap_config *c)
+{
+	static const u32 sizes[] = {
+		[PCIEM_CAP_MSI] = sizeof(struct pciem_cap_msi_userspace),
+		[PCIEM_CAP_PCIE] = sizeof(struct pciem_cap_pcie_userspace),
+		[PCIEM_CAP_PM] = sizeof(struct pciem_cap_pm_userspace),
+	};
+
+	if (c->cap_type == 0 || c->cap_type >= ARRAY_SIZE(sizes) || c->cap_size != sizes[c->cap_type])
+		return -EINVAL;
+	if (memchr_inv(c->cap_data + c->cap_size, 0, sizeof(c->cap_data) - c->cap_size))
+		return -EINVAL;
+
+	switch (c->cap_type) {
+	case PCIEM_CAP_MSI:
+		if (dev->msi_off)
+			return -EEXIST;
+		return cap_msi(dev, (const void *)c->cap_data);
+	case PCIEM_CAP_PCIE:
+		if (dev->pcie_off)
+			return -EEXIST;
+		return cap_pcie(dev, (const void *)c->cap_data);
+	default:
+		if (dev->pm_off)
+			return -EEXIST;
+		return cap_pm(dev, (const void *)c->cap_data);
+	}
+}
+
+void pciem_cfg_bar_added(struct pciem_device *dev, unsigned int bar)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&dev->cfg_lock, flags);
+	cfg_define_bar(dev, bar);
+	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
+}
+
+static unsigned int cfg_limit(const struct pciem_device *dev)
+{
+	return dev->pcie_off ? PCIEM_CFG_SIZE : PCI_CFG_SPACE_SIZE;
+}
+
+u32 pciem_cfg_read(struct pciem_device *dev, unsigned int where, unsigned int size)
+{
+	unsigned long flags;
+	u32 v;
+
+	raw_spin_lock_irqsave(&dev->cfg_lock, flags);
+	v = get(dev, where, size);
+	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
+	return v;
+}
+
+static bool valid_access(struct pciem_device *dev, unsigned int devfn, int where, int size)
+{
+	if (devfn != 0 || where < 0 || (size != 1 && size != 2 && size != 4))
+		return false;
+	return where + size <= cfg_limit(dev) && !(where & (size - 1));
+}
+
+static int pciem_pci_read(struct pci_bus *bus, unsigned int devfn, int where, int size, u32 *val)
+{
+	struct pciem_device *dev = pciem_bus_to_dev(bus);
+
+	if (!valid_access(dev, devfn, where, size)) {
+		*val = ~0U;
+		return PCIBIOS_DEVICE_NOT_FOUND;
+	}
+	*val = pciem_cfg_read(dev, where, size);
+	return PCIBIOS_SUCCESSFUL;
+}
+
+static bool in_msi_state(const struct pciem_device *dev, unsigned int where, int size)
+{
+	unsigned int lo = dev->msi_off, hi = dev->msi_off + 24;
+
+	return dev->msi_off && where < hi && where + size > lo;
+}
+
+static int pciem_pci_write(struct pci_bus *bus, unsigned int devfn, int where, int size, u32 val)
+{
+	struct pciem_device *dev = pciem_bus_to_dev(bus);
+	struct pciem_event ev;
+	unsigned long flags;
+	int i;
+
+	if (!valid_access(dev, devfn, where, size))
+		return PCIBIOS_DEVICE_NOT_FOUND;
+
+	raw_spin_lock_irqsave(&dev->cfg_lock, flags);
+	for (i = 0; i < size; i++) {
+		u8 m = dev->wmask[where + i];
+		u8 b = (val >> (8 * i)) & 0xff;
+
+		dev->cfg[where + i] = (dev->cfg[where + i] & ~m) | (b & m);
+	}
+	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
+
+	if (in_msi_state(dev, where, size))
+		pciem_irq_cfg_changed(dev);
+	if (where >= PCIEM_CAP_START) {
+		pciem_event_fill(&ev, PCIEM_EVENT_CONFIG_WRITE, 0, where, size, val, _RET_IP_);
+		pciem_ring_push(dev, &ev);
+	}
+	return PCIBIOS_SUCCESSFUL;
+}
+
+struct pci_ops pciem_pci_ops = {
+	.read = pciem_pci_read,
+	.write = pciem_pci_write,
+};

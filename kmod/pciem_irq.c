@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interrupt injection.  The device's MSI state is read from its emulated
+ * config space, as real hardware would: an enabled, unmasked vector is
+ * delivered; otherwise it is left pending (the pending bit is set when the
+ * capability has one) and delivered as soon as the driver unmasks it or
+ * enables MSI.  Delivery retriggers the Linux interrupt the PCI core
+ * allocated for the vector, so the driver's handler runs in hard interrupt
+ * context through the normal x86 vector path.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/irq.h>
+#include <linux/interrupt.h>
+#include <linux/msi.h>
+
+#include "pciem.h"
+
+struct msi_view {
+	bool enabled;
+	u32 nvec;	/* vectors the driver enabled */
+	u32 mask;
+	unsigned int pending_at;	/* 0 when there is no pending register */
+};
+
+static void msi_read(struct pciem_device *dev, struct msi_view *v)
+{
+	unsigned int at = dev->msi_off;
+	unsigned int data_at = at + (dev->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32);
+	u16 flags = pciem_cfg_read(dev, at + PCI_MSI_FLAGS, 2);
+
+	v->enabled = flags & PCI_MSI_FLAGS_ENABLE;
+	v->nvec = 1U << ((flags & PCI_MSI_FLAGS_QSIZE) >> 4);
+	v->mask = dev->msi_mask ? pciem_cfg_read(dev, data_at + 4, 4) : 0;
+	v->pending_at = dev->msi_mask ? data_at + 8 : 0;
+}
+
+static void set_pending_bits(struct pciem_device *dev, unsigned int at, u32 bits)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&dev->cfg_lock, flags);
+	for (i = 0; i < 4; i++)
+		dev->cfg[at + i] = bits >> (8 * i);
+	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
+}
+
+static int deliver_msi(struct pciem_device *dev, u32 vector)
+{
+	struct pci_dev *pdev = dev->pdev;
+	struct irq_data *d;
+	int virq;
+
+	if (!pdev || !pdev->msi_enabled)
+		return -ENODEV;
+	virq = pci_irq_vector(pdev, vector);
+	if (virq < 0)
+		return virq;
+	d = irq_get_irq_data(virq);
+	if (!d)
+		return -ENODEV;
+	return irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
+}
+
+/* Deliver every pending vector that is now enabled and unmasked. */
+static void msi_flush_pending(struct pciem_device *dev)
+{
+	struct msi_view v;
+	u32 ready;
+	int vec;
+
+	msi_read(dev, &v);
+	if (!v.enabled)
+		return;
+	ready = READ_ONCE(dev->msi_pending) & ~v.mask;
+	if (v.nvec < 32)
+		ready &= (1U << v.nvec) - 1;
+	if (!ready)
+		return;
+	for (vec = 0; vec < 32; vec++) {
+		if (!(ready & BIT(vec)))
+			continue;
+		clear_bit(vec, &dev->msi_pending);
+		deliver_msi(dev, vec);
+	}
+	if (v.pending_at)
+		set_pending_bits(dev, v.pending_at, READ_ONCE(dev->msi_pending));
+}
+
+void pciem_irq_work_fn(struct irq_work *work)
+{
+	struct pciem_device *dev = container_of(work, struct pciem_device, irq_work);
+
+	msi_flush_pending(dev);
+}
+
+/* The driver wrote the MSI capability: a masked vector may be free now. */
+void pciem_irq_cfg_changed(struct pciem_device *dev)
+{
+	if (READ_ONCE(dev->msi_pending))
+		irq_work_queue(&dev->irq_work);
+}
+
+int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
+{
+	struct msi_view v;
+	int ret;
+
+	if (!dev->msi_off)
+		return -EOPNOTSUPP;	/* INTx is not implemented yet */
+	if (vector >= (1U << dev->msi_log2))
+		return -EINVAL;
+
+	msi_read(dev, &v);
+	if (v.enabled && vector < v.nvec && !(v.mask & BIT(vector))) {
+		ret = deliver_msi(dev, vector);
+		if (ret == 0) {
+			*status = PCIEM_IRQ_DELIVERED;
+			return 0;
+		}
+	}
+	set_bit(vector, &dev->msi_pending);
+	if (v.pending_at)
+		set_pending_bits(dev, v.pending_at, READ_ONCE(dev->msi_pending));
+	*status = PCIEM_IRQ_PENDING;
+	/* the driver may have unmasked between our read and set_bit */
+	irq_work_queue(&dev->irq_work);
+	return 0;
+}

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PCIem: PCIe devices whose behaviour is a userspace program.
+ *
+ * /dev/pciem: one device per open file.  The ioctls describe the device,
+ * REGISTER puts it on a PCI bus of its own and returns the instance fd
+ * through which the device model maps the BARs; mmap of the /dev/pciem fd
+ * at offset 0 is the event ring.  Closing the file (or the death of its
+ * process) removes the device.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/mm.h>
+#include <linux/idr.h>
+#include <linux/capability.h>
+#include <linux/uaccess.h>
+#include <linux/eventfd.h>
+#include <linux/log2.h>
+
+#include "pciem.h"
+#include "pciem_compat.h"
+
+LIST_HEAD(pciem_devices);
+DEFINE_SPINLOCK(pciem_devices_lock);
+static DEFINE_IDA(pciem_ids);
+
+/* ---- device objects ------------------------------------------------------ */
+
+static void bar_free_pages(struct pciem_bar *b)
+{
+	unsigned long i;
+
+	if (!b->pages)
+		return;
+	for (i = 0; i < b->npages; i++)
+		if (b->pages[i])
+			put_page(b->pages[i]);
+	kvfree(b->pages);
+	b->pages = NULL;
+}
+
+static void pciem_device_free(struct kref *ref)
+{
+	struct pciem_device *dev = container_of(ref, struct pciem_device, ref);
+	int i;
+
+	for (i = 0; i < PCIEM_NUM_BARS; i++)
+		bar_free_pages(&dev->bars[i]);
+	pciem_ring_free(dev);
+	ida_free(&pciem_ids, dev->id);
+	kfree(dev);
+	module_put(THIS_MODULE);
+}
+
+void pciem_device_get(struct pciem_device *dev)
+{
+	kref_get(&dev->ref);
+}
+
+void pciem_device_put(struct pciem_device *dev)
+{
+	kref_put(&dev->ref, pciem_device_free);
+}
+
+static struct pciem_device *pciem_device_new(void)
+{
+	struct pciem_device *dev;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	ret = ida_alloc_max(&pciem_ids, PCIEM_MAX_DEVICES - 1, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(dev);
+		return ERR_PTR(ret == -ENOSPC ? -ENOSPC : ret);
+	}
+	dev->id = ret;
+	kref_init(&dev->ref);
+	mutex_init(&dev->lock);
+	pciem_cfg_init(dev);
+	pciem_wp_init(dev);
+	init_irq_work(&dev->irq_work, pciem_irq_work_fn);
+	ret = pciem_ring_alloc(dev);
+	if (ret) {
+		ida_free(&pciem_ids, dev->id);
+		kfree(dev);
+		return ERR_PTR(ret);
+	}
+	__module_get(THIS_MODULE);	/* dropped when the last reference goes */
+	return dev;
+}
+
+/* Takes the device off the bus; the driver's remove() runs here. */
+static void pciem_device_teardown(struct pciem_device *dev)
+{
+	unsigned long flags;
+	struct eventfd_ctx *efd;
+
+	mutex_lock(&dev->lock);
+	if (dev->state == PCIEM_REGISTERED)
+		pciem_bus_stop(dev);
+	spin_lock_irqsave(&pciem_devices_lock, flags);
+	list_del_init(&dev->node);
+	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+	pciem_wp_release(dev);
+	pciem_trap_forget_device(dev);
+	if (dev->state == PCIEM_REGISTERED)
+		pciem_bus_unregister(dev);
+	irq_work_sync(&dev->irq_work);
+	dev->state = PCIEM_DEAD;
+
+	raw_spin_lock_irqsave(&dev->ring_lock, flags);
+	efd = dev->efd;
+	dev->efd = NULL;
+	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+	irq_work_sync(&dev->notify_work);
+	if (efd)
+		eventfd_ctx_put(efd);
+	mutex_unlock(&dev->lock);
+}
+
+/* ---- the instance fd: BAR memory ------------------------------------------ */
+
+static vm_fault_t instance_fault(struct vm_fault *vmf)
+{
+	struct pciem_bar *b = vmf->vma->vm_private_data;
+	unsigned long i = vmf->pgoff & ((1UL << (32 - PAGE_SHIFT)) - 1);
+
+	if (i >= b->npages)
+		return VM_FAULT_SIGBUS;
+	get_page(b->pages[i]);
+	vmf->page = b->pages[i];
+	return 0;
+}
+
+static const struct vm_operations_struct instance_vm_ops = {
+	.fault = instance_fault,
+};
+
+static int instance_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct pciem_device *dev = file->private_data;
+	unsigned long bar = vma->vm_pgoff >> (32 - PAGE_SHIFT);
+	unsigned long first = vma->vm_pgoff & ((1UL << (32 - PAGE_SHIFT)) - 1);
+	unsigned long pages = vma_pages(vma);
+	struct pciem_bar *b;
+
+	if (bar >= PCIEM_NUM_BARS)
+		return -EINVAL;
+	b = &dev->bars[bar];
+	if (!b->present || b->upper || first >= b->npages || pages > b->npages - first)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	pciem_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_private_data = b;
+	vma->vm_ops = &instance_vm_ops;
+	return 0;
+}
+
+static int instance_release(struct inode *inode, struct file *file)
+{
+	pciem_device_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations instance_fops = {
+	.owner = THIS_MODULE,
+	.mmap = instance_mmap,
+	.release = instance_release,
+	.llseek = noop_llseek,
+};
+
+/* ---- ioctls ----------------------------------------------------------------- */
+
+static int ioc_create(struct pciem_device **slot, void __user *arg)
+{
+	struct pciem_create_device c;
+	struct pciem_device *dev;
+	unsigned long flags;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+		return -EINVAL;
+	if (*slot)
+		return -EBUSY;
+	dev = pciem_device_new();
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	dev->state = PCIEM_CREATED;
+	spin_lock_irqsave(&pciem_devices_lock, flags);
+	list_add_tail(&dev->node, &pciem_devices);
+	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+	*slot = dev;
+	return 0;
+}
+
+static int ioc_add_bar(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_bar_config c;
+	struct pciem_bar *b;
+	u32 type;
+	unsigned long i;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.reserved[0] || c.reserved[1] || c.bar_index >= PCIEM_NUM_BARS)
+		return -EINVAL;
+	if (c.flags & PCI_BASE_ADDRESS_SPACE_IO)
+		return -EOPNOTSUPP;
+	if (c.flags & ~(u32)(PCI_BASE_ADDRESS_MEM_TYPE_MASK | PCI_BASE_ADDRESS_MEM_PREFETCH))
+		return -EINVAL;
+	type = c.flags & PCI_BASE_ADDRESS_MEM_TYPE_MASK;
+	if (type != PCI_BASE_ADDRESS_MEM_TYPE_32 && type != PCI_BASE_ADDRESS_MEM_TYPE_64)
+		return -EINVAL;
+	if (c.size < PCIEM_BAR_MIN_SIZE || c.size > PCIEM_BAR_MAX_SIZE || !is_power_of_2(c.size))
+		return -EINVAL;
+	if (type == PCI_BASE_ADDRESS_MEM_TYPE_64 && c.bar_index == PCIEM_NUM_BARS - 1)
+		return -EINVAL;
+	if (dev->state != PCIEM_CREATED)
+		return -EBUSY;
+	b = &dev->bars[c.bar_index];
+	if (b->present || b->upper ||
+	    (type == PCI_BASE_ADDRESS_MEM_TYPE_64 && dev->bars[c.bar_index + 1].present))
+		return -EEXIST;
+
+	b->npages = c.size >> PAGE_SHIFT;
+	b->pages = kvcalloc(b->npages, sizeof(*b->pages), GFP_KERNEL);
+	if (!b->pages)
+		return -ENOMEM;
+	for (i = 0; i < b->npages; i++) {
+		b->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT);
+		if (!b->pages[i]) {
+			bar_free_pages(b);
+			return -ENOMEM;
+		}
+	}
+	b->size = c.size;
+	b->flags = c.flags;
+	b->present = true;
+	if (type == PCI_BASE_ADDRESS_MEM_TYPE_64)
+		dev->bars[c.bar_index + 1].upper = true;
+	pciem_cfg_bar_added(dev, c.bar_index);
+	return 0;
+}
+
+static int ioc_add_cap(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_cap_config c;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (dev->state != PCIEM_CREATED)
+		return -EBUSY;
+	return pciem_cfg_add_cap(dev, &c);
+}
+
+static int ioc_set_config(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_config_space c;
+	int ret;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (dev->state != PCIEM_CREATED)
+		return -EBUSY;
+	ret = pciem_cfg_set_identity(dev, &c);
+	if (!ret)
+		dev->identity_set = true;
+	return ret;
+}
+
+static int ioc_set_watchpoint(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_watchpoint_config c;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (dev->state != PCIEM_CREATED && dev->state != PCIEM_REGISTERED)
+		return -EBUSY;
+	return pciem_wp_add(dev, &c);
+}
+
+static int ioc_register(struct pciem_device *dev)
+{
+	int fd, ret;
+
+	if (dev->state != PCIEM_CREATED)
+		return -EBUSY;
+	if (!dev->identity_set)
+		return -EINVAL;
+	pciem_device_get(dev);	/* for the instance file */
+	fd = anon_inode_getfd("pciem-instance", &instance_fops, dev, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		pciem_device_put(dev);
+		return fd;
+	}
+	ret = pciem_bus_register(dev);
+	if (ret) {
+		/* the fd is already in the table: it stays, on a dead device */
+		dev->state = PCIEM_DEAD;
+		return ret;
+	}
+	dev->state = PCIEM_REGISTERED;
+	return fd;
+}
+
+static int ioc_set_eventfd(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_eventfd_config c;
+	struct eventfd_ctx *efd = NULL, *old;
+	unsigned long flags;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.reserved || c.eventfd < -1)
+		return -EINVAL;
+	if (dev->state == PCIEM_DEAD)
+		return -EBUSY;
+	if (c.eventfd >= 0) {
+		efd = eventfd_ctx_fdget(c.eventfd);
+		if (IS_ERR(efd))
+			return PTR_ERR(efd) == -EINVAL ? -EBADF : PTR_ERR(efd);
+	}
+	raw_spin_lock_irqsave(&dev->ring_lock, flags);
+	old = dev->efd;
+	dev->efd = efd;
+	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+	if (old) {
+		irq_work_sync(&dev->notify_work);
+		eventfd_ctx_put(old);
+	}
+	if (efd)
+		irq_work_queue(&dev->notify_work);	/* events may be waiting */
+	return 0;
+}
+
+static int ioc_get_bar_info(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_bar_info_query q;
+	struct pciem_bar *b;
+
+	if (copy_from_user(&q, arg, sizeof(q)))
+		return -EFAULT;
+	if (q.reserved[0] || q.reserved[1] || q.bar_index >= PCIEM_NUM_BARS)
+		return -EINVAL;
+	b = &dev->bars[q.bar_index];
+	if (!b->present || b->upper)
+		return -EINVAL;
+	q.flags = b->flags;
+	q.size = b->size;
+	q.bus_addr = b->bus_addr;
+	return copy_to_user(arg, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+static int ioc_inject_irq(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_irq_inject q;
+	int ret;
+
+	if (copy_from_user(&q, arg, sizeof(q)))
+		return -EFAULT;
+	if (q.reserved || q.status)
+		return -EINVAL;
+	if (dev->state != PCIEM_REGISTERED)
+		return -EBUSY;
+	ret = pciem_irq_inject(dev, q.vector, &q.status);
+	if (ret)
+		return ret;
+	return copy_to_user(arg, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+static int ioc_get_info(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_device_info info = { 0 };
+
+	if (dev) {
+		info.state = dev->state == PCIEM_DEAD ? 0 : dev->state;
+		info.domain = PCIEM_DOMAIN_BASE + dev->id;
+		if (dev->pdev) {
+			info.bus = dev->pdev->bus->number;
+			info.devfn = dev->pdev->devfn;
+			info.driver_bound = dev->pdev->dev.driver != NULL;
+		}
+	}
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct pciem_device **slot = (struct pciem_device **)&file->private_data;
+	struct pciem_device *dev;
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	if (cmd == PCIEM_IOCTL_CREATE_DEVICE) {
+		/* serialised by the file's own lock below once created */
+		static DEFINE_MUTEX(create_lock);
+
+		mutex_lock(&create_lock);
+		ret = ioc_create(slot, uarg);
+		mutex_unlock(&create_lock);
+		return ret;
+	}
+	if (cmd == PCIEM_IOCTL_GET_DEVICE_INFO) {
+		dev = READ_ONCE(*slot);
+		if (dev)
+			mutex_lock(&dev->lock);
+		ret = ioc_get_info(dev, uarg);
+		if (dev)
+			mutex_unlock(&dev->lock);
+		return ret;
+	}
+
+	switch (cmd) {
+	case PCIEM_IOCTL_ADD_BAR:
+	case PCIEM_IOCTL_ADD_CAPABILITY:
+	case PCIEM_IOCTL_SET_CONFIG:
+	case PCIEM_IOCTL_SET_WATCHPOINT:
+	case PCIEM_IOCTL_REGISTER:
+	case PCIEM_IOCTL_SET_EVENTFD:
+	case PCIEM_IOCTL_GET_BAR_INFO:
+	case PCIEM_IOCTL_INJECT_IRQ:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	dev = READ_ONCE(*slot);
+	if (!dev)
+		return -ENODEV;
+
+	mutex_lock(&dev->lock);
+	switch (cmd) {
+	case PCIEM_IOCTL_ADD_BAR:
+		ret = ioc_add_bar(dev, uarg);
+		break;
+	case PCIEM_IOCTL_ADD_CAPABILITY:
+		ret = ioc_add_cap(dev, uarg);
+		break;
+	case PCIEM_IOCTL_SET_CONFIG:
+		ret = ioc_set_config(dev, uarg);
+		break;
+	case PCIEM_IOCTL_SET_WATCHPOINT:
+		ret = ioc_set_watchpoint(dev, uarg);
+		break;
+	case PCIEM_IOCTL_REGISTER:
+		ret = ioc_register(dev);
+		break;
+	case PCIEM_IOCTL_SET_EVENTFD:
+		ret = ioc_set_eventfd(dev, uarg);
+		break;
+	case PCIEM_IOCTL_GET_BAR_INFO:
+		ret = ioc_get_bar_info(dev, uarg);
+		break;
+	default:
+		ret = ioc_inject_irq(dev, uarg);
+		break;
+	}
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+
+/* ---- /dev/pciem ---------------------------------------------------------------- */
+
+static int pciem_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	file->private_data = NULL;
+	return nonseekable_open(inode, file);
+}
+
+static int pciem_release(struct inode *inode, struct file *file)
+{
+	struct pciem_device *dev = file->private_data;
+
+	if (!dev)
+		return 0;
+	pciem_device_teardown(dev);
+	pciem_device_put(dev);
+	return 0;
+}
+
+static int pciem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct pciem_device *dev = READ_ONCE(file->private_data);
+
+	if (!dev)
+		return -ENODEV;
+	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > dev->ring_bytes)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	pciem_vm_flags_clear(vma, VM_MAYEXEC);
+	return remap_vmalloc_range(vma, dev->ring, 0);
+}
+
+static const struct file_operations pciem_fops = {
+	.owner = THIS_MODULE,
+	.open = pciem_open,
+	.release = pciem_release,
+	.unlocked_ioctl = pciem_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = pciem_mmap,
+};
+
+static struct miscdevice pciem_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "pciem",
+	.fops = &pciem_fops,
+	.mode = 0600,
+};
+
+static int __init pciem_init(void)
+{
+	int ret;
+
+	ret = pciem_trap_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&pciem_misc);
+	if (ret)
+		goto err_trap;
+	pr_info("loaded: /dev/pciem ready (ABI %d)\n", PCIEM_ABI_VERSION);
+	return 0;
+
+err_trap:
+	pciem_trap_exit();
+	return ret;
+}
+
+static void __exit pciem_exit(void)
+{
+	misc_deregister(&pciem_misc);
+	pciem_trap_exit();
+	ida_destroy(&pciem_ids);
+	pr_info("unloaded\n");
+}
+
+module_init(pciem_init);
+module_exit(pciem_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("PCIem: PCIe devices emulated by userspace, with MMIO record and replay");
+MODULE_AUTHOR("PCIem record/replay developers");

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The walkthrough's event ring: the kernel produces at tail, the device
+ * model consumes at head.  The kernel keeps its own tail and bounds the
+ * head it reads back, so nothing userspace writes can make it index
+ * outside the ring.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/vmalloc.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <linux/eventfd.h>
+
+#include "pciem.h"
+#include "pciem_compat.h"
+
+static void pciem_notify(struct irq_work *work)
+{
+	struct pciem_device *dev = container_of(work, struct pciem_device, notify_work);
+	struct eventfd_ctx *efd;
+
+	/* efd is replaced under ring_lock; the old one is put after a sync */
+	raw_spin_lock(&dev->ring_lock);
+	efd = dev->efd;
+	if (efd)
+		pciem_eventfd_signal(efd);
+	raw_spin_unlock(&dev->ring_lock);
+}
+
+int pciem_ring_alloc(struct pciem_device *dev)
+{
+	raw_spin_lock_init(&dev->ring_lock);
+	init_irq_work(&dev->notify_work, pciem_notify);
+	dev->ring_bytes = PAGE_ALIGN(sizeof(struct pciem_shared_ring));
+	dev->ring = vmalloc_user(dev->ring_bytes);
+	if (!dev->ring)
+		return -ENOMEM;
+	dev->ring->version = PCIEM_ABI_VERSION;
+	dev->ring->size = PCIEM_RING_SIZE;
+	return 0;
+}
+
+void pciem_ring_free(struct pciem_device *dev)
+{
+	irq_work_sync(&dev->notify_work);
+	vfree(dev->ring);
+	dev->ring = NULL;
+}
+
+void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
+		      u32 size, u64 data, unsigned long ip)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->bar = bar;
+	ev->offset = off;
+	ev->size = size;
+	ev->data = data;
+	ev->ip = ip;
+	ev->timestamp_ns = ktime_get_mono_fast_ns();
+	ev->cpu = raw_smp_processor_id();
+	ev->pid = in_task() ? task_pid_nr(current) : 0;
+}
+
+/* Any context, NMI-like (#DB) included: never sleeps, never spins forever. */
+void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
+{
+	struct pciem_shared_ring *ring = dev->ring;
+	unsigned long flags;
+	u32 head, next;
+
+	if (in_nmi()) {
+		if (!raw_spin_trylock_irqsave(&dev->ring_lock, flags)) {
+			/* cannot happen unless the driver traps inside PCIem */
+			WRITE_ONCE(ring->lost, atomic64_inc_return(&dev->lost));
+			return;
+		}
+	} else {
+		raw_spin_lock_irqsave(&dev->ring_lock, flags);
+	}
+	ev->seq = dev->seq++;
+	head = READ_ONCE(ring->head);
+	next = (dev->ring_tail + 1) % PCIEM_RING_SIZE;
+	if (head >= PCIEM_RING_SIZE || next == head) {
+		WRITE_ONCE(ring->lost, atomic64_inc_return(&dev->lost));
+	} else {
+		ring->events[dev->ring_tail] = *ev;
+		smp_store_release(&ring->tail, next);
+		dev->ring_tail = next;
+	}
+	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+	irq_work_queue(&dev->notify_work);
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of tools/libpciem: the ring consumer and address helpers. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "pciem.h"
+
+/* A producer that follows the kernel's rules (one slot stays free). */
+static int produce(struct pciem_shared_ring *r, uint32_t *tail, uint64_t seq)
+{
+	uint32_t next = (*tail + 1) % PCIEM_RING_SIZE;
+
+	if (next == atomic_load(&r->head)) {
+		r->lost++;
+		return 0;
+	}
+	memset(&r->events[*tail], 0, sizeof(r->events[0]));
+	r->events[*tail].seq = seq;
+	r->events[*tail].type = PCIEM_EVENT_MMIO_WRITE;
+	*tail = next;
+	atomic_store(&r->tail, next);
+	return 1;
+}
+
+static struct pciem_shared_ring *new_ring(void)
+{
+	struct pciem_shared_ring *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	return r;
+}
+
+static void test_empty_ring(void **state)
+{
+	struct pciem_shared_ring *r = new_ring();
+	struct pciem_event ev;
+
+	(void)state;
+	assert_int_equal(pciem_ring_pop(r, &ev), 0);
+	assert_int_equal(pciem_ring_lost(r), 0);
+	free(r);
+}
+
+static void test_order_and_wrap(void **state)
+{
+	struct pciem_shared_ring *r = new_ring();
+	struct pciem_event ev;
+	uint32_t tail = 0;
+	uint64_t next_in = 0, next_out = 0;
+	int round;
+
+	(void)state;
+	/* push and pop in uneven batches across several wraps */
+	for (round = 0; round < 50; round++) {
+		int n = (round * 37) % 300 + 1, i;
+
+		for (i = 0; i < n; i++)
+			if (produce(r, &tail, next_in))
+				next_in++;
+		while (pciem_ring_pop(r, &ev) == 1) {
+			assert_int_equal(ev.seq, next_out);
+			next_out++;
+		}
+	}
+	assert_int_equal(next_in, next_out);
+	assert_true(next_out > 3 * PCIEM_RING_SIZE);
+	assert_int_equal(pciem_ring_lost(r), 0);
+	free(r);
+}
+
+static void test_full_ring_counts_losses(void **state)
+{
+	struct pciem_shared_ring *r = new_ring();
+	struct pciem_event ev;
+	uint32_t tail = 0;
+	int i, got = 0;
+
+	(void)state;
+	for (i = 0; i < PCIEM_RING_SIZE + 10; i++)
+		produce(r, &tail, i);
+	assert_int_equal(pciem_ring_lost(r), 11);
+	while (pciem_ring_pop(r, &ev) == 1)
+		assert_int_equal(ev.seq, got++);
+	assert_int_equal(got, PCIEM_RING_SIZE - 1);
+	free(r);
+}
+
+static void test_corrupt_indices(void **state)
+{
+	struct pciem_shared_ring *r = new_ring();
+	struct pciem_event ev;
+
+	(void)state;
+	atomic_store(&r->tail, PCIEM_RING_SIZE + 5);
+	errno = 0;
+	assert_int_equal(pciem_ring_pop(r, &ev), -1);
+	assert_int_equal(errno, EPROTO);
+	atomic_store(&r->tail, 1);
+	atomic_store(&r->head, 0xffffffffu);
+	assert_int_equal(pciem_ring_pop(r, &ev), -1);
+	free(r);
+}
+
+static void test_format_event(void **state)
+{
+	struct pciem_event ev = { .seq = 12, .type = PCIEM_EVENT_MMIO_WRITE, .bar = 0,
+				  .offset = 8, .size = 4, .data = 1 };
+	char buf[128];
+
+	(void)state;
+	pciem_event_format(buf, sizeof(buf), &ev);
+	assert_string_equal(buf, "#12 MMIO_WRITE bar0+0x8 4 bytes 0x1");
+	ev.type = PCIEM_EVENT_WATCHPOINT;
+	ev.flags = PCIEM_EVENT_F_WRITE;
+	pciem_event_format(buf, sizeof(buf), &ev);
+	assert_string_equal(buf, "#12 WATCHPOINT write bar0+0x8 4 bytes 0x1");
+	ev.type = PCIEM_EVENT_CONFIG_WRITE;
+	ev.offset = 0x44;
+	pciem_event_format(buf, sizeof(buf), &ev);
+	assert_string_equal(buf, "#12 CONFIG_WRITE cfg+0x44 4 bytes 0x1");
+	assert_string_equal(pciem_event_type_name(99), "UNKNOWN");
+}
+
+static void test_address_roundtrip(void **state)
+{
+	struct pciem_device_info info = { .domain = 0x10003, .bus = 0, .devfn = (0x1f << 3) | 7 };
+	uint32_t domain;
+	uint8_t bus, devfn;
+	char buf[32];
+
+	(void)state;
+	pciem_format_address(buf, sizeof(buf), &info);
+	assert_string_equal(buf, "10003:00:1f.7");
+	assert_int_equal(pciem_parse_address(buf, &domain, &bus, &devfn), 0);
+	assert_int_equal(domain, 0x10003);
+	assert_int_equal(bus, 0);
+	assert_int_equal(devfn, info.devfn);
+	assert_int_equal(pciem_parse_address("02:03.1", &domain, &bus, &devfn), 0);
+	assert_int_equal(domain, 0);
+	assert_int_equal(bus, 2);
+	assert_int_equal(devfn, (3 << 3) | 1);
+}
+
+static void test_address_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"", "0000", "0000:00", "00:20.0", "00:00.8", "100:00.0", "0000:00:00.",
+		"x:00:00.0", "0000:00:00.0 ", "-1:00:00.0", "0000::00.0",
+	};
+	uint32_t domain;
+	uint8_t bus, devfn;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		assert_int_equal(pciem_parse_address(bad[i], &domain, &bus, &devfn), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_ring),
+		cmocka_unit_test(test_order_and_wrap),
+		cmocka_unit_test(test_full_ring_counts_losses),
+		cmocka_unit_test(test_corrupt_indices),
+		cmocka_unit_test(test_format_event),
+		cmocka_unit_test(test_address_roundtrip),
+		cmocka_unit_test(test_address_rejects),
+	};
+
+	return cmocka_run_group_tests_name("libpciem", tests, NULL, NULL);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libpciem: small userspace helpers for device models and tests built on
+ * /dev/pciem.  The ABI itself is kmod/uapi/pciem_userspace.h.
+ */
+#ifndef LIBPCIEM_H
+#define LIBPCIEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pciem_userspace.h"
+
+/*
+ * Take the next event from the ring: copies it to @out, advances head and
+ * returns 1; returns 0 when the ring is empty, -1 (errno EPROTO) when the
+ * ring's indices are out of range (the ring is not a PCIem ring).
+ */
+int pciem_ring_pop(struct pciem_shared_ring *ring, struct pciem_event *out);
+
+/* Events the kernel could not write because the ring was full. */
+uint64_t pciem_ring_lost(const struct pciem_shared_ring *ring);
+
+/* "MMIO_WRITE" etc.; "UNKNOWN" for types this library does not know. */
+const char *pciem_event_type_name(uint32_t type);
+
+/* One line, no newline: "#12 MMIO_WRITE bar0+0x0 4 bytes 0x1". */
+int pciem_event_format(char *buf, size_t len, const struct pciem_event *ev);
+
+/* lspci-style address "10000:00:00.0" of a registered device. */
+int pciem_format_address(char *buf, size_t len, const struct pciem_device_info *info);
+
+/*
+ * Parse "DOMAIN:BUS:DEV.FN" (hex; the domain may be omitted and is 0).
+ * Returns 0, or -1 with errno EINVAL.
+ */
+int pciem_parse_address(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *devfn);
+
+#endif
