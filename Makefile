@@ -43,6 +43,7 @@ deps:
 # build side by side from one source tree.
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
 DRV_SRCS := $(wildcard examples/dummy_clock/driver/*.c) examples/dummy_clock/driver/Kbuild
+TDRV_SRCS := tests/vm/testdrv/pciem_testdrv.c tests/vm/testdrv/Kbuild
 
 define kmod_rules
 $(BUILD)/$(1)/kmod/pciem.ko: $(KMOD_SRCS) kmod/uapi/pciem_userspace.h
@@ -54,8 +55,14 @@ $(BUILD)/$(1)/dummy_clock/dummy_clock.ko: $(DRV_SRCS)
 	@mkdir -p $(BUILD)/$(1)/dummy_clock
 	@for f in $(notdir $(DRV_SRCS)); do ln -sf $(TOP)/examples/dummy_clock/driver/$$$$f $(BUILD)/$(1)/dummy_clock/$$$$f; done
 	$(MAKE) -C $(2) M=$(BUILD)/$(1)/dummy_clock KCFLAGS=-Werror modules
+$(BUILD)/$(1)/testdrv/pciem_testdrv.ko: $(TDRV_SRCS)
+	@mkdir -p $(BUILD)/$(1)/testdrv
+	@for f in $(notdir $(TDRV_SRCS)); do ln -sf $(TOP)/tests/vm/testdrv/$$$$f $(BUILD)/$(1)/testdrv/$$$$f; done
+	$(MAKE) -C $(2) M=$(BUILD)/$(1)/testdrv KCFLAGS=-Werror modules
 KMODS += $(BUILD)/$(1)/kmod/pciem.ko $(BUILD)/$(1)/dummy_clock/dummy_clock.ko
+TEST_KMODS += $(BUILD)/$(1)/testdrv/pciem_testdrv.ko
 endef
 $(foreach k,$(KDIRS),$(eval $(call kmod_rules,$(call kver_of,$(k)),$(k))))
 
 kmod: $(KMODS)
+test-kmods: $(TEST_KMODS)

@@ -91,6 +91,8 @@ struct pciem_device {
 	u8 msi_log2;
 	bool msi_64, msi_mask;
 	unsigned long msi_pending;	/* vectors waiting for unmask/enable */
+	int intx_irq;			/* Linux irq of INTA, 0 if no pin */
+	bool intx_pending;		/* raised while INTx was disabled */
 
 	/* bus */
 	struct pci_sysdata sysdata;
@@ -152,6 +154,8 @@ void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
 int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status);
 void pciem_irq_cfg_changed(struct pciem_device *dev);
 void pciem_irq_work_fn(struct irq_work *work);
+int pciem_intx_alloc(struct pciem_device *dev);
+void pciem_intx_free(struct pciem_device *dev);
 
 /* pciem_trap.c */
 int pciem_trap_init(void);

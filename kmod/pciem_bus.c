@@ -169,6 +169,9 @@ int pciem_bus_register(struct pciem_device *dev)
 		ret = -EIO;
 		goto out_bus;
 	}
+	ret = pciem_intx_alloc(dev);
+	if (ret)
+		goto out_bus;
 	INIT_WORK(&dev->add_work, pciem_add_work);
 	dev->added = true;
 	schedule_work(&dev->add_work);
@@ -178,6 +181,8 @@ out_bus:
 	pci_lock_rescan_remove();
 	pci_remove_root_bus(bus);
 	pci_unlock_rescan_remove();
+	pci_dev_put(dev->pdev);
+	dev->pdev = NULL;
 	dev->bus = NULL;
 out_release:
 	release_windows(dev);
@@ -206,6 +211,7 @@ void pciem_bus_unregister(struct pciem_device *dev)
 	pci_dev_put(dev->pdev);
 	dev->pdev = NULL;
 	dev->bus = NULL;
+	pciem_intx_free(dev);
 	release_windows(dev);
 }
 

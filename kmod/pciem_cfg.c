@@ -327,7 +327,7 @@ static int pciem_pci_write(struct pci_bus *bus, unsigned int devfn, int where, i
 	}
 	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
 
-	if (in_msi_state(dev, where, size))
+	if (in_msi_state(dev, where, size) || (where <= PCI_COMMAND + 1 && where + size > PCI_COMMAND))
 		pciem_irq_cfg_changed(dev);
 	if (where >= PCIEM_CAP_START) {
 		pciem_event_fill(&ev, PCIEM_EVENT_CONFIG_WRITE, 0, where, size, val, _RET_IP_);

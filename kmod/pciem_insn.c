@@ -15,7 +15,8 @@ struct insn_prefixes {
 	uint8_t rex;		/* REX byte right before the opcode, or 0 */
 	uint8_t opsize16;	/* 66 */
 	uint8_t addr32;		/* 67 */
-	uint8_t rep;		/* last of F2/F3, or 0 */
+	uint8_t f2;		/* F2 (repne) seen */
+	uint8_t f3;		/* F3 (rep) seen */
 };
 
 /*
@@ -57,8 +58,11 @@ static int insn_prefixes(const uint8_t *buf, size_t avail, size_t *pos,
 		case 0x26: case 0x2e: case 0x36: case 0x3e:
 		case 0x64: case 0x65:
 			break;
-		case 0xf2: case 0xf3:
-			pfx->rep = b;
+		case 0xf2:
+			pfx->f2 = 1;
+			break;
+		case 0xf3:
+			pfx->f3 = 1;
 			break;
 		case 0xf0:
 			return PCIEM_INSN_EUNSUPP;
@@ -230,9 +234,9 @@ int pciem_insn_decode(const uint8_t *buf, size_t avail, struct pciem_insn *insn)
 	}
 
 	/* F2 is never accepted; F3 only as rep on a string op. */
-	if (pfx.rep == 0xf2 || (pfx.rep && !string_op))
+	if (pfx.f2 || (pfx.f3 && !string_op))
 		goto unsupported;
-	insn->rep = pfx.rep == 0xf3;
+	insn->rep = pfx.f3;
 
 	if (has_modrm) {
 		ret = insn_modrm(buf, avail, &pos, &modrm);

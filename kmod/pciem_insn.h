@@ -29,8 +29,9 @@
  * counts when it immediately precedes the opcode.  Operand size: REX.W ->
  * 8, else 66 -> 2, else 4; byte opcodes are always 1.
  *
- * Rejected (-PCIEM_INSN_EUNSUPP): LOCK (F0); F2 on anything (REPNE has no
- * defined meaning for movs/stos/lods); F3 on anything but a string op (it
+ * Rejected (PCIEM_INSN_EUNSUPP): LOCK (F0); F2 anywhere, even together
+ * with F3 (REPNE has no defined meaning for movs/stos/lods, and which of F2
+ * and F3 wins is not architectural); F3 on anything but a string op (it
  * would be an XRELEASE hint or a mandatory prefix); ModRM mod=11 (register,
  * not memory); C6/C7 with a reg field other than 0; VEX/EVEX/XOP and every
  * other opcode; instructions longer than 15 bytes.

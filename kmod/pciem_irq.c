@@ -7,6 +7,11 @@
  * enables MSI.  Delivery retriggers the Linux interrupt the PCI core
  * allocated for the vector, so the driver's handler runs in hard interrupt
  * context through the normal x86 vector path.
+ *
+ * INTx (a device with interrupt pin INTA): PCIem gives the device a Linux
+ * interrupt of its own, raised from an irq_work so that the driver's
+ * handler runs in hard interrupt context; the command register's
+ * INTx-disable bit holds it back like MSI masking does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -88,18 +93,68 @@ static void msi_flush_pending(struct pciem_device *dev)
 		set_pending_bits(dev, v.pending_at, READ_ONCE(dev->msi_pending));
 }
 
+static bool intx_disabled(struct pciem_device *dev)
+{
+	return pciem_cfg_read(dev, PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE;
+}
+
+static bool msi_enabled(struct pciem_device *dev)
+{
+	return dev->msi_off &&
+	       (pciem_cfg_read(dev, dev->msi_off + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE);
+}
+
 void pciem_irq_work_fn(struct irq_work *work)
 {
 	struct pciem_device *dev = container_of(work, struct pciem_device, irq_work);
 
 	msi_flush_pending(dev);
+	if (READ_ONCE(dev->intx_pending) && !intx_disabled(dev) && !msi_enabled(dev)) {
+		WRITE_ONCE(dev->intx_pending, false);
+		generic_handle_irq_safe(dev->intx_irq);
+	}
 }
 
-/* The driver wrote the MSI capability: a masked vector may be free now. */
+/* The driver wrote the command register or MSI capability. */
 void pciem_irq_cfg_changed(struct pciem_device *dev)
 {
-	if (READ_ONCE(dev->msi_pending))
+	if (READ_ONCE(dev->msi_pending) || READ_ONCE(dev->intx_pending))
 		irq_work_queue(&dev->irq_work);
+}
+
+static int intx_inject(struct pciem_device *dev, u32 vector, u32 *status)
+{
+	if (vector != 0)
+		return -EINVAL;
+	WRITE_ONCE(dev->intx_pending, true);
+	*status = intx_disabled(dev) ? PCIEM_IRQ_PENDING : PCIEM_IRQ_DELIVERED;
+	irq_work_queue(&dev->irq_work);
+	return 0;
+}
+
+/* Before the driver can probe: INTA gets a Linux interrupt of its own. */
+int pciem_intx_alloc(struct pciem_device *dev)
+{
+	int irq;
+
+	if (!pciem_cfg_read(dev, PCI_INTERRUPT_PIN, 1))
+		return 0;
+	irq = irq_alloc_desc(NUMA_NO_NODE);
+	if (irq < 0)
+		return irq;
+	irq_set_chip_and_handler_name(irq, &dummy_irq_chip, handle_simple_irq, "pciem-intx");
+	dev->intx_irq = irq;
+	/* PCIem routes it: keep the firmware's routing code away from it */
+	dev->pdev->irq = irq;
+	dev->pdev->irq_managed = 1;
+	return 0;
+}
+
+void pciem_intx_free(struct pciem_device *dev)
+{
+	if (dev->intx_irq)
+		irq_free_desc(dev->intx_irq);
+	dev->intx_irq = 0;
 }
 
 int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
@@ -107,8 +162,10 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 	struct msi_view v;
 	int ret;
 
+	if (dev->intx_irq && !msi_enabled(dev))
+		return intx_inject(dev, vector, status);
 	if (!dev->msi_off)
-		return -EOPNOTSUPP;	/* INTx is not implemented yet */
+		return -EOPNOTSUPP;	/* no MSI capability and no interrupt pin */
 	if (vector >= (1U << dev->msi_log2))
 		return -EINVAL;
 

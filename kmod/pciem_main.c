@@ -369,7 +369,7 @@ static int ioc_inject_irq(struct pciem_device *dev, void __user *arg)
 
 	if (copy_from_user(&q, arg, sizeof(q)))
 		return -EFAULT;
-	if (q.reserved || q.status)
+	if (q.reserved)
 		return -EINVAL;
 	if (dev->state != PCIEM_REGISTERED)
 		return -EBUSY;

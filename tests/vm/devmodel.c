@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devmodel: a configurable PCIem device model for the VM tests.  It creates
+ * a device from its options, logs every ring event as one line (libpciem's
+ * format) on stdout, and can inject interrupts on request.
+ *
+ *   devmodel [--id VID:DID] [--bar N:SIZE[:64][:pf]]... [--msi LOG2[:64][:mask]]
+ *            [--pcie] [--pm] [--intx] [--watch BAR:OFF:WIDTH]... [--ready-file PATH]
+ *            [--irq-on-write BAR:OFF] [--fill BAR:BYTE] [--quiet]
+ *
+ * --intx: the device has interrupt pin INTA.
+ * --irq-on-write: inject vector 0 each time the driver writes there.
+ * --fill: fill BAR memory with BYTE after REGISTER (reads see it).
+ * SIGUSR1 injects vector 0; SIGTERM/SIGINT exit 0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "pciem.h"
+
+static void die(const char *what)
+{
+	fprintf(stderr, "devmodel: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage_error(const char *msg)
+{
+	fprintf(stderr, "devmodel: %s (see the comment at the top of devmodel.c)\n", msg);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "bar", required_argument, NULL, 'b' },
+		{ "msi", required_argument, NULL, 'm' },
+		{ "pcie", no_argument, NULL, 'e' },
+		{ "pm", no_argument, NULL, 'p' },
+		{ "intx", no_argument, NULL, 'x' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "ready-file", required_argument, NULL, 'r' },
+		{ "irq-on-write", required_argument, NULL, 'I' },
+		{ "fill", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pciem_config_space cfg = {
+		.vendor_id = 0x1234, .device_id = 0x0e01,
+		.subsys_vendor_id = 0x1234, .subsys_device_id = 0x0e01,
+		.class_code = { 0x00, 0x00, 0xff },
+	};
+	struct pciem_bar_config bars[6];
+	struct pciem_watchpoint_config wps[8];
+	struct pciem_cap_config caps[3];
+	int nbars = 0, nwps = 0, ncaps = 0;
+	const char *ready = NULL;
+	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0;
+	unsigned long irq_off = 0;
+	int c, fd, ifd, efd, sfd, i;
+
+	memset(caps, 0, sizeof(caps));
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+		unsigned int a, b;
+		unsigned long long size;
+		char flags[32] = "";
+
+		switch (c) {
+		case 'i':
+			if (sscanf(optarg, "%x:%x", &a, &b) != 2)
+				usage_error("bad --id");
+			cfg.vendor_id = cfg.subsys_vendor_id = a;
+			cfg.device_id = cfg.subsys_device_id = b;
+			break;
+		case 'b':
+			if (nbars == 6 || sscanf(optarg, "%u:%lli%31s", &a, &size, flags) < 2)
+				usage_error("bad --bar");
+			memset(&bars[nbars], 0, sizeof(bars[0]));
+			bars[nbars].bar_index = a;
+			bars[nbars].size = size;
+			bars[nbars].flags = PCI_BASE_ADDRESS_SPACE_MEMORY |
+				(strstr(flags, ":64") ? PCI_BASE_ADDRESS_MEM_TYPE_64 :
+							PCI_BASE_ADDRESS_MEM_TYPE_32) |
+				(strstr(flags, ":pf") ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
+			nbars++;
+			break;
+		case 'm': {
+			struct pciem_cap_msi_userspace msi = { 0 };
+
+			if (sscanf(optarg, "%u%31s", &a, flags) < 1)
+				usage_error("bad --msi");
+			msi.num_vectors_log2 = a;
+			msi.has_64bit = !!strstr(flags, ":64");
+			msi.has_masking = !!strstr(flags, ":mask");
+			caps[ncaps].cap_type = PCIEM_CAP_MSI;
+			caps[ncaps].cap_size = sizeof(msi);
+			memcpy(caps[ncaps++].cap_data, &msi, sizeof(msi));
+			break;
+		}
+		case 'e':
+			caps[ncaps].cap_type = PCIEM_CAP_PCIE;
+			caps[ncaps++].cap_size = sizeof(struct pciem_cap_pcie_userspace);
+			break;
+		case 'x':
+			cfg.interrupt_pin = 1;
+			break;
+		case 'p':
+			caps[ncaps].cap_type = PCIEM_CAP_PM;
+			caps[ncaps++].cap_size = sizeof(struct pciem_cap_pm_userspace);
+			break;
+		case 'w': {
+			unsigned int bar, off, width;
+
+			if (nwps == 8 || sscanf(optarg, "%u:%i:%u", &bar, &off, &width) != 3)
+				usage_error("bad --watch");
+			memset(&wps[nwps], 0, sizeof(wps[0]));
+			wps[nwps].bar_index = bar;
+			wps[nwps].offset = off;
+			wps[nwps].width = width;
+			wps[nwps++].flags = PCIEM_WP_FLAG_BAR_KPROBES;
+			break;
+		}
+		case 'r':
+			ready = optarg;
+			break;
+		case 'I':
+			if (sscanf(optarg, "%d:%li", &irq_bar, &irq_off) != 2)
+				usage_error("bad --irq-on-write");
+			break;
+		case 'f':
+			if (sscanf(optarg, "%d:%i", &fill_bar, &fill_byte) != 2)
+				usage_error("bad --fill");
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			usage_error("bad option");
+		}
+	}
+
+	fd = open(PCIEM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open " PCIEM_DEVICE_PATH);
+	struct pciem_create_device create = { 0 };
+	if (ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, &create))
+		die("CREATE_DEVICE");
+	for (i = 0; i < nbars; i++)
+		if (ioctl(fd, PCIEM_IOCTL_ADD_BAR, &bars[i]))
+			die("ADD_BAR");
+	for (i = 0; i < ncaps; i++)
+		if (ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &caps[i]))
+			die("ADD_CAPABILITY");
+	if (ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg))
+		die("SET_CONFIG");
+	for (i = 0; i < nwps; i++)
+		if (ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wps[i]))
+			die("SET_WATCHPOINT");
+
+	struct pciem_shared_ring *ring = mmap(NULL, sizeof(*ring), PROT_READ | PROT_WRITE,
+					      MAP_SHARED, fd, 0);
+	if (ring == MAP_FAILED)
+		die("mmap ring");
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct pciem_eventfd_config ecfg = { .eventfd = efd };
+	if (efd < 0 || ioctl(fd, PCIEM_IOCTL_SET_EVENTFD, &ecfg))
+		die("SET_EVENTFD");
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		die("signalfd");
+
+	ifd = ioctl(fd, PCIEM_IOCTL_REGISTER, 0);
+	if (ifd < 0)
+		die("REGISTER");
+
+	volatile uint8_t *barmem[6] = { 0 };
+	for (i = 0; i < nbars; i++) {
+		struct pciem_bar_info_query q = { .bar_index = bars[i].bar_index };
+
+		if (ioctl(fd, PCIEM_IOCTL_GET_BAR_INFO, &q))
+			die("GET_BAR_INFO");
+		barmem[q.bar_index] = mmap(NULL, q.size, PROT_READ | PROT_WRITE, MAP_SHARED, ifd,
+					   PCIEM_BAR_MMAP_OFFSET(q.bar_index));
+		if (barmem[q.bar_index] == MAP_FAILED)
+			die("mmap BAR");
+		if ((int)q.bar_index == fill_bar)
+			memset((void *)barmem[q.bar_index], fill_byte, q.size);
+	}
+
+	struct pciem_device_info info;
+	char addr[32];
+	if (ioctl(fd, PCIEM_IOCTL_GET_DEVICE_INFO, &info))
+		die("GET_DEVICE_INFO");
+	pciem_format_address(addr, sizeof(addr), &info);
+	if (ready) {
+		char tmp[4096];
+		FILE *f;
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", ready);
+		f = fopen(tmp, "w");
+		if (!f || fprintf(f, "%s\n", addr) < 0 || fclose(f) || rename(tmp, ready))
+			die("ready file");
+	}
+	if (!quiet)
+		printf("registered %s\n", addr);
+	fflush(stdout);
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = efd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		struct pciem_event ev;
+		int r;
+
+		while ((r = pciem_ring_pop(ring, &ev)) == 1) {
+			char line[256];
+
+			pciem_event_format(line, sizeof(line), &ev);
+			if (!quiet)
+				printf("%s\n", line);
+			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == irq_bar &&
+			    ev.offset == irq_off) {
+				struct pciem_irq_inject irq = { .vector = 0 };
+
+				if (ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq))
+					die("INJECT_IRQ");
+				if (!quiet)
+					printf("irq 0 %s\n", irq.status == PCIEM_IRQ_DELIVERED ?
+					       "delivered" : "pending");
+			}
+		}
+		if (r < 0)
+			die("ring");
+		fflush(stdout);
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			die("poll");
+		if (p[0].revents) {
+			uint64_t n;
+
+			if (read(efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+				die("read eventfd");
+		}
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				die("read signalfd");
+			if (si.ssi_signo == SIGUSR1) {
+				struct pciem_irq_inject irq = { .vector = 0 };
+
+				if (ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq))
+					die("INJECT_IRQ");
+				printf("irq 0 %s\n", irq.status == PCIEM_IRQ_DELIVERED ?
+				       "delivered" : "pending");
+				continue;
+			}
+			break;
+		}
+	}
+	/* drain what is left, then report losses */
+	printf("lost %llu\n", (unsigned long long)pciem_ring_lost(ring));
+	return 0;
+}

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ioctl_check: every invalid input of the /dev/pciem ABI gets its
+ * documented errno (a table), then a seeded random run of ioctls and mmaps
+ * whose only allowed outcomes are success or a documented errno.  The VM
+ * harness checks afterwards that the kernel log stayed clean.
+ *
+ *   ioctl_check table
+ *   ioctl_check random SEED COUNT
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pciem_userspace.h"
+
+static int failures;
+
+static void expect(const char *what, int ret, int want_errno)
+{
+	int got = ret < 0 ? errno : 0;
+
+	if (got != want_errno) {
+		printf("FAIL %s: got %s, want %s\n", what, got ? strerror(got) : "success",
+		       want_errno ? strerror(want_errno) : "success");
+		failures++;
+	} else {
+		printf("ok   %s -> %s\n", what, want_errno ? strerror(want_errno) : "success");
+	}
+}
+
+static int open_dev(void)
+{
+	int fd = open(PCIEM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		perror("open " PCIEM_DEVICE_PATH);
+		exit(2);
+	}
+	return fd;
+}
+
+static int created(void)
+{
+	struct pciem_create_device c = { 0 };
+	int fd = open_dev();
+
+	if (ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, &c)) {
+		perror("CREATE_DEVICE");
+		exit(2);
+	}
+	return fd;
+}
+
+static struct pciem_bar_config bar(unsigned int idx, unsigned long long size, unsigned int flags)
+{
+	struct pciem_bar_config b = { .bar_index = idx, .size = size, .flags = flags };
+
+	return b;
+}
+
+static struct pciem_cap_config msi_cap(unsigned int log2, unsigned int b64, unsigned int mask)
+{
+	struct pciem_cap_config c = { .cap_type = PCIEM_CAP_MSI,
+				      .cap_size = sizeof(struct pciem_cap_msi_userspace) };
+	struct pciem_cap_msi_userspace m = { .num_vectors_log2 = log2, .has_64bit = b64,
+					     .has_masking = mask };
+
+	memcpy(c.cap_data, &m, sizeof(m));
+	return c;
+}
+
+static struct pciem_config_space ident(void)
+{
+	struct pciem_config_space c = { .vendor_id = 0x1234, .device_id = 0xfff0,
+					.class_code = { 0, 0, 0xff } };
+
+	return c;
+}
+
+static void table(void)
+{
+	struct pciem_create_device cr = { 0 };
+	struct pciem_bar_config b;
+	struct pciem_cap_config cap;
+	struct pciem_config_space cfg;
+	struct pciem_watchpoint_config wp;
+	struct pciem_eventfd_config ef;
+	struct pciem_bar_info_query q;
+	struct pciem_irq_inject irq;
+	int fd, ifd, i;
+	void *p;
+
+	/* before CREATE_DEVICE */
+	fd = open_dev();
+	b = bar(0, 4096, 0);
+	expect("ADD_BAR before CREATE_DEVICE", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), ENODEV);
+	expect("REGISTER before CREATE_DEVICE", ioctl(fd, PCIEM_IOCTL_REGISTER, 0), ENODEV);
+	expect("mmap ring before CREATE_DEVICE",
+	       mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? -1 : 0, ENODEV);
+	expect("unknown ioctl", ioctl(fd, _IO(PCIEM_IOCTL_MAGIC, 0x7f), 0), ENOTTY);
+	expect("foreign ioctl", ioctl(fd, 0x5401 /* TCGETS */, &cr), ENOTTY);
+	cr.flags = 1;
+	expect("CREATE_DEVICE flags", ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, &cr), EINVAL);
+	cr.flags = 0;
+	cr.reserved[6] = 1;
+	expect("CREATE_DEVICE reserved", ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, &cr), EINVAL);
+	expect("CREATE_DEVICE bad pointer",
+	       ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, (void *)16), EFAULT);
+	cr.reserved[6] = 0;
+	expect("CREATE_DEVICE", ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, &cr), 0);
+	expect("CREATE_DEVICE twice", ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, &cr), EBUSY);
+
+	/* ADD_BAR */
+	b = bar(6, 4096, 0);
+	expect("ADD_BAR index 6", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(0, 1000, 0);
+	expect("ADD_BAR size 1000", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(0, 3 * 4096, 0);
+	expect("ADD_BAR size not a power of two", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(0, PCIEM_BAR_MAX_SIZE * 2, 0);
+	expect("ADD_BAR size too large", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(0, 4096, PCI_BASE_ADDRESS_SPACE_IO);
+	expect("ADD_BAR I/O space", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EOPNOTSUPP);
+	b = bar(0, 4096, PCI_BASE_ADDRESS_MEM_TYPE_1M);
+	expect("ADD_BAR below-1M type", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(0, 4096, 0x100);
+	expect("ADD_BAR unknown flag", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(5, 4096, PCI_BASE_ADDRESS_MEM_TYPE_64);
+	expect("ADD_BAR 64-bit at index 5", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(0, 4096, 0);
+	b.reserved[1] = 1;
+	expect("ADD_BAR reserved", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(0, 4096, 0);
+	expect("ADD_BAR 0", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), 0);
+	expect("ADD_BAR 0 again", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EEXIST);
+	b = bar(2, 8192, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
+	expect("ADD_BAR 2 64-bit", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), 0);
+	b = bar(3, 4096, 0);
+	expect("ADD_BAR 3 (upper half of 2)", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EEXIST);
+	b = bar(1, 4096, PCI_BASE_ADDRESS_MEM_TYPE_64);
+	expect("ADD_BAR 1 64-bit over 2", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EEXIST);
+
+	/* ADD_CAPABILITY */
+	cap = msi_cap(0, 1, 0);
+	cap.cap_type = 0;
+	expect("ADD_CAPABILITY type 0", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap.cap_type = 99;
+	expect("ADD_CAPABILITY type 99", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msi_cap(0, 1, 0);
+	cap.cap_size = 4;
+	expect("ADD_CAPABILITY wrong size", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msi_cap(6, 1, 0);
+	expect("MSI 64 vectors", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msi_cap(0, 2, 0);
+	expect("MSI has_64bit=2", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msi_cap(0, 1, 0);
+	cap.cap_data[40] = 1;
+	expect("ADD_CAPABILITY trailing data", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msi_cap(0, 1, 0);
+	cap.cap_data[7] = 1;
+	expect("MSI reserved", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msi_cap(5, 1, 1);
+	expect("MSI 32 vectors, masking", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), 0);
+	expect("MSI twice", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EEXIST);
+	memset(&cap, 0, sizeof(cap));
+	cap.cap_type = PCIEM_CAP_PCIE;
+	cap.cap_size = sizeof(struct pciem_cap_pcie_userspace);
+	cap.cap_data[0] = 4;	/* root port: not allowed */
+	expect("PCIe root port type", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap.cap_data[0] = 0;
+	cap.cap_data[2] = 3;	/* x3 link */
+	expect("PCIe x3 link", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap.cap_data[2] = 4;
+	expect("PCIe x4 endpoint", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), 0);
+	memset(&cap, 0, sizeof(cap));
+	cap.cap_type = PCIEM_CAP_PM;
+	cap.cap_size = sizeof(struct pciem_cap_pm_userspace);
+	cap.cap_data[1] = 7;
+	expect("PM d2_support=7", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+
+	/* SET_CONFIG */
+	cfg = ident();
+	cfg.vendor_id = 0xffff;
+	expect("SET_CONFIG vendor ffff", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), EINVAL);
+	cfg = ident();
+	cfg.header_type = 1;
+	expect("SET_CONFIG bridge header", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), EINVAL);
+	cfg = ident();
+	cfg.interrupt_pin = 2;
+	expect("SET_CONFIG pin B", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), EINVAL);
+	cfg = ident();
+	cfg.reserved[17] = 1;
+	expect("SET_CONFIG reserved", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), EINVAL);
+	expect("REGISTER without SET_CONFIG", ioctl(fd, PCIEM_IOCTL_REGISTER, 0), EINVAL);
+
+	/* SET_WATCHPOINT */
+	memset(&wp, 0, sizeof(wp));
+	wp.bar_index = 1;
+	wp.width = 4;
+	wp.flags = PCIEM_WP_FLAG_BAR_KPROBES;
+	expect("watchpoint on absent BAR", ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), EINVAL);
+	wp.bar_index = 0;
+	wp.width = 3;
+	expect("watchpoint width 3", ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), EINVAL);
+	wp.width = 4;
+	wp.offset = 2;
+	expect("watchpoint misaligned", ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), EINVAL);
+	wp.offset = 4096;
+	expect("watchpoint beyond BAR", ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), EINVAL);
+	wp.offset = 0;
+	wp.flags = 0;
+	expect("watchpoint without kind", ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), EINVAL);
+	wp.flags = PCIEM_WP_FLAG_BAR_KPROBES | PCIEM_WP_FLAG_BAR_MANUAL;
+	expect("watchpoint both kinds", ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), EINVAL);
+	wp.flags = PCIEM_WP_FLAG_BAR_MANUAL;
+	wp.vaddr = 0xffffffff81000000ULL;
+	expect("manual watchpoint on a foreign address",
+	       ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), EINVAL);
+	wp.flags = PCIEM_WP_FLAG_BAR_KPROBES;
+	wp.vaddr = 0;
+	for (i = 0; i < PCIEM_MAX_WATCHPOINTS; i++) {
+		wp.offset = 4 * i;
+		expect("watchpoint", ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), 0);
+	}
+	wp.offset = 64;
+	expect("one watchpoint too many", ioctl(fd, PCIEM_IOCTL_SET_WATCHPOINT, &wp), ENOSPC);
+
+	/* SET_EVENTFD, GET_BAR_INFO, INJECT_IRQ, mmap before REGISTER */
+	ef.eventfd = open("/dev/null", O_RDONLY);
+	ef.reserved = 0;
+	expect("SET_EVENTFD with /dev/null", ioctl(fd, PCIEM_IOCTL_SET_EVENTFD, &ef), EBADF);
+	close(ef.eventfd);
+	ef.eventfd = -2;
+	expect("SET_EVENTFD -2", ioctl(fd, PCIEM_IOCTL_SET_EVENTFD, &ef), EINVAL);
+	ef.eventfd = eventfd(0, EFD_CLOEXEC);
+	expect("SET_EVENTFD", ioctl(fd, PCIEM_IOCTL_SET_EVENTFD, &ef), 0);
+	memset(&q, 0, sizeof(q));
+	q.bar_index = 1;
+	expect("GET_BAR_INFO absent BAR", ioctl(fd, PCIEM_IOCTL_GET_BAR_INFO, &q), EINVAL);
+	q.bar_index = 9;
+	expect("GET_BAR_INFO index 9", ioctl(fd, PCIEM_IOCTL_GET_BAR_INFO, &q), EINVAL);
+	memset(&irq, 0, sizeof(irq));
+	expect("INJECT_IRQ before REGISTER", ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq), EBUSY);
+	expect("mmap ring at offset 4096",
+	       mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096) == MAP_FAILED ? -1 : 0, EINVAL);
+	expect("mmap ring too large",
+	       mmap(NULL, 1 << 24, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? -1 : 0, EINVAL);
+	expect("mmap ring private",
+	       mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED ? -1 : 0, EINVAL);
+
+	/* REGISTER and after */
+	cfg = ident();
+	expect("SET_CONFIG", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), 0);
+	ifd = ioctl(fd, PCIEM_IOCTL_REGISTER, 0);
+	expect("REGISTER", ifd < 0 ? -1 : 0, 0);
+	expect("REGISTER twice", ioctl(fd, PCIEM_IOCTL_REGISTER, 0), EBUSY);
+	b = bar(4, 4096, 0);
+	expect("ADD_BAR after REGISTER", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EBUSY);
+	cap = msi_cap(0, 0, 0);
+	expect("ADD_CAPABILITY after REGISTER", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EBUSY);
+	expect("SET_CONFIG after REGISTER", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), EBUSY);
+	irq.vector = 32;
+	expect("INJECT_IRQ vector 32 of 32", ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq), EINVAL);
+	irq.vector = 0;
+	irq.reserved = 1;
+	expect("INJECT_IRQ reserved", ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq), EINVAL);
+	irq.reserved = 0;
+	expect("INJECT_IRQ with no driver (left pending)",
+	       ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq), 0);
+	if (irq.status != PCIEM_IRQ_PENDING) {
+		printf("FAIL INJECT_IRQ status %u, want pending\n", irq.status);
+		failures++;
+	}
+	p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, ifd, PCIEM_BAR_MMAP_OFFSET(0));
+	expect("mmap BAR 0 beyond its size", p == MAP_FAILED ? -1 : 0, EINVAL);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, ifd, PCIEM_BAR_MMAP_OFFSET(1));
+	expect("mmap absent BAR 1", p == MAP_FAILED ? -1 : 0, EINVAL);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, ifd, PCIEM_BAR_MMAP_OFFSET(7));
+	expect("mmap BAR 7", p == MAP_FAILED ? -1 : 0, EINVAL);
+	p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, ifd, PCIEM_BAR_MMAP_OFFSET(2));
+	expect("mmap BAR 2", p == MAP_FAILED ? -1 : 0, 0);
+	close(ifd);
+	close(ef.eventfd);
+	close(fd);
+	if (p != MAP_FAILED)
+		munmap(p, 8192);
+
+	/* a device that never registers is freed with its file */
+	fd = created();
+	close(fd);
+	/* a device without MSI cannot inject (INTx is not implemented) */
+	fd = created();
+	cfg = ident();
+	ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg);
+	ifd = ioctl(fd, PCIEM_IOCTL_REGISTER, 0);
+	irq.vector = 0;
+	expect("INJECT_IRQ without MSI", ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq), EOPNOTSUPP);
+	close(ifd);
+	close(fd);
+}
+
+static const unsigned long cmds[] = {
+	PCIEM_IOCTL_CREATE_DEVICE, PCIEM_IOCTL_ADD_BAR, PCIEM_IOCTL_ADD_CAPABILITY,
+	PCIEM_IOCTL_SET_CONFIG, PCIEM_IOCTL_SET_WATCHPOINT, PCIEM_IOCTL_REGISTER,
+	PCIEM_IOCTL_SET_EVENTFD, PCIEM_IOCTL_GET_BAR_INFO, PCIEM_IOCTL_INJECT_IRQ,
+	PCIEM_IOCTL_GET_DEVICE_INFO,
+};
+
+static int documented(int e)
+{
+	return e == EINVAL || e == EBUSY || e == ENODEV || e == EEXIST || e == ENOSPC ||
+	       e == ENOMEM || e == EFAULT || e == ENOTTY || e == EBADF || e == EOPNOTSUPP;
+}
+
+static void random_run(unsigned int seed, long count)
+{
+	int fds[4], i;
+	long n, ok = 0, errs = 0;
+	unsigned char buf[256];
+
+	srandom(seed);
+	for (i = 0; i < 4; i++)
+		fds[i] = open_dev();
+	for (n = 0; n < count; n++) {
+		int k = random() % 4, r;
+		unsigned long cmd;
+		void *arg = buf;
+		size_t j;
+
+		for (j = 0; j < sizeof(buf); j++)
+			buf[j] = random() % 4 ? 0 : random();	/* mostly zeros: reach deeper */
+		switch (random() % 16) {
+		case 0:
+			cmd = random();			/* any number at all */
+			break;
+		case 1:
+			cmd = cmds[random() % 10] ^ (1UL << (random() % 32));
+			break;
+		default:
+			cmd = cmds[random() % 10];
+		}
+		if (cmd == PCIEM_IOCTL_SET_CONFIG) {
+			/* never the ID of a real driver */
+			buf[0] = 0x34;
+			buf[1] = 0x12;
+			buf[2] = 0xf0;
+			buf[3] = 0xff;
+		}
+		if (cmd == PCIEM_IOCTL_ADD_BAR && random() % 2) {
+			/* plausible sizes, so BARs get created */
+			unsigned long long size = 4096ULL << (random() % 8);
+
+			memcpy(buf + 8, &size, sizeof(size));
+			buf[0] %= 6;
+		}
+		if (random() % 64 == 0)
+			arg = (void *)(random() % 2 ? 8UL : 0xffff800000000000UL);
+		r = ioctl(fds[k], cmd, arg);
+		if (r < 0) {
+			if (!documented(errno)) {
+				printf("FAIL random #%ld: ioctl %#lx gave undocumented %s\n", n, cmd,
+				       strerror(errno));
+				failures++;
+			}
+			errs++;
+		} else {
+			ok++;
+			if (cmd == PCIEM_IOCTL_REGISTER)
+				close(r);
+		}
+		if (random() % 32 == 0) {
+			void *p = mmap(NULL, 4096 << (random() % 7), PROT_READ | PROT_WRITE,
+				       random() % 4 ? MAP_SHARED : MAP_PRIVATE, fds[k],
+				       random() % 8 ? 0 : 4096);
+			if (p != MAP_FAILED)
+				munmap(p, 4096);
+		}
+		if (random() % 200 == 0) {
+			close(fds[k]);
+			fds[k] = open_dev();
+		}
+	}
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	printf("random run: seed %u, %ld calls, %ld succeeded, %ld refused\n", seed, count, ok,
+	       errs);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "table")) {
+		table();
+	} else if (argc == 4 && !strcmp(argv[1], "random")) {
+		random_run(strtoul(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
+	} else {
+		fprintf(stderr, "usage: ioctl_check table | random SEED COUNT\n");
+		return 2;
+	}
+	if (failures) {
+		printf("%d failure(s)\n", failures);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pciem_testdrv: a PCI driver for the VM tests.  It binds to 1234:0e01,
+ * maps every memory BAR and performs the MMIO accesses a test asks for
+ * through the sysfs attribute "mmio" of the device:
+ *
+ *   echo "w BAR OFF WIDTH VALUE" > mmio     writeb/w/l/q
+ *   echo "r BAR OFF WIDTH" > mmio; cat mmio readb/w/l/q, prints the value
+ *   echo "set BAR OFF LEN BYTE" > mmio       memset_io
+ *   echo "copy BAR OFF LEN" > mmio           memcpy_toio of bytes 0, 1, 2...
+ *
+ * "irq_count" counts interrupts of vector 0; "nvec" is how many vectors
+ * the PCI core granted (0: none); "irq_kind" is msi, intx or none.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/slab.h>
+
+#define DRV_BARS 6
+
+struct testdrv {
+	struct pci_dev *pdev;
+	void __iomem *bar[DRV_BARS];
+	resource_size_t len[DRV_BARS];
+	atomic_t irqs;
+	int nvec;
+	u64 last;
+	struct mutex lock;
+};
+
+static irqreturn_t testdrv_irq(int irq, void *data)
+{
+	struct testdrv *td = data;
+
+	atomic_inc(&td->irqs);
+	return IRQ_HANDLED;
+}
+
+static int do_cmd(struct testdrv *td, const char *buf)
+{
+	char op[8];
+	unsigned int bar, width;
+	unsigned long long off, arg, val;
+	void __iomem *p;
+	int n;
+
+	n = sscanf(buf, "%7s %u %lli %lli %lli", op, &bar, &off, &arg, &val);
+	if (n < 4 || bar >= DRV_BARS || !td->bar[bar])
+		return -EINVAL;
+	width = arg;
+	if (!strcmp(op, "w") || !strcmp(op, "r")) {
+		if (off + width > td->len[bar])
+			return -EINVAL;
+	} else if (off + arg > td->len[bar]) {
+		return -EINVAL;
+	}
+	p = td->bar[bar] + off;
+
+	if (!strcmp(op, "w") && n == 5) {
+		switch (width) {
+		case 1: writeb(val, p); break;
+		case 2: writew(val, p); break;
+		case 4: writel(val, p); break;
+		case 8: writeq(val, p); break;
+		default: return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strcmp(op, "r")) {
+		switch (width) {
+		case 1: td->last = readb(p); break;
+		case 2: td->last = readw(p); break;
+		case 4: td->last = readl(p); break;
+		case 8: td->last = readq(p); break;
+		default: return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strcmp(op, "set") && n == 5) {
+		memset_io(p, val, arg);
+		return 0;
+	}
+	if (!strcmp(op, "copy")) {
+		u8 *src = kmalloc(arg ? arg : 1, GFP_KERNEL);
+		unsigned long long i;
+
+		if (!src)
+			return -ENOMEM;
+		for (i = 0; i < arg; i++)
+			src[i] = i;
+		memcpy_toio(p, src, arg);
+		kfree(src);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t mmio_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct testdrv *td = dev_get_drvdata(dev);
+	int ret;
+
+	mutex_lock(&td->lock);
+	ret = do_cmd(td, buf);
+	mutex_unlock(&td->lock);
+	return ret ? ret : count;
+}
+
+static ssize_t mmio_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct testdrv *td = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "0x%llx\n", td->last);
+}
+static DEVICE_ATTR_RW(mmio);
+
+static ssize_t irq_count_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct testdrv *td = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", atomic_read(&td->irqs));
+}
+static DEVICE_ATTR_RO(irq_count);
+
+static ssize_t nvec_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct testdrv *td = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", td->nvec);
+}
+static DEVICE_ATTR_RO(nvec);
+
+static ssize_t irq_kind_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct testdrv *td = dev_get_drvdata(dev);
+
+	if (!td->nvec)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%s\n", td->pdev->msi_enabled ? "msi" : "intx");
+}
+static DEVICE_ATTR_RO(irq_kind);
+
+static struct attribute *testdrv_attrs[] = {
+	&dev_attr_irq_kind.attr,
+	&dev_attr_mmio.attr,
+	&dev_attr_irq_count.attr,
+	&dev_attr_nvec.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(testdrv);
+
+static int testdrv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct testdrv *td;
+	int i, ret;
+
+	td = devm_kzalloc(&pdev->dev, sizeof(*td), GFP_KERNEL);
+	if (!td)
+		return -ENOMEM;
+	td->pdev = pdev;
+	mutex_init(&td->lock);
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pci_request_regions(pdev, KBUILD_MODNAME);
+	if (ret)
+		goto err_disable;
+	for (i = 0; i < DRV_BARS; i++) {
+		if (!(pci_resource_flags(pdev, i) & IORESOURCE_MEM) || !pci_resource_len(pdev, i))
+			continue;
+		td->bar[i] = pci_iomap(pdev, i, 0);
+		td->len[i] = pci_resource_len(pdev, i);
+		if (!td->bar[i]) {
+			ret = -ENOMEM;
+			goto err_unmap;
+		}
+	}
+	pci_set_master(pdev);
+	if (pdev->msi_cap || pdev->irq) {
+		ret = pci_alloc_irq_vectors(pdev, 1, 32, PCI_IRQ_ALL_TYPES);
+		if (ret < 0)
+			goto err_unmap;
+		td->nvec = ret;
+		ret = request_irq(pci_irq_vector(pdev, 0), testdrv_irq, 0, KBUILD_MODNAME, td);
+		if (ret)
+			goto err_vectors;
+	}
+	pci_set_drvdata(pdev, td);
+	return 0;
+
+err_vectors:
+	pci_free_irq_vectors(pdev);
+err_unmap:
+	for (i = 0; i < DRV_BARS; i++)
+		if (td->bar[i])
+			pci_iounmap(pdev, td->bar[i]);
+	pci_release_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+static void testdrv_remove(struct pci_dev *pdev)
+{
+	struct testdrv *td = pci_get_drvdata(pdev);
+	int i;
+
+	if (td->nvec) {
+		free_irq(pci_irq_vector(pdev, 0), td);
+		pci_free_irq_vectors(pdev);
+	}
+	for (i = 0; i < DRV_BARS; i++)
+		if (td->bar[i])
+			pci_iounmap(pdev, td->bar[i]);
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+}
+
+static const struct pci_device_id testdrv_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x0e01) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, testdrv_ids);
+
+static struct pci_driver testdrv_driver = {
+	.name = "pciem_testdrv",
+	.id_table = testdrv_ids,
+	.probe = testdrv_probe,
+	.remove = testdrv_remove,
+	.dev_groups = testdrv_groups,
+};
+module_pci_driver(testdrv_driver);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("PCIem VM test driver: MMIO accesses on request");
