@@ -179,7 +179,7 @@ int pciem_insn_decode(const uint8_t *buf, size_t avail, struct pciem_insn *insn)
 	case 0x63:
 		/* Without REX.W the operand size is not agreed on by vendors. */
 		if (!(pfx.rex & REX_W))
-			return PCIEM_INSN_EUNSUPP;
+			goto unsupported;
 		insn->op = PCIEM_INSN_LOAD_SX;
 		insn->size = 4;
 		insn->reg_size = 8;
@@ -214,7 +214,7 @@ int pciem_insn_decode(const uint8_t *buf, size_t avail, struct pciem_insn *insn)
 	case 0x0f:
 		ret = insn_need(pos + 1, avail);
 		if (ret)
-			return ret;
+			goto fail;
 		opc = buf[pos++];
 		switch (opc) {
 		case 0xb6: case 0xb7:
@@ -243,11 +243,12 @@ int pciem_insn_decode(const uint8_t *buf, size_t avail, struct pciem_insn *insn)
 		if (ret)
 			goto fail;
 		insn->reg = ((modrm >> 3) & 7) | ((pfx.rex & REX_R) ? 8 : 0);
-		/* C6 /0 and C7 /0 only (C6 F8 and C7 F8 are XABORT/XBEGIN). */
-		if (insn->op == PCIEM_INSN_STORE_IMM && (modrm & 0x38))
-			goto unsupported;
-		if (insn->op == PCIEM_INSN_STORE_IMM)
+		if (insn->op == PCIEM_INSN_STORE_IMM) {
+			/* C6 /0 and C7 /0 only (C6 F8, C7 F8 are XABORT, XBEGIN). */
+			if (modrm & 0x38)
+				goto unsupported;
 			insn->reg = 0;
+		}
 	}
 
 	/* Without REX, byte registers 4..7 are AH, CH, DH, BH. */

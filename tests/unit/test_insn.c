@@ -439,7 +439,10 @@ static void test_truncation(void **state)
 		const struct tcase *t = &cases[i];
 
 		for (k = 0; k < t->n; k++) {
+			memset(&insn, 0x5a, sizeof(insn));
 			r1 = decode_guarded(t->bytes, k, &insn);
+			if (memcmp(&insn, &zero_insn, sizeof(insn)))
+				fail_msg("%s avail %zu: insn not zeroed on error", t->name, k);
 			r2 = decode_heap(t->bytes, k, &insn);
 			if (r1 != r2)
 				fail_msg("%s avail %zu: guard %d heap %d", t->name, k, r1, r2);
@@ -555,10 +558,14 @@ static void test_random_consistency(void **state)
 			assert_int_equal(r, OK);
 			assert_memory_equal(&insn, &full, sizeof(insn));
 		}
+		if (ret != OK && memcmp(&full, &zero_insn, sizeof(full)))
+			fail_msg("iter %lu: insn not zeroed on error", iter);
 		for (k = 0; k < (ret == OK ? full.len : sizeof(bytes)); k++) {
 			r = decode_guarded(bytes, k, &insn);
 			if (ret == OK ? r != TRUNC : (r != TRUNC && r != UNSUPP))
 				fail_msg("iter %lu: avail %zu gave %d (full: %d)", iter, k, r, ret);
+			if (memcmp(&insn, &zero_insn, sizeof(insn)))
+				fail_msg("iter %lu: avail %zu: insn not zeroed on error", iter, k);
 		}
 	}
 	/* The bias must actually reach the decoder's accepting paths. */

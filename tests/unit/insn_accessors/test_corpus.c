@@ -514,7 +514,7 @@ struct summary {
 	struct tally rejects[MAX_TALLY];
 	size_t nrejects;
 	unsigned int data_regs, high8_seen;
-	char keybuf[MAX_TALLY * 2][48];
+	char keybuf[MAX_TALLY * 2][64];
 	size_t nkeys;
 };
 
