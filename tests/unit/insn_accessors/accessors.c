@@ -384,6 +384,50 @@ noinline u64 acc_pressure_idx(void __iomem *b, unsigned long i, unsigned long j,
 	return s;
 }
 
+/*
+ * Bases and indices that must survive calls live in the callee-saved
+ * rbx, rbp and r12..r15 (r12 needs a SIB byte, r13 a displacement), as
+ * when a driver polls around udelay() or a lock.  Never linked, so the
+ * callee need not exist.
+ */
+void acc_ext_delay(void);
+
+noinline u32 acc_across_calls(void __iomem *b0, void __iomem *b1, void __iomem *b2,
+			      void __iomem *b3, void __iomem *b4, void __iomem *b5)
+{
+	u32 s = readl(b0 + 0x10);
+
+	acc_ext_delay();
+	s += readl(b1 + 0x14);
+	acc_ext_delay();
+	writel(s, b2 + 0x18);
+	acc_ext_delay();
+	writeq(s, b3);
+	acc_ext_delay();
+	writeb(s, b4 + 0x80);
+	acc_ext_delay();
+	writew(s, b5 + 0x1000);
+	acc_ext_delay();
+	writel_i(0x12345678, b4);
+	acc_ext_delay();
+	return s + readl(b0) + readl(b1) + readl(b2) + readw(b3) + readb(b4) + (u32)readq(b5);
+}
+
+noinline u64 acc_across_calls_idx(void __iomem *b, unsigned long i, unsigned long j,
+				  unsigned long k, unsigned long l)
+{
+	u64 s = readq(b + i * 8);
+
+	acc_ext_delay();
+	s += readl(b + j * 4 + 0x100);
+	acc_ext_delay();
+	writew(s, b + k * 2);
+	acc_ext_delay();
+	writeb_i(7, b + l + 0x7f);
+	acc_ext_delay();
+	return s + readl(b + i * 4) + readl(b + j * 4) + readb(b + k) + readw(b + l * 2 - 2);
+}
+
 /* A loop over a table of bases kept in many registers. */
 noinline void acc_pressure_loop(void __iomem *const *bars, u32 *out, int n)
 {
