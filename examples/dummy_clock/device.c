@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pciem_userspace.h"
@@ -76,6 +77,7 @@ struct clock_dev {
 	size_t bar0_size;
 	uint32_t head;		/* next ring slot to consume */
 	uint64_t lost_seen;
+	time_t lost_reported_at;
 
 	/* register state; BAR0 memory is a copy the driver reads */
 	uint32_t counter;
@@ -260,6 +262,14 @@ static void handle_event(struct clock_dev *d, const struct options *o,
 
 /* ---- the event ring ---------------------------------------------------- */
 
+static time_t monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static uint64_t ring_lost(const struct pciem_shared_ring *ring)
 {
 	/* @lost is a plain __u64 the kernel updates: load it atomically */
@@ -270,13 +280,15 @@ static uint64_t ring_lost(const struct pciem_shared_ring *ring)
  * Handle every event in the ring.  The kernel publishes events[tail - 1]
  * with a release store of @tail, so @tail is loaded with acquire; @head is
  * stored with release so that the slot is only reused after we read it.
- * Returns -1 if the ring is corrupt.
+ * Returns -1 if the ring is corrupt.  Lost events are reported at most
+ * once a second.
  */
 static int drain_ring(struct clock_dev *d, const struct options *o)
 {
 	struct pciem_shared_ring *ring = d->ring;
 	uint64_t lost;
 	uint32_t tail;
+	time_t now;
 
 	for (;;) {
 		tail = atomic_load_explicit(&ring->tail, memory_order_acquire);
@@ -297,9 +309,21 @@ static int drain_ring(struct clock_dev *d, const struct options *o)
 
 	lost = ring_lost(ring);
 	if (lost != d->lost_seen) {
-		fprintf(stderr, "%s: %" PRIu64
-			" events lost so far (ring full)\n", PROG, lost);
 		d->lost_seen = lost;
+		now = monotonic_s();
+		if (now != d->lost_reported_at) {
+			fprintf(stderr, "%s: %" PRIu64
+				" events lost so far (ring full)\n", PROG, lost);
+			d->lost_reported_at = now;
+		}
+		/*
+		 * The driver's acknowledgement may have been lost: rather than
+		 * wait for it forever, send the pending interrupt again.
+		 */
+		if (d->status & STATUS_IRQ_PENDING) {
+			note("irq re-sent: events were lost");
+			inject_irq(d);
+		}
 	}
 	return 0;
 }

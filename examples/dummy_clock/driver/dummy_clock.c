@@ -189,6 +189,12 @@ static int dummy_clock_probe(struct pci_dev *pdev,
 		return ret;
 	}
 
+	/*
+	 * Acknowledge an interrupt left pending by an earlier driver: the
+	 * device raises no new one until the pending one is cleared.
+	 */
+	writel(DC_STATUS_IRQ_PENDING, dc->regs + DC_REG_STATUS);
+
 	dev_info(dev, "counter %u, irq %d (%s)\n",
 		 readl(dc->regs + DC_REG_COUNTER), dc->irq,
 		 pdev->msi_enabled ? "MSI" : "INTx");
