@@ -358,7 +358,7 @@ static void expect_from_text(const char *text_in, struct expect *e)
 	struct pciem_insn *x = &e->insn;
 	struct gpr g;
 	char *p;
-	const char *m;
+	const char *m, *memop = "";
 
 	memset(e, 0, sizeof(*e));
 	e->ret = PCIEM_INSN_EUNSUPP;
@@ -420,17 +420,17 @@ static void expect_from_text(const char *text_in, struct expect *e)
 			return;
 		if (is_mem(op[0]) && parse_gpr(op[1], &g)) {
 			x->op = PCIEM_INSN_LOAD;
-			snprintf(e->mode, sizeof(e->mode), "%s", op[0]);
+			memop = op[0];
 			addr32 |= addr32_operand(op[0]);
 		} else if (is_mem(op[1]) && parse_gpr(op[0], &g)) {
 			x->op = PCIEM_INSN_STORE;
-			snprintf(e->mode, sizeof(e->mode), "%s", op[1]);
+			memop = op[1];
 			addr32 |= addr32_operand(op[1]);
 		} else if (is_mem(op[1]) && op[0][0] == '$' && suffix_size(m[3])) {
 			x->op = PCIEM_INSN_STORE_IMM;
 			x->size = x->reg_size = suffix_size(m[3]);
 			x->imm = strtoull(op[0] + 1, NULL, 0);
-			snprintf(e->mode, sizeof(e->mode), "%s", op[1]);
+			memop = op[1];
 			addr32 |= addr32_operand(op[1]);
 		} else {
 			return;
@@ -440,7 +440,7 @@ static void expect_from_text(const char *text_in, struct expect *e)
 			x->reg = g.num;
 			x->high8 = g.high8;
 			/* The moffs forms only exist for the accumulator. */
-			if (!strchr(e->mode, '(') && !strcmp(m, "movabs") && g.num != 0)
+			if (!strchr(memop, '(') && !strcmp(m, "movabs") && g.num != 0)
 				return;
 		}
 	} else if (strlen(m) == 6 && (!strncmp(m, "movz", 4) || !strncmp(m, "movs", 4)) &&
@@ -455,7 +455,7 @@ static void expect_from_text(const char *text_in, struct expect *e)
 		x->size = suffix_size(m[4]);
 		x->reg_size = g.size;
 		x->reg = g.num;
-		snprintf(e->mode, sizeof(e->mode), "%s", op[0]);
+		memop = op[0];
 		addr32 |= addr32_operand(op[0]);
 	} else if (strlen(m) == 5 && !strncmp(m, "movs", 4) && suffix_size(m[4])) {
 		/* movsb %ds:(%rsi),%es:(%rdi) */
@@ -488,10 +488,10 @@ static void expect_from_text(const char *text_in, struct expect *e)
 		return;
 	if (string)
 		snprintf(e->mode, sizeof(e->mode), "string");
-	else if (!strchr(e->mode, '(') && !strcmp(m, "movabs"))
+	else if (!strchr(memop, '(') && !strcmp(m, "movabs"))
 		snprintf(e->mode, sizeof(e->mode), "moffs64");
 	else
-		classify_mode(e->mode, e->mode, sizeof(e->mode));
+		classify_mode(memop, e->mode, sizeof(e->mode));
 	x->rep = string && rep;
 	x->addr_size = addr32 ? 4 : 8;
 	e->ret = 0;
