@@ -12,10 +12,10 @@
 # handled 10 interrupts.  Exit status 0 when both are reached in time.
 #
 # Environment:
-#   DUMMY_CLOCK_DEVICE  device model binary (default: the first of
-#                       build/dummy_clock/device, build/examples/dummy_clock/device,
-#                       examples/dummy_clock/device; else it is compiled
-#                       with cc into a temporary directory)
+#   DUMMY_CLOCK_DEVICE  device model binary (default:
+#                       build/examples/dummy_clock/device, as built by the
+#                       top-level make; if that is missing, device.c is
+#                       compiled with cc into a temporary directory)
 #   DUMMY_CLOCK_KO      driver (default: build/$(uname -r)/dummy_clock/dummy_clock.ko)
 #   DEMO_TIMEOUT        seconds to wait for each step (default: 10)
 
@@ -111,13 +111,8 @@ trap 'exit 130' INT TERM
 
 device=${DUMMY_CLOCK_DEVICE:-}
 if [ -z "$device" ]; then
-	for d in build/dummy_clock/device build/examples/dummy_clock/device \
-		 examples/dummy_clock/device; do
-		if [ -x "$d" ]; then
-			device=$d
-			break
-		fi
-	done
+	[ -x build/examples/dummy_clock/device ] &&
+		device=build/examples/dummy_clock/device
 fi
 if [ -z "$device" ]; then
 	command -v cc >/dev/null 2>&1 ||
