@@ -108,7 +108,7 @@ struct pciem_insn {
  * Returns 0 and fills @insn, PCIEM_INSN_EUNSUPP (-1) for an unsupported or
  * invalid instruction, or PCIEM_INSN_ETRUNC (-2) if decoding it needs more
  * than @avail bytes.  Never reads buf[avail] or beyond, nor past the 15-byte
- * limit.  @insn is zeroed on every return.
+ * limit.  On an error @insn is left all zero.
  */
 int pciem_insn_decode(const uint8_t *buf, size_t avail, struct pciem_insn *insn);
 
