@@ -31,7 +31,8 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 UAPI := -I$(TOP)/kmod/uapi
 
-.PHONY: all deps kmod examples userspace test check-unit check-vm demo bench clean
+.PHONY: all deps kmod test-kmods examples userspace test check check-unit check-vm \
+	check-walkthrough demo bench clean
 
 all: kmod examples userspace
 
@@ -66,3 +67,54 @@ $(foreach k,$(KDIRS),$(eval $(call kmod_rules,$(call kver_of,$(k)),$(k))))
 
 kmod: $(KMODS)
 test-kmods: $(TEST_KMODS)
+
+# ---- userspace ------------------------------------------------------------------
+LIBPCIEM := tools/libpciem/pciem.c
+LIBPCIEM_H := tools/libpciem/pciem.h kmod/uapi/pciem_userspace.h
+USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) $(UAPI) -Itools/libpciem
+
+$(BUILD)/bin/%: tests/vm/%.c $(LIBPCIEM) $(LIBPCIEM_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $< $(LIBPCIEM) -o $@
+
+$(BUILD)/examples/dummy_clock/device: examples/dummy_clock/device.c kmod/uapi/pciem_userspace.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(UAPI) $< -o $@
+
+TEST_BINS := $(BUILD)/bin/devmodel $(BUILD)/bin/ioctl_check
+userspace: $(TEST_BINS)
+examples: $(BUILD)/examples/dummy_clock/device
+
+# The walkthrough's code compiles unchanged with both compilers.
+check-walkthrough: examples/dummy_clock/walkthrough.c kmod/uapi/pciem_userspace.h
+	@mkdir -p $(BUILD)/unit
+	gcc -std=gnu11 -Wall -Werror $(UAPI) -c $< -o $(BUILD)/unit/walkthrough-gcc.o
+	clang -std=gnu11 -Wall -Werror $(UAPI) -c $< -o $(BUILD)/unit/walkthrough-clang.o
+	g++ -x c++ -std=c++17 -Wall -Werror $(UAPI) -fsyntax-only kmod/uapi/pciem_userspace.h
+
+# ---- tests -----------------------------------------------------------------------
+UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -g
+$(BUILD)/unit/test_libpciem: tests/unit/test_libpciem.c $(LIBPCIEM) $(LIBPCIEM_H)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 $(UNIT_SAN) $(WARN) $(UAPI) -Itools/libpciem $< $(LIBPCIEM) -lcmocka -o $@
+
+-include tests/unit/Makefile.insn
+
+check-unit: deps check-walkthrough $(BUILD)/unit/test_libpciem check-insn
+	$(BUILD)/unit/test_libpciem
+
+# One VM boot per test script and kernel; tools/pciem-vm checks each
+# boot's kernel log.  VM_KERNELS and VM_TESTS narrow the run.
+VM_KERNELS ?= $(KVERS)
+VM_TESTS ?= $(sort $(wildcard tests/vm/t_*.sh))
+check-vm: deps all test-kmods
+	@tests/vm/run.sh --kernels "$(VM_KERNELS)" $(VM_TESTS)
+
+check: check-unit check-vm
+test: check
+
+demo: deps all
+	tools/pciem-vm -- examples/dummy_clock/demo.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -46,36 +46,35 @@ static u64 layout(struct pciem_device *dev, bool want64, u64 *offs)
 	return at ? roundup_pow_of_two(at) : 0;
 }
 
-static bool acceptable_parent(const struct resource *win)
-{
-	const struct resource *p = win->parent;
-
-	return !win->child && p &&
-	       (p == &iomem_resource || (p->name && !strncmp(p->name, "PCI Bus", 7)));
-}
-
 /*
- * Below 4 GiB the firmware usually hands the whole hole to the host
- * bridge, so look for an unused, aligned range inside it too.
+ * Below 4 GiB the firmware hands the hole to the host bridges, so the
+ * window is carved out of a host bridge's memory window, the way the PCI
+ * core places that bridge's own BARs; then, failing that, out of unused
+ * space at the top level.
  */
 static int claim_window32(struct resource *win, u64 size)
 {
-	u64 start;
+	struct pci_bus *bus = NULL;
+	struct resource *r;
+	int i;
 
 	win->flags = IORESOURCE_MEM;
-	if (!allocate_resource(&iomem_resource, win, size, WIN32_FLOOR,
-			       WIN32_CEILING - 1, size, NULL, NULL))
-		return 0;
-	for (start = ALIGN_DOWN(WIN32_CEILING - size, size); start >= WIN32_FLOOR;
-	     start -= size) {
-		win->start = start;
-		win->end = start + size - 1;
-		if (insert_resource(&iomem_resource, win))
+	while ((bus = pci_find_next_bus(bus))) {
+		if (bus->ops == &pciem_pci_ops)
 			continue;
-		if (acceptable_parent(win))
-			return 0;
-		remove_resource(win);
+		pci_bus_for_each_resource(bus, r, i) {
+			if (!r || !r->parent || resource_type(r) != IORESOURCE_MEM ||
+			    (r->flags & IORESOURCE_PREFETCH) || r->end > U32_MAX)
+				continue;
+			if (!allocate_resource(r, win, size, max_t(u64, r->start, WIN32_FLOOR),
+					       min_t(u64, r->end, WIN32_CEILING - 1), size,
+					       NULL, NULL))
+				return 0;
+		}
 	}
+	if (!allocate_resource(&iomem_resource, win, size, WIN32_FLOOR, WIN32_CEILING - 1,
+			       size, NULL, NULL))
+		return 0;
 	return -ENOSPC;
 }
 

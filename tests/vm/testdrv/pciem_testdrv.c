@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/interrupt.h>
+#include <linux/irq.h>
 #include <linux/io.h>
 #include <linux/slab.h>
 
@@ -145,7 +146,25 @@ static ssize_t irq_kind_show(struct device *dev, struct device_attribute *attr, 
 }
 static DEVICE_ATTR_RO(irq_kind);
 
+/* "irq_enable": 0 masks vector 0 at once (disable_irq), 1 unmasks it. */
+static ssize_t irq_enable_store(struct device *dev, struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct testdrv *td = dev_get_drvdata(dev);
+	bool on;
+
+	if (!td->nvec || kstrtobool(buf, &on))
+		return -EINVAL;
+	if (on)
+		enable_irq(pci_irq_vector(td->pdev, 0));
+	else
+		disable_irq(pci_irq_vector(td->pdev, 0));
+	return count;
+}
+static DEVICE_ATTR_WO(irq_enable);
+
 static struct attribute *testdrv_attrs[] = {
+	&dev_attr_irq_enable.attr,
 	&dev_attr_irq_kind.attr,
 	&dev_attr_mmio.attr,
 	&dev_attr_irq_count.attr,
@@ -186,6 +205,8 @@ static int testdrv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		if (ret < 0)
 			goto err_unmap;
 		td->nvec = ret;
+		/* masking takes effect at once, so tests see the mask bit */
+		irq_set_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
 		ret = request_irq(pci_irq_vector(pdev, 0), testdrv_irq, 0, KBUILD_MODNAME, td);
 		if (ret)
 			goto err_vectors;
@@ -211,6 +232,7 @@ static void testdrv_remove(struct pci_dev *pdev)
 	int i;
 
 	if (td->nvec) {
+		irq_clear_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
 		free_irq(pci_irq_vector(pdev, 0), td);
 		pci_free_irq_vectors(pdev);
 	}

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the VM test scripts (sourced; POSIX sh).  The scripts run
+# inside tools/pciem-vm, as root, in the project directory, with pciem.ko
+# loaded.
+set -u
+
+TOP=$(pwd)
+KVER=$(uname -r)
+BIN=$TOP/build/bin
+KM=$TOP/build/$KVER
+TMP=$(mktemp -d /tmp/pciem-test.XXXXXX)
+PIDS=""
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+cleanup() {
+	rc=$?
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	exit $rc
+}
+trap cleanup EXIT INT TERM
+
+# wait_until SECONDS COMMAND...: poll until COMMAND succeeds.
+wait_until() {
+	_wu_limit=$(( $1 * 10 ))
+	shift
+	_wu_n=0
+	while ! "$@" >/dev/null 2>&1; do
+		_wu_n=$((_wu_n + 1))
+		[ $_wu_n -lt $_wu_limit ] || return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# start_model NAME ARGS...: run the test device model in the background;
+# sets DEV to its sysfs directory once registered and bound.
+start_model() {
+	_sm_name=$1
+	shift
+	"$BIN/devmodel" --ready-file "$TMP/$_sm_name.ready" "$@" >"$TMP/$_sm_name.log" 2>&1 &
+	PIDS="$PIDS $!"
+	eval "${_sm_name}_PID=$!"
+	wait_until 20 test -s "$TMP/$_sm_name.ready" ||
+		fail "device model $_sm_name did not start: $(cat "$TMP/$_sm_name.log")"
+	DEV=/sys/bus/pci/devices/$(cat "$TMP/$_sm_name.ready")
+	eval "${_sm_name}_DEV=$DEV"
+}
+
+# wait_bound DEVDIR: until a driver is bound to the device.
+wait_bound() {
+	wait_until 20 test -e "$1/driver" || fail "no driver bound to $1"
+}
+
+# log_has NAME PATTERN: the device model's log has a line matching PATTERN.
+log_has() {
+	grep -q -- "$2" "$TMP/$1.log"
+}
+
+load_testdrv() {
+	insmod "$KM/testdrv/pciem_testdrv.ko" || fail "cannot load pciem_testdrv"
+}
