@@ -100,20 +100,25 @@ $(BUILD)/unit/test_libpciem: tests/unit/test_libpciem.c $(LIBPCIEM) $(LIBPCIEM_H
 
 -include tests/unit/Makefile.insn
 
-check-unit: deps check-walkthrough $(BUILD)/unit/test_libpciem check-insn
+check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn
 	$(BUILD)/unit/test_libpciem
 
 # One VM boot per test script and kernel; tools/pciem-vm checks each
 # boot's kernel log.  VM_KERNELS and VM_TESTS narrow the run.
 VM_KERNELS ?= $(KVERS)
 VM_TESTS ?= $(sort $(wildcard tests/vm/t_*.sh))
-check-vm: deps all test-kmods
+check-vm: all test-kmods
 	@tests/vm/run.sh --kernels "$(VM_KERNELS)" $(VM_TESTS)
 
 check: check-unit check-vm
-test: check
 
-demo: deps all
+# deps first, in a make of its own: the kernels to build for are only
+# known once their headers are installed.
+test: deps
+	$(MAKE) check
+
+demo: deps
+	$(MAKE) all
 	tools/pciem-vm -- examples/dummy_clock/demo.sh
 
 clean:

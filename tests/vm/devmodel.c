@@ -11,6 +11,8 @@
  * --intx: the device has interrupt pin INTA.
  * --irq-on-write: inject vector 0 each time the driver writes there.
  * --fill: fill BAR memory with BYTE after REGISTER (reads see it).
+ * --stall: consume nothing until SIGTERM/SIGINT, then drain the ring and
+ *          print "drained N first SEQ last SEQ" before the lost count.
  * SIGUSR1 injects vector 0; SIGTERM/SIGINT exit 0.
  */
 #define _GNU_SOURCE
@@ -56,6 +58,7 @@ int main(int argc, char **argv)
 		{ "irq-on-write", required_argument, NULL, 'I' },
 		{ "fill", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "stall", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_config_space cfg = {
@@ -68,7 +71,7 @@ int main(int argc, char **argv)
 	struct pciem_cap_config caps[3];
 	int nbars = 0, nwps = 0, ncaps = 0;
 	const char *ready = NULL;
-	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0;
+	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0;
 	unsigned long irq_off = 0;
 	int c, fd, ifd, efd, sfd, i;
 
@@ -146,6 +149,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 's':
+			stall = 1;
 			break;
 		default:
 			usage_error("bad option");
@@ -228,9 +234,9 @@ int main(int argc, char **argv)
 	for (;;) {
 		struct pollfd p[2] = { { .fd = efd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
 		struct pciem_event ev;
-		int r;
+		int r = 0;
 
-		while ((r = pciem_ring_pop(ring, &ev)) == 1) {
+		while (!stall && (r = pciem_ring_pop(ring, &ev)) == 1) {
 			char line[256];
 
 			pciem_event_format(line, sizeof(line), &ev);
@@ -275,7 +281,20 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	/* drain what is left, then report losses */
+	if (stall) {
+		struct pciem_event ev;
+		unsigned long long n = 0, first = 0, last = 0;
+
+		while (pciem_ring_pop(ring, &ev) == 1) {
+			if (n && ev.seq != last + 1)
+				printf("gap after %llu\n", last);
+			if (!n)
+				first = ev.seq;
+			last = ev.seq;
+			n++;
+		}
+		printf("drained %llu first %llu last %llu\n", n, first, last);
+	}
 	printf("lost %llu\n", (unsigned long long)pciem_ring_lost(ring));
 	return 0;
 }
