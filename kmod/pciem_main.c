@@ -112,9 +112,9 @@ static void pciem_device_teardown(struct pciem_device *dev)
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
 	pciem_wp_release(dev);
 	pciem_trap_forget_device(dev);
+	irq_work_sync(&dev->irq_work);	/* it uses pdev and the INTx irq */
 	if (dev->state == PCIEM_REGISTERED)
 		pciem_bus_unregister(dev);
-	irq_work_sync(&dev->irq_work);
 	dev->state = PCIEM_DEAD;
 
 	raw_spin_lock_irqsave(&dev->ring_lock, flags);
@@ -200,7 +200,7 @@ static int ioc_create(struct pciem_device **slot, void __user *arg)
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_add_tail(&dev->node, &pciem_devices);
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
-	*slot = dev;
+	smp_store_release(slot, dev);	/* complete before other ioctls see it */
 	return 0;
 }
 
@@ -292,25 +292,31 @@ static int ioc_set_watchpoint(struct pciem_device *dev, void __user *arg)
 
 static int ioc_register(struct pciem_device *dev)
 {
+	struct file *file;
 	int fd, ret;
 
 	if (dev->state != PCIEM_CREATED)
 		return -EBUSY;
 	if (!dev->identity_set)
 		return -EINVAL;
-	pciem_device_get(dev);	/* for the instance file */
-	fd = anon_inode_getfd("pciem-instance", &instance_fops, dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		pciem_device_put(dev);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
 		return fd;
+	pciem_device_get(dev);	/* for the instance file */
+	file = anon_inode_getfile("pciem-instance", &instance_fops, dev, O_RDWR);
+	if (IS_ERR(file)) {
+		pciem_device_put(dev);
+		put_unused_fd(fd);
+		return PTR_ERR(file);
 	}
 	ret = pciem_bus_register(dev);
 	if (ret) {
-		/* the fd is already in the table: it stays, on a dead device */
-		dev->state = PCIEM_DEAD;
+		fput(file);	/* drops the reference taken above */
+		put_unused_fd(fd);
 		return ret;
 	}
 	dev->state = PCIEM_REGISTERED;
+	fd_install(fd, file);
 	return fd;
 }
 
@@ -412,7 +418,7 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ret;
 	}
 	if (cmd == PCIEM_IOCTL_GET_DEVICE_INFO) {
-		dev = READ_ONCE(*slot);
+		dev = smp_load_acquire(slot);
 		if (dev)
 			mutex_lock(&dev->lock);
 		ret = ioc_get_info(dev, uarg);
@@ -434,7 +440,7 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
-	dev = READ_ONCE(*slot);
+	dev = smp_load_acquire(slot);
 	if (!dev)
 		return -ENODEV;
 
@@ -492,7 +498,7 @@ static int pciem_release(struct inode *inode, struct file *file)
 
 static int pciem_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct pciem_device *dev = READ_ONCE(file->private_data);
+	struct pciem_device *dev = smp_load_acquire((struct pciem_device **)&file->private_data);
 
 	if (!dev)
 		return -ENODEV;

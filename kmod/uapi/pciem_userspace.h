@@ -133,7 +133,8 @@ struct pciem_watchpoint_config {
 
 /* ---- After REGISTER ---------------------------------------------------- */
 
-/* PCIEM_IOCTL_SET_EVENTFD: signalled when events are added to the ring. */
+/* PCIEM_IOCTL_SET_EVENTFD: signalled when events are added to the ring
+ * (wake-ups are batched: one signal may stand for many events). */
 struct pciem_eventfd_config {
 	__s32 eventfd;		/* an eventfd, or -1 to remove it */
 	__u32 reserved;
@@ -187,7 +188,12 @@ struct pciem_device_info {
  * copy of @tail and bounds @head before use: a bad @head written by the
  * consumer can only make the ring look full or empty.  When the ring is
  * full an event is not written and @lost is incremented: nothing is
- * dropped without being counted.
+ * dropped without being counted (the event's sequence number is used up,
+ * so the gap is visible too).
+ *
+ * Driver reads are not events in write-trap mode: the driver reads BAR
+ * memory directly, so a register that the driver writes reads back the
+ * written value until the device model stores the register's new state.
  */
 #define PCIEM_RING_SIZE		1024
 
@@ -195,8 +201,11 @@ enum pciem_event_type {
 	PCIEM_EVENT_MMIO_READ	= 1,	/* full trap only */
 	PCIEM_EVENT_MMIO_WRITE	= 2,	/* bar, offset, size, data */
 	PCIEM_EVENT_CONFIG_READ	= 3,	/* reserved for tracing */
-	PCIEM_EVENT_CONFIG_WRITE = 4,	/* offset, size, data: driver write to
-					 * 0x40-0xfff (device-specific) */
+	PCIEM_EVENT_CONFIG_WRITE = 4,	/* offset, size, data: a config write
+					 * at 0x40 or above (capabilities and
+					 * device-specific registers); the
+					 * standard header is emulated and
+					 * not reported */
 	PCIEM_EVENT_WATCHPOINT	= 5,	/* bar, offset, size, data (the value
 					 * after the access), flags */
 };
