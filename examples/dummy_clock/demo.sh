@@ -7,9 +7,10 @@
 #
 #   tools/pciem-vm -- examples/dummy_clock/demo.sh
 #
-# It starts the device model, loads the driver, writes 100 to the tick
-# attribute and waits until the counter reads 100 and the driver has
-# handled 10 interrupts.  Exit status 0 when both are reached in time.
+# It starts the device model, loads the driver and ticks the clock 100
+# times in bursts of ten, showing the counter and the interrupts after each
+# burst.  Exit status 0 when the counter reads 100 and the driver has
+# handled 10 interrupts in time.
 #
 # Environment:
 #   DUMMY_CLOCK_DEVICE  device model binary (default:
@@ -146,25 +147,26 @@ say "counter $(attr counter), status $(attr status), irq_count $(attr irq_count)
 
 # ---- tick ---------------------------------------------------------------------------
 
-say "echo $TICKS > $sysdev/tick"
-echo "$TICKS" >"$sysdev/tick" || die "writing $sysdev/tick failed"
-
-# The writes are posted: the device model counts them a little later.
+# Ten bursts of ten ticks; after each, wait for the device model to catch
+# up (the writes are posted) and show the counter and the interrupts.
+STEP=10
 counter=
 irqs=
-last=
-n=$((timeout * 10))
-while :; do
-	counter=$(attr counter)
-	irqs=$(attr irq_count)
-	if [ "$counter,$irqs" != "$last" ]; then
-		say "counter $counter, irq_count $irqs"
-		last="$counter,$irqs"
-	fi
-	[ "$counter" = "$TICKS" ] && [ "$irqs" = "$IRQS" ] && break
-	n=$((n - 1))
-	[ "$n" -gt 0 ] || break
-	sleep 0.1
+done_ticks=0
+while [ "$done_ticks" -lt "$TICKS" ]; do
+	echo "$STEP" >"$sysdev/tick" || die "writing $sysdev/tick failed"
+	done_ticks=$((done_ticks + STEP))
+	want_irqs=$((done_ticks * IRQS / TICKS))
+	n=$((timeout * 10))
+	while :; do
+		counter=$(attr counter)
+		irqs=$(attr irq_count)
+		[ "$counter" = "$done_ticks" ] && [ "$irqs" = "$want_irqs" ] && break
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || break
+		sleep 0.1
+	done
+	say "echo $STEP > tick: counter $counter, irq_count $irqs"
 done
 
 say "status $(attr status)"
