@@ -32,7 +32,7 @@ WARN := -Wall -Wextra -Werror
 UAPI := -I$(TOP)/kmod/uapi
 
 .PHONY: all deps kmod test-kmods examples userspace test check check-unit check-vm \
-	check-walkthrough demo bench clean
+	check-walkthrough check-harness demo bench clean
 
 all: kmod examples userspace
 
@@ -110,7 +110,12 @@ VM_TESTS ?= $(sort $(wildcard tests/vm/t_*.sh))
 check-vm: all test-kmods
 	@tests/vm/run.sh --kernels "$(VM_KERNELS)" $(VM_TESTS)
 
-check: check-unit check-vm
+# The harness itself: pciem-vm must report a guest's bad kernel log,
+# crash or timeout, or the VM tests would prove nothing.
+check-harness: kmod
+	tools/vm/selftest.sh --kernels "$(VM_KERNELS)"
+
+check: check-unit check-harness check-vm
 
 # deps first, in a make of its own: the kernels to build for are only
 # known once their headers are installed.
