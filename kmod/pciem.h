@@ -27,6 +27,7 @@ struct pciem_bar {
 	u32 flags;		/* as given to ADD_BAR */
 	bool present;
 	bool upper;		/* upper half of the 64-bit BAR below it */
+	bool full_trap;		/* reads trapped too (PCIEM_TRAP_FULL) */
 	unsigned long npages;
 	struct page **pages;
 	u64 bus_addr;		/* assigned at REGISTER */
@@ -161,6 +162,7 @@ void pciem_intx_free(struct pciem_device *dev);
 int pciem_trap_init(void);
 void pciem_trap_exit(void);
 void pciem_trap_forget_device(struct pciem_device *dev);
+int pciem_trap_set_mode(struct pciem_device *dev, u32 bar_mask, bool full);
 bool pciem_trap_va_in_bar(struct pciem_device *dev, unsigned int bar, unsigned long va);
 int pciem_trap_snapshot(struct pciem_device *dev, struct pciem_mapping *out, int max);
 u64 pciem_bar_read(struct pciem_device *dev, unsigned int bar, u64 off, unsigned int size);

@@ -385,6 +385,32 @@ static int ioc_inject_irq(struct pciem_device *dev, void __user *arg)
 	return copy_to_user(arg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 
+static int ioc_set_trap_mode(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_trap_mode t;
+	u32 mask;
+	int i;
+
+	if (copy_from_user(&t, arg, sizeof(t)))
+		return -EFAULT;
+	if (t.reserved || (t.mode != PCIEM_TRAP_WRITES && t.mode != PCIEM_TRAP_FULL) ||
+	    (t.bar_mask & ~GENMASK(PCIEM_NUM_BARS - 1, 0)))
+		return -EINVAL;
+	if (dev->state != PCIEM_CREATED && dev->state != PCIEM_REGISTERED)
+		return -EBUSY;
+	mask = t.bar_mask ? t.bar_mask : GENMASK(PCIEM_NUM_BARS - 1, 0);
+	for (i = 0; i < PCIEM_NUM_BARS; i++) {
+		const struct pciem_bar *b = &dev->bars[i];
+
+		if ((mask & BIT(i)) && (!b->present || b->upper)) {
+			if (t.bar_mask)
+				return -EINVAL;	/* named an absent BAR */
+			mask &= ~BIT(i);
+		}
+	}
+	return pciem_trap_set_mode(dev, mask, t.mode == PCIEM_TRAP_FULL);
+}
+
 static int ioc_get_info(struct pciem_device *dev, void __user *arg)
 {
 	struct pciem_device_info info = { 0 };
@@ -436,6 +462,7 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case PCIEM_IOCTL_SET_EVENTFD:
 	case PCIEM_IOCTL_GET_BAR_INFO:
 	case PCIEM_IOCTL_INJECT_IRQ:
+	case PCIEM_IOCTL_SET_TRAP_MODE:
 		break;
 	default:
 		return -ENOTTY;
@@ -466,6 +493,9 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case PCIEM_IOCTL_GET_BAR_INFO:
 		ret = ioc_get_bar_info(dev, uarg);
+		break;
+	case PCIEM_IOCTL_SET_TRAP_MODE:
+		ret = ioc_set_trap_mode(dev, uarg);
 		break;
 	default:
 		ret = ioc_inject_irq(dev, uarg);

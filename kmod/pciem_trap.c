@@ -2,7 +2,8 @@
 /*
  * MMIO trapping.  When a driver maps a BAR (any ioremap variant), PCIem
  * points the mapping's page-table entries at the BAR pages, read-only: the
- * driver's reads see BAR memory, and each write faults.  The fault reaches
+ * driver's reads see BAR memory, and each write faults (write trap).  In
+ * full trap the entries are left empty, so reads fault too.  The fault reaches
  * bad_area_nosemaphore(), where a kprobe decodes the faulting instruction,
  * performs it on the BAR pages, reports it, and resumes the driver after
  * it.  No single-stepping, so every CPU stays online.
@@ -47,6 +48,14 @@ static struct page *map_page(const struct pciem_mapping *m, unsigned long i)
 	return m->dev->bars[m->bar].pages[(m->bar_off >> PAGE_SHIFT) + i];
 }
 
+/* What page @i of @m maps while trapped: nothing (full trap) or read-only. */
+static pte_t map_pte(const struct pciem_mapping *m, unsigned long i)
+{
+	if (m->dev && READ_ONCE(m->dev->bars[m->bar].full_trap))
+		return __pte(0);
+	return pfn_pte(page_to_pfn(map_page(m, i)), PAGE_KERNEL_RO);
+}
+
 static void flush_local(void *unused)
 {
 	__flush_tlb_all();
@@ -62,7 +71,7 @@ static void flush_all_cpus(void)
 	on_each_cpu(flush_local, NULL, 1);
 }
 
-/* Point every page of @m at its BAR page, read-only, write-back. */
+/* Point every page of @m at its BAR page (read-only, write-back) or nothing. */
 static int map_install(struct pciem_mapping *m)
 {
 	unsigned long i = 0;
@@ -85,14 +94,14 @@ static int map_install(struct pciem_mapping *m)
 			if (!tbl)
 				return -ENOMEM;
 			for (k = 0; k < PTRS_PER_PTE; k++)
-				tbl[k] = pfn_pte(page_to_pfn(map_page(m, i + k)), PAGE_KERNEL_RO);
+				tbl[k] = map_pte(m, i + k);
 			set_pmd((pmd_t *)ptep, __pmd(__pa(tbl) | _KERNPG_TABLE));
 			i += PTRS_PER_PTE;
 			continue;
 		}
 		if (level != PG_LEVEL_4K)
 			return -EOPNOTSUPP;
-		set_pte(ptep, pfn_pte(page_to_pfn(map_page(m, i)), PAGE_KERNEL_RO));
+		set_pte(ptep, map_pte(m, i));
 		i++;
 	}
 	return 0;
@@ -207,12 +216,18 @@ static u64 sign_extend(u64 v, unsigned int size)
 static u64 trapped_read(struct pciem_mapping *m, unsigned long addr, unsigned int size,
 			unsigned long ip)
 {
-	u64 off;
+	struct pciem_event ev;
+	u64 off, v;
 
 	if (!m->dev)
 		return size_mask(size);
 	off = m->bar_off + (addr - m->va);
-	return pciem_bar_read(m->dev, m->bar, off, size);
+	v = pciem_bar_read(m->dev, m->bar, off, size);
+	if (READ_ONCE(m->dev->bars[m->bar].full_trap)) {
+		pciem_event_fill(&ev, PCIEM_EVENT_MMIO_READ, m->bar, off, size, v, ip);
+		pciem_ring_push(m->dev, &ev);
+	}
+	return v;
 }
 
 static void trapped_write(struct pciem_mapping *m, unsigned long addr, unsigned int size,
@@ -331,10 +346,19 @@ static bool emulate_string(struct pt_regs *regs, const struct pciem_insn *in)
 }
 
 static void report_unsupported(struct pciem_mapping *m, struct pt_regs *regs,
-			       const u8 *bytes, int n)
+			       unsigned long addr, const u8 *bytes, int n)
 {
-	pr_warn_ratelimited("cannot emulate instruction at %pS (%*ph); page %#lx left untrapped\n",
-			    (void *)regs->ip, n, bytes, m->va);
+	struct pciem_event ev;
+	u64 first = 0;
+
+	pr_warn_ratelimited("cannot emulate the access at %pS (%*ph): that page of the mapping is no longer trapped\n",
+			    (void *)regs->ip, n, bytes);
+	if (!m->dev)
+		return;
+	memcpy(&first, bytes, min_t(int, n, sizeof(first)));
+	pciem_event_fill(&ev, PCIEM_EVENT_UNSUPPORTED, m->bar, m->bar_off + (addr - m->va),
+			 min_t(int, n, sizeof(first)), first, regs->ip);
+	pciem_ring_push(m->dev, &ev);
 }
 
 static int fetch_insn(unsigned long ip, u8 *buf)
@@ -366,7 +390,7 @@ static bool pciem_handle_fault(struct pt_regs *regs, unsigned long error_code,
 
 	n = fetch_insn(regs->ip, bytes);
 	if (pciem_insn_decode(bytes, n, &in) < 0 || in.addr_size != 8) {
-		report_unsupported(m, regs, bytes, n);
+		report_unsupported(m, regs, addr, bytes, n);
 		map_untrap_page(m, addr);
 		return true;	/* the CPU retries it on the now-writable page */
 	}
@@ -550,6 +574,27 @@ static const char * const ioremap_syms[] = {
 static struct kretprobe ioremap_krp[ARRAY_SIZE(ioremap_syms)];
 
 /* ---- device life cycle ----------------------------------------------------- */
+
+/* PCIEM_IOCTL_SET_TRAP_MODE: process context. */
+int pciem_trap_set_mode(struct pciem_device *dev, u32 bar_mask, bool full)
+{
+	struct pciem_mapping *m;
+	unsigned long flags;
+	int i, ret = 0;
+
+	raw_spin_lock_irqsave(&pciem_map_lock, flags);
+	for (i = 0; i < PCIEM_NUM_BARS; i++)
+		if (bar_mask & BIT(i))
+			WRITE_ONCE(dev->bars[i].full_trap, full);
+	list_for_each_entry(m, &pciem_mappings, node) {
+		if (m->dev == dev && (bar_mask & BIT(m->bar)))
+			ret = ret ?: map_install(m);
+	}
+	raw_spin_unlock_irqrestore(&pciem_map_lock, flags);
+	/* taking a permission away needs every CPU to forget the old one */
+	on_each_cpu(flush_local, NULL, 1);
+	return ret;
+}
 
 bool pciem_trap_va_in_bar(struct pciem_device *dev, unsigned int bar, unsigned long va)
 {

@@ -178,6 +178,21 @@ struct pciem_device_info {
 	__u32 reserved[5];
 };
 
+/* PCIEM_IOCTL_SET_TRAP_MODE: how the driver's accesses to the BARs in
+ * @bar_mask (bit n: BAR n; 0: every BAR) are seen, before or after
+ * REGISTER; the driver's existing mappings are switched at once.
+ *   PCIEM_TRAP_WRITES (default): reads go straight to BAR memory, writes
+ *     are trapped (MMIO_WRITE events).
+ *   PCIEM_TRAP_FULL: reads are trapped too and become MMIO_READ events
+ *     carrying the value the driver received. */
+#define PCIEM_TRAP_WRITES	0
+#define PCIEM_TRAP_FULL		1
+struct pciem_trap_mode {
+	__u32 bar_mask;
+	__u32 mode;
+	__u64 reserved;
+};
+
 /* ---- The event ring (mmap offset 0 of the /dev/pciem fd) ---------------
  *
  * Single producer (the kernel), single consumer (the device model).  The
@@ -198,7 +213,8 @@ struct pciem_device_info {
 #define PCIEM_RING_SIZE		1024
 
 enum pciem_event_type {
-	PCIEM_EVENT_MMIO_READ	= 1,	/* full trap only */
+	PCIEM_EVENT_MMIO_READ	= 1,	/* full trap only: bar, offset, size,
+					 * data (the value the driver read) */
 	PCIEM_EVENT_MMIO_WRITE	= 2,	/* bar, offset, size, data */
 	PCIEM_EVENT_CONFIG_READ	= 3,	/* reserved for tracing */
 	PCIEM_EVENT_CONFIG_WRITE = 4,	/* offset, size, data: a config write
@@ -208,6 +224,12 @@ enum pciem_event_type {
 					 * not reported */
 	PCIEM_EVENT_WATCHPOINT	= 5,	/* bar, offset, size, data (the value
 					 * after the access), flags */
+	PCIEM_EVENT_UNSUPPORTED	= 6,	/* an access PCIem cannot emulate: bar,
+					 * offset, ip; data holds the first
+					 * instruction bytes (little endian),
+					 * size how many were read.  The CPU
+					 * then performs it, and that page of
+					 * the mapping is no longer trapped. */
 };
 
 /* pciem_event.flags */
@@ -251,6 +273,7 @@ struct pciem_shared_ring {
 #define PCIEM_IOCTL_GET_BAR_INFO   _IOWR(PCIEM_IOCTL_MAGIC, 0x07, struct pciem_bar_info_query)
 #define PCIEM_IOCTL_INJECT_IRQ	   _IOWR(PCIEM_IOCTL_MAGIC, 0x08, struct pciem_irq_inject)
 #define PCIEM_IOCTL_GET_DEVICE_INFO _IOR(PCIEM_IOCTL_MAGIC, 0x09, struct pciem_device_info)
+#define PCIEM_IOCTL_SET_TRAP_MODE  _IOW(PCIEM_IOCTL_MAGIC, 0x0a, struct pciem_trap_mode)
 
 /* Layout checks (C11 and C++11). */
 #if defined(__cplusplus)
@@ -270,6 +293,7 @@ PCIEM_ASSERT_SIZE(struct pciem_eventfd_config, 8);
 PCIEM_ASSERT_SIZE(struct pciem_bar_info_query, 40);
 PCIEM_ASSERT_SIZE(struct pciem_irq_inject, 16);
 PCIEM_ASSERT_SIZE(struct pciem_device_info, 32);
+PCIEM_ASSERT_SIZE(struct pciem_trap_mode, 16);
 PCIEM_ASSERT_SIZE(struct pciem_event, 64);
 PCIEM_ASSERT_SIZE(struct pciem_shared_ring, 64 + 64 * PCIEM_RING_SIZE);
 

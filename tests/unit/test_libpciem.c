@@ -125,6 +125,8 @@ static void test_format_event(void **state)
 	ev.offset = 0x44;
 	pciem_event_format(buf, sizeof(buf), &ev);
 	assert_string_equal(buf, "#12 CONFIG_WRITE cfg+0x44 4 bytes 0x1");
+	assert_string_equal(pciem_event_type_name(PCIEM_EVENT_UNSUPPORTED), "UNSUPPORTED");
+	assert_string_equal(pciem_event_type_name(PCIEM_EVENT_MMIO_READ), "MMIO_READ");
 	assert_string_equal(pciem_event_type_name(99), "UNKNOWN");
 }
 

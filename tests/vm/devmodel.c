@@ -13,7 +13,9 @@
  * --fill: fill BAR memory with BYTE after REGISTER (reads see it).
  * --stall: consume nothing until SIGTERM/SIGINT, then drain the ring and
  *          print "drained N first SEQ last SEQ" before the lost count.
- * SIGUSR1 injects vector 0; SIGTERM/SIGINT exit 0.
+ * --full-trap: trap reads too (PCIEM_TRAP_FULL), set before REGISTER.
+ * SIGUSR1 injects vector 0; SIGUSR2 toggles full trap on every BAR and
+ * prints "trap full" or "trap writes"; SIGTERM/SIGINT exit 0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
 		{ "fill", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stall", no_argument, NULL, 's' },
+		{ "full-trap", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_config_space cfg = {
@@ -71,7 +74,7 @@ int main(int argc, char **argv)
 	struct pciem_cap_config caps[3];
 	int nbars = 0, nwps = 0, ncaps = 0;
 	const char *ready = NULL;
-	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0;
+	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0, full = 0;
 	unsigned long irq_off = 0;
 	int c, fd, ifd, efd, sfd, i;
 
@@ -153,6 +156,9 @@ int main(int argc, char **argv)
 		case 's':
 			stall = 1;
 			break;
+		case 't':
+			full = 1;
+			break;
 		default:
 			usage_error("bad option");
 		}
@@ -190,11 +196,15 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0)
 		die("signalfd");
 
+	struct pciem_trap_mode trap = { .mode = full ? PCIEM_TRAP_FULL : PCIEM_TRAP_WRITES };
+	if (ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &trap))
+		die("SET_TRAP_MODE");
 	ifd = ioctl(fd, PCIEM_IOCTL_REGISTER, 0);
 	if (ifd < 0)
 		die("REGISTER");
@@ -269,6 +279,15 @@ int main(int argc, char **argv)
 
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				die("read signalfd");
+			if (si.ssi_signo == SIGUSR2) {
+				trap.mode = trap.mode == PCIEM_TRAP_FULL ? PCIEM_TRAP_WRITES :
+									   PCIEM_TRAP_FULL;
+				if (ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &trap))
+					die("SET_TRAP_MODE");
+				printf("trap %s\n", trap.mode == PCIEM_TRAP_FULL ? "full" : "writes");
+				fflush(stdout);
+				continue;
+			}
 			if (si.ssi_signo == SIGUSR1) {
 				struct pciem_irq_inject irq = { .vector = 0 };
 

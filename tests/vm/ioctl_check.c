@@ -256,6 +256,29 @@ static void table(void)
 	expect("mmap ring private",
 	       mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED ? -1 : 0, EINVAL);
 
+	/* SET_TRAP_MODE */
+	{
+		struct pciem_trap_mode t = { .mode = 2 };
+
+		expect("SET_TRAP_MODE mode 2", ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &t), EINVAL);
+		t.mode = PCIEM_TRAP_FULL;
+		t.bar_mask = 1U << 1;
+		expect("SET_TRAP_MODE absent BAR 1", ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &t), EINVAL);
+		t.bar_mask = 1U << 6;
+		expect("SET_TRAP_MODE BAR 6", ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &t), EINVAL);
+		t.bar_mask = 1U << 3;
+		expect("SET_TRAP_MODE upper half of BAR 2",
+		       ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &t), EINVAL);
+		t.bar_mask = 1;
+		t.reserved = 1;
+		expect("SET_TRAP_MODE reserved", ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &t), EINVAL);
+		t.reserved = 0;
+		expect("SET_TRAP_MODE BAR 0 full", ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &t), 0);
+		t.bar_mask = 0;
+		t.mode = PCIEM_TRAP_WRITES;
+		expect("SET_TRAP_MODE all BARs writes", ioctl(fd, PCIEM_IOCTL_SET_TRAP_MODE, &t), 0);
+	}
+
 	/* REGISTER and after */
 	cfg = ident();
 	expect("SET_CONFIG", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), 0);
@@ -311,7 +334,7 @@ static const unsigned long cmds[] = {
 	PCIEM_IOCTL_CREATE_DEVICE, PCIEM_IOCTL_ADD_BAR, PCIEM_IOCTL_ADD_CAPABILITY,
 	PCIEM_IOCTL_SET_CONFIG, PCIEM_IOCTL_SET_WATCHPOINT, PCIEM_IOCTL_REGISTER,
 	PCIEM_IOCTL_SET_EVENTFD, PCIEM_IOCTL_GET_BAR_INFO, PCIEM_IOCTL_INJECT_IRQ,
-	PCIEM_IOCTL_GET_DEVICE_INFO,
+	PCIEM_IOCTL_GET_DEVICE_INFO, PCIEM_IOCTL_SET_TRAP_MODE,
 };
 
 static int documented(int e)
@@ -342,10 +365,10 @@ static void random_run(unsigned int seed, long count)
 			cmd = random();			/* any number at all */
 			break;
 		case 1:
-			cmd = cmds[random() % 10] ^ (1UL << (random() % 32));
+			cmd = cmds[random() % (sizeof(cmds) / sizeof(cmds[0]))] ^ (1UL << (random() % 32));
 			break;
 		default:
-			cmd = cmds[random() % 10];
+			cmd = cmds[random() % (sizeof(cmds) / sizeof(cmds[0]))];
 		}
 		if (cmd == PCIEM_IOCTL_SET_CONFIG) {
 			/* never the ID of a real driver */

@@ -36,6 +36,7 @@ const char *pciem_event_type_name(uint32_t type)
 	case PCIEM_EVENT_CONFIG_READ: return "CONFIG_READ";
 	case PCIEM_EVENT_CONFIG_WRITE: return "CONFIG_WRITE";
 	case PCIEM_EVENT_WATCHPOINT: return "WATCHPOINT";
+	case PCIEM_EVENT_UNSUPPORTED: return "UNSUPPORTED";
 	default: return "UNKNOWN";
 	}
 }

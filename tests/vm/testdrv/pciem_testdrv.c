@@ -8,6 +8,8 @@
  *   echo "r BAR OFF WIDTH" > mmio; cat mmio readb/w/l/q, prints the value
  *   echo "set BAR OFF LEN BYTE" > mmio       memset_io
  *   echo "copy BAR OFF LEN" > mmio           memcpy_toio of bytes 0, 1, 2...
+ *   echo "rmw BAR OFF 4 BITS" > mmio         one "orl $BITS" on the register:
+ *                                            an instruction PCIem cannot emulate
  *
  * "irq_count" counts interrupts of vector 0; "nvec" is how many vectors
  * the PCI core granted (0: none); "irq_kind" is msi, intx or none.
@@ -83,6 +85,11 @@ static int do_cmd(struct testdrv *td, const char *buf)
 	}
 	if (!strcmp(op, "set") && n == 5) {
 		memset_io(p, val, arg);
+		return 0;
+	}
+	if (!strcmp(op, "rmw") && n == 5 && width == 4) {
+		/* on purpose: a read-modify-write the trap does not decode */
+		asm volatile("orl %1, %0" : "+m" (*(u32 __force *)p) : "r" ((u32)val) : "memory");
 		return 0;
 	}
 	if (!strcmp(op, "copy")) {

@@ -1,0 +1,60 @@
+# Full trap: with PCIEM_TRAP_FULL every driver read is an MMIO_READ event
+# carrying the value the driver got; switching modes while the driver is
+# bound re-arms its mapping at once, in both directions.  An instruction
+# the trap cannot decode is reported (UNSUPPORTED event and a log line),
+# the access completes, and the kernel keeps running.
+. tests/vm/lib.sh
+
+load_testdrv
+start_model m --bar 0:8192 --bar 2:0x200000:64 --full-trap --fill 0:0x5a
+wait_bound "$DEV"
+
+rd() {	# rd BAR OFF WIDTH EXPECTED
+	echo "r $1 $2 $3" > "$DEV/mmio" || fail "read $*"
+	[ "$(cat "$DEV/mmio")" = "$4" ] || fail "read bar$1+$2/$3: got $(cat "$DEV/mmio"), want $4"
+}
+events() { grep -c "$1" "$TMP/m.log"; }
+
+rd 0 0x10 4 0x5a5a5a5a
+rd 0 0x11 1 0x5a
+rd 0 0x12 2 0x5a5a
+rd 0 0x18 8 0x5a5a5a5a5a5a5a5a
+echo "w 2 0x1ffff8 8 0x1122334455667788" > "$DEV/mmio"
+rd 2 0x1ffff8 8 0x1122334455667788
+rd 2 0x1ffffc 4 0x11223344
+sleep 1
+for e in "MMIO_READ bar0+0x10 4 bytes 0x5a5a5a5a" "MMIO_READ bar0+0x11 1 bytes 0x5a" \
+	 "MMIO_READ bar0+0x12 2 bytes 0x5a5a" "MMIO_READ bar0+0x18 8 bytes 0x5a5a5a5a5a5a5a5a" \
+	 "MMIO_WRITE bar2+0x1ffff8 8 bytes 0x1122334455667788" \
+	 "MMIO_READ bar2+0x1ffff8 8 bytes 0x1122334455667788" \
+	 "MMIO_READ bar2+0x1ffffc 4 bytes 0x11223344"; do
+	log_has m "$e" || { cat "$TMP/m.log"; fail "missing event: $e"; }
+done
+ok "reads trapped with their values"
+
+# back to write trap while the driver stays bound: reads are no events
+reads=$(events MMIO_READ)
+kill -USR2 "$m_PID"
+wait_until 5 log_has m "^trap writes" || fail "mode switch not acknowledged"
+rd 0 0x10 4 0x5a5a5a5a
+echo "w 0 0x20 4 7" > "$DEV/mmio"
+rd 0 0x20 4 0x7
+sleep 1
+[ "$(events MMIO_READ)" = "$reads" ] || fail "reads still trapped in write-trap mode"
+log_has m "MMIO_WRITE bar0+0x20 4 bytes 0x7" || fail "write not reported in write-trap mode"
+# and full again
+kill -USR2 "$m_PID"
+wait_until 5 log_has m "^trap full" || fail "second mode switch not acknowledged"
+rd 0 0x20 4 0x7
+wait_until 5 log_has m "MMIO_READ bar0+0x20 4 bytes 0x7" || fail "reads not trapped again"
+ok "mode switched both ways with the driver bound"
+
+# an instruction the decoder does not know: "orl" on page 1 of BAR0
+echo "rmw 0 0x1004 4 0x100" > "$DEV/mmio" || fail "rmw access"
+wait_until 5 log_has m "UNSUPPORTED bar0+0x1004" || { cat "$TMP/m.log"; fail "no UNSUPPORTED event"; }
+dmesg | grep -q "pciem: cannot emulate the access at .*pciem_testdrv" || fail "no kernel log line"
+rd 0 0x1004 4 0x5a5a5b5a
+# page 0 is still trapped
+echo "w 0 0x30 4 9" > "$DEV/mmio"
+wait_until 5 log_has m "MMIO_WRITE bar0+0x30 4 bytes 0x9" || fail "page 0 no longer trapped"
+ok "unsupported instruction reported, access completed"
