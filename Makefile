@@ -81,7 +81,7 @@ $(BUILD)/examples/dummy_clock/device: examples/dummy_clock/device.c kmod/uapi/pc
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(UAPI) $< -o $@
 
-TEST_BINS := $(BUILD)/bin/devmodel $(BUILD)/bin/ioctl_check
+TEST_BINS := $(BUILD)/bin/devmodel $(BUILD)/bin/ioctl_check $(BUILD)/bin/tracecat
 userspace: $(TEST_BINS)
 examples: $(BUILD)/examples/dummy_clock/device
 

@@ -14,6 +14,7 @@
 #include <linux/ioport.h>
 #include <linux/list.h>
 #include <linux/pci.h>
+#include <linux/poll.h>
 
 #include "uapi/pciem_userspace.h"
 
@@ -21,6 +22,22 @@
 #define PCIEM_CFG_SIZE		4096
 #define PCIEM_MAX_DEVICES	32
 #define PCIEM_DOMAIN_BASE	0x10000
+#define PCIEM_MAX_RECORDERS	4
+
+struct pciem_recorder;
+
+/* A recorder attached to a device, with the losses not yet reported. */
+struct pciem_attach {
+	struct pciem_recorder *rec;
+	u64 lost_first, lost_last, lost_count;
+};
+
+/* What an open /dev/pciem is: a device (model) or a recorder. */
+struct pciem_file {
+	struct pciem_device *dev;
+	struct pciem_recorder *rec;
+	struct mutex lock;		/* CREATE_DEVICE and TRACE_SUBSCRIBE */
+};
 
 struct pciem_bar {
 	u64 size;
@@ -110,6 +127,9 @@ struct pciem_device {
 	u32 ring_tail;
 	u64 seq;
 	struct eventfd_ctx *efd;
+	struct pciem_attach attach[PCIEM_MAX_RECORDERS];	/* under ring_lock */
+	unsigned int nattach;
+	u32 creator_pid;
 	struct irq_work notify_work;
 	struct irq_work irq_work;	/* delivers pending MSIs */
 
@@ -173,6 +193,18 @@ void pciem_wp_release(struct pciem_device *dev);
 int pciem_wp_add(struct pciem_device *dev, const struct pciem_watchpoint_config *c);
 void pciem_wp_check_access(struct pciem_device *dev, unsigned int bar, u64 off,
 			   unsigned int size, u64 val, bool write, unsigned long ip);
+
+/* pciem_trace.c */
+void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev);
+void pciem_trace_describe(struct pciem_device *dev);
+void pciem_trace_match(struct pciem_device *dev, bool creating);
+void pciem_trace_detach_all(struct pciem_device *dev);
+struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe *s);
+void pciem_trace_unsubscribe(struct pciem_recorder *rec);
+void pciem_recorder_put(struct pciem_recorder *rec);
+int pciem_trace_mmap(struct pciem_recorder *rec, struct vm_area_struct *vma);
+__poll_t pciem_trace_poll(struct pciem_recorder *rec, struct file *file, poll_table *wait);
+void pciem_lifecycle(struct pciem_device *dev, u32 kind, u32 bar, u64 data, unsigned long ip);
 
 /* pciem_main.c */
 extern struct list_head pciem_devices;

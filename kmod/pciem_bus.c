@@ -149,6 +149,8 @@ int pciem_bus_register(struct pciem_device *dev)
 		pci_add_resource(&resources, &dev->win64);
 	dev->sysdata.domain = PCIEM_DOMAIN_BASE + dev->id;
 	dev->sysdata.node = NUMA_NO_NODE;
+	/* recorders learn the device before its first config access */
+	pciem_trace_describe(dev);
 
 	pci_lock_rescan_remove();
 	bus = pci_create_root_bus(NULL, 0, &pciem_pci_ops, &dev->sysdata, &resources);
@@ -171,6 +173,7 @@ int pciem_bus_register(struct pciem_device *dev)
 	ret = pciem_intx_alloc(dev);
 	if (ret)
 		goto out_bus;
+	pciem_lifecycle(dev, PCIEM_LC_REGISTERED, 0, 0, 0);
 	INIT_WORK(&dev->add_work, pciem_add_work);
 	dev->added = true;
 	schedule_work(&dev->add_work);

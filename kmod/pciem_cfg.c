@@ -298,6 +298,12 @@ static int pciem_pci_read(struct pci_bus *bus, unsigned int devfn, int where, in
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
 	*val = pciem_cfg_read(dev, where, size);
+	if (READ_ONCE(dev->nattach)) {
+		struct pciem_event ev;
+
+		pciem_event_fill(&ev, PCIEM_EVENT_CONFIG_READ, 0, where, size, *val, _RET_IP_);
+		pciem_ring_push(dev, &ev);
+	}
 	return PCIBIOS_SUCCESSFUL;
 }
 
@@ -329,8 +335,11 @@ static int pciem_pci_write(struct pci_bus *bus, unsigned int devfn, int where, i
 
 	if (in_msi_state(dev, where, size) || (where <= PCI_COMMAND + 1 && where + size > PCI_COMMAND))
 		pciem_irq_cfg_changed(dev);
-	if (where >= PCIEM_CAP_START) {
+	/* the model hears of writes from 0x40 on; recorders of all of them */
+	if (where >= PCIEM_CAP_START || READ_ONCE(dev->nattach)) {
 		pciem_event_fill(&ev, PCIEM_EVENT_CONFIG_WRITE, 0, where, size, val, _RET_IP_);
+		if (where < PCIEM_CAP_START)
+			ev.flags = PCIEM_EVENT_F_HEADER;
 		pciem_ring_push(dev, &ev);
 	}
 	return PCIBIOS_SUCCESSFUL;

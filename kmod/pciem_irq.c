@@ -68,6 +68,15 @@ static int deliver_msi(struct pciem_device *dev, u32 vector)
 	return irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
 }
 
+static void irq_event(struct pciem_device *dev, u32 vector, u32 flags)
+{
+	struct pciem_event ev;
+
+	pciem_event_fill(&ev, PCIEM_EVENT_IRQ, 0, 0, 0, vector, 0);
+	ev.flags = flags;
+	pciem_ring_push(dev, &ev);
+}
+
 /* Deliver every pending vector that is now enabled and unmasked. */
 static void msi_flush_pending(struct pciem_device *dev)
 {
@@ -87,7 +96,8 @@ static void msi_flush_pending(struct pciem_device *dev)
 		if (!(ready & BIT(vec)))
 			continue;
 		clear_bit(vec, &dev->msi_pending);
-		deliver_msi(dev, vec);
+		if (!deliver_msi(dev, vec))
+			irq_event(dev, vec, PCIEM_EVENT_F_DEFERRED);
 	}
 	if (v.pending_at)
 		set_pending_bits(dev, v.pending_at, READ_ONCE(dev->msi_pending));
@@ -112,6 +122,7 @@ void pciem_irq_work_fn(struct irq_work *work)
 	if (READ_ONCE(dev->intx_pending) && !intx_disabled(dev) && !msi_enabled(dev)) {
 		WRITE_ONCE(dev->intx_pending, false);
 		generic_handle_irq_safe(dev->intx_irq);
+		irq_event(dev, 0, PCIEM_EVENT_F_DEFERRED);
 	}
 }
 
@@ -128,6 +139,7 @@ static int intx_inject(struct pciem_device *dev, u32 vector, u32 *status)
 		return -EINVAL;
 	WRITE_ONCE(dev->intx_pending, true);
 	*status = intx_disabled(dev) ? PCIEM_IRQ_PENDING : PCIEM_IRQ_DELIVERED;
+	irq_event(dev, 0, PCIEM_EVENT_F_PENDING);	/* raised from irq_work */
 	irq_work_queue(&dev->irq_work);
 	return 0;
 }
@@ -174,6 +186,7 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 		ret = deliver_msi(dev, vector);
 		if (ret == 0) {
 			*status = PCIEM_IRQ_DELIVERED;
+			irq_event(dev, vector, 0);
 			return 0;
 		}
 	}
@@ -181,6 +194,7 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 	if (v.pending_at)
 		set_pending_bits(dev, v.pending_at, READ_ONCE(dev->msi_pending));
 	*status = PCIEM_IRQ_PENDING;
+	irq_event(dev, vector, PCIEM_EVENT_F_PENDING);
 	/* the driver may have unmasked between our read and set_bit */
 	irq_work_queue(&dev->irq_work);
 	return 0;

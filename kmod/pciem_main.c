@@ -116,6 +116,8 @@ static void pciem_device_teardown(struct pciem_device *dev)
 	if (dev->state == PCIEM_REGISTERED)
 		pciem_bus_unregister(dev);
 	dev->state = PCIEM_DEAD;
+	pciem_lifecycle(dev, PCIEM_LC_REMOVED, 0, 0, 0);
+	pciem_trace_detach_all(dev);
 
 	raw_spin_lock_irqsave(&dev->ring_lock, flags);
 	efd = dev->efd;
@@ -181,8 +183,9 @@ static const struct file_operations instance_fops = {
 
 /* ---- ioctls ----------------------------------------------------------------- */
 
-static int ioc_create(struct pciem_device **slot, void __user *arg)
+static int ioc_create(struct pciem_file *pf, void __user *arg)
 {
+	struct pciem_device **slot = &pf->dev;
 	struct pciem_create_device c;
 	struct pciem_device *dev;
 	unsigned long flags;
@@ -191,15 +194,17 @@ static int ioc_create(struct pciem_device **slot, void __user *arg)
 		return -EFAULT;
 	if (c.flags || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
 		return -EINVAL;
-	if (*slot)
+	if (*slot || pf->rec)
 		return -EBUSY;
 	dev = pciem_device_new();
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
 	dev->state = PCIEM_CREATED;
+	dev->creator_pid = task_tgid_nr(current);
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_add_tail(&dev->node, &pciem_devices);
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+	pciem_trace_match(dev, true);
 	smp_store_release(slot, dev);	/* complete before other ioctls see it */
 	return 0;
 }
@@ -274,8 +279,10 @@ static int ioc_set_config(struct pciem_device *dev, void __user *arg)
 	if (dev->state != PCIEM_CREATED)
 		return -EBUSY;
 	ret = pciem_cfg_set_identity(dev, &c);
-	if (!ret)
+	if (!ret) {
 		dev->identity_set = true;
+		pciem_trace_match(dev, false);
+	}
 	return ret;
 }
 
@@ -427,20 +434,37 @@ static int ioc_get_info(struct pciem_device *dev, void __user *arg)
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+static int ioc_subscribe(struct pciem_file *pf, void __user *arg)
+{
+	struct pciem_trace_subscribe s;
+	struct pciem_recorder *rec;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if (pf->dev || pf->rec)
+		return -EBUSY;
+	rec = pciem_trace_subscribe(&s);
+	if (IS_ERR(rec))
+		return PTR_ERR(rec);
+	smp_store_release(&pf->rec, rec);
+	return 0;
+}
+
 static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	struct pciem_device **slot = (struct pciem_device **)&file->private_data;
+	struct pciem_file *pf = file->private_data;
+	struct pciem_device **slot = &pf->dev;
 	struct pciem_device *dev;
 	void __user *uarg = (void __user *)arg;
 	long ret;
 
-	if (cmd == PCIEM_IOCTL_CREATE_DEVICE) {
-		/* serialised by the file's own lock below once created */
-		static DEFINE_MUTEX(create_lock);
-
-		mutex_lock(&create_lock);
-		ret = ioc_create(slot, uarg);
-		mutex_unlock(&create_lock);
+	if (cmd == PCIEM_IOCTL_CREATE_DEVICE || cmd == PCIEM_IOCTL_TRACE_SUBSCRIBE) {
+		mutex_lock(&pf->lock);
+		if (cmd == PCIEM_IOCTL_CREATE_DEVICE)
+			ret = ioc_create(pf, uarg);
+		else
+			ret = ioc_subscribe(pf, uarg);
+		mutex_unlock(&pf->lock);
 		return ret;
 	}
 	if (cmd == PCIEM_IOCTL_GET_DEVICE_INFO) {
@@ -509,27 +533,48 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int pciem_open(struct inode *inode, struct file *file)
 {
+	struct pciem_file *pf;
+
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	file->private_data = NULL;
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
+	mutex_init(&pf->lock);
+	file->private_data = pf;
 	return nonseekable_open(inode, file);
 }
 
 static int pciem_release(struct inode *inode, struct file *file)
 {
-	struct pciem_device *dev = file->private_data;
+	struct pciem_file *pf = file->private_data;
 
-	if (!dev)
-		return 0;
-	pciem_device_teardown(dev);
-	pciem_device_put(dev);
+	if (pf->dev) {
+		pciem_device_teardown(pf->dev);
+		pciem_device_put(pf->dev);
+	}
+	if (pf->rec)
+		pciem_trace_unsubscribe(pf->rec);
+	kfree(pf);
 	return 0;
+}
+
+static __poll_t pciem_poll(struct file *file, poll_table *wait)
+{
+	struct pciem_file *pf = file->private_data;
+	struct pciem_recorder *rec = smp_load_acquire(&pf->rec);
+
+	return rec ? pciem_trace_poll(rec, file, wait) : EPOLLERR;
 }
 
 static int pciem_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct pciem_device *dev = smp_load_acquire((struct pciem_device **)&file->private_data);
+	struct pciem_file *pf = file->private_data;
+	struct pciem_recorder *rec = smp_load_acquire(&pf->rec);
+	struct pciem_device *dev = smp_load_acquire(&pf->dev);
 
+	if (rec)
+		return pciem_trace_mmap(rec, vma);
 	if (!dev)
 		return -ENODEV;
 	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > dev->ring_bytes)
@@ -547,6 +592,7 @@ static const struct file_operations pciem_fops = {
 	.unlocked_ioctl = pciem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = pciem_mmap,
+	.poll = pciem_poll,
 };
 
 static struct miscdevice pciem_misc = {
@@ -556,6 +602,24 @@ static struct miscdevice pciem_misc = {
 	.mode = 0600,
 };
 
+/* Drivers binding to and leaving PCIem devices, for the recorders. */
+static int pciem_bus_event(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+
+	if (pdev->bus->ops != &pciem_pci_ops)
+		return NOTIFY_DONE;
+	if (action == BUS_NOTIFY_BOUND_DRIVER)
+		pciem_lifecycle(pciem_bus_to_dev(pdev->bus), PCIEM_LC_DRIVER_BOUND, 0, 0, 0);
+	else if (action == BUS_NOTIFY_UNBIND_DRIVER)	/* before remove() */
+		pciem_lifecycle(pciem_bus_to_dev(pdev->bus), PCIEM_LC_DRIVER_UNBOUND, 0, 0, 0);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pciem_bus_nb = {
+	.notifier_call = pciem_bus_event,
+};
+
 static int __init pciem_init(void)
 {
 	int ret;
@@ -563,12 +627,17 @@ static int __init pciem_init(void)
 	ret = pciem_trap_init();
 	if (ret)
 		return ret;
-	ret = misc_register(&pciem_misc);
+	ret = bus_register_notifier(&pci_bus_type, &pciem_bus_nb);
 	if (ret)
 		goto err_trap;
+	ret = misc_register(&pciem_misc);
+	if (ret)
+		goto err_notifier;
 	pr_info("loaded: /dev/pciem ready (ABI %d)\n", PCIEM_ABI_VERSION);
 	return 0;
 
+err_notifier:
+	bus_unregister_notifier(&pci_bus_type, &pciem_bus_nb);
 err_trap:
 	pciem_trap_exit();
 	return ret;
@@ -577,6 +646,7 @@ err_trap:
 static void __exit pciem_exit(void)
 {
 	misc_deregister(&pciem_misc);
+	bus_unregister_notifier(&pci_bus_type, &pciem_bus_nb);
 	pciem_trap_exit();
 	ida_destroy(&pciem_ids);
 	pr_info("unloaded\n");

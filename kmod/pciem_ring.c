@@ -65,12 +65,37 @@ void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
 	ev->pid = in_task() ? task_pid_nr(current) : 0;
 }
 
-/* Any context, NMI-like (#DB) included: never sleeps, never spins forever. */
+/* Event types the device model's ring carries; the rest go to recorders only. */
+static bool for_model(const struct pciem_event *ev)
+{
+	switch (ev->type) {
+	case PCIEM_EVENT_CONFIG_WRITE:
+		return !(ev->flags & PCIEM_EVENT_F_HEADER);
+	case PCIEM_EVENT_MMIO_READ:
+	case PCIEM_EVENT_MMIO_WRITE:
+	case PCIEM_EVENT_WATCHPOINT:
+	case PCIEM_EVENT_UNSUPPORTED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Gives @ev the device's next sequence number and writes it to the device
+ * model's ring (if it is of a kind the model gets) and to every recorder
+ * attached to the device.  Any context, NMI-like (#DB) included: never
+ * sleeps; a lossless recorder may make it wait, for a bounded time.
+ */
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 {
 	struct pciem_shared_ring *ring = dev->ring;
+	bool model = for_model(ev);
 	unsigned long flags;
 	u32 head, next;
+
+	if (!model && !READ_ONCE(dev->nattach))
+		return;		/* nobody to tell */
 
 	if (in_nmi()) {
 		if (!raw_spin_trylock_irqsave(&dev->ring_lock, flags)) {
@@ -82,15 +107,27 @@ void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 		raw_spin_lock_irqsave(&dev->ring_lock, flags);
 	}
 	ev->seq = dev->seq++;
-	head = READ_ONCE(ring->head);
-	next = (dev->ring_tail + 1) % PCIEM_RING_SIZE;
-	if (head >= PCIEM_RING_SIZE || next == head) {
-		WRITE_ONCE(ring->lost, atomic64_inc_return(&dev->lost));
-	} else {
-		ring->events[dev->ring_tail] = *ev;
-		smp_store_release(&ring->tail, next);
-		dev->ring_tail = next;
+	if (model) {
+		head = READ_ONCE(ring->head);
+		next = (dev->ring_tail + 1) % PCIEM_RING_SIZE;
+		if (head >= PCIEM_RING_SIZE || next == head) {
+			WRITE_ONCE(ring->lost, atomic64_inc_return(&dev->lost));
+		} else {
+			ring->events[dev->ring_tail] = *ev;
+			smp_store_release(&ring->tail, next);
+			dev->ring_tail = next;
+		}
 	}
+	pciem_trace_event(dev, ev);
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
-	irq_work_queue(&dev->notify_work);
+	if (model)
+		irq_work_queue(&dev->notify_work);
+}
+
+void pciem_lifecycle(struct pciem_device *dev, u32 kind, u32 bar, u64 data, unsigned long ip)
+{
+	struct pciem_event ev;
+
+	pciem_event_fill(&ev, PCIEM_EVENT_LIFECYCLE, bar, kind, 0, data, ip);
+	pciem_ring_push(dev, &ev);
 }

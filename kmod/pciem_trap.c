@@ -532,6 +532,7 @@ static int ioremap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		goto fail;
 	}
 	flush_all_cpus();
+	pciem_lifecycle(dev, PCIEM_LC_BAR_MAPPED, bar, c->size, get_kretprobe_retaddr(ri));
 	return 0;
 fail:
 	pr_err_ratelimited("could not take over the mapping at %#lx of %#llx: its accesses are not seen\n",
@@ -546,17 +547,24 @@ static int iounmap_pre(struct kprobe *p, struct pt_regs *regs)
 	struct pciem_mapping *m;
 	unsigned long flags;
 
+	unsigned int bar = 0;
+
 	raw_spin_lock_irqsave(&pciem_map_lock, flags);
 	list_for_each_entry(m, &pciem_mappings, node) {
 		if (m->va == va) {
 			list_del_rcu(&m->node);
 			dev = m->dev;
+			bar = m->bar;
 			kfree_rcu(m, rcu);
 			break;
 		}
 	}
 	raw_spin_unlock_irqrestore(&pciem_map_lock, flags);
-	if (dev && READ_ONCE(dev->nwps))
+	if (!dev)
+		return 0;
+	/* the device lives on: teardown forgets mappings under this lock */
+	pciem_lifecycle(dev, PCIEM_LC_BAR_UNMAPPED, bar, 0, 0);
+	if (READ_ONCE(dev->nwps))
 		schedule_work(&dev->wp_work);
 	return 0;
 }

@@ -232,8 +232,26 @@ enum pciem_event_type {
 					 * the mapping is no longer trapped. */
 };
 
+/* Trace channel only (see PCIEM_IOCTL_TRACE_SUBSCRIBE below). */
+#define PCIEM_EVENT_IRQ		16	/* data: vector; flags: PCIEM_EVENT_F_PENDING
+					 * if it was left pending, F_DEFERRED when a
+					 * pending one is delivered later */
+#define PCIEM_EVENT_LIFECYCLE	17	/* offset: PCIEM_LC_*; see below */
+
+/* PCIEM_EVENT_LIFECYCLE kinds (in .offset) */
+#define PCIEM_LC_REGISTERED	1	/* on the bus; description record before */
+#define PCIEM_LC_BAR_MAPPED	2	/* bar; data: mapping size; ip: caller */
+#define PCIEM_LC_BAR_UNMAPPED	3	/* bar */
+#define PCIEM_LC_DRIVER_BOUND	4
+#define PCIEM_LC_DRIVER_UNBOUND	5	/* unbinding starts: before remove() */
+#define PCIEM_LC_REMOVED	6
+
 /* pciem_event.flags */
 #define PCIEM_EVENT_F_WRITE	(1U << 0)	/* WATCHPOINT: a write */
+#define PCIEM_EVENT_F_PENDING	(1U << 1)	/* IRQ: left pending */
+#define PCIEM_EVENT_F_DEFERRED	(1U << 2)	/* IRQ: pending one delivered */
+#define PCIEM_EVENT_F_HEADER	(1U << 3)	/* CONFIG_WRITE to the standard
+						 * header: recorders only */
 
 struct pciem_event {
 	__u64 seq;		/* per-device sequence number, from 0 */
@@ -260,6 +278,112 @@ struct pciem_shared_ring {
 	struct pciem_event events[PCIEM_RING_SIZE];
 };
 
+/* ---- The trace channel ------------------------------------------------------
+ *
+ * A recorder opens /dev/pciem and, before anything else on that fd, calls
+ * PCIEM_IOCTL_TRACE_SUBSCRIBE: from then on every event of the matching
+ * devices is written to the recorder's own ring, all event kinds (config
+ * reads included), each device's events in the order of their sequence
+ * numbers.  A device created after the subscription is matched when it
+ * is created (MATCH_ALL, MATCH_PID) or identified by SET_CONFIG
+ * (MATCH_ID), so everything from its registration on, the driver's probe
+ * included, is recorded.  The first record of a device is its
+ * description (PCIEM_TREC_DEVICE).
+ *
+ * mmap offset 0 of the recorder fd: one page of struct pciem_trace_header,
+ * then @data_size bytes of records.  @head and @tail are free-running byte
+ * counts; the data of byte count x is at data[x % data_size].  The kernel
+ * writes records at tail and advances @tail with release ordering; the
+ * reader reads @tail with acquire ordering, consumes records up to it and
+ * stores @head.  A record never wraps: a PCIEM_TREC_PAD record fills the
+ * end of the data area instead.  The kernel keeps its own copy of the
+ * indices; a @head that is not between the kernel's consumed and produced
+ * counts is ignored.  poll() reports POLLIN when records are waiting; the
+ * wake-ups are batched (at most about one per timer tick, sooner when the
+ * ring is half full).
+ *
+ * When a record does not fit: with PCIEM_TRACE_F_LOSSLESS the producing
+ * CPU waits up to @wait_us for the reader; otherwise, or when that time
+ * runs out, the record is dropped and counted, and a PCIEM_TREC_LOST record
+ * naming the device's lost sequence numbers is written as soon as there is
+ * room again.  Nothing is lost silently.
+ */
+#define PCIEM_TRACE_MATCH_ALL	0	/* every device created from now on */
+#define PCIEM_TRACE_MATCH_ID	1	/* devices with @vendor_id:@device_id */
+#define PCIEM_TRACE_MATCH_PID	2	/* devices created by process @pid */
+#define PCIEM_TRACE_MATCH_DOMAIN 3	/* the existing device in PCI @domain */
+
+#define PCIEM_TRACE_F_LOSSLESS	(1U << 0)
+#define PCIEM_TRACE_F_EXISTING	(1U << 1)	/* also existing matching devices */
+
+#define PCIEM_TRACE_MIN_RING	(64ULL << 10)
+#define PCIEM_TRACE_MAX_RING	(1ULL << 30)
+#define PCIEM_TRACE_MAX_WAIT_US	1000000
+
+struct pciem_trace_subscribe {
+	__u64 ring_size;	/* data bytes: power of two, MIN..MAX_RING */
+	__u32 match;		/* PCIEM_TRACE_MATCH_* */
+	__u32 flags;		/* PCIEM_TRACE_F_* */
+	__u16 vendor_id;	/* MATCH_ID */
+	__u16 device_id;
+	__u32 pid;		/* MATCH_PID: a thread group id */
+	__u32 domain;		/* MATCH_DOMAIN */
+	__u32 wait_us;		/* LOSSLESS: 1..MAX_WAIT_US; 0 means 10000 */
+	__u64 reserved[4];
+};
+
+struct pciem_trace_header {
+	__u32 version;		/* PCIEM_ABI_VERSION */
+	__u32 header_size;	/* offset of the data area: one page */
+	__u64 data_size;
+	__u64 head;		/* written by the reader */
+	__u64 tail;		/* written by the kernel */
+	__u64 lost;		/* records dropped since the subscription */
+	__u64 reserved[27];
+};
+
+/* Record types */
+#define PCIEM_TREC_PAD		0	/* skip @size bytes */
+#define PCIEM_TREC_EVENT	1	/* struct pciem_event */
+#define PCIEM_TREC_DEVICE	2	/* struct pciem_trace_device */
+#define PCIEM_TREC_LOST		3	/* struct pciem_trace_lost */
+
+struct pciem_trace_rec {
+	__u32 size;		/* of the whole record, a multiple of 16 */
+	__u16 type;		/* PCIEM_TREC_* */
+	__u16 flags;		/* none yet */
+	__u32 domain;		/* the device: its PCI domain */
+	__u32 reserved;
+	/* followed by the payload */
+};
+
+struct pciem_trace_bar {
+	__u64 bus_addr;
+	__u64 size;		/* 0: no BAR (or upper half of a 64-bit one) */
+	__u32 flags;		/* as given to ADD_BAR */
+	__u32 reserved;
+};
+
+struct pciem_trace_device {
+	__u16 vendor_id;
+	__u16 device_id;
+	__u8 bus;
+	__u8 devfn;
+	__u8 msi_cap;		/* offsets of the capabilities, 0: none */
+	__u8 pcie_cap;
+	__u8 pm_cap;
+	__u8 reserved0[3];
+	__u32 creator_pid;
+	struct pciem_trace_bar bars[6];
+	__u8 config[4096];	/* config space as registered */
+};
+
+struct pciem_trace_lost {
+	__u64 first_seq;	/* the device's lost sequence numbers */
+	__u64 last_seq;
+	__u64 count;
+};
+
 /* ---- ioctl numbers ----------------------------------------------------- */
 #define PCIEM_IOCTL_MAGIC	0xC5
 
@@ -274,6 +398,7 @@ struct pciem_shared_ring {
 #define PCIEM_IOCTL_INJECT_IRQ	   _IOWR(PCIEM_IOCTL_MAGIC, 0x08, struct pciem_irq_inject)
 #define PCIEM_IOCTL_GET_DEVICE_INFO _IOR(PCIEM_IOCTL_MAGIC, 0x09, struct pciem_device_info)
 #define PCIEM_IOCTL_SET_TRAP_MODE  _IOW(PCIEM_IOCTL_MAGIC, 0x0a, struct pciem_trap_mode)
+#define PCIEM_IOCTL_TRACE_SUBSCRIBE _IOW(PCIEM_IOCTL_MAGIC, 0x0b, struct pciem_trace_subscribe)
 
 /* Layout checks (C11 and C++11). */
 #if defined(__cplusplus)
@@ -294,6 +419,12 @@ PCIEM_ASSERT_SIZE(struct pciem_bar_info_query, 40);
 PCIEM_ASSERT_SIZE(struct pciem_irq_inject, 16);
 PCIEM_ASSERT_SIZE(struct pciem_device_info, 32);
 PCIEM_ASSERT_SIZE(struct pciem_trap_mode, 16);
+PCIEM_ASSERT_SIZE(struct pciem_trace_subscribe, 64);
+PCIEM_ASSERT_SIZE(struct pciem_trace_header, 256);
+PCIEM_ASSERT_SIZE(struct pciem_trace_rec, 16);
+PCIEM_ASSERT_SIZE(struct pciem_trace_bar, 24);
+PCIEM_ASSERT_SIZE(struct pciem_trace_device, 4256);
+PCIEM_ASSERT_SIZE(struct pciem_trace_lost, 24);
 PCIEM_ASSERT_SIZE(struct pciem_event, 64);
 PCIEM_ASSERT_SIZE(struct pciem_shared_ring, 64 + 64 * PCIEM_RING_SIZE);
 

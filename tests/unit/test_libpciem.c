@@ -168,6 +168,110 @@ static void test_address_rejects(void **state)
 	}
 }
 
+/* ---- the recorder ring reader -------------------------------------------- */
+
+#define TR_SIZE 1024
+
+struct fake_trace {
+	uint8_t page[4096 + TR_SIZE];
+	uint64_t tail;
+};
+
+static struct pciem_trace_header *fhdr(struct fake_trace *t)
+{
+	return (struct pciem_trace_header *)t->page;
+}
+
+static void ft_init(struct fake_trace *t)
+{
+	memset(t, 0, sizeof(*t));
+	fhdr(t)->header_size = 4096;
+	fhdr(t)->data_size = TR_SIZE;
+}
+
+/* The kernel's rules: 16-byte aligned records, a PAD record at the end if needed. */
+static int ft_put(struct fake_trace *t, uint16_t type, uint32_t tag, size_t len)
+{
+	uint8_t *data = t->page + 4096;
+	uint64_t need = (sizeof(struct pciem_trace_rec) + len + 15) & ~15ULL;
+	uint64_t pos = t->tail % TR_SIZE, to_end = TR_SIZE - pos;
+	uint64_t total = to_end < need ? need + to_end : need;
+	struct pciem_trace_rec h = { .type = type, .domain = tag };
+
+	if (TR_SIZE - (t->tail - fhdr(t)->head) < total)
+		return 0;
+	if (to_end < need) {
+		struct pciem_trace_rec pad = { .size = to_end, .type = PCIEM_TREC_PAD };
+
+		memcpy(data + pos, &pad, sizeof(pad));
+		t->tail += to_end;
+		pos = 0;
+	}
+	h.size = need;
+	memcpy(data + pos, &h, sizeof(h));
+	memset(data + pos + sizeof(h), 0xab, len);
+	t->tail += need;
+	__atomic_store_n(&fhdr(t)->tail, t->tail, __ATOMIC_RELEASE);
+	return 1;
+}
+
+static void test_trace_reader_order(void **state)
+{
+	struct fake_trace *t = malloc(sizeof(*t));
+	struct pciem_trace_reader r;
+	const struct pciem_trace_rec *rec;
+	uint32_t in = 0, out = 0;
+	int round;
+
+	(void)state;
+	ft_init(t);
+	assert_int_equal(pciem_trace_reader_init(&r, t->page, sizeof(t->page)), 0);
+	assert_int_equal(pciem_trace_next(&r, &rec), 0);
+	for (round = 0; round < 200; round++) {
+		/* varied sizes force PAD records at the end of the ring */
+		while (ft_put(t, PCIEM_TREC_EVENT, in, 8 + (in * 24) % 200))
+			in++;
+		while (pciem_trace_next(&r, &rec) == 1) {
+			assert_int_equal(rec->type, PCIEM_TREC_EVENT);
+			assert_int_equal(rec->domain, out);
+			out++;
+		}
+		pciem_trace_done(&r);
+		assert_int_equal(fhdr(t)->head, t->tail);
+	}
+	assert_int_equal(in, out);
+	assert_true(out > 1000);
+	free(t);
+}
+
+static void test_trace_reader_rejects(void **state)
+{
+	struct fake_trace *t = malloc(sizeof(*t));
+	struct pciem_trace_reader r;
+	const struct pciem_trace_rec *rec;
+	struct pciem_trace_rec *first = (struct pciem_trace_rec *)(t->page + 4096);
+
+	(void)state;
+	ft_init(t);
+	fhdr(t)->data_size = 1000;	/* not a power of two */
+	assert_int_equal(pciem_trace_reader_init(&r, t->page, sizeof(t->page)), -1);
+	fhdr(t)->data_size = 1ULL << 40;	/* larger than the mapping */
+	assert_int_equal(pciem_trace_reader_init(&r, t->page, sizeof(t->page)), -1);
+	ft_init(t);
+	assert_int_equal(pciem_trace_reader_init(&r, t->page, sizeof(t->page)), 0);
+	ft_put(t, PCIEM_TREC_EVENT, 1, 64);
+	first->size = 24;	/* not a multiple of 16 */
+	errno = 0;
+	assert_int_equal(pciem_trace_next(&r, &rec), -1);
+	assert_int_equal(errno, EPROTO);
+	first->size = 4096;	/* beyond the ring */
+	assert_int_equal(pciem_trace_next(&r, &rec), -1);
+	first->size = 80;
+	__atomic_store_n(&fhdr(t)->tail, 5000, __ATOMIC_RELEASE);	/* tail too far */
+	assert_int_equal(pciem_trace_next(&r, &rec), -1);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_format_event),
 		cmocka_unit_test(test_address_roundtrip),
 		cmocka_unit_test(test_address_rejects),
+		cmocka_unit_test(test_trace_reader_order),
+		cmocka_unit_test(test_trace_reader_rejects),
 	};
 
 	return cmocka_run_group_tests_name("libpciem", tests, NULL, NULL);

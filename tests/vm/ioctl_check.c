@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -316,6 +317,55 @@ static void table(void)
 	if (p != MAP_FAILED)
 		munmap(p, 8192);
 
+	/* TRACE_SUBSCRIBE */
+	{
+		struct pciem_trace_subscribe sub = { .ring_size = 65536 };
+		struct pciem_create_device c0 = { 0 };
+		struct pollfd pfd;
+
+		fd = open_dev();
+		sub.ring_size = 1000;
+		expect("SUBSCRIBE ring 1000", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.ring_size = 32768;
+		expect("SUBSCRIBE ring 32 KiB", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.ring_size = 1ULL << 31;
+		expect("SUBSCRIBE ring 2 GiB", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.ring_size = 65536;
+		sub.match = 9;
+		expect("SUBSCRIBE match 9", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.match = PCIEM_TRACE_MATCH_ALL;
+		sub.vendor_id = 0x1234;
+		expect("SUBSCRIBE MATCH_ALL with an ID", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.vendor_id = 0;
+		sub.flags = 0x80;
+		expect("SUBSCRIBE unknown flag", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.flags = PCIEM_TRACE_F_LOSSLESS;
+		sub.wait_us = PCIEM_TRACE_MAX_WAIT_US + 1;
+		expect("SUBSCRIBE wait too long", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.wait_us = 0;
+		sub.reserved[3] = 1;
+		expect("SUBSCRIBE reserved", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.reserved[3] = 0;
+		expect("SUBSCRIBE", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), 0);
+		expect("SUBSCRIBE twice", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EBUSY);
+		expect("CREATE_DEVICE on a recorder", ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, &c0), EBUSY);
+		expect("mmap recorder ring too large",
+		       mmap(NULL, 4096 + 2 * 65536, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED ? -1 : 0,
+		       EINVAL);
+		expect("mmap recorder ring private",
+		       mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED ? -1 : 0, EINVAL);
+		close(fd);
+		fd = created();
+		expect("SUBSCRIBE on a device fd", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EBUSY);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLERR)) {
+			printf("FAIL poll on a device fd: revents %#x, want POLLERR\n", pfd.revents);
+			failures++;
+		}
+		close(fd);
+	}
+
 	/* a device that never registers is freed with its file */
 	fd = created();
 	close(fd);
@@ -334,7 +384,7 @@ static const unsigned long cmds[] = {
 	PCIEM_IOCTL_CREATE_DEVICE, PCIEM_IOCTL_ADD_BAR, PCIEM_IOCTL_ADD_CAPABILITY,
 	PCIEM_IOCTL_SET_CONFIG, PCIEM_IOCTL_SET_WATCHPOINT, PCIEM_IOCTL_REGISTER,
 	PCIEM_IOCTL_SET_EVENTFD, PCIEM_IOCTL_GET_BAR_INFO, PCIEM_IOCTL_INJECT_IRQ,
-	PCIEM_IOCTL_GET_DEVICE_INFO, PCIEM_IOCTL_SET_TRAP_MODE,
+	PCIEM_IOCTL_GET_DEVICE_INFO, PCIEM_IOCTL_SET_TRAP_MODE, PCIEM_IOCTL_TRACE_SUBSCRIBE,
 };
 
 static int documented(int e)
@@ -376,6 +426,12 @@ static void random_run(unsigned int seed, long count)
 			buf[1] = 0x12;
 			buf[2] = 0xf0;
 			buf[3] = 0xff;
+		}
+		if (cmd == PCIEM_IOCTL_TRACE_SUBSCRIBE && random() % 2) {
+			/* a real subscription now and then, of a small ring */
+			unsigned long long size = 65536;
+
+			memcpy(buf, &size, sizeof(size));
 		}
 		if (cmd == PCIEM_IOCTL_ADD_BAR && random() % 2) {
 			/* plausible sizes, so BARs get created */

@@ -37,6 +37,8 @@ const char *pciem_event_type_name(uint32_t type)
 	case PCIEM_EVENT_CONFIG_WRITE: return "CONFIG_WRITE";
 	case PCIEM_EVENT_WATCHPOINT: return "WATCHPOINT";
 	case PCIEM_EVENT_UNSUPPORTED: return "UNSUPPORTED";
+	case PCIEM_EVENT_IRQ: return "IRQ";
+	case PCIEM_EVENT_LIFECYCLE: return "LIFECYCLE";
 	default: return "UNKNOWN";
 	}
 }
@@ -108,4 +110,59 @@ int pciem_parse_address(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *
 bad:
 	errno = EINVAL;
 	return -1;
+}
+
+int pciem_trace_reader_init(struct pciem_trace_reader *r, void *map, size_t len)
+{
+	struct pciem_trace_header *h = map;
+
+	if (len < sizeof(*h) || h->header_size < sizeof(*h) || h->data_size < 64 ||
+	    (h->data_size & (h->data_size - 1)) || h->header_size > len ||
+	    h->data_size > len - h->header_size) {
+		errno = EPROTO;
+		return -1;
+	}
+	r->hdr = h;
+	r->data = (const uint8_t *)map + h->header_size;
+	r->size = h->data_size;
+	r->pos = __atomic_load_n(&h->head, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int pciem_trace_next(struct pciem_trace_reader *r, const struct pciem_trace_rec **out)
+{
+	uint64_t tail = __atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE);
+
+	for (;;) {
+		const struct pciem_trace_rec *rec;
+		uint64_t off;
+
+		if (r->pos == tail)
+			return 0;
+		if (tail - r->pos > r->size)
+			goto bad;
+		off = r->pos & (r->size - 1);
+		rec = (const struct pciem_trace_rec *)(r->data + off);
+		if (rec->size < sizeof(*rec) || rec->size % 16 || rec->size > r->size - off ||
+		    rec->size > tail - r->pos)
+			goto bad;
+		r->pos += rec->size;
+		if (rec->type == PCIEM_TREC_PAD)
+			continue;
+		*out = rec;
+		return 1;
+	}
+bad:
+	errno = EPROTO;
+	return -1;
+}
+
+void pciem_trace_done(struct pciem_trace_reader *r)
+{
+	__atomic_store_n(&r->hdr->head, r->pos, __ATOMIC_RELEASE);
+}
+
+uint64_t pciem_trace_lost(const struct pciem_trace_reader *r)
+{
+	return __atomic_load_n(&r->hdr->lost, __ATOMIC_RELAXED);
 }

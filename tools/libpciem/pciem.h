@@ -35,4 +35,31 @@ int pciem_format_address(char *buf, size_t len, const struct pciem_device_info *
  */
 int pciem_parse_address(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *devfn);
 
+/*
+ * Reading a recorder's ring (PCIEM_IOCTL_TRACE_SUBSCRIBE): records are
+ * taken with pciem_trace_next() and stay valid until pciem_trace_done()
+ * gives their space back to the kernel.
+ */
+struct pciem_trace_reader {
+	struct pciem_trace_header *hdr;
+	const uint8_t *data;
+	uint64_t size;
+	uint64_t pos;		/* next record to read */
+};
+
+/* @map: the whole mmap of the recorder fd, @len bytes.  -1/EPROTO if the
+ * header does not describe a ring that fits. */
+int pciem_trace_reader_init(struct pciem_trace_reader *r, void *map, size_t len);
+
+/* 1 and *rec set; 0 when no record is waiting; -1 (errno EPROTO) when the
+ * ring's indices or a record's size are impossible.  PAD records are
+ * skipped. */
+int pciem_trace_next(struct pciem_trace_reader *r, const struct pciem_trace_rec **rec);
+
+/* Hands every record read so far back to the kernel. */
+void pciem_trace_done(struct pciem_trace_reader *r);
+
+/* Records dropped by the kernel since the subscription. */
+uint64_t pciem_trace_lost(const struct pciem_trace_reader *r);
+
 #endif

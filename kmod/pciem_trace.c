@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The trace channel: recorders subscribe through their own /dev/pciem fd
+ * and get every event of the devices they match in a ring of their own
+ * (layout and rules in the ABI header).  Producers run in any context, the
+ * fault handler and the #DB handler included; they are serialised per
+ * device by the device's ring lock (which also hands out the sequence
+ * numbers, so each device's records are in sequence order) and per
+ * recorder by the recorder's lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/vmalloc.h>
+#include <linux/slab.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/delay.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+
+#include "pciem.h"
+#include "pciem_compat.h"
+
+#define TRACE_HDR_BYTES	PAGE_SIZE
+#define REC_HDR		sizeof(struct pciem_trace_rec)
+
+LIST_HEAD(pciem_recorders);	/* under pciem_devices_lock */
+
+struct pciem_recorder {
+	struct list_head node;
+	struct kref ref;
+	raw_spinlock_t lock;
+	struct pciem_trace_header *hdr;
+	u8 *data;
+	u64 size;
+	u64 tail;		/* produced: the kernel's copy */
+	u64 head;		/* consumed, as last validated */
+	u32 match, flags;
+	u16 vendor_id, device_id;
+	u32 pid, domain;
+	u64 wait_ns;
+	wait_queue_head_t wq;
+	struct irq_work wake_soon;	/* next tick: batches wake-ups */
+	struct irq_work wake_now;	/* the ring is half full */
+};
+
+static void rec_wake(struct irq_work *work)
+{
+	struct pciem_recorder *rec = container_of(work, struct pciem_recorder, wake_now);
+
+	wake_up_interruptible(&rec->wq);
+}
+
+static void rec_wake_soon(struct irq_work *work)
+{
+	struct pciem_recorder *rec = container_of(work, struct pciem_recorder, wake_soon);
+
+	wake_up_interruptible(&rec->wq);
+}
+
+static void rec_free(struct kref *ref)
+{
+	struct pciem_recorder *rec = container_of(ref, struct pciem_recorder, ref);
+
+	irq_work_sync(&rec->wake_soon);
+	irq_work_sync(&rec->wake_now);
+	vfree(rec->hdr);
+	kfree(rec);
+}
+
+void pciem_recorder_put(struct pciem_recorder *rec)
+{
+	kref_put(&rec->ref, rec_free);
+}
+
+/* The reader's head, if it is sane; else the last sane one. */
+static u64 rec_head(struct pciem_recorder *rec)
+{
+	u64 h = READ_ONCE(rec->hdr->head);
+
+	if (h >= rec->head && h <= rec->tail)
+		rec->head = h;
+	return rec->head;
+}
+
+static u64 rec_room(struct pciem_recorder *rec)
+{
+	return rec->size - (rec->tail - rec_head(rec));
+}
+
+/* Bytes needed for a record of @len payload bytes at the current tail. */
+static u64 rec_need(struct pciem_recorder *rec, size_t len)
+{
+	u64 need = ALIGN(REC_HDR + len, 16);
+	u64 to_end = rec->size - (rec->tail & (rec->size - 1));
+
+	return to_end < need ? need + to_end : need;
+}
+
+static bool rec_wait_room(struct pciem_recorder *rec, u64 need)
+{
+	u64 deadline;
+
+	if (rec_room(rec) >= need)
+		return true;
+	if (!(rec->flags & PCIEM_TRACE_F_LOSSLESS))
+		return false;
+	if (!in_nmi())
+		wake_up_interruptible(&rec->wq);
+	deadline = ktime_get_mono_fast_ns() + rec->wait_ns;
+	while (rec_room(rec) < need) {
+		if (ktime_get_mono_fast_ns() > deadline)
+			return false;
+		udelay(1);
+	}
+	return true;
+}
+
+/* Caller holds rec->lock and checked the room. */
+static void rec_put(struct pciem_recorder *rec, u16 type, u32 domain,
+		    const void *payload, size_t len)
+{
+	u64 need = ALIGN(REC_HDR + len, 16);
+	u64 pos = rec->tail & (rec->size - 1);
+	struct pciem_trace_rec h = { .type = type, .domain = domain };
+
+	if (rec->size - pos < need) {
+		struct pciem_trace_rec pad = {
+			.size = rec->size - pos, .type = PCIEM_TREC_PAD, .domain = domain,
+		};
+
+		memcpy(rec->data + pos, &pad, sizeof(pad));
+		rec->tail += rec->size - pos;
+		pos = 0;
+	}
+	h.size = need;
+	memcpy(rec->data + pos, &h, sizeof(h));
+	memcpy(rec->data + pos + REC_HDR, payload, len);
+	rec->tail += need;
+	smp_store_release(&rec->hdr->tail, rec->tail);
+}
+
+static void rec_kick(struct pciem_recorder *rec)
+{
+	if (rec->tail - rec->head >= rec->size / 2)
+		irq_work_queue(&rec->wake_now);
+	else
+		irq_work_queue(&rec->wake_soon);
+}
+
+/*
+ * Writes one record for @a's device; on no room counts the loss against
+ * the device's sequence number @seq (for events) and reports it later.
+ * Any context; the caller holds the device's ring lock.
+ */
+static void attach_write(struct pciem_attach *a, u32 domain, u16 type,
+			 const void *payload, size_t len, u64 seq)
+{
+	struct pciem_recorder *rec = a->rec;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rec->lock, flags);
+	if (a->lost_count) {
+		struct pciem_trace_lost l = {
+			.first_seq = a->lost_first, .last_seq = a->lost_last,
+			.count = a->lost_count,
+		};
+
+		if (rec_wait_room(rec, rec_need(rec, sizeof(l)) + rec_need(rec, len) + 64)) {
+			rec_put(rec, PCIEM_TREC_LOST, domain, &l, sizeof(l));
+			a->lost_count = 0;
+		}
+	}
+	if (!a->lost_count && rec_wait_room(rec, rec_need(rec, len))) {
+		rec_put(rec, type, domain, payload, len);
+	} else {
+		if (!a->lost_count++)
+			a->lost_first = seq;
+		a->lost_last = seq;
+		WRITE_ONCE(rec->hdr->lost, rec->hdr->lost + 1);
+	}
+	raw_spin_unlock_irqrestore(&rec->lock, flags);
+	rec_kick(rec);
+}
+
+/* Under dev->ring_lock: the event (seq assigned) to every recorder. */
+void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nattach; i++)
+		attach_write(&dev->attach[i], PCIEM_DOMAIN_BASE + dev->id, PCIEM_TREC_EVENT,
+			     ev, sizeof(*ev), ev->seq);
+}
+
+static void fill_description(struct pciem_device *dev, struct pciem_trace_device *d)
+{
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	d->vendor_id = pciem_cfg_read(dev, PCI_VENDOR_ID, 2);
+	d->device_id = pciem_cfg_read(dev, PCI_DEVICE_ID, 2);
+	d->msi_cap = dev->msi_off;
+	d->pcie_cap = dev->pcie_off;
+	d->pm_cap = dev->pm_off;
+	d->creator_pid = dev->creator_pid;
+	for (i = 0; i < PCIEM_NUM_BARS; i++) {
+		const struct pciem_bar *b = &dev->bars[i];
+
+		if (!b->present || b->upper)
+			continue;
+		d->bars[i].bus_addr = b->bus_addr;
+		d->bars[i].size = b->size;
+		d->bars[i].flags = b->flags;
+	}
+	for (i = 0; i < PCIEM_CFG_SIZE; i += 4)
+		*(u32 *)&d->config[i] = pciem_cfg_read(dev, i, 4);
+}
+
+/* Process context.  @only: one attachment, or NULL for all of them. */
+static void describe(struct pciem_device *dev, struct pciem_recorder *only)
+{
+	struct pciem_trace_device *d = kmalloc(sizeof(*d), GFP_KERNEL);
+	unsigned long flags;
+	unsigned int i;
+
+	if (!d)
+		return;		/* counted below as a lost record */
+	fill_description(dev, d);
+	raw_spin_lock_irqsave(&dev->ring_lock, flags);
+	for (i = 0; i < dev->nattach; i++)
+		if (!only || dev->attach[i].rec == only)
+			attach_write(&dev->attach[i], PCIEM_DOMAIN_BASE + dev->id,
+				     PCIEM_TREC_DEVICE, d, sizeof(*d), dev->seq);
+	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+	kfree(d);
+}
+
+void pciem_trace_describe(struct pciem_device *dev)
+{
+	describe(dev, NULL);
+}
+
+static bool matches(const struct pciem_recorder *rec, const struct pciem_device *dev,
+		    bool creating)
+{
+	switch (rec->match) {
+	case PCIEM_TRACE_MATCH_ALL:
+		return creating || (rec->flags & PCIEM_TRACE_F_EXISTING);
+	case PCIEM_TRACE_MATCH_PID:
+		return dev->creator_pid == rec->pid &&
+		       (creating || (rec->flags & PCIEM_TRACE_F_EXISTING));
+	case PCIEM_TRACE_MATCH_ID:
+		return dev->identity_set &&
+		       pciem_cfg_read((struct pciem_device *)dev, PCI_VENDOR_ID, 2) == rec->vendor_id &&
+		       pciem_cfg_read((struct pciem_device *)dev, PCI_DEVICE_ID, 2) == rec->device_id;
+	default:
+		return !creating && PCIEM_DOMAIN_BASE + dev->id == rec->domain;
+	}
+}
+
+static bool attached(struct pciem_device *dev, struct pciem_recorder *rec)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nattach; i++)
+		if (dev->attach[i].rec == rec)
+			return true;
+	return false;
+}
+
+/* Caller holds pciem_devices_lock. */
+static bool attach(struct pciem_device *dev, struct pciem_recorder *rec)
+{
+	unsigned long flags;
+	bool done = false;
+
+	raw_spin_lock_irqsave(&dev->ring_lock, flags);
+	if (!attached(dev, rec) && dev->nattach < PCIEM_MAX_RECORDERS) {
+		kref_get(&rec->ref);
+		dev->attach[dev->nattach++] = (struct pciem_attach) { .rec = rec };
+		done = true;
+	}
+	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+	if (!done && !attached(dev, rec))
+		pr_warn_ratelimited("device %d: more than %d recorders, one is left out\n",
+				    dev->id, PCIEM_MAX_RECORDERS);
+	return done;
+}
+
+/*
+ * A device was created (@creating) or identified by SET_CONFIG: attach the
+ * recorders that match it.  Process context.
+ */
+void pciem_trace_match(struct pciem_device *dev, bool creating)
+{
+	struct pciem_recorder *rec;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pciem_devices_lock, flags);
+	list_for_each_entry(rec, &pciem_recorders, node)
+		if (matches(rec, dev, creating))
+			attach(dev, rec);
+	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+}
+
+/* The device is gone: let go of its recorders. */
+void pciem_trace_detach_all(struct pciem_device *dev)
+{
+	struct pciem_attach a[PCIEM_MAX_RECORDERS];
+	unsigned long flags;
+	unsigned int i, n;
+
+	raw_spin_lock_irqsave(&dev->ring_lock, flags);
+	n = dev->nattach;
+	memcpy(a, dev->attach, sizeof(a[0]) * n);
+	dev->nattach = 0;
+	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+	for (i = 0; i < n; i++)
+		pciem_recorder_put(a[i].rec);
+}
+
+static void detach(struct pciem_device *dev, struct pciem_recorder *rec)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&dev->ring_lock, flags);
+	for (i = 0; i < dev->nattach; i++) {
+		if (dev->attach[i].rec != rec)
+			continue;
+		dev->attach[i] = dev->attach[--dev->nattach];
+		raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+		pciem_recorder_put(rec);
+		return;
+	}
+	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+}
+
+struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe *s)
+{
+	struct pciem_recorder *rec;
+	struct pciem_device *dev, *late[PCIEM_MAX_DEVICES];
+	unsigned long flags;
+	int n = 0, i;
+
+	if (memchr_inv(s->reserved, 0, sizeof(s->reserved)) || s->match > PCIEM_TRACE_MATCH_DOMAIN ||
+	    (s->flags & ~(PCIEM_TRACE_F_LOSSLESS | PCIEM_TRACE_F_EXISTING)) ||
+	    s->ring_size < PCIEM_TRACE_MIN_RING || s->ring_size > PCIEM_TRACE_MAX_RING ||
+	    !is_power_of_2(s->ring_size) || s->wait_us > PCIEM_TRACE_MAX_WAIT_US)
+		return ERR_PTR(-EINVAL);
+	if ((s->match != PCIEM_TRACE_MATCH_ID && (s->vendor_id || s->device_id)) ||
+	    (s->match != PCIEM_TRACE_MATCH_PID && s->pid) ||
+	    (s->match != PCIEM_TRACE_MATCH_DOMAIN && s->domain))
+		return ERR_PTR(-EINVAL);
+
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return ERR_PTR(-ENOMEM);
+	rec->hdr = vmalloc_user(TRACE_HDR_BYTES + s->ring_size);
+	if (!rec->hdr) {
+		kfree(rec);
+		return ERR_PTR(-ENOMEM);
+	}
+	rec->data = (u8 *)rec->hdr + TRACE_HDR_BYTES;
+	rec->size = s->ring_size;
+	rec->hdr->version = PCIEM_ABI_VERSION;
+	rec->hdr->header_size = TRACE_HDR_BYTES;
+	rec->hdr->data_size = s->ring_size;
+	rec->match = s->match;
+	rec->flags = s->flags;
+	rec->vendor_id = s->vendor_id;
+	rec->device_id = s->device_id;
+	rec->pid = s->pid;
+	rec->domain = s->domain;
+	rec->wait_ns = (u64)(s->wait_us ? s->wait_us : 10000) * NSEC_PER_USEC;
+	kref_init(&rec->ref);
+	raw_spin_lock_init(&rec->lock);
+	init_waitqueue_head(&rec->wq);
+	init_irq_work(&rec->wake_now, rec_wake);
+	rec->wake_soon = IRQ_WORK_INIT_LAZY(rec_wake_soon);
+
+	spin_lock_irqsave(&pciem_devices_lock, flags);
+	list_add_tail(&rec->node, &pciem_recorders);
+	list_for_each_entry(dev, &pciem_devices, node) {
+		if (!matches(rec, dev, false) || !attach(dev, rec))
+			continue;
+		if (dev->state == PCIEM_REGISTERED && n < PCIEM_MAX_DEVICES) {
+			pciem_device_get(dev);
+			late[n++] = dev;
+		}
+	}
+	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+	/* devices already on the bus: their description comes first */
+	for (i = 0; i < n; i++) {
+		describe(late[i], rec);
+		pciem_device_put(late[i]);
+	}
+	return rec;
+}
+
+void pciem_trace_unsubscribe(struct pciem_recorder *rec)
+{
+	struct pciem_device *dev, *devs[PCIEM_MAX_DEVICES];
+	unsigned long flags;
+	int n = 0, i;
+
+	spin_lock_irqsave(&pciem_devices_lock, flags);
+	list_del(&rec->node);
+	list_for_each_entry(dev, &pciem_devices, node) {
+		if (n < PCIEM_MAX_DEVICES) {
+			pciem_device_get(dev);
+			devs[n++] = dev;
+		}
+	}
+	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+	for (i = 0; i < n; i++) {
+		detach(devs[i], rec);
+		pciem_device_put(devs[i]);
+	}
+	pciem_recorder_put(rec);
+}
+
+int pciem_trace_mmap(struct pciem_recorder *rec, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > TRACE_HDR_BYTES + rec->size)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	pciem_vm_flags_clear(vma, VM_MAYEXEC);
+	return remap_vmalloc_range(vma, rec->hdr, 0);
+}
+
+__poll_t pciem_trace_poll(struct pciem_recorder *rec, struct file *file, poll_table *wait)
+{
+	poll_wait(file, &rec->wq, wait);
+	return READ_ONCE(rec->hdr->tail) != READ_ONCE(rec->hdr->head) ? EPOLLIN | EPOLLRDNORM : 0;
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tracecat: a minimal recorder for the VM tests.  It subscribes to the
+ * trace channel and prints one line per record:
+ *
+ *   DEVICE <domain> <vid>:<did> bars <size0>,<size1>,...
+ *   EVENT <domain> #<seq> <TYPE> bar<N>+0x<off> <size> 0x<data> flags 0x<f>
+ *   LOST <domain> <first> <last> <count>
+ *
+ * and, at the end (SIGTERM/SIGINT), "lost <n>" from the ring header.
+ *
+ *   tracecat [--match all|id:VID:DID|pid:PID|domain:D] [--ring BYTES]
+ *            [--lossless] [--wait-us N] [--existing] [--stall] [--ready FILE]
+ *
+ * --stall: read nothing until SIGUSR1 (to fill the ring on purpose).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "pciem.h"
+
+static void die(const char *what)
+{
+	fprintf(stderr, "tracecat: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void print_rec(const struct pciem_trace_rec *rec)
+{
+	const void *p = rec + 1;
+
+	if (rec->type == PCIEM_TREC_DEVICE) {
+		const struct pciem_trace_device *d = p;
+		int i;
+
+		printf("DEVICE %x %04x:%04x bars", rec->domain, d->vendor_id, d->device_id);
+		for (i = 0; i < 6; i++)
+			printf("%c%llu", i ? ',' : ' ', (unsigned long long)d->bars[i].size);
+		printf(" cfg0 %02x%02x%02x%02x\n", d->config[3], d->config[2], d->config[1],
+		       d->config[0]);
+	} else if (rec->type == PCIEM_TREC_EVENT) {
+		const struct pciem_event *e = p;
+
+		printf("EVENT %x #%llu %s bar%u+0x%llx %u 0x%llx flags 0x%x\n", rec->domain,
+		       (unsigned long long)e->seq, pciem_event_type_name(e->type), e->bar,
+		       (unsigned long long)e->offset, e->size, (unsigned long long)e->data,
+		       e->flags);
+	} else if (rec->type == PCIEM_TREC_LOST) {
+		const struct pciem_trace_lost *l = p;
+
+		printf("LOST %x %llu %llu %llu\n", rec->domain, (unsigned long long)l->first_seq,
+		       (unsigned long long)l->last_seq, (unsigned long long)l->count);
+	} else {
+		printf("RECORD %x type %u size %u\n", rec->domain, rec->type, rec->size);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "match", required_argument, NULL, 'm' },
+		{ "ring", required_argument, NULL, 'r' },
+		{ "lossless", no_argument, NULL, 'l' },
+		{ "wait-us", required_argument, NULL, 'w' },
+		{ "existing", no_argument, NULL, 'e' },
+		{ "stall", no_argument, NULL, 's' },
+		{ "ready", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pciem_trace_subscribe sub = { .ring_size = 1 << 20 };
+	struct pciem_trace_reader rd;
+	const char *ready = NULL;
+	int c, fd, sfd, stall = 0, stop = 0;
+	size_t len;
+	void *map;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		unsigned int a, b;
+
+		switch (c) {
+		case 'm':
+			if (!strcmp(optarg, "all")) {
+				sub.match = PCIEM_TRACE_MATCH_ALL;
+			} else if (sscanf(optarg, "id:%x:%x", &a, &b) == 2) {
+				sub.match = PCIEM_TRACE_MATCH_ID;
+				sub.vendor_id = a;
+				sub.device_id = b;
+			} else if (sscanf(optarg, "pid:%u", &a) == 1) {
+				sub.match = PCIEM_TRACE_MATCH_PID;
+				sub.pid = a;
+			} else if (sscanf(optarg, "domain:%x", &a) == 1) {
+				sub.match = PCIEM_TRACE_MATCH_DOMAIN;
+				sub.domain = a;
+			} else {
+				fprintf(stderr, "tracecat: bad --match\n");
+				return 2;
+			}
+			break;
+		case 'r':
+			sub.ring_size = strtoull(optarg, NULL, 0);
+			break;
+		case 'l':
+			sub.flags |= PCIEM_TRACE_F_LOSSLESS;
+			break;
+		case 'w':
+			sub.wait_us = strtoul(optarg, NULL, 0);
+			break;
+		case 'e':
+			sub.flags |= PCIEM_TRACE_F_EXISTING;
+			break;
+		case 's':
+			stall = 1;
+			break;
+		case 'R':
+			ready = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+	fd = open(PCIEM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open " PCIEM_DEVICE_PATH);
+	if (ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub))
+		die("TRACE_SUBSCRIBE");
+	len = 4096 + sub.ring_size;
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	if (pciem_trace_reader_init(&rd, map, len))
+		die("ring header");
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (!f || fclose(f))
+			die("ready file");
+	}
+
+	while (!stop) {
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		const struct pciem_trace_rec *rec;
+		int r;
+
+		if (!stall) {
+			while ((r = pciem_trace_next(&rd, &rec)) == 1)
+				print_rec(rec);
+			if (r < 0)
+				die("ring");
+			pciem_trace_done(&rd);
+			fflush(stdout);
+		}
+		if (poll(p, 2, stall ? -1 : 1000) < 0 && errno != EINTR)
+			die("poll");
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				die("signalfd");
+			if (si.ssi_signo == SIGUSR1)
+				stall = 0;
+			else
+				stop = 1;
+		}
+	}
+	/* whatever is left */
+	{
+		const struct pciem_trace_rec *rec;
+		int r;
+
+		while ((r = pciem_trace_next(&rd, &rec)) == 1)
+			print_rec(rec);
+		if (r < 0)
+			die("ring");
+		pciem_trace_done(&rd);
+	}
+	printf("lost %llu\n", (unsigned long long)pciem_trace_lost(&rd));
+	return 0;
+}
