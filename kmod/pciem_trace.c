@@ -39,6 +39,8 @@ struct pciem_recorder {
 	u16 vendor_id, device_id;
 	u32 pid, domain;
 	u64 wait_ns;
+	bool gave_up;		/* a wait timed out: no more until half empty */
+	bool lost_pending;	/* some device has losses not yet in a LOST record */
 	wait_queue_head_t wq;
 	struct irq_work wake_soon;	/* next tick: batches wake-ups */
 	struct irq_work wake_now;	/* the ring is half full */
@@ -101,16 +103,25 @@ static bool rec_wait_room(struct pciem_recorder *rec, u64 need)
 {
 	u64 deadline;
 
+	if (rec->gave_up && rec_room(rec) >= rec->size / 2)
+		rec->gave_up = false;	/* the reader caught up */
 	if (rec_room(rec) >= need)
 		return true;
-	if (!(rec->flags & PCIEM_TRACE_F_LOSSLESS))
+	/*
+	 * Waiting stalls a CPU with interrupts off, so a reader that cannot
+	 * keep up is waited for once per episode, not once per record: the
+	 * CPUs must not lock up for want of a reader.
+	 */
+	if (!(rec->flags & PCIEM_TRACE_F_LOSSLESS) || rec->gave_up)
 		return false;
 	if (!in_nmi())
 		wake_up_interruptible(&rec->wq);
 	deadline = ktime_get_mono_fast_ns() + rec->wait_ns;
 	while (rec_room(rec) < need) {
-		if (ktime_get_mono_fast_ns() > deadline)
+		if (ktime_get_mono_fast_ns() > deadline) {
+			rec->gave_up = true;
 			return false;
+		}
 		udelay(1);
 	}
 	return true;
@@ -140,6 +151,17 @@ static void rec_put(struct pciem_recorder *rec, u16 type, u32 domain,
 	smp_store_release(&rec->hdr->tail, rec->tail);
 }
 
+/* Caller holds rec->lock and checked the room. */
+static void put_lost(struct pciem_attach *a, u32 domain)
+{
+	struct pciem_trace_lost l = {
+		.first_seq = a->lost_first, .last_seq = a->lost_last, .count = a->lost_count,
+	};
+
+	rec_put(a->rec, PCIEM_TREC_LOST, domain, &l, sizeof(l));
+	a->lost_count = 0;
+}
+
 static void rec_kick(struct pciem_recorder *rec)
 {
 	if (rec->tail - rec->head >= rec->size / 2)
@@ -160,27 +182,55 @@ static void attach_write(struct pciem_attach *a, u32 domain, u16 type,
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&rec->lock, flags);
-	if (a->lost_count) {
-		struct pciem_trace_lost l = {
-			.first_seq = a->lost_first, .last_seq = a->lost_last,
-			.count = a->lost_count,
-		};
-
-		if (rec_wait_room(rec, rec_need(rec, sizeof(l)) + rec_need(rec, len) + 64)) {
-			rec_put(rec, PCIEM_TREC_LOST, domain, &l, sizeof(l));
-			a->lost_count = 0;
-		}
-	}
+	if (a->lost_count &&
+	    rec_wait_room(rec, rec_need(rec, sizeof(struct pciem_trace_lost)) + rec_need(rec, len) + 64))
+		put_lost(a, domain);
 	if (!a->lost_count && rec_wait_room(rec, rec_need(rec, len))) {
 		rec_put(rec, type, domain, payload, len);
 	} else {
 		if (!a->lost_count++)
 			a->lost_first = seq;
 		a->lost_last = seq;
+		rec->lost_pending = true;
 		WRITE_ONCE(rec->hdr->lost, rec->hdr->lost + 1);
 	}
 	raw_spin_unlock_irqrestore(&rec->lock, flags);
 	rec_kick(rec);
+}
+
+/*
+ * Losses at the end of a burst have no next record to go before: they are
+ * written when the reader polls and there is room.  Process context.
+ */
+static void flush_lost(struct pciem_recorder *rec)
+{
+	struct pciem_device *dev;
+	unsigned long flags, dflags;
+	unsigned int i;
+
+	if (!READ_ONCE(rec->lost_pending))
+		return;
+	spin_lock_irqsave(&pciem_devices_lock, flags);
+	raw_spin_lock(&rec->lock);
+	rec->lost_pending = false;
+	raw_spin_unlock(&rec->lock);
+	list_for_each_entry(dev, &pciem_devices, node) {
+		raw_spin_lock_irqsave(&dev->ring_lock, dflags);
+		for (i = 0; i < dev->nattach; i++) {
+			struct pciem_attach *a = &dev->attach[i];
+
+			if (a->rec != rec || !a->lost_count)
+				continue;
+			raw_spin_lock(&rec->lock);
+			if (rec_room(rec) >= rec_need(rec, sizeof(struct pciem_trace_lost)))
+				put_lost(a, PCIEM_DOMAIN_BASE + dev->id);
+			else
+				rec->lost_pending = true;
+			raw_spin_unlock(&rec->lock);
+		}
+		raw_spin_unlock_irqrestore(&dev->ring_lock, dflags);
+	}
+	spin_unlock_irqrestore(&pciem_devices_lock, flags);
 }
 
 /* Under dev->ring_lock: the event (seq assigned) to every recorder. */
@@ -433,6 +483,7 @@ int pciem_trace_mmap(struct pciem_recorder *rec, struct vm_area_struct *vma)
 
 __poll_t pciem_trace_poll(struct pciem_recorder *rec, struct file *file, poll_table *wait)
 {
+	flush_lost(rec);
 	poll_wait(file, &rec->wq, wait);
 	return READ_ONCE(rec->hdr->tail) != READ_ONCE(rec->hdr->head) ? EPOLLIN | EPOLLRDNORM : 0;
 }

@@ -303,10 +303,14 @@ struct pciem_shared_ring {
  * ring is half full).
  *
  * When a record does not fit: with PCIEM_TRACE_F_LOSSLESS the producing
- * CPU waits up to @wait_us for the reader; otherwise, or when that time
- * runs out, the record is dropped and counted, and a PCIEM_TREC_LOST record
- * naming the device's lost sequence numbers is written as soon as there is
- * room again.  Nothing is lost silently.
+ * CPU waits up to @wait_us for the reader (with interrupts off, so size the
+ * ring for the bursts you expect); otherwise, or when that time runs out,
+ * the record is dropped and counted, and a PCIEM_TREC_LOST record naming
+ * the device's lost sequence numbers is written as soon as there is room
+ * again (losses that no record follows are written when the reader calls
+ * poll() and there is room).  After a wait has timed out, records are
+ * dropped without waiting until the reader has emptied half the ring.
+ * Nothing is lost silently.
  */
 #define PCIEM_TRACE_MATCH_ALL	0	/* every device created from now on */
 #define PCIEM_TRACE_MATCH_ID	1	/* devices with @vendor_id:@device_id */

@@ -1,6 +1,13 @@
 # Reads tracecat output; checks that the EVENT sequence numbers of domain D
-# plus the LOST ranges cover 0..max exactly once, in order.  Prints
-# "events N lost L max M" and exits 1 on any gap, duplicate or disorder.
+# plus the LOST ranges cover START..max exactly once, in order (START: -v
+# START=n, else the first number seen, for a recorder that attached to a
+# running device).  Prints "events N lost L max M" and exits 1 on any gap,
+# duplicate or disorder.
+BEGIN { started = (START != "") ; next_seq = START + 0 }
+($1 == "EVENT" || $1 == "LOST") && $2 == D && !started {
+	next_seq = ($1 == "EVENT" ? substr($3, 2) : $3) + 0
+	started = 1
+}
 $1 == "EVENT" && $2 == D {
 	s = substr($3, 2) + 0
 	if (s != next_seq) { print "seq " s " where " next_seq " was due"; bad = 1 }

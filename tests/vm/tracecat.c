@@ -182,11 +182,16 @@ int main(int argc, char **argv)
 				stop = 1;
 		}
 	}
-	/* whatever is left */
+	/* whatever is left; a last poll() has the kernel report trailing losses */
 	{
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		const struct pciem_trace_rec *rec;
 		int r;
 
+		while ((r = pciem_trace_next(&rd, &rec)) == 1)
+			print_rec(rec);
+		pciem_trace_done(&rd);
+		poll(&p, 1, 0);
 		while ((r = pciem_trace_next(&rd, &rec)) == 1)
 			print_rec(rec);
 		if (r < 0)

@@ -8,6 +8,8 @@
  *   echo "r BAR OFF WIDTH" > mmio; cat mmio readb/w/l/q, prints the value
  *   echo "set BAR OFF LEN BYTE" > mmio       memset_io
  *   echo "copy BAR OFF LEN" > mmio           memcpy_toio of bytes 0, 1, 2...
+ *   echo "loop BAR OFF COUNT TAG" > mmio     COUNT times: writel(TAG << 24 | i)
+ *                                            then readl, at OFF (i = 0, 1, ...)
  *   echo "rmw BAR OFF 4 BITS" > mmio         one "orl $BITS" on the register:
  *                                            an instruction PCIem cannot emulate
  *
@@ -58,7 +60,7 @@ static int do_cmd(struct testdrv *td, const char *buf)
 	if (!strcmp(op, "w") || !strcmp(op, "r")) {
 		if (off + width > td->len[bar])
 			return -EINVAL;
-	} else if (off + arg > td->len[bar]) {
+	} else if (strcmp(op, "loop") && off + arg > td->len[bar]) {
 		return -EINVAL;
 	}
 	p = td->bar[bar] + off;
@@ -87,6 +89,19 @@ static int do_cmd(struct testdrv *td, const char *buf)
 		memset_io(p, val, arg);
 		return 0;
 	}
+	if (!strcmp(op, "loop") && n == 5) {
+		unsigned long long i;
+
+		if (off + 4 > td->len[bar])
+			return -EINVAL;
+		for (i = 0; i < arg; i++) {
+			writel((u32)(val << 24) | (i & 0xffffff), p);
+			td->last = readl(p);
+			if (!(i & 1023))
+				cond_resched();
+		}
+		return 0;
+	}
 	if (!strcmp(op, "rmw") && n == 5 && width == 4) {
 		/* on purpose: a read-modify-write the trap does not decode */
 		asm volatile("orl %1, %0" : "+m" (*(u32 __force *)p) : "r" ((u32)val) : "memory");
@@ -113,6 +128,11 @@ static ssize_t mmio_store(struct device *dev, struct device_attribute *attr,
 	struct testdrv *td = dev_get_drvdata(dev);
 	int ret;
 
+	/* loops run unlocked, so that several CPUs can hammer the device */
+	if (!strncmp(buf, "loop ", 5)) {
+		ret = do_cmd(td, buf);
+		return ret ? ret : count;
+	}
 	mutex_lock(&td->lock);
 	ret = do_cmd(td, buf);
 	mutex_unlock(&td->lock);
