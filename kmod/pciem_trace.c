@@ -188,10 +188,13 @@ static void attach_write(struct pciem_attach *a, u32 domain, u16 type,
 	if (!a->lost_count && rec_wait_room(rec, rec_need(rec, len))) {
 		rec_put(rec, type, domain, payload, len);
 	} else {
-		if (!a->lost_count++)
-			a->lost_first = seq;
-		a->lost_last = seq;
-		rec->lost_pending = true;
+		/* a lost description has no sequence number: the header counts it */
+		if (type == PCIEM_TREC_EVENT) {
+			if (!a->lost_count++)
+				a->lost_first = seq;
+			a->lost_last = seq;
+			rec->lost_pending = true;
+		}
 		WRITE_ONCE(rec->hdr->lost, rec->hdr->lost + 1);
 	}
 	raw_spin_unlock_irqrestore(&rec->lock, flags);

@@ -342,7 +342,9 @@ struct pciem_trace_header {
 	__u64 data_size;
 	__u64 head;		/* written by the reader */
 	__u64 tail;		/* written by the kernel */
-	__u64 lost;		/* records dropped since the subscription */
+	__u64 lost;		/* records dropped since the subscription
+				 * (events, and descriptions that did not
+				 * fit: those have no sequence number) */
 	__u64 reserved[27];
 };
 
