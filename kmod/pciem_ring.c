@@ -22,12 +22,16 @@ static void pciem_notify(struct irq_work *work)
 	struct pciem_device *dev = container_of(work, struct pciem_device, notify_work);
 	struct eventfd_ctx *efd;
 
-	/* efd is replaced under ring_lock; the old one is put after a sync */
+	/*
+	 * efd is replaced under ring_lock, and the old one is only put after
+	 * irq_work_sync(): it stays valid here after the lock is dropped, and
+	 * the eventfd's own lock is never taken inside the raw ring lock.
+	 */
 	raw_spin_lock(&dev->ring_lock);
 	efd = dev->efd;
+	raw_spin_unlock(&dev->ring_lock);
 	if (efd)
 		pciem_eventfd_signal(efd);
-	raw_spin_unlock(&dev->ring_lock);
 }
 
 int pciem_ring_alloc(struct pciem_device *dev)
