@@ -122,6 +122,14 @@ check: check-unit check-harness check-vm
 test: deps
 	$(MAKE) check
 
+# MMIO cost per access in each trap mode and under mmiotrace, one VM boot
+# per kernel (tests/bench/mmio.sh; results go in docs/benchmarks.md).
+bench: deps
+	$(MAKE) all test-kmods
+	@for k in $(VM_KERNELS); do \
+		tools/pciem-vm --kernel $$k --device pci-testdev -- sh tests/bench/mmio.sh || exit 1; \
+	done
+
 demo: deps
 	$(MAKE) all
 	tools/pciem-vm -- examples/dummy_clock/demo.sh

@@ -10,6 +10,8 @@
  *   echo "copy BAR OFF LEN" > mmio           memcpy_toio of bytes 0, 1, 2...
  *   echo "loop BAR OFF COUNT TAG" > mmio     COUNT times: writel(TAG << 24 | i)
  *                                            then readl, at OFF (i = 0, 1, ...)
+ *   echo "bench BAR OFF COUNT KIND" > mmio   COUNT readl (KIND 0) or writel (1) at
+ *                                            OFF; cat mmio gives the time in ns
  *   echo "exercise 0 0 0" > mmio             every accessor once on BAR 0, in
  *                                            the order of exercise() below
  *   echo "rmw BAR OFF 4 BITS" > mmio         one "orl $BITS" on the register:
@@ -26,6 +28,7 @@
 #include <linux/irq.h>
 #include <linux/io.h>
 #include <linux/slab.h>
+#include <linux/ktime.h>
 
 #define DRV_BARS 6
 
@@ -114,7 +117,7 @@ static int do_cmd(struct testdrv *td, const char *buf)
 	if (!strcmp(op, "w") || !strcmp(op, "r")) {
 		if (off + width > td->len[bar])
 			return -EINVAL;
-	} else if (strcmp(op, "loop") && off + arg > td->len[bar]) {
+	} else if (strcmp(op, "loop") && strcmp(op, "bench") && off + arg > td->len[bar]) {
 		return -EINVAL;
 	}
 	p = td->bar[bar] + off;
@@ -145,6 +148,21 @@ static int do_cmd(struct testdrv *td, const char *buf)
 	}
 	if (!strcmp(op, "exercise"))
 		return exercise(td);
+	if (!strcmp(op, "bench") && n == 5 && off + 4 <= td->len[bar]) {
+		unsigned long long i;
+		u64 t0 = ktime_get_ns();
+
+		for (i = 0; i < arg; i++) {
+			if (val)
+				writel(i, p);
+			else
+				(void)readl(p);
+			if (!(i & 1023))
+				cond_resched();
+		}
+		td->last = ktime_get_ns() - t0;
+		return 0;
+	}
 	if (!strcmp(op, "loop") && n == 5) {
 		unsigned long long i;
 
@@ -328,6 +346,7 @@ static void testdrv_remove(struct pci_dev *pdev)
 
 static const struct pci_device_id testdrv_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x0e01) },
+	{ PCI_DEVICE(0x1b36, 0x0005) },	/* QEMU's pci-testdev: the benchmark's peer */
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, testdrv_ids);

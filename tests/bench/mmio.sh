@@ -1,0 +1,66 @@
+# MMIO cost per access, measured inside one VM boot (run by `make bench`
+# through tools/pciem-vm --device pci-testdev).  The same driver loop
+# (pciem_testdrv's "bench": N readl or N writel on one register, timed in
+# the kernel) runs on:
+#   - a PCIem BAR in write trap: reads go to memory (no trapping), writes trap;
+#   - the same BAR in full trap, with a recorder draining the trace channel;
+#   - QEMU's pci-testdev BAR, untraced (emulated hardware: the floor);
+#   - the pci-testdev BAR under mmiotrace, draining trace_pipe.
+# Prints one line per case with ns per access, then the ratios.
+. tests/vm/lib.sh
+
+N=${PCIEM_BENCH_N:-20000}
+per_access() {	# per_access DEVDIR BAR OFF KIND
+	echo "bench $2 $3 $N $4" > "$1/mmio" || fail "bench on $1"
+	echo $(( $(cat "$1/mmio") / N ))
+}
+
+load_testdrv
+start_model m --bar 0:4096 --quiet
+wait_bound "$DEV"
+no_trap=$(per_access "$DEV" 0 0x10 0)
+write_trap=$(per_access "$DEV" 0 0x10 1)
+"$BIN/tracecat" --match all --existing --ring 67108864 --ready "$TMP/rec.ready" >/dev/null 2>"$TMP/rec.err" &
+REC=$!
+PIDS="$PIDS $REC"
+wait_until 10 test -e "$TMP/rec.ready" || fail "recorder did not start"
+kill -USR2 "$m_PID"
+wait_until 5 log_has m "^trap full" || fail "full trap not set"
+full_read=$(per_access "$DEV" 0 0x10 0)
+full_write=$(per_access "$DEV" 0 0x10 1)
+kill "$REC" "$m_PID"
+wait "$REC"
+wait "$m_PID"
+
+TD=$(lspci -D -d 1b36:0005 | awk '{print $1; exit}')
+[ -n "$TD" ] || fail "no pci-testdev (run through tools/pciem-vm --device pci-testdev)"
+TDEV=/sys/bus/pci/devices/$TD
+wait_bound "$TDEV"
+qemu_read=$(per_access "$TDEV" 0 0x800 0)
+qemu_write=$(per_access "$TDEV" 0 0x800 1)
+
+T=/sys/kernel/tracing
+echo mmiotrace > $T/current_tracer || fail "cannot enable mmiotrace"
+cat $T/trace_pipe > /dev/null &
+PIPE=$!
+PIDS="$PIDS $PIPE"
+# rebind, so that the driver's ioremap happens under mmiotrace
+echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/unbind
+echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/bind
+wait_bound "$TDEV"
+mmio_read=$(per_access "$TDEV" 0 0x800 0)
+mmio_write=$(per_access "$TDEV" 0 0x800 1)
+echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/unbind
+echo nop > $T/current_tracer 2>/dev/null || echo "note: mmiotrace would not switch off (it stays on until the VM ends)"
+kill "$PIPE"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "kernel $(uname -r), $N accesses per case, ns per access:"
+printf '  %-44s %8s %8s\n' case read write
+printf '  %-44s %8s %8s\n' "PCIem write trap (reads untrapped)" "$no_trap" "$write_trap"
+printf '  %-44s %8s %8s\n' "PCIem full trap + recorder draining" "$full_read" "$full_write"
+printf '  %-44s %8s %8s\n' "QEMU pci-testdev, untraced" "$qemu_read" "$qemu_write"
+printf '  %-44s %8s %8s\n' "QEMU pci-testdev under mmiotrace" "$mmio_read" "$mmio_write"
+echo "  full trap / mmiotrace: read $(ratio "$full_read" "$mmio_read"), write $(ratio "$full_write" "$mmio_write")"
+echo "  full trap / untraced pci-testdev: read $(ratio "$full_read" "$qemu_read"), write $(ratio "$full_write" "$qemu_write")"
+dmesg | grep -i "mmiotrace" | tail -n 3
