@@ -118,7 +118,6 @@ struct pciem_device {
 	struct pci_dev *pdev;
 	struct resource win32, win64, busnr;
 	struct work_struct add_work;
-	bool added;
 
 	/* the walkthrough's event ring */
 	raw_spinlock_t ring_lock;

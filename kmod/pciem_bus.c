@@ -175,7 +175,6 @@ int pciem_bus_register(struct pciem_device *dev)
 		goto out_bus;
 	pciem_lifecycle(dev, PCIEM_LC_REGISTERED, 0, 0, 0);
 	INIT_WORK(&dev->add_work, pciem_add_work);
-	dev->added = true;
 	schedule_work(&dev->add_work);
 	return 0;
 
@@ -196,8 +195,7 @@ void pciem_bus_stop(struct pciem_device *dev)
 {
 	if (!dev->bus)
 		return;
-	if (dev->added)
-		cancel_work_sync(&dev->add_work);
+	cancel_work_sync(&dev->add_work);	/* set up whenever dev->bus is */
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(dev->bus);
 	pci_unlock_rescan_remove();

@@ -403,9 +403,7 @@ static bool pciem_handle_fault(struct pt_regs *regs, unsigned long error_code,
 		trapped_write(m, addr, in.size, in.imm, regs->ip);
 		break;
 	case PCIEM_INSN_LOAD:
-		reg_set(regs, &in, trapped_read(m, addr, in.size, regs->ip));
-		break;
-	case PCIEM_INSN_LOAD_ZX:
+	case PCIEM_INSN_LOAD_ZX:	/* the value read is already zero-extended */
 		reg_set(regs, &in, trapped_read(m, addr, in.size, regs->ip));
 		break;
 	case PCIEM_INSN_LOAD_SX:
