@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libptf: the one reader and writer of PCIem trace files (.zst).
+ * The format is specified in formats/trace_format.md; nothing outside this
+ * library parses or produces it.
+ *
+ * Conventions: opaque objects with object__verb functions; functions that
+ * can fail return 0 (or a positive count) on success and -errno on
+ * failure, and leave a message naming the file and what is wrong in
+ * ptf_writer__error() / ptf_reader__error().  Destructors accept NULL.
+ *
+ * Devices are keyed by their PCI domain (struct pciem_trace_rec.domain):
+ * a trace may hold several devices, each with its own sequence numbers.
+ */
+#ifndef PTF_H
+#define PTF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pciem_userspace.h"
+
+#define PTF_VERSION_MAJOR	1	/* readers refuse another major */
+#define PTF_VERSION_MINOR	0	/* readers accept any minor */
+
+/* ---- what a trace holds ------------------------------------------------ */
+
+struct ptf_header {
+	uint16_t version_major;		/* filled by the writer / reader */
+	uint16_t version_minor;
+	char tool_version[32];		/* "pciem-record 0.1" */
+	char kernel_release[65];	/* uname -r of the recording machine */
+	char hostname[65];
+	char clock[24];			/* "CLOCK_MONOTONIC": event timestamps */
+	uint64_t start_mono_ns;		/* that clock when recording started */
+	int64_t start_real_ns;		/* CLOCK_REALTIME at the same moment */
+	uint32_t trap_mode;		/* PCIEM_TRAP_* asked for; see the spec */
+	uint32_t flags;			/* PTF_HDR_F_* */
+	char command[256];		/* the recorded command line, "" if none */
+};
+#define PTF_HDR_F_LOSSLESS	(1U << 0)	/* recorded with a lossless ring */
+
+/* A device's description: the kernel's record plus what the recorder
+ * learnt from the system. */
+struct ptf_device {
+	uint32_t domain;
+	struct pciem_trace_device desc;	/* IDs, BARs, cap offsets, config */
+};
+
+struct ptf_symbol {
+	uint64_t addr;			/* run-time address */
+	uint64_t size;
+	const char *name;
+};
+
+/* A kernel module loaded while recording, with its symbols, to name the
+ * instruction pointers of events (and, later, stack entries). */
+struct ptf_module {
+	const char *name;
+	uint64_t base;			/* core layout start */
+	uint64_t size;
+	uint32_t nsyms;
+	const struct ptf_symbol *syms;	/* sorted by addr */
+};
+
+enum ptf_rec_type {
+	PTF_REC_DEVICE = 1,		/* rec.device */
+	PTF_REC_EVENT,			/* rec.event (any PCIEM_EVENT_* type) */
+	PTF_REC_LOST,			/* rec.lost */
+	PTF_REC_MODULE,			/* rec.module */
+	PTF_REC_DRIVER,			/* rec.driver: driver bound to rec.domain */
+};
+
+struct ptf_record {
+	enum ptf_rec_type type;
+	uint32_t domain;
+	union {
+		struct pciem_event event;
+		struct pciem_trace_lost lost;
+		const struct ptf_device *device;	/* valid until the next */
+		const struct ptf_module *module;	/* call on the reader */
+		const char *driver;
+	};
+};
+
+/* ---- writing ------------------------------------------------------------ */
+
+struct ptf_writer;
+
+struct ptf_writer_opts {
+	int level;			/* zstd level; 0: the default (3) */
+	uint32_t frame_bytes;		/* uncompressed bytes per frame; 0: default */
+	int force;			/* overwrite an existing file */
+};
+
+struct ptf_writer_stats {
+	uint64_t records;
+	uint64_t events;
+	uint64_t lost;			/* sum of the LOST records' counts */
+	uint64_t raw_bytes;		/* encoded records before compression */
+	uint64_t file_bytes;		/* written to the file so far */
+	uint32_t frames;
+};
+
+/* Creates @path (refuses an existing file with -EEXIST unless opts->force)
+ * and writes the header.  @opts may be NULL. */
+int ptf_writer__open(struct ptf_writer **w, const char *path,
+		     const struct ptf_header *hdr, const struct ptf_writer_opts *opts);
+
+int ptf_writer__add_device(struct ptf_writer *w, const struct ptf_device *dev);
+int ptf_writer__add_event(struct ptf_writer *w, uint32_t domain,
+			  const struct pciem_event *ev);
+int ptf_writer__add_lost(struct ptf_writer *w, uint32_t domain,
+			 const struct pciem_trace_lost *lost);
+int ptf_writer__add_module(struct ptf_writer *w, const struct ptf_module *mod);
+int ptf_writer__add_driver(struct ptf_writer *w, uint32_t domain, const char *driver);
+
+/* One record of the kernel's trace channel (DEVICE, EVENT or LOST; PAD and
+ * unknown types are ignored and return 0). */
+int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec *rec);
+
+/* Ends the current frame and writes it out, so that everything added so
+ * far survives the writer being killed. */
+int ptf_writer__flush(struct ptf_writer *w);
+
+void ptf_writer__stats(const struct ptf_writer *w, struct ptf_writer_stats *st);
+
+/* Flushes, writes the footer, index and seek table, closes the file.
+ * Returns the first error met by this writer, if any; frees @w always. */
+int ptf_writer__close(struct ptf_writer *w);
+
+const char *ptf_writer__error(const struct ptf_writer *w);
+
+/* ---- reading ------------------------------------------------------------ */
+
+struct ptf_reader;
+
+/* Opens @path and reads its header.  On failure *r is still set (unless
+ * -ENOMEM) so that ptf_reader__error() can say why; free it with
+ * ptf_reader__close(). */
+int ptf_reader__open(struct ptf_reader **r, const char *path);
+
+/* The same over @len bytes at @buf (not copied; must outlive the reader);
+ * @name is used in messages. */
+int ptf_reader__open_mem(struct ptf_reader **r, const void *buf, size_t len,
+			 const char *name);
+
+const struct ptf_header *ptf_reader__header(const struct ptf_reader *r);
+
+/* 1 and *rec filled; 0 at the end of the readable data; -errno on a
+ * corrupt file (records before the corruption have been returned). */
+int ptf_reader__next(struct ptf_reader *r, struct ptf_record *rec);
+
+/* Positions the reader so that the next EVENT of @domain returned is the
+ * first with seq >= @seq (resp. timestamp_ns >= @ns), using the index when
+ * there is one.  Descriptions and modules of skipped frames stay available
+ * through ptf_reader__device() / ptf_reader__modules(). */
+int ptf_reader__seek_seq(struct ptf_reader *r, uint32_t domain, uint64_t seq);
+int ptf_reader__seek_time(struct ptf_reader *r, uint64_t ns);
+
+/* The description of @domain, NULL if none has been read. */
+const struct ptf_device *ptf_reader__device(struct ptf_reader *r, uint32_t domain);
+
+/* Names @ip as "function+0xoff [module]" into @buf; -ENOENT if no module
+ * recorded so far covers it. */
+int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t len);
+
+struct ptf_summary {
+	int complete;			/* footer, index and seek table present */
+	uint32_t frames;		/* complete frames */
+	uint64_t file_bytes;
+	uint64_t trailing_bytes;	/* after the last complete frame, unreadable */
+	/* from the footer when complete, else counted by reading: */
+	uint64_t records;
+	uint64_t events;
+	uint64_t lost;
+	uint32_t devices;
+	uint64_t first_ns, last_ns;
+};
+
+/* Reads the whole file if needed (the reader is rewound afterwards). */
+int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s);
+
+/* Back to the first record. */
+int ptf_reader__rewind(struct ptf_reader *r);
+
+const char *ptf_reader__error(const struct ptf_reader *r);
+void ptf_reader__close(struct ptf_reader *r);
+
+#endif
