@@ -319,6 +319,10 @@ struct pciem_shared_ring {
 
 #define PCIEM_TRACE_F_LOSSLESS	(1U << 0)
 #define PCIEM_TRACE_F_EXISTING	(1U << 1)	/* also existing matching devices */
+#define PCIEM_TRACE_F_FULL_TRAP	(1U << 2)	/* full trap on every BAR of the
+						 * matched devices while this
+						 * recorder is subscribed; then
+						 * back to the model's choice */
 
 #define PCIEM_TRACE_MIN_RING	(64ULL << 10)
 #define PCIEM_TRACE_MAX_RING	(1ULL << 30)
