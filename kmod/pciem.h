@@ -99,6 +99,8 @@ struct pciem_device {
 
 	struct pciem_bar bars[PCIEM_NUM_BARS];
 	bool identity_set;
+	int full_recorders;		/* attached PCIEM_TRACE_F_FULL_TRAP
+					 * recorders, under ring_lock */
 
 	/* config space: contents and which bits the driver may write */
 	raw_spinlock_t cfg_lock;
@@ -182,6 +184,13 @@ int pciem_trap_init(void);
 void pciem_trap_exit(void);
 void pciem_trap_forget_device(struct pciem_device *dev);
 int pciem_trap_set_mode(struct pciem_device *dev, u32 bar_mask, bool full);
+void pciem_trap_rearm(struct pciem_device *dev);
+
+/* Reads of @bar are trapped: the model asked for it, or a recorder did. */
+static inline bool pciem_bar_full_trap(const struct pciem_device *dev, unsigned int bar)
+{
+	return READ_ONCE(dev->bars[bar].full_trap) || READ_ONCE(dev->full_recorders) > 0;
+}
 bool pciem_trap_va_in_bar(struct pciem_device *dev, unsigned int bar, unsigned long va);
 int pciem_trap_snapshot(struct pciem_device *dev, struct pciem_mapping *out, int max);
 u64 pciem_bar_read(struct pciem_device *dev, unsigned int bar, u64 off, unsigned int size);

@@ -69,13 +69,18 @@ void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
 	ev->pid = in_task() ? task_pid_nr(current) : 0;
 }
 
-/* Event types the device model's ring carries; the rest go to recorders only. */
-static bool for_model(const struct pciem_event *ev)
+/*
+ * Event types the device model's ring carries; the rest go to recorders
+ * only.  Reads are the model's only in the full trap it asked for, not in
+ * one a recorder asked for.
+ */
+static bool for_model(const struct pciem_device *dev, const struct pciem_event *ev)
 {
 	switch (ev->type) {
 	case PCIEM_EVENT_CONFIG_WRITE:
 		return !(ev->flags & PCIEM_EVENT_F_HEADER);
 	case PCIEM_EVENT_MMIO_READ:
+		return ev->bar < PCIEM_NUM_BARS && READ_ONCE(dev->bars[ev->bar].full_trap);
 	case PCIEM_EVENT_MMIO_WRITE:
 	case PCIEM_EVENT_WATCHPOINT:
 	case PCIEM_EVENT_UNSUPPORTED:
@@ -94,7 +99,7 @@ static bool for_model(const struct pciem_event *ev)
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 {
 	struct pciem_shared_ring *ring = dev->ring;
-	bool model = for_model(ev);
+	bool model = for_model(dev, ev);
 	unsigned long flags;
 	u32 head, next;
 

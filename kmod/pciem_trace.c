@@ -332,6 +332,8 @@ static bool attach(struct pciem_device *dev, struct pciem_recorder *rec)
 	if (!attached(dev, rec) && dev->nattach < PCIEM_MAX_RECORDERS) {
 		kref_get(&rec->ref);
 		dev->attach[dev->nattach++] = (struct pciem_attach) { .rec = rec };
+		if (rec->flags & PCIEM_TRACE_F_FULL_TRAP)
+			WRITE_ONCE(dev->full_recorders, dev->full_recorders + 1);
 		done = true;
 	}
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
@@ -349,12 +351,15 @@ void pciem_trace_match(struct pciem_device *dev, bool creating)
 {
 	struct pciem_recorder *rec;
 	unsigned long flags;
+	bool full = false;
 
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_for_each_entry(rec, &pciem_recorders, node)
-		if (matches(rec, dev, creating))
-			attach(dev, rec);
+		if (matches(rec, dev, creating) && attach(dev, rec))
+			full |= rec->flags & PCIEM_TRACE_F_FULL_TRAP;
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+	if (full)
+		pciem_trap_rearm(dev);
 }
 
 /* The device is gone: let go of its recorders. */
@@ -368,37 +373,47 @@ void pciem_trace_detach_all(struct pciem_device *dev)
 	n = dev->nattach;
 	memcpy(a, dev->attach, sizeof(a[0]) * n);
 	dev->nattach = 0;
+	WRITE_ONCE(dev->full_recorders, 0);
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
 	for (i = 0; i < n; i++)
 		pciem_recorder_put(a[i].rec);
 }
 
-static void detach(struct pciem_device *dev, struct pciem_recorder *rec)
+/* Returns true when the device's last full-trap recorder left. */
+static bool detach(struct pciem_device *dev, struct pciem_recorder *rec)
 {
 	unsigned long flags;
 	unsigned int i;
+	bool last = false;
 
 	raw_spin_lock_irqsave(&dev->ring_lock, flags);
 	for (i = 0; i < dev->nattach; i++) {
 		if (dev->attach[i].rec != rec)
 			continue;
 		dev->attach[i] = dev->attach[--dev->nattach];
+		if (rec->flags & PCIEM_TRACE_F_FULL_TRAP) {
+			WRITE_ONCE(dev->full_recorders, dev->full_recorders - 1);
+			last = !dev->full_recorders;
+		}
 		raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
 		pciem_recorder_put(rec);
-		return;
+		return last;
 	}
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+	return false;
 }
 
 struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe *s)
 {
 	struct pciem_recorder *rec;
 	struct pciem_device *dev, *late[PCIEM_MAX_DEVICES];
+	bool describe_it[PCIEM_MAX_DEVICES];
 	unsigned long flags;
 	int n = 0, i;
 
 	if (memchr_inv(s->reserved, 0, sizeof(s->reserved)) || s->match > PCIEM_TRACE_MATCH_DOMAIN ||
-	    (s->flags & ~(PCIEM_TRACE_F_LOSSLESS | PCIEM_TRACE_F_EXISTING)) ||
+	    (s->flags & ~(PCIEM_TRACE_F_LOSSLESS | PCIEM_TRACE_F_EXISTING |
+			  PCIEM_TRACE_F_FULL_TRAP)) ||
 	    s->ring_size < PCIEM_TRACE_MIN_RING || s->ring_size > PCIEM_TRACE_MAX_RING ||
 	    !is_power_of_2(s->ring_size) || s->wait_us > PCIEM_TRACE_MAX_WAIT_US)
 		return ERR_PTR(-EINVAL);
@@ -438,15 +453,20 @@ struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe 
 	list_for_each_entry(dev, &pciem_devices, node) {
 		if (!matches(rec, dev, false) || !attach(dev, rec))
 			continue;
-		if (dev->state == PCIEM_REGISTERED && n < PCIEM_MAX_DEVICES) {
+		if ((dev->state == PCIEM_REGISTERED || (rec->flags & PCIEM_TRACE_F_FULL_TRAP)) &&
+		    n < PCIEM_MAX_DEVICES) {
 			pciem_device_get(dev);
+			describe_it[n] = dev->state == PCIEM_REGISTERED;
 			late[n++] = dev;
 		}
 	}
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
 	/* devices already on the bus: their description comes first */
 	for (i = 0; i < n; i++) {
-		describe(late[i], rec);
+		if (describe_it[i])
+			describe(late[i], rec);
+		if (rec->flags & PCIEM_TRACE_F_FULL_TRAP)
+			pciem_trap_rearm(late[i]);
 		pciem_device_put(late[i]);
 	}
 	return rec;
@@ -468,7 +488,8 @@ void pciem_trace_unsubscribe(struct pciem_recorder *rec)
 	}
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
 	for (i = 0; i < n; i++) {
-		detach(devs[i], rec);
+		if (detach(devs[i], rec))
+			pciem_trap_rearm(devs[i]);
 		pciem_device_put(devs[i]);
 	}
 	pciem_recorder_put(rec);

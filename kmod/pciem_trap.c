@@ -51,7 +51,7 @@ static struct page *map_page(const struct pciem_mapping *m, unsigned long i)
 /* What page @i of @m maps while trapped: nothing (full trap) or read-only. */
 static pte_t map_pte(const struct pciem_mapping *m, unsigned long i)
 {
-	if (m->dev && READ_ONCE(m->dev->bars[m->bar].full_trap))
+	if (m->dev && pciem_bar_full_trap(m->dev, m->bar))
 		return __pte(0);
 	return pfn_pte(page_to_pfn(map_page(m, i)), PAGE_KERNEL_RO);
 }
@@ -223,7 +223,7 @@ static u64 trapped_read(struct pciem_mapping *m, unsigned long addr, unsigned in
 		return size_mask(size);
 	off = m->bar_off + (addr - m->va);
 	v = pciem_bar_read(m->dev, m->bar, off, size);
-	if (READ_ONCE(m->dev->bars[m->bar].full_trap)) {
+	if (pciem_bar_full_trap(m->dev, m->bar)) {
 		pciem_event_fill(&ev, PCIEM_EVENT_MMIO_READ, m->bar, off, size, v, ip);
 		pciem_ring_push(m->dev, &ev);
 	}
@@ -581,25 +581,44 @@ static struct kretprobe ioremap_krp[ARRAY_SIZE(ioremap_syms)];
 
 /* ---- device life cycle ----------------------------------------------------- */
 
-/* PCIEM_IOCTL_SET_TRAP_MODE: process context. */
-int pciem_trap_set_mode(struct pciem_device *dev, u32 bar_mask, bool full)
+/* Re-installs the driver's mappings of @bar_mask after a mode change. */
+static int rearm(struct pciem_device *dev, u32 bar_mask)
 {
 	struct pciem_mapping *m;
 	unsigned long flags;
-	int i, ret = 0;
+	bool any = false;
+	int ret = 0;
 
 	raw_spin_lock_irqsave(&pciem_map_lock, flags);
-	for (i = 0; i < PCIEM_NUM_BARS; i++)
-		if (bar_mask & BIT(i))
-			WRITE_ONCE(dev->bars[i].full_trap, full);
 	list_for_each_entry(m, &pciem_mappings, node) {
-		if (m->dev == dev && (bar_mask & BIT(m->bar)))
+		if (m->dev == dev && (bar_mask & BIT(m->bar))) {
 			ret = ret ?: map_install(m);
+			any = true;
+		}
 	}
 	raw_spin_unlock_irqrestore(&pciem_map_lock, flags);
 	/* taking a permission away needs every CPU to forget the old one */
-	on_each_cpu(flush_local, NULL, 1);
+	if (any)
+		on_each_cpu(flush_local, NULL, 1);
 	return ret;
+}
+
+/* PCIEM_IOCTL_SET_TRAP_MODE: process context. */
+int pciem_trap_set_mode(struct pciem_device *dev, u32 bar_mask, bool full)
+{
+	int i;
+
+	for (i = 0; i < PCIEM_NUM_BARS; i++)
+		if (bar_mask & BIT(i))
+			WRITE_ONCE(dev->bars[i].full_trap, full);
+	return rearm(dev, bar_mask);
+}
+
+/* A full-trap recorder came or went: process context. */
+void pciem_trap_rearm(struct pciem_device *dev)
+{
+	if (rearm(dev, GENMASK(PCIEM_NUM_BARS - 1, 0)))
+		pr_warn_ratelimited("device %d: cannot re-arm a mapping\n", dev->id);
 }
 
 bool pciem_trap_va_in_bar(struct pciem_device *dev, unsigned int bar, unsigned long va)

@@ -58,3 +58,29 @@ rd 0 0x1004 4 0x5a5a5b5a
 echo "w 0 0x30 4 9" > "$DEV/mmio"
 wait_until 5 log_has m "MMIO_WRITE bar0+0x30 4 bytes 0x9" || fail "page 0 no longer trapped"
 ok "unsupported instruction reported, access completed"
+
+# A recorder asking for full trap (PCIEM_TRACE_F_FULL_TRAP) on a device
+# whose model chose write trap: reads become events while it is
+# subscribed, and stop being trapped once it has gone.
+start_model w --bar 0:4096 --fill 0:0x33
+wait_bound "$DEV"
+DOM=$(basename "$DEV" | cut -d: -f1)
+echo "r 0 0x40 4" > "$DEV/mmio"
+"$BIN/tracecat" --match "domain:$DOM" --existing --full --ready "$TMP/f.ready" >"$TMP/f.log" 2>&1 &
+F=$!
+PIDS="$PIDS $F"
+wait_until 10 test -e "$TMP/f.ready" || fail "full-trap recorder did not start"
+rd 0 0x40 4 0x33333333
+wait_until 5 grep -q "MMIO_READ bar0+0x40 4 0x33333333" "$TMP/f.log" ||
+	{ cat "$TMP/f.log"; fail "recorder's full trap: read not recorded"; }
+grep -q "MMIO_READ" "$TMP/w.log" && fail "the model sees reads it did not ask for"
+kill "$F"; wait "$F"
+"$BIN/tracecat" --match "domain:$DOM" --existing --ready "$TMP/g.ready" >"$TMP/g.log" 2>&1 &
+G=$!
+PIDS="$PIDS $G"
+wait_until 10 test -e "$TMP/g.ready" || fail "second recorder did not start"
+rd 0 0x44 4 0x33333333
+echo "w 0 0x48 4 5" > "$DEV/mmio"
+wait_until 5 grep -q "MMIO_WRITE bar0+0x48 4 0x5" "$TMP/g.log" || fail "write not recorded"
+grep -q "MMIO_READ" "$TMP/g.log" && fail "reads still trapped after the full-trap recorder left"
+ok "a recorder's full trap lasts as long as the recorder"

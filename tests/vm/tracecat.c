@@ -10,8 +10,10 @@
  * and, at the end (SIGTERM/SIGINT), "lost <n>" from the ring header.
  *
  *   tracecat [--match all|id:VID:DID|pid:PID|domain:D] [--ring BYTES]
- *            [--lossless] [--wait-us N] [--existing] [--stall] [--ready FILE]
+ *            [--lossless] [--wait-us N] [--existing] [--full] [--stall]
+ *            [--ready FILE]
  *
+ * --full: PCIEM_TRACE_F_FULL_TRAP (reads of matched devices trapped too).
  * --stall: read nothing until SIGUSR1 (to fill the ring on purpose).
  */
 #define _GNU_SOURCE
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
 		{ "lossless", no_argument, NULL, 'l' },
 		{ "wait-us", required_argument, NULL, 'w' },
 		{ "existing", no_argument, NULL, 'e' },
+		{ "full", no_argument, NULL, 'f' },
 		{ "stall", no_argument, NULL, 's' },
 		{ "ready", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
@@ -118,6 +121,9 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			sub.flags |= PCIEM_TRACE_F_EXISTING;
+			break;
+		case 'f':
+			sub.flags |= PCIEM_TRACE_F_FULL_TRAP;
 			break;
 		case 's':
 			stall = 1;
