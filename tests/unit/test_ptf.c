@@ -697,6 +697,14 @@ static void test_version_mismatch(void **state)
 	ptf_reader__close(r);
 }
 
+static void test_crc32(void **state)
+{
+	(void)state;
+	assert_int_equal(ptf_crc32(0, "123456789", 9), 0xCBF43926);
+	assert_int_equal(ptf_crc32(ptf_crc32(0, "1234", 4), "56789", 5), 0xCBF43926);
+	assert_int_equal(ptf_crc32(0, "", 0), 0);
+}
+
 static void test_eexist(void **state)
 {
 	struct ptf_writer_opts o = { 0 };
@@ -1294,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_symbolize),
 		cmocka_unit_test(test_unknown_skipped),
 		cmocka_unit_test(test_version_mismatch),
+		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_eexist),
 		cmocka_unit_test(test_seek),
 		cmocka_unit_test(test_truncate_every_byte),
