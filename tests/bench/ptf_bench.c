@@ -367,7 +367,8 @@ static void bench_mmiotrace(const struct workload *w, struct result *res)
 		len += (size_t)snprintf(buf + len, cap - len, "%c %u %" PRIu64 ".%06" PRIu64
 					" %d 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %d\n", op,
 					e->size, us / 1000000, us % 1000000, 1 + (int)e->bar,
-					bar0 + ((uint64_t)e->bar << 24) + e->offset, (uint64_t)e->data, (uint64_t)e->ip,
+					bar0 + ((uint64_t)e->bar << 24) + e->offset,
+					(uint64_t)e->data, (uint64_t)e->ip,
 					0);
 		res->mmio_lines++;
 	}
