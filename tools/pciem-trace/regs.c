@@ -415,6 +415,20 @@ static int reg__for_device(const struct reg *r, uint16_t vid, uint16_t did)
 	return !r->any_device && r->vendor_id == vid && r->device_id == did;
 }
 
+unsigned int regmap__count_device(const struct regmap *map, uint16_t vid, uint16_t did)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; map && i < map->nregs; i++) {
+		const struct reg *r = &map->regs[i];
+
+		if (reg__for_device(r, vid, did) ||
+		    (r->any_device && regmap__find(map, vid, did, r->name) == r))
+			n++;
+	}
+	return n;
+}
+
 const struct reg *regmap__lookup(const struct regmap *map, uint16_t vid, uint16_t did,
 				 int space, uint64_t offset)
 {

@@ -46,6 +46,10 @@ void regmap__free(struct regmap *map);
 
 unsigned int regmap__count(const struct regmap *map);
 
+/* Registers that apply to device @vid:@did (its own and the generic ones
+ * it does not override by name). */
+unsigned int regmap__count_device(const struct regmap *map, uint16_t vid, uint16_t did);
+
 /*
  * The register of device @vid:@did that holds byte @offset of @space: a
  * register listed for that device first, else one listed for any device.
