@@ -131,6 +131,8 @@ static void test_device_scopes(void **state)
 	assert_int_equal(r->space, 0);
 	assert_int_equal(r->offset, 8);
 	assert_null(regmap__find(m, 0x1234, 0x5678, "counter"));
+	assert_int_equal(regmap__count_device(m, 0x1234, 0x5678), 6);
+	assert_int_equal(regmap__count_device(m, 0x1af4, 0x1110), 8);
 	regmap__free(m);
 }
 
@@ -222,6 +224,8 @@ static void test_same_name_in_other_scope(void **state)
 	assert_int_equal(regmap__find(m, 0x1234, 0x9999, "CTRL")->line, 5);
 	assert_int_equal(regmap__find(m, 0x1234, 0x5678, "CTRL")->line, 3);
 	assert_int_equal(regmap__find(m, 0x1, 0x2, "CTRL")->line, 1);
+	assert_int_equal(regmap__count_device(m, 0x1234, 0x5678), 1);
+	assert_int_equal(regmap__count_device(m, 0x1, 0x2), 1);
 	regmap__free(m);
 }
 

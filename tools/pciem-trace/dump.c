@@ -318,7 +318,7 @@ static void dump__record(struct dump *d, const struct ptf_record *rec, const str
 			       (unsigned long long)rec->module->base,
 			       (unsigned long long)rec->module->size, rec->module->nsyms);
 		} else {
-			printf("%4s %8s %14s  %-20s %-12s %s at 0x%llx size 0x%llx, %u symbols\n",
+			printf("%-5s %7s %14s  %-20s %-12s %s at 0x%llx size 0x%llx, %u symbols\n",
 			       "-", "-", "-", "", "module", rec->module->name,
 			       (unsigned long long)rec->module->base,
 			       (unsigned long long)rec->module->size, rec->module->nsyms);
