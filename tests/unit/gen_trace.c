@@ -10,7 +10,7 @@
  * DIR/diffval.zst   as good, but device 10000's seq 21 writes 0x3, not 0x1
  * DIR/lost.zst      as good, but device 10000's seq 10-12 replaced by a LOST record
  * DIR/gap.zst       as good, but device 10000's seq 15 missing, no LOST record
- * DIR/truncated.zst good.zst cut at 60% of its size
+ * DIR/truncated.zst good.zst cut at half its size
  * DIR/corrupt.zst   good.zst with one byte flipped at 40% of its size
  *
  * The test relies on the exact contents; change both together.
@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/good.zst", argv[1]);
 	buf = slurp(path, &len);
 	snprintf(path, sizeof(path), "%s/truncated.zst", argv[1]);
-	spill(path, buf, len * 6 / 10);
+	spill(path, buf, len / 2);
 	buf[len * 4 / 10] ^= 0x5a;
 	snprintf(path, sizeof(path), "%s/corrupt.zst", argv[1]);
 	spill(path, buf, len);

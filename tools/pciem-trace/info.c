@@ -319,6 +319,8 @@ int cmd_info(int argc, char **argv)
 	if (rd < 0) {
 		printf("complete     no: the file is corrupt after record %llu: %s\n",
 		       (unsigned long long)in.records, ptf_reader__error(r));
+		fflush(stdout);
+		ptrace_err("%s", ptf_reader__error(r));
 		ret = EXIT_ERROR;
 		goto cleanup;
 	}

@@ -392,6 +392,8 @@ int cmd_verify(int argc, char **argv)
 				       (unsigned long long)d->next_seq - 1);
 			else
 				printf(": no events");
+			if ((have_sum && !sum.complete) || rd < 0)
+				printf(" (read so far: later events are in the missing part)");
 			if (d->have_seq && d->first_seq > 0 && (!d->losts.n ||
 								d->losts.v[0].first >= d->first_seq))
 				printf(" (starts after seq 0: recorded from an existing device?)");
