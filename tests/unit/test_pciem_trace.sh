@@ -295,7 +295,7 @@ expect_line stats "$out" '^ bar0\+0x8 4 10 0 0 10 6 24$'
 expect_line stats "$out" '^ cfg\+0x0 4 1 0 0 1 1 1$'
 expect_line stats "$out" '^ cfg\+0x4 2 0 1 0 1 2 2$'
 expect_line stats "$out" '^ vector 0 1 1 1 25 31$'
-expect_line stats "$out" '^ other: 6 lifecycle, 1 unsupported; lost 0 events in 0 records$'
+expect_line stats "$out" '^ other: 6 lifecycle, 1 unsupported; lost 0 events in 0 LOST records$'
 expect_line stats "$out" '^device 10001:00:00.0 1af4:1110: 8 events$'
 expect_line stats "$out" '^ bar2\+0x0 8 0 1 0 1 3 3$'
 expect_line stats "$out" '^ bar2\+0x8 4 2 0 0 2 4 5$'
@@ -309,7 +309,7 @@ expect_line stats-regs "$out" '^ cfg\+0x4 PCI_COMMAND 2 0 1 0 1 2 2$'
 run stats-lost "$PT" stats "$DIR/lost.zst"
 expect_line stats-lost "$out" '^ bar0\+0x0 4 0 9 0 1 5 23$'
 expect_line stats-lost "$out" '^ bar0\+0x8 4 8 0 0 8 6 24$'
-expect_line stats-lost "$out" 'lost 3 events in 1 records$'
+expect_line stats-lost "$out" 'lost 3 events in 1 LOST record$'
 
 run stats-filter "$PT" stats --type mmio_write --device 10000 "$G"
 expect_line stats-filter "$out" '^ bar0\+0x0 4 0 10 0 1 5 23$'

@@ -394,10 +394,10 @@ static void stats__print(struct stats *st, const struct regmap *map)
 			       (unsigned long long)r->irq_deferred,
 			       (unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
 		}
-		printf("  other: %llu lifecycle, %llu unsupported; lost %llu events in %llu "
-		       "records\n", (unsigned long long)d->lifecycle,
+		printf("  other: %llu lifecycle, %llu unsupported; lost %llu events in %llu LOST "
+		       "record%s\n", (unsigned long long)d->lifecycle,
 		       (unsigned long long)d->unsupported, (unsigned long long)d->lost,
-		       (unsigned long long)d->lost_records);
+		       (unsigned long long)d->lost_records, d->lost_records == 1 ? "" : "s");
 	}
 }
 
