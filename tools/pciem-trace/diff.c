@@ -33,7 +33,7 @@ static const char doc[] =
 	"index among its device's accesses.\n\n"
 	"Examples:\n"
 	"  pciem-trace diff good.zst new.zst\n"
-	"  pciem-trace diff -C 10 --regs examples/dummy_clock/dummy_clock.regs a.zst b.zst\n\n"
+	"  pciem-trace diff -C 10 --regs dummy_clock.regs a.zst b.zst\n\n"
 	"Exit status: 0 the accesses are equal, 1 they differ, 2 usage error, or a file "
 	"cannot be opened or is corrupt.";
 

@@ -49,7 +49,7 @@ static const char doc[] =
 	"file the last line says what is missing.\n\n"
 	"Examples:\n"
 	"  pciem-trace info run.zst\n"
-	"  pciem-trace info --regs examples/dummy_clock/dummy_clock.regs run.zst\n\n"
+	"  pciem-trace info --regs dummy_clock.regs run.zst\n\n"
 	"Exit status: 0 the trace was read (complete or not), 2 usage error, or the file "
 	"cannot be opened or is corrupt.";
 

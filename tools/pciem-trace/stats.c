@@ -24,7 +24,7 @@ static const char doc[] =
 	"with --regs it is named from the map.  The filters of dump apply.\n\n"
 	"Examples:\n"
 	"  pciem-trace stats run.zst\n"
-	"  pciem-trace stats --regs examples/dummy_clock/dummy_clock.regs run.zst\n"
+	"  pciem-trace stats --regs dummy_clock.regs run.zst\n"
 	"  pciem-trace stats --device 10000 --time 1-2 run.zst\n\n"
 	"Exit status: 0 ok, 2 usage error, or the file cannot be opened or is corrupt.";
 
