@@ -176,12 +176,35 @@ const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *
 	return regmap__lookup(map, vid, did, ev->bar, ev->offset);
 }
 
+/* Length of the valid UTF-8 sequence at @c, 0 if it is not one. */
+static int utf8_len(const unsigned char *c)
+{
+	int n, i;
+
+	if (*c < 0x80)
+		return 1;
+	if (*c >= 0xc2 && *c <= 0xdf)
+		n = 2;
+	else if (*c >= 0xe0 && *c <= 0xef)
+		n = 3;
+	else if (*c >= 0xf0 && *c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((c[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 void json_string(FILE *f, const char *s)
 {
-	const unsigned char *c;
+	const unsigned char *c = (const unsigned char *)s;
 
 	fputc('"', f);
-	for (c = (const unsigned char *)s; *c; c++) {
+	while (*c) {
+		int n = utf8_len(c);
+
 		switch (*c) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
@@ -189,11 +212,16 @@ void json_string(FILE *f, const char *s)
 		case '\t': fputs("\\t", f); break;
 		case '\r': fputs("\\r", f); break;
 		default:
-			if (*c < 0x20 || *c == 0x7f)
+			/* control characters, and bytes that are not UTF-8 (taken
+			 * as Latin-1), are escaped so the output stays JSON */
+			if (*c < 0x20 || *c == 0x7f || !n) {
 				fprintf(f, "\\u%04x", *c);
-			else
-				fputc(*c, f);
+				n = 1;
+			} else {
+				fwrite(c, 1, n, f);
+			}
 		}
+		c += n ? n : 1;
 	}
 	fputc('"', f);
 }
