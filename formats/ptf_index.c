@@ -17,29 +17,24 @@
 #define SEEK_ENTRY	12
 #define SEEK_FOOTER	9
 
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	uint32_t i, j, c;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (j = 0; j < 8; j++)
-			c = c & 1 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
+/* CRC-32 (reflected 0xEDB88320) four bits at a time: a constant table,
+ * nothing to initialise, and the index is small. */
+static const uint32_t crc_nibble[16] = {
+	0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4,
+	0x4DB26158, 0x5005713C, 0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
+	0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C,
+};
 
 uint32_t ptf_crc32(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
-	if (!crc_table[1])
-		crc_init();
 	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	while (len--) {
+		crc ^= *p++;
+		crc = crc_nibble[crc & 0x0f] ^ (crc >> 4);
+		crc = crc_nibble[crc & 0x0f] ^ (crc >> 4);
+	}
 	return ~crc;
 }
 
