@@ -176,6 +176,18 @@ const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *
 	return regmap__lookup(map, vid, did, ev->bar, ev->offset);
 }
 
+void summary__describe_end(char *buf, size_t len, const struct ptf_summary *s)
+{
+	if (s->trailing_bytes)
+		snprintf(buf, len, "the file ends %llu bytes into frame %u, which starts at "
+			 "byte %llu and is lost", (unsigned long long)s->trailing_bytes, s->frames,
+			 (unsigned long long)(s->file_bytes - s->trailing_bytes));
+	else if (s->frames)
+		snprintf(buf, len, "the file ends after frame %u", s->frames - 1);
+	else
+		snprintf(buf, len, "the file has no complete frame");
+}
+
 /* Length of the valid UTF-8 sequence at @c, 0 if it is not one. */
 static int utf8_len(const unsigned char *c)
 {

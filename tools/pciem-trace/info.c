@@ -328,12 +328,13 @@ int cmd_info(int argc, char **argv)
 		printf("complete     yes (%u frames, %llu bytes)\n", sum.frames,
 		       (unsigned long long)sum.file_bytes);
 	} else {
-		printf("complete     no: %s%llu bytes after the last complete frame are unreadable "
-		       "(%u complete frames, %llu bytes); the counts above are of what could be read\n",
+		char end[160];
+
+		summary__describe_end(end, sizeof(end), &sum);
+		printf("complete     no: %s%s; %u complete frames, %llu bytes; the counts above "
+		       "are of what could be read\n",
 		       sum.complete ? "" : "no footer, index or seek table (the recording did not "
-		       "finish); ",
-		       (unsigned long long)sum.trailing_bytes, sum.frames,
-		       (unsigned long long)sum.file_bytes);
+		       "finish); ", end, sum.frames, (unsigned long long)sum.file_bytes);
 	}
 	ret = EXIT_OK;
 cleanup:

@@ -72,6 +72,11 @@ int event__is_config(const struct pciem_event *ev);
 const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *map,
 			     const struct ptf_device *dev);
 
+/* Where a file that is not complete ends: "the file ends 47 bytes into
+ * frame 7, which starts at byte 999 and is lost", "the file ends after
+ * frame 6". */
+void summary__describe_end(char *buf, size_t len, const struct ptf_summary *s);
+
 /* JSON string with quotes and escapes. */
 void json_string(FILE *f, const char *s);
 

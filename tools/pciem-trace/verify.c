@@ -357,13 +357,16 @@ int cmd_verify(int argc, char **argv)
 	if (rd < 0)
 		verify__finding(&v, "corrupt after %llu records: %s", (unsigned long long)v.records,
 				ptf_reader__error(r));
-	if (have_sum && !sum.complete)
-		verify__finding(&v, "truncated: no footer, index or seek table (the recording did "
-				"not finish); %u complete frames, %llu bytes after them unreadable",
-				sum.frames, (unsigned long long)sum.trailing_bytes);
-	else if (have_sum && sum.trailing_bytes)
-		verify__finding(&v, "%llu bytes after the last complete frame are unreadable",
-				(unsigned long long)sum.trailing_bytes);
+	if (have_sum && (!sum.complete || sum.trailing_bytes)) {
+		char end[160];
+
+		summary__describe_end(end, sizeof(end), &sum);
+		if (!sum.complete)
+			verify__finding(&v, "truncated: no footer, index or seek table (the "
+					"recording did not finish); %s", end);
+		else
+			verify__finding(&v, "unreadable bytes at the end: %s", end);
+	}
 	if (have_sum && sum.complete && rd == 0 &&
 	    (sum.records != v.records || sum.events != v.events || sum.lost != v.lost))
 		verify__finding(&v, "the footer counts %llu records, %llu events, %llu lost; the "
