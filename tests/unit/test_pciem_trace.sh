@@ -253,6 +253,19 @@ run f-seq-open2 "$PT" dump --type lifecycle --device 10000 --seq -4 "$G"
 expect_count f-seq-open2 "$out" '.' 3
 run f-seq-nodev "$PT" dump --seq 3 "$G"
 expect_count f-seq-nodev "$out" ' cpu[0-9]' 2
+run f-seq-none "$PT" dump --device 10000 --seq 500- "$G"
+expect_rc f-seq-none 0
+expect_count f-seq-none "$out" '.' 0
+run f-time-none "$PT" dump --time 100- "$G"
+expect_rc f-time-none 0
+expect_count f-time-none "$out" '.' 0
+run stats-seq "$PT" stats --device 10000 --seq 6- "$G"
+expect_rc stats-seq 0
+expect_line stats-seq "$out" '^ bar0\+0x0 4 0 9 0 1 7 23$'
+expect_line stats-seq "$out" '^ bar0\+0x8 4 10 0 0 10 6 24$'
+run stats-none "$PT" stats --device 10000 --seq 500- "$G"
+expect_rc stats-none 0
+expect_no_line stats-none "$out" 'bar0'
 run f-time "$PT" dump --time 0.000010-0.000012 "$G"
 expect_rc f-time 0
 expect_count f-time "$out" ' cpu[0-9]' 3

@@ -354,8 +354,13 @@ int cmd_dump(int argc, char **argv)
 		goto cleanup;
 	d.map = map;
 	d.start_ns = ptf_reader__header(d.r)->start_mono_ns;
-	if (filter__seek(&env.filter, d.r, d.start_ns) < 0)
+	err = filter__seek(&env.filter, d.r, d.start_ns);
+	if (err < 0)
 		goto cleanup;
+	if (err == 1) {
+		ret = EXIT_OK;		/* nothing in the range */
+		goto cleanup;
+	}
 	while ((rd = ptf_reader__next(d.r, &rec)) > 0) {
 		const struct ptf_device *dev = NULL;
 

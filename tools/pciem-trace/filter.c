@@ -253,6 +253,8 @@ int filter__seek(struct filter *f, struct ptf_reader *r, uint64_t start_ns)
 		err = ptf_reader__seek_seq(r, f->domain, f->seq_lo);
 	else if (f->has_time && f->t_lo > 0)
 		err = ptf_reader__seek_time(r, start_ns + f->t_lo);
+	if (err == -ENOENT)
+		return 1;	/* nothing at or after the start: nothing matches */
 	if (err < 0)
 		ptrace_err("%s", ptf_reader__error(r));
 	return err;

@@ -117,7 +117,9 @@ void filter__init(struct filter *f);
 int filter__check(struct filter *f, const struct regmap *map);
 
 /* Seeks @r to the first record the filter can match (--seq with --device,
- * --time).  @start_ns: the header's start time. */
+ * --time).  @start_ns: the header's start time.  Returns 0, 1 when no
+ * event lies at or after that start (nothing can match), or -errno after
+ * printing why. */
 int filter__seek(struct filter *f, struct ptf_reader *r, uint64_t start_ns);
 
 /* Does @rec pass?  @dev: its device's description (or NULL); @map may be

@@ -419,7 +419,7 @@ int cmd_stats(int argc, char **argv)
 	struct stats st = { 0 };
 	struct ptf_record rec;
 	uint64_t start_ns;
-	int ret = EXIT_ERROR, rd;
+	int ret = EXIT_ERROR, rd, err;
 	size_t i;
 
 	filter__init(&env.filter);
@@ -430,9 +430,11 @@ int cmd_stats(int argc, char **argv)
 	if (trace__open(&r, env.trace))
 		goto cleanup;
 	start_ns = ptf_reader__header(r)->start_mono_ns;
-	if (filter__seek(&env.filter, r, start_ns) < 0)
+	err = filter__seek(&env.filter, r, start_ns);
+	if (err < 0)
 		goto cleanup;
-	while ((rd = ptf_reader__next(r, &rec)) > 0) {
+	rd = 0;
+	while (!err && (rd = ptf_reader__next(r, &rec)) > 0) {
 		const struct ptf_device *dev = NULL;
 		struct stat_dev *d;
 
