@@ -96,8 +96,11 @@ static void msi_flush_pending(struct pciem_device *dev)
 		if (!(ready & BIT(vec)))
 			continue;
 		clear_bit(vec, &dev->msi_pending);
-		if (!deliver_msi(dev, vec))
-			irq_event(dev, vec, PCIEM_EVENT_F_DEFERRED);
+		/* the event goes first: the handler's accesses come after it */
+		irq_event(dev, vec, PCIEM_EVENT_F_DEFERRED);
+		if (deliver_msi(dev, vec))
+			pr_warn_ratelimited("device %d: MSI vector %d could not be delivered\n",
+					    dev->id, vec);
 	}
 	if (v.pending_at)
 		set_pending_bits(dev, v.pending_at, READ_ONCE(dev->msi_pending));
@@ -121,8 +124,8 @@ void pciem_irq_work_fn(struct irq_work *work)
 	msi_flush_pending(dev);
 	if (READ_ONCE(dev->intx_pending) && !intx_disabled(dev) && !msi_enabled(dev)) {
 		WRITE_ONCE(dev->intx_pending, false);
-		generic_handle_irq_safe(dev->intx_irq);
 		irq_event(dev, 0, PCIEM_EVENT_F_DEFERRED);
+		generic_handle_irq_safe(dev->intx_irq);
 	}
 }
 
@@ -183,10 +186,15 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 
 	msi_read(dev, &v);
 	if (v.enabled && vector < v.nvec && !(v.mask & BIT(vector))) {
+		/*
+		 * The event is numbered before the handler can run, so the
+		 * handler's accesses follow it in the stream.  Should delivery
+		 * fail, a PENDING event follows.
+		 */
+		irq_event(dev, vector, 0);
 		ret = deliver_msi(dev, vector);
 		if (ret == 0) {
 			*status = PCIEM_IRQ_DELIVERED;
-			irq_event(dev, vector, 0);
 			return 0;
 		}
 	}

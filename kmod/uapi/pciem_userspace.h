@@ -235,7 +235,10 @@ enum pciem_event_type {
 /* Trace channel only (see PCIEM_IOCTL_TRACE_SUBSCRIBE below). */
 #define PCIEM_EVENT_IRQ		16	/* data: vector; flags: PCIEM_EVENT_F_PENDING
 					 * if it was left pending, F_DEFERRED when a
-					 * pending one is delivered later */
+					 * pending one is delivered later.  A
+					 * delivery's event is numbered before
+					 * the driver's handler can run, so the
+					 * handler's accesses follow it. */
 #define PCIEM_EVENT_LIFECYCLE	17	/* offset: PCIEM_LC_*; see below */
 
 /* PCIEM_EVENT_LIFECYCLE kinds (in .offset) */
