@@ -43,6 +43,8 @@ struct rec_device {
 	uint8_t bus, devfn;
 	uint16_t vendor_id, device_id;
 	bool have_driver;		/* driver recorded for the current binding */
+	bool have_module;		/* and its module (or none to find) */
+	unsigned int module_tries;	/* looks for the module by an event's ip */
 	char driver[64];
 };
 
@@ -276,6 +278,42 @@ static int remember_module(struct recorder *r, const char *name, uint64_t base)
 	return 0;
 }
 
+/* Module @name with its symbols, unless it is already in the file. */
+static int capture_module(struct recorder *r, struct rec_device *dev, const char *name)
+{
+	struct ptf_module *mod;
+	uint64_t base, size;
+	int err;
+
+	err = symbols__module_base(r->opts.sys_root, name, &base, &size);
+	if (!err && module_written(r, name, base)) {
+		dev->have_module = true;
+		return 0;
+	}
+	if (!err)
+		err = symbols__load_module(r->opts.sys_root, name, &mod);
+	if (err) {
+		fprintf(stderr, "pciem-record: note: no symbols for module %s: %s\n", name,
+			err == -EPERM ? "the kernel hides its addresses" : strerror(-err));
+		dev->have_module = true;	/* do not try again */
+		return 0;
+	}
+	err = ptf_writer__add_module(r->w, mod);
+	if (!err) {
+		r->unflushed++;
+		dev->have_module = true;
+		if (r->opts.verbose)
+			fprintf(stderr,
+				"pciem-record: %04x:%02x:%02x.%x: module %s at 0x%" PRIx64
+				", %u symbols\n", dev->domain, dev->bus, dev->devfn >> 3,
+				dev->devfn & 7, name, mod->base, mod->nsyms);
+		if (remember_module(r, name, mod->base))
+			err = -ENOMEM;
+	}
+	symbols__free_module(mod);
+	return err;
+}
+
 /*
  * The driver of @dev and its module, written before the event that
  * prompted the look (a BAR mapping during probe, or the binding).  Only
@@ -285,8 +323,6 @@ static int remember_module(struct recorder *r, const char *name, uint64_t base)
 static int capture_driver(struct recorder *r, struct rec_device *dev)
 {
 	char driver[64], module[64];
-	struct ptf_module *mod;
-	uint64_t base, size;
 	int err;
 
 	err = symbols__driver(r->opts.sys_root, dev->domain, dev->bus, dev->devfn, driver,
@@ -305,36 +341,31 @@ static int capture_driver(struct recorder *r, struct rec_device *dev)
 		if (err)
 			return err;
 		r->unflushed++;
-	}
-	if (!module[0]) {
 		if (r->opts.verbose)
-			fprintf(stderr, "pciem-record: driver %s is built in: no module symbols\n",
-				driver);
+			fprintf(stderr, "pciem-record: %04x:%02x:%02x.%x: driver %s\n", dev->domain,
+				dev->bus, dev->devfn >> 3, dev->devfn & 7, driver);
+	}
+	if (!module[0])
+		return 0;	/* maybe later, from an access's ip */
+	return capture_module(r, dev, module);
+}
+
+/* The driver's module is not known yet: the one holding @ip, if any.  A
+ * built-in driver has none; a few looks settle that. */
+static int module_by_ip(struct recorder *r, struct rec_device *dev, uint64_t ip)
+{
+	char module[64];
+
+	if (symbols__module_at(r->opts.sys_root, ip, module, sizeof(module))) {
+		if (++dev->module_tries == 8) {
+			dev->have_module = true;
+			if (r->opts.verbose)
+				fprintf(stderr, "pciem-record: driver %s: no module found (built in?)\n",
+					dev->driver);
+		}
 		return 0;
 	}
-	err = symbols__module_base(r->opts.sys_root, module, &base, &size);
-	if (!err && module_written(r, module, base))
-		return 0;
-	if (!err)
-		err = symbols__load_module(r->opts.sys_root, module, &mod);
-	if (err) {
-		fprintf(stderr, "pciem-record: note: no symbols for module %s: %s\n", module,
-			err == -EPERM ? "the kernel hides its addresses" : strerror(-err));
-		return 0;
-	}
-	err = ptf_writer__add_module(r->w, mod);
-	if (!err) {
-		r->unflushed++;
-		if (r->opts.verbose)
-			fprintf(stderr,
-				"pciem-record: %04x:%02x:%02x.%x: driver %s, module %s at 0x%" PRIx64
-				", %u symbols\n", dev->domain, dev->bus, dev->devfn >> 3,
-				dev->devfn & 7, driver, module, mod->base, mod->nsyms);
-		if (remember_module(r, module, mod->base))
-			err = -ENOMEM;
-	}
-	symbols__free_module(mod);
-	return err;
+	return capture_module(r, dev, module);
 }
 
 static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
@@ -361,21 +392,28 @@ static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 		if (rec->size < sizeof(*rec) + sizeof(*ev))
 			break;
 		r->events++;
-		if (ev->type != PCIEM_EVENT_LIFECYCLE)
-			break;
 		dev = find_dev(r, rec->domain);
 		if (!dev)
 			break;
-		if ((ev->offset == PCIEM_LC_BAR_MAPPED || ev->offset == PCIEM_LC_DRIVER_BOUND) &&
+		if (ev->type == PCIEM_EVENT_LIFECYCLE &&
+		    (ev->offset == PCIEM_LC_BAR_MAPPED || ev->offset == PCIEM_LC_DRIVER_BOUND) &&
 		    !dev->have_driver) {
 			err = capture_driver(r, dev);
 			if (err)
 				return err;
-		} else if (ev->offset == PCIEM_LC_DRIVER_UNBOUND) {
+		} else if (ev->type == PCIEM_EVENT_LIFECYCLE &&
+			   ev->offset == PCIEM_LC_DRIVER_UNBOUND) {
 			/* a later binding may be another driver, or the module
 			 * reloaded elsewhere: look again then */
 			dev->have_driver = false;
+			dev->have_module = false;
+			dev->module_tries = 0;
 			dev->driver[0] = '\0';
+		}
+		if (dev->have_driver && !dev->have_module && ev->ip) {
+			err = module_by_ip(r, dev, ev->ip);
+			if (err)
+				return err;
 		}
 		break;
 	}
@@ -454,6 +492,19 @@ static int periodic(struct recorder *r)
 	return 0;
 }
 
+/* Milliseconds until periodic() has something to do. */
+static int next_timeout(const struct recorder *r)
+{
+	uint64_t now = record__now_ns(CLOCK_MONOTONIC);
+	uint64_t due = now + FLUSH_NS;
+
+	if (r->unflushed)
+		due = r->last_flush_ns + FLUSH_NS;
+	if (r->opts.status_line && r->last_status_ns + STATUS_NS < due)
+		due = r->last_status_ns + STATUS_NS;
+	return due > now ? (int)((due - now + 999999) / 1000000) : 0;
+}
+
 static int file_error(struct recorder *r, int err)
 {
 	if (err == -EPROTO) {
@@ -488,7 +539,7 @@ int recorder__run(struct recorder *r, struct ptf_writer *w, pid_t child, int sig
 			{ .fd = r->fd, .events = POLLIN },
 			{ .fd = sigfd, .events = POLLIN },
 		};
-		int timeout = r->opts.status_line ? STATUS_NS / 1000000 : FLUSH_NS / 1000000;
+		int timeout = next_timeout(r);
 
 		err = drain(r);
 		if (err)

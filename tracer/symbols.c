@@ -50,8 +50,19 @@ int symbols__driver(const char *root, uint32_t domain, uint8_t bus, uint8_t devf
 		module[0] = '\0';
 	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/%s/module", root, driver);
 	err = link_name(path, module, mlen);
-	if (err == -ENOENT)
-		return 0;	/* built into the kernel */
+	if (err == -ENOENT) {
+		char name[MOD_NAME_MAX + 1], *p;
+		uint64_t base, size;
+
+		/* not linked (yet): a loaded module of the driver's name */
+		snprintf(name, sizeof(name), "%s", driver);
+		for (p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (!symbols__module_base(root, name, &base, &size) && strlen(name) < mlen)
+			strcpy(module, name);
+		return 0;
+	}
 	return err;
 }
 
@@ -110,6 +121,38 @@ int symbols__module_base(const char *root, const char *name, uint64_t *base, uin
 			return -EPERM;
 		*base = text;
 	}
+	return 0;
+}
+
+int symbols__module_at(const char *root, uint64_t ip, char *name, size_t len)
+{
+	char path[PATH_MAX], *line = NULL, best[MOD_NAME_MAX + 1] = "";
+	uint64_t best_base = 0;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/modules", root);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char mname[MOD_NAME_MAX + 1];
+		unsigned long long msize, maddr;
+
+		if (sscanf(line, "%63s %llu %*s %*s %*s %llx", mname, &msize, &maddr) != 3)
+			continue;
+		if (maddr && maddr <= ip && ip - maddr < msize && maddr >= best_base) {
+			best_base = maddr;
+			snprintf(best, sizeof(best), "%s", mname);
+		}
+	}
+	free(line);
+	fclose(f);
+	if (!best[0])
+		return -ENOENT;
+	if (strlen(best) >= len)
+		return -ENAMETOOLONG;
+	strcpy(name, best);
 	return 0;
 }
 

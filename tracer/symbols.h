@@ -18,11 +18,20 @@
 
 /*
  * The driver bound to PCI device DOMAIN:BUS:DEVFN: its name in @driver
- * and the module providing it in @module ("" for a built-in driver).
+ * and the module providing it in @module.  @module is "" when sysfs does
+ * not link the driver to a module: a built-in driver, or a module whose
+ * driver is probing from its init function (the kernel links driver and
+ * module only after the first probes): see symbols__module_at().
  * 0 on success; -ENOENT when no driver is bound; other -errno.
  */
 int symbols__driver(const char *root, uint32_t domain, uint8_t bus, uint8_t devfn,
 		    char *driver, size_t dlen, char *module, size_t mlen);
+
+/*
+ * The loaded module whose range holds @ip (the one with the highest base
+ * at or below it), into @name.  0, -ENOENT or -errno.
+ */
+int symbols__module_at(const char *root, uint64_t ip, char *name, size_t len);
 
 /*
  * Where module @name is loaded: its base (start of its core text) and
