@@ -12,6 +12,9 @@
 #   sh tests/vm/clock_workload.sh [EXIT_STATUS]
 #
 # Exits with EXIT_STATUS (default 0) when all went well, 1 otherwise.
+# With CLOCK_PAUSE_AFTER=N and CLOCK_PAUSE_FILE=PATH it creates PATH after
+# burst N and goes on when PATH has been removed (a test's cue to act in
+# the middle of the workload).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
@@ -52,6 +55,10 @@ while [ $i -le 10 ]; do
 		die "irq_count $(cat "$dev/irq_count") after burst $i"
 	c=$(cat "$dev/counter")
 	[ "$c" = $((i * 10)) ] || die "counter $c after burst $i"
+	if [ "$i" = "${CLOCK_PAUSE_AFTER:-0}" ]; then
+		: >"$CLOCK_PAUSE_FILE"
+		wait_for 120 test ! -e "$CLOCK_PAUSE_FILE" || die "not resumed"
+	fi
 	i=$((i + 1))
 done
 rmmod dummy_clock || die "rmmod dummy_clock"
