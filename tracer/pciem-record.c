@@ -431,10 +431,11 @@ int main(int argc, char **argv)
 			return REC_EX_NODEVICE;
 		}
 	}
-	if (!env.no_lttng)
-		lttng__init(env.verbose);
-
-	/* SIGINT/SIGTERM end the recording, SIGCHLD tells COMMAND ended */
+	/*
+	 * SIGINT/SIGTERM end the recording, SIGCHLD tells COMMAND ended.
+	 * Blocked before liblttng-ust can start threads, which inherit the
+	 * mask, so that no thread takes them with the default action.
+	 */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -445,6 +446,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pciem-record: signalfd: %s\n", strerror(errno));
 		return REC_EX_OSERR;
 	}
+	if (!env.no_lttng)
+		lttng__init(env.verbose);
 
 	opts.device_path = getenv(DEVICE_ENV) ? getenv(DEVICE_ENV) : PCIEM_DEVICE_PATH;
 	opts.match = env.match;
@@ -462,6 +465,12 @@ int main(int argc, char **argv)
 	exit_code = recorder__open(&rec, &opts);
 	if (exit_code)
 		goto out;
+	/* an existing device's description is written while subscribing */
+	if (env.bdf && !recorder__has_records(rec)) {
+		fprintf(stderr, "pciem-record: %s is not a PCIem device\n", env.bdf);
+		exit_code = REC_EX_NODEVICE;
+		goto out;
+	}
 	if (env.verbose)
 		fprintf(stderr, "pciem-record: subscribed (%s, %s trap%s, %" PRIu64 " MiB ring)\n",
 			env.match == PCIEM_TRACE_MATCH_ALL ? "every new device" :

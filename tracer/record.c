@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,21 @@ void recorder__close(struct recorder *r)
 	free(r);
 }
 
+/* A message on stderr, below (not inside) the status line. */
+static void __attribute__((format(printf, 2, 3))) note(struct recorder *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->status_shown) {
+		fputs("\r\033[K", stderr);
+		r->status_shown = false;
+	}
+	fputs("pciem-record: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 static struct rec_device *find_dev(struct recorder *r, uint32_t domain)
 {
 	size_t i;
@@ -293,7 +309,7 @@ static int capture_module(struct recorder *r, struct rec_device *dev, const char
 	if (!err)
 		err = symbols__load_module(r->opts.sys_root, name, &mod);
 	if (err) {
-		fprintf(stderr, "pciem-record: note: no symbols for module %s: %s\n", name,
+		note(r, "note: no symbols for module %s: %s\n", name,
 			err == -EPERM ? "the kernel hides its addresses" : strerror(-err));
 		dev->have_module = true;	/* do not try again */
 		return 0;
@@ -303,8 +319,8 @@ static int capture_module(struct recorder *r, struct rec_device *dev, const char
 		r->unflushed++;
 		dev->have_module = true;
 		if (r->opts.verbose)
-			fprintf(stderr,
-				"pciem-record: %04x:%02x:%02x.%x: module %s at 0x%" PRIx64
+			note(r,
+				"%04x:%02x:%02x.%x: module %s at 0x%" PRIx64
 				", %u symbols\n", dev->domain, dev->bus, dev->devfn >> 3,
 				dev->devfn & 7, name, mod->base, mod->nsyms);
 		if (remember_module(r, name, mod->base))
@@ -329,7 +345,7 @@ static int capture_driver(struct recorder *r, struct rec_device *dev)
 			      sizeof(driver), module, sizeof(module));
 	if (err) {
 		if (r->opts.verbose)
-			fprintf(stderr, "pciem-record: %04x:%02x:%02x.%x: no driver to record (%s)\n",
+			note(r, "%04x:%02x:%02x.%x: no driver to record (%s)\n",
 				dev->domain, dev->bus, dev->devfn >> 3, dev->devfn & 7,
 				strerror(-err));
 		return 0;
@@ -342,7 +358,7 @@ static int capture_driver(struct recorder *r, struct rec_device *dev)
 			return err;
 		r->unflushed++;
 		if (r->opts.verbose)
-			fprintf(stderr, "pciem-record: %04x:%02x:%02x.%x: driver %s\n", dev->domain,
+			note(r, "%04x:%02x:%02x.%x: driver %s\n", dev->domain,
 				dev->bus, dev->devfn >> 3, dev->devfn & 7, driver);
 	}
 	if (!module[0])
@@ -360,7 +376,7 @@ static int module_by_ip(struct recorder *r, struct rec_device *dev, uint64_t ip)
 		if (++dev->module_tries == 8) {
 			dev->have_module = true;
 			if (r->opts.verbose)
-				fprintf(stderr, "pciem-record: driver %s: no module found (built in?)\n",
+				note(r, "driver %s: no module found (built in?)\n",
 					dev->driver);
 		}
 		return 0;
@@ -382,7 +398,7 @@ static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 		if (!dev)
 			return -ENOMEM;
 		if (r->opts.verbose)
-			fprintf(stderr, "pciem-record: device %04x:%02x:%02x.%x %04x:%04x\n",
+			note(r, "device %04x:%02x:%02x.%x %04x:%04x\n",
 				dev->domain, dev->bus, dev->devfn >> 3, dev->devfn & 7,
 				dev->vendor_id, dev->device_id);
 		break;
@@ -456,6 +472,7 @@ static void status_line(struct recorder *r, uint64_t now, bool final)
 	if (final) {
 		if (r->status_shown)
 			fputs("\r\033[K", stderr);
+		r->status_shown = false;
 		return;
 	}
 	if (now - r->rate_ns >= NSEC_PER_SEC) {
@@ -508,15 +525,15 @@ static int next_timeout(const struct recorder *r)
 static int file_error(struct recorder *r, int err)
 {
 	if (err == -EPROTO) {
-		fprintf(stderr, "pciem-record: the trace ring's indices or a record's size make "
+		note(r, "the trace ring's indices or a record's size make "
 			"no sense; stopping\n");
 		return REC_EX_SOFTWARE;
 	}
 	if (err == -ENOMEM) {
-		fprintf(stderr, "pciem-record: out of memory\n");
+		note(r, "out of memory\n");
 		return REC_EX_OSERR;
 	}
-	fprintf(stderr, "pciem-record: %s%s; the file keeps what was written up to its "
+	note(r, "%s%s; the file keeps what was written up to its "
 		"last complete frame\n", err == -ENOSPC ? "disk full: " : "",
 		ptf_writer__error(r->w));
 	return REC_EX_IOERR;
@@ -548,7 +565,7 @@ int recorder__run(struct recorder *r, struct ptf_writer *w, pid_t child, int sig
 		if (err)
 			break;
 		if (poll(p, 2, timeout) < 0 && errno != EINTR) {
-			fprintf(stderr, "pciem-record: poll: %s\n", strerror(errno));
+			note(r, "poll: %s\n", strerror(errno));
 			rc = REC_EX_OSERR;
 			break;
 		}
@@ -589,6 +606,11 @@ int recorder__run(struct recorder *r, struct ptf_writer *w, pid_t child, int sig
 	if (err)
 		rc = file_error(r, err);
 	return rc;
+}
+
+bool recorder__has_records(const struct recorder *r)
+{
+	return __atomic_load_n(&r->rd.hdr->tail, __ATOMIC_ACQUIRE) != r->rd.pos;
 }
 
 void recorder__stats(const struct recorder *r, struct record_stats *st)

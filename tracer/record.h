@@ -63,6 +63,9 @@ int recorder__open(struct recorder **r, const struct record_opts *opts);
 int recorder__run(struct recorder *r, struct ptf_writer *w, pid_t child, int sigfd,
 		  int *child_status);
 
+/* Records are waiting in the ring. */
+bool recorder__has_records(const struct recorder *r);
+
 struct record_stats {
 	uint32_t devices;	/* descriptions seen (distinct domains) */
 	uint64_t records;
