@@ -66,6 +66,23 @@ int symbols__driver(const char *root, uint32_t domain, uint8_t bus, uint8_t devf
 	return err;
 }
 
+/* /sys/module/@name/@attr: a number (decimal, or 0x hex). */
+static int read_hex_or_dec(const char *root, const char *name, const char *attr,
+			   unsigned long long *v)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/sys/module/%s/%s", root, name, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%lli", v);
+	fclose(f);
+	return n == 1 ? 0 : -EINVAL;
+}
+
 static int text_section(const char *root, const char *name, uint64_t *addr)
 {
 	char path[PATH_MAX];
@@ -88,6 +105,7 @@ static int text_section(const char *root, const char *name, uint64_t *addr)
 int symbols__module_base(const char *root, const char *name, uint64_t *base, uint64_t *size)
 {
 	char path[PATH_MAX], *line = NULL;
+	unsigned long long core;
 	size_t cap = 0;
 	int err = -ENOENT;
 	FILE *f;
@@ -113,6 +131,9 @@ int symbols__module_base(const char *root, const char *name, uint64_t *base, uin
 	fclose(f);
 	if (err)
 		return err;
+	/* /proc/modules counts the init sections until init returns */
+	if (!read_hex_or_dec(root, name, "coresize", &core) && core)
+		*size = core;
 	if (!*base) {
 		uint64_t text = 0;
 

@@ -36,7 +36,9 @@ int symbols__module_at(const char *root, uint64_t ip, char *name, size_t len);
 /*
  * Where module @name is loaded: its base (start of its core text) and
  * size, from /proc/modules, or from /sys/module/@name/sections/.text
- * when /proc/modules hides addresses.  -ENOENT if it is not loaded,
+ * when /proc/modules hides addresses; the size from
+ * /sys/module/@name/coresize when there is one (/proc/modules adds the
+ * init sections while the module's init runs).  -ENOENT if it is not loaded,
  * -EPERM if the kernel hides its addresses (kptr_restrict, not root).
  */
 int symbols__module_base(const char *root, const char *name, uint64_t *base, uint64_t *size);
