@@ -100,8 +100,9 @@ $(BUILD)/unit/test_libpciem: tests/unit/test_libpciem.c $(LIBPCIEM) $(LIBPCIEM_H
 	$(CC) -std=gnu11 -O1 $(UNIT_SAN) $(WARN) $(UAPI) -Itools/libpciem $< $(LIBPCIEM) -lcmocka -o $@
 
 -include tests/unit/Makefile.insn
+include formats/Makefile.inc
 
-check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn
+check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn check-ptf
 	$(BUILD)/unit/test_libpciem
 
 # One VM boot per test script and kernel; tools/pciem-vm checks each
@@ -116,7 +117,7 @@ check-vm: all test-kmods
 check-harness: kmod
 	tools/vm/selftest.sh --kernels "$(VM_KERNELS)"
 
-check: check-unit check-harness check-vm
+check: check-unit check-fuzz check-harness check-vm
 
 # deps first, in a make of its own: the kernels to build for are only
 # known once their headers are installed.

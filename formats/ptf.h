@@ -102,7 +102,9 @@ struct ptf_writer_stats {
 };
 
 /* Creates @path (refuses an existing file with -EEXIST unless opts->force)
- * and writes the header.  @opts may be NULL. */
+ * and writes the header (as frame 0, at once).  @opts may be NULL.  On
+ * failure *w is still set (unless -ENOMEM) so that ptf_writer__error()
+ * can say why; free it with ptf_writer__close(), which returns the error. */
 int ptf_writer__open(struct ptf_writer **w, const char *path,
 		     const struct ptf_header *hdr, const struct ptf_writer_opts *opts);
 
@@ -119,7 +121,14 @@ int ptf_writer__add_driver(struct ptf_writer *w, uint32_t domain, const char *dr
 int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec *rec);
 
 /* Ends the current frame and writes it out, so that everything added so
- * far survives the writer being killed. */
+ * far survives the writer being killed.  Nothing is written when nothing
+ * was added since the last frame.
+ *
+ * A write error (ENOSPC, EFBIG, EIO...) stops the writer for good: the
+ * file is cut back to the end of its last complete frame (it stays
+ * readable, without footer and index), and this and every later call
+ * return the error.  A call's own bad argument (-EINVAL, -E2BIG) is
+ * refused without stopping the writer. */
 int ptf_writer__flush(struct ptf_writer *w);
 
 void ptf_writer__stats(const struct ptf_writer *w, struct ptf_writer_stats *st);
@@ -146,22 +155,32 @@ int ptf_reader__open_mem(struct ptf_reader **r, const void *buf, size_t len,
 
 const struct ptf_header *ptf_reader__header(const struct ptf_reader *r);
 
-/* 1 and *rec filled; 0 at the end of the readable data; -errno on a
- * corrupt file (records before the corruption have been returned). */
+/* 1 and *rec filled; 0 at the end of the readable data (a file cut short
+ * ends after its last complete frame: see ptf_reader__warning()); -errno
+ * on a corrupt file (records before the corruption have been returned;
+ * -EBADMSG for damage, ptf_reader__error() says where and what). */
 int ptf_reader__next(struct ptf_reader *r, struct ptf_record *rec);
 
 /* Positions the reader so that the next EVENT of @domain returned is the
- * first with seq >= @seq (resp. timestamp_ns >= @ns), using the index when
- * there is one.  Descriptions and modules of skipped frames stay available
- * through ptf_reader__device() / ptf_reader__modules(). */
+ * first with seq >= @seq (resp. the first event of any device, in file
+ * order, with timestamp_ns >= @ns), using the index when there is one.
+ * The next record returned is that event; the records before it are
+ * skipped.  Descriptions, drivers and modules of skipped frames stay
+ * available through ptf_reader__device(), ptf_reader__driver() and
+ * ptf_reader__symbolize().  Returns 0, -ENOENT when no such event exists
+ * (the reader is then at the end), or -errno on a corrupt file. */
 int ptf_reader__seek_seq(struct ptf_reader *r, uint32_t domain, uint64_t seq);
 int ptf_reader__seek_time(struct ptf_reader *r, uint64_t ns);
 
 /* The description of @domain, NULL if none has been read. */
 const struct ptf_device *ptf_reader__device(struct ptf_reader *r, uint32_t domain);
 
-/* Names @ip as "function+0xoff [module]" into @buf; -ENOENT if no module
- * recorded so far covers it. */
+/* The driver last recorded as bound to @domain, NULL if none was read. */
+const char *ptf_reader__driver(struct ptf_reader *r, uint32_t domain);
+
+/* Names @ip as "function+0xoff [module]" into @buf ("module+0xoff
+ * [module]" inside a module but outside its symbols); -ENOENT (and "0x<ip>"
+ * in @buf) if no module recorded so far covers it. */
 int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t len);
 
 struct ptf_summary {
@@ -183,7 +202,16 @@ int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s);
 /* Back to the first record. */
 int ptf_reader__rewind(struct ptf_reader *r);
 
+/* The message of the last error ("" if none). */
 const char *ptf_reader__error(const struct ptf_reader *r);
+
+/* NULL, or what is wrong with a file that is still readable: a missing or
+ * damaged index (frames then scanned), a file cut short ("file ends inside
+ * frame 12 ...; no footer: the recording did not finish"); once
+ * ptf_reader__next() has reached the end, which events are missing
+ * ("events after seq 4711 of device 10000 are missing"). */
+const char *ptf_reader__warning(const struct ptf_reader *r);
+
 void ptf_reader__close(struct ptf_reader *r);
 
 #endif

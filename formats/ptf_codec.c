@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libptf: integer coding and the compact event coding of
+ * formats/trace_format.md ("Events").  Writer and reader share this file,
+ * so the two sides of the coding state cannot drift apart.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ptf_codec.h"
+
+int ptf_get_varint_slow(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t x = 0;
+	unsigned int shift;
+
+	for (shift = 0; shift < 64; shift += 7) {
+		uint8_t b;
+
+		if (p >= end)
+			return -1;
+		b = *p++;
+		if (shift == 63 && b > 1)
+			return -1;
+		x |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = x;
+			*pp = p;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- bounded content reader ---------------------------------------------- */
+
+uint64_t ptf_cur__u64(struct ptf_cur *c, const char *what)
+{
+	uint64_t v = 0;
+
+	if (c->err)
+		return 0;
+	if (ptf_get_varint(&c->p, c->end, &v)) {
+		c->err = what;
+		return 0;
+	}
+	return v;
+}
+
+uint32_t ptf_cur__max(struct ptf_cur *c, uint32_t max, const char *what)
+{
+	uint64_t v = ptf_cur__u64(c, what);
+
+	if (!c->err && v > max) {
+		c->err = what;
+		return 0;
+	}
+	return (uint32_t)v;
+}
+
+uint32_t ptf_cur__u32(struct ptf_cur *c, const char *what)
+{
+	return ptf_cur__max(c, UINT32_MAX, what);
+}
+
+uint64_t ptf_cur__s64(struct ptf_cur *c, const char *what)
+{
+	return ptf_unzigzag(ptf_cur__u64(c, what));
+}
+
+const uint8_t *ptf_cur__bytes(struct ptf_cur *c, size_t n, const char *what)
+{
+	const uint8_t *p = c->p;
+
+	if (c->err)
+		return NULL;
+	if ((size_t)(c->end - c->p) < n) {
+		c->err = what;
+		return NULL;
+	}
+	c->p += n;
+	return p;
+}
+
+size_t ptf_cur__str(struct ptf_cur *c, size_t max, const uint8_t **s, const char *what)
+{
+	uint64_t n = ptf_cur__u64(c, what);
+
+	*s = NULL;
+	if (c->err)
+		return 0;
+	if (n > max) {
+		c->err = what;
+		return 0;
+	}
+	*s = ptf_cur__bytes(c, (size_t)n, what);
+	if (!*s)
+		return 0;
+	if (memchr(*s, 0, (size_t)n)) {
+		c->err = what;
+		*s = NULL;
+		return 0;
+	}
+	return (size_t)n;
+}
+
+/* ---- growing buffer --------------------------------------------------------- */
+
+int ptf_buf__reserve(struct ptf_buf *b, size_t n)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (b->cap - b->len >= n)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap - b->len < n)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void ptf_buf__free(struct ptf_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ---- coding state ------------------------------------------------------------- */
+
+void ptf_codec__reset(struct ptf_codec *c)
+{
+	c->cur = NULL;
+	c->ndev = 0;
+}
+
+struct ptf_dev_state *ptf_codec__get(struct ptf_codec *c, uint32_t domain)
+{
+	struct ptf_dev_state *d;
+	uint32_t i;
+
+	if (c->cur && c->cur->domain == domain)
+		return c->cur;
+	for (i = 0; i < c->ndev; i++)
+		if (c->devs[i].domain == domain)
+			return &c->devs[i];
+	if (c->ndev == PTF_FRAME_DEVICES)
+		return NULL;
+	d = &c->devs[c->ndev++];
+	memset(d, 0, sizeof(*d));
+	d->domain = domain;
+	d->last_seq = UINT64_MAX;
+	d->min_seq = d->min_ts = UINT64_MAX;
+	return d;
+}
+
+static inline unsigned int slot_hash(uint32_t type, uint32_t bar, uint64_t offset)
+{
+	return (unsigned int)((offset >> 2) ^ (offset >> 6) ^ type * 5 ^ bar * 3) & (PTF_SLOTS - 1);
+}
+
+static inline int slot_is(const struct ptf_slot *s, const struct pciem_event *ev)
+{
+	return s->used && s->offset == ev->offset && s->type == ev->type && s->bar == ev->bar;
+}
+
+/* Writer's slot choice: the hashed slot, any slot with the key, an empty
+ * slot, else round robin.  *fill is set when the slot gets the key. */
+static unsigned int slot_pick(struct ptf_dev_state *d, const struct pciem_event *ev, int *fill)
+{
+	unsigned int h = slot_hash(ev->type, ev->bar, ev->offset), i;
+
+	*fill = 0;
+	if (slot_is(&d->slots[h], ev))
+		return h;
+	for (i = 0; i < PTF_SLOTS; i++)
+		if (slot_is(&d->slots[i], ev))
+			return i;
+	*fill = 1;
+	if (!d->slots[h].used)
+		return h;
+	for (i = 0; i < PTF_SLOTS; i++)
+		if (!d->slots[i].used)
+			return i;
+	i = d->rr;
+	d->rr = (d->rr + 1) & (PTF_SLOTS - 1);
+	return i;
+}
+
+int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
+		     const struct pciem_event *ev, struct ptf_dev_state **dev)
+{
+	unsigned int ext1 = 0, mode, slot;
+	struct ptf_dev_state *d;
+	struct ptf_slot *s;
+	uint64_t ddelta = 0;
+	uint8_t *p;
+	int fill;
+
+	d = ptf_codec__get(c, domain);
+	if (!d)
+		return -ENOSPC;
+	if (d != c->cur)
+		ext1 |= PTF_X1_DOM;
+	slot = slot_pick(d, ev, &fill);
+	s = &d->slots[slot];
+	if (fill) {
+		ext1 |= PTF_X1_KEY;
+		s->used = 1;
+		s->type = ev->type;
+		s->bar = ev->bar;
+		s->offset = ev->offset;
+		s->size = s->flags = 0;
+		s->data = s->ip = 0;
+	}
+	if (ev->seq != d->last_seq + 1)
+		ext1 |= PTF_X1_SEQ;
+	if (ev->size != s->size || ev->flags != s->flags)
+		ext1 |= PTF_X1_SIZE;
+	if (ev->ip != s->ip)
+		ext1 |= PTF_X1_IP;
+	if (ev->cpu != d->last_cpu)
+		ext1 |= PTF_X1_CPU;
+	if (ev->pid != d->last_pid)
+		ext1 |= PTF_X1_PID;
+
+	if (ev->data == s->data) {
+		mode = PTF_DATA_SAME;
+	} else {
+		unsigned int ld, lv;
+
+		ddelta = ptf_zigzag(ev->data - s->data);
+		ld = ptf_varint_len(ddelta);
+		lv = ptf_varint_len(ev->data);
+		if (ld <= lv && ld <= 8)
+			mode = PTF_DATA_DELTA;
+		else if (lv <= 8)
+			mode = PTF_DATA_VARINT;
+		else
+			mode = PTF_DATA_FIXED;
+	}
+
+	out[0] = (uint8_t)(PTF_EV_TAG | slot << PTF_EV_SLOT_SHIFT | (ext1 ? PTF_EV_EXT : 0) | mode);
+	p = out + 2;
+	if (ext1)
+		*p++ = (uint8_t)ext1;
+	if (ext1 & PTF_X1_DOM)
+		p = ptf_put_varint(p, domain);
+	if (ext1 & PTF_X1_KEY) {
+		p = ptf_put_varint(p, ev->type);
+		p = ptf_put_varint(p, ev->bar);
+		p = ptf_put_varint(p, ev->offset);
+	}
+	if (ext1 & PTF_X1_SEQ)
+		p = ptf_put_varint(p, ptf_zigzag(ev->seq - (d->last_seq + 1)));
+	p = ptf_put_varint(p, ptf_zigzag(ev->timestamp_ns - d->last_ts));
+	if (ext1 & PTF_X1_SIZE) {
+		p = ptf_put_varint(p, ev->size);
+		p = ptf_put_varint(p, ev->flags);
+	}
+	if (mode == PTF_DATA_DELTA) {
+		p = ptf_put_varint(p, ddelta);
+	} else if (mode == PTF_DATA_VARINT) {
+		p = ptf_put_varint(p, ev->data);
+	} else if (mode == PTF_DATA_FIXED) {
+		p = ptf_put_le64(p, ev->data);
+	}
+	if (ext1 & PTF_X1_IP)
+		p = ptf_put_varint(p, ptf_zigzag(ev->ip - s->ip));
+	if (ext1 & PTF_X1_CPU)
+		p = ptf_put_varint(p, ev->cpu);
+	if (ext1 & PTF_X1_PID)
+		p = ptf_put_varint(p, ev->pid);
+	out[1] = (uint8_t)(p - out - 2);	/* always < 0x80 */
+
+	s->size = ev->size;
+	s->flags = ev->flags;
+	s->data = ev->data;
+	s->ip = ev->ip;
+	d->last_seq = ev->seq;
+	d->last_ts = ev->timestamp_ns;
+	d->last_cpu = ev->cpu;
+	d->last_pid = ev->pid;
+	c->cur = d;
+
+	d->events++;
+	if (ev->seq < d->min_seq)
+		d->min_seq = ev->seq;
+	if (ev->seq > d->max_seq)
+		d->max_seq = ev->seq;
+	if (ev->timestamp_ns < d->min_ts)
+		d->min_ts = ev->timestamp_ns;
+	if (ev->timestamp_ns > d->max_ts)
+		d->max_ts = ev->timestamp_ns;
+	*dev = d;
+	return (int)(p - out);
+}
+
+#define GET(v, what)						\
+	do {							\
+		if (ptf_get_varint(&p, end, &(v)))		\
+			return what;				\
+	} while (0)
+#define GET32(v, what)						\
+	do {							\
+		uint64_t x_;					\
+		GET(x_, what);					\
+		if (x_ > UINT32_MAX)				\
+			return what " does not fit 32 bits";	\
+		(v) = (uint32_t)x_;				\
+	} while (0)
+
+const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag, const uint8_t *p,
+			     const uint8_t *end, struct pciem_event *ev,
+			     struct ptf_dev_state **dev)
+{
+	unsigned int ext1 = 0, ext2 = 0;
+	struct ptf_dev_state *d;
+	struct ptf_slot *s;
+	uint64_t v;
+
+	if (tag & PTF_EV_EXT) {
+		if (p >= end)
+			return "event: Ext1 missing";
+		ext1 = *p++;
+		if (ext1 & PTF_X1_MORE) {
+			if (p >= end)
+				return "event: Ext2 missing";
+			ext2 = *p++;
+		}
+	}
+	if (ext1 & PTF_X1_DOM) {
+		uint32_t domain;
+
+		GET32(domain, "event: Domain");
+		d = ptf_codec__get(c, domain);
+		if (!d)
+			return "event: more than 256 devices in one frame";
+		c->cur = d;
+	} else {
+		d = c->cur;
+		if (!d)
+			return "event before any device is selected in the frame";
+	}
+	s = &d->slots[(tag >> PTF_EV_SLOT_SHIFT) & (PTF_SLOTS - 1)];
+	if (ext1 & PTF_X1_KEY) {
+		GET32(s->type, "event: Type");
+		GET32(s->bar, "event: Bar");
+		GET(s->offset, "event: Offset");
+		s->used = 1;
+		s->size = s->flags = 0;
+		s->data = s->ip = 0;
+	} else if (!s->used) {
+		return "event uses an empty slot";
+	}
+	ev->seq = d->last_seq + 1;
+	if (ext1 & PTF_X1_SEQ) {
+		GET(v, "event: Seq_Delta");
+		ev->seq += ptf_unzigzag(v);
+	}
+	GET(v, "event: Ts_Delta");
+	ev->timestamp_ns = d->last_ts + ptf_unzigzag(v);
+	if (ext1 & PTF_X1_SIZE) {
+		GET32(s->size, "event: Access_Size");
+		GET32(s->flags, "event: Event_Flags");
+	}
+	switch (tag & PTF_EV_DATA_MASK) {
+	case PTF_DATA_SAME:
+		break;
+	case PTF_DATA_DELTA:
+		GET(v, "event: Data_Delta");
+		s->data += ptf_unzigzag(v);
+		break;
+	case PTF_DATA_VARINT:
+		GET(s->data, "event: Data_Varint");
+		break;
+	default:
+		if (end - p < 8)
+			return "event: Data_Fixed cut short";
+		s->data = ptf_le64(p);
+		p += 8;
+		break;
+	}
+	if (ext1 & PTF_X1_IP) {
+		GET(v, "event: Ip_Delta");
+		s->ip += ptf_unzigzag(v);
+	}
+	if (ext1 & PTF_X1_CPU)
+		GET32(d->last_cpu, "event: Cpu");
+	if (ext1 & PTF_X1_PID)
+		GET32(d->last_pid, "event: Pid");
+	if (ext2 & PTF_X2_STACK)
+		GET(v, "event: Stack_Ref");
+	/* anything after the known fields belongs to a later minor version */
+
+	ev->type = s->type;
+	ev->bar = s->bar;
+	ev->offset = s->offset;
+	ev->data = s->data;
+	ev->size = s->size;
+	ev->flags = s->flags;
+	ev->ip = s->ip;
+	ev->cpu = d->last_cpu;
+	ev->pid = d->last_pid;
+	d->last_seq = ev->seq;
+	d->last_ts = ev->timestamp_ns;
+	*dev = d;
+	return NULL;
+}

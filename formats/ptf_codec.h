@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libptf internals: the format's constants, integer coding, the event codec
+ * and the index.  formats/trace_format.md is the reference for every
+ * number here.
+ */
+#ifndef PTF_CODEC_H
+#define PTF_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ptf.h"
+
+#define PTF_MAGIC		"\x89PTF\r\n\x1a\n"
+#define PTF_MAGIC_LEN		8
+#define PTF_PREAMBLE_LEN	12
+
+#define PTF_FRAME_MAX		(16U << 20)	/* decompressed bytes of a frame */
+#define PTF_RECORD_MAX		(8U << 20)	/* bytes of one record */
+#define PTF_FRAME_DEFAULT	(1U << 20)
+#define PTF_MAX_DOMAINS		1024
+#define PTF_FRAME_DEVICES	256
+#define PTF_MAX_MODULES		4096
+#define PTF_MAX_SYMS		(4U << 20)
+#define PTF_NAME_MAX		255
+#define PTF_SYM_NAME_MAX	511
+#define PTF_SLOTS		16
+#define PTF_EVENT_MAX		96	/* an encoded event never exceeds this */
+
+/* Record types (tags 0x01-0x7f); tags 0x80-0xff are events. */
+enum {
+	PTF_T_HEADER = 0x01,
+	PTF_T_FRAME = 0x02,
+	PTF_T_DEVICE = 0x03,
+	PTF_T_DRIVER = 0x04,
+	PTF_T_MODULE = 0x05,
+	PTF_T_LOST = 0x06,
+	PTF_T_FOOTER = 0x07,
+	PTF_T_STACK_TABLE = 0x08,
+	PTF_T_DMA_DATA = 0x09,
+};
+#define PTF_RF_REQUIRED		0x01
+
+/* Event tag and extension bits */
+#define PTF_EV_TAG		0x80
+#define PTF_EV_SLOT_SHIFT	3
+#define PTF_EV_EXT		0x04
+#define PTF_EV_DATA_MASK	0x03
+enum { PTF_DATA_SAME, PTF_DATA_DELTA, PTF_DATA_VARINT, PTF_DATA_FIXED };
+#define PTF_X1_DOM		0x01
+#define PTF_X1_KEY		0x02
+#define PTF_X1_SEQ		0x04
+#define PTF_X1_SIZE		0x08
+#define PTF_X1_IP		0x10
+#define PTF_X1_CPU		0x20
+#define PTF_X1_PID		0x40
+#define PTF_X1_MORE		0x80
+#define PTF_X2_STACK		0x01
+
+/* Index frame flags */
+#define PTF_FF_HEADER		0x0001
+#define PTF_FF_DEVICE		0x0002
+#define PTF_FF_DRIVER		0x0004
+#define PTF_FF_MODULE		0x0008
+#define PTF_FF_LOST		0x0010
+#define PTF_FF_FOOTER		0x0020
+#define PTF_FF_EVENTS		0x0040
+#define PTF_FF_META		(PTF_FF_DEVICE | PTF_FF_DRIVER | PTF_FF_MODULE)
+
+#define PTF_ZSTD_MAGIC		0xFD2FB528U
+#define PTF_SKIP_MAGIC_MASK	0xFFFFFFF0U
+#define PTF_SKIP_MAGIC_ANY	0x184D2A50U
+#define PTF_SKIP_MAGIC_INDEX	0x184D2A5CU
+#define PTF_SKIP_MAGIC_SEEK	0x184D2A5EU
+#define PTF_SEEKABLE_MAGIC	0x8F92EAB1U
+#define PTF_INDEX_MAGIC		0x49465450U	/* "PTFI" */
+#define PTF_XXH64_EMPTY_LO	0x51D8E999U	/* XXH64("") & 0xffffffff */
+#define PTF_SEEK_CHECKSUM_FLAG	0x80
+#define PTF_SEEK_RESERVED_BITS	0x7C
+
+/* ---- fixed-width little-endian helpers ---------------------------------- */
+
+static inline uint32_t ptf_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline uint16_t ptf_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint64_t ptf_le64(const uint8_t *p)
+{
+	return (uint64_t)ptf_le32(p) | (uint64_t)ptf_le32(p + 4) << 32;
+}
+
+static inline uint8_t *ptf_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	return p + 2;
+}
+
+static inline uint8_t *ptf_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+	return p + 4;
+}
+
+static inline uint8_t *ptf_put_le64(uint8_t *p, uint64_t v)
+{
+	ptf_put_le32(p, (uint32_t)v);
+	return ptf_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* ---- varints -------------------------------------------------------------- */
+
+static inline uint8_t *ptf_put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline unsigned int ptf_varint_len(uint64_t v)
+{
+	unsigned int n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static inline uint64_t ptf_zigzag(uint64_t v)
+{
+	return (v << 1) ^ (0 - (v >> 63));
+}
+
+static inline uint64_t ptf_unzigzag(uint64_t v)
+{
+	return (v >> 1) ^ (0 - (v & 1));
+}
+
+int ptf_get_varint_slow(const uint8_t **pp, const uint8_t *end, uint64_t *v);
+
+/* 0, or -1 when the varint is cut by @end or longer than 64 bits. */
+static inline int ptf_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+
+	if (p < end && *p < 0x80) {
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	return ptf_get_varint_slow(pp, end, v);
+}
+
+/* A bounded reader of record content: the first failure is kept in @err
+ * and makes every later get fail too. */
+struct ptf_cur {
+	const uint8_t *p, *end;
+	const char *err;
+};
+
+uint64_t ptf_cur__u64(struct ptf_cur *c, const char *what);
+uint32_t ptf_cur__u32(struct ptf_cur *c, const char *what);
+uint64_t ptf_cur__s64(struct ptf_cur *c, const char *what);
+uint32_t ptf_cur__max(struct ptf_cur *c, uint32_t max, const char *what);
+/* A string of at most @max bytes; returns its length and points *s at it
+ * (not NUL-terminated). */
+size_t ptf_cur__str(struct ptf_cur *c, size_t max, const uint8_t **s, const char *what);
+const uint8_t *ptf_cur__bytes(struct ptf_cur *c, size_t n, const char *what);
+
+/* A growing byte buffer (writer side). */
+struct ptf_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+int ptf_buf__reserve(struct ptf_buf *b, size_t n);
+void ptf_buf__free(struct ptf_buf *b);
+
+/* ---- the event codec ------------------------------------------------------- */
+
+struct ptf_slot {
+	uint64_t offset, data, ip;
+	uint32_t type, bar, size, flags;
+	uint32_t used;
+};
+
+struct ptf_dev_state {
+	uint32_t domain;
+	uint32_t rr;			/* writer: next slot to replace */
+	uint64_t last_seq, last_ts;
+	uint32_t last_cpu, last_pid;
+	/* what the frame holds of this device (writer: for the index) */
+	uint32_t events;
+	uint64_t min_seq, max_seq, min_ts, max_ts;
+	void *user;			/* writer's / reader's per-domain data */
+	struct ptf_slot slots[PTF_SLOTS];
+};
+
+struct ptf_codec {
+	struct ptf_dev_state *cur;
+	uint32_t ndev;
+	struct ptf_dev_state devs[PTF_FRAME_DEVICES];
+};
+
+void ptf_codec__reset(struct ptf_codec *c);
+/* The state of @domain in this frame, created if new; NULL if the frame
+ * already has PTF_FRAME_DEVICES devices. */
+struct ptf_dev_state *ptf_codec__get(struct ptf_codec *c, uint32_t domain);
+
+/* Encodes one event record at @out (room for PTF_EVENT_MAX bytes) and
+ * returns its length, or -ENOSPC if the frame cannot take another device. */
+int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
+		     const struct pciem_event *ev, struct ptf_dev_state **dev);
+
+/* Decodes the content of an event record with tag @tag; NULL on success,
+ * else what is wrong. */
+const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag, const uint8_t *p,
+			     const uint8_t *end, struct pciem_event *ev,
+			     struct ptf_dev_state **dev);
+
+/* ---- the index and the seek table ------------------------------------------ */
+
+struct ptf_index_dev {
+	uint32_t domain, events;
+	uint64_t min_seq, max_seq, min_ts, max_ts;
+};
+
+struct ptf_frame_info {
+	uint64_t offset;
+	uint32_t csize, dsize;
+	uint32_t records;
+	uint32_t checksum;		/* the frame's content checksum */
+	uint16_t flags;			/* PTF_FF_* */
+	uint16_t ndev;
+	uint32_t dev0;			/* first of its devices in the dev array */
+	uint8_t meta_loaded;		/* reader: DEVICE/DRIVER/MODULE absorbed */
+};
+
+struct ptf_index {
+	struct ptf_frame_info *frames;
+	uint32_t nframes;
+	struct ptf_index_dev *devs;
+	uint32_t ndevs;
+};
+
+uint32_t ptf_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* Bytes of the index frame plus the seek table for @ix. */
+size_t ptf_index__size(const struct ptf_index *ix);
+/* Writes both at @out (ptf_index__size() bytes). */
+void ptf_index__write(const struct ptf_index *ix, uint8_t *out);
+/* Finds and checks the seek table and the index at the end of @data:
+ * 0 when there is no seek table, 1 when @ix was filled, -1 (with @why) when
+ * they are damaged or disagree with the file. */
+int ptf_index__read(const uint8_t *data, size_t len, struct ptf_index *ix,
+		    char *why, size_t whylen);
+void ptf_index__free(struct ptf_index *ix);
+
+#endif

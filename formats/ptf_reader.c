@@ -1,0 +1,1207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libptf reader.  The file is mapped (or given in memory); the frame list
+ * comes from the index when the file is complete and intact, else from a
+ * scan of the frames.  Each frame is decompressed whole (its checksum
+ * verified) into one buffer and its records decoded from there.  Nothing
+ * read from the file is trusted: every length and count is checked
+ * against what is left before it is used.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include "ptf_codec.h"
+
+struct ptf_rdev {			/* every domain met */
+	uint32_t domain;
+	int described;
+	int seen;			/* an event was read (iteration) */
+	uint64_t last_seq;		/* of the last event read */
+	char *driver;
+	struct ptf_device dev;
+};
+
+struct ptf_rmod {
+	uint32_t frame, pos;		/* where its record is: the identity */
+	struct ptf_module m;
+	char *name;
+	struct ptf_symbol *syms;
+	char *strings;
+};
+
+struct ptf_footer {
+	uint64_t records, events, lost, frames, first_ns, last_ns;
+	uint32_t devices;
+};
+
+struct ptf_reader {
+	char *name;
+	const uint8_t *data;
+	size_t len;
+	void *map;
+	size_t maplen;
+	char err[640];
+	char warn[640];
+	char trunc[320];		/* what the scan found missing */
+	char *tail_err;			/* damage found by the scan after the last frame */
+	struct ptf_header hdr;
+
+	struct ptf_index ix;		/* frames; devs only with an index */
+	int have_index;
+	int have_footer;
+	size_t header_pos;		/* of the HEADER record in frame 0 */
+	struct ptf_footer footer;
+	uint64_t data_end;		/* end of the last complete frame */
+
+	ZSTD_DCtx *dctx;
+	uint8_t *fbuf;
+	size_t fcap;
+	int64_t loaded;			/* frame in fbuf, -1: none */
+	size_t flen;
+
+	/* iteration */
+	uint32_t cur;
+	int in_frame;
+	const uint8_t *p, *end;
+	int have_pending;
+	struct ptf_record pending;
+	struct ptf_codec *codec;
+
+	struct ptf_rdev **devs;
+	uint32_t ndevs;
+	struct ptf_rdev *last_dev;
+	struct ptf_rmod **mods;
+	uint32_t nmods;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int bad(struct ptf_reader *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(r->err, sizeof(r->err), "%s: ", r->name);
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, sizeof(r->err) - n, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int bad_rec(struct ptf_reader *r, uint32_t k, size_t pos, const char *what)
+{
+	return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64 "), record at offset %zu: %s",
+		   k, r->ix.frames[k].offset, pos, what);
+}
+
+/* ---- per-domain data, modules --------------------------------------------- */
+
+static struct ptf_rdev *rdev_get(struct ptf_reader *r, uint32_t domain)
+{
+	struct ptf_rdev *d;
+	uint32_t i;
+
+	if (r->last_dev && r->last_dev->domain == domain)
+		return r->last_dev;
+	for (i = 0; i < r->ndevs; i++)
+		if (r->devs[i]->domain == domain)
+			return r->last_dev = r->devs[i];
+	if (r->ndevs == PTF_MAX_DOMAINS)
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->domain = domain;
+	d->dev.domain = domain;
+	r->devs[r->ndevs++] = d;
+	return r->last_dev = d;
+}
+
+static void rmod_free(struct ptf_rmod *m)
+{
+	if (!m)
+		return;
+	free(m->name);
+	free(m->syms);
+	free(m->strings);
+	free(m);
+}
+
+/* ---- frames ---------------------------------------------------------------- */
+
+static int frames_add(struct ptf_reader *r, uint64_t off, uint32_t csize, uint32_t *cap)
+{
+	if (r->ix.nframes == *cap) {
+		uint32_t ncap = *cap ? *cap * 2 : 64;
+		void *p = realloc(r->ix.frames, ncap * sizeof(*r->ix.frames));
+
+		if (!p)
+			return -ENOMEM;
+		r->ix.frames = p;
+		*cap = ncap;
+	}
+	memset(&r->ix.frames[r->ix.nframes], 0, sizeof(r->ix.frames[0]));
+	r->ix.frames[r->ix.nframes].offset = off;
+	r->ix.frames[r->ix.nframes].csize = csize;
+	r->ix.nframes++;
+	return 0;
+}
+
+/* Walks the file from its start, frame by frame. */
+static int scan(struct ptf_reader *r)
+{
+	uint64_t off = 0;
+	uint32_t cap = 0;
+	int err;
+
+	while (off < r->len) {
+		const uint8_t *p = r->data + off;
+		size_t left = r->len - off;
+		uint32_t magic;
+
+		if (left < 4) {
+			snprintf(r->trunc, sizeof(r->trunc),
+				 "the file ends at byte %zu, inside the frame that starts at byte %"
+				 PRIu64, r->len, off);
+			break;
+		}
+		magic = ptf_le32(p);
+		if (magic == PTF_ZSTD_MAGIC) {
+			size_t n = ZSTD_findFrameCompressedSize(p, left);
+
+			if (ZSTD_isError(n)) {
+				if (ZSTD_getErrorCode(n) == ZSTD_error_srcSize_wrong) {
+					snprintf(r->trunc, sizeof(r->trunc),
+						 "the file ends inside frame %" PRIu32
+						 " (at byte %zu; the frame starts at byte %" PRIu64 ")",
+						 r->ix.nframes, r->len, off);
+				} else if (asprintf(&r->tail_err, "frame %" PRIu32 " (at byte %" PRIu64
+						    "): damaged frame header: %s", r->ix.nframes, off,
+						    ZSTD_getErrorName(n)) < 0) {
+					r->tail_err = NULL;
+					return -ENOMEM;
+				}
+				break;
+			}
+			if (n > UINT32_MAX) {
+				if (asprintf(&r->tail_err, "frame %" PRIu32 " (at byte %" PRIu64
+					     "): larger than 4 GiB", r->ix.nframes, off) < 0)
+					r->tail_err = NULL;
+				break;
+			}
+			err = frames_add(r, off, (uint32_t)n, &cap);
+			if (err)
+				return err;
+			off += n;
+			r->data_end = off;
+		} else if ((magic & PTF_SKIP_MAGIC_MASK) == PTF_SKIP_MAGIC_ANY) {
+			uint64_t n = left < 8 ? UINT64_MAX : 8 + (uint64_t)ptf_le32(p + 4);
+
+			if (n > left) {
+				snprintf(r->trunc, sizeof(r->trunc),
+					 "the file ends at byte %zu, inside the skippable frame that "
+					 "starts at byte %" PRIu64, r->len, off);
+				break;
+			}
+			off += n;
+		} else {
+			if (asprintf(&r->tail_err, "unexpected bytes at byte %" PRIu64
+				     " (after frame %" PRIu32 "): not a Zstandard frame", off,
+				     r->ix.nframes ? r->ix.nframes - 1 : 0) < 0)
+				r->tail_err = NULL;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Decompresses frame @k into fbuf. */
+static int frame_load(struct ptf_reader *r, uint32_t k)
+{
+	struct ptf_frame_info *f = &r->ix.frames[k];
+	const uint8_t *src = r->data + f->offset;
+	unsigned long long fcs;
+	size_t n;
+
+	if (r->loaded == k)
+		return 0;
+	r->loaded = -1;
+	if (f->csize < 6 || !(src[4] & 0x04))
+		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+			   "): no content checksum", k, f->offset);
+	fcs = ZSTD_getFrameContentSize(src, f->csize);
+	if (fcs == ZSTD_CONTENTSIZE_ERROR)
+		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+			   "): damaged frame header", k, f->offset);
+	if (fcs == ZSTD_CONTENTSIZE_UNKNOWN)
+		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+			   "): no content size", k, f->offset);
+	if (fcs > PTF_FRAME_MAX)
+		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+			   "): content of %llu bytes (at most %u)", k, f->offset, fcs, PTF_FRAME_MAX);
+	if (r->have_index && fcs != f->dsize)
+		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+			   "): content of %llu bytes, the index says %" PRIu32, k, f->offset, fcs,
+			   f->dsize);
+	n = ZSTD_findFrameCompressedSize(src, f->csize);
+	if (ZSTD_isError(n) || n != f->csize)
+		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+			   "): damaged (its blocks do not end where the frame does)", k, f->offset);
+	if (fcs + 1 > r->fcap) {
+		size_t cap = r->fcap ? r->fcap : 65536;
+		void *p;
+
+		while (cap < fcs + 1)
+			cap *= 2;
+		p = realloc(r->fbuf, cap);
+		if (!p)
+			return bad(r, -ENOMEM, "out of memory");
+		r->fbuf = p;
+		r->fcap = cap;
+	}
+	n = ZSTD_decompressDCtx(r->dctx, r->fbuf, (size_t)fcs, src, f->csize);
+	if (ZSTD_isError(n)) {
+		if (ZSTD_getErrorCode(n) == ZSTD_error_checksum_wrong)
+			return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+				   "): content checksum mismatch: the frame is damaged", k, f->offset);
+		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+			   "): cannot decompress: %s", k, f->offset, ZSTD_getErrorName(n));
+	}
+	if (n != fcs)
+		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
+			   "): %zu bytes decompressed, %llu announced", k, f->offset, n, fcs);
+	r->flen = n;
+	r->loaded = k;
+	if (!r->have_index)
+		f->dsize = (uint32_t)n;
+	return 0;
+}
+
+struct rec_hdr {
+	unsigned int tag, flags;
+	const uint8_t *content;
+	size_t size;
+	size_t pos;			/* offset in the frame's content */
+};
+
+/* Parses the record header at *pp. */
+static const char *rec_next(const uint8_t **pp, const uint8_t *end, const uint8_t *base,
+			    struct rec_hdr *h)
+{
+	const uint8_t *p = *pp;
+	uint64_t size;
+
+	h->pos = (size_t)(p - base);
+	h->tag = *p++;
+	h->flags = 0;
+	if (h->tag == 0)
+		return "invalid record tag 0x00";
+	if (!(h->tag & PTF_EV_TAG)) {
+		if (p >= end)
+			return "record header cut short";
+		h->flags = *p++;
+	}
+	if (ptf_get_varint(&p, end, &size))
+		return "record size cut short";
+	if (size > (uint64_t)(end - p))
+		return "record size overruns the frame";
+	h->content = p;
+	h->size = (size_t)size;
+	*pp = p + size;
+	return NULL;
+}
+
+/* Opens frame @k for reading: loads it, checks the preamble (frame 0) and
+ * the FRAME record; leaves [*pp, end) at the records that follow. */
+static int frame_enter(struct ptf_reader *r, uint32_t k, const uint8_t **pp, const uint8_t **pend)
+{
+	const uint8_t *p, *end;
+	struct rec_hdr h;
+	struct ptf_cur c;
+	const char *why;
+	uint64_t num;
+	int err;
+
+	err = frame_load(r, k);
+	if (err)
+		return err;
+	p = r->fbuf;
+	end = r->fbuf + r->flen;
+	if (k == 0) {
+		uint16_t major, minor;
+
+		if (r->flen < PTF_PREAMBLE_LEN || memcmp(p, PTF_MAGIC, PTF_MAGIC_LEN))
+			return bad(r, -EBADMSG, "not a PCIem trace: bad magic at the start of frame 0");
+		major = ptf_le16(p + 8);
+		minor = ptf_le16(p + 10);
+		if (major != PTF_VERSION_MAJOR)
+			return bad(r, -EPROTONOSUPPORT, "trace format version %u.%u, this reader "
+				   "reads version %u.x (%u.%u): use a %s version of the tools", major,
+				   minor, PTF_VERSION_MAJOR, PTF_VERSION_MAJOR, PTF_VERSION_MINOR,
+				   major > PTF_VERSION_MAJOR ? "newer" : "older");
+		r->hdr.version_major = major;
+		r->hdr.version_minor = minor;
+		p += PTF_PREAMBLE_LEN;
+	}
+	if (p >= end)
+		return bad_rec(r, k, (size_t)(p - r->fbuf), "no FRAME record");
+	why = rec_next(&p, end, r->fbuf, &h);
+	if (why)
+		return bad_rec(r, k, h.pos, why);
+	if (h.tag != PTF_T_FRAME)
+		return bad_rec(r, k, h.pos, "the frame does not start with a FRAME record");
+	c = (struct ptf_cur){ h.content, h.content + h.size, NULL };
+	num = ptf_cur__u64(&c, "FRAME: Frame_Number cut short");
+	if (c.err)
+		return bad_rec(r, k, h.pos, c.err);
+	if (num != k) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "FRAME record says frame %" PRIu64, num);
+		return bad_rec(r, k, h.pos, msg);
+	}
+	*pp = p;
+	*pend = end;
+	return 0;
+}
+
+/* ---- described records ----------------------------------------------------- */
+
+static void copy_str(char *dst, const uint8_t *s, size_t n)
+{
+	memcpy(dst, s, n);
+	dst[n] = 0;
+}
+
+static const char *parse_header(struct ptf_reader *r, const struct rec_hdr *h)
+{
+	struct ptf_cur c = { h->content, h->content + h->size, NULL };
+	struct ptf_header *hd = &r->hdr;
+	const uint8_t *s;
+	size_t n;
+
+#define STR(field, what)						\
+	do {								\
+		n = ptf_cur__str(&c, sizeof(hd->field) - 1, &s, what);	\
+		if (c.err)						\
+			return c.err;					\
+		copy_str(hd->field, s, n);				\
+	} while (0)
+	STR(tool_version, "HEADER: bad Tool_Version");
+	STR(kernel_release, "HEADER: bad Kernel_Release");
+	STR(hostname, "HEADER: bad Host_Name");
+	STR(clock, "HEADER: bad Clock");
+	hd->start_mono_ns = ptf_cur__u64(&c, "HEADER: bad Start_Mono_Ns");
+	hd->start_real_ns = (int64_t)ptf_cur__s64(&c, "HEADER: bad Start_Real_Ns");
+	hd->trap_mode = ptf_cur__u32(&c, "HEADER: bad Trap_Mode");
+	hd->flags = ptf_cur__u32(&c, "HEADER: bad Header_Flags");
+	if (c.err)
+		return c.err;
+	STR(command, "HEADER: bad Command");
+#undef STR
+	return NULL;
+}
+
+static int parse_device(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
+			struct ptf_rdev **out)
+{
+	struct ptf_cur c = { h->content, h->content + h->size, NULL };
+	struct pciem_trace_device d;
+	struct ptf_rdev *rd;
+	const uint8_t *cfg;
+	uint32_t domain;
+	int i;
+
+	memset(&d, 0, sizeof(d));
+	domain = ptf_cur__u32(&c, "DEVICE: bad Domain");
+	d.vendor_id = (uint16_t)ptf_cur__max(&c, UINT16_MAX, "DEVICE: bad Vendor_Id");
+	d.device_id = (uint16_t)ptf_cur__max(&c, UINT16_MAX, "DEVICE: bad Device_Id");
+	d.bus = (uint8_t)ptf_cur__max(&c, UINT8_MAX, "DEVICE: bad Bus");
+	d.devfn = (uint8_t)ptf_cur__max(&c, UINT8_MAX, "DEVICE: bad Devfn");
+	d.msi_cap = (uint8_t)ptf_cur__max(&c, UINT8_MAX, "DEVICE: bad Msi_Cap");
+	d.pcie_cap = (uint8_t)ptf_cur__max(&c, UINT8_MAX, "DEVICE: bad Pcie_Cap");
+	d.pm_cap = (uint8_t)ptf_cur__max(&c, UINT8_MAX, "DEVICE: bad Pm_Cap");
+	d.creator_pid = ptf_cur__u32(&c, "DEVICE: bad Creator_Pid");
+	for (i = 0; i < 6; i++) {
+		d.bars[i].bus_addr = ptf_cur__u64(&c, "DEVICE: bad Bus_Addr");
+		d.bars[i].size = ptf_cur__u64(&c, "DEVICE: bad BAR Size");
+		d.bars[i].flags = ptf_cur__u32(&c, "DEVICE: bad BAR Flags");
+	}
+	cfg = ptf_cur__bytes(&c, sizeof(d.config), "DEVICE: Config cut short");
+	if (c.err)
+		return bad_rec(r, k, h->pos, c.err);
+	memcpy(d.config, cfg, sizeof(d.config));
+	rd = rdev_get(r, domain);
+	if (!rd)
+		return bad_rec(r, k, h->pos, "more than 1024 devices (or out of memory)");
+	rd->described = 1;
+	rd->dev.domain = domain;
+	rd->dev.desc = d;
+	*out = rd;
+	return 0;
+}
+
+static int parse_driver(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
+			struct ptf_rdev **out)
+{
+	struct ptf_cur c = { h->content, h->content + h->size, NULL };
+	struct ptf_rdev *rd;
+	const uint8_t *s;
+	uint32_t domain;
+	size_t n;
+	char *name;
+
+	domain = ptf_cur__u32(&c, "DRIVER: bad Domain");
+	n = ptf_cur__str(&c, PTF_NAME_MAX, &s, "DRIVER: bad Driver_Name");
+	if (!c.err && !n)
+		c.err = "DRIVER: empty Driver_Name";
+	if (c.err)
+		return bad_rec(r, k, h->pos, c.err);
+	rd = rdev_get(r, domain);
+	if (!rd)
+		return bad_rec(r, k, h->pos, "more than 1024 devices (or out of memory)");
+	name = malloc(n + 1);
+	if (!name)
+		return bad(r, -ENOMEM, "out of memory");
+	copy_str(name, s, n);
+	free(rd->driver);
+	rd->driver = name;
+	*out = rd;
+	return 0;
+}
+
+static int parse_module(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
+			struct ptf_rmod **out)
+{
+	struct ptf_cur c = { h->content, h->content + h->size, NULL };
+	struct ptf_rmod *m = NULL;
+	const uint8_t *s;
+	char *str;
+	uint64_t addr, nsyms;
+	uint32_t i;
+	size_t n;
+	int err;
+
+	for (i = 0; i < r->nmods; i++) {
+		if (r->mods[i]->frame == k && r->mods[i]->pos == h->pos) {
+			*out = r->mods[i];
+			return 0;
+		}
+	}
+	if (r->nmods == PTF_MAX_MODULES)
+		return bad_rec(r, k, h->pos, "more than 4096 MODULE records");
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return bad(r, -ENOMEM, "out of memory");
+	m->frame = k;
+	m->pos = (uint32_t)h->pos;
+	n = ptf_cur__str(&c, PTF_NAME_MAX, &s, "MODULE: bad Name");
+	if (!c.err && !n)
+		c.err = "MODULE: empty Name";
+	if (c.err) {
+		err = bad_rec(r, k, h->pos, c.err);
+		goto fail;
+	}
+	m->name = malloc(n + 1);
+	if (!m->name) {
+		err = bad(r, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	copy_str(m->name, s, n);
+	m->m.name = m->name;
+	m->m.base = ptf_cur__u64(&c, "MODULE: bad Base");
+	m->m.size = ptf_cur__u64(&c, "MODULE: bad Size");
+	nsyms = ptf_cur__u64(&c, "MODULE: bad Symbol_Count");
+	if (!c.err && m->m.base + m->m.size < m->m.base)
+		c.err = "MODULE: Base + Size wraps";
+	/* each symbol takes at least 3 bytes */
+	if (!c.err && (nsyms > PTF_MAX_SYMS || nsyms > (uint64_t)(c.end - c.p) / 3))
+		c.err = "MODULE: Symbol_Count larger than the record";
+	if (c.err) {
+		err = bad_rec(r, k, h->pos, c.err);
+		goto fail;
+	}
+	m->m.nsyms = (uint32_t)nsyms;
+	m->syms = calloc(nsyms ? nsyms : 1, sizeof(*m->syms));
+	m->strings = malloc((size_t)(c.end - c.p) + nsyms + 1);
+	if (!m->syms || !m->strings) {
+		err = bad(r, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	str = m->strings;
+	addr = m->m.base;
+	for (i = 0; i < nsyms; i++) {
+		uint64_t delta = ptf_cur__u64(&c, "MODULE: bad Addr_Delta");
+
+		if (!c.err && addr + delta < addr)
+			c.err = "MODULE: symbol address wraps";
+		addr += delta;
+		m->syms[i].addr = addr;
+		m->syms[i].size = ptf_cur__u64(&c, "MODULE: bad symbol Size");
+		n = ptf_cur__str(&c, PTF_SYM_NAME_MAX, &s, "MODULE: bad symbol Name");
+		if (c.err) {
+			err = bad_rec(r, k, h->pos, c.err);
+			goto fail;
+		}
+		copy_str(str, s, n);
+		m->syms[i].name = str;
+		str += n + 1;
+	}
+	m->m.syms = m->syms;
+	r->mods[r->nmods++] = m;
+	*out = m;
+	return 0;
+fail:
+	rmod_free(m);
+	return err;
+}
+
+static int parse_footer(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
+			struct ptf_footer *f)
+{
+	struct ptf_cur c = { h->content, h->content + h->size, NULL };
+	uint64_t i;
+
+	f->records = ptf_cur__u64(&c, "FOOTER: bad Records");
+	f->events = ptf_cur__u64(&c, "FOOTER: bad Events");
+	f->lost = ptf_cur__u64(&c, "FOOTER: bad Lost");
+	f->frames = ptf_cur__u64(&c, "FOOTER: bad Frames");
+	f->first_ns = ptf_cur__u64(&c, "FOOTER: bad First_Ns");
+	f->last_ns = ptf_cur__u64(&c, "FOOTER: bad Last_Ns");
+	f->devices = ptf_cur__max(&c, PTF_MAX_DOMAINS, "FOOTER: bad Device_Count");
+	for (i = 0; i < f->devices && !c.err; i++) {
+		ptf_cur__u32(&c, "FOOTER: bad device Domain");
+		ptf_cur__u64(&c, "FOOTER: bad device Events");
+		ptf_cur__u64(&c, "FOOTER: bad device First_Seq");
+		ptf_cur__u64(&c, "FOOTER: bad device Last_Seq");
+	}
+	if (!c.err && f->events > f->records)
+		c.err = "FOOTER: more events than records";
+	if (!c.err && f->frames != (uint64_t)k + 1)
+		c.err = "FOOTER: Frames disagrees with the frame it is in";
+	if (c.err)
+		return bad_rec(r, k, h->pos, c.err);
+	return 0;
+}
+
+/* A described record met while reading frame @k, after the FRAME record.
+ * 1: *rec filled with a record for the caller; 0: consumed; <0: error.
+ * @p and @end: what follows the record in the frame. */
+static int rec_apply(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
+		     const uint8_t *p, const uint8_t *end, struct ptf_record *rec)
+{
+	struct ptf_rdev *rd = NULL;
+	struct ptf_rmod *rm = NULL;
+	const char *why;
+	int err;
+
+	switch (h->tag) {
+	case PTF_T_HEADER:
+		if (k != 0 || h->pos != r->header_pos)
+			return bad_rec(r, k, h->pos, "HEADER record out of place");
+		why = parse_header(r, h);
+		if (why)
+			return bad_rec(r, k, h->pos, why);
+		return 0;
+	case PTF_T_FRAME:
+		return bad_rec(r, k, h->pos, "FRAME record not at the start of its frame");
+	case PTF_T_DEVICE:
+		err = parse_device(r, k, h, &rd);
+		if (err)
+			return err;
+		rec->type = PTF_REC_DEVICE;
+		rec->domain = rd->domain;
+		rec->device = &rd->dev;
+		return 1;
+	case PTF_T_DRIVER:
+		err = parse_driver(r, k, h, &rd);
+		if (err)
+			return err;
+		rec->type = PTF_REC_DRIVER;
+		rec->domain = rd->domain;
+		rec->driver = rd->driver;
+		return 1;
+	case PTF_T_MODULE:
+		err = parse_module(r, k, h, &rm);
+		if (err)
+			return err;
+		rec->type = PTF_REC_MODULE;
+		rec->domain = 0;
+		rec->module = &rm->m;
+		return 1;
+	case PTF_T_LOST: {
+		struct ptf_cur c = { h->content, h->content + h->size, NULL };
+
+		rec->type = PTF_REC_LOST;
+		rec->domain = ptf_cur__u32(&c, "LOST: bad Domain");
+		rec->lost.first_seq = ptf_cur__u64(&c, "LOST: bad First_Seq");
+		rec->lost.last_seq = ptf_cur__u64(&c, "LOST: bad Last_Seq");
+		rec->lost.count = ptf_cur__u64(&c, "LOST: bad Count");
+		if (c.err)
+			return bad_rec(r, k, h->pos, c.err);
+		return 1;
+	}
+	case PTF_T_FOOTER: {
+		struct ptf_footer f;
+
+		err = parse_footer(r, k, h, &f);
+		if (err)
+			return err;
+		if (p != end || k + 1 != r->ix.nframes)
+			return bad_rec(r, k, h->pos, "FOOTER record is not the last record of the file");
+		return 0;
+	}
+	default:
+		if (h->flags & PTF_RF_REQUIRED) {
+			char msg[160];
+
+			snprintf(msg, sizeof(msg), "record type 0x%02x is required but unknown to "
+				 "this reader (format %u.%u): a newer reader is needed", h->tag,
+				 PTF_VERSION_MAJOR, PTF_VERSION_MINOR);
+			return bad_rec(r, k, h->pos, msg);
+		}
+		return 0;		/* reserved or later types: skipped */
+	}
+}
+
+/* Reads frame @k's DEVICE, DRIVER and MODULE records (a seek skips it). */
+static int frame_meta(struct ptf_reader *r, uint32_t k)
+{
+	const uint8_t *p, *end;
+	struct ptf_record rec;
+	struct rec_hdr h;
+	const char *why;
+	int err;
+
+	err = frame_enter(r, k, &p, &end);
+	if (err)
+		return err;
+	while (p < end) {
+		why = rec_next(&p, end, r->fbuf, &h);
+		if (why)
+			return bad_rec(r, k, h.pos, why);
+		if (h.tag == PTF_T_DEVICE || h.tag == PTF_T_DRIVER || h.tag == PTF_T_MODULE) {
+			err = rec_apply(r, k, &h, p, end, &rec);
+			if (err < 0)
+				return err;
+		}
+	}
+	r->ix.frames[k].meta_loaded = 1;
+	return 0;
+}
+
+/* Looks for the FOOTER in the last frame. */
+static void find_footer(struct ptf_reader *r)
+{
+	uint32_t k = r->ix.nframes - 1;
+	const uint8_t *p, *end;
+	struct rec_hdr h;
+
+	r->have_footer = 0;
+	if (r->have_index && !(r->ix.frames[k].flags & PTF_FF_FOOTER))
+		return;
+	if (frame_enter(r, k, &p, &end))
+		goto out;
+	while (p < end) {
+		if (rec_next(&p, end, r->fbuf, &h))
+			goto out;
+		if (h.tag == PTF_T_FOOTER && p == end &&
+		    !parse_footer(r, k, &h, &r->footer))
+			r->have_footer = 1;
+	}
+out:
+	r->err[0] = 0;	/* damage is reported when the frame is read */
+}
+
+/* ---- opening ------------------------------------------------------------------ */
+
+static struct ptf_reader *reader_alloc(const char *name)
+{
+	struct ptf_reader *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->name = strdup(name ? name : "(memory)");
+	r->dctx = ZSTD_createDCtx();
+	r->codec = malloc(sizeof(*r->codec));
+	r->devs = calloc(PTF_MAX_DOMAINS, sizeof(*r->devs));
+	r->mods = calloc(PTF_MAX_MODULES, sizeof(*r->mods));
+	r->loaded = -1;
+	if (!r->name || !r->dctx || !r->codec || !r->devs || !r->mods) {
+		ptf_reader__close(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int reader_init(struct ptf_reader *r)
+{
+	const uint8_t *p, *end;
+	struct ptf_record rec;
+	struct rec_hdr h;
+	char why[256];
+	const char *w;
+	int err;
+
+	err = ptf_index__read(r->data, r->len, &r->ix, why, sizeof(why));
+	if (err > 0) {
+		r->have_index = 1;
+		r->data_end = r->ix.frames[r->ix.nframes - 1].offset +
+			      r->ix.frames[r->ix.nframes - 1].csize;
+	} else {
+		if (err < 0)
+			snprintf(r->warn, sizeof(r->warn), "%s: %s; reading the frames without it",
+				 r->name, why);
+		err = scan(r);
+		if (err)
+			return bad(r, err, "out of memory");
+	}
+	if (!r->ix.nframes) {
+		if (!r->len)
+			return bad(r, -EBADMSG, "empty file");
+		if (r->len >= 4 && ptf_le32(r->data) != PTF_ZSTD_MAGIC)
+			return bad(r, -EBADMSG, "not a PCIem trace (it does not start with a Zstandard "
+				   "frame)");
+		if (r->tail_err)
+			return bad(r, -EBADMSG, "%s", r->tail_err);
+		return bad(r, -EBADMSG, "the file ends inside frame 0 (at byte %zu): nothing is "
+			   "readable", r->len);
+	}
+
+	/* frame 0: preamble, FRAME, HEADER */
+	err = frame_enter(r, 0, &p, &end);
+	if (err)
+		return err;
+	if (p >= end)
+		return bad_rec(r, 0, (size_t)(p - r->fbuf), "no HEADER record");
+	w = rec_next(&p, end, r->fbuf, &h);
+	if (w)
+		return bad_rec(r, 0, h.pos, w);
+	if (h.tag != PTF_T_HEADER)
+		return bad_rec(r, 0, h.pos, "the second record of frame 0 is not the HEADER");
+	r->header_pos = h.pos;
+	err = rec_apply(r, 0, &h, p, end, &rec);
+	if (err < 0)
+		return err;
+
+	find_footer(r);
+	if (!r->have_footer && !r->trunc[0] && !r->tail_err)
+		snprintf(r->trunc, sizeof(r->trunc), "the file ends after frame %" PRIu32
+			 " (at byte %" PRIu64 ")", r->ix.nframes - 1, r->data_end);
+	if (!r->have_index || !r->have_footer) {
+		size_t n = strlen(r->warn);
+
+		if (r->have_index)
+			snprintf(r->warn + n, sizeof(r->warn) - n, "%s%s: the last frame has no "
+				 "footer", n ? "; " : "", r->name);
+		else
+			snprintf(r->warn + n, sizeof(r->warn) - n, "%s%s: %s%s", n ? "; " : "",
+				 r->name, r->trunc[0] ? r->trunc : "no index or seek table",
+				 r->have_footer ? "" : "; no footer: the recording did not finish");
+	}
+	ptf_reader__rewind(r);
+	return 0;
+}
+
+int ptf_reader__open_mem(struct ptf_reader **pr, const void *buf, size_t len, const char *name)
+{
+	struct ptf_reader *r = reader_alloc(name);
+
+	*pr = r;
+	if (!r)
+		return -ENOMEM;
+	r->data = buf;
+	r->len = buf ? len : 0;
+	return reader_init(r);
+}
+
+int ptf_reader__open(struct ptf_reader **pr, const char *path)
+{
+	struct ptf_reader *r = reader_alloc(path);
+	struct stat st;
+	int fd, err;
+
+	*pr = r;
+	if (!r)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bad(r, -errno, "%s", strerror(errno));
+	if (fstat(fd, &st)) {
+		err = bad(r, -errno, "%s", strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = bad(r, -EINVAL, "not a regular file");
+		goto cleanup;
+	}
+	if (st.st_size > 0) {
+		r->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (r->map == MAP_FAILED) {
+			r->map = NULL;
+			err = bad(r, -errno, "mmap: %s", strerror(errno));
+			goto cleanup;
+		}
+		r->maplen = (size_t)st.st_size;
+		r->data = r->map;
+		r->len = r->maplen;
+	}
+	err = reader_init(r);
+cleanup:
+	close(fd);
+	return err;
+}
+
+/* ---- reading -------------------------------------------------------------------- */
+
+static int end_of_data(struct ptf_reader *r)
+{
+	size_t n;
+	uint32_t i, shown = 0;
+
+	if (r->tail_err)
+		return bad(r, -EBADMSG, "%s", r->tail_err);
+	if (r->have_footer)
+		return 0;
+	/* name what is missing, once */
+	n = strlen(r->warn);
+	if (n && strstr(r->warn, "are missing"))
+		return 0;
+	for (i = 0; i < r->ndevs && n < sizeof(r->warn) - 1; i++) {
+		const struct ptf_rdev *d = r->devs[i];
+
+		if (!d->seen)
+			continue;
+		if (shown++ == 8) {
+			snprintf(r->warn + n, sizeof(r->warn) - n, "; ...");
+			break;
+		}
+		snprintf(r->warn + n, sizeof(r->warn) - n, "; events after seq %" PRIu64
+			 " of device %" PRIx32 " are missing", d->last_seq, d->domain);
+		n = strlen(r->warn);
+	}
+	return 0;
+}
+
+static int raw_next(struct ptf_reader *r, struct ptf_record *rec)
+{
+	struct rec_hdr h;
+	const char *why;
+	int err;
+
+	for (;;) {
+		const uint8_t *p;
+
+		if (!r->in_frame) {
+			if (r->cur >= r->ix.nframes)
+				return end_of_data(r);
+			err = frame_enter(r, r->cur, &r->p, &r->end);
+			if (err)
+				return err;
+			ptf_codec__reset(r->codec);
+			r->in_frame = 1;
+		}
+		p = r->p;
+		if (p >= r->end) {
+			r->ix.frames[r->cur].meta_loaded = 1;
+			r->in_frame = 0;
+			r->cur++;
+			continue;
+		}
+		if (*p & PTF_EV_TAG && p + 1 < r->end && p[1] < 0x80 &&
+		    (size_t)(r->end - p - 2) >= p[1]) {
+			/* the common case: an event with a one-byte size */
+			struct ptf_dev_state *d;
+			struct ptf_rdev *rd;
+
+			why = ptf_decode_event(r->codec, *p, p + 2, p + 2 + p[1], &rec->event, &d);
+			if (why)
+				return bad_rec(r, r->cur, (size_t)(p - r->fbuf), why);
+			r->p = p + 2 + p[1];
+			rd = d->user;
+			if (!rd) {
+				rd = rdev_get(r, d->domain);
+				if (!rd)
+					return bad_rec(r, r->cur, (size_t)(p - r->fbuf),
+						       "more than 1024 devices (or out of memory)");
+				d->user = rd;
+			}
+			rd->seen = 1;
+			rd->last_seq = rec->event.seq;
+			rec->type = PTF_REC_EVENT;
+			rec->domain = d->domain;
+			return 1;
+		}
+		why = rec_next(&r->p, r->end, r->fbuf, &h);
+		if (why)
+			return bad_rec(r, r->cur, h.pos, why);
+		if (h.tag & PTF_EV_TAG) {
+			struct ptf_dev_state *d;
+			struct ptf_rdev *rd;
+
+			why = ptf_decode_event(r->codec, h.tag, h.content, h.content + h.size,
+					       &rec->event, &d);
+			if (why)
+				return bad_rec(r, r->cur, h.pos, why);
+			rd = d->user;
+			if (!rd) {
+				rd = rdev_get(r, d->domain);
+				if (!rd)
+					return bad_rec(r, r->cur, h.pos,
+						       "more than 1024 devices (or out of memory)");
+				d->user = rd;
+			}
+			rd->seen = 1;
+			rd->last_seq = rec->event.seq;
+			rec->type = PTF_REC_EVENT;
+			rec->domain = d->domain;
+			return 1;
+		}
+		err = rec_apply(r, r->cur, &h, r->p, r->end, rec);
+		if (err)
+			return err;
+	}
+}
+
+int ptf_reader__next(struct ptf_reader *r, struct ptf_record *rec)
+{
+	if (r->have_pending) {
+		r->have_pending = 0;
+		*rec = r->pending;
+		return 1;
+	}
+	return raw_next(r, rec);
+}
+
+int ptf_reader__rewind(struct ptf_reader *r)
+{
+	uint32_t i;
+
+	r->cur = 0;
+	r->in_frame = 0;
+	r->have_pending = 0;
+	for (i = 0; i < r->ndevs; i++)
+		r->devs[i]->seen = 0;
+	return 0;
+}
+
+/* Reads the metadata of the frames before @k that the seek skips. */
+static int seek_to_frame(struct ptf_reader *r, uint32_t k)
+{
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < k; i++) {
+		struct ptf_frame_info *f = &r->ix.frames[i];
+
+		if (f->meta_loaded || !(f->flags & PTF_FF_META))
+			continue;
+		err = frame_meta(r, i);
+		if (err)
+			return err;
+	}
+	r->cur = k;
+	r->in_frame = 0;
+	r->have_pending = 0;
+	return 0;
+}
+
+enum { SEEK_SEQ, SEEK_TIME };
+
+static int seek(struct ptf_reader *r, int how, uint32_t domain, uint64_t val)
+{
+	struct ptf_record rec;
+	uint32_t k, j;
+	int err;
+
+	if (r->have_index) {
+		for (k = 0; k < r->ix.nframes; k++) {
+			const struct ptf_frame_info *f = &r->ix.frames[k];
+
+			for (j = 0; j < f->ndev; j++) {
+				const struct ptf_index_dev *d = &r->ix.devs[f->dev0 + j];
+
+				if (how == SEEK_SEQ ? d->domain == domain && d->max_seq >= val :
+				    d->max_ts >= val)
+					break;
+			}
+			if (j < f->ndev)
+				break;
+		}
+	} else {
+		k = 0;
+	}
+	err = seek_to_frame(r, k);
+	if (err)
+		return err;
+	while ((err = raw_next(r, &rec)) == 1) {
+		if (rec.type != PTF_REC_EVENT)
+			continue;
+		if (how == SEEK_SEQ ? rec.domain == domain && rec.event.seq >= val :
+		    rec.event.timestamp_ns >= val) {
+			r->pending = rec;
+			r->have_pending = 1;
+			return 0;
+		}
+	}
+	if (err < 0)
+		return err;
+	if (how == SEEK_SEQ)
+		return bad(r, -ENOENT, "no event of device %" PRIx32 " with seq >= %" PRIu64, domain,
+			   val);
+	return bad(r, -ENOENT, "no event at or after %" PRIu64 " ns", val);
+}
+
+int ptf_reader__seek_seq(struct ptf_reader *r, uint32_t domain, uint64_t seq)
+{
+	return seek(r, SEEK_SEQ, domain, seq);
+}
+
+int ptf_reader__seek_time(struct ptf_reader *r, uint64_t ns)
+{
+	return seek(r, SEEK_TIME, 0, ns);
+}
+
+const struct ptf_header *ptf_reader__header(const struct ptf_reader *r)
+{
+	return &r->hdr;
+}
+
+const struct ptf_device *ptf_reader__device(struct ptf_reader *r, uint32_t domain)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->ndevs; i++)
+		if (r->devs[i]->domain == domain)
+			return r->devs[i]->described ? &r->devs[i]->dev : NULL;
+	return NULL;
+}
+
+const char *ptf_reader__driver(struct ptf_reader *r, uint32_t domain)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->ndevs; i++)
+		if (r->devs[i]->domain == domain)
+			return r->devs[i]->driver;
+	return NULL;
+}
+
+int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t len)
+{
+	uint32_t i;
+
+	for (i = r->nmods; i-- > 0;) {
+		const struct ptf_module *m = &r->mods[i]->m;
+		uint32_t lo = 0, hi = m->nsyms;
+
+		if (ip < m->base || ip - m->base >= m->size)
+			continue;
+		/* the last symbol at or below ip */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (m->syms[mid].addr <= ip)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo && (!m->syms[lo - 1].size || ip - m->syms[lo - 1].addr < m->syms[lo - 1].size))
+			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", m->syms[lo - 1].name,
+				 ip - m->syms[lo - 1].addr, m->name);
+		else
+			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", m->name, ip - m->base, m->name);
+		return 0;
+	}
+	if (len)
+		snprintf(buf, len, "0x%" PRIx64, ip);
+	return -ENOENT;
+}
+
+int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s)
+{
+	struct ptf_record rec;
+	uint32_t i;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->frames = r->ix.nframes;
+	s->file_bytes = r->len;
+	s->trailing_bytes = r->len - r->data_end;
+	if (r->have_index)
+		s->trailing_bytes = 0;
+	if (r->have_index && r->have_footer) {
+		s->complete = 1;
+		s->records = r->footer.records;
+		s->events = r->footer.events;
+		s->lost = r->footer.lost;
+		s->devices = r->footer.devices;
+		s->first_ns = r->footer.first_ns;
+		s->last_ns = r->footer.last_ns;
+		return ptf_reader__rewind(r);
+	}
+	ptf_reader__rewind(r);
+	while ((err = raw_next(r, &rec)) == 1) {
+		s->records++;
+		if (rec.type == PTF_REC_LOST)
+			s->lost += rec.lost.count;
+		if (rec.type != PTF_REC_EVENT)
+			continue;
+		if (!s->events++ || rec.event.timestamp_ns < s->first_ns)
+			s->first_ns = rec.event.timestamp_ns;
+		if (rec.event.timestamp_ns > s->last_ns)
+			s->last_ns = rec.event.timestamp_ns;
+	}
+	for (i = 0; i < r->ndevs; i++)
+		s->devices += r->devs[i]->described || r->devs[i]->seen;
+	ptf_reader__rewind(r);
+	return err;
+}
+
+const char *ptf_reader__error(const struct ptf_reader *r)
+{
+	return r ? r->err : "";
+}
+
+const char *ptf_reader__warning(const struct ptf_reader *r)
+{
+	return r && r->warn[0] ? r->warn : NULL;
+}
+
+void ptf_reader__close(struct ptf_reader *r)
+{
+	uint32_t i;
+
+	if (!r)
+		return;
+	if (r->map)
+		munmap(r->map, r->maplen);
+	if (r->devs) {
+		for (i = 0; i < r->ndevs; i++) {
+			free(r->devs[i]->driver);
+			free(r->devs[i]);
+		}
+	}
+	if (r->mods)
+		for (i = 0; i < r->nmods; i++)
+			rmod_free(r->mods[i]);
+	free(r->devs);
+	free(r->mods);
+	ptf_index__free(&r->ix);
+	ZSTD_freeDCtx(r->dctx);
+	free(r->fbuf);
+	free(r->codec);
+	free(r->tail_err);
+	free(r->name);
+	free(r);
+}
