@@ -379,7 +379,7 @@ static int status_of(int st)
 }
 
 static void summary(const char *path, const struct record_stats *rs,
-		    const struct ptf_writer_stats *ws)
+		    const struct ptf_writer_stats *ws, bool failed)
 {
 	double secs = (rs->end_ns - rs->start_ns) / 1e9;
 	uint64_t size = ws->file_bytes;
@@ -398,7 +398,8 @@ static void summary(const char *path, const struct record_stats *rs,
 		path, rs->devices, rs->devices == 1 ? "" : "s", rs->events, secs, sz);
 	if (rs->events)
 		fprintf(stderr, " (%.1f bytes/event)", (double)size / rs->events);
-	fprintf(stderr, ", %" PRIu64 " lost\n", rs->lost);
+	fprintf(stderr, ", %" PRIu64 " lost%s\n", rs->lost,
+		failed ? " (writing failed: the file holds those up to its last complete frame)" : "");
 }
 
 int main(int argc, char **argv)
@@ -523,7 +524,7 @@ out_close:
 	rec = NULL;
 	if (child > 0 && child_st == -1)
 		child_st = stop_child(child, sigfd);
-	summary(out, &rs, &ws);
+	summary(out, &rs, &ws, exit_code == REC_EX_IOERR);
 	if (exit_code)
 		goto out;
 	if (!rs.devices) {

@@ -533,9 +533,8 @@ static int file_error(struct recorder *r, int err)
 		note(r, "out of memory\n");
 		return REC_EX_OSERR;
 	}
-	note(r, "%s%s; the file keeps what was written up to its "
-		"last complete frame\n", err == -ENOSPC ? "disk full: " : "",
-		ptf_writer__error(r->w));
+	/* the library's message says what the file still holds */
+	note(r, "%s%s\n", err == -ENOSPC ? "disk full: " : "", ptf_writer__error(r->w));
 	return REC_EX_IOERR;
 }
 
