@@ -1103,6 +1103,7 @@ int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t l
 
 	for (i = r->nmods; i-- > 0;) {
 		const struct ptf_module *m = &r->mods[i]->m;
+		const struct ptf_symbol *sym;
 		uint32_t lo = 0, hi = m->nsyms;
 
 		if (ip < m->base || ip - m->base >= m->size)
@@ -1116,9 +1117,10 @@ int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t l
 			else
 				hi = mid;
 		}
-		if (lo && (!m->syms[lo - 1].size || ip - m->syms[lo - 1].addr < m->syms[lo - 1].size))
-			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", m->syms[lo - 1].name,
-				 ip - m->syms[lo - 1].addr, m->name);
+		sym = lo ? &m->syms[lo - 1] : NULL;
+		if (sym && (!sym->size || ip - sym->addr < sym->size))
+			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", sym->name, ip - sym->addr,
+				 m->name);
 		else
 			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", m->name, ip - m->base, m->name);
 		return 0;

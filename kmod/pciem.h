@@ -167,6 +167,7 @@ bool pciem_bus_owns(struct pciem_device *dev, u64 phys, unsigned int *bar, u64 *
 
 /* pciem_ring.c */
 int pciem_ring_alloc(struct pciem_device *dev);
+void pciem_ring_put_eventfd(struct pciem_device *dev, struct eventfd_ctx *old);
 void pciem_ring_free(struct pciem_device *dev);
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev);
 void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,

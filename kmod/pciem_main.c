@@ -123,9 +123,7 @@ static void pciem_device_teardown(struct pciem_device *dev)
 	efd = dev->efd;
 	dev->efd = NULL;
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
-	irq_work_sync(&dev->notify_work);
-	if (efd)
-		eventfd_ctx_put(efd);
+	pciem_ring_put_eventfd(dev, efd);
 	mutex_unlock(&dev->lock);
 }
 
@@ -348,10 +346,7 @@ static int ioc_set_eventfd(struct pciem_device *dev, void __user *arg)
 	old = dev->efd;
 	dev->efd = efd;
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
-	if (old) {
-		irq_work_sync(&dev->notify_work);
-		eventfd_ctx_put(old);
-	}
+	pciem_ring_put_eventfd(dev, old);
 	if (efd)
 		irq_work_queue(&dev->notify_work);	/* events may be waiting */
 	return 0;

@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/eventfd.h>
+#include <linux/rcupdate.h>
 
 #include "pciem.h"
 #include "pciem_compat.h"
@@ -34,6 +35,18 @@ static void pciem_notify(struct irq_work *work)
 		pciem_eventfd_signal(efd);
 }
 
+/*
+ * Whether the model's eventfd may be signalled right here rather than from
+ * an irq_work (which costs an interrupt): in task context (a driver's
+ * trapped access from process context; not #DB, not an interrupt handler),
+ * where the eventfd's spinlock does not sleep and no eventfd wake-up is
+ * already in progress on this task.
+ */
+static bool signal_now(void)
+{
+	return !IS_ENABLED(CONFIG_PREEMPT_RT) && in_task() && eventfd_signal_allowed();
+}
+
 int pciem_ring_alloc(struct pciem_device *dev)
 {
 	raw_spin_lock_init(&dev->ring_lock);
@@ -45,6 +58,20 @@ int pciem_ring_alloc(struct pciem_device *dev)
 	dev->ring->version = PCIEM_ABI_VERSION;
 	dev->ring->size = PCIEM_RING_SIZE;
 	return 0;
+}
+
+/*
+ * Lets go of an eventfd that was dev->efd until just now (the caller
+ * replaced it under ring_lock): the irq_work or a pciem_ring_push() that
+ * signals it outside the lock may still be using it.
+ */
+void pciem_ring_put_eventfd(struct pciem_device *dev, struct eventfd_ctx *old)
+{
+	if (!old)
+		return;
+	irq_work_sync(&dev->notify_work);
+	synchronize_rcu();
+	eventfd_ctx_put(old);
 }
 
 void pciem_ring_free(struct pciem_device *dev)
@@ -99,7 +126,8 @@ static bool for_model(const struct pciem_device *dev, const struct pciem_event *
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 {
 	struct pciem_shared_ring *ring = dev->ring;
-	bool model = for_model(dev, ev);
+	bool model = for_model(dev, ev), notify;
+	struct eventfd_ctx *efd = NULL;
 	unsigned long flags;
 	u32 head, next;
 
@@ -127,10 +155,20 @@ void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 			dev->ring_tail = next;
 		}
 	}
+	/* a model without an eventfd looks at its ring by itself */
+	notify = model && dev->efd;
+	if (notify && signal_now()) {
+		rcu_read_lock();	/* see pciem_ring_put_eventfd() */
+		efd = dev->efd;
+	}
 	pciem_trace_event(dev, ev);
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
-	if (model)
+	if (efd) {
+		pciem_eventfd_signal(efd);
+		rcu_read_unlock();
+	} else if (notify) {
 		irq_work_queue(&dev->notify_work);
+	}
 }
 
 void pciem_lifecycle(struct pciem_device *dev, u32 kind, u32 bar, u64 data, unsigned long ip)

@@ -8,7 +8,7 @@
 set -eu
 
 # Packages every build and test needs.
-pkgs="make gcc clang llvm pkg-config cpio kmod
+pkgs="make gcc clang llvm libclang-rt-14-dev pkg-config cpio kmod
 libzstd-dev zstd libcmocka-dev
 libbpf-dev bpftool
 liblttng-ust-dev lttng-tools babeltrace2 libbabeltrace2-dev

@@ -13,11 +13,11 @@
  * Workloads: "counter", the dummy_clock device driven for 100,000 ticks
  * (per tick: write 1 to CONTROL, read COUNTER; every 10 ticks the IRQ,
  * a read of STATUS and the write that acks it), with timestamps a few
- * microseconds apart plus up to 511 ns of jitter; "random", the same
+ * microseconds apart plus up to --jitter (512) ns of jitter; "random", the same
  * number of accesses at random offsets, sizes and values; and, given
  * a file on the command line, that trace's events re-encoded.
  *
- *   ptf_bench [--level N] [--frame-bytes N] [--repeat N] [trace.zst]
+ *   ptf_bench [--level N] [--frame-bytes N] [--repeat N] [--jitter NS] [trace.zst]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,11 +34,12 @@
 
 static struct env {
 	int level;
+	uint64_t jitter;
 	uint32_t frame_bytes;
 	int repeat;
 	const char *file;
 	char tmp[256];
-} env = { .level = 3, .repeat = 3 };
+} env = { .level = 3, .repeat = 3, .jitter = 512 };
 
 struct workload {
 	const char *name;
@@ -89,6 +90,9 @@ static struct pciem_event *push(struct workload *w)
 #define IP_STATUS_R	0xffffffffc0a01310ULL
 #define IP_STATUS_W	0xffffffffc0a01328ULL
 
+/* timestamp jitter: uniform in [0, env.jitter) ns */
+#define J() (env.jitter ? rnd() % env.jitter : 0)
+
 static void counter_workload(struct workload *w, int ticks)
 {
 	uint64_t t = 5000000000ULL, counter = 0;
@@ -103,7 +107,7 @@ static void counter_workload(struct workload *w, int ticks)
 		e->offset = 0x0;
 		e->data = 1;
 		e->size = 4;
-		e->timestamp_ns = t += 3000 + rnd() % 512;
+		e->timestamp_ns = t += 3000 + J();
 		e->ip = IP_TICK;
 		e->pid = 1234;
 		counter++;
@@ -113,7 +117,7 @@ static void counter_workload(struct workload *w, int ticks)
 		e->offset = 0x8;
 		e->data = counter;
 		e->size = 4;
-		e->timestamp_ns = t += 1500 + rnd() % 512;
+		e->timestamp_ns = t += 1500 + J();
 		e->ip = IP_COUNT;
 		e->pid = 1234;
 
@@ -122,7 +126,7 @@ static void counter_workload(struct workload *w, int ticks)
 		e = push(w);
 		e->type = PCIEM_EVENT_IRQ;
 		e->data = 0;
-		e->timestamp_ns = t += 2000 + rnd() % 512;
+		e->timestamp_ns = t += 2000 + J();
 		e->cpu = 1;
 		e->pid = 999;		/* the device model injecting it */
 
@@ -131,7 +135,7 @@ static void counter_workload(struct workload *w, int ticks)
 		e->offset = 0x4;
 		e->data = 1;
 		e->size = 4;
-		e->timestamp_ns = t += 2500 + rnd() % 512;
+		e->timestamp_ns = t += 2500 + J();
 		e->ip = IP_STATUS_R;
 		e->pid = 0;		/* interrupt context */
 
@@ -140,7 +144,7 @@ static void counter_workload(struct workload *w, int ticks)
 		e->offset = 0x4;
 		e->data = 1;
 		e->size = 4;
-		e->timestamp_ns = t += 1500 + rnd() % 512;
+		e->timestamp_ns = t += 1500 + J();
 		e->ip = IP_STATUS_W;
 		e->pid = 0;
 	}
@@ -363,7 +367,8 @@ static void bench_mmiotrace(const struct workload *w, struct result *res)
 		len += (size_t)snprintf(buf + len, cap - len, "%c %u %" PRIu64 ".%06" PRIu64
 					" %d 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %d\n", op,
 					e->size, us / 1000000, us % 1000000, 1 + (int)e->bar,
-					bar0 + ((uint64_t)e->bar << 24) + e->offset, (uint64_t)e->data, (uint64_t)e->ip,
+					bar0 + ((uint64_t)e->bar << 24) + e->offset,
+					(uint64_t)e->data, (uint64_t)e->ip,
 					0);
 		res->mmio_lines++;
 	}
@@ -411,13 +416,14 @@ int main(int argc, char **argv)
 		{ "level", required_argument, NULL, 'l' },
 		{ "frame-bytes", required_argument, NULL, 'f' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "jitter", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct workload counter = { 0 }, random = { 0 }, file = { 0 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:f:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:f:r:j:h", opts, NULL)) != -1) {
 		char *end;
 		long v;
 
@@ -426,8 +432,9 @@ int main(int argc, char **argv)
 		case 'l':
 		case 'f':
 		case 'r':
+		case 'j':
 			v = strtol(optarg, &end, 0);
-			if (errno || *end || v < (c == 'l' ? -7 : 1)) {
+			if (errno || *end || v < (c == 'l' ? -7 : c == 'j' ? 0 : 1)) {
 				fprintf(stderr, "ptf_bench: bad number '%s'\n", optarg);
 				return 2;
 			}
@@ -435,12 +442,14 @@ int main(int argc, char **argv)
 				env.level = (int)v;
 			else if (c == 'f')
 				env.frame_bytes = (uint32_t)v;
+			else if (c == 'j')
+				env.jitter = (uint64_t)v;
 			else
 				env.repeat = (int)v;
 			break;
 		case 'h':
 			printf("usage: ptf_bench [--level N] [--frame-bytes N] [--repeat N] "
-			       "[trace.zst]\n");
+			       "[--jitter NS] [trace.zst]\n");
 			return 0;
 		default:
 			return 2;
@@ -451,8 +460,9 @@ int main(int argc, char **argv)
 	snprintf(env.tmp, sizeof(env.tmp), "%s/ptf_bench.%d.zst",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 
-	printf("libptf benchmark: zstd level %d, frames of %u bytes, best of %d runs, one core\n",
-	       env.level, env.frame_bytes ? env.frame_bytes : 1U << 20, env.repeat);
+	printf("libptf benchmark: zstd level %d, frames of %u bytes, best of %d runs, one core; "
+	       "counter timestamps with %" PRIu64 " ns of jitter\n", env.level,
+	       env.frame_bytes ? env.frame_bytes : 1U << 20, env.repeat, env.jitter);
 	counter_workload(&counter, 100000);
 	run(&counter);
 	random_workload(&random, counter.n);

@@ -87,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rec.type == PTF_REC_DEVICE && rec.device->domain != rec.domain)
 				abort();
 			if (rec.type == PTF_REC_MODULE && rec.module->nsyms)
-				ptf_reader__symbolize(r, rec.module->syms[0].addr, name, sizeof(name));
+				ptf_reader__symbolize(r, rec.module->syms[0].addr, name,
+						      sizeof(name));
 		}
 		ptf_reader__warning(r);
 		ptf_reader__summary(r, &s);

@@ -119,7 +119,8 @@ static void trace(const char *path, int devices, int events, uint32_t frame_byte
 	for (i = 0; i < events; i++) {
 		struct pciem_event e = {
 			.seq = (uint64_t)i, .type = i % 3 ? 2 : 1, .offset = (uint64_t)(i % 3) * 4,
-			.data = (uint64_t)i / 3, .size = 4, .timestamp_ns = 1000000 + (uint64_t)i * 2500,
+			.data = (uint64_t)i / 3, .size = 4,
+			.timestamp_ns = 1000000 + (uint64_t)i * 2500,
 			.ip = 0xffffffffc0a00010ULL, .pid = 42,
 		};
 

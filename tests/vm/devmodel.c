@@ -6,7 +6,7 @@
  *
  *   devmodel [--id VID:DID] [--bar N:SIZE[:64][:pf]]... [--msi LOG2[:64][:mask]]
  *            [--pcie] [--pm] [--intx] [--watch BAR:OFF:WIDTH]... [--ready-file PATH]
- *            [--irq-on-write BAR:OFF] [--fill BAR:BYTE] [--quiet]
+ *            [--irq-on-write BAR:OFF] [--fill BAR:BYTE] [--quiet] [--no-eventfd]
  *
  * --intx: the device has interrupt pin INTA.
  * --irq-on-write: inject vector 0 each time the driver writes there.
@@ -14,6 +14,8 @@
  * --stall: consume nothing until SIGTERM/SIGINT, then drain the ring and
  *          print "drained N first SEQ last SEQ" before the lost count.
  * --full-trap: trap reads too (PCIEM_TRAP_FULL), set before REGISTER.
+ * --no-eventfd: register no eventfd; look at the ring every 100 ms instead
+ *          (a model that is not woken per event).
  * SIGUSR1 injects vector 0; SIGUSR2 toggles full trap on every BAR and
  * prints "trap full" or "trap writes"; SIGTERM/SIGINT exit 0.
  */
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
 		{ "irq-on-write", required_argument, NULL, 'I' },
 		{ "fill", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-eventfd", no_argument, NULL, 'E' },
 		{ "stall", no_argument, NULL, 's' },
 		{ "full-trap", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
@@ -74,7 +77,7 @@ int main(int argc, char **argv)
 	struct pciem_cap_config caps[3];
 	int nbars = 0, nwps = 0, ncaps = 0;
 	const char *ready = NULL;
-	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0, full = 0;
+	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0, full = 0, no_efd = 0;
 	unsigned long irq_off = 0;
 	int c, fd, ifd, efd, sfd, i;
 
@@ -153,6 +156,9 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'E':
+			no_efd = 1;
+			break;
 		case 's':
 			stall = 1;
 			break;
@@ -188,7 +194,7 @@ int main(int argc, char **argv)
 		die("mmap ring");
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct pciem_eventfd_config ecfg = { .eventfd = efd };
-	if (efd < 0 || ioctl(fd, PCIEM_IOCTL_SET_EVENTFD, &ecfg))
+	if (efd < 0 || (!no_efd && ioctl(fd, PCIEM_IOCTL_SET_EVENTFD, &ecfg)))
 		die("SET_EVENTFD");
 
 	sigset_t mask;
@@ -249,9 +255,10 @@ int main(int argc, char **argv)
 		while (!stall && (r = pciem_ring_pop(ring, &ev)) == 1) {
 			char line[256];
 
-			pciem_event_format(line, sizeof(line), &ev);
-			if (!quiet)
+			if (!quiet) {
+				pciem_event_format(line, sizeof(line), &ev);
 				printf("%s\n", line);
+			}
 			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == irq_bar &&
 			    ev.offset == irq_off) {
 				struct pciem_irq_inject irq = { .vector = 0 };
@@ -266,7 +273,7 @@ int main(int argc, char **argv)
 		if (r < 0)
 			die("ring");
 		fflush(stdout);
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (poll(p, 2, no_efd ? 100 : -1) < 0 && errno != EINTR)
 			die("poll");
 		if (p[0].revents) {
 			uint64_t n;

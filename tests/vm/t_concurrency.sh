@@ -60,7 +60,7 @@ ok "drop and count at the same time: $out"
 C=$!
 PIDS="$PIDS $C"
 wait_until 10 test -e "$TMP/c.ready" || fail "recorder C did not start"
-M=${PCIEM_TEST_M:-50000}
+M=${PCIEM_TEST_M:-150000}
 taskset -c 0 sh -c "echo 'loop 0 0x10 $M 3' > $DEV/mmio" &
 W1=$!
 taskset -c 1 sh -c "echo 'loop 0 0x20 $M 4' > $DEV/mmio" &
