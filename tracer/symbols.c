@@ -203,8 +203,9 @@ int symbols__load_module(const char *root, const char *name, struct ptf_module *
 {
 	struct ptf_module *mod;
 	struct ptf_symbol *syms = NULL;
-	char path[PATH_MAX], *line = NULL, tag[MOD_NAME_MAX + 3];
-	size_t cap = 0, n = 0, max = 0, i;
+	char path[PATH_MAX], *line = NULL, tag[MOD_NAME_MAX + 4];
+	size_t cap = 0, n = 0, max = 0, i, taglen;
+	ssize_t len;
 	uint64_t base, size, end;
 	int err;
 	FILE *f;
@@ -230,17 +231,24 @@ int symbols__load_module(const char *root, const char *name, struct ptf_module *
 		err = -errno;
 		goto out_free;
 	}
-	snprintf(tag, sizeof(tag), "[%s]", name);
+	snprintf(tag, sizeof(tag), "\t[%s]", name);
+	taglen = strlen(tag);
 	err = 0;
-	while (getline(&line, &cap, f) > 0) {
+	while ((len = getline(&line, &cap, f)) > 0) {
 		unsigned long long addr;
-		char type, sym[256], owner[MOD_NAME_MAX + 3];
+		char type, sym[256];
 
-		/* "ffffffffc0a1e010 t dummy_clock_irq\t[dummy_clock]" */
-		if (sscanf(line, "%llx %c %255s %65s", &addr, &type, sym,
-			   owner) != 4)
+		/* "ffffffffc0a1e010 t dummy_clock_irq\t[dummy_clock]": a
+		 * hundred thousand lines, most of them the kernel's own, so
+		 * look at the end of the line first */
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if ((size_t)len <= taglen || memcmp(line + len - taglen, tag, taglen))
 			continue;
-		if (strcmp(owner, tag) || (type != 't' && type != 'T' && type != 'w' && type != 'W'))
+		line[len - taglen] = '\0';
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
+			continue;
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
 		if (!addr) {
 			err = -EPERM;	/* kptr_restrict */
@@ -270,6 +278,8 @@ int symbols__load_module(const char *root, const char *name, struct ptf_module *
 	fclose(f);
 	mod->syms = syms;
 	mod->nsyms = n;
+	if (!err && !n)
+		err = -ENOENT;	/* going away, or not a module of ours */
 	if (err)
 		goto out_free;
 

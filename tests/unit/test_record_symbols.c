@@ -183,6 +183,13 @@ static void test_kallsyms_hidden(void **state)
 	put("proc/kallsyms", "0000000000000000 t counter_show\t[dummy_clock]\n");
 	assert_int_equal(symbols__load_module(root, "dummy_clock", &m), -EPERM);
 	assert_null(m);
+	/* listed in /proc/modules, but no symbol left: going away */
+	put("proc/kallsyms", "ffffffff81000000 T _stext\n");
+	assert_int_equal(symbols__load_module(root, "dummy_clock", &m), -ENOENT);
+	assert_null(m);
+	/* a module whose name ends like another's is not it */
+	put("proc/kallsyms", "ffffffffc0a1e060 t counter_show\t[my_dummy_clock]\n");
+	assert_int_equal(symbols__load_module(root, "dummy_clock", &m), -ENOENT);
 	put("proc/kallsyms", kallsyms);
 }
 

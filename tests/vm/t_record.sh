@@ -188,6 +188,73 @@ check_clock kill 3
 grep -q "^complete 0 " "$TMP/kill.sum" || fail "kill -9: the file claims to be complete"
 ok "kill -9 in the middle: file readable up to its last frame ($(cat "$TMP/kill.sum"))"
 
+# ---- match options on existing devices; several devices in one file ------------
+# start_clock NAME: a counter device model; sets NAME_PID, NAME_ADDR
+start_clock() {
+	build/examples/dummy_clock/device -q --ready-file "$TMP/$1.ready" >"$TMP/$1.log" 2>&1 &
+	eval "$1_PID=$!"
+	PIDS="$PIDS $!"
+	wait_until 20 test -s "$TMP/$1.ready" || fail "device model $1 did not start"
+	eval "$1_ADDR=$(cat "$TMP/$1.ready")"
+}
+# bg_rec NAME ARGS...: a background recorder; sets NAME_REC
+bg_rec() {
+	_n=$1
+	shift
+	"$REC" -v --ring-size 1M -o "$TMP/$_n.zst" "$@" 2>"$TMP/$_n.err" &
+	eval "${_n}_REC=$!"
+	PIDS="$PIDS $!"
+	wait_until 20 grep -q subscribed "$TMP/$_n.err" || fail "$_n: recorder did not start: $(cat "$TMP/$_n.err")"
+}
+start_clock c1
+start_clock c2
+bg_rec m --match 1234:5678
+bg_rec bdf --bdf "$c2_ADDR"
+bg_rec pid --pid "$c1_PID"
+insmod "$KM/dummy_clock/dummy_clock.ko" || fail "insmod dummy_clock"
+for a in "$c1_ADDR" "$c2_ADDR"; do
+	wait_until 20 test -e "/sys/bus/pci/devices/$a/tick" || fail "dummy_clock not bound to $a"
+	echo 10 >"/sys/bus/pci/devices/$a/tick"
+	wait_until 20 grep -qx 1 "/sys/bus/pci/devices/$a/irq_count" || fail "no interrupt on $a"
+done
+# what the recorders learn from sysfs and procfs they must read while the
+# driver is loaded: wait until they say they have
+for r in "m $c1_ADDR" "m $c2_ADDR" "bdf $c2_ADDR" "pid $c1_ADDR"; do
+	set -- $r
+	wait_until 20 grep -q "$2: driver dummy_clock" "$TMP/$1.err" ||
+		fail "$1: no driver recorded for $2: $(cat "$TMP/$1.err")"
+done
+rmmod dummy_clock || fail "rmmod dummy_clock"
+kill "$c1_PID" "$c2_PID"
+wait "$c1_PID" "$c2_PID"
+for n in m bdf pid; do
+	eval "r=\$${n}_REC"
+	kill "$r"
+	wait "$r" || fail "$n: recorder status $?: $(cat "$TMP/$n.err")"
+	dump "$n"
+done
+d1=${c1_ADDR%%:*}
+d2=${c2_ADDR%%:*}
+# writes of 1 to REG_CONTROL per device
+writes() { grep -c "^EVENT $2 .* MMIO_WRITE bar0+0x0 4 0x1 " "$TMP/$1.txt"; }
+[ "$(grep -c '^DEVICE' "$TMP/m.txt")" = 2 ] || fail "--match: not 2 devices"
+[ "$(writes m "$d1")" = 10 ] && [ "$(writes m "$d2")" = 10 ] || fail "--match: not 10 writes per device"
+grep -q "^DRIVER $d1 dummy_clock$" "$TMP/m.txt" && grep -q "^DRIVER $d2 dummy_clock$" "$TMP/m.txt" ||
+	fail "--match: drivers not recorded"
+[ "$(grep -c '^DEVICE' "$TMP/bdf.txt")" = 1 ] && grep -q "^DEVICE $d2 " "$TMP/bdf.txt" ||
+	fail "--bdf: not just $c2_ADDR"
+[ "$(writes bdf "$d2")" = 10 ] || fail "--bdf: not 10 writes"
+[ "$(grep -c '^DEVICE' "$TMP/pid.txt")" = 1 ] && grep -q "^DEVICE $d1 " "$TMP/pid.txt" ||
+	fail "--pid: not just the device of $c1_PID"
+[ "$(writes pid "$d1")" = 10 ] || fail "--pid: not 10 writes"
+for n in m bdf pid; do
+	head -n 2 "$TMP/$n.txt" | grep -q "^DEVICE " || fail "$n: the description is not first"
+	grep -q "^MODULE dummy_clock .* syms [1-9]" "$TMP/$n.txt" || fail "$n: no module symbols"
+	awk -v D="$d1" -f tests/vm/seqcheck.awk "$TMP/$n.txt" >/dev/null &&
+	awk -v D="$d2" -f tests/vm/seqcheck.awk "$TMP/$n.txt" >/dev/null || fail "$n: sequence gaps"
+done
+ok "existing devices by --match (both in one file), --bdf and --pid"
+
 # ---- a full disk --------------------------------------------------------------
 # one page of tmpfs: a recording of the workload takes about 2.5 KiB, so
 # the second or third run fills it
