@@ -91,12 +91,17 @@ if [ -n "$TRACE" ]; then
 fi
 ok "workload recorded: $(grep -c '^EVENT' "$TMP/a.txt") events, $(cat "$TMP/a.sum")"
 
-# the same workload again, exiting with 7: status passed on, same trace
-"$REC" -o "$TMP/b.zst" -- sh tests/vm/clock_workload.sh 7 2>"$TMP/b.err"
+# the same workload again, lossless and exiting with 7: status passed on,
+# same trace
+"$REC" --lossless -o "$TMP/b.zst" -- sh tests/vm/clock_workload.sh 7 2>"$TMP/b.err"
 rc=$?
 [ $rc = 7 ] || fail "COMMAND's status 7 came back as $rc: $(cat "$TMP/b.err")"
 dump b
 check_clock b 10
+grep -q "^HEADER trap 1 flags 0x0 tool pciem-record [0-9.]* command sh tests/vm/clock_workload.sh$" "$TMP/a.txt" ||
+	fail "header of a: $(head -n 1 "$TMP/a.txt")"
+grep -q "^HEADER trap 1 flags 0x1 .* command sh tests/vm/clock_workload.sh 7$" "$TMP/b.txt" ||
+	fail "header of b (lossless): $(head -n 1 "$TMP/b.txt")"
 "$CAT" --canon "$TMP/a.zst" >"$TMP/a.canon"
 "$CAT" --canon "$TMP/b.zst" >"$TMP/b.canon"
 # Known kernel race (kmod/pciem_irq.c, pciem_irq_inject): the IRQ event
