@@ -82,7 +82,7 @@ $(BUILD)/examples/dummy_clock/device: examples/dummy_clock/device.c kmod/uapi/pc
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(UAPI) $< -o $@
 
 TEST_BINS := $(BUILD)/bin/devmodel $(BUILD)/bin/ioctl_check $(BUILD)/bin/tracecat
-userspace: $(TEST_BINS)
+userspace: $(TEST_BINS) pciem-trace
 examples: $(BUILD)/examples/dummy_clock/device
 include tracer/Makefile.inc
 
@@ -101,8 +101,9 @@ $(BUILD)/unit/test_libpciem: tests/unit/test_libpciem.c $(LIBPCIEM) $(LIBPCIEM_H
 
 -include tests/unit/Makefile.insn
 include formats/Makefile.inc
+include tools/pciem-trace/Makefile.inc
 
-check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn check-ptf
+check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn check-ptf check-ptrace
 	$(BUILD)/unit/test_libpciem
 
 # One VM boot per test script and kernel; tools/pciem-vm checks each

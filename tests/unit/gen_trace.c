@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gen_trace: writes known traces with libptf's writer for the pciem-trace
+ * CLI test (tests/unit/test_pciem_trace.sh).
+ *
+ *   gen_trace DIR
+ *
+ * DIR/good.zst      two devices, every event type, a module, drivers
+ * DIR/equal.zst     the same accesses; other times, CPUs, tasks, IPs, domains
+ * DIR/diffval.zst   as good, but device 10000's seq 21 writes 0x3, not 0x1
+ * DIR/lost.zst      as good, but device 10000's seq 10-12 replaced by a LOST record
+ * DIR/gap.zst       as good, but device 10000's seq 15 missing, no LOST record
+ * DIR/truncated.zst good.zst cut at half its size
+ * DIR/corrupt.zst   good.zst with one byte flipped at 40% of its size
+ *
+ * The test relies on the exact contents; change both together.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ptf.h"
+
+#define DOM_A		0x10000
+#define DOM_B		0x10001
+#define START_NS	1000000000000ULL	/* 1000 s */
+#define MOD_BASE	0xffffffffc0000000ULL
+
+enum variant { V_GOOD, V_EQUAL, V_DIFFVAL, V_LOST, V_GAP };
+
+struct gen {
+	struct ptf_writer *w;
+	enum variant v;
+	uint64_t clock;			/* events written so far, for times */
+	uint32_t dom_a, dom_b;
+	const char *path;
+};
+
+static void die(struct gen *g, const char *what, int err)
+{
+	fprintf(stderr, "gen_trace: %s: %s: %s\n", g->path, what,
+		g->w ? ptf_writer__error(g->w) : strerror(-err));
+	exit(1);
+}
+
+static void check(struct gen *g, const char *what, int err)
+{
+	if (err < 0)
+		die(g, what, err);
+}
+
+static void event(struct gen *g, uint32_t domain, uint64_t seq, uint32_t type, uint32_t bar,
+		  uint64_t offset, uint32_t size, uint64_t data, uint32_t flags, uint64_t ip)
+{
+	struct pciem_event ev = {
+		.seq = seq, .type = type, .bar = bar, .offset = offset, .data = data,
+		.size = size, .flags = flags, .ip = ip,
+	};
+
+	g->clock++;
+	ev.timestamp_ns = START_NS + g->clock * 1000;
+	ev.cpu = g->clock % 2;
+	ev.pid = 4242;
+	if (g->v == V_EQUAL) {
+		/* everything diff must ignore is different */
+		ev.timestamp_ns += 777;
+		ev.cpu += 2;
+		ev.pid = 999;
+		if (ev.ip)
+			ev.ip += 0x10;
+	}
+	/* every 8 events end a frame, so that the file has several */
+	check(g, "add_event", ptf_writer__add_event(g->w, domain, &ev));
+	if (g->clock % 8 == 0)
+		check(g, "flush", ptf_writer__flush(g->w));
+}
+
+static void device(struct gen *g, uint32_t domain, uint16_t vid, uint16_t did, int second)
+{
+	struct ptf_device dev;
+
+	memset(&dev, 0, sizeof(dev));
+	dev.domain = domain;
+	dev.desc.vendor_id = vid;
+	dev.desc.device_id = did;
+	dev.desc.bus = 0;
+	dev.desc.devfn = 0;
+	dev.desc.msi_cap = 0x50;
+	dev.desc.creator_pid = 1234;
+	dev.desc.bars[0].size = 4096;
+	dev.desc.bars[0].bus_addr = second ? 0xfe100000 : 0xfe000000;
+	if (second) {
+		dev.desc.pcie_cap = 0x70;
+		dev.desc.bars[2].size = 1 << 20;
+		dev.desc.bars[2].flags = PCI_BASE_ADDRESS_MEM_TYPE_64 |
+					 PCI_BASE_ADDRESS_MEM_PREFETCH;
+		dev.desc.bars[2].bus_addr = 0xfe200000;
+	}
+	dev.desc.config[0] = vid & 0xff;
+	dev.desc.config[1] = vid >> 8;
+	dev.desc.config[2] = did & 0xff;
+	dev.desc.config[3] = did >> 8;
+	check(g, "add_device", ptf_writer__add_device(g->w, &dev));
+}
+
+/* An event of device A, unless the variant drops it. */
+static void a_event(struct gen *g, uint64_t seq, uint32_t type, uint32_t bar, uint64_t offset,
+		    uint32_t size, uint64_t data, uint32_t flags, uint64_t ip)
+{
+	if (g->v == V_LOST && seq == 10) {
+		struct pciem_trace_lost lost = { .first_seq = 10, .last_seq = 12, .count = 3 };
+
+		/* 10 (read), 11 (write), 12 (read) never reach the file */
+		check(g, "add_lost", ptf_writer__add_lost(g->w, g->dom_a, &lost));
+	}
+	if (g->v == V_LOST && seq >= 10 && seq <= 12)
+		return;
+	if (g->v == V_GAP && seq == 15)
+		return;
+	event(g, g->dom_a, seq, type, bar, offset, size, data, flags, ip);
+}
+
+/* Device B's events, spread among A's. */
+static void device_b(struct gen *g, unsigned int step)
+{
+	uint32_t d = g->dom_b;
+
+	switch (step) {
+	case 0:
+		device(g, d, 0x1af4, 0x1110, 1);
+		event(g, d, 0, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REGISTERED, 0, 0, 0, 0);
+		event(g, d, 1, PCIEM_EVENT_CONFIG_WRITE, 0, 0x52, 2, 0x0081, 0, 0);
+		break;
+	case 1:
+		event(g, d, 2, PCIEM_EVENT_LIFECYCLE, 2, PCIEM_LC_BAR_MAPPED, 0, 1 << 20, 0,
+		      MOD_BASE + 0x1010);
+		check(g, "add_driver", ptf_writer__add_driver(g->w, d, "other_drv"));
+		event(g, d, 3, PCIEM_EVENT_MMIO_WRITE, 2, 0x0, 8, 0xdeadbeefcafeULL, 0,
+		      MOD_BASE + 0x1020);
+		break;
+	case 2:
+		event(g, d, 4, PCIEM_EVENT_MMIO_READ, 2, 0x8, 4, 0x0, 0, MOD_BASE + 0x1030);
+		event(g, d, 5, PCIEM_EVENT_MMIO_READ, 2, 0x8, 4, 0x7, 0, MOD_BASE + 0x1030);
+		break;
+	case 3:
+		event(g, d, 6, PCIEM_EVENT_IRQ, 0, 0, 0, 1, 0, 0);
+		event(g, d, 7, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REMOVED, 0, 0, 0, 0);
+		break;
+	}
+}
+
+static const struct ptf_symbol syms[] = {
+	{ MOD_BASE + 0x1000, 0x100, "dummy_clock_probe" },
+	{ MOD_BASE + 0x1200, 0x80, "tick_store" },
+	{ MOD_BASE + 0x1300, 0x60, "dummy_clock_irq" },
+};
+
+static void write_trace(const char *path, enum variant v)
+{
+	struct ptf_header hdr;
+	struct ptf_writer_opts opts = { .force = 1 };
+	struct ptf_module mod = {
+		.name = "dummy_clock", .base = MOD_BASE, .size = 0x4000,
+		.nsyms = sizeof(syms) / sizeof(syms[0]), .syms = syms,
+	};
+	struct gen g = { .v = v, .path = path, .dom_a = DOM_A, .dom_b = DOM_B };
+	uint32_t a;
+	uint64_t seq;
+	int i;
+
+	if (v == V_EQUAL) {
+		g.dom_a = 0x10005;
+		g.dom_b = 0x10006;
+	}
+	a = g.dom_a;
+	memset(&hdr, 0, sizeof(hdr));
+	snprintf(hdr.tool_version, sizeof(hdr.tool_version), "gen_trace 1");
+	snprintf(hdr.kernel_release, sizeof(hdr.kernel_release), "6.1.0-test-amd64");
+	snprintf(hdr.hostname, sizeof(hdr.hostname), "testhost");
+	snprintf(hdr.clock, sizeof(hdr.clock), "CLOCK_MONOTONIC");
+	hdr.start_mono_ns = START_NS;
+	hdr.start_real_ns = 1700000000123456789LL;
+	hdr.trap_mode = PCIEM_TRAP_FULL;
+	hdr.flags = PTF_HDR_F_LOSSLESS;
+	snprintf(hdr.command, sizeof(hdr.command), "insmod dummy_clock.ko");
+	check(&g, "open", ptf_writer__open(&g.w, path, &hdr, &opts));
+
+	check(&g, "add_module", ptf_writer__add_module(g.w, &mod));
+	device(&g, a, 0x1234, 0x5678, 0);
+	a_event(&g, 0, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REGISTERED, 0, 0, 0, 0);
+	a_event(&g, 1, PCIEM_EVENT_CONFIG_READ, 0, 0x0, 4, 0x56781234, 0, 0);
+	a_event(&g, 2, PCIEM_EVENT_CONFIG_WRITE, 0, 0x4, 2, 0x0406, PCIEM_EVENT_F_HEADER, 0);
+	a_event(&g, 3, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_MAPPED, 0, 4096, 0,
+	      MOD_BASE + 0x1040);
+	a_event(&g, 4, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_BOUND, 0, 0, 0, 0);
+	check(&g, "add_driver", ptf_writer__add_driver(g.w, a, "dummy_clock"));
+	device_b(&g, 0);
+	/* ten ticks: write CONTROL, read COUNTER (seq 5-24) */
+	for (i = 0, seq = 5; i < 10; i++, seq += 2) {
+		a_event(&g, seq, PCIEM_EVENT_MMIO_WRITE, 0, 0x0, 4,
+			v == V_DIFFVAL && seq == 21 ? 3 : 1, 0, MOD_BASE + 0x121c);
+		a_event(&g, seq + 1, PCIEM_EVENT_MMIO_READ, 0, 0x8, 4, i + 1, 0,
+			MOD_BASE + 0x1230);
+		if (i == 3)
+			device_b(&g, 1);
+		if (i == 6)
+			device_b(&g, 2);
+	}
+	a_event(&g, 25, PCIEM_EVENT_IRQ, 0, 0, 0, 0, 0, 0);
+	a_event(&g, 26, PCIEM_EVENT_MMIO_READ, 0, 0x4, 4, 0x1, 0, MOD_BASE + 0x1310);
+	a_event(&g, 27, PCIEM_EVENT_MMIO_WRITE, 0, 0x4, 4, 0x1, 0, MOD_BASE + 0x1318);
+	a_event(&g, 28, PCIEM_EVENT_WATCHPOINT, 0, 0x4, 4, 0x1, PCIEM_EVENT_F_WRITE,
+	      MOD_BASE + 0x1318);
+	a_event(&g, 29, PCIEM_EVENT_UNSUPPORTED, 0, 0x10, 3, 0x010809, 0, MOD_BASE + 0x1250);
+	a_event(&g, 30, PCIEM_EVENT_IRQ, 0, 0, 0, 0, PCIEM_EVENT_F_PENDING, 0);
+	device_b(&g, 3);
+	a_event(&g, 31, PCIEM_EVENT_IRQ, 0, 0, 0, 0, PCIEM_EVENT_F_DEFERRED, 0);
+	a_event(&g, 32, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_UNBOUND, 0, 0, 0, 0);
+	a_event(&g, 33, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_UNMAPPED, 0, 0, 0, 0);
+	a_event(&g, 34, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REMOVED, 0, 0, 0, 0);
+	if (ptf_writer__close(g.w) < 0) {
+		fprintf(stderr, "gen_trace: %s: close failed\n", path);
+		exit(1);
+	}
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		goto fail;
+	buf = malloc(n ? n : 1);
+	if (!buf || fread(buf, 1, n, f) != (size_t)n)
+		goto fail;
+	fclose(f);
+	*len = n;
+	return buf;
+fail:
+	fprintf(stderr, "gen_trace: %s: %s\n", path, strerror(errno));
+	exit(1);
+}
+
+static void spill(const char *path, const unsigned char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "gen_trace: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		enum variant v;
+	} traces[] = {
+		{ "good.zst", V_GOOD }, { "equal.zst", V_EQUAL }, { "diffval.zst", V_DIFFVAL },
+		{ "lost.zst", V_LOST }, { "gap.zst", V_GAP },
+	};
+	char path[4096];
+	unsigned char *buf;
+	size_t i, len;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen_trace DIR\n");
+		return 2;
+	}
+	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", argv[1], traces[i].name);
+		write_trace(path, traces[i].v);
+	}
+	snprintf(path, sizeof(path), "%s/good.zst", argv[1]);
+	buf = slurp(path, &len);
+	snprintf(path, sizeof(path), "%s/truncated.zst", argv[1]);
+	spill(path, buf, len / 2);
+	buf[len * 4 / 10] ^= 0x5a;
+	snprintf(path, sizeof(path), "%s/corrupt.zst", argv[1]);
+	spill(path, buf, len);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,407 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# CLI test of pciem-trace on traces written by gen_trace (libptf's writer):
+#
+#   tests/unit/test_pciem_trace.sh PCIEM_TRACE GEN_TRACE
+#
+# Run from the top directory (make check-ptrace).  Prints one line per
+# check and "N passed, N failed" at the end; exits 1 if any check failed.
+set -u
+
+PT=$1
+GEN=$2
+REGS=examples/dummy_clock/dummy_clock.regs
+DIR=$(mktemp -d /tmp/test_pciem_trace.XXXXXX)
+trap 'rm -rf "$DIR"' EXIT
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# run NAME CMD...: runs CMD, output in $DIR/NAME.out (stdout) and
+# $DIR/NAME.err; sets $rc.
+run() {
+	local name=$1
+	shift
+	"$@" > "$DIR/$name.out" 2> "$DIR/$name.err"
+	rc=$?
+	out=$DIR/$name.out
+	err=$DIR/$name.err
+	if grep -q -E 'AddressSanitizer|runtime error|LeakSanitizer' "$err"; then
+		bad "$name: sanitizer report"
+		sed 's/^/    /' "$err" | head -30
+	fi
+}
+
+expect_rc() {	# NAME WANT
+	if [ "$rc" -eq "$2" ]; then ok "$1: exit $2"; else
+		bad "$1: exit $rc, expected $2"
+		sed 's/^/    out: /' "$out" | head -20
+		sed 's/^/    err: /' "$err" | head -20
+	fi
+}
+
+# expect_line NAME FILE REGEX: some line of FILE, blanks squeezed, matches
+expect_line() {
+	if tr -s ' \t' ' ' < "$2" | grep -q -E -- "$3"; then ok "$1: /$3/"; else
+		bad "$1: no line matches /$3/ in $(basename "$2")"
+		sed 's/^/    /' "$2" | head -60
+	fi
+}
+
+expect_no_line() {
+	if tr -s ' \t' ' ' < "$2" | grep -q -E -- "$3"; then
+		bad "$1: a line matches /$3/"
+		tr -s ' \t' ' ' < "$2" | grep -E -- "$3" | sed 's/^/    /' | head
+	else ok "$1: no /$3/"; fi
+}
+
+expect_count() {	# NAME FILE REGEX N
+	local n
+	n=$(grep -c -E -- "$3" "$2")
+	if [ "$n" -eq "$4" ]; then ok "$1: $4 lines /$3/"; else
+		bad "$1: $n lines match /$3/, expected $4"
+		sed 's/^/    /' "$2" | head -60
+	fi
+}
+
+# JSON Lines: every line parses; python3 preferred, else jq.
+json_valid() {
+	if command -v python3 > /dev/null; then
+		python3 -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    obj = json.loads(line)
+    assert isinstance(obj, dict) and "record" in obj, line
+    n += 1
+print(n)' < "$1"
+	else
+		jq -c . < "$1" | wc -l
+	fi
+}
+
+"$GEN" "$DIR" || { echo "gen_trace failed"; echo "0 passed, 1 failed"; exit 1; }
+G=$DIR/good.zst
+printf 'not a trace\n' > "$DIR/text.zst"
+
+# ---- help and usage ---------------------------------------------------------
+run help "$PT" --help
+expect_rc help 0
+expect_line help "$out" '^ info '
+expect_line help "$out" 'Exit status: 0 ok, 1'
+for sub in info dump stats verify diff; do
+	run "help-$sub" "$PT" "$sub" --help
+	expect_rc "help-$sub" 0
+	expect_line "help-$sub" "$out" "^Usage: pciem-trace $sub "
+	expect_line "help-$sub" "$out" '^Examples:'
+	expect_line "help-$sub" "$out" '--regs'
+	expect_line "help-$sub" "$out" '^Exit status:'
+done
+run noargs "$PT"
+expect_rc noargs 2
+run unknown-sub "$PT" frobnicate
+expect_rc unknown-sub 2
+expect_line unknown-sub "$err" "unknown subcommand 'frobnicate'"
+run no-trace "$PT" dump
+expect_rc no-trace 2
+run bad-option "$PT" dump --frob "$G"
+expect_rc bad-option 2
+
+# ---- info ---------------------------------------------------------------------
+run info "$PT" info "$G"
+expect_rc info 0
+expect_line info "$out" '^tool gen_trace 1$'
+expect_line info "$out" '^kernel 6.1.0-test-amd64$'
+expect_line info "$out" '^host testhost$'
+expect_line info "$out" '^clock CLOCK_MONOTONIC$'
+expect_line info "$out" '^start 2023-11-14 22:13:20.123456789 UTC \(CLOCK_MONOTONIC 1000.000000000\)$'
+expect_line info "$out" '^command insmod dummy_clock.ko$'
+expect_line info "$out" '^trap mode full'
+expect_line info "$out" '^flags lossless$'
+expect_line info "$out" '^devices 2$'
+expect_line info "$out" '^ 10000:00:00.0 1234:5678 driver dummy_clock events 35$'
+expect_line info "$out" '^ 10001:00:00.0 1af4:1110 driver other_drv events 8$'
+expect_line info "$out" '^ BAR0 4 KiB mem32 at 0xfe000000$'
+expect_line info "$out" '^ BAR2 1 MiB mem64 prefetchable at 0xfe200000$'
+expect_line info "$out" '^ capabilities MSI at 0x50 PCIe at 0x70$'
+expect_line info "$out" '^modules 1 \(dummy_clock\)$'
+expect_line info "$out" '^events 43$'
+expect_line info "$out" '^ mmio_read 13$'
+expect_line info "$out" '^ mmio_write 12$'
+expect_line info "$out" '^ config_read 1$'
+expect_line info "$out" '^ config_write 2$'
+expect_line info "$out" '^ watchpoint 1$'
+expect_line info "$out" '^ unsupported 1$'
+expect_line info "$out" '^ irq 4$'
+expect_line info "$out" '^ lifecycle 9$'
+expect_line info "$out" '^duration 0.000042000 s \(events from 0.000001000 to 0.000043000 s after the start\)$'
+expect_line info "$out" '^lost none$'
+expect_line info "$out" '^complete yes'
+
+run info-regs "$PT" info --regs "$REGS" "$G"
+expect_rc info-regs 0
+expect_line info-regs "$out" '^ register map 18 registers$'
+expect_line info-regs "$out" '^ register map 10 registers$'
+
+run info-lost "$PT" info "$DIR/lost.zst"
+expect_rc info-lost 0
+expect_line info-lost "$out" '^lost 3 events in 1 range$'
+expect_line info-lost "$out" '^ 10000 seq 10-12 \(3 events\)$'
+expect_line info-lost "$out" '^events 40$'
+
+run info-trunc "$PT" info "$DIR/truncated.zst"
+expect_rc info-trunc 0
+expect_line info-trunc "$out" '^complete no: no footer, index or seek table \(the recording did not finish\); the file ends [0-9]+ bytes into frame [0-9]+, which starts at byte [0-9]+ and is lost; [0-9]+ complete frames, [0-9]+ bytes; the counts above are of what could be read$'
+expect_line info-trunc "$out" '^events [0-9]+$'
+expect_no_line info-trunc "$out" '^events 43$'
+
+run info-corrupt "$PT" info "$DIR/corrupt.zst"
+expect_rc info-corrupt 2
+expect_line info-corrupt "$err" 'corrupt.zst'
+
+run info-text "$PT" info "$DIR/text.zst"
+expect_rc info-text 2
+expect_line info-text "$err" "^pciem-trace: .*text.zst"
+run info-missing "$PT" info "$DIR/nope.zst"
+expect_rc info-missing 2
+expect_line info-missing "$err" "^pciem-trace: .*nope.zst"
+
+# ---- dump ---------------------------------------------------------------------
+run dump "$PT" dump "$G"
+expect_rc dump 0
+expect_count dump "$out" '.' 48
+expect_count dump "$out" ' cpu[0-9]' 43
+expect_line dump "$out" '^10000 5 0.000008000 cpu0 pid 4242 mmio_write bar0\+0x0 4 0x00000001 at tick_store\+0x1c \[dummy_clock\]$'
+expect_line dump "$out" '^10000 6 0.000009000 cpu1 pid 4242 mmio_read bar0\+0x8 4 0x00000001 at tick_store\+0x30 \[dummy_clock\]$'
+expect_line dump "$out" '^10000 2 .* config_write cfg\+0x4 2 0x0406 header$'
+expect_line dump "$out" '^10000 3 .* lifecycle bar_mapped bar0 size 0x1000 at dummy_clock_probe\+0x40 \[dummy_clock\]$'
+expect_line dump "$out" '^10000 28 .* watchpoint bar0\+0x4 4 0x00000001 write at dummy_clock_irq\+0x18 \[dummy_clock\]$'
+expect_line dump "$out" '^10000 29 .* unsupported bar0\+0x10 insn 09 08 01 at tick_store\+0x50 \[dummy_clock\]$'
+expect_line dump "$out" '^10000 30 .* irq vector 0 pending$'
+expect_line dump "$out" '^10000 31 .* irq vector 0 deferred$'
+expect_line dump "$out" '^10001 3 .* mmio_write bar2\+0x0 8 0x0000deadbeefcafe '
+expect_line dump "$out" '^10000 - - device 1234:5678 at 10000:00:00.0 bar0 0x1000$'
+expect_line dump "$out" '^10001 - - driver other_drv$'
+expect_line dump "$out" '^- - - module dummy_clock at 0xffffffffc0000000 size 0x4000, 3 symbols$'
+
+run dump-regs "$PT" dump --regs "$REGS" "$G"
+expect_rc dump-regs 0
+expect_line dump-regs "$out" '^10000 5 .* mmio_write bar0\+0x0 CONTROL 4 0x00000001 \{TICK\} at '
+expect_line dump-regs "$out" '^10000 26 .* mmio_read bar0\+0x4 STATUS 4 0x00000001 \{IRQ_PENDING\} at '
+expect_line dump-regs "$out" '^10000 1 .* config_read cfg\+0x0 VENDOR_ID 4 0x56781234$'
+expect_line dump-regs "$out" '^10000 2 .* config_write cfg\+0x4 PCI_COMMAND 2 0x0406 \{MEMORY\|BUS_MASTER\|INTX_DISABLE\} header$'
+# 1af4:1110 has no BAR registers in the map
+expect_line dump-regs "$out" '^10001 4 .* mmio_read bar2\+0x8 4 0x00000000 '
+
+run dump-json "$PT" dump --json --regs "$REGS" "$G"
+expect_rc dump-json 0
+n=$(json_valid "$out")
+if [ "$n" = 48 ]; then ok "dump-json: 48 valid JSON objects"; else bad "dump-json: $n valid objects of 48"; fi
+if command -v python3 > /dev/null; then
+	if python3 - "$out" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+ev = [r for r in recs if r["record"] == "event"]
+w = [r for r in ev if r["domain"] == "10000" and r["seq"] == 21][0]
+assert w == {"record": "event", "domain": "10000", "seq": 21, "time_ns": 28000,
+             "timestamp_ns": 1000000028000, "cpu": 0, "pid": 4242, "type": "mmio_write",
+             "bar": 0, "offset": 0, "size": 4, "value": "0x1", "flags": 0,
+             "register": "CONTROL", "fields": "TICK", "ip": "0xffffffffc000121c",
+             "symbol": "tick_store+0x1c [dummy_clock]"}, w
+irq = [r for r in ev if r["type"] == "irq" and r["seq"] == 30][0]
+assert irq["vector"] == 0 and irq["pending"] is True and irq["deferred"] is False, irq
+lc = [r for r in ev if r["type"] == "lifecycle" and r["seq"] == 3][0]
+assert lc["lifecycle"] == "bar_mapped" and lc["map_size"] == 4096 and lc["bar"] == 0, lc
+dev = [r for r in recs if r["record"] == "device" and r["domain"] == "10001"][0]
+assert dev["vendor_id"] == "1af4" and dev["bars"][2]["size"] == 1 << 20, dev
+drv = [r for r in recs if r["record"] == "driver"]
+assert sorted(d["driver"] for d in drv) == ["dummy_clock", "other_drv"], drv
+mod = [r for r in recs if r["record"] == "module"][0]
+assert mod == {"record": "module", "name": "dummy_clock", "base": "0xffffffffc0000000",
+               "size": 16384, "symbols": 3}, mod
+assert len(ev) == 43
+EOF
+	then ok "dump-json: field values"; else bad "dump-json: field values"; fi
+fi
+
+run dump-json-lost "$PT" dump --json --type lost "$DIR/lost.zst"
+expect_rc dump-json-lost 0
+expect_line dump-json-lost "$out" '^\{"record":"lost","domain":"10000","first_seq":10,"last_seq":12,"count":3\}$'
+expect_count dump-json-lost "$out" '.' 1
+
+run f-type "$PT" dump --type mmio_write "$G"
+expect_rc f-type 0
+expect_count f-type "$out" '.' 12
+run f-type-dev "$PT" dump --type mmio_write --device 10000 "$G"
+expect_count f-type-dev "$out" '.' 11
+run f-type-addr "$PT" dump --type mmio_write --device 10001:00:00.0 "$G"
+expect_count f-type-addr "$out" '.' 1
+run f-types "$PT" dump --type irq,watchpoint,unsupported "$G"
+expect_count f-types "$out" '.' 6
+run f-seq "$PT" dump --type mmio --device 10000 --seq 5-8 "$G"
+expect_rc f-seq 0
+expect_count f-seq "$out" '.' 4
+expect_line f-seq "$out" '^10000 5 '
+expect_line f-seq "$out" '^10000 8 '
+run f-seq-open "$PT" dump --type irq,lifecycle --device 10000 --seq 30- "$G"
+expect_count f-seq-open "$out" '.' 5
+run f-seq-open2 "$PT" dump --type lifecycle --device 10000 --seq -4 "$G"
+expect_count f-seq-open2 "$out" '.' 3
+run f-seq-nodev "$PT" dump --seq 3 "$G"
+expect_count f-seq-nodev "$out" ' cpu[0-9]' 2
+run f-seq-none "$PT" dump --device 10000 --seq 500- "$G"
+expect_rc f-seq-none 0
+expect_count f-seq-none "$out" '.' 0
+run f-time-none "$PT" dump --time 100- "$G"
+expect_rc f-time-none 0
+expect_count f-time-none "$out" '.' 0
+run stats-seq "$PT" stats --device 10000 --seq 6- "$G"
+expect_rc stats-seq 0
+expect_line stats-seq "$out" '^ bar0\+0x0 4 0 9 0 1 7 23$'
+expect_line stats-seq "$out" '^ bar0\+0x8 4 10 0 0 10 6 24$'
+run stats-none "$PT" stats --device 10000 --seq 500- "$G"
+expect_rc stats-none 0
+expect_no_line stats-none "$out" 'bar0'
+run f-time "$PT" dump --time 0.000010-0.000012 "$G"
+expect_rc f-time 0
+expect_count f-time "$out" ' cpu[0-9]' 3
+run f-time-us "$PT" dump --time 10us-12us "$G"
+expect_count f-time-us "$out" ' cpu[0-9]' 3
+run f-time-ns "$PT" dump --time 40000ns- "$G"
+expect_count f-time-ns "$out" ' cpu[0-9]' 4
+run f-bar "$PT" dump --bar 2 "$G"
+expect_count f-bar "$out" ' cpu[0-9]' 4
+run f-offset "$PT" dump --offset 0x8 "$G"
+expect_count f-offset "$out" ' cpu[0-9]' 12
+run f-offset-name "$PT" dump --regs "$REGS" --offset COUNTER "$G"
+expect_rc f-offset-name 0
+expect_count f-offset-name "$out" ' cpu[0-9]' 10
+run f-offset-name-noregs "$PT" dump --offset COUNTER "$G"
+expect_rc f-offset-name-noregs 2
+expect_line f-offset-name-noregs "$err" 'needs --regs'
+run f-offset-unknown "$PT" dump --regs "$REGS" --offset NOPE "$G"
+expect_rc f-offset-unknown 2
+for a in "--type bogus" "--bar 6" "--seq 9-3" "--seq x" "--time 1h" "--device zz"; do
+	# shellcheck disable=SC2086
+	run "f-bad ${a}" "$PT" dump $a "$G"
+	expect_rc "f-bad ${a}" 2
+done
+
+run dump-trunc "$PT" dump "$DIR/truncated.zst"
+expect_rc dump-trunc 0
+expect_line dump-trunc "$err" 'truncated.zst: warning: the trace is incomplete'
+run dump-corrupt "$PT" dump "$DIR/corrupt.zst"
+expect_rc dump-corrupt 2
+expect_line dump-corrupt "$err" 'corrupt.zst'
+
+# ---- stats ---------------------------------------------------------------------
+run stats "$PT" stats "$G"
+expect_rc stats 0
+expect_line stats "$out" '^device 10000:00:00.0 1234:5678: 35 events$'
+expect_line stats "$out" '^ bar0\+0x0 4 0 10 0 1 5 23$'
+expect_line stats "$out" '^ bar0\+0x4 4 1 1 1 1 26 28$'
+expect_line stats "$out" '^ bar0\+0x8 4 10 0 0 10 6 24$'
+expect_line stats "$out" '^ cfg\+0x0 4 1 0 0 1 1 1$'
+expect_line stats "$out" '^ cfg\+0x4 2 0 1 0 1 2 2$'
+expect_line stats "$out" '^ vector 0 1 1 1 25 31$'
+expect_line stats "$out" '^ other: 6 lifecycle, 1 unsupported; lost 0 events in 0 LOST records$'
+expect_line stats "$out" '^device 10001:00:00.0 1af4:1110: 8 events$'
+expect_line stats "$out" '^ bar2\+0x0 8 0 1 0 1 3 3$'
+expect_line stats "$out" '^ bar2\+0x8 4 2 0 0 2 4 5$'
+expect_line stats "$out" '^ cfg\+0x52 2 0 1 0 1 1 1$'
+expect_line stats "$out" '^ vector 1 1 0 0 6 6$'
+
+run stats-regs "$PT" stats --regs "$REGS" "$G"
+expect_line stats-regs "$out" '^ bar0\+0x0 CONTROL 4 0 10 0 1 5 23$'
+expect_line stats-regs "$out" '^ cfg\+0x4 PCI_COMMAND 2 0 1 0 1 2 2$'
+
+run stats-lost "$PT" stats "$DIR/lost.zst"
+expect_line stats-lost "$out" '^ bar0\+0x0 4 0 9 0 1 5 23$'
+expect_line stats-lost "$out" '^ bar0\+0x8 4 8 0 0 8 6 24$'
+expect_line stats-lost "$out" 'lost 3 events in 1 LOST record$'
+
+run stats-filter "$PT" stats --type mmio_write --device 10000 "$G"
+expect_line stats-filter "$out" '^ bar0\+0x0 4 0 10 0 1 5 23$'
+expect_no_line stats-filter "$out" 'bar0\+0x8'
+expect_no_line stats-filter "$out" '^device 10001'
+
+run stats-diffval "$PT" stats --device 10000 "$DIR/diffval.zst"
+expect_line stats-diffval "$out" '^ bar0\+0x0 4 0 10 0 2 5 23$'
+
+# ---- verify --------------------------------------------------------------------
+run verify-good "$PT" verify "$G"
+expect_rc verify-good 0
+expect_line verify-good "$out" 'good.zst: OK$'
+expect_line verify-good "$out" '^device 10000 1234:5678: 35 events, seq 0-34$'
+run verify-equal "$PT" verify -q "$DIR/equal.zst"
+expect_rc verify-equal 0
+run verify-lost "$PT" verify "$DIR/lost.zst"
+expect_rc verify-lost 1
+expect_line verify-lost "$out" '^FINDING: device 10000: loss: seq 10-12 \(3 events\) \(declared by a LOST record\)$'
+expect_no_line verify-lost "$out" 'gap'
+run verify-gap "$PT" verify "$DIR/gap.zst"
+expect_rc verify-gap 1
+expect_line verify-gap "$out" '^FINDING: device 10000: gap: seq 15 missing, no LOST record covers it$'
+expect_line verify-gap "$out" 'gap.zst: 1 finding$'
+run verify-trunc "$PT" verify "$DIR/truncated.zst"
+expect_rc verify-trunc 1
+expect_line verify-trunc "$out" '^FINDING: truncated: no footer, index or seek table \(the recording did not finish\); the file ends [0-9]+ bytes into frame [0-9]+, which starts at byte [0-9]+ and is lost$'
+expect_line verify-trunc "$out" '^device 10000 1234:5678: [0-9]+ events, seq 0-[0-9]+ \(read so far: later events are in the missing part\)$'
+expect_no_line verify-trunc "$out" '35 events'
+run verify-corrupt "$PT" verify "$DIR/corrupt.zst"
+expect_rc verify-corrupt 1
+expect_line verify-corrupt "$out" '^FINDING: '
+run verify-text "$PT" verify "$DIR/text.zst"
+expect_rc verify-text 2
+run verify-usage "$PT" verify
+expect_rc verify-usage 2
+
+# ---- diff ------------------------------------------------------------------------
+run diff-same "$PT" diff "$G" "$G"
+expect_rc diff-same 0
+expect_line diff-same "$out" '^traces are equal in accesses and values: 32 accesses$'
+run diff-equal "$PT" diff "$G" "$DIR/equal.zst"
+expect_rc diff-equal 0
+expect_line diff-equal "$out" '^traces are equal in accesses and values: 32 accesses$'
+run diff-val "$PT" diff "$G" "$DIR/diffval.zst"
+expect_rc diff-val 1
+expect_count diff-val "$out" '^  \[' 3
+expect_line diff-val "$out" '^ \[15\] mmio_read bar0\+0x8 4 0x00000007$'
+expect_line diff-val "$out" '^ \[17\] mmio_read bar0\+0x8 4 0x00000008$'
+expect_line diff-val "$out" '^- \[18\] mmio_write bar0\+0x0 4 0x00000001$'
+expect_line diff-val "$out" '^\+ \[18\] mmio_write bar0\+0x0 4 0x00000003$'
+expect_line diff-val "$out" '^first difference: device 1 \(10000:00:00.0 1234:5678 / 10000:00:00.0 1234:5678\), access 18: seq 21 in A, seq 21 in B$'
+run diff-val-regs "$PT" diff -C 1 --regs "$REGS" "$G" "$DIR/diffval.zst"
+expect_rc diff-val-regs 1
+expect_count diff-val-regs "$out" '^  \[' 1
+expect_line diff-val-regs "$out" '^ \[17\] mmio_read bar0\+0x8 COUNTER 4 0x00000008$'
+expect_line diff-val-regs "$out" '^- \[18\] mmio_write bar0\+0x0 CONTROL 4 0x00000001$'
+expect_line diff-val-regs "$out" '^\+ \[18\] mmio_write bar0\+0x0 CONTROL 4 0x00000003$'
+run diff-lost "$PT" diff "$G" "$DIR/lost.zst"
+expect_rc diff-lost 1
+expect_line diff-lost "$out" '^- \[7\] mmio_read bar0\+0x8 4 0x00000003$'
+expect_line diff-lost "$out" '^\+ \[7\] mmio_write bar0\+0x0 4 0x00000001$'
+run diff-corrupt "$PT" diff "$G" "$DIR/corrupt.zst"
+expect_rc diff-corrupt 2
+run diff-usage "$PT" diff "$G"
+expect_rc diff-usage 2
+
+# ---- register maps ---------------------------------------------------------------
+printf 'bar0 0x00 4 CONTROL\nbar0 0x02 2 OOPS\n' > "$DIR/bad.regs"
+for sub in info dump stats verify; do
+	run "regs-bad-$sub" "$PT" "$sub" --regs "$DIR/bad.regs" "$G"
+	expect_rc "regs-bad-$sub" 2
+	expect_line "regs-bad-$sub" "$err" "^pciem-trace: .*bad.regs:2: register OOPS overlaps CONTROL \\(line 1\\)"
+done
+run regs-bad-diff "$PT" diff --regs "$DIR/bad.regs" "$G" "$G"
+expect_rc regs-bad-diff 2
+run regs-missing "$PT" dump --regs "$DIR/none.regs" "$G"
+expect_rc regs-missing 2
+expect_line regs-missing "$err" 'none.regs: No such file'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pciem-trace: helpers shared by the subcommands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pciem.h"
+#include "pciem-trace.h"
+
+void ptrace_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pciem-trace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int trace__open(struct ptf_reader **r, const char *path)
+{
+	int err = ptf_reader__open(r, path);
+
+	if (err < 0) {
+		const char *msg = *r ? ptf_reader__error(*r) : NULL;
+
+		if (msg && *msg)
+			ptrace_err("%s", msg);
+		else
+			ptrace_err("%s: %s", path, strerror(-err));
+		ptf_reader__close(*r);
+		*r = NULL;
+	}
+	return err;
+}
+
+int trace__load_regs(struct regmap **map, const char *path)
+{
+	char msg[512];
+	int err;
+
+	*map = NULL;
+	if (!path)
+		return 0;
+	err = regmap__load(map, path, msg, sizeof(msg));
+	if (err)
+		ptrace_err("%s", msg);
+	return err;
+}
+
+int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+int parse_domain(const char *s, uint32_t *domain)
+{
+	unsigned long long v;
+	uint8_t bus, devfn;
+	char *end;
+
+	if (strchr(s, ':'))
+		return pciem_parse_address(s, domain, &bus, &devfn) ? -EINVAL : 0;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 16);
+	if (errno || *end || v > 0xffffffffULL)
+		return -EINVAL;
+	*domain = v;
+	return 0;
+}
+
+const char *evtype__name(uint32_t type)
+{
+	switch (type) {
+	case PCIEM_EVENT_MMIO_READ: return "mmio_read";
+	case PCIEM_EVENT_MMIO_WRITE: return "mmio_write";
+	case PCIEM_EVENT_CONFIG_READ: return "config_read";
+	case PCIEM_EVENT_CONFIG_WRITE: return "config_write";
+	case PCIEM_EVENT_WATCHPOINT: return "watchpoint";
+	case PCIEM_EVENT_UNSUPPORTED: return "unsupported";
+	case PCIEM_EVENT_IRQ: return "irq";
+	case PCIEM_EVENT_LIFECYCLE: return "lifecycle";
+	default: return NULL;
+	}
+}
+
+const char *lifecycle__name(uint64_t kind)
+{
+	switch (kind) {
+	case PCIEM_LC_REGISTERED: return "registered";
+	case PCIEM_LC_BAR_MAPPED: return "bar_mapped";
+	case PCIEM_LC_BAR_UNMAPPED: return "bar_unmapped";
+	case PCIEM_LC_DRIVER_BOUND: return "driver_bound";
+	case PCIEM_LC_DRIVER_UNBOUND: return "driver_unbound";
+	case PCIEM_LC_REMOVED: return "removed";
+	default: return NULL;
+	}
+}
+
+void device__format_addr(char *buf, size_t len, uint32_t domain, const struct ptf_device *dev)
+{
+	if (dev)
+		snprintf(buf, len, "%04x:%02x:%02x.%x", domain, dev->desc.bus,
+			 dev->desc.devfn >> 3, dev->desc.devfn & 7);
+	else
+		snprintf(buf, len, "%04x", domain);
+}
+
+int64_t rel_ns(uint64_t ts, uint64_t start)
+{
+	if (ts >= start)
+		return ts - start > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(ts - start);
+	return start - ts > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(start - ts);
+}
+
+void format_rel_time(char *buf, size_t len, int64_t ns)
+{
+	uint64_t a = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+
+	snprintf(buf, len, "%s%llu.%09llu", ns < 0 ? "-" : "",
+		 (unsigned long long)(a / 1000000000ULL),
+		 (unsigned long long)(a % 1000000000ULL));
+}
+
+void format_value(char *buf, size_t len, uint64_t v, uint32_t size)
+{
+	int digits = size >= 1 && size <= 8 ? 2 * size : 1;
+
+	snprintf(buf, len, "0x%0*llx", digits, (unsigned long long)v);
+}
+
+int event__has_bar(const struct pciem_event *ev)
+{
+	switch (ev->type) {
+	case PCIEM_EVENT_MMIO_READ:
+	case PCIEM_EVENT_MMIO_WRITE:
+	case PCIEM_EVENT_WATCHPOINT:
+	case PCIEM_EVENT_UNSUPPORTED:
+		return 1;
+	case PCIEM_EVENT_LIFECYCLE:
+		return ev->offset == PCIEM_LC_BAR_MAPPED || ev->offset == PCIEM_LC_BAR_UNMAPPED;
+	default:
+		return 0;
+	}
+}
+
+int event__is_config(const struct pciem_event *ev)
+{
+	return ev->type == PCIEM_EVENT_CONFIG_READ || ev->type == PCIEM_EVENT_CONFIG_WRITE;
+}
+
+const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *map,
+			     const struct ptf_device *dev)
+{
+	uint16_t vid = dev ? dev->desc.vendor_id : 0, did = dev ? dev->desc.device_id : 0;
+
+	if (!map)
+		return NULL;
+	if (event__is_config(ev))
+		return regmap__lookup(map, vid, did, REGS_SPACE_CFG, ev->offset);
+	if (ev->type == PCIEM_EVENT_LIFECYCLE || !event__has_bar(ev) || ev->bar > 5)
+		return NULL;
+	return regmap__lookup(map, vid, did, ev->bar, ev->offset);
+}
+
+void summary__describe_end(char *buf, size_t len, const struct ptf_summary *s)
+{
+	if (s->trailing_bytes)
+		snprintf(buf, len, "the file ends %llu bytes into frame %u, which starts at "
+			 "byte %llu and is lost", (unsigned long long)s->trailing_bytes, s->frames,
+			 (unsigned long long)(s->file_bytes - s->trailing_bytes));
+	else if (s->frames)
+		snprintf(buf, len, "the file ends after frame %u", s->frames - 1);
+	else
+		snprintf(buf, len, "the file has no complete frame");
+}
+
+/* Length of the valid UTF-8 sequence at @c, 0 if it is not one. */
+static int utf8_len(const unsigned char *c)
+{
+	int n, i;
+
+	if (*c < 0x80)
+		return 1;
+	if (*c >= 0xc2 && *c <= 0xdf)
+		n = 2;
+	else if (*c >= 0xe0 && *c <= 0xef)
+		n = 3;
+	else if (*c >= 0xf0 && *c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((c[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void json_string(FILE *f, const char *s)
+{
+	const unsigned char *c = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*c) {
+		int n = utf8_len(c);
+
+		switch (*c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\r': fputs("\\r", f); break;
+		default:
+			/* control characters, and bytes that are not UTF-8 (taken
+			 * as Latin-1), are escaped so the output stays JSON */
+			if (*c < 0x20 || *c == 0x7f || !n) {
+				fprintf(f, "\\u%04x", *c);
+				n = 1;
+			} else {
+				fwrite(c, 1, n, f);
+			}
+		}
+		c += n ? n : 1;
+	}
+	fputc('"', f);
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pciem-trace diff: compare two traces' accesses per device (MMIO reads
+ * and writes, config reads and writes, IRQ injections, with their type,
+ * BAR, offset, size and value), ignoring sequence numbers, times, CPUs,
+ * tasks and instruction pointers; show the first difference.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pciem-trace.h"
+
+static struct env {
+	const char *trace[2];
+	int ntraces;
+	const char *regs;
+	unsigned int context;
+} env = {
+	.context = 3,
+};
+
+static const char doc[] =
+	"Compare the accesses of two traces, device by device: MMIO reads and writes, "
+	"config-space reads and writes, and IRQ injections, each with its type, BAR, offset, "
+	"size and value (the vector and pending/deferred for an IRQ).  Sequence numbers, "
+	"times, CPUs, tasks and instruction pointers are ignored, and so are watchpoint, "
+	"unsupported and lifecycle events.\v"
+	"Devices are matched in the order they first appear in each trace; their vendor and "
+	"device IDs must match.  The first difference is shown with the accesses before it, "
+	"in the manner of diff: ' ' both, '-' only A, '+' only B; [N] is the access's "
+	"index among its device's accesses.\n\n"
+	"Examples:\n"
+	"  pciem-trace diff good.zst new.zst\n"
+	"  pciem-trace diff -C 10 --regs dummy_clock.regs a.zst b.zst\n\n"
+	"Exit status: 0 the accesses are equal, 1 they differ, 2 usage error, or a file "
+	"cannot be opened or is corrupt.";
+
+static const struct argp_option options[] = {
+	{ "context", 'C', "N", 0, "Show N accesses before the first difference (default 3)", 0 },
+	{ "regs", 'r', "FILE", 0, "Register map: name the registers", 0 },
+	{ 0 },
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	uint64_t v;
+
+	switch (key) {
+	case 'C':
+		if (parse_u64(arg, &v) || v > 1000000)
+			argp_error(state, "bad --context '%s' (expected 0-1000000)", arg);
+		env.context = v;
+		break;
+	case 'r':
+		env.regs = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.ntraces == 2)
+			argp_error(state, "two trace files only");
+		env.trace[env.ntraces++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (env.ntraces != 2)
+			argp_error(state, "two trace files are needed");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct access {
+	uint32_t type;
+	uint32_t bar;
+	uint64_t offset;
+	uint64_t data;
+	uint32_t size;
+	uint32_t flags;			/* IRQ: pending and deferred */
+	uint64_t seq;			/* for the report only */
+};
+
+struct ddev {
+	uint32_t domain;
+	int described;
+	struct ptf_device dev;
+	struct access *acc;
+	size_t n, cap;
+};
+
+struct dtrace {
+	const char *path;
+	struct ddev *devs;
+	unsigned int ndevs;
+	uint64_t total;
+};
+
+static struct ddev *dtrace__dev(struct dtrace *t, uint32_t domain)
+{
+	struct ddev *d;
+	unsigned int i;
+
+	for (i = 0; i < t->ndevs; i++)
+		if (t->devs[i].domain == domain)
+			return &t->devs[i];
+	d = realloc(t->devs, (t->ndevs + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	t->devs = d;
+	d = &t->devs[t->ndevs++];
+	memset(d, 0, sizeof(*d));
+	d->domain = domain;
+	return d;
+}
+
+static int is_access(uint32_t type)
+{
+	return type == PCIEM_EVENT_MMIO_READ || type == PCIEM_EVENT_MMIO_WRITE ||
+	       type == PCIEM_EVENT_CONFIG_READ || type == PCIEM_EVENT_CONFIG_WRITE ||
+	       type == PCIEM_EVENT_IRQ;
+}
+
+static int ddev__add(struct ddev *d, const struct pciem_event *ev)
+{
+	struct access *a;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 1024;
+
+		a = realloc(d->acc, cap * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		d->acc = a;
+		d->cap = cap;
+	}
+	a = &d->acc[d->n++];
+	memset(a, 0, sizeof(*a));
+	a->type = ev->type;
+	a->seq = ev->seq;
+	a->data = ev->data;
+	if (ev->type == PCIEM_EVENT_IRQ) {
+		a->flags = ev->flags & (PCIEM_EVENT_F_PENDING | PCIEM_EVENT_F_DEFERRED);
+		return 0;
+	}
+	a->offset = ev->offset;
+	a->size = ev->size;
+	if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE)
+		a->bar = ev->bar;
+	return 0;
+}
+
+/* Reads every access of @t->path; -errno after printing why. */
+static int dtrace__load(struct dtrace *t)
+{
+	struct ptf_reader *r = NULL;
+	struct ptf_record rec;
+	int err, rd;
+
+	err = trace__open(&r, t->path);
+	if (err)
+		return err;
+	while ((rd = ptf_reader__next(r, &rec)) > 0) {
+		struct ddev *d;
+
+		if (rec.type == PTF_REC_MODULE)
+			continue;
+		d = dtrace__dev(t, rec.domain);
+		if (!d)
+			goto nomem;
+		if (rec.type == PTF_REC_DEVICE && !d->described) {
+			d->dev = *rec.device;
+			d->described = 1;
+		}
+		if (rec.type != PTF_REC_EVENT || !is_access(rec.event.type))
+			continue;
+		if (ddev__add(d, &rec.event))
+			goto nomem;
+		t->total++;
+	}
+	err = 0;
+	if (rd < 0) {
+		ptrace_err("%s", ptf_reader__error(r));
+		err = rd;
+	}
+	ptf_reader__close(r);
+	return err;
+nomem:
+	ptrace_err("%s: out of memory", t->path);
+	ptf_reader__close(r);
+	return -ENOMEM;
+}
+
+static void dtrace__free(struct dtrace *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->ndevs; i++)
+		free(t->devs[i].acc);
+	free(t->devs);
+}
+
+static int access_equal(const struct access *a, const struct access *b)
+{
+	return a->type == b->type && a->bar == b->bar && a->offset == b->offset &&
+	       a->data == b->data && a->size == b->size && a->flags == b->flags;
+}
+
+static void print_access(char mark, size_t idx, const struct access *a, const struct ddev *d,
+			 const struct regmap *map)
+{
+	struct pciem_event ev = {
+		.type = a->type, .bar = a->bar, .offset = a->offset, .size = a->size,
+		.data = a->data,
+	};
+	const struct reg *reg = event__reg(&ev, map, d->described ? &d->dev : NULL);
+	char name[REGS_NAME_MAX + 24] = "", val[24];
+
+	printf("%c [%zu] %-12s ", mark, idx, evtype__name(a->type));
+	if (a->type == PCIEM_EVENT_IRQ) {
+		printf("vector %llu%s%s\n", (unsigned long long)a->data,
+		       (a->flags & PCIEM_EVENT_F_PENDING) ? " pending" : "",
+		       (a->flags & PCIEM_EVENT_F_DEFERRED) ? " deferred" : "");
+		return;
+	}
+	if (reg)
+		reg__format(reg, a->offset, name, sizeof(name));
+	format_value(val, sizeof(val), a->data, a->size);
+	if (event__is_config(&ev))
+		printf("cfg+0x%llx", (unsigned long long)a->offset);
+	else
+		printf("bar%u+0x%llx", a->bar, (unsigned long long)a->offset);
+	printf("%s%s %u %s\n", name[0] ? " " : "", name, a->size, val);
+}
+
+static void describe(char *buf, size_t len, const struct ddev *d)
+{
+	char addr[32];
+
+	device__format_addr(addr, sizeof(addr), d->domain, d->described ? &d->dev : NULL);
+	if (d->described)
+		snprintf(buf, len, "%s %04x:%04x", addr, d->dev.desc.vendor_id,
+			 d->dev.desc.device_id);
+	else
+		snprintf(buf, len, "%s", addr);
+}
+
+/* 1 and the report printed if device @k differs in the two traces. */
+static int compare_device(const struct dtrace *ta, const struct dtrace *tb, unsigned int k,
+			  const struct regmap *map)
+{
+	const struct ddev *a = &ta->devs[k], *b = &tb->devs[k];
+	char da[64], db[64];
+	size_t i, n = a->n < b->n ? a->n : b->n, from;
+
+	describe(da, sizeof(da), a);
+	describe(db, sizeof(db), b);
+	if (a->described && b->described &&
+	    (a->dev.desc.vendor_id != b->dev.desc.vendor_id ||
+	     a->dev.desc.device_id != b->dev.desc.device_id)) {
+		printf("--- %s\n+++ %s\n", ta->path, tb->path);
+		printf("@@ device %u @@\n- device %s\n+ device %s\n", k + 1, da, db);
+		printf("first difference: device %u is %s in A and %s in B\n", k + 1, da, db);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (!access_equal(&a->acc[i], &b->acc[i]))
+			break;
+	if (i == n && a->n == b->n)
+		return 0;
+
+	printf("--- %s\n+++ %s\n", ta->path, tb->path);
+	printf("@@ device %u: %s / %s, access %zu @@\n", k + 1, da, db, i);
+	from = i > env.context ? i - env.context : 0;
+	for (; from < i; from++)
+		print_access(' ', from, &a->acc[from], a, map);
+	if (i < a->n)
+		print_access('-', i, &a->acc[i], a, map);
+	if (i < b->n)
+		print_access('+', i, &b->acc[i], b, map);
+	printf("first difference: device %u (%s / %s), access %zu: ", k + 1, da, db, i);
+	if (i < a->n && i < b->n)
+		printf("seq %llu in A, seq %llu in B\n", (unsigned long long)a->acc[i].seq,
+		       (unsigned long long)b->acc[i].seq);
+	else if (i < a->n)
+		printf("B ends after %zu accesses, A goes on (seq %llu)\n", b->n,
+		       (unsigned long long)a->acc[i].seq);
+	else
+		printf("A ends after %zu accesses, B goes on (seq %llu)\n", a->n,
+		       (unsigned long long)b->acc[i].seq);
+	return 1;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_opt,
+		.args_doc = "A B",
+		.doc = doc,
+	};
+	struct dtrace ta = { 0 }, tb = { 0 };
+	struct regmap *map = NULL;
+	int ret = EXIT_ERROR;
+	unsigned int k, n;
+	char d[64];
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return EXIT_ERROR;
+	ta.path = env.trace[0];
+	tb.path = env.trace[1];
+	if (trace__load_regs(&map, env.regs))
+		goto cleanup;
+	if (dtrace__load(&ta) || dtrace__load(&tb))
+		goto cleanup;
+
+	ret = EXIT_FINDING;
+	n = ta.ndevs < tb.ndevs ? ta.ndevs : tb.ndevs;
+	for (k = 0; k < n; k++)
+		if (compare_device(&ta, &tb, k, map))
+			goto cleanup;
+	if (ta.ndevs != tb.ndevs) {
+		const struct dtrace *more = ta.ndevs > tb.ndevs ? &ta : &tb;
+
+		describe(d, sizeof(d), &more->devs[n]);
+		printf("--- %s\n+++ %s\n", ta.path, tb.path);
+		printf("@@ device %u @@\n%c device %s (%zu accesses)\n", n + 1,
+		       more == &ta ? '-' : '+', d, more->devs[n].n);
+		printf("first difference: A has %u devices, B has %u\n", ta.ndevs, tb.ndevs);
+		goto cleanup;
+	}
+	printf("traces are equal in accesses and values: %llu accesses\n",
+	       (unsigned long long)ta.total);
+	ret = EXIT_OK;
+cleanup:
+	dtrace__free(&ta);
+	dtrace__free(&tb);
+	regmap__free(map);
+	return ret;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pciem-trace: what the subcommands share.  One file per subcommand
+ * (info.c, dump.c, stats.c, verify.c, diff.c), dispatched from main.c.
+ */
+#ifndef PCIEM_TRACE_H
+#define PCIEM_TRACE_H
+
+#include <argp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ptf.h"
+#include "regs.h"
+
+#define PTRACE_VERSION	"0.1"
+
+/* Exit codes of every subcommand. */
+#define EXIT_OK		0	/* nothing to report */
+#define EXIT_FINDING	1	/* a finding (verify) or a difference (diff) */
+#define EXIT_ERROR	2	/* usage, I/O or format error */
+
+int cmd_info(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+/* ---- common.c ---------------------------------------------------------- */
+
+/* "pciem-trace: " + message on stderr. */
+void ptrace_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens @path; on failure prints the library's message (it names the
+ * file) and returns -errno. */
+int trace__open(struct ptf_reader **r, const char *path);
+
+/* Reads --regs FILE if @path is set; prints "pciem-trace: FILE:LINE: ..."
+ * and returns -errno on failure.  *map is NULL without @path. */
+int trace__load_regs(struct regmap **map, const char *path);
+
+/* Whole-string unsigned number, decimal or 0x-hex (strtoull + errno). */
+int parse_u64(const char *s, uint64_t *v);
+
+/* PCI domain in hex as lspci prints it ("10000", "0x10000"), or a full
+ * address "10000:00:00.0" whose domain is taken. */
+int parse_domain(const char *s, uint32_t *domain);
+
+/* Lower-case event type names used on the command line and in output:
+ * "mmio_read", ... "lifecycle"; NULL for an unknown type. */
+const char *evtype__name(uint32_t type);
+const char *lifecycle__name(uint64_t kind);	/* "registered", ... */
+
+/* "10000:00:00.0" of a device; "10000" when @dev is NULL. */
+void device__format_addr(char *buf, size_t len, uint32_t domain, const struct ptf_device *dev);
+
+/* Seconds with nanoseconds, "1.000000250", "-0.000000100". */
+void format_rel_time(char *buf, size_t len, int64_t ns);
+
+/* Signed difference @ts - @start, saturated. */
+int64_t rel_ns(uint64_t ts, uint64_t start);
+
+/* "0x0000002a" with as many digits as @size bytes hold (at most 16). */
+void format_value(char *buf, size_t len, uint64_t v, uint32_t size);
+
+/* Does the event carry a BAR, a config offset, a value? */
+int event__has_bar(const struct pciem_event *ev);
+int event__is_config(const struct pciem_event *ev);
+
+/* The register of an MMIO/config/watchpoint event under @map, or NULL. */
+const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *map,
+			     const struct ptf_device *dev);
+
+/* Where a file that is not complete ends: "the file ends 47 bytes into
+ * frame 7, which starts at byte 999 and is lost", "the file ends after
+ * frame 6". */
+void summary__describe_end(char *buf, size_t len, const struct ptf_summary *s);
+
+/* JSON string with quotes and escapes. */
+void json_string(FILE *f, const char *s);
+
+/* ---- filter.c ---------------------------------------------------------- */
+
+/* Type bits: 1 << PCIEM_EVENT_* for events (bits 1-17), and these for the
+ * other records. */
+#define FILTER_T_LOST		(1ULL << 32)
+#define FILTER_T_DEVICE		(1ULL << 33)
+#define FILTER_T_DRIVER		(1ULL << 34)
+#define FILTER_T_MODULE		(1ULL << 35)
+
+struct filter {
+	uint64_t types;			/* 0: every type */
+	int bar;			/* -1: any */
+	int has_offset;
+	uint64_t offset;
+	const char *reg_name;		/* --offset NAME (needs --regs) */
+	int has_seq;
+	uint64_t seq_lo, seq_hi;	/* inclusive */
+	int has_time;
+	int64_t t_lo, t_hi;		/* ns relative to the start, inclusive */
+	int has_domain;
+	uint32_t domain;
+	/* while reading */
+	int64_t last_event_ns;		/* for LOST records under --time */
+	int seen_event;
+};
+
+/* The options --type, --bar, --offset, --seq, --time, --device as an argp
+ * child; its input is a struct filter *. */
+extern const struct argp filter_argp;
+
+void filter__init(struct filter *f);
+
+/* Checks the filter against @map (register names) after parsing;
+ * prints why and returns -EINVAL when it cannot be used. */
+int filter__check(struct filter *f, const struct regmap *map);
+
+/* Seeks @r to the first record the filter can match (--seq with --device,
+ * --time).  @start_ns: the header's start time.  Returns 0, 1 when no
+ * event lies at or after that start (nothing can match), or -errno after
+ * printing why. */
+int filter__seek(struct filter *f, struct ptf_reader *r, uint64_t start_ns);
+
+/* Does @rec pass?  @dev: its device's description (or NULL); @map may be
+ * NULL; @start_ns as above. */
+int filter__match(struct filter *f, const struct ptf_record *rec, const struct ptf_device *dev,
+		  const struct regmap *map, uint64_t start_ns);
+
+/* When only one device's sequence range is asked for, 1 once @rec shows
+ * that nothing later can match. */
+int filter__done(const struct filter *f, const struct ptf_record *rec);
+
+#endif

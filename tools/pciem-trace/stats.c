@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pciem-trace stats: accesses per register (device, BAR or config space,
+ * offset, size) with exact distinct-value counts, and IRQ vectors.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pciem-trace.h"
+
+static struct env {
+	const char *trace;
+	const char *regs;
+	struct filter filter;
+} env;
+
+static const char doc[] =
+	"Count the accesses to each register: reads, writes and watchpoint hits, the number "
+	"of distinct values read or written (exact), the first and last sequence numbers; "
+	"then config space the same way, IRQ vectors, and the other events.\v"
+	"A register is a (device, BAR or config space, offset, size) seen in the trace; "
+	"with --regs it is named from the map.  The filters of dump apply.\n\n"
+	"Examples:\n"
+	"  pciem-trace stats run.zst\n"
+	"  pciem-trace stats --regs dummy_clock.regs run.zst\n"
+	"  pciem-trace stats --device 10000 --time 1-2 run.zst\n\n"
+	"Exit status: 0 ok, 2 usage error, or the file cannot be opened or is corrupt.";
+
+static const struct argp_option options[] = {
+	{ "regs", 'r', "FILE", 0, "Register map: name the registers", 0 },
+	{ 0 },
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.filter;
+		break;
+	case 'r':
+		env.regs = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.trace)
+			argp_error(state, "one trace file only");
+		env.trace = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!env.trace)
+			argp_error(state, "no trace file given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* ---- a set of 64-bit values -------------------------------------------- */
+
+struct u64set {
+	uint64_t *slots;
+	uint8_t *used;
+	size_t cap, count;
+};
+
+static size_t hash64(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdULL;
+	v ^= v >> 33;
+	v *= 0xc4ceb9fe1a85ec53ULL;
+	v ^= v >> 33;
+	return v;
+}
+
+static int u64set__grow(struct u64set *s)
+{
+	size_t cap = s->cap ? 2 * s->cap : 8, i;
+	uint64_t *slots = calloc(cap, sizeof(*slots));
+	uint8_t *used = calloc(cap, 1);
+
+	if (!slots || !used) {
+		free(slots);
+		free(used);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->cap; i++) {
+		size_t j;
+
+		if (!s->used[i])
+			continue;
+		for (j = hash64(s->slots[i]) & (cap - 1); used[j]; j = (j + 1) & (cap - 1))
+			;
+		used[j] = 1;
+		slots[j] = s->slots[i];
+	}
+	free(s->slots);
+	free(s->used);
+	s->slots = slots;
+	s->used = used;
+	s->cap = cap;
+	return 0;
+}
+
+/* 1 if @v was new, 0 if already there, -ENOMEM. */
+static int u64set__add(struct u64set *s, uint64_t v)
+{
+	size_t j;
+
+	if ((s->count + 1) * 4 > s->cap * 3 && u64set__grow(s))
+		return -ENOMEM;
+	for (j = hash64(v) & (s->cap - 1); s->used[j]; j = (j + 1) & (s->cap - 1))
+		if (s->slots[j] == v)
+			return 0;
+	s->used[j] = 1;
+	s->slots[j] = v;
+	s->count++;
+	return 1;
+}
+
+static void u64set__free(struct u64set *s)
+{
+	free(s->slots);
+	free(s->used);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- per register and per vector counts -------------------------------- */
+
+#define SPACE_CFG	REGS_SPACE_CFG
+#define SPACE_IRQ	7		/* offset: the vector */
+
+struct stat_row {
+	uint32_t domain;
+	uint32_t space;
+	uint64_t offset;
+	uint32_t size;
+	uint64_t reads, writes, watch;
+	uint64_t irq_now, irq_pending, irq_deferred;
+	uint64_t first_seq, last_seq;
+	struct u64set values;
+};
+
+struct stat_dev {
+	uint32_t domain;
+	int described;
+	uint16_t vid, did;
+	struct ptf_device dev;
+	uint64_t events, unsupported, lifecycle, lost, lost_records;
+};
+
+struct stats {
+	struct stat_row *rows;
+	size_t nrows, cap;
+	size_t *index;			/* open addressing: row number + 1, 0 empty */
+	size_t index_cap;
+	struct stat_dev *devs;
+	unsigned int ndevs;
+};
+
+static size_t row_hash(uint32_t domain, uint32_t space, uint64_t offset, uint32_t size)
+{
+	return hash64(offset ^ ((uint64_t)domain << 32) ^ ((uint64_t)space << 8) ^ size);
+}
+
+static int stats__reindex(struct stats *st)
+{
+	size_t cap = st->index_cap ? 2 * st->index_cap : 256, i;
+	size_t *index = calloc(cap, sizeof(*index));
+
+	if (!index)
+		return -ENOMEM;
+	for (i = 0; i < st->nrows; i++) {
+		struct stat_row *r = &st->rows[i];
+		size_t j = row_hash(r->domain, r->space, r->offset, r->size) & (cap - 1);
+
+		while (index[j])
+			j = (j + 1) & (cap - 1);
+		index[j] = i + 1;
+	}
+	free(st->index);
+	st->index = index;
+	st->index_cap = cap;
+	return 0;
+}
+
+static struct stat_row *stats__row(struct stats *st, uint32_t domain, uint32_t space,
+				   uint64_t offset, uint32_t size, uint64_t seq)
+{
+	struct stat_row *r;
+	size_t j;
+
+	if ((st->nrows + 1) * 2 > st->index_cap && stats__reindex(st))
+		return NULL;
+	j = row_hash(domain, space, offset, size) & (st->index_cap - 1);
+	for (; st->index[j]; j = (j + 1) & (st->index_cap - 1)) {
+		r = &st->rows[st->index[j] - 1];
+		if (r->domain == domain && r->space == space && r->offset == offset &&
+		    r->size == size)
+			return r;
+	}
+	if (st->nrows == st->cap) {
+		size_t cap = st->cap ? 2 * st->cap : 64;
+
+		r = realloc(st->rows, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		st->rows = r;
+		st->cap = cap;
+	}
+	r = &st->rows[st->nrows];
+	memset(r, 0, sizeof(*r));
+	r->domain = domain;
+	r->space = space;
+	r->offset = offset;
+	r->size = size;
+	r->first_seq = seq;
+	st->index[j] = ++st->nrows;
+	return r;
+}
+
+static struct stat_dev *stats__dev(struct stats *st, uint32_t domain)
+{
+	struct stat_dev *d;
+	unsigned int i;
+
+	for (i = 0; i < st->ndevs; i++)
+		if (st->devs[i].domain == domain)
+			return &st->devs[i];
+	d = realloc(st->devs, (st->ndevs + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	st->devs = d;
+	d = &st->devs[st->ndevs++];
+	memset(d, 0, sizeof(*d));
+	d->domain = domain;
+	return d;
+}
+
+static int stats__event(struct stats *st, struct stat_dev *d, const struct pciem_event *ev)
+{
+	struct stat_row *r;
+	uint32_t space;
+
+	d->events++;
+	switch (ev->type) {
+	case PCIEM_EVENT_MMIO_READ:
+	case PCIEM_EVENT_MMIO_WRITE:
+	case PCIEM_EVENT_WATCHPOINT:
+		space = ev->bar;
+		break;
+	case PCIEM_EVENT_CONFIG_READ:
+	case PCIEM_EVENT_CONFIG_WRITE:
+		space = SPACE_CFG;
+		break;
+	case PCIEM_EVENT_IRQ:
+		space = SPACE_IRQ;
+		break;
+	case PCIEM_EVENT_UNSUPPORTED:
+		d->unsupported++;
+		return 0;
+	case PCIEM_EVENT_LIFECYCLE:
+		d->lifecycle++;
+		return 0;
+	default:
+		return 0;
+	}
+	if (space == SPACE_IRQ)
+		r = stats__row(st, d->domain, space, ev->data, 0, ev->seq);
+	else
+		r = stats__row(st, d->domain, space, ev->offset, ev->size, ev->seq);
+	if (!r)
+		return -ENOMEM;
+	r->last_seq = ev->seq;
+	switch (ev->type) {
+	case PCIEM_EVENT_MMIO_READ:
+	case PCIEM_EVENT_CONFIG_READ:
+		r->reads++;
+		break;
+	case PCIEM_EVENT_MMIO_WRITE:
+	case PCIEM_EVENT_CONFIG_WRITE:
+		r->writes++;
+		break;
+	case PCIEM_EVENT_WATCHPOINT:
+		r->watch++;
+		break;
+	case PCIEM_EVENT_IRQ:
+		if (ev->flags & PCIEM_EVENT_F_DEFERRED)
+			r->irq_deferred++;
+		else if (ev->flags & PCIEM_EVENT_F_PENDING)
+			r->irq_pending++;
+		else
+			r->irq_now++;
+		return 0;
+	}
+	return u64set__add(&r->values, ev->data) < 0 ? -ENOMEM : 0;
+}
+
+static const struct stats *sort_st;
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct stat_row *x = a, *y = b;
+	unsigned int dx = 0, dy = 0, i;
+
+	for (i = 0; i < sort_st->ndevs; i++) {
+		if (sort_st->devs[i].domain == x->domain)
+			dx = i;
+		if (sort_st->devs[i].domain == y->domain)
+			dy = i;
+	}
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	if (x->space != y->space)
+		return x->space < y->space ? -1 : 1;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return 0;
+}
+
+static void print_rows(const struct stats *st, const struct stat_dev *d, size_t *i,
+		       const struct regmap *map, int cfg)
+{
+	int header = 0;
+
+	for (; *i < st->nrows; (*i)++) {
+		const struct stat_row *r = &st->rows[*i];
+		const struct reg *reg = NULL;
+		char where[128], name[REGS_NAME_MAX + 24] = "";
+
+		if (r->domain != d->domain || r->space == SPACE_IRQ ||
+		    (r->space == SPACE_CFG) != cfg)
+			break;
+		if (!header) {
+			printf("  %-32s %4s %10s %10s %8s %10s %10s %10s\n",
+			       cfg ? "config space" : "register", "size", "reads", "writes",
+			       "watch", "values", "first_seq", "last_seq");
+			header = 1;
+		}
+		if (map)
+			reg = regmap__lookup(map, d->vid, d->did, r->space, r->offset);
+		if (reg)
+			reg__format(reg, r->offset, name, sizeof(name));
+		if (cfg)
+			snprintf(where, sizeof(where), "cfg+0x%llx%s%s",
+				 (unsigned long long)r->offset, name[0] ? " " : "", name);
+		else
+			snprintf(where, sizeof(where), "bar%u+0x%llx%s%s", r->space,
+				 (unsigned long long)r->offset, name[0] ? " " : "", name);
+		printf("  %-32s %4u %10llu %10llu %8llu %10zu %10llu %10llu\n", where, r->size,
+		       (unsigned long long)r->reads, (unsigned long long)r->writes,
+		       (unsigned long long)r->watch, r->values.count,
+		       (unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
+	}
+}
+
+static void stats__print(struct stats *st, const struct regmap *map)
+{
+	unsigned int k;
+	size_t i = 0;
+
+	sort_st = st;
+	if (st->nrows)
+		qsort(st->rows, st->nrows, sizeof(*st->rows), row_cmp);
+	for (k = 0; k < st->ndevs; k++) {
+		const struct stat_dev *d = &st->devs[k];
+		char addr[32];
+		int header = 0;
+
+		device__format_addr(addr, sizeof(addr), d->domain, d->described ? &d->dev : NULL);
+		if (d->described)
+			printf("device %s %04x:%04x: %llu events\n", addr, d->vid, d->did,
+			       (unsigned long long)d->events);
+		else
+			printf("device %s: %llu events\n", addr, (unsigned long long)d->events);
+		/* rows are sorted: BARs 0-5, then config, then IRQ vectors */
+		print_rows(st, d, &i, map, 0);
+		print_rows(st, d, &i, map, 1);
+		for (; i < st->nrows && st->rows[i].domain == d->domain; i++) {
+			const struct stat_row *r = &st->rows[i];
+
+			if (!header) {
+				printf("  %-32s %10s %10s %10s %10s %10s\n", "irq vector",
+				       "delivered", "pending", "deferred", "first_seq", "last_seq");
+				header = 1;
+			}
+			printf("  vector %-25llu %10llu %10llu %10llu %10llu %10llu\n",
+			       (unsigned long long)r->offset, (unsigned long long)r->irq_now,
+			       (unsigned long long)r->irq_pending,
+			       (unsigned long long)r->irq_deferred,
+			       (unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
+		}
+		printf("  other: %llu lifecycle, %llu unsupported; lost %llu events in %llu LOST "
+		       "record%s\n", (unsigned long long)d->lifecycle,
+		       (unsigned long long)d->unsupported, (unsigned long long)d->lost,
+		       (unsigned long long)d->lost_records, d->lost_records == 1 ? "" : "s");
+	}
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct argp_child children[] = {
+		{ &filter_argp, 0, NULL, 0 },
+		{ 0 },
+	};
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_opt,
+		.args_doc = "TRACE",
+		.doc = doc,
+		.children = children,
+	};
+	struct ptf_reader *r = NULL;
+	struct regmap *map = NULL;
+	struct stats st = { 0 };
+	struct ptf_record rec;
+	uint64_t start_ns;
+	int ret = EXIT_ERROR, rd, err;
+	size_t i;
+
+	filter__init(&env.filter);
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return EXIT_ERROR;
+	if (trace__load_regs(&map, env.regs) || filter__check(&env.filter, map))
+		goto cleanup;
+	if (trace__open(&r, env.trace))
+		goto cleanup;
+	start_ns = ptf_reader__header(r)->start_mono_ns;
+	err = filter__seek(&env.filter, r, start_ns);
+	if (err < 0)
+		goto cleanup;
+	rd = 0;
+	while (!err && (rd = ptf_reader__next(r, &rec)) > 0) {
+		const struct ptf_device *dev = NULL;
+		struct stat_dev *d;
+
+		if (filter__done(&env.filter, &rec))
+			break;
+		if (rec.type == PTF_REC_MODULE)
+			continue;
+		if (rec.type == PTF_REC_EVENT)
+			dev = ptf_reader__device(r, rec.domain);
+		if (!filter__match(&env.filter, &rec, dev, map, start_ns))
+			continue;
+		d = stats__dev(&st, rec.domain);
+		if (!d)
+			goto nomem;
+		if (!d->described && (dev || rec.type == PTF_REC_DEVICE)) {
+			d->dev = rec.type == PTF_REC_DEVICE ? *rec.device : *dev;
+			d->vid = d->dev.desc.vendor_id;
+			d->did = d->dev.desc.device_id;
+			d->described = 1;
+		}
+		if (rec.type == PTF_REC_LOST) {
+			d->lost += rec.lost.count;
+			d->lost_records++;
+		} else if (rec.type == PTF_REC_EVENT && stats__event(&st, d, &rec.event)) {
+			goto nomem;
+		}
+	}
+	if (rd < 0) {
+		ptrace_err("%s", ptf_reader__error(r));
+		goto cleanup;
+	}
+	stats__print(&st, map);
+	ret = EXIT_OK;
+	goto cleanup;
+nomem:
+	ptrace_err("%s: out of memory", env.trace);
+cleanup:
+	for (i = 0; i < st.nrows; i++)
+		u64set__free(&st.rows[i].values);
+	free(st.rows);
+	free(st.index);
+	free(st.devs);
+	ptf_reader__close(r);
+	regmap__free(map);
+	return ret;
+}

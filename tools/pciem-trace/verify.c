@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pciem-trace verify: is the trace whole?  Reader errors (frames,
+ * checksums: the library checks them), completeness, and per device that
+ * every sequence number is present once and in order, or covered by a
+ * LOST record.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pciem-trace.h"
+
+#define VERIFY_MAX_LISTED	20	/* findings of one kind listed per device */
+
+static struct env {
+	const char *trace;
+	const char *regs;
+	int quiet;
+} env;
+
+static const char doc[] =
+	"Check a trace's integrity: the library's checks of every frame (sizes, checksums), "
+	"the footer, index and seek table, and for each device that every sequence number "
+	"is present exactly once and in increasing order, except those a LOST record "
+	"declares lost.\v"
+	"Findings: corruption, truncation, gaps (missing sequence numbers no LOST record "
+	"covers), losses (covered by LOST records), duplicates or disorder, LOST records "
+	"that contradict the events, events of a device without its description, footer "
+	"counts that differ from the records.\n\n"
+	"Examples:\n"
+	"  pciem-trace verify run.zst\n"
+	"  pciem-trace verify -q run.zst || echo damaged\n\n"
+	"Exit status: 0 the trace is whole, 1 something is wrong (a finding), 2 usage "
+	"error, or the file cannot be opened as a trace at all.";
+
+static const struct argp_option options[] = {
+	{ "quiet", 'q', NULL, 0, "Print only the findings, not the summary", 0 },
+	{ "regs", 'r', "FILE", 0, "Register map (only checked for errors here)", 0 },
+	{ 0 },
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'q':
+		env.quiet = 1;
+		break;
+	case 'r':
+		env.regs = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.trace)
+			argp_error(state, "one trace file only");
+		env.trace = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!env.trace)
+			argp_error(state, "no trace file given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct range {
+	uint64_t first, last;
+};
+
+struct ranges {
+	struct range *v;
+	size_t n, cap;
+};
+
+static int ranges__add(struct ranges *rs, uint64_t first, uint64_t last)
+{
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? 2 * rs->cap : 16;
+		struct range *v = realloc(rs->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	rs->v[rs->n].first = first;
+	rs->v[rs->n++].last = last;
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return 0;
+}
+
+struct vdev {
+	uint32_t domain;
+	int described, described_late;
+	uint16_t vid, did;
+	int have_seq;
+	uint64_t first_seq, next_seq;	/* next expected */
+	uint64_t events, disorder;
+	struct ranges gaps;		/* missing sequence numbers */
+	struct ranges losts;		/* LOST records */
+};
+
+struct verify {
+	struct vdev *devs;
+	unsigned int ndevs;
+	uint64_t findings;
+	uint64_t records, events, lost;
+};
+
+static void verify__finding(struct verify *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void verify__finding(struct verify *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->findings++;
+	printf("FINDING: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static struct vdev *verify__dev(struct verify *v, uint32_t domain)
+{
+	struct vdev *d;
+	unsigned int i;
+
+	for (i = 0; i < v->ndevs; i++)
+		if (v->devs[i].domain == domain)
+			return &v->devs[i];
+	d = realloc(v->devs, (v->ndevs + 1) * sizeof(*d));
+	if (!d)
+		return NULL;
+	v->devs = d;
+	d = &v->devs[v->ndevs++];
+	memset(d, 0, sizeof(*d));
+	d->domain = domain;
+	return d;
+}
+
+static int verify__event(struct verify *v, struct vdev *d, const struct pciem_event *ev)
+{
+	d->events++;
+	if (!d->described && !d->described_late) {
+		verify__finding(v, "device %04x: event seq %llu comes before any description of "
+				"the device", d->domain, (unsigned long long)ev->seq);
+		d->described_late = 1;
+	}
+	if (!d->have_seq) {
+		d->have_seq = 1;
+		d->first_seq = ev->seq;
+		d->next_seq = ev->seq + 1;
+		return 0;
+	}
+	if (ev->seq == d->next_seq) {
+		d->next_seq++;
+		return 0;
+	}
+	if (ev->seq > d->next_seq) {
+		int err = ranges__add(&d->gaps, d->next_seq, ev->seq - 1);
+
+		d->next_seq = ev->seq + 1;
+		return err;
+	}
+	if (++d->disorder <= VERIFY_MAX_LISTED)
+		verify__finding(v, "device %04x: seq %llu comes after seq %llu (%s)", d->domain,
+				(unsigned long long)ev->seq, (unsigned long long)d->next_seq - 1,
+				ev->seq == d->next_seq - 1 ? "duplicate" : "out of order");
+	return 0;
+}
+
+static void print_range(const char *what, uint32_t domain, uint64_t a, uint64_t b,
+			const char *why, struct verify *v)
+{
+	if (a == b)
+		verify__finding(v, "device %04x: %s: seq %llu%s", domain, what,
+				(unsigned long long)a, why);
+	else
+		verify__finding(v, "device %04x: %s: seq %llu-%llu (%llu events)%s", domain, what,
+				(unsigned long long)a, (unsigned long long)b,
+				(unsigned long long)(b - a + 1), why);
+}
+
+/* Sets each missing range against the LOST records of the device. */
+static void verify__reconcile(struct verify *v, struct vdev *d)
+{
+	struct ranges *g = &d->gaps, *l = &d->losts;
+	uint64_t lost_in_gaps = 0, lost_total = 0;
+	unsigned int listed_gaps = 0, listed_losses = 0;
+	size_t i, j;
+
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), range_cmp);
+	for (j = 0; j < l->n; j++) {
+		lost_total += l->v[j].last - l->v[j].first + 1;
+		if (j && l->v[j].first <= l->v[j - 1].last)
+			verify__finding(v, "device %04x: LOST records overlap at seq %llu",
+					d->domain, (unsigned long long)l->v[j].first);
+	}
+	/* losses before the first event: a gap at the start */
+	if (d->have_seq && d->first_seq > 0 && l->n && l->v[0].first < d->first_seq) {
+		struct range *nv = realloc(g->v, (g->n + 1) * sizeof(*nv));
+
+		if (nv) {
+			g->v = nv;
+			memmove(g->v + 1, g->v, g->n * sizeof(*nv));
+			g->v[0].first = 0;
+			g->v[0].last = d->first_seq - 1;
+			g->n++;
+			g->cap = g->n;
+		}
+	}
+	/* gaps and LOST ranges are both sorted: walk them together */
+	for (i = 0, j = 0; i < g->n; i++) {
+		uint64_t pos = g->v[i].first, end = g->v[i].last;
+
+		while (pos <= end) {
+			while (j < l->n && l->v[j].last < pos)
+				j++;
+			if (j < l->n && l->v[j].first <= pos) {
+				uint64_t stop = l->v[j].last < end ? l->v[j].last : end;
+
+				if (++listed_losses <= VERIFY_MAX_LISTED)
+					print_range("loss", d->domain, pos, stop,
+						    " (declared by a LOST record)", v);
+				else
+					v->findings++;
+				lost_in_gaps += stop - pos + 1;
+				if (stop == UINT64_MAX)
+					break;
+				pos = stop + 1;
+			} else {
+				uint64_t stop = end;
+
+				if (j < l->n && l->v[j].first - 1 < stop)
+					stop = l->v[j].first - 1;
+				if (++listed_gaps <= VERIFY_MAX_LISTED)
+					print_range("gap", d->domain, pos, stop,
+						    " missing, no LOST record covers it", v);
+				else
+					v->findings++;
+				if (stop == UINT64_MAX)
+					break;
+				pos = stop + 1;
+			}
+		}
+	}
+	if (listed_gaps > VERIFY_MAX_LISTED || listed_losses > VERIFY_MAX_LISTED)
+		printf("FINDING: device %04x: %u gaps and %u losses in all (only the first %d of "
+		       "each listed)\n", d->domain, listed_gaps, listed_losses, VERIFY_MAX_LISTED);
+	/* LOST records after the last event: losses at the end */
+	for (j = 0; j < l->n; j++) {
+		uint64_t a = l->v[j].first, b = l->v[j].last;
+
+		if (!d->have_seq || a >= d->next_seq) {
+			print_range("loss", d->domain, a, b, " at the end (declared by a LOST record)",
+				    v);
+			lost_in_gaps += b - a + 1;
+		} else if (b >= d->next_seq) {
+			print_range("loss", d->domain, d->next_seq, b,
+				    " at the end (declared by a LOST record)", v);
+			lost_in_gaps += b - d->next_seq + 1;
+		}
+	}
+	if (lost_in_gaps < lost_total)
+		verify__finding(v, "device %04x: LOST records declare %llu sequence numbers lost "
+				"that are present in the trace", d->domain,
+				(unsigned long long)(lost_total - lost_in_gaps));
+	if (d->disorder > VERIFY_MAX_LISTED)
+		printf("FINDING: device %04x: %llu sequence numbers out of order or duplicated in "
+		       "all\n", d->domain, (unsigned long long)d->disorder);
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_opt,
+		.args_doc = "TRACE",
+		.doc = doc,
+	};
+	struct ptf_reader *r = NULL;
+	struct regmap *map = NULL;
+	struct verify v = { 0 };
+	struct ptf_summary sum;
+	struct ptf_record rec;
+	int ret = EXIT_ERROR, rd, have_sum;
+	unsigned int k;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return EXIT_ERROR;
+	if (trace__load_regs(&map, env.regs))
+		goto cleanup;
+	if (trace__open(&r, env.trace))
+		goto cleanup;
+
+	have_sum = ptf_reader__summary(r, &sum) >= 0;
+	if (!have_sum) {
+		verify__finding(&v, "%s", ptf_reader__error(r));
+		/* read what can be read from the start anyway */
+		if (ptf_reader__rewind(r) < 0) {
+			ret = EXIT_FINDING;
+			goto cleanup;
+		}
+	}
+	while ((rd = ptf_reader__next(r, &rec)) > 0) {
+		struct vdev *d;
+
+		v.records++;
+		if (rec.type == PTF_REC_MODULE)
+			continue;
+		d = verify__dev(&v, rec.domain);
+		if (!d)
+			goto nomem;
+		switch (rec.type) {
+		case PTF_REC_DEVICE:
+			d->described = 1;
+			d->vid = rec.device->desc.vendor_id;
+			d->did = rec.device->desc.device_id;
+			break;
+		case PTF_REC_EVENT:
+			v.events++;
+			if (verify__event(&v, d, &rec.event))
+				goto nomem;
+			break;
+		case PTF_REC_LOST:
+			v.lost += rec.lost.count;
+			if (rec.lost.last_seq < rec.lost.first_seq ||
+			    rec.lost.count != rec.lost.last_seq - rec.lost.first_seq + 1) {
+				verify__finding(&v, "device %04x: LOST record seq %llu-%llu says "
+						"count %llu", d->domain,
+						(unsigned long long)rec.lost.first_seq,
+						(unsigned long long)rec.lost.last_seq,
+						(unsigned long long)rec.lost.count);
+				break;
+			}
+			if (ranges__add(&d->losts, rec.lost.first_seq, rec.lost.last_seq))
+				goto nomem;
+			break;
+		default:
+			break;
+		}
+	}
+	if (rd < 0)
+		verify__finding(&v, "corrupt after %llu records: %s", (unsigned long long)v.records,
+				ptf_reader__error(r));
+	if (have_sum && (!sum.complete || sum.trailing_bytes)) {
+		char end[160];
+
+		summary__describe_end(end, sizeof(end), &sum);
+		if (!sum.complete)
+			verify__finding(&v, "truncated: no footer, index or seek table (the "
+					"recording did not finish); %s", end);
+		else
+			verify__finding(&v, "unreadable bytes at the end: %s", end);
+	}
+	if (have_sum && sum.complete && rd == 0 &&
+	    (sum.records != v.records || sum.events != v.events || sum.lost != v.lost))
+		verify__finding(&v, "the footer counts %llu records, %llu events, %llu lost; the "
+				"file holds %llu records, %llu events, %llu lost",
+				(unsigned long long)sum.records, (unsigned long long)sum.events,
+				(unsigned long long)sum.lost, (unsigned long long)v.records,
+				(unsigned long long)v.events, (unsigned long long)v.lost);
+	for (k = 0; k < v.ndevs; k++)
+		verify__reconcile(&v, &v.devs[k]);
+
+	if (!env.quiet) {
+		if (have_sum)
+			printf("file: %llu bytes, %u complete frames, %s\n",
+			       (unsigned long long)sum.file_bytes, sum.frames,
+			       sum.complete ? "footer, index and seek table present" :
+			       "no footer");
+		for (k = 0; k < v.ndevs; k++) {
+			const struct vdev *d = &v.devs[k];
+
+			printf("device %04x", d->domain);
+			if (d->described)
+				printf(" %04x:%04x", d->vid, d->did);
+			if (d->have_seq)
+				printf(": %llu events, seq %llu-%llu", (unsigned long long)d->events,
+				       (unsigned long long)d->first_seq,
+				       (unsigned long long)d->next_seq - 1);
+			else
+				printf(": no events");
+			if ((have_sum && !sum.complete) || rd < 0)
+				printf(" (read so far: later events are in the missing part)");
+			if (d->have_seq && d->first_seq > 0 && (!d->losts.n ||
+								d->losts.v[0].first >= d->first_seq))
+				printf(" (starts after seq 0: recorded from an existing device?)");
+			printf("\n");
+		}
+		printf("%llu records, %llu events, %llu lost\n", (unsigned long long)v.records,
+		       (unsigned long long)v.events, (unsigned long long)v.lost);
+	}
+	if (v.findings) {
+		printf("%s: %llu finding%s\n", env.trace, (unsigned long long)v.findings,
+		       v.findings == 1 ? "" : "s");
+		ret = EXIT_FINDING;
+	} else {
+		printf("%s: OK\n", env.trace);
+		ret = EXIT_OK;
+	}
+	goto cleanup;
+nomem:
+	ptrace_err("%s: out of memory", env.trace);
+	ret = EXIT_ERROR;
+cleanup:
+	for (k = 0; k < v.ndevs; k++) {
+		free(v.devs[k].gaps.v);
+		free(v.devs[k].losts.v);
+	}
+	free(v.devs);
+	ptf_reader__close(r);
+	regmap__free(map);
+	return ret;
+}
