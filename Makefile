@@ -84,6 +84,7 @@ $(BUILD)/examples/dummy_clock/device: examples/dummy_clock/device.c kmod/uapi/pc
 TEST_BINS := $(BUILD)/bin/devmodel $(BUILD)/bin/ioctl_check $(BUILD)/bin/tracecat
 userspace: $(TEST_BINS) pciem-trace
 examples: $(BUILD)/examples/dummy_clock/device
+include tracer/Makefile.inc
 
 # The walkthrough's code compiles unchanged with both compilers.
 check-walkthrough: examples/dummy_clock/walkthrough.c kmod/uapi/pciem_userspace.h

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+# LTTng-UST: a user-space session records pciem-record's pciem:*
+# tracepoints while it records the counter workload; babeltrace2 shows
+# the 100 writes of 1 to REG_CONTROL (offset 0x0), the 10 interrupts, the
+# counter reads with their values, the life cycle and the device.  Then
+# the same recording with the provider hidden still works and adds no
+# event to the session.
+. tests/vm/lib.sh
+
+REC=$BIN/pciem-record
+[ -x "$REC" ] || fail "build/bin/pciem-record missing: run make"
+[ -e "$TOP/build/lib/libpciem-tp.so" ] || fail "build/lib/libpciem-tp.so missing (liblttng-ust-dev?)"
+command -v lttng-sessiond >/dev/null && command -v babeltrace2 >/dev/null ||
+	fail "lttng-tools or babeltrace2 missing: run make deps"
+
+# The guest's /run, /tmp and /dev/shm are tmpfs and we are root: the
+# session daemon needs nothing more.  Its files go under LTTNG_HOME.
+export LTTNG_HOME=$TMP/lttng-home
+mkdir -p "$LTTNG_HOME"
+lttng-sessiond --daemonize --no-kernel >"$TMP/sessiond.log" 2>&1 ||
+	fail "lttng-sessiond: $(cat "$TMP/sessiond.log")"
+SESSIOND=$(pgrep -x lttng-sessiond | head -n 1)
+[ -n "$SESSIOND" ] && PIDS="$PIDS $SESSIOND"
+lttng create pciem --output="$TMP/lttng" >"$TMP/lttng.log" 2>&1 || fail "lttng create: $(cat "$TMP/lttng.log")"
+lttng enable-event -u 'pciem:*' >>"$TMP/lttng.log" 2>&1 || fail "lttng enable-event"
+lttng start >>"$TMP/lttng.log" 2>&1 || fail "lttng start"
+
+"$REC" -v -o "$TMP/a.zst" -- sh tests/vm/clock_workload.sh 2>"$TMP/a.err"
+rc=$?
+cat "$TMP/a.err"
+[ $rc = 0 ] || fail "recording: status $rc"
+grep -q "tracepoints on" "$TMP/a.err" || fail "the provider was not loaded"
+
+# the provider hidden: a copy of the binary with no ../lib beside it
+mkdir -p "$TMP/bin"
+cp "$REC" "$TMP/bin/"
+"$TMP/bin/pciem-record" -v -o "$TMP/b.zst" -- sh tests/vm/clock_workload.sh 2>"$TMP/b.err"
+rc=$?
+[ $rc = 0 ] || fail "recording without the provider: status $rc: $(cat "$TMP/b.err")"
+grep -q "tracepoints off" "$TMP/b.err" || fail "no note that the tracepoints are off"
+[ -s "$TMP/b.zst" ] || fail "no file without the provider"
+grep -q "1 device, [0-9]* events" "$TMP/b.err" || fail "without the provider: $(cat "$TMP/b.err")"
+ok "recording works with the provider hidden"
+
+lttng stop >>"$TMP/lttng.log" 2>&1 || fail "lttng stop"
+lttng destroy >>"$TMP/lttng.log" 2>&1 || fail "lttng destroy"
+babeltrace2 "$TMP/lttng" >"$TMP/bt.txt" 2>"$TMP/bt.err" || fail "babeltrace2: $(cat "$TMP/bt.err")"
+echo "babeltrace2: $(wc -l <"$TMP/bt.txt") events"
+
+w=$(grep "pciem:mmio_write:" "$TMP/bt.txt" | grep -c "offset = 0x0, size = 4, data = 0x1,")
+[ "$w" = 100 ] || { grep -m 3 "pciem:mmio_write:" "$TMP/bt.txt"; fail "$w mmio_write events of 1 at 0x0, not 100"; }
+n=$(grep -c "pciem:irq:" "$TMP/bt.txt")
+[ "$n" = 10 ] || fail "$n irq events, not 10"
+reads=$(grep "pciem:mmio_read:" "$TMP/bt.txt" | grep "offset = 0x8," | sed 's/.*data = \(0x[0-9A-Fa-f]*\),.*/\1/' | tr '\n' ' ')
+[ "$reads" = "0x0 0xA 0x14 0x1E 0x28 0x32 0x3C 0x46 0x50 0x5A 0x64 " ] || fail "counter reads: $reads"
+grep -q 'pciem:device:.*vendor_id = 0x1234, device_id = 0x5678' "$TMP/bt.txt" || fail "no device event"
+for k in registered bar_mapped driver_bound driver_unbound bar_unmapped removed; do
+	grep -q "pciem:lifecycle:.*kind_name = \"$k\"" "$TMP/bt.txt" || fail "no lifecycle $k"
+done
+grep -q "pciem:config_read:" "$TMP/bt.txt" || fail "no config_read events"
+grep -q "pciem:lost:" "$TMP/bt.txt" && fail "lost events"
+# only the first recording reached LTTng
+total=$(grep -c "pciem:" "$TMP/bt.txt")
+events=$(sed -n 's/.*1 device, \([0-9]*\) events.*/\1/p' "$TMP/a.err")
+[ "$total" = $((events + 1)) ] || fail "$total tracepoints for $events events and 1 device"
+ok "LTTng: 100 control writes, 10 interrupts, counter reads 0..100, life cycle, $total events"

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tracepoint call sites of the "pciem" LTTng-UST provider, and loading of
+ * the provider.  This file is the only one that includes pciem_tp.h, with
+ * LTTNG_UST_TRACEPOINT_PROBE_DYNAMIC_LINKAGE: pciem-record then links
+ * with -ldl only, and its tracepoints stay off until libpciem-tp.so (which
+ * links liblttng-ust) is dlopen()ed.  Built without liblttng-ust-dev
+ * (no HAVE_LTTNG_UST), the functions below are empty.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lttng.h"
+
+#ifdef HAVE_LTTNG_UST
+#define LTTNG_UST_TRACEPOINT_DEFINE
+#define LTTNG_UST_TRACEPOINT_PROBE_DYNAMIC_LINKAGE
+#include "pciem_tp.h"
+#endif
+
+static void *tp_handle;
+static char tp_status[PATH_MAX + 128] = "pciem:* tracepoints off: not initialised";
+
+#ifdef HAVE_LTTNG_UST
+static const char *lc_name(uint64_t kind)
+{
+	static const char *const names[] = {
+		[PCIEM_LC_REGISTERED] = "registered",
+		[PCIEM_LC_BAR_MAPPED] = "bar_mapped",
+		[PCIEM_LC_BAR_UNMAPPED] = "bar_unmapped",
+		[PCIEM_LC_DRIVER_BOUND] = "driver_bound",
+		[PCIEM_LC_DRIVER_UNBOUND] = "driver_unbound",
+		[PCIEM_LC_REMOVED] = "removed",
+	};
+
+	if (kind < sizeof(names) / sizeof(names[0]) && names[kind])
+		return names[kind];
+	return "unknown";
+}
+
+static void emit_event(uint32_t domain, const struct pciem_event *ev)
+{
+	switch (ev->type) {
+	case PCIEM_EVENT_MMIO_READ:
+		lttng_ust_tracepoint(pciem, mmio_read, domain, ev);
+		break;
+	case PCIEM_EVENT_MMIO_WRITE:
+		lttng_ust_tracepoint(pciem, mmio_write, domain, ev);
+		break;
+	case PCIEM_EVENT_CONFIG_READ:
+		lttng_ust_tracepoint(pciem, config_read, domain, ev);
+		break;
+	case PCIEM_EVENT_CONFIG_WRITE:
+		lttng_ust_tracepoint(pciem, config_write, domain, ev);
+		break;
+	case PCIEM_EVENT_WATCHPOINT:
+		lttng_ust_tracepoint(pciem, watchpoint, domain, ev);
+		break;
+	case PCIEM_EVENT_UNSUPPORTED:
+		lttng_ust_tracepoint(pciem, unsupported, domain, ev);
+		break;
+	case PCIEM_EVENT_IRQ:
+		lttng_ust_tracepoint(pciem, irq, domain, ev);
+		break;
+	case PCIEM_EVENT_LIFECYCLE:
+		lttng_ust_tracepoint(pciem, lifecycle, domain, ev, lc_name(ev->offset));
+		break;
+	default:
+		break;
+	}
+}
+
+void lttng__emit(const struct pciem_trace_rec *rec)
+{
+	const void *payload = rec + 1;
+
+	if (!tp_handle)
+		return;
+	switch (rec->type) {
+	case PCIEM_TREC_EVENT:
+		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_event))
+			emit_event(rec->domain, payload);
+		break;
+	case PCIEM_TREC_DEVICE:
+		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_device))
+			lttng_ust_tracepoint(pciem, device, rec->domain, payload);
+		break;
+	case PCIEM_TREC_LOST:
+		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_lost))
+			lttng_ust_tracepoint(pciem, lost, rec->domain, payload);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ../lib/libpciem-tp.so relative to the directory of the running binary. */
+static int beside_binary(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	if (snprintf(buf, len, "%s/../lib/%s", exe, LTTNG_TP_NAME) >= (int)len)
+		return -1;
+	return 0;
+}
+
+bool lttng__init(bool verbose)
+{
+	const char *env = getenv(LTTNG_TP_ENV);
+	char path[PATH_MAX];
+	const char *err;
+
+	if (env && (!*env || !strcmp(env, "0"))) {
+		snprintf(tp_status, sizeof(tp_status),
+			 "pciem:* tracepoints off: %s is empty", LTTNG_TP_ENV);
+		goto off;
+	}
+	if (env) {
+		tp_handle = dlopen(env, RTLD_NOW | RTLD_GLOBAL);
+		if (!tp_handle) {
+			err = dlerror();
+			snprintf(tp_status, sizeof(tp_status),
+				 "pciem:* tracepoints off: cannot load %s=%s: %s",
+				 LTTNG_TP_ENV, env, err ? err : "?");
+			/* asked for by name: always worth a line */
+			fprintf(stderr, "pciem-record: note: %s\n", tp_status);
+			return false;
+		}
+		snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints on (%s)", env);
+		goto on;
+	}
+	if (!beside_binary(path, sizeof(path)) && !access(path, F_OK)) {
+		tp_handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+		if (!tp_handle) {
+			err = dlerror();
+			snprintf(tp_status, sizeof(tp_status),
+				 "pciem:* tracepoints off: cannot load %s: %s (is liblttng-ust installed?)",
+				 path, err ? err : "?");
+			goto off;
+		}
+		snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints on (%s)", path);
+		goto on;
+	}
+	tp_handle = dlopen(LTTNG_TP_NAME, RTLD_NOW | RTLD_GLOBAL);
+	if (!tp_handle) {
+		err = dlerror();
+		snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints off: %s",
+			 err ? err : LTTNG_TP_NAME " not found");
+		goto off;
+	}
+	snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints on (%s)", LTTNG_TP_NAME);
+on:
+	if (verbose)
+		fprintf(stderr, "pciem-record: %s\n", tp_status);
+	return true;
+off:
+	if (verbose)
+		fprintf(stderr, "pciem-record: %s\n", tp_status);
+	return false;
+}
+
+void lttng__exit(void)
+{
+	/* The provider stays mapped: liblttng-ust's own threads and
+	 * destructors expect its probes to outlive them, and the process
+	 * is about to exit anyway. */
+	tp_handle = NULL;
+}
+
+#else /* !HAVE_LTTNG_UST */
+
+void lttng__emit(const struct pciem_trace_rec *rec)
+{
+	(void)rec;
+}
+
+bool lttng__init(bool verbose)
+{
+	snprintf(tp_status, sizeof(tp_status),
+		 "pciem:* tracepoints off: built without liblttng-ust-dev");
+	if (verbose)
+		fprintf(stderr, "pciem-record: %s\n", tp_status);
+	return false;
+}
+
+void lttng__exit(void)
+{
+	tp_handle = NULL;
+}
+
+#endif /* HAVE_LTTNG_UST */
+
+const char *lttng__status(void)
+{
+	return tp_status;
+}

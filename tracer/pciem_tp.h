@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * LTTng-UST tracepoint provider "pciem": one tracepoint per kind of trace
+ * channel record, emitted by pciem-record as it writes the record to its
+ * file, so a user-space LTTng session sees the driver's traffic beside
+ * its own instrumentation.
+ *
+ * The probes live in libpciem-tp.so (pciem_tp.c); pciem-record only holds
+ * the call sites (tracer/lttng.c, built with
+ * LTTNG_UST_TRACEPOINT_PROBE_DYNAMIC_LINKAGE) and dlopen()s the provider
+ * when it is there, so it needs neither liblttng-ust nor the provider to
+ * run.
+ */
+#undef LTTNG_UST_TRACEPOINT_PROVIDER
+#define LTTNG_UST_TRACEPOINT_PROVIDER pciem
+
+#undef LTTNG_UST_TRACEPOINT_INCLUDE
+#define LTTNG_UST_TRACEPOINT_INCLUDE "pciem_tp.h"
+
+#if !defined(PCIEM_TP_H) || defined(LTTNG_UST_TRACEPOINT_HEADER_MULTI_READ)
+#define PCIEM_TP_H
+
+#include <stdint.h>
+#include <lttng/tracepoint.h>
+#include "pciem_userspace.h"
+
+/* MMIO and config-space accesses and watchpoint hits share one layout. */
+LTTNG_UST_TRACEPOINT_EVENT_CLASS(pciem, access,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint32_t, domain, domain)
+		lttng_ust_field_integer(uint64_t, seq, ev->seq)
+		lttng_ust_field_integer(uint32_t, bar, ev->bar)
+		lttng_ust_field_integer_hex(uint64_t, offset, ev->offset)
+		lttng_ust_field_integer(uint32_t, size, ev->size)
+		lttng_ust_field_integer_hex(uint64_t, data, ev->data)
+		lttng_ust_field_integer_hex(uint32_t, flags, ev->flags)
+		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
+		lttng_ust_field_integer_hex(uint64_t, ip, ev->ip)
+		lttng_ust_field_integer(uint32_t, cpu, ev->cpu)
+		lttng_ust_field_integer(uint32_t, pid, ev->pid)
+	)
+)
+
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, mmio_read,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, mmio_write,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, config_read,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, config_write,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, watchpoint,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+
+/* An access PCIem could not emulate: data holds the first instruction
+ * bytes (little endian), size how many. */
+LTTNG_UST_TRACEPOINT_EVENT(pciem, unsupported,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint32_t, domain, domain)
+		lttng_ust_field_integer(uint64_t, seq, ev->seq)
+		lttng_ust_field_integer(uint32_t, bar, ev->bar)
+		lttng_ust_field_integer_hex(uint64_t, offset, ev->offset)
+		lttng_ust_field_integer(uint32_t, size, ev->size)
+		lttng_ust_field_integer_hex(uint64_t, data, ev->data)
+		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
+		lttng_ust_field_integer_hex(uint64_t, ip, ev->ip)
+		lttng_ust_field_integer(uint32_t, cpu, ev->cpu)
+		lttng_ust_field_integer(uint32_t, pid, ev->pid)
+	)
+)
+
+/* An interrupt injected: data is the vector, flags PCIEM_EVENT_F_PENDING
+ * or _DEFERRED. */
+LTTNG_UST_TRACEPOINT_EVENT(pciem, irq,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint32_t, domain, domain)
+		lttng_ust_field_integer(uint64_t, seq, ev->seq)
+		lttng_ust_field_integer(uint64_t, data, ev->data)
+		lttng_ust_field_integer_hex(uint32_t, flags, ev->flags)
+		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
+		lttng_ust_field_integer(uint32_t, cpu, ev->cpu)
+		lttng_ust_field_integer(uint32_t, pid, ev->pid)
+	)
+)
+
+/* Life cycle: kind is PCIEM_LC_* (the event's offset), kind_name its
+ * name; bar, data and ip as the ABI header describes for each kind. */
+LTTNG_UST_TRACEPOINT_EVENT(pciem, lifecycle,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev,
+			  const char *, kind_name),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint32_t, domain, domain)
+		lttng_ust_field_integer(uint64_t, seq, ev->seq)
+		lttng_ust_field_integer(uint32_t, kind, (uint32_t)ev->offset)
+		lttng_ust_field_string(kind_name, kind_name)
+		lttng_ust_field_integer(uint32_t, bar, ev->bar)
+		lttng_ust_field_integer_hex(uint64_t, data, ev->data)
+		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
+		lttng_ust_field_integer_hex(uint64_t, ip, ev->ip)
+		lttng_ust_field_integer(uint32_t, cpu, ev->cpu)
+		lttng_ust_field_integer(uint32_t, pid, ev->pid)
+	)
+)
+
+/* Records the kernel could not deliver: the device's sequence numbers
+ * first_seq..last_seq, count of them. */
+LTTNG_UST_TRACEPOINT_EVENT(pciem, lost,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_trace_lost *, l),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint32_t, domain, domain)
+		lttng_ust_field_integer(uint64_t, first_seq, l->first_seq)
+		lttng_ust_field_integer(uint64_t, last_seq, l->last_seq)
+		lttng_ust_field_integer(uint64_t, count, l->count)
+	)
+)
+
+/* A device's description, the first record of each device. */
+LTTNG_UST_TRACEPOINT_EVENT(pciem, device,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_trace_device *, d),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint32_t, domain, domain)
+		lttng_ust_field_integer_hex(uint16_t, vendor_id, d->vendor_id)
+		lttng_ust_field_integer_hex(uint16_t, device_id, d->device_id)
+		lttng_ust_field_integer_hex(uint8_t, bus, d->bus)
+		lttng_ust_field_integer_hex(uint8_t, devfn, d->devfn)
+		lttng_ust_field_integer(uint32_t, creator_pid, d->creator_pid)
+		lttng_ust_field_integer(uint64_t, bar0_size, d->bars[0].size)
+	)
+)
+
+#endif /* PCIEM_TP_H */
+
+#include <lttng/tracepoint-event.h>

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bound driver, its module and the module's symbols, read from sysfs
+ * and procfs while the module is loaded (see symbols.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "symbols.h"
+
+/* Module names are shorter than the kernel's MODULE_NAME_LEN (56). */
+#define MOD_NAME_MAX	63
+
+/* The last component of the symlink @path, into @buf. */
+static int link_name(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	const char *base;
+
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!*base || strlen(base) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, base);
+	return 0;
+}
+
+int symbols__driver(const char *root, uint32_t domain, uint8_t bus, uint8_t devfn,
+		    char *driver, size_t dlen, char *module, size_t mlen)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%04x:%02x:%02x.%x/driver",
+		 root, domain, bus, devfn >> 3, devfn & 7);
+	err = link_name(path, driver, dlen);
+	if (err)
+		return err;
+	if (mlen)
+		module[0] = '\0';
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/%s/module", root, driver);
+	err = link_name(path, module, mlen);
+	if (err == -ENOENT) {
+		char name[MOD_NAME_MAX + 1], *p;
+		uint64_t base, size;
+
+		/* not linked (yet): a loaded module of the driver's name */
+		snprintf(name, sizeof(name), "%s", driver);
+		for (p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (!symbols__module_base(root, name, &base, &size) && strlen(name) < mlen)
+			strcpy(module, name);
+		return 0;
+	}
+	return err;
+}
+
+/* /sys/module/@name/@attr: a number (decimal, or 0x hex). */
+static int read_hex_or_dec(const char *root, const char *name, const char *attr,
+			   unsigned long long *v)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/sys/module/%s/%s", root, name, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%lli", v);
+	fclose(f);
+	return n == 1 ? 0 : -EINVAL;
+}
+
+static int text_section(const char *root, const char *name, uint64_t *addr)
+{
+	char path[PATH_MAX];
+	unsigned long long a;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/sys/module/%s/sections/.text", root, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llx", &a);
+	fclose(f);
+	if (n != 1)
+		return -EINVAL;
+	*addr = a;
+	return 0;
+}
+
+int symbols__module_base(const char *root, const char *name, uint64_t *base, uint64_t *size)
+{
+	char path[PATH_MAX], *line = NULL;
+	unsigned long long core;
+	size_t cap = 0;
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/modules", root);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char mname[MOD_NAME_MAX + 1];
+		unsigned long long msize, maddr;
+
+		/* name size refcount deps state address [taint] */
+		if (sscanf(line, "%63s %llu %*s %*s %*s %llx", mname, &msize,
+			   &maddr) != 3 || strcmp(mname, name))
+			continue;
+		*base = maddr;
+		*size = msize;
+		err = 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	if (err)
+		return err;
+	/* /proc/modules counts the init sections until init returns */
+	if (!read_hex_or_dec(root, name, "coresize", &core) && core)
+		*size = core;
+	if (!*base) {
+		uint64_t text = 0;
+
+		/* addresses hidden: try the section file before giving up */
+		if (text_section(root, name, &text) || !text)
+			return -EPERM;
+		*base = text;
+	}
+	return 0;
+}
+
+int symbols__module_at(const char *root, uint64_t ip, char *name, size_t len)
+{
+	char path[PATH_MAX], *line = NULL, best[MOD_NAME_MAX + 1] = "";
+	uint64_t best_base = 0;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/modules", root);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		char mname[MOD_NAME_MAX + 1];
+		unsigned long long msize, maddr;
+
+		if (sscanf(line, "%63s %llu %*s %*s %*s %llx", mname, &msize, &maddr) != 3)
+			continue;
+		if (maddr && maddr <= ip && ip - maddr < msize && maddr >= best_base) {
+			best_base = maddr;
+			snprintf(best, sizeof(best), "%s", mname);
+		}
+	}
+	free(line);
+	fclose(f);
+	if (!best[0])
+		return -ENOENT;
+	if (strlen(best) >= len)
+		return -ENAMETOOLONG;
+	strcpy(name, best);
+	return 0;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct ptf_symbol *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+void symbols__free_module(struct ptf_module *mod)
+{
+	uint32_t i;
+
+	if (!mod)
+		return;
+	for (i = 0; i < mod->nsyms; i++)
+		free((char *)mod->syms[i].name);
+	free((void *)mod->syms);
+	free((char *)mod->name);
+	free(mod);
+}
+
+int symbols__load_module(const char *root, const char *name, struct ptf_module **out)
+{
+	struct ptf_module *mod;
+	struct ptf_symbol *syms = NULL;
+	char path[PATH_MAX], *line = NULL, tag[MOD_NAME_MAX + 4];
+	size_t cap = 0, n = 0, max = 0, i, taglen;
+	ssize_t len;
+	uint64_t base, size, end;
+	int err;
+	FILE *f;
+
+	*out = NULL;
+	err = symbols__module_base(root, name, &base, &size);
+	if (err)
+		return err;
+	mod = calloc(1, sizeof(*mod));
+	if (!mod)
+		return -ENOMEM;
+	mod->name = strdup(name);
+	mod->base = base;
+	mod->size = size;
+	if (!mod->name) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+
+	snprintf(path, sizeof(path), "%s/proc/kallsyms", root);
+	f = fopen(path, "re");
+	if (!f) {
+		err = -errno;
+		goto out_free;
+	}
+	snprintf(tag, sizeof(tag), "\t[%s]", name);
+	taglen = strlen(tag);
+	err = 0;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		unsigned long long addr;
+		char type, sym[256];
+
+		/* "ffffffffc0a1e010 t dummy_clock_irq\t[dummy_clock]": a
+		 * hundred thousand lines, most of them the kernel's own, so
+		 * look at the end of the line first */
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if ((size_t)len <= taglen || memcmp(line + len - taglen, tag, taglen))
+			continue;
+		line[len - taglen] = '\0';
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
+			continue;
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (!addr) {
+			err = -EPERM;	/* kptr_restrict */
+			break;
+		}
+		if (n == max) {
+			size_t nmax = max ? 2 * max : 64;
+			struct ptf_symbol *p = realloc(syms, nmax * sizeof(*p));
+
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			syms = p;
+			max = nmax;
+		}
+		syms[n].addr = addr;
+		syms[n].size = 0;
+		syms[n].name = strdup(sym);
+		if (!syms[n].name) {
+			err = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	free(line);
+	fclose(f);
+	mod->syms = syms;
+	mod->nsyms = n;
+	if (!err && !n)
+		err = -ENOENT;	/* going away, or not a module of ours */
+	if (err)
+		goto out_free;
+
+	qsort(syms, n, sizeof(*syms), cmp_sym);
+	end = base + size;
+	for (i = 0; i < n; i++) {
+		uint64_t next = i + 1 < n ? syms[i + 1].addr : end;
+
+		if (next > syms[i].addr)
+			syms[i].size = next - syms[i].addr;
+	}
+	*out = mod;
+	return 0;
+
+out_free:
+	symbols__free_module(mod);
+	return err;
+}
