@@ -14,9 +14,9 @@
 
 REC=$BIN/pciem-record
 CAT=$BIN/ptfcat
-[ -x "$REC" ] && [ -x "$CAT" ] || fail "build/bin/pciem-record or ptfcat missing: run make"
-TRACE=""
-[ -x "$BIN/pciem-trace" ] && TRACE=$BIN/pciem-trace
+TRACE=$BIN/pciem-trace
+[ -x "$REC" ] && [ -x "$CAT" ] && [ -x "$TRACE" ] ||
+	fail "build/bin/pciem-record, ptfcat or pciem-trace missing: run make"
 
 # dump NAME: $TMP/NAME.zst through libptf into $TMP/NAME.txt; must read to the end
 dump() {
@@ -86,9 +86,7 @@ check_clock a 10
 "$CAT" --summary "$TMP/a.zst" >"$TMP/a.sum" || fail "summary"
 grep -q "^complete 1 .* lost 0 devices 1 trailing 0$" "$TMP/a.sum" || fail "summary: $(cat "$TMP/a.sum")"
 grep -q "a.zst: 1 device, [0-9]* events in .*, 0 lost$" "$TMP/a.err" || fail "no summary line"
-if [ -n "$TRACE" ]; then
-	"$TRACE" verify "$TMP/a.zst" || fail "pciem-trace verify"
-fi
+"$TRACE" verify "$TMP/a.zst" || fail "pciem-trace verify"
 ok "workload recorded: $(grep -c '^EVENT' "$TMP/a.txt") events, $(cat "$TMP/a.sum")"
 
 # the same workload again, lossless and exiting with 7: status passed on,
@@ -104,23 +102,12 @@ grep -q "^HEADER trap 1 flags 0x1 .* command sh tests/vm/clock_workload.sh 7$" "
 	fail "header of b (lossless): $(head -n 1 "$TMP/b.txt")"
 "$CAT" --canon "$TMP/a.zst" >"$TMP/a.canon"
 "$CAT" --canon "$TMP/b.zst" >"$TMP/b.canon"
-# Known kernel race (kmod/pciem_irq.c, pciem_irq_inject): the IRQ event
-# is pushed after the MSI is delivered, so the handler's REG_STATUS read
-# and acknowledgement can come before it.  Only that difference is let
-# through, with a note; anything else fails.
-irq_race=""
-if ! diff "$TMP/a.canon" "$TMP/b.canon" >"$TMP/ab.diff"; then
-	norm() { sed -e '/ IRQ /d' -e 's/ #[0-9]* / /' "$1"; }
-	norm "$TMP/a.canon" >"$TMP/a.norm"
-	norm "$TMP/b.canon" >"$TMP/b.norm"
-	cmp -s "$TMP/a.norm" "$TMP/b.norm" || { head -n 20 "$TMP/ab.diff"; fail "two recordings differ"; }
-	irq_race=1
-	echo "NOTE: the recordings differ only in where IRQ events sit relative to the handler's accesses (kernel race)"
-fi
-if [ -n "$TRACE" ]; then
-	"$TRACE" diff "$TMP/a.zst" "$TMP/b.zst" || [ -n "$irq_race" ] || fail "pciem-trace diff"
-fi
-ok "COMMAND's status passed on; the two recordings are equal${irq_race:+ but for the IRQ race}"
+# An IRQ's event is numbered before the handler runs, so the handler's
+# accesses follow it: the two recordings are equal, event for event.
+diff "$TMP/a.canon" "$TMP/b.canon" >"$TMP/ab.diff" || { head -n 20 "$TMP/ab.diff"; fail "two recordings differ"; }
+"$TRACE" diff "$TMP/a.zst" "$TMP/b.zst" >"$TMP/ab.tdiff" || { cat "$TMP/ab.tdiff"; fail "pciem-trace diff"; }
+grep -q "^traces are equal in accesses and values" "$TMP/ab.tdiff" || fail "pciem-trace diff said: $(cat "$TMP/ab.tdiff")"
+ok "COMMAND's status passed on; the two recordings are equal"
 
 # ---- exit statuses ------------------------------------------------------------
 "$REC" -o "$TMP/n.zst" -- true 2>"$TMP/n.err"
