@@ -125,13 +125,19 @@ check: check-unit check-fuzz check-harness check-vm
 test: deps
 	$(MAKE) check
 
-# MMIO cost per access in each trap mode and under mmiotrace, one VM boot
-# per kernel (tests/bench/mmio.sh; results go in docs/benchmarks.md).
+# make bench: MMIO cost per access in each trap mode and under mmiotrace,
+# one VM boot per kernel (tests/bench/mmio.sh); then a recording of 100,000
+# ticks of the counter device (tests/bench/counter_record.sh, in a VM) and
+# libptf's speed and size on it and on synthetic workloads, on the host
+# (tests/bench/ptf_bench.c).  Results and method: docs/benchmarks.md.
+BENCH_KERNEL ?= $(firstword $(VM_KERNELS))
 bench: deps
 	$(MAKE) all test-kmods
 	@for k in $(VM_KERNELS); do \
 		tools/pciem-vm --kernel $$k --device pci-testdev -- sh tests/bench/mmio.sh || exit 1; \
 	done
+	tools/pciem-vm --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/counter_record.sh
+	$(MAKE) bench-ptf PTF_BENCH_ARGS=$(BUILD)/bench/counter-100k.zst
 
 demo: deps
 	$(MAKE) all
