@@ -25,7 +25,9 @@
 #define PTF_NAME_MAX		255
 #define PTF_SYM_NAME_MAX	511
 #define PTF_SLOTS		16
-#define PTF_EVENT_MAX		96	/* an encoded event never exceeds this */
+/* An encoded event never exceeds 87 bytes; the encoder's 8-byte stores
+ * (ptf_put_varint8()) reach at most 7 bytes past its end.  Room for both: */
+#define PTF_EVENT_MAX		96
 
 /* Record types (tags 0x01-0x7f); tags 0x80-0xff are events. */
 enum {
@@ -130,15 +132,54 @@ static inline uint8_t *ptf_put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
+/* Bytes of @v as a varint, 1 to 10, without a loop. */
 static inline unsigned int ptf_varint_len(uint64_t v)
 {
-	unsigned int n = 1;
+	return (unsigned int)(64 - __builtin_clzll(v | 1) + 6) / 7;
+}
 
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
+/*
+ * The branch-free varint paths below work on eight bytes at once: byte i
+ * of a varint holds bits 7i to 7i+6 of the value.  ptf_le64() and
+ * ptf_put_le64() compile to single unaligned loads and stores.
+ */
+
+/* Squeezes the low 7 bits of each byte of @x together: the value of a
+ * varint of at most 8 bytes, its continuation bits ignored. */
+static inline uint64_t ptf_varint_pack(uint64_t x)
+{
+	x = (x & 0x007f007f007f007fULL) | (x & 0x7f007f007f007f00ULL) >> 1;
+	x = (x & 0x00003fff00003fffULL) | (x & 0x3fff00003fff0000ULL) >> 2;
+	x = (x & 0x000000000fffffffULL) | (x & 0x0fffffff00000000ULL) >> 4;
+	return x;
+}
+
+/* The reverse: @v (below 2^56) spread over 7 bits of each byte. */
+static inline uint64_t ptf_varint_spread(uint64_t v)
+{
+	v = (v & 0x000000000fffffffULL) | (v & 0x00fffffff0000000ULL) << 4;
+	v = (v & 0x00003fff00003fffULL) | (v & 0x0fffc0000fffc000ULL) << 2;
+	v = (v & 0x007f007f007f007fULL) | (v & 0x3f803f803f803f80ULL) << 1;
+	return v;
+}
+
+/* ptf_put_varint() for a buffer with 8 writable bytes at @p: a value of up
+ * to 8 bytes is written with one store (the bytes after it are scratch). */
+static inline uint8_t *ptf_put_varint8(uint8_t *p, uint64_t v)
+{
+	unsigned int n;
+
+	if (v < 0x80) {
+		*p = (uint8_t)v;
+		return p + 1;
 	}
-	return n;
+	if (v >= 1ULL << 56)
+		return ptf_put_varint(p, v);
+	n = ptf_varint_len(v);
+	/* continuation bits on every byte but the last (n >= 2) */
+	ptf_put_le64(p, ptf_varint_spread(v) |
+		     (0x8080808080808080ULL & ((1ULL << (8 * (n - 1))) - 1)));
+	return p + n;
 }
 
 static inline uint64_t ptf_zigzag(uint64_t v)
@@ -164,6 +205,38 @@ static inline int ptf_get_varint(const uint8_t **pp, const uint8_t *end, uint64_
 		return 0;
 	}
 	return ptf_get_varint_slow(pp, end, v);
+}
+
+/*
+ * Bytes a reader keeps readable (and initialised) after the decompressed
+ * content of a frame, for ptf_get_varint_pad() and ptf_decode_event().
+ */
+#define PTF_READ_PAD		16
+
+/* ptf_get_varint() for a buffer that has PTF_READ_PAD readable bytes after
+ * @end (and *pp <= end): varints of up to 8 bytes are decoded from one
+ * 8-byte load, without a loop; @end is checked as strictly as before. */
+static inline int ptf_get_varint_pad(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t x, stop;
+	unsigned int n;
+
+	if (__builtin_expect(p < end && *p < 0x80, 1)) {
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	x = ptf_le64(p);
+	stop = ~x & 0x8080808080808080ULL;	/* bytes without a continuation */
+	if (!stop)
+		return ptf_get_varint_slow(pp, end, v);	/* 9 or 10 bytes */
+	n = ((unsigned int)__builtin_ctzll(stop) + 1) / 8;
+	if (n > (size_t)(end - p))
+		return -1;			/* cut by @end */
+	*v = ptf_varint_pack(x & (stop ^ (stop - 1)));
+	*pp = p + n;
+	return 0;
 }
 
 /* A bounded reader of record content: the first failure is kept in @err
@@ -196,12 +269,13 @@ void ptf_buf__free(struct ptf_buf *b);
 struct ptf_slot {
 	uint64_t offset, data, ip;
 	uint32_t type, bar, size, flags;
-	uint32_t used;
 };
 
 struct ptf_dev_state {
 	uint32_t domain;
 	uint32_t rr;			/* writer: next slot to replace */
+	uint32_t used;			/* bit n: slot n holds a key */
+	uint64_t sig[2];		/* writer: byte n, a hash of slot n's key */
 	uint64_t last_seq, last_ts;
 	uint32_t last_cpu, last_pid;
 	/* what the frame holds of this device (writer: for the index) */
@@ -227,8 +301,9 @@ struct ptf_dev_state *ptf_codec__get(struct ptf_codec *c, uint32_t domain);
 int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		     const struct pciem_event *ev, struct ptf_dev_state **dev);
 
-/* Decodes the content of an event record with tag @tag; NULL on success,
- * else what is wrong. */
+/* Decodes the content [@p, @end) of an event record with tag @tag; NULL on
+ * success, else what is wrong.  PTF_READ_PAD bytes after @end must be
+ * readable (they are loaded, never used). */
 const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag, const uint8_t *p,
 			     const uint8_t *end, struct pciem_event *ev,
 			     struct ptf_dev_state **dev);

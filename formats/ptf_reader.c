@@ -257,16 +257,18 @@ static int frame_load(struct ptf_reader *r, uint32_t k)
 	if (ZSTD_isError(n) || n != f->csize)
 		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
 			   "): damaged (its blocks do not end where the frame does)", k, f->offset);
-	if (fcs + 1 > r->fcap) {
-		size_t cap = r->fcap ? r->fcap : 65536;
+	if (fcs + PTF_READ_PAD > r->fcap) {
+		/* one allocation, the content's size rounded up to 64 KiB */
+		size_t cap = ((size_t)fcs + PTF_READ_PAD + 0xffff) & ~(size_t)0xffff;
 		void *p;
 
-		while (cap < fcs + 1)
-			cap *= 2;
-		p = realloc(r->fbuf, cap);
+		/* realloc() would copy the old content: it is not needed */
+		free(r->fbuf);
+		r->fcap = 0;
+		p = malloc(cap);
+		r->fbuf = p;
 		if (!p)
 			return bad(r, -ENOMEM, "out of memory");
-		r->fbuf = p;
 		r->fcap = cap;
 	}
 	n = ZSTD_decompressDCtx(r->dctx, r->fbuf, (size_t)fcs, src, f->csize);
@@ -280,6 +282,8 @@ static int frame_load(struct ptf_reader *r, uint32_t k)
 	if (n != fcs)
 		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
 			   "): %zu bytes decompressed, %llu announced", k, f->offset, n, fcs);
+	/* the event decoder loads 8 bytes at a time: defined bytes after the end */
+	memset(r->fbuf + n, 0, PTF_READ_PAD);
 	r->flen = n;
 	r->loaded = k;
 	if (!r->have_index)
