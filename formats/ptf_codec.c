@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libptf: integer coding and the compact event coding of
- * formats/trace_format.md ("Events").  Writer and reader share this file,
- * so the two sides of the coding state cannot drift apart.
+ * formats/trace_format.md ("Events").  Writer and reader share this file
+ * and ptf_codec.h (where the decoder is, inline for the reader's loop), so
+ * the two sides of the coding state cannot drift apart.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -333,117 +334,4 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		d->max_ts = ev->timestamp_ns;
 	*dev = d;
 	return (int)(p - out);
-}
-
-#define GET(v, what)						\
-	do {							\
-		if (ptf_get_varint_pad(&p, end, &(v)))		\
-			return what;				\
-	} while (0)
-#define GET32(v, what)						\
-	do {							\
-		uint64_t x_;					\
-		GET(x_, what);					\
-		if (x_ > UINT32_MAX)				\
-			return what " does not fit 32 bits";	\
-		(v) = (uint32_t)x_;				\
-	} while (0)
-
-const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag, const uint8_t *p,
-			     const uint8_t *end, struct pciem_event *ev,
-			     struct ptf_dev_state **dev)
-{
-	unsigned int ext1 = 0, ext2 = 0, slot;
-	struct ptf_dev_state *d;
-	struct ptf_slot *s;
-	uint64_t v;
-
-	if (tag & PTF_EV_EXT) {
-		if (p >= end)
-			return "event: Ext1 missing";
-		ext1 = *p++;
-		if (ext1 & PTF_X1_MORE) {
-			if (p >= end)
-				return "event: Ext2 missing";
-			ext2 = *p++;
-		}
-	}
-	if (ext1 & PTF_X1_DOM) {
-		uint32_t domain;
-
-		GET32(domain, "event: Domain");
-		d = ptf_codec__get(c, domain);
-		if (!d)
-			return "event: more than 256 devices in one frame";
-		c->cur = d;
-	} else {
-		d = c->cur;
-		if (!d)
-			return "event before any device is selected in the frame";
-	}
-	slot = (tag >> PTF_EV_SLOT_SHIFT) & (PTF_SLOTS - 1);
-	s = &d->slots[slot];
-	if (ext1 & PTF_X1_KEY) {
-		GET32(s->type, "event: Type");
-		GET32(s->bar, "event: Bar");
-		GET(s->offset, "event: Offset");
-		d->used |= 1U << slot;
-		s->size = s->flags = 0;
-		s->data = s->ip = 0;
-	} else if (!(d->used >> slot & 1)) {
-		return "event uses an empty slot";
-	}
-	ev->seq = d->last_seq + 1;
-	if (ext1 & PTF_X1_SEQ) {
-		GET(v, "event: Seq_Delta");
-		ev->seq += ptf_unzigzag(v);
-	}
-	GET(v, "event: Ts_Delta");
-	ev->timestamp_ns = d->last_ts + ptf_unzigzag(v);
-	if (ext1 & PTF_X1_SIZE) {
-		GET32(s->size, "event: Access_Size");
-		GET32(s->flags, "event: Event_Flags");
-	}
-	switch (tag & PTF_EV_DATA_MASK) {
-	case PTF_DATA_SAME:
-		break;
-	case PTF_DATA_DELTA:
-		GET(v, "event: Data_Delta");
-		s->data += ptf_unzigzag(v);
-		break;
-	case PTF_DATA_VARINT:
-		GET(s->data, "event: Data_Varint");
-		break;
-	default:
-		if (end - p < 8)
-			return "event: Data_Fixed cut short";
-		s->data = ptf_le64(p);
-		p += 8;
-		break;
-	}
-	if (ext1 & PTF_X1_IP) {
-		GET(v, "event: Ip_Delta");
-		s->ip += ptf_unzigzag(v);
-	}
-	if (ext1 & PTF_X1_CPU)
-		GET32(d->last_cpu, "event: Cpu");
-	if (ext1 & PTF_X1_PID)
-		GET32(d->last_pid, "event: Pid");
-	if (ext2 & PTF_X2_STACK)
-		GET(v, "event: Stack_Ref");
-	/* anything after the known fields belongs to a later minor version */
-
-	ev->type = s->type;
-	ev->bar = s->bar;
-	ev->offset = s->offset;
-	ev->data = s->data;
-	ev->size = s->size;
-	ev->flags = s->flags;
-	ev->ip = s->ip;
-	ev->cpu = d->last_cpu;
-	ev->pid = d->last_pid;
-	d->last_seq = ev->seq;
-	d->last_ts = ev->timestamp_ns;
-	*dev = d;
-	return NULL;
 }

@@ -173,6 +173,11 @@ static inline uint8_t *ptf_put_varint8(uint8_t *p, uint64_t v)
 		*p = (uint8_t)v;
 		return p + 1;
 	}
+	if (v < 0x4000) {			/* e.g. a steady clock's deltas */
+		p[0] = (uint8_t)(v | 0x80);
+		p[1] = (uint8_t)(v >> 7);
+		return p + 2;
+	}
 	if (v >= 1ULL << 56)
 		return ptf_put_varint(p, v);
 	n = ptf_varint_len(v);
@@ -228,6 +233,13 @@ static inline int ptf_get_varint_pad(const uint8_t **pp, const uint8_t *end, uin
 		return 0;
 	}
 	x = ptf_le64(p);
+	if (!(x & 0x8000)) {			/* 2 bytes */
+		if (end - p < 2)
+			return -1;
+		*v = (x & 0x7f) | (x >> 1 & 0x3f80);
+		*pp = p + 2;
+		return 0;
+	}
 	stop = ~x & 0x8080808080808080ULL;	/* bytes without a continuation */
 	if (!stop)
 		return ptf_get_varint_slow(pp, end, v);	/* 9 or 10 bytes */
@@ -301,12 +313,159 @@ struct ptf_dev_state *ptf_codec__get(struct ptf_codec *c, uint32_t domain);
 int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		     const struct pciem_event *ev, struct ptf_dev_state **dev);
 
-/* Decodes the content [@p, @end) of an event record with tag @tag; NULL on
+/* for ptf_decode_event(): a field, or return what is wrong */
+#define GET(v, what)						\
+	do {							\
+		if (ptf_get_varint_pad(&p, end, &(v)))		\
+			return what;				\
+	} while (0)
+#define GET32(v, what)						\
+	do {							\
+		uint64_t x_;					\
+		GET(x_, what);					\
+		if (x_ > UINT32_MAX)				\
+			return what " does not fit 32 bits";	\
+		(v) = (uint32_t)x_;				\
+	} while (0)
+
+/*
+ * Decodes the content [@p, @end) of an event record with tag @tag; NULL on
  * success, else what is wrong.  PTF_READ_PAD bytes after @end must be
- * readable (they are loaded, never used). */
-const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag, const uint8_t *p,
-			     const uint8_t *end, struct pciem_event *ev,
-			     struct ptf_dev_state **dev);
+ * readable (they are loaded, never used).  Inline: the reader's loop calls
+ * it once per event.
+ *
+ * The fields are decoded into locals and stored once at the end, into the
+ * coding state and into @ev: storing a field of @ev and loading it back
+ * (or a wider word around it) would stall on the store buffer every event.
+ */
+static inline const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag,
+					   const uint8_t *p, const uint8_t *end,
+					   struct pciem_event *ev, struct ptf_dev_state **dev)
+{
+	unsigned int ext1 = 0, ext2 = 0, slot;
+	struct ptf_dev_state *d;
+	struct ptf_slot *s;
+	uint64_t v, offset, data, ip, seq, ts;
+	uint32_t type, bar, size, flags, cpu, pid;
+
+	if (tag & PTF_EV_EXT) {
+		if (p >= end)
+			return "event: Ext1 missing";
+		ext1 = *p++;
+		if (ext1 & PTF_X1_MORE) {
+			if (p >= end)
+				return "event: Ext2 missing";
+			ext2 = *p++;
+		}
+	}
+	if (ext1 & PTF_X1_DOM) {
+		uint32_t domain;
+
+		GET32(domain, "event: Domain");
+		d = ptf_codec__get(c, domain);
+		if (!d)
+			return "event: more than 256 devices in one frame";
+		c->cur = d;
+	} else {
+		d = c->cur;
+		if (!d)
+			return "event before any device is selected in the frame";
+	}
+	slot = (tag >> PTF_EV_SLOT_SHIFT) & (PTF_SLOTS - 1);
+	s = &d->slots[slot];
+	if (ext1 & PTF_X1_KEY) {
+		GET32(type, "event: Type");
+		GET32(bar, "event: Bar");
+		GET(offset, "event: Offset");
+		size = flags = 0;
+		data = ip = 0;
+	} else {
+		if (!(d->used >> slot & 1))
+			return "event uses an empty slot";
+		type = s->type;
+		bar = s->bar;
+		offset = s->offset;
+		size = s->size;
+		flags = s->flags;
+		data = s->data;
+		ip = s->ip;
+	}
+	seq = d->last_seq + 1;
+	if (ext1 & PTF_X1_SEQ) {
+		GET(v, "event: Seq_Delta");
+		seq += ptf_unzigzag(v);
+	}
+	GET(v, "event: Ts_Delta");
+	ts = d->last_ts + ptf_unzigzag(v);
+	if (ext1 & PTF_X1_SIZE) {
+		GET32(size, "event: Access_Size");
+		GET32(flags, "event: Event_Flags");
+	}
+	switch (tag & PTF_EV_DATA_MASK) {
+	case PTF_DATA_SAME:
+		break;
+	case PTF_DATA_DELTA:
+		GET(v, "event: Data_Delta");
+		data += ptf_unzigzag(v);
+		break;
+	case PTF_DATA_VARINT:
+		GET(data, "event: Data_Varint");
+		break;
+	default:
+		if (end - p < 8)
+			return "event: Data_Fixed cut short";
+		data = ptf_le64(p);
+		p += 8;
+		break;
+	}
+	if (ext1 & PTF_X1_IP) {
+		GET(v, "event: Ip_Delta");
+		ip += ptf_unzigzag(v);
+	}
+	cpu = d->last_cpu;
+	if (ext1 & PTF_X1_CPU)
+		GET32(cpu, "event: Cpu");
+	pid = d->last_pid;
+	if (ext1 & PTF_X1_PID)
+		GET32(pid, "event: Pid");
+	if (ext2 & PTF_X2_STACK)
+		GET(v, "event: Stack_Ref");
+	/* anything after the known fields belongs to a later minor version */
+
+	if (ext1 & PTF_X1_KEY) {
+		d->used |= 1U << slot;
+		s->type = type;
+		s->bar = bar;
+		s->offset = offset;
+	}
+	if (ext1 & (PTF_X1_KEY | PTF_X1_SIZE)) {
+		s->size = size;
+		s->flags = flags;
+	}
+	s->data = data;
+	s->ip = ip;
+	d->last_seq = seq;
+	d->last_ts = ts;
+	d->last_cpu = cpu;
+	d->last_pid = pid;
+
+	ev->seq = seq;
+	ev->type = type;
+	ev->bar = bar;
+	ev->offset = offset;
+	ev->data = data;
+	ev->size = size;
+	ev->flags = flags;
+	ev->timestamp_ns = ts;
+	ev->ip = ip;
+	ev->cpu = cpu;
+	ev->pid = pid;
+	*dev = d;
+	return NULL;
+}
+
+#undef GET
+#undef GET32
 
 /* ---- the index and the seek table ------------------------------------------ */
 
