@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libptf: integer coding and the compact event coding of
- * formats/trace_format.md ("Events").  Writer and reader share this file,
- * so the two sides of the coding state cannot drift apart.
+ * formats/trace_format.md ("Events").  Writer and reader share this file
+ * and ptf_codec.h (where the decoder is, inline for the reader's loop), so
+ * the two sides of the coding state cannot drift apart.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -166,29 +167,59 @@ static inline unsigned int slot_hash(uint32_t type, uint32_t bar, uint64_t offse
 	return (unsigned int)((offset >> 2) ^ (offset >> 6) ^ type * 5 ^ bar * 3) & (PTF_SLOTS - 1);
 }
 
-static inline int slot_is(const struct ptf_slot *s, const struct pciem_event *ev)
+static inline int slot_is(const struct ptf_dev_state *d, unsigned int i,
+			  const struct pciem_event *ev)
 {
-	return s->used && s->offset == ev->offset && s->type == ev->type && s->bar == ev->bar;
+	const struct ptf_slot *s = &d->slots[i];
+
+	return (d->used >> i & 1) && s->offset == ev->offset && s->type == ev->type &&
+	       s->bar == ev->bar;
+}
+
+/* A byte-sized hash of a key: the writer keeps one per slot in sig[]. */
+static inline uint64_t slot_sig(const struct pciem_event *ev)
+{
+	uint64_t k = ev->offset ^ ((uint64_t)ev->type << 40 | (uint64_t)ev->bar << 56);
+
+	return (k * 0x9E3779B97F4A7C15ULL) >> 56;
+}
+
+/* Bit 8n+7 set for each zero byte n of @x, and no other bit. */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+	return ~(((x & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) | x) &
+	       0x8080808080808080ULL;
 }
 
 /* Writer's slot choice: the hashed slot, any slot with the key, an empty
  * slot, else round robin.  *fill is set when the slot gets the key. */
 static unsigned int slot_pick(struct ptf_dev_state *d, const struct pciem_event *ev, int *fill)
 {
-	unsigned int h = slot_hash(ev->type, ev->bar, ev->offset), i;
+	unsigned int h = slot_hash(ev->type, ev->bar, ev->offset), i, w;
+	uint64_t sig = slot_sig(ev) * 0x0101010101010101ULL;
+	uint32_t empty;
 
 	*fill = 0;
-	if (slot_is(&d->slots[h], ev))
+	if (slot_is(d, h, ev))
 		return h;
-	for (i = 0; i < PTF_SLOTS; i++)
-		if (slot_is(&d->slots[i], ev))
-			return i;
+	/* A key is in at most one slot.  The candidates are the slots whose
+	 * signature byte equals the key's, found eight at a time. */
+	for (w = 0; w < 2; w++) {
+		uint64_t m = zero_bytes(d->sig[w] ^ sig);
+
+		while (m) {
+			i = w * 8 + (unsigned int)__builtin_ctzll(m) / 8;
+			if (slot_is(d, i, ev))
+				return i;
+			m &= m - 1;
+		}
+	}
 	*fill = 1;
-	if (!d->slots[h].used)
+	empty = ~d->used & ((1U << PTF_SLOTS) - 1);
+	if (empty & 1U << h)
 		return h;
-	for (i = 0; i < PTF_SLOTS; i++)
-		if (!d->slots[i].used)
-			return i;
+	if (empty)
+		return (unsigned int)__builtin_ctz(empty);	/* the first empty slot */
 	i = d->rr;
 	d->rr = (d->rr + 1) & (PTF_SLOTS - 1);
 	return i;
@@ -213,7 +244,9 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 	s = &d->slots[slot];
 	if (fill) {
 		ext1 |= PTF_X1_KEY;
-		s->used = 1;
+		d->used |= 1U << slot;
+		d->sig[slot / 8] &= ~(0xffULL << (slot % 8 * 8));
+		d->sig[slot / 8] |= slot_sig(ev) << (slot % 8 * 8);
 		s->type = ev->type;
 		s->bar = ev->bar;
 		s->offset = ev->offset;
@@ -252,32 +285,32 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 	if (ext1)
 		*p++ = (uint8_t)ext1;
 	if (ext1 & PTF_X1_DOM)
-		p = ptf_put_varint(p, domain);
+		p = ptf_put_varint8(p, domain);
 	if (ext1 & PTF_X1_KEY) {
-		p = ptf_put_varint(p, ev->type);
-		p = ptf_put_varint(p, ev->bar);
-		p = ptf_put_varint(p, ev->offset);
+		p = ptf_put_varint8(p, ev->type);
+		p = ptf_put_varint8(p, ev->bar);
+		p = ptf_put_varint8(p, ev->offset);
 	}
 	if (ext1 & PTF_X1_SEQ)
-		p = ptf_put_varint(p, ptf_zigzag(ev->seq - (d->last_seq + 1)));
-	p = ptf_put_varint(p, ptf_zigzag(ev->timestamp_ns - d->last_ts));
+		p = ptf_put_varint8(p, ptf_zigzag(ev->seq - (d->last_seq + 1)));
+	p = ptf_put_varint8(p, ptf_zigzag(ev->timestamp_ns - d->last_ts));
 	if (ext1 & PTF_X1_SIZE) {
-		p = ptf_put_varint(p, ev->size);
-		p = ptf_put_varint(p, ev->flags);
+		p = ptf_put_varint8(p, ev->size);
+		p = ptf_put_varint8(p, ev->flags);
 	}
 	if (mode == PTF_DATA_DELTA) {
-		p = ptf_put_varint(p, ddelta);
+		p = ptf_put_varint8(p, ddelta);
 	} else if (mode == PTF_DATA_VARINT) {
-		p = ptf_put_varint(p, ev->data);
+		p = ptf_put_varint8(p, ev->data);
 	} else if (mode == PTF_DATA_FIXED) {
 		p = ptf_put_le64(p, ev->data);
 	}
 	if (ext1 & PTF_X1_IP)
-		p = ptf_put_varint(p, ptf_zigzag(ev->ip - s->ip));
+		p = ptf_put_varint8(p, ptf_zigzag(ev->ip - s->ip));
 	if (ext1 & PTF_X1_CPU)
-		p = ptf_put_varint(p, ev->cpu);
+		p = ptf_put_varint8(p, ev->cpu);
 	if (ext1 & PTF_X1_PID)
-		p = ptf_put_varint(p, ev->pid);
+		p = ptf_put_varint8(p, ev->pid);
 	out[1] = (uint8_t)(p - out - 2);	/* always < 0x80 */
 
 	s->size = ev->size;
@@ -301,116 +334,4 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		d->max_ts = ev->timestamp_ns;
 	*dev = d;
 	return (int)(p - out);
-}
-
-#define GET(v, what)						\
-	do {							\
-		if (ptf_get_varint(&p, end, &(v)))		\
-			return what;				\
-	} while (0)
-#define GET32(v, what)						\
-	do {							\
-		uint64_t x_;					\
-		GET(x_, what);					\
-		if (x_ > UINT32_MAX)				\
-			return what " does not fit 32 bits";	\
-		(v) = (uint32_t)x_;				\
-	} while (0)
-
-const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag, const uint8_t *p,
-			     const uint8_t *end, struct pciem_event *ev,
-			     struct ptf_dev_state **dev)
-{
-	unsigned int ext1 = 0, ext2 = 0;
-	struct ptf_dev_state *d;
-	struct ptf_slot *s;
-	uint64_t v;
-
-	if (tag & PTF_EV_EXT) {
-		if (p >= end)
-			return "event: Ext1 missing";
-		ext1 = *p++;
-		if (ext1 & PTF_X1_MORE) {
-			if (p >= end)
-				return "event: Ext2 missing";
-			ext2 = *p++;
-		}
-	}
-	if (ext1 & PTF_X1_DOM) {
-		uint32_t domain;
-
-		GET32(domain, "event: Domain");
-		d = ptf_codec__get(c, domain);
-		if (!d)
-			return "event: more than 256 devices in one frame";
-		c->cur = d;
-	} else {
-		d = c->cur;
-		if (!d)
-			return "event before any device is selected in the frame";
-	}
-	s = &d->slots[(tag >> PTF_EV_SLOT_SHIFT) & (PTF_SLOTS - 1)];
-	if (ext1 & PTF_X1_KEY) {
-		GET32(s->type, "event: Type");
-		GET32(s->bar, "event: Bar");
-		GET(s->offset, "event: Offset");
-		s->used = 1;
-		s->size = s->flags = 0;
-		s->data = s->ip = 0;
-	} else if (!s->used) {
-		return "event uses an empty slot";
-	}
-	ev->seq = d->last_seq + 1;
-	if (ext1 & PTF_X1_SEQ) {
-		GET(v, "event: Seq_Delta");
-		ev->seq += ptf_unzigzag(v);
-	}
-	GET(v, "event: Ts_Delta");
-	ev->timestamp_ns = d->last_ts + ptf_unzigzag(v);
-	if (ext1 & PTF_X1_SIZE) {
-		GET32(s->size, "event: Access_Size");
-		GET32(s->flags, "event: Event_Flags");
-	}
-	switch (tag & PTF_EV_DATA_MASK) {
-	case PTF_DATA_SAME:
-		break;
-	case PTF_DATA_DELTA:
-		GET(v, "event: Data_Delta");
-		s->data += ptf_unzigzag(v);
-		break;
-	case PTF_DATA_VARINT:
-		GET(s->data, "event: Data_Varint");
-		break;
-	default:
-		if (end - p < 8)
-			return "event: Data_Fixed cut short";
-		s->data = ptf_le64(p);
-		p += 8;
-		break;
-	}
-	if (ext1 & PTF_X1_IP) {
-		GET(v, "event: Ip_Delta");
-		s->ip += ptf_unzigzag(v);
-	}
-	if (ext1 & PTF_X1_CPU)
-		GET32(d->last_cpu, "event: Cpu");
-	if (ext1 & PTF_X1_PID)
-		GET32(d->last_pid, "event: Pid");
-	if (ext2 & PTF_X2_STACK)
-		GET(v, "event: Stack_Ref");
-	/* anything after the known fields belongs to a later minor version */
-
-	ev->type = s->type;
-	ev->bar = s->bar;
-	ev->offset = s->offset;
-	ev->data = s->data;
-	ev->size = s->size;
-	ev->flags = s->flags;
-	ev->ip = s->ip;
-	ev->cpu = d->last_cpu;
-	ev->pid = d->last_pid;
-	d->last_seq = ev->seq;
-	d->last_ts = ev->timestamp_ns;
-	*dev = d;
-	return NULL;
 }

@@ -257,16 +257,18 @@ static int frame_load(struct ptf_reader *r, uint32_t k)
 	if (ZSTD_isError(n) || n != f->csize)
 		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
 			   "): damaged (its blocks do not end where the frame does)", k, f->offset);
-	if (fcs + 1 > r->fcap) {
-		size_t cap = r->fcap ? r->fcap : 65536;
+	if (fcs + PTF_READ_PAD > r->fcap) {
+		/* one allocation, the content's size rounded up to 64 KiB */
+		size_t cap = ((size_t)fcs + PTF_READ_PAD + 0xffff) & ~(size_t)0xffff;
 		void *p;
 
-		while (cap < fcs + 1)
-			cap *= 2;
-		p = realloc(r->fbuf, cap);
+		/* realloc() would copy the old content: it is not needed */
+		free(r->fbuf);
+		r->fcap = 0;
+		p = malloc(cap);
+		r->fbuf = p;
 		if (!p)
 			return bad(r, -ENOMEM, "out of memory");
-		r->fbuf = p;
 		r->fcap = cap;
 	}
 	n = ZSTD_decompressDCtx(r->dctx, r->fbuf, (size_t)fcs, src, f->csize);
@@ -280,6 +282,8 @@ static int frame_load(struct ptf_reader *r, uint32_t k)
 	if (n != fcs)
 		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
 			   "): %zu bytes decompressed, %llu announced", k, f->offset, n, fcs);
+	/* the event decoder loads 8 bytes at a time: defined bytes after the end */
+	memset(r->fbuf + n, 0, PTF_READ_PAD);
 	r->flen = n;
 	r->loaded = k;
 	if (!r->have_index)
@@ -895,13 +899,15 @@ static int end_of_data(struct ptf_reader *r)
 
 static int raw_next(struct ptf_reader *r, struct ptf_record *rec)
 {
+	const uint8_t *p, *content, *cend;
+	struct ptf_dev_state *d;
+	struct ptf_rdev *rd;
 	struct rec_hdr h;
+	unsigned int tag;
 	const char *why;
 	int err;
 
 	for (;;) {
-		const uint8_t *p;
-
 		if (!r->in_frame) {
 			if (r->cur >= r->ix.nframes)
 				return end_of_data(r);
@@ -918,59 +924,46 @@ static int raw_next(struct ptf_reader *r, struct ptf_record *rec)
 			r->cur++;
 			continue;
 		}
-		if (*p & PTF_EV_TAG && p + 1 < r->end && p[1] < 0x80 &&
+		tag = *p;
+		if (tag & PTF_EV_TAG && p + 1 < r->end && p[1] < 0x80 &&
 		    (size_t)(r->end - p - 2) >= p[1]) {
 			/* the common case: an event with a one-byte size */
-			struct ptf_dev_state *d;
-			struct ptf_rdev *rd;
-
-			why = ptf_decode_event(r->codec, *p, p + 2, p + 2 + p[1], &rec->event, &d);
-			if (why)
-				return bad_rec(r, r->cur, (size_t)(p - r->fbuf), why);
-			r->p = p + 2 + p[1];
-			rd = d->user;
-			if (!rd) {
-				rd = rdev_get(r, d->domain);
-				if (!rd)
-					return bad_rec(r, r->cur, (size_t)(p - r->fbuf),
-						       "more than 1024 devices (or out of memory)");
-				d->user = rd;
-			}
-			rd->seen = 1;
-			rd->last_seq = rec->event.seq;
-			rec->type = PTF_REC_EVENT;
-			rec->domain = d->domain;
-			return 1;
+			content = p + 2;
+			cend = content + p[1];
+			break;
 		}
 		why = rec_next(&r->p, r->end, r->fbuf, &h);
 		if (why)
 			return bad_rec(r, r->cur, h.pos, why);
 		if (h.tag & PTF_EV_TAG) {
-			struct ptf_dev_state *d;
-			struct ptf_rdev *rd;
-
-			why = ptf_decode_event(r->codec, h.tag, h.content, h.content + h.size,
-					       &rec->event, &d);
-			if (why)
-				return bad_rec(r, r->cur, h.pos, why);
-			rd = d->user;
-			if (!rd) {
-				rd = rdev_get(r, d->domain);
-				if (!rd)
-					return bad_rec(r, r->cur, h.pos,
-						       "more than 1024 devices (or out of memory)");
-				d->user = rd;
-			}
-			rd->seen = 1;
-			rd->last_seq = rec->event.seq;
-			rec->type = PTF_REC_EVENT;
-			rec->domain = d->domain;
-			return 1;
+			tag = h.tag;
+			content = h.content;
+			cend = h.content + h.size;
+			break;
 		}
 		err = rec_apply(r, r->cur, &h, r->p, r->end, rec);
 		if (err)
 			return err;
 	}
+
+	/* an event record at p, its content [content, cend) */
+	why = ptf_decode_event(r->codec, tag, content, cend, &rec->event, &d);
+	if (why)
+		return bad_rec(r, r->cur, (size_t)(p - r->fbuf), why);
+	r->p = cend;
+	rd = d->user;
+	if (!rd) {
+		rd = rdev_get(r, d->domain);
+		if (!rd)
+			return bad_rec(r, r->cur, (size_t)(p - r->fbuf),
+				       "more than 1024 devices (or out of memory)");
+		d->user = rd;
+	}
+	rd->seen = 1;
+	rd->last_seq = rec->event.seq;
+	rec->type = PTF_REC_EVENT;
+	rec->domain = d->domain;
+	return 1;
 }
 
 int ptf_reader__next(struct ptf_reader *r, struct ptf_record *rec)
