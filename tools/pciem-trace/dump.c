@@ -326,7 +326,6 @@ int cmd_dump(int argc, char **argv)
 	static const struct argp argp = {
 		.options = options,
 		.parser = parse_opt,
-		.args_doc = "TRACE",
 		.doc = doc,
 		.children = children,
 	};

@@ -207,7 +207,6 @@ int cmd_info(int argc, char **argv)
 	};
 	/* no parser of its own: argp hands the input, &env.args, to the child */
 	static const struct argp argp = {
-		.args_doc = "TRACE",
 		.doc = doc,
 		.children = children,
 	};

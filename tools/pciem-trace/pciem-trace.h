@@ -38,7 +38,8 @@ struct trace_args {
 };
 
 /* The argp child that parses them (its input is a struct trace_args *):
- * --regs, and TRACE ("one trace file only", "no trace file given").
+ * --regs, and TRACE: the usage's "TRACE", "one trace file only", "no
+ * trace file given".
  * @regs_doc is the --regs line of the subcommand's --help.  At file scope:
  *   static const struct argp trace_argp = TRACE_ARGP("Register map: ...");
  */
@@ -48,6 +49,7 @@ struct trace_args {
 		{ 0 },							\
 	},								\
 	.parser = trace_args__parse_opt,				\
+	.args_doc = "TRACE",						\
 }
 error_t trace_args__parse_opt(int key, char *arg, struct argp_state *state);
 

@@ -374,7 +374,6 @@ int cmd_stats(int argc, char **argv)
 	};
 	static const struct argp argp = {
 		.parser = parse_opt,
-		.args_doc = "TRACE",
 		.doc = doc,
 		.children = children,
 	};

@@ -267,7 +267,6 @@ int cmd_verify(int argc, char **argv)
 	static const struct argp argp = {
 		.options = options,
 		.parser = parse_opt,
-		.args_doc = "TRACE",
 		.doc = doc,
 		.children = children,
 	};
