@@ -118,6 +118,19 @@ static int beside_binary(char *buf, size_t len)
 	return 0;
 }
 
+/* dlopen()s the provider at @path: true, and the status says it is on;
+ * or false, and *err is dlerror()'s message (which may be NULL). */
+static bool tp_open(const char *path, const char **err)
+{
+	tp_handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+	if (!tp_handle) {
+		*err = dlerror();
+		return false;
+	}
+	snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints on (%s)", path);
+	return true;
+}
+
 bool lttng__init(bool verbose)
 {
 	const char *env = getenv(LTTNG_TP_ENV);
@@ -127,12 +140,8 @@ bool lttng__init(bool verbose)
 	if (env && (!*env || !strcmp(env, "0"))) {
 		snprintf(tp_status, sizeof(tp_status),
 			 "pciem:* tracepoints off: %s is empty", LTTNG_TP_ENV);
-		goto off;
-	}
-	if (env) {
-		tp_handle = dlopen(env, RTLD_NOW | RTLD_GLOBAL);
-		if (!tp_handle) {
-			err = dlerror();
+	} else if (env) {
+		if (!tp_open(env, &err)) {
 			snprintf(tp_status, sizeof(tp_status),
 				 "pciem:* tracepoints off: cannot load %s=%s: %s",
 				 LTTNG_TP_ENV, env, err ? err : "?");
@@ -140,37 +149,18 @@ bool lttng__init(bool verbose)
 			fprintf(stderr, "pciem-record: note: %s\n", tp_status);
 			return false;
 		}
-		snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints on (%s)", env);
-		goto on;
-	}
-	if (!beside_binary(path, sizeof(path)) && !access(path, F_OK)) {
-		tp_handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
-		if (!tp_handle) {
-			err = dlerror();
+	} else if (!beside_binary(path, sizeof(path)) && !access(path, F_OK)) {
+		if (!tp_open(path, &err))
 			snprintf(tp_status, sizeof(tp_status),
 				 "pciem:* tracepoints off: cannot load %s: %s (is liblttng-ust installed?)",
 				 path, err ? err : "?");
-			goto off;
-		}
-		snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints on (%s)", path);
-		goto on;
-	}
-	tp_handle = dlopen(LTTNG_TP_NAME, RTLD_NOW | RTLD_GLOBAL);
-	if (!tp_handle) {
-		err = dlerror();
+	} else if (!tp_open(LTTNG_TP_NAME, &err)) {
 		snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints off: %s",
 			 err ? err : LTTNG_TP_NAME " not found");
-		goto off;
 	}
-	snprintf(tp_status, sizeof(tp_status), "pciem:* tracepoints on (%s)", LTTNG_TP_NAME);
-on:
 	if (verbose)
 		fprintf(stderr, "pciem-record: %s\n", tp_status);
-	return true;
-off:
-	if (verbose)
-		fprintf(stderr, "pciem-record: %s\n", tp_status);
-	return false;
+	return tp_handle != NULL;
 }
 
 void lttng__exit(void)

@@ -24,60 +24,71 @@
 #include <lttng/tracepoint.h>
 #include "pciem_userspace.h"
 
+/*
+ * What the events of a struct pciem_event share.  The field macros expand
+ * inside LTTNG_UST_TP_FIELDS(), in each of lttng-ust's passes over this
+ * header, so they give the same fields as written out.
+ */
+#define PCIEM_TP_EVENT_ARGS \
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev)
+
+/* first: the device (PCI domain) and its sequence number */
+#define PCIEM_TP_EVENT_HEAD						\
+	lttng_ust_field_integer_hex(uint32_t, domain, domain)		\
+	lttng_ust_field_integer(uint64_t, seq, ev->seq)
+
+/* last: when, where in the driver, on which CPU, in which task */
+#define PCIEM_TP_EVENT_TAIL						\
+	lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)	\
+	lttng_ust_field_integer_hex(uint64_t, ip, ev->ip)		\
+	lttng_ust_field_integer(uint32_t, cpu, ev->cpu)			\
+	lttng_ust_field_integer(uint32_t, pid, ev->pid)
+
 /* MMIO and config-space accesses and watchpoint hits share one layout. */
 LTTNG_UST_TRACEPOINT_EVENT_CLASS(pciem, access,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev),
+	PCIEM_TP_EVENT_ARGS,
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer_hex(uint32_t, domain, domain)
-		lttng_ust_field_integer(uint64_t, seq, ev->seq)
+		PCIEM_TP_EVENT_HEAD
 		lttng_ust_field_integer(uint32_t, bar, ev->bar)
 		lttng_ust_field_integer_hex(uint64_t, offset, ev->offset)
 		lttng_ust_field_integer(uint32_t, size, ev->size)
 		lttng_ust_field_integer_hex(uint64_t, data, ev->data)
 		lttng_ust_field_integer_hex(uint32_t, flags, ev->flags)
-		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
-		lttng_ust_field_integer_hex(uint64_t, ip, ev->ip)
-		lttng_ust_field_integer(uint32_t, cpu, ev->cpu)
-		lttng_ust_field_integer(uint32_t, pid, ev->pid)
+		PCIEM_TP_EVENT_TAIL
 	)
 )
 
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, mmio_read,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+	PCIEM_TP_EVENT_ARGS)
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, mmio_write,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+	PCIEM_TP_EVENT_ARGS)
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, config_read,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+	PCIEM_TP_EVENT_ARGS)
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, config_write,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+	PCIEM_TP_EVENT_ARGS)
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, watchpoint,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev))
+	PCIEM_TP_EVENT_ARGS)
 
 /* An access PCIem could not emulate: data holds the first instruction
  * bytes (little endian), size how many. */
 LTTNG_UST_TRACEPOINT_EVENT(pciem, unsupported,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev),
+	PCIEM_TP_EVENT_ARGS,
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer_hex(uint32_t, domain, domain)
-		lttng_ust_field_integer(uint64_t, seq, ev->seq)
+		PCIEM_TP_EVENT_HEAD
 		lttng_ust_field_integer(uint32_t, bar, ev->bar)
 		lttng_ust_field_integer_hex(uint64_t, offset, ev->offset)
 		lttng_ust_field_integer(uint32_t, size, ev->size)
 		lttng_ust_field_integer_hex(uint64_t, data, ev->data)
-		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
-		lttng_ust_field_integer_hex(uint64_t, ip, ev->ip)
-		lttng_ust_field_integer(uint32_t, cpu, ev->cpu)
-		lttng_ust_field_integer(uint32_t, pid, ev->pid)
+		PCIEM_TP_EVENT_TAIL
 	)
 )
 
 /* An interrupt injected: data is the vector, flags PCIEM_EVENT_F_PENDING
  * or _DEFERRED. */
 LTTNG_UST_TRACEPOINT_EVENT(pciem, irq,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev),
+	PCIEM_TP_EVENT_ARGS,
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer_hex(uint32_t, domain, domain)
-		lttng_ust_field_integer(uint64_t, seq, ev->seq)
+		PCIEM_TP_EVENT_HEAD
 		lttng_ust_field_integer(uint64_t, data, ev->data)
 		lttng_ust_field_integer_hex(uint32_t, flags, ev->flags)
 		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
@@ -92,16 +103,12 @@ LTTNG_UST_TRACEPOINT_EVENT(pciem, lifecycle,
 	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev,
 			  const char *, kind_name),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer_hex(uint32_t, domain, domain)
-		lttng_ust_field_integer(uint64_t, seq, ev->seq)
+		PCIEM_TP_EVENT_HEAD
 		lttng_ust_field_integer(uint32_t, kind, (uint32_t)ev->offset)
 		lttng_ust_field_string(kind_name, kind_name)
 		lttng_ust_field_integer(uint32_t, bar, ev->bar)
 		lttng_ust_field_integer_hex(uint64_t, data, ev->data)
-		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
-		lttng_ust_field_integer_hex(uint64_t, ip, ev->ip)
-		lttng_ust_field_integer(uint32_t, cpu, ev->cpu)
-		lttng_ust_field_integer(uint32_t, pid, ev->pid)
+		PCIEM_TP_EVENT_TAIL
 	)
 )
 

@@ -102,28 +102,49 @@ static int text_section(const char *root, const char *name, uint64_t *addr)
 	return 0;
 }
 
+/* A line of /proc/modules. */
+struct proc_module {
+	char name[MOD_NAME_MAX + 1];
+	unsigned long long size, addr;
+};
+
+/* ROOT/proc/modules, or NULL with errno set. */
+static FILE *proc_modules__open(const char *root)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/proc/modules", root);
+	return fopen(path, "re");
+}
+
+/* The next line of @f that parses into @m: 1, or 0 at the end. */
+static int proc_modules__next(FILE *f, char **line, size_t *cap, struct proc_module *m)
+{
+	while (getline(line, cap, f) > 0)
+		/* name size refcount deps state address [taint] */
+		if (sscanf(*line, "%63s %llu %*s %*s %*s %llx", m->name, &m->size,
+			   &m->addr) == 3)
+			return 1;
+	return 0;
+}
+
 int symbols__module_base(const char *root, const char *name, uint64_t *base, uint64_t *size)
 {
-	char path[PATH_MAX], *line = NULL;
+	struct proc_module m;
 	unsigned long long core;
+	char *line = NULL;
 	size_t cap = 0;
 	int err = -ENOENT;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/proc/modules", root);
-	f = fopen(path, "re");
+	f = proc_modules__open(root);
 	if (!f)
 		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char mname[MOD_NAME_MAX + 1];
-		unsigned long long msize, maddr;
-
-		/* name size refcount deps state address [taint] */
-		if (sscanf(line, "%63s %llu %*s %*s %*s %llx", mname, &msize,
-			   &maddr) != 3 || strcmp(mname, name))
+	while (proc_modules__next(f, &line, &cap, &m)) {
+		if (strcmp(m.name, name))
 			continue;
-		*base = maddr;
-		*size = msize;
+		*base = m.addr;
+		*size = m.size;
 		err = 0;
 		break;
 	}
@@ -147,24 +168,19 @@ int symbols__module_base(const char *root, const char *name, uint64_t *base, uin
 
 int symbols__module_at(const char *root, uint64_t ip, char *name, size_t len)
 {
-	char path[PATH_MAX], *line = NULL, best[MOD_NAME_MAX + 1] = "";
+	char *line = NULL, best[MOD_NAME_MAX + 1] = "";
+	struct proc_module m;
 	uint64_t best_base = 0;
 	size_t cap = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/proc/modules", root);
-	f = fopen(path, "re");
+	f = proc_modules__open(root);
 	if (!f)
 		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char mname[MOD_NAME_MAX + 1];
-		unsigned long long msize, maddr;
-
-		if (sscanf(line, "%63s %llu %*s %*s %*s %llx", mname, &msize, &maddr) != 3)
-			continue;
-		if (maddr && maddr <= ip && ip - maddr < msize && maddr >= best_base) {
-			best_base = maddr;
-			snprintf(best, sizeof(best), "%s", mname);
+	while (proc_modules__next(f, &line, &cap, &m)) {
+		if (m.addr && m.addr <= ip && ip - m.addr < m.size && m.addr >= best_base) {
+			best_base = m.addr;
+			snprintf(best, sizeof(best), "%s", m.name);
 		}
 	}
 	free(line);

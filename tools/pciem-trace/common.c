@@ -51,6 +51,61 @@ int trace__load_regs(struct regmap **map, const char *path)
 	return err;
 }
 
+error_t trace_args__parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct trace_args *a = state->input;
+
+	switch (key) {
+	case 'r':
+		a->regs = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (a->trace)
+			argp_error(state, "one trace file only");
+		a->trace = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->trace)
+			argp_error(state, "no trace file given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int trace_args__open(const struct trace_args *a, struct filter *f, struct regmap **map,
+		     struct ptf_reader **r)
+{
+	int err;
+
+	*r = NULL;
+	err = trace__load_regs(map, a->regs);
+	if (!err && f)
+		err = filter__check(f, *map);
+	if (!err)
+		err = trace__open(r, a->trace);
+	return err;
+}
+
+void *devs__get(void **devs, unsigned int *n, size_t size, uint32_t domain)
+{
+	char *v = *devs, *d;
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (*(uint32_t *)(v + i * size) == domain)
+			return v + i * size;
+	v = realloc(v, (*n + 1) * size);
+	if (!v)
+		return NULL;
+	*devs = v;
+	d = v + (*n)++ * size;
+	memset(d, 0, size);
+	*(uint32_t *)d = domain;
+	return d;
+}
+
 int parse_u64(const char *s, uint64_t *v)
 {
 	char *end;

@@ -82,7 +82,7 @@ struct access {
 };
 
 struct ddev {
-	uint32_t domain;
+	uint32_t domain;		/* first, for devs__get() */
 	int described;
 	struct ptf_device dev;
 	struct access *acc;
@@ -95,24 +95,6 @@ struct dtrace {
 	unsigned int ndevs;
 	uint64_t total;
 };
-
-static struct ddev *dtrace__dev(struct dtrace *t, uint32_t domain)
-{
-	struct ddev *d;
-	unsigned int i;
-
-	for (i = 0; i < t->ndevs; i++)
-		if (t->devs[i].domain == domain)
-			return &t->devs[i];
-	d = realloc(t->devs, (t->ndevs + 1) * sizeof(*d));
-	if (!d)
-		return NULL;
-	t->devs = d;
-	d = &t->devs[t->ndevs++];
-	memset(d, 0, sizeof(*d));
-	d->domain = domain;
-	return d;
-}
 
 static int is_access(uint32_t type)
 {
@@ -165,7 +147,7 @@ static int dtrace__load(struct dtrace *t)
 
 		if (rec.type == PTF_REC_MODULE)
 			continue;
-		d = dtrace__dev(t, rec.domain);
+		d = devs__get((void **)&t->devs, &t->ndevs, sizeof(*d), rec.domain);
 		if (!d)
 			goto nomem;
 		if (rec.type == PTF_REC_DEVICE && !d->described) {

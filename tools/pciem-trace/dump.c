@@ -8,8 +8,7 @@
 #include "pciem-trace.h"
 
 static struct env {
-	const char *trace;
-	const char *regs;
+	struct trace_args args;
 	int json;
 	struct filter filter;
 } env;
@@ -32,31 +31,22 @@ static const char doc[] =
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "JSON Lines: one object per record", 0 },
-	{ "regs", 'r', "FILE", 0, "Register map: name registers and decode their bit fields",
-	  0 },
 	{ 0 },
 };
 
+static const struct argp trace_argp = TRACE_ARGP("Register map: name registers and decode "
+						   "their bit fields");
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
+	(void)arg;
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env.filter;
+		state->child_inputs[0] = &env.args;
+		state->child_inputs[1] = &env.filter;
 		break;
 	case 'j':
 		env.json = 1;
-		break;
-	case 'r':
-		env.regs = arg;
-		break;
-	case ARGP_KEY_ARG:
-		if (env.trace)
-			argp_error(state, "one trace file only");
-		env.trace = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!env.trace)
-			argp_error(state, "no trace file given");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -329,13 +319,13 @@ static void dump__record(struct dump *d, const struct ptf_record *rec, const str
 int cmd_dump(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
+		{ &trace_argp, 0, NULL, 0 },
 		{ &filter_argp, 0, NULL, 0 },
 		{ 0 },
 	};
 	static const struct argp argp = {
 		.options = options,
 		.parser = parse_opt,
-		.args_doc = "TRACE",
 		.doc = doc,
 		.children = children,
 	};
@@ -348,9 +338,7 @@ int cmd_dump(int argc, char **argv)
 	filter__init(&env.filter);
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return EXIT_ERROR;
-	if (trace__load_regs(&map, env.regs) || filter__check(&env.filter, map))
-		goto cleanup;
-	if (trace__open(&d.r, env.trace))
+	if (trace_args__open(&env.args, &env.filter, &map, &d.r))
 		goto cleanup;
 	d.map = map;
 	d.start_ns = ptf_reader__header(d.r)->start_mono_ns;
@@ -386,7 +374,7 @@ int cmd_dump(int argc, char **argv)
 		}
 		if (!sum.complete || sum.trailing_bytes)
 			ptrace_err("%s: warning: the trace is incomplete (%llu unreadable bytes at the end); "
-				   "everything readable was dumped", env.trace,
+				   "everything readable was dumped", env.args.trace,
 				   (unsigned long long)sum.trailing_bytes);
 	}
 	ret = EXIT_OK;

@@ -11,12 +11,11 @@
 #define INFO_NTYPES	32
 
 static struct env {
-	const char *trace;
-	const char *regs;
+	struct trace_args args;
 } env;
 
 struct info_dev {
-	uint32_t domain;
+	uint32_t domain;		/* first, for devs__get() */
 	int described;
 	struct ptf_device dev;
 	char driver[128];
@@ -53,50 +52,8 @@ static const char doc[] =
 	"Exit status: 0 the trace was read (complete or not), 2 usage error, or the file "
 	"cannot be opened or is corrupt.";
 
-static const struct argp_option options[] = {
-	{ "regs", 'r', "FILE", 0, "Register map; info says how many of its registers apply to "
-	  "each device", 0 },
-	{ 0 },
-};
-
-static error_t parse_opt(int key, char *arg, struct argp_state *state)
-{
-	switch (key) {
-	case 'r':
-		env.regs = arg;
-		break;
-	case ARGP_KEY_ARG:
-		if (env.trace)
-			argp_error(state, "one trace file only");
-		env.trace = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!env.trace)
-			argp_error(state, "no trace file given");
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
-static struct info_dev *info__dev(struct info *in, uint32_t domain)
-{
-	struct info_dev *d;
-	unsigned int i;
-
-	for (i = 0; i < in->ndevs; i++)
-		if (in->devs[i].domain == domain)
-			return &in->devs[i];
-	d = realloc(in->devs, (in->ndevs + 1) * sizeof(*d));
-	if (!d)
-		return NULL;
-	in->devs = d;
-	d = &in->devs[in->ndevs++];
-	memset(d, 0, sizeof(*d));
-	d->domain = domain;
-	return d;
-}
+static const struct argp trace_argp = TRACE_ARGP("Register map; info says how many of its "
+						   "registers apply to each device");
 
 static int info__add(struct info *in, const struct ptf_record *rec)
 {
@@ -104,7 +61,7 @@ static int info__add(struct info *in, const struct ptf_record *rec)
 
 	in->records++;
 	if (rec->type != PTF_REC_MODULE) {
-		d = info__dev(in, rec->domain);
+		d = devs__get((void **)&in->devs, &in->ndevs, sizeof(*d), rec->domain);
 		if (!d)
 			return -ENOMEM;
 	}
@@ -244,11 +201,14 @@ static void print_device(const struct info_dev *d, const struct regmap *map)
 
 int cmd_info(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &trace_argp, 0, NULL, 0 },
+		{ 0 },
+	};
+	/* no parser of its own: argp hands the input, &env.args, to the child */
 	static const struct argp argp = {
-		.options = options,
-		.parser = parse_opt,
-		.args_doc = "TRACE",
 		.doc = doc,
+		.children = children,
 	};
 	struct ptf_reader *r = NULL;
 	struct regmap *map = NULL;
@@ -262,13 +222,11 @@ int cmd_info(int argc, char **argv)
 	size_t k;
 
 	memset(&in, 0, sizeof(in));
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = argp_parse(&argp, argc, argv, 0, NULL, &env.args);
 	if (err)
 		return EXIT_ERROR;
 	ret = EXIT_ERROR;
-	if (trace__load_regs(&map, env.regs))
-		goto cleanup;
-	if (trace__open(&r, env.trace))
+	if (trace_args__open(&env.args, NULL, &map, &r))
 		goto cleanup;
 	h = ptf_reader__header(r);
 	err = ptf_reader__summary(r, &sum);
@@ -279,12 +237,12 @@ int cmd_info(int argc, char **argv)
 	while ((rd = ptf_reader__next(r, &rec)) > 0) {
 		err = info__add(&in, &rec);
 		if (err) {
-			ptrace_err("%s: out of memory", env.trace);
+			ptrace_err("%s: out of memory", env.args.trace);
 			goto cleanup;
 		}
 	}
 
-	printf("trace        %s\n", env.trace);
+	printf("trace        %s\n", env.args.trace);
 	print_header(h);
 	printf("devices      %u\n", in.ndevs);
 	for (d = 0; d < in.ndevs; d++)

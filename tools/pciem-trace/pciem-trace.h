@@ -29,6 +29,42 @@ int cmd_diff(int argc, char **argv);
 
 /* ---- common.c ---------------------------------------------------------- */
 
+struct filter;
+
+/* TRACE and --regs FILE, the arguments info, dump, stats and verify share. */
+struct trace_args {
+	const char *trace;
+	const char *regs;
+};
+
+/* The argp child that parses them (its input is a struct trace_args *):
+ * --regs, and TRACE: the usage's "TRACE", "one trace file only", "no
+ * trace file given".
+ * @regs_doc is the --regs line of the subcommand's --help.  At file scope:
+ *   static const struct argp trace_argp = TRACE_ARGP("Register map: ...");
+ */
+#define TRACE_ARGP(regs_doc) {						\
+	.options = (const struct argp_option[]) {			\
+		{ "regs", 'r', "FILE", 0, regs_doc, 0 },		\
+		{ 0 },							\
+	},								\
+	.parser = trace_args__parse_opt,				\
+	.args_doc = "TRACE",						\
+}
+error_t trace_args__parse_opt(int key, char *arg, struct argp_state *state);
+
+/* Loads the register map of @a (NULL without --regs), checks @f against
+ * it when @f is not NULL, then opens the trace; on failure prints why and
+ * returns -errno.  The caller frees *map and closes *r either way. */
+int trace_args__open(const struct trace_args *a, struct filter *f, struct regmap **map,
+		     struct ptf_reader **r);
+
+/* The element for @domain in the array *@devs of *@n elements of @size
+ * bytes, each of which begins with its uint32_t domain; when there is
+ * none, a zeroed one with that domain is appended (the array may move).
+ * NULL when out of memory. */
+void *devs__get(void **devs, unsigned int *n, size_t size, uint32_t domain);
+
 /* "pciem-trace: " + message on stderr. */
 void ptrace_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -429,8 +429,11 @@ unsigned int regmap__count_device(const struct regmap *map, uint16_t vid, uint16
 	return n;
 }
 
-const struct reg *regmap__lookup(const struct regmap *map, uint16_t vid, uint16_t did,
-				 int space, uint64_t offset)
+/* The register of device vid:did named @name, or with @name NULL the one
+ * that holds @offset of @space; else the first such register of the
+ * generic section; else NULL. */
+static const struct reg *regmap__select(const struct regmap *map, uint16_t vid, uint16_t did,
+					const char *name, int space, uint64_t offset)
 {
 	const struct reg *generic = NULL;
 	unsigned int i;
@@ -440,7 +443,8 @@ const struct reg *regmap__lookup(const struct regmap *map, uint16_t vid, uint16_
 	for (i = 0; i < map->nregs; i++) {
 		const struct reg *r = &map->regs[i];
 
-		if (r->space != space || offset < r->offset || offset - r->offset >= r->size)
+		if (name ? strcmp(r->name, name) != 0 :
+		    r->space != space || offset < r->offset || offset - r->offset >= r->size)
 			continue;
 		if (reg__for_device(r, vid, did))
 			return r;
@@ -450,25 +454,16 @@ const struct reg *regmap__lookup(const struct regmap *map, uint16_t vid, uint16_
 	return generic;
 }
 
+const struct reg *regmap__lookup(const struct regmap *map, uint16_t vid, uint16_t did,
+				 int space, uint64_t offset)
+{
+	return regmap__select(map, vid, did, NULL, space, offset);
+}
+
 const struct reg *regmap__find(const struct regmap *map, uint16_t vid, uint16_t did,
 			       const char *name)
 {
-	const struct reg *generic = NULL;
-	unsigned int i;
-
-	if (!map)
-		return NULL;
-	for (i = 0; i < map->nregs; i++) {
-		const struct reg *r = &map->regs[i];
-
-		if (strcmp(r->name, name))
-			continue;
-		if (reg__for_device(r, vid, did))
-			return r;
-		if (r->any_device && !generic)
-			generic = r;
-	}
-	return generic;
+	return regmap__select(map, vid, did, name, 0, 0);
 }
 
 int regmap__has_name(const struct regmap *map, const char *name)

@@ -11,8 +11,7 @@
 #include "pciem-trace.h"
 
 static struct env {
-	const char *trace;
-	const char *regs;
+	struct trace_args args;
 	struct filter filter;
 } env;
 
@@ -28,32 +27,15 @@ static const char doc[] =
 	"  pciem-trace stats --device 10000 --time 1-2 run.zst\n\n"
 	"Exit status: 0 ok, 2 usage error, or the file cannot be opened or is corrupt.";
 
-static const struct argp_option options[] = {
-	{ "regs", 'r', "FILE", 0, "Register map: name the registers", 0 },
-	{ 0 },
-};
+static const struct argp trace_argp = TRACE_ARGP("Register map: name the registers");
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	switch (key) {
-	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &env.filter;
-		break;
-	case 'r':
-		env.regs = arg;
-		break;
-	case ARGP_KEY_ARG:
-		if (env.trace)
-			argp_error(state, "one trace file only");
-		env.trace = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!env.trace)
-			argp_error(state, "no trace file given");
-		break;
-	default:
+	(void)arg;
+	if (key != ARGP_KEY_INIT)
 		return ARGP_ERR_UNKNOWN;
-	}
+	state->child_inputs[0] = &env.args;
+	state->child_inputs[1] = &env.filter;
 	return 0;
 }
 
@@ -144,7 +126,7 @@ struct stat_row {
 };
 
 struct stat_dev {
-	uint32_t domain;
+	uint32_t domain;		/* first, for devs__get() */
 	int described;
 	uint16_t vid, did;
 	struct ptf_device dev;
@@ -219,24 +201,6 @@ static struct stat_row *stats__row(struct stats *st, uint32_t domain, uint32_t s
 	r->first_seq = seq;
 	st->index[j] = ++st->nrows;
 	return r;
-}
-
-static struct stat_dev *stats__dev(struct stats *st, uint32_t domain)
-{
-	struct stat_dev *d;
-	unsigned int i;
-
-	for (i = 0; i < st->ndevs; i++)
-		if (st->devs[i].domain == domain)
-			return &st->devs[i];
-	d = realloc(st->devs, (st->ndevs + 1) * sizeof(*d));
-	if (!d)
-		return NULL;
-	st->devs = d;
-	d = &st->devs[st->ndevs++];
-	memset(d, 0, sizeof(*d));
-	d->domain = domain;
-	return d;
 }
 
 static int stats__event(struct stats *st, struct stat_dev *d, const struct pciem_event *ev)
@@ -404,13 +368,12 @@ static void stats__print(struct stats *st, const struct regmap *map)
 int cmd_stats(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
+		{ &trace_argp, 0, NULL, 0 },
 		{ &filter_argp, 0, NULL, 0 },
 		{ 0 },
 	};
 	static const struct argp argp = {
-		.options = options,
 		.parser = parse_opt,
-		.args_doc = "TRACE",
 		.doc = doc,
 		.children = children,
 	};
@@ -425,9 +388,7 @@ int cmd_stats(int argc, char **argv)
 	filter__init(&env.filter);
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return EXIT_ERROR;
-	if (trace__load_regs(&map, env.regs) || filter__check(&env.filter, map))
-		goto cleanup;
-	if (trace__open(&r, env.trace))
+	if (trace_args__open(&env.args, &env.filter, &map, &r))
 		goto cleanup;
 	start_ns = ptf_reader__header(r)->start_mono_ns;
 	err = filter__seek(&env.filter, r, start_ns);
@@ -446,7 +407,7 @@ int cmd_stats(int argc, char **argv)
 			dev = ptf_reader__device(r, rec.domain);
 		if (!filter__match(&env.filter, &rec, dev, map, start_ns))
 			continue;
-		d = stats__dev(&st, rec.domain);
+		d = devs__get((void **)&st.devs, &st.ndevs, sizeof(*d), rec.domain);
 		if (!d)
 			goto nomem;
 		if (!d->described && (dev || rec.type == PTF_REC_DEVICE)) {
@@ -470,7 +431,7 @@ int cmd_stats(int argc, char **argv)
 	ret = EXIT_OK;
 	goto cleanup;
 nomem:
-	ptrace_err("%s: out of memory", env.trace);
+	ptrace_err("%s: out of memory", env.args.trace);
 cleanup:
 	for (i = 0; i < st.nrows; i++)
 		u64set__free(&st.rows[i].values);

@@ -16,8 +16,7 @@
 #define VERIFY_MAX_LISTED	20	/* findings of one kind listed per device */
 
 static struct env {
-	const char *trace;
-	const char *regs;
+	struct trace_args args;
 	int quiet;
 } env;
 
@@ -38,27 +37,20 @@ static const char doc[] =
 
 static const struct argp_option options[] = {
 	{ "quiet", 'q', NULL, 0, "Print only the findings, not the summary", 0 },
-	{ "regs", 'r', "FILE", 0, "Register map (only checked for errors here)", 0 },
 	{ 0 },
 };
 
+static const struct argp trace_argp = TRACE_ARGP("Register map (only checked for errors here)");
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
+	(void)arg;
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.args;
+		break;
 	case 'q':
 		env.quiet = 1;
-		break;
-	case 'r':
-		env.regs = arg;
-		break;
-	case ARGP_KEY_ARG:
-		if (env.trace)
-			argp_error(state, "one trace file only");
-		env.trace = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!env.trace)
-			argp_error(state, "no trace file given");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -101,7 +93,7 @@ static int range_cmp(const void *a, const void *b)
 }
 
 struct vdev {
-	uint32_t domain;
+	uint32_t domain;		/* first, for devs__get() */
 	int described, described_late;
 	uint16_t vid, did;
 	int have_seq;
@@ -131,24 +123,6 @@ static void verify__finding(struct verify *v, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
-}
-
-static struct vdev *verify__dev(struct verify *v, uint32_t domain)
-{
-	struct vdev *d;
-	unsigned int i;
-
-	for (i = 0; i < v->ndevs; i++)
-		if (v->devs[i].domain == domain)
-			return &v->devs[i];
-	d = realloc(v->devs, (v->ndevs + 1) * sizeof(*d));
-	if (!d)
-		return NULL;
-	v->devs = d;
-	d = &v->devs[v->ndevs++];
-	memset(d, 0, sizeof(*d));
-	d->domain = domain;
-	return d;
 }
 
 static int verify__event(struct verify *v, struct vdev *d, const struct pciem_event *ev)
@@ -286,11 +260,15 @@ static void verify__reconcile(struct verify *v, struct vdev *d)
 
 int cmd_verify(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &trace_argp, 0, NULL, 0 },
+		{ 0 },
+	};
 	static const struct argp argp = {
 		.options = options,
 		.parser = parse_opt,
-		.args_doc = "TRACE",
 		.doc = doc,
+		.children = children,
 	};
 	struct ptf_reader *r = NULL;
 	struct regmap *map = NULL;
@@ -302,9 +280,7 @@ int cmd_verify(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return EXIT_ERROR;
-	if (trace__load_regs(&map, env.regs))
-		goto cleanup;
-	if (trace__open(&r, env.trace))
+	if (trace_args__open(&env.args, NULL, &map, &r))
 		goto cleanup;
 
 	have_sum = ptf_reader__summary(r, &sum) >= 0;
@@ -322,7 +298,7 @@ int cmd_verify(int argc, char **argv)
 		v.records++;
 		if (rec.type == PTF_REC_MODULE)
 			continue;
-		d = verify__dev(&v, rec.domain);
+		d = devs__get((void **)&v.devs, &v.ndevs, sizeof(*d), rec.domain);
 		if (!d)
 			goto nomem;
 		switch (rec.type) {
@@ -406,16 +382,16 @@ int cmd_verify(int argc, char **argv)
 		       (unsigned long long)v.events, (unsigned long long)v.lost);
 	}
 	if (v.findings) {
-		printf("%s: %llu finding%s\n", env.trace, (unsigned long long)v.findings,
+		printf("%s: %llu finding%s\n", env.args.trace, (unsigned long long)v.findings,
 		       v.findings == 1 ? "" : "s");
 		ret = EXIT_FINDING;
 	} else {
-		printf("%s: OK\n", env.trace);
+		printf("%s: OK\n", env.args.trace);
 		ret = EXIT_OK;
 	}
 	goto cleanup;
 nomem:
-	ptrace_err("%s: out of memory", env.trace);
+	ptrace_err("%s: out of memory", env.args.trace);
 	ret = EXIT_ERROR;
 cleanup:
 	for (k = 0; k < v.ndevs; k++) {
