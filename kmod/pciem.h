@@ -133,6 +133,7 @@ struct pciem_device {
 	u32 creator_pid;
 	struct irq_work notify_work;
 	struct irq_work irq_work;	/* delivers pending MSIs */
+	struct work_struct irq_slow_work; /* those it cannot look up */
 
 	struct pciem_watchpoint wps[PCIEM_MAX_WATCHPOINTS];
 	unsigned int nwps;		/* written under wp_lock */
@@ -177,6 +178,7 @@ void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
 int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status);
 void pciem_irq_cfg_changed(struct pciem_device *dev);
 void pciem_irq_work_fn(struct irq_work *work);
+void pciem_irq_slow_work_fn(struct work_struct *work);
 int pciem_intx_alloc(struct pciem_device *dev);
 void pciem_intx_free(struct pciem_device *dev);
 

@@ -51,18 +51,46 @@ static void set_pending_bits(struct pciem_device *dev, unsigned int at, u32 bits
 	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
 }
 
-static int deliver_msi(struct pciem_device *dev, u32 vector)
+/*
+ * The Linux interrupt of MSI @vector, found without sleeping:
+ * pci_irq_vector() takes the device's MSI descriptor mutex, and delivery
+ * also runs from an irq_work (pending vectors) and from the replay's
+ * fault-time injection.  Once MSI is set up, the PCI core has pointed
+ * pdev->irq at the first vector's interrupt and the vectors follow it; the
+ * interrupt's MSI descriptor confirms that.  -EAGAIN while that is not
+ * (yet) so: between MSI enable and the update of pdev->irq, the caller
+ * leaves the vector pending for process context to deliver.
+ */
+static int msi_virq(struct pciem_device *dev, u32 vector)
 {
 	struct pci_dev *pdev = dev->pdev;
-	struct irq_data *d;
-	int virq;
+	struct msi_desc *desc;
+	unsigned int virq;
 
 	if (!pdev || !pdev->msi_enabled)
 		return -ENODEV;
-	virq = pci_irq_vector(pdev, vector);
-	if (virq < 0)
-		return virq;
-	d = irq_get_irq_data(virq);
+	virq = pdev->irq + vector;
+	desc = irq_get_msi_desc(virq);
+	if (!desc || desc->dev != &pdev->dev || desc->irq != pdev->irq ||
+	    vector >= desc->nvec_used)
+		return -EAGAIN;
+	return virq;
+}
+
+/* The interrupt of MSI @vector; only process context may pass @can_sleep. */
+static int msi_lookup(struct pciem_device *dev, u32 vector, bool can_sleep)
+{
+	if (!can_sleep)
+		return msi_virq(dev, vector);
+	if (!dev->pdev || !dev->pdev->msi_enabled)
+		return -ENODEV;
+	return pci_irq_vector(dev->pdev, vector);
+}
+
+static int retrigger(int virq)
+{
+	struct irq_data *d = irq_get_irq_data(virq);
+
 	if (!d)
 		return -ENODEV;
 	return irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
@@ -77,12 +105,17 @@ static void irq_event(struct pciem_device *dev, u32 vector, u32 flags)
 	pciem_ring_push(dev, &ev);
 }
 
-/* Deliver every pending vector that is now enabled and unmasked. */
-static void msi_flush_pending(struct pciem_device *dev)
+/*
+ * Deliver every pending vector that is now enabled and unmasked.  In atomic
+ * context a vector whose interrupt cannot be looked up yet stays pending
+ * and is handed to the slow work, which may sleep.
+ */
+static void msi_flush_pending(struct pciem_device *dev, bool can_sleep)
 {
 	struct msi_view v;
+	bool retry = false;
 	u32 ready;
-	int vec;
+	int vec, virq;
 
 	msi_read(dev, &v);
 	if (!v.enabled)
@@ -96,14 +129,30 @@ static void msi_flush_pending(struct pciem_device *dev)
 		if (!(ready & BIT(vec)))
 			continue;
 		clear_bit(vec, &dev->msi_pending);
+		virq = msi_lookup(dev, vec, can_sleep);
+		if (virq == -EAGAIN) {
+			set_bit(vec, &dev->msi_pending);
+			retry = true;
+			continue;
+		}
 		/* the event goes first: the handler's accesses come after it */
 		irq_event(dev, vec, PCIEM_EVENT_F_DEFERRED);
-		if (deliver_msi(dev, vec))
+		if (virq < 0 || retrigger(virq))
 			pr_warn_ratelimited("device %d: MSI vector %d could not be delivered\n",
 					    dev->id, vec);
 	}
 	if (v.pending_at)
 		set_pending_bits(dev, v.pending_at, READ_ONCE(dev->msi_pending));
+	if (retry)
+		schedule_work(&dev->irq_slow_work);
+}
+
+/* Pending vectors whose interrupt only process context can look up. */
+void pciem_irq_slow_work_fn(struct work_struct *work)
+{
+	struct pciem_device *dev = container_of(work, struct pciem_device, irq_slow_work);
+
+	msi_flush_pending(dev, true);
 }
 
 static bool intx_disabled(struct pciem_device *dev)
@@ -121,7 +170,7 @@ void pciem_irq_work_fn(struct irq_work *work)
 {
 	struct pciem_device *dev = container_of(work, struct pciem_device, irq_work);
 
-	msi_flush_pending(dev);
+	msi_flush_pending(dev, false);
 	if (READ_ONCE(dev->intx_pending) && !intx_disabled(dev) && !msi_enabled(dev)) {
 		WRITE_ONCE(dev->intx_pending, false);
 		irq_event(dev, 0, PCIEM_EVENT_F_DEFERRED);
@@ -172,10 +221,15 @@ void pciem_intx_free(struct pciem_device *dev)
 	dev->intx_irq = 0;
 }
 
+/*
+ * Any context but NMI: the INJECT_IRQ ioctl, and the replay's irq_work.  A
+ * vector whose interrupt cannot be looked up without sleeping is left
+ * pending (and delivered by the slow work).
+ */
 int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 {
 	struct msi_view v;
-	int ret;
+	int virq;
 
 	if (dev->intx_irq && !msi_enabled(dev))
 		return intx_inject(dev, vector, status);
@@ -189,13 +243,16 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 		/*
 		 * The event is numbered before the handler can run, so the
 		 * handler's accesses follow it in the stream.  Should delivery
-		 * fail, a PENDING event follows.
+		 * fail, a PENDING event follows.  A vector whose interrupt
+		 * cannot be looked up yet is left pending at once.
 		 */
-		irq_event(dev, vector, 0);
-		ret = deliver_msi(dev, vector);
-		if (ret == 0) {
-			*status = PCIEM_IRQ_DELIVERED;
-			return 0;
+		virq = msi_lookup(dev, vector, false);
+		if (virq >= 0) {
+			irq_event(dev, vector, 0);
+			if (!retrigger(virq)) {
+				*status = PCIEM_IRQ_DELIVERED;
+				return 0;
+			}
 		}
 	}
 	set_bit(vector, &dev->msi_pending);

@@ -88,6 +88,7 @@ static struct pciem_device *pciem_device_new(void)
 	pciem_cfg_init(dev);
 	pciem_wp_init(dev);
 	init_irq_work(&dev->irq_work, pciem_irq_work_fn);
+	INIT_WORK(&dev->irq_slow_work, pciem_irq_slow_work_fn);
 	ret = pciem_ring_alloc(dev);
 	if (ret) {
 		ida_free(&pciem_ids, dev->id);
@@ -113,6 +114,7 @@ static void pciem_device_teardown(struct pciem_device *dev)
 	pciem_wp_release(dev);
 	pciem_trap_forget_device(dev);
 	irq_work_sync(&dev->irq_work);	/* it uses pdev and the INTx irq */
+	cancel_work_sync(&dev->irq_slow_work);	/* pdev, too */
 	if (dev->state == PCIEM_REGISTERED)
 		pciem_bus_unregister(dev);
 	dev->state = PCIEM_DEAD;
