@@ -20,6 +20,8 @@
  *   ENOTTY  unknown ioctl command
  *   EBADF   SET_EVENTFD with a descriptor that is not an eventfd
  *   EOPNOTSUPP  a feature the module does not implement (e.g. I/O BARs)
+ *   EAGAIN  REPLAY_FEED: the replay FIFO is full (poll() for POLLOUT)
+ * The replay ioctls and read() list their own cases below.
  */
 #ifndef _UAPI_PCIEM_USERSPACE_H
 #define _UAPI_PCIEM_USERSPACE_H
@@ -109,6 +111,44 @@ struct pciem_config_space {
 	__u8 header_type;	/* 0x00 only (type 0, single function) */
 	__u8 interrupt_pin;	/* 0: none; 1: INTA */
 	__u8 reserved[18];
+};
+
+/* PCIEM_IOCTL_SET_CONFIG_IMAGE: the whole configuration space at once,
+ * instead of SET_CONFIG and ADD_CAPABILITY; for instance the snapshot a
+ * recorder was given (struct pciem_trace_device.config), which is how a
+ * replayer re-creates a recorded device.  Before REGISTER, at most once,
+ * and not after ADD_CAPABILITY (nor ADD_CAPABILITY after it): EBUSY.
+ *
+ * @data points to PCIEM_CFG_IMAGE_SIZE bytes, taken as they are except:
+ *  - the BAR registers (0x10-0x27) and the expansion ROM register (0x30)
+ *    are ignored: BARs come from ADD_BAR (before or after this call) and
+ *    get their addresses at REGISTER;
+ *  - the MSI pending bits are cleared (PCIem keeps them);
+ *  - bytes 0x100 on are only reachable when there is a PCI Express
+ *    capability, as with SET_CONFIG.
+ * The image must describe a device PCIem can emulate, else EINVAL: vendor
+ * ID not 0x0000 nor 0xffff, header type 0x00, interrupt pin 0 or 1; if
+ * the status register has the capability-list bit, a list of at most 48
+ * dword-aligned entries in 0x40-0xff, without loops, of MSI, PCI Express
+ * and PM capabilities (each at most once, in the forms ADD_CAPABILITY
+ * builds: MSI with 1-32 vectors, PCI Express version 2 endpoint or legacy
+ * endpoint), not overlapping each other; and, with PCI Express, no
+ * extended capability (the dword at 0x100 is 0).
+ *
+ * The write mask (which bits the driver may change) is PCIem's own for the
+ * standard header and for the capabilities found, and all-ones for the
+ * other bytes from 0x40 on, as ADD_CAPABILITY would make it.  @wmask, when
+ * not 0, points to PCIEM_CFG_IMAGE_SIZE bytes of mask that replace it from
+ * 0x40 on (the header's mask stays PCIem's: BAR sizing depends on it).
+ * The image also sets the device's identity, as SET_CONFIG does (SET_CONFIG
+ * afterwards may still change it). */
+#define PCIEM_CFG_IMAGE_SIZE	4096
+struct pciem_config_image {
+	__u64 data;		/* user pointer: the image */
+	__u64 wmask;		/* user pointer: write mask, or 0 */
+	__u32 flags;		/* none defined: 0 */
+	__u32 reserved0;
+	__u64 reserved[3];
 };
 
 /* PCIEM_IOCTL_SET_WATCHPOINT: a hardware data breakpoint on a register of
@@ -397,6 +437,232 @@ struct pciem_trace_lost {
 	__u64 count;
 };
 
+/* ---- Replay ------------------------------------------------------------------
+ *
+ * A replayer re-creates a recorded device and lets the driver run against
+ * the recording instead of a device model: the kernel answers the driver's
+ * reads with the recorded values, checks its writes and injects the
+ * recorded interrupts, all in the fault handler, with no round trip to
+ * userspace.
+ *
+ * Order: CREATE_DEVICE, ADD_BAR..., SET_CONFIG_IMAGE (or SET_CONFIG and
+ * ADD_CAPABILITY), then REPLAY_START, which freezes the description (ADD_BAR,
+ * ADD_CAPABILITY, SET_CONFIG and SET_CONFIG_IMAGE give EBUSY after it), then
+ * REPLAY_FEED to pre-fill the FIFO, then REGISTER: the driver probes
+ * against the replay.  Every BAR is in full trap while replaying, whatever
+ * SET_TRAP_MODE says.  Closing the fd (or the replayer's death) removes the
+ * device as always; a driver access that is then still made reads all-ones.
+ *
+ * The sequence.  REPLAY_FEED appends recorded events (struct pciem_event, as
+ * a recorder got them: one device's events in sequence order) to a bounded
+ * FIFO; REPLAY_END says nothing follows.  A trace of any length replays
+ * through the FIFO: the kernel frees events as the replay passes them, and
+ * poll() reports POLLOUT when there is room.  An event's position is the
+ * number of events fed before it (its *index*, from 0); the kernel never
+ * takes an index from userspace.  By type, an event of the sequence is:
+ *   MMIO_READ, MMIO_WRITE: an *access* the driver is expected to make.  A
+ *     read is answered with the recorded @data; a write is compared (bar,
+ *     offset, size, data; the value also lands in BAR memory).
+ *   CONFIG_WRITE: with PCIEM_REPLAY_F_CONFIG_WRITES, a write to a
+ *     device-specific config register (0x40 and up, outside the MSI, PCI
+ *     Express and PM capabilities, and without PCIEM_EVENT_F_HEADER) is an
+ *     access, compared like an MMIO write.  Any other config event is
+ *     passed over: config space is always answered from the config image
+ *     (which is what the recording saw: a device model cannot change config
+ *     space), and the kernel's own config accesses (enumeration, sysfs
+ *     readers such as lspci, MSI address and data) depend on the kernel
+ *     and the machine, not on the driver.
+ *   IRQ without PCIEM_EVENT_F_DEFERRED: an *interrupt*, vector @data, injected
+ *     as INJECT_IRQ would (left pending if masked), as soon as the replay
+ *     has passed every event before it: right after the access before it
+ *     completes.  With PCIEM_REPLAY_TIMING_RECORDED it is injected that
+ *     long after the event before it was passed (the difference of their
+ *     @timestamp_ns, at most PCIEM_REPLAY_MAX_DELAY_NS), or at once when an
+ *     access after it comes first.  IRQ with F_DEFERRED (a pending one
+ *     delivered later) is passed over: the emulation delivers it again.
+ *   LIFECYCLE: a *marker*.  The replay waits there until the device emits
+ *     the same kind (driver bound, BAR mapped, ...) so that interrupts
+ *     recorded after it are not injected before it; an access passes it.
+ *   WATCHPOINT, UNSUPPORTED: passed over.
+ *
+ * Matching.  PCIEM_REPLAY_MATCH_STRICT: accesses in the recorded order.
+ * PCIEM_REPLAY_MATCH_REGISTER: each register's (BAR and offset, or config
+ * offset) accesses in the recorded order, but accesses to different
+ * registers may come in another order, within @window events of the oldest
+ * expected event not yet matched; an interrupt is injected once every
+ * access before it has been matched.
+ * Polling: in both modes a run of identical reads (same register, size
+ * and value) may be longer or shorter than recorded.  A read of the same
+ * register right after the run (strict: the last access matched; per
+ * register: that register's last one) when the sequence expects something
+ * else is answered with the run's value (status.polls_extra); when the
+ * driver leaves the run early, the run's remaining reads are skipped if
+ * the access then matches what follows them (status.polls_skipped).
+ *
+ * Divergence: an access that does not match (PCIEM_DIV_MISMATCH), one after
+ * the whole sequence was consumed and REPLAY_END given (PAST_END), one for
+ * which no event had been fed within @wait_us (OVERRUN: keep the FIFO
+ * ahead of the driver), and an instruction the trap cannot decode
+ * (UNSUPPORTED: that page of the mapping then reaches BAR memory directly
+ * and is no longer replayed).  Each is reported as a struct
+ * pciem_replay_divergence: the expected event (with its recorded seq) and
+ * its index, the actual access with the driver's instruction pointer, CPU
+ * and pid (for a config write, the PCI core's accessor), and what was
+ * answered.  PCIEM_REPLAY_DIV_STOP: the first divergence stops the replay
+ * (state DIVERGED or OVERRUN) and the device behaves like unplugged
+ * hardware from then on: MMIO reads return all-ones, writes are ignored,
+ * no interrupt is injected (config space stays emulated, so that the
+ * kernel can tear the device down).  PCIEM_REPLAY_DIV_CONTINUE: every
+ * divergence is reported and the replay resynchronises as well as it can:
+ * a write to the expected register with another value consumes the
+ * expected event; otherwise the access is looked for among the next
+ * @window events and, when found, the events before it are skipped
+ * (PCIEM_DIV_F_RESYNC; skipped interrupts are not injected); when not
+ * found, a read returns all-ones, a write is ignored, and the sequence
+ * does not move.
+ *
+ * Recorders attached to a replayed device get its events as usual: a
+ * read's MMIO_READ event carries the value the driver got.
+ */
+#define PCIEM_REPLAY_MATCH_STRICT	0
+#define PCIEM_REPLAY_MATCH_REGISTER	1
+
+#define PCIEM_REPLAY_DIV_STOP		0
+#define PCIEM_REPLAY_DIV_CONTINUE	1
+
+#define PCIEM_REPLAY_TIMING_ASAP	0
+#define PCIEM_REPLAY_TIMING_RECORDED	1
+
+#define PCIEM_REPLAY_F_CONFIG_WRITES	(1U << 0)
+
+#define PCIEM_REPLAY_MIN_FIFO		16
+#define PCIEM_REPLAY_MAX_FIFO		(1U << 20)
+#define PCIEM_REPLAY_DEF_FIFO		(1U << 16)
+#define PCIEM_REPLAY_MAX_WINDOW		4096
+#define PCIEM_REPLAY_DEF_WINDOW		64
+#define PCIEM_REPLAY_MAX_WAIT_US	1000000
+#define PCIEM_REPLAY_DEF_WAIT_US	100000
+#define PCIEM_REPLAY_MAX_DELAY_NS	(60ULL * 1000000000ULL)
+
+/* PCIEM_IOCTL_REPLAY_START: after the description, before REGISTER, once
+ * (else EBUSY).  EINVAL: an unknown mode or flag, a reserved field set,
+ * @fifo_events not a power of two in MIN..MAX_FIFO, @window above
+ * MAX_WINDOW or @fifo_events, @wait_us above MAX_WAIT_US.  ENOMEM. */
+struct pciem_replay_start {
+	__u32 match;		/* PCIEM_REPLAY_MATCH_* */
+	__u32 on_divergence;	/* PCIEM_REPLAY_DIV_* */
+	__u32 timing;		/* PCIEM_REPLAY_TIMING_* */
+	__u32 flags;		/* PCIEM_REPLAY_F_* */
+	__u32 fifo_events;	/* FIFO capacity in events; 0: DEF_FIFO */
+	__u32 window;		/* look-ahead, in events; 0: DEF_WINDOW (or
+				 * @fifo_events if that is smaller) */
+	__u32 wait_us;		/* how long a driver access waits for an event
+				 * not fed yet; 0: DEF_WAIT_US.  It spins with
+				 * interrupts off, once per shortage (after a
+				 * timeout accesses do not wait until more is
+				 * fed), so the feeder must run on another CPU
+				 * than the driver's accesses */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/* PCIEM_IOCTL_REPLAY_FEED: append up to @count events from @events (at most
+ * the FIFO's capacity per call).  Never blocks.  Returns the number of
+ * events accepted (>= 0; fewer than @count when the FIFO filled up or an
+ * event is invalid: the next call then starts with that event), or -1
+ * with errno: EAGAIN when not one fits
+ * (@count > 0), EINVAL when the first event is invalid or a reserved field
+ * is set, EFAULT, EBUSY without REPLAY_START or after REPLAY_END.  After
+ * the replay has stopped (a divergence with STOP) events are counted as
+ * accepted and dropped.  An event is invalid when its type is not one of
+ * the PCIEM_EVENT_* above; an MMIO event names a BAR that is absent or
+ * has size not 1, 2, 4 or 8, or reaches past the BAR's end; a config event
+ * has size not 1, 2 or 4 or reaches past 4 KiB; @data has bits above
+ * @size; an IRQ's vector is 32 or more; a LIFECYCLE kind is unknown; or
+ * @flags has bits the type does not define.  @seq, @timestamp_ns, @ip,
+ * @cpu and @pid are not checked (seq is only reported back). */
+struct pciem_replay_feed {
+	__u64 events;		/* user pointer: struct pciem_event[@count] */
+	__u32 count;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* PCIEM_IOCTL_REPLAY_END: no more events will be fed.  EBUSY without
+ * REPLAY_START or when already given. */
+
+/* Replay states */
+#define PCIEM_REPLAY_RUNNING	1	/* replaying, or waiting for the driver */
+#define PCIEM_REPLAY_DONE	2	/* REPLAY_END given and every access and
+					 * interrupt of the sequence consumed */
+#define PCIEM_REPLAY_DIVERGED	3	/* stopped at a divergence (DIV_STOP) */
+#define PCIEM_REPLAY_OVERRUN	4	/* stopped: the driver ran past the
+					 * events fed in time (DIV_STOP) */
+
+/* Divergence kinds */
+#define PCIEM_DIV_MISMATCH	1
+#define PCIEM_DIV_PAST_END	2
+#define PCIEM_DIV_OVERRUN	3
+#define PCIEM_DIV_UNSUPPORTED	4
+
+#define PCIEM_DIV_F_RESYNC	(1U << 0)	/* CONTINUE found the access
+						 * further on and skipped to it */
+
+struct pciem_replay_divergence {
+	__u32 kind;		/* PCIEM_DIV_* */
+	__u32 flags;		/* PCIEM_DIV_F_* */
+	__u64 number;		/* 1 for the device's first divergence, ... */
+	__u64 index;		/* index of @expected; with no expected event
+				 * (PAST_END, OVERRUN), the events fed so far */
+	__u64 reserved;
+	struct pciem_event expected;	/* as fed; type 0 when there is none */
+	struct pciem_event actual;	/* the access: type, bar, offset, size,
+					 * data (written, or returned to the
+					 * driver), ip, cpu, pid, timestamp_ns;
+					 * seq is 0 */
+};
+
+/* PCIEM_IOCTL_REPLAY_STATUS.  EBUSY without REPLAY_START; EFAULT.
+ * The driver stopped early if, once its workload is over, @left is not 0
+ * (or, with REPLAY_END given, the state is still RUNNING). */
+#define PCIEM_REPLAY_ST_ENDED	(1U << 0)	/* REPLAY_END was given */
+struct pciem_replay_status {
+	__u32 state;		/* PCIEM_REPLAY_RUNNING .. OVERRUN */
+	__u32 flags;		/* PCIEM_REPLAY_ST_* */
+	__u64 fed;		/* events accepted by REPLAY_FEED */
+	__u64 consumed;		/* events the replay has passed, in order */
+	__u64 left;		/* accesses and interrupts fed, not yet passed */
+	__u64 matched;		/* accesses answered or checked from the sequence */
+	__u64 irqs;		/* interrupts injected */
+	__u64 irq_errors;	/* interrupts that could not be injected */
+	__u64 passed_over;	/* config, marker, deferred-IRQ ... events passed */
+	__u64 polls_extra;	/* reads answered from a polling run beyond its
+				 * recorded length */
+	__u64 polls_skipped;	/* recorded reads of a polling run not made */
+	__u64 skipped;		/* events skipped by a CONTINUE resync */
+	__u64 divergences;	/* all of them, reported or not */
+	__u64 div_dropped;	/* divergence records read() will not return:
+				 * their queue was full */
+	__u64 reserved[7];
+	struct pciem_replay_divergence first;	/* when @divergences > 0 */
+};
+
+/*
+ * read() on the /dev/pciem fd of a replayed device returns divergence
+ * records, whole struct pciem_replay_divergence ones, oldest first (a queue
+ * of PCIEM_REPLAY_DIV_QUEUE; when it is full, further ones are counted in
+ * status.div_dropped).  It blocks until one is there (EAGAIN with
+ * O_NONBLOCK), and returns 0 once the replay has stopped or is done and
+ * every record was read.  EINVAL: the fd has no replay, or @count is
+ * smaller than one record.  EFAULT; EINTR.
+ *
+ * poll() on that fd: POLLOUT when REPLAY_FEED would accept an event (or
+ * drop it, after a stop), POLLIN when a divergence record is waiting,
+ * POLLPRI once the state is no longer RUNNING.  The wake-up for POLLOUT
+ * comes when the FIFO is half empty.
+ */
+#define PCIEM_REPLAY_DIV_QUEUE	64
+
 /* ---- ioctl numbers ----------------------------------------------------- */
 #define PCIEM_IOCTL_MAGIC	0xC5
 
@@ -412,6 +678,11 @@ struct pciem_trace_lost {
 #define PCIEM_IOCTL_GET_DEVICE_INFO _IOR(PCIEM_IOCTL_MAGIC, 0x09, struct pciem_device_info)
 #define PCIEM_IOCTL_SET_TRAP_MODE  _IOW(PCIEM_IOCTL_MAGIC, 0x0a, struct pciem_trap_mode)
 #define PCIEM_IOCTL_TRACE_SUBSCRIBE _IOW(PCIEM_IOCTL_MAGIC, 0x0b, struct pciem_trace_subscribe)
+#define PCIEM_IOCTL_SET_CONFIG_IMAGE _IOW(PCIEM_IOCTL_MAGIC, 0x0c, struct pciem_config_image)
+#define PCIEM_IOCTL_REPLAY_START   _IOW(PCIEM_IOCTL_MAGIC, 0x0d, struct pciem_replay_start)
+#define PCIEM_IOCTL_REPLAY_FEED	   _IOW(PCIEM_IOCTL_MAGIC, 0x0e, struct pciem_replay_feed)
+#define PCIEM_IOCTL_REPLAY_END	   _IO(PCIEM_IOCTL_MAGIC, 0x0f)
+#define PCIEM_IOCTL_REPLAY_STATUS  _IOR(PCIEM_IOCTL_MAGIC, 0x10, struct pciem_replay_status)
 
 /* Layout checks (C11 and C++11). */
 #if defined(__cplusplus)
@@ -438,6 +709,11 @@ PCIEM_ASSERT_SIZE(struct pciem_trace_rec, 16);
 PCIEM_ASSERT_SIZE(struct pciem_trace_bar, 24);
 PCIEM_ASSERT_SIZE(struct pciem_trace_device, 4256);
 PCIEM_ASSERT_SIZE(struct pciem_trace_lost, 24);
+PCIEM_ASSERT_SIZE(struct pciem_config_image, 48);
+PCIEM_ASSERT_SIZE(struct pciem_replay_start, 64);
+PCIEM_ASSERT_SIZE(struct pciem_replay_feed, 32);
+PCIEM_ASSERT_SIZE(struct pciem_replay_divergence, 160);
+PCIEM_ASSERT_SIZE(struct pciem_replay_status, 320);
 PCIEM_ASSERT_SIZE(struct pciem_event, 64);
 PCIEM_ASSERT_SIZE(struct pciem_shared_ring, 64 + 64 * PCIEM_RING_SIZE);
 
