@@ -99,6 +99,7 @@ struct pciem_device {
 
 	struct pciem_bar bars[PCIEM_NUM_BARS];
 	bool identity_set;
+	bool cfg_image;			/* SET_CONFIG_IMAGE done */
 	int full_recorders;		/* attached PCIEM_TRACE_F_FULL_TRAP
 					 * recorders, under ring_lock */
 
@@ -158,6 +159,7 @@ int pciem_cfg_add_cap(struct pciem_device *dev, const struct pciem_cap_config *c
 void pciem_cfg_set_bar(struct pciem_device *dev, unsigned int bar, u64 addr);
 void pciem_cfg_bar_added(struct pciem_device *dev, unsigned int bar);
 u32 pciem_cfg_read(struct pciem_device *dev, unsigned int where, unsigned int size);
+int pciem_cfg_load_image(struct pciem_device *dev, const u8 *img, const u8 *wmask);
 extern struct pci_ops pciem_pci_ops;
 
 /* pciem_bus.c */

@@ -139,43 +139,65 @@ static bool flag_ok(u8 v)
 	return v <= 1;
 }
 
-static int cap_msi(struct pciem_device *dev, const struct pciem_cap_msi_userspace *m)
+static unsigned int msi_len(bool is64, bool mask)
 {
-	unsigned int len, data_at;
-	u16 flags;
-	int at;
+	return ALIGN(10 + (is64 ? 4 : 0) + (mask ? 10 : 0), 4);
+}
 
-	if (memchr_inv(m->reserved, 0, sizeof(m->reserved)) || m->num_vectors_log2 > 5 ||
-	    !flag_ok(m->has_64bit) || !flag_ok(m->has_masking))
-		return -EINVAL;
-	len = 10 + (m->has_64bit ? 4 : 0) + (m->has_masking ? 10 : 0);
-	at = cfg_new_cap(dev, PCI_CAP_ID_MSI, len);
-	if (at < 0)
-		return at;
-	flags = m->num_vectors_log2 << 1;
-	if (m->has_64bit)
+/* The MSI capability's registers and write masks at @at. */
+static void msi_layout(struct pciem_device *dev, unsigned int at, u8 log2, bool is64, bool mask)
+{
+	unsigned int data_at;
+	u16 flags;
+
+	flags = log2 << 1;
+	if (is64)
 		flags |= PCI_MSI_FLAGS_64BIT;
-	if (m->has_masking)
+	if (mask)
 		flags |= PCI_MSI_FLAGS_MASKBIT;
 	put16(dev, at + PCI_MSI_FLAGS, flags, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
 	put32(dev, at + PCI_MSI_ADDRESS_LO, 0, 0xfffffffc);
-	if (m->has_64bit) {
+	if (is64) {
 		put32(dev, at + PCI_MSI_ADDRESS_HI, 0, 0xffffffff);
 		data_at = at + PCI_MSI_DATA_64;
 	} else {
 		data_at = at + PCI_MSI_DATA_32;
 	}
 	put16(dev, data_at, 0, 0xffff);
-	if (m->has_masking) {
+	if (mask) {
 		/* mask and pending follow the data register, dword aligned */
-		put32(dev, data_at + 4, 0, (u32)GENMASK_ULL((1 << m->num_vectors_log2) - 1, 0));
+		put32(dev, data_at + 4, 0, (u32)GENMASK_ULL((1 << log2) - 1, 0));
 		put32(dev, data_at + 8, 0, 0);
 	}
 	dev->msi_off = at;
-	dev->msi_log2 = m->num_vectors_log2;
-	dev->msi_64 = m->has_64bit;
-	dev->msi_mask = m->has_masking;
+	dev->msi_log2 = log2;
+	dev->msi_64 = is64;
+	dev->msi_mask = mask;
+}
+
+static int cap_msi(struct pciem_device *dev, const struct pciem_cap_msi_userspace *m)
+{
+	int at;
+
+	if (memchr_inv(m->reserved, 0, sizeof(m->reserved)) || m->num_vectors_log2 > 5 ||
+	    !flag_ok(m->has_64bit) || !flag_ok(m->has_masking))
+		return -EINVAL;
+	at = cfg_new_cap(dev, PCI_CAP_ID_MSI, msi_len(m->has_64bit, m->has_masking));
+	if (at < 0)
+		return at;
+	msi_layout(dev, at, m->num_vectors_log2, m->has_64bit, m->has_masking);
 	return 0;
+}
+
+/* The PCI Express capability's write masks at @at (values: cap_pcie()). */
+static void pcie_layout(struct pciem_device *dev, unsigned int at)
+{
+	memset(dev->wmask + at, 0, PCI_CAP_EXP_ENDPOINT_SIZEOF_V2);
+	put16(dev, at + PCI_EXP_DEVCTL, 0, 0x7fff);
+	put16(dev, at + PCI_EXP_LNKCTL, 0, 0x0fff);
+	put16(dev, at + PCI_EXP_DEVCTL2, 0, 0xffff);
+	put16(dev, at + PCI_EXP_LNKCTL2, 0, 0xffff);
+	dev->pcie_off = at;
 }
 
 static int cap_pcie(struct pciem_device *dev, const struct pciem_cap_pcie_userspace *p)
@@ -191,6 +213,7 @@ static int cap_pcie(struct pciem_device *dev, const struct pciem_cap_pcie_usersp
 	at = cfg_new_cap(dev, PCI_CAP_ID_EXP, PCI_CAP_EXP_ENDPOINT_SIZEOF_V2);
 	if (at < 0)
 		return at;
+	pcie_layout(dev, at);
 	put16(dev, at + PCI_EXP_FLAGS, 2 | (p->port_type << 4), 0);
 	put32(dev, at + PCI_EXP_DEVCAP, 0, 0);
 	put16(dev, at + PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_RELAX_EN | PCI_EXP_DEVCTL_NOSNOOP_EN,
@@ -202,8 +225,15 @@ static int cap_pcie(struct pciem_device *dev, const struct pciem_cap_pcie_usersp
 	put16(dev, at + PCI_EXP_DEVCTL2, 0, 0xffff);
 	put32(dev, at + PCI_EXP_LNKCAP2, GENMASK(speed, 1), 0);
 	put16(dev, at + PCI_EXP_LNKCTL2, speed, 0xffff);
-	dev->pcie_off = at;
 	return 0;
+}
+
+/* The PM capability's write masks at @at (values: cap_pm()). */
+static void pm_layout(struct pciem_device *dev, unsigned int at)
+{
+	memset(dev->wmask + at, 0, PCI_PM_SIZEOF);
+	put16(dev, at + PCI_PM_CTRL, 0, PCI_PM_CTRL_STATE_MASK);
+	dev->pm_off = at;
 }
 
 static int cap_pm(struct pciem_device *dev, const struct pciem_cap_pm_userspace *p)
@@ -217,6 +247,7 @@ static int cap_pm(struct pciem_device *dev, const struct pciem_cap_pm_userspace 
 	at = cfg_new_cap(dev, PCI_CAP_ID_PM, PCI_PM_SIZEOF);
 	if (at < 0)
 		return at;
+	pm_layout(dev, at);
 	if (p->d1_support)
 		pmc |= PCI_PM_CAP_D1;
 	if (p->d2_support)
@@ -224,7 +255,6 @@ static int cap_pm(struct pciem_device *dev, const struct pciem_cap_pm_userspace 
 	put16(dev, at + PCI_PM_PMC, pmc, 0);
 	put16(dev, at + PCI_PM_CTRL, p->no_soft_reset ? PCI_PM_CTRL_NO_SOFT_RESET : 0,
 	      PCI_PM_CTRL_STATE_MASK);
-	dev->pm_off = at;
 	return 0;
 }
 
@@ -255,6 +285,148 @@ int pciem_cfg_add_cap(struct pciem_device *dev, const struct pciem_cap_config *c
 			return -EEXIST;
 		return cap_pm(dev, (const void *)c->cap_data);
 	}
+}
+
+/* ---- a whole image (SET_CONFIG_IMAGE) ---------------------------------- */
+
+#define PCIEM_MAX_CAPS	48
+
+struct img_cap {
+	u8 id;
+	unsigned int at, len;
+	u8 log2;		/* MSI */
+	bool is64, mask;	/* MSI */
+};
+
+static u16 img16(const u8 *img, unsigned int at)
+{
+	return img[at] | (img[at + 1] << 8);
+}
+
+static u32 img32(const u8 *img, unsigned int at)
+{
+	return img16(img, at) | ((u32)img16(img, at + 2) << 16);
+}
+
+/* Walks the image's capability list; 0 and @caps/@n, or -EINVAL. */
+static int img_parse_caps(const u8 *img, struct img_cap *caps, unsigned int *n)
+{
+	DECLARE_BITMAP(seen, PCIEM_CAP_END / 4);
+	unsigned int at, i;
+	u16 flags;
+
+	*n = 0;
+	if (!(img16(img, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+		return 0;
+	bitmap_zero(seen, PCIEM_CAP_END / 4);
+	for (at = img[PCI_CAPABILITY_LIST]; at; at = img[at + PCI_CAP_LIST_NEXT]) {
+		struct img_cap *c = &caps[*n];
+
+		if (at < PCIEM_CAP_START || at >= PCIEM_CAP_END || (at & 3) ||
+		    test_and_set_bit(at / 4, seen) || *n == PCIEM_MAX_CAPS)
+			return -EINVAL;
+		memset(c, 0, sizeof(*c));
+		c->id = img[at];
+		c->at = at;
+		switch (c->id) {
+		case PCI_CAP_ID_MSI:
+			flags = img16(img, at + PCI_MSI_FLAGS);
+			if (flags & ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QMASK |
+				      PCI_MSI_FLAGS_QSIZE | PCI_MSI_FLAGS_64BIT |
+				      PCI_MSI_FLAGS_MASKBIT))
+				return -EINVAL;
+			c->log2 = (flags & PCI_MSI_FLAGS_QMASK) >> 1;
+			c->is64 = flags & PCI_MSI_FLAGS_64BIT;
+			c->mask = flags & PCI_MSI_FLAGS_MASKBIT;
+			if (c->log2 > 5)
+				return -EINVAL;
+			c->len = msi_len(c->is64, c->mask);
+			break;
+		case PCI_CAP_ID_EXP:
+			flags = img16(img, at + PCI_EXP_FLAGS);
+			if ((flags & PCI_EXP_FLAGS_VERS) != 2 ||
+			    (((flags & PCI_EXP_FLAGS_TYPE) >> 4) != PCI_EXP_TYPE_ENDPOINT &&
+			     ((flags & PCI_EXP_FLAGS_TYPE) >> 4) != PCI_EXP_TYPE_LEG_END))
+				return -EINVAL;
+			c->len = PCI_CAP_EXP_ENDPOINT_SIZEOF_V2;
+			break;
+		case PCI_CAP_ID_PM:
+			c->len = PCI_PM_SIZEOF;
+			break;
+		default:
+			return -EINVAL;	/* not one PCIem emulates */
+		}
+		if (at + c->len > PCIEM_CAP_END)
+			return -EINVAL;
+		for (i = 0; i < *n; i++)
+			if (caps[i].id == c->id ||
+			    (caps[i].at < at + c->len && at < caps[i].at + caps[i].len))
+				return -EINVAL;
+		(*n)++;
+	}
+	for (i = 0; i < *n; i++)
+		if (caps[i].id == PCI_CAP_ID_EXP && img32(img, PCI_CFG_SPACE_SIZE))
+			return -EINVAL;	/* extended capabilities: none emulated */
+	return 0;
+}
+
+static bool img_header_ignored(unsigned int at)
+{
+	return (at >= PCI_BASE_ADDRESS_0 && at <= PCI_BASE_ADDRESS_5 + 3) ||
+	       (at >= PCI_ROM_ADDRESS && at < PCI_ROM_ADDRESS + 4);
+}
+
+/*
+ * PCIEM_IOCTL_SET_CONFIG_IMAGE: @img and @wmask (or NULL) are kernel copies
+ * of PCIEM_CFG_SIZE bytes.  The caller checked the device's state.
+ */
+int pciem_cfg_load_image(struct pciem_device *dev, const u8 *img, const u8 *wmask)
+{
+	struct img_cap *caps;
+	unsigned long flags;
+	unsigned int n, i, end = PCIEM_CAP_START;
+	u16 vendor = img16(img, PCI_VENDOR_ID);
+	int ret;
+
+	if (vendor == 0 || vendor == 0xffff || img[PCI_HEADER_TYPE] != PCI_HEADER_TYPE_NORMAL ||
+	    img[PCI_INTERRUPT_PIN] > 1)
+		return -EINVAL;
+	caps = kcalloc(PCIEM_MAX_CAPS, sizeof(*caps), GFP_KERNEL);
+	if (!caps)
+		return -ENOMEM;
+	ret = img_parse_caps(img, caps, &n);
+	if (ret)
+		goto out;
+
+	/* write masks (and default values) as ADD_CAPABILITY makes them */
+	for (i = 0; i < n; i++) {
+		const struct img_cap *c = &caps[i];
+
+		if (c->id == PCI_CAP_ID_MSI)
+			msi_layout(dev, c->at, c->log2, c->is64, c->mask);
+		else if (c->id == PCI_CAP_ID_EXP)
+			pcie_layout(dev, c->at);
+		else
+			pm_layout(dev, c->at);
+		end = max(end, c->at + c->len);
+	}
+	raw_spin_lock_irqsave(&dev->cfg_lock, flags);
+	for (i = 0; i < PCIEM_CAP_START; i++)
+		if (!img_header_ignored(i))
+			dev->cfg[i] = img[i];
+	memcpy(dev->cfg + PCIEM_CAP_START, img + PCIEM_CAP_START,
+	       PCIEM_CFG_SIZE - PCIEM_CAP_START);
+	if (dev->msi_off && dev->msi_mask)	/* pending bits are PCIem's */
+		memset(dev->cfg + dev->msi_off + (dev->msi_64 ? PCI_MSI_PENDING_64 :
+						    PCI_MSI_PENDING_32), 0, 4);
+	if (wmask)
+		memcpy(dev->wmask + PCIEM_CAP_START, wmask + PCIEM_CAP_START,
+		       PCIEM_CFG_SIZE - PCIEM_CAP_START);
+	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
+	dev->cap_next = ALIGN(end, 4);
+out:
+	kfree(caps);
+	return ret;
 }
 
 void pciem_cfg_bar_added(struct pciem_device *dev, unsigned int bar)

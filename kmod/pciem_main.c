@@ -264,9 +264,44 @@ static int ioc_add_cap(struct pciem_device *dev, void __user *arg)
 
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
-	if (dev->state != PCIEM_CREATED)
+	if (dev->state != PCIEM_CREATED || dev->cfg_image)
 		return -EBUSY;
 	return pciem_cfg_add_cap(dev, &c);
+}
+
+static int ioc_set_config_image(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_config_image c;
+	u8 *img, *wmask = NULL;
+	int ret;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.reserved0 || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
+		return -EINVAL;
+	if (dev->state != PCIEM_CREATED || dev->cfg_image ||
+	    dev->msi_off || dev->pcie_off || dev->pm_off)
+		return -EBUSY;
+	img = kmalloc(2 * PCIEM_CFG_SIZE, GFP_KERNEL);
+	if (!img)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_from_user(img, u64_to_user_ptr(c.data), PCIEM_CFG_SIZE))
+		goto out;
+	if (c.wmask) {
+		wmask = img + PCIEM_CFG_SIZE;
+		if (copy_from_user(wmask, u64_to_user_ptr(c.wmask), PCIEM_CFG_SIZE))
+			goto out;
+	}
+	ret = pciem_cfg_load_image(dev, img, wmask);
+	if (ret)
+		goto out;
+	dev->cfg_image = true;
+	dev->identity_set = true;
+	pciem_trace_match(dev, false);
+out:
+	kfree(img);
+	return ret;
 }
 
 static int ioc_set_config(struct pciem_device *dev, void __user *arg)
@@ -484,6 +519,7 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case PCIEM_IOCTL_GET_BAR_INFO:
 	case PCIEM_IOCTL_INJECT_IRQ:
 	case PCIEM_IOCTL_SET_TRAP_MODE:
+	case PCIEM_IOCTL_SET_CONFIG_IMAGE:
 		break;
 	default:
 		return -ENOTTY;
@@ -517,6 +553,9 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case PCIEM_IOCTL_SET_TRAP_MODE:
 		ret = ioc_set_trap_mode(dev, uarg);
+		break;
+	case PCIEM_IOCTL_SET_CONFIG_IMAGE:
+		ret = ioc_set_config_image(dev, uarg);
 		break;
 	default:
 		ret = ioc_inject_irq(dev, uarg);

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "pciem_userspace.h"
@@ -84,6 +85,90 @@ static struct pciem_config_space ident(void)
 					.class_code = { 0, 0, 0xff } };
 
 	return c;
+}
+
+static void put16(unsigned char *p, unsigned int at, unsigned int v)
+{
+	p[at] = v;
+	p[at + 1] = v >> 8;
+}
+
+/* SET_CONFIG_IMAGE: every malformed image and out-of-order call. */
+static void config_image_table(void)
+{
+	static unsigned char img[PCIEM_CFG_IMAGE_SIZE];
+	struct pciem_config_image ci = { .data = (uintptr_t)img };
+	struct pciem_cap_config cap = msi_cap(0, 1, 0);
+	struct pciem_config_space cfg = ident();
+	int fd = created(), ifd;
+
+#define CFG_IMAGE(what, want) expect(what, ioctl(fd, PCIEM_IOCTL_SET_CONFIG_IMAGE, &ci), want)
+	CFG_IMAGE("image with vendor 0", EINVAL);
+	put16(img, PCI_VENDOR_ID, 0x1234);
+	put16(img, PCI_DEVICE_ID, 0xfff0);
+	img[PCI_HEADER_TYPE] = 0x80;
+	CFG_IMAGE("image of a multi-function device", EINVAL);
+	img[PCI_HEADER_TYPE] = 0;
+	img[PCI_INTERRUPT_PIN] = 2;
+	CFG_IMAGE("image with pin B", EINVAL);
+	img[PCI_INTERRUPT_PIN] = 1;
+	put16(img, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	img[PCI_CAPABILITY_LIST] = 0x40;
+	img[0x40] = PCI_CAP_ID_VNDR;
+	CFG_IMAGE("image with a vendor-specific capability", EINVAL);
+	img[0x40] = PCI_CAP_ID_MSI;
+	put16(img, 0x42, 6 << 1);
+	CFG_IMAGE("image with 64 MSI vectors", EINVAL);
+	put16(img, 0x42, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT);
+	img[0x41] = 0x40;
+	CFG_IMAGE("image with a capability loop", EINVAL);
+	img[0x41] = 0x52;
+	CFG_IMAGE("image with a misaligned capability", EINVAL);
+	img[0x41] = 0x50;
+	img[0x50] = PCI_CAP_ID_PM;
+	CFG_IMAGE("image with overlapping capabilities", EINVAL);
+	img[0x41] = 0x58;
+	img[0x58] = PCI_CAP_ID_MSI;
+	CFG_IMAGE("image with two MSI capabilities", EINVAL);
+	img[0x58] = PCI_CAP_ID_EXP;
+	put16(img, 0x5a, 1);
+	CFG_IMAGE("image with a PCIe capability of version 1", EINVAL);
+	put16(img, 0x5a, 2 | (PCI_EXP_TYPE_ROOT_PORT << 4));
+	CFG_IMAGE("image of a root port", EINVAL);
+	put16(img, 0x5a, 2);
+	img[0xfc] = 1;
+	img[0x100] = 1;
+	CFG_IMAGE("image with an extended capability", EINVAL);
+	img[0x100] = 0;
+	img[0x59] = 0xfc;
+	img[0xfc] = PCI_CAP_ID_PM;
+	CFG_IMAGE("image with a capability past 0xff", EINVAL);
+	img[0x59] = 0;
+	ci.flags = 1;
+	CFG_IMAGE("SET_CONFIG_IMAGE flags", EINVAL);
+	ci.flags = 0;
+	ci.reserved[2] = 1;
+	CFG_IMAGE("SET_CONFIG_IMAGE reserved", EINVAL);
+	ci.reserved[2] = 0;
+	ci.data = 16;
+	CFG_IMAGE("SET_CONFIG_IMAGE bad data pointer", EFAULT);
+	ci.data = (uintptr_t)img;
+	ci.wmask = 16;
+	CFG_IMAGE("SET_CONFIG_IMAGE bad mask pointer", EFAULT);
+	ci.wmask = (uintptr_t)img;
+	CFG_IMAGE("SET_CONFIG_IMAGE MSI + PCIe, own mask", 0);
+	CFG_IMAGE("SET_CONFIG_IMAGE twice", EBUSY);
+	expect("ADD_CAPABILITY after an image", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EBUSY);
+	expect("SET_CONFIG after an image", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), 0);
+	ifd = ioctl(fd, PCIEM_IOCTL_REGISTER, 0);
+	expect("REGISTER with an image", ifd < 0 ? -1 : 0, 0);
+	close(ifd);
+	close(fd);
+	fd = created();
+	expect("ADD_CAPABILITY", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), 0);
+	CFG_IMAGE("SET_CONFIG_IMAGE after ADD_CAPABILITY", EBUSY);
+	close(fd);
+#undef CFG_IMAGE
 }
 
 static void table(void)
@@ -366,6 +451,8 @@ static void table(void)
 		close(fd);
 	}
 
+	config_image_table();
+
 	/* a device that never registers is freed with its file */
 	fd = created();
 	close(fd);
@@ -385,6 +472,7 @@ static const unsigned long cmds[] = {
 	PCIEM_IOCTL_SET_CONFIG, PCIEM_IOCTL_SET_WATCHPOINT, PCIEM_IOCTL_REGISTER,
 	PCIEM_IOCTL_SET_EVENTFD, PCIEM_IOCTL_GET_BAR_INFO, PCIEM_IOCTL_INJECT_IRQ,
 	PCIEM_IOCTL_GET_DEVICE_INFO, PCIEM_IOCTL_SET_TRAP_MODE, PCIEM_IOCTL_TRACE_SUBSCRIBE,
+	PCIEM_IOCTL_SET_CONFIG_IMAGE,
 };
 
 static int documented(int e)
