@@ -25,6 +25,7 @@
 #define PCIEM_MAX_RECORDERS	4
 
 struct pciem_recorder;
+struct pciem_replay;
 
 /* A recorder attached to a device, with the losses not yet reported. */
 struct pciem_attach {
@@ -142,6 +143,8 @@ struct pciem_device {
 	struct list_head bps;		/* struct pciem_bp */
 	struct work_struct wp_work;	/* syncs breakpoints with mappings */
 	atomic64_t lost;
+
+	struct pciem_replay *replay;	/* set at REPLAY_START, freed with @dev */
 };
 
 static inline struct pciem_device *pciem_bus_to_dev(struct pci_bus *bus)
@@ -160,6 +163,7 @@ void pciem_cfg_set_bar(struct pciem_device *dev, unsigned int bar, u64 addr);
 void pciem_cfg_bar_added(struct pciem_device *dev, unsigned int bar);
 u32 pciem_cfg_read(struct pciem_device *dev, unsigned int where, unsigned int size);
 int pciem_cfg_load_image(struct pciem_device *dev, const u8 *img, const u8 *wmask);
+bool pciem_cfg_plain(const struct pciem_device *dev, unsigned int where, unsigned int size);
 extern struct pci_ops pciem_pci_ops;
 
 /* pciem_bus.c */
@@ -191,10 +195,12 @@ void pciem_trap_forget_device(struct pciem_device *dev);
 int pciem_trap_set_mode(struct pciem_device *dev, u32 bar_mask, bool full);
 void pciem_trap_rearm(struct pciem_device *dev);
 
-/* Reads of @bar are trapped: the model asked for it, or a recorder did. */
+/* Reads of @bar are trapped: the model asked for it, a recorder did, or
+ * the device is replaying. */
 static inline bool pciem_bar_full_trap(const struct pciem_device *dev, unsigned int bar)
 {
-	return READ_ONCE(dev->bars[bar].full_trap) || READ_ONCE(dev->full_recorders) > 0;
+	return READ_ONCE(dev->bars[bar].full_trap) || READ_ONCE(dev->full_recorders) > 0 ||
+	       READ_ONCE(dev->replay);
 }
 bool pciem_trap_va_in_bar(struct pciem_device *dev, unsigned int bar, unsigned long va);
 int pciem_trap_snapshot(struct pciem_device *dev, struct pciem_mapping *out, int max);
@@ -218,6 +224,24 @@ void pciem_recorder_put(struct pciem_recorder *rec);
 int pciem_trace_mmap(struct pciem_recorder *rec, struct vm_area_struct *vma);
 __poll_t pciem_trace_poll(struct pciem_recorder *rec, struct file *file, poll_table *wait);
 void pciem_lifecycle(struct pciem_device *dev, u32 kind, u32 bar, u64 data, unsigned long ip);
+
+/* pciem_replay.c */
+int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start *s);
+long pciem_replay_feed(struct pciem_device *dev, const struct pciem_replay_feed *f);
+int pciem_replay_end(struct pciem_device *dev);
+int pciem_replay_status(struct pciem_device *dev, struct pciem_replay_status *st);
+ssize_t pciem_replay_read(struct pciem_device *dev, char __user *buf, size_t len, bool nonblock);
+__poll_t pciem_replay_poll(struct pciem_device *dev, struct file *file, poll_table *wait);
+u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u64 off,
+		      unsigned int size, u64 data, unsigned long ip, bool *apply);
+void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsigned int size,
+			    u32 val, unsigned long ip, struct pciem_event *ev);
+void pciem_replay_unsupported(struct pciem_device *dev, unsigned int bar, u64 off,
+			      unsigned long ip);
+void pciem_replay_lifecycle(struct pciem_device *dev, u32 kind);
+void pciem_replay_hangup(struct pciem_device *dev);
+void pciem_replay_sync(struct pciem_device *dev);
+void pciem_replay_free(struct pciem_device *dev);
 
 /* pciem_main.c */
 extern struct list_head pciem_devices;

@@ -429,6 +429,25 @@ out:
 	return ret;
 }
 
+/*
+ * Is [@where, @where + @size) device-specific config space: from 0x40 on,
+ * outside the capabilities PCIem emulates?  Any context.
+ */
+bool pciem_cfg_plain(const struct pciem_device *dev, unsigned int where, unsigned int size)
+{
+	unsigned int lo[3] = { dev->msi_off, dev->pcie_off, dev->pm_off };
+	unsigned int len[3] = { msi_len(dev->msi_64, dev->msi_mask),
+				PCI_CAP_EXP_ENDPOINT_SIZEOF_V2, PCI_PM_SIZEOF };
+	int i;
+
+	if (where < PCIEM_CAP_START || where + size > PCIEM_CFG_SIZE)
+		return false;
+	for (i = 0; i < 3; i++)
+		if (lo[i] && where < lo[i] + len[i] && lo[i] < where + size)
+			return false;
+	return true;
+}
+
 void pciem_cfg_bar_added(struct pciem_device *dev, unsigned int bar)
 {
 	unsigned long flags;
@@ -491,6 +510,7 @@ static int pciem_pci_write(struct pci_bus *bus, unsigned int devfn, int where, i
 	struct pciem_device *dev = pciem_bus_to_dev(bus);
 	struct pciem_event ev;
 	unsigned long flags;
+	bool push;
 	int i;
 
 	if (!valid_access(dev, devfn, where, size))
@@ -508,12 +528,16 @@ static int pciem_pci_write(struct pci_bus *bus, unsigned int devfn, int where, i
 	if (in_msi_state(dev, where, size) || (where <= PCI_COMMAND + 1 && where + size > PCI_COMMAND))
 		pciem_irq_cfg_changed(dev);
 	/* the model hears of writes from 0x40 on; recorders of all of them */
-	if (where >= PCIEM_CAP_START || READ_ONCE(dev->nattach)) {
+	push = where >= PCIEM_CAP_START || READ_ONCE(dev->nattach);
+	if (push) {
 		pciem_event_fill(&ev, PCIEM_EVENT_CONFIG_WRITE, 0, where, size, val, _RET_IP_);
 		if (where < PCIEM_CAP_START)
 			ev.flags = PCIEM_EVENT_F_HEADER;
-		pciem_ring_push(dev, &ev);
 	}
+	if (dev->replay)	/* matched there, and its event emitted in order */
+		pciem_replay_cfg_write(dev, where, size, val, _RET_IP_, push ? &ev : NULL);
+	else if (push)
+		pciem_ring_push(dev, &ev);
 	return PCIBIOS_SUCCESSFUL;
 }
 

@@ -53,6 +53,7 @@ static void pciem_device_free(struct kref *ref)
 
 	for (i = 0; i < PCIEM_NUM_BARS; i++)
 		bar_free_pages(&dev->bars[i]);
+	pciem_replay_free(dev);
 	pciem_ring_free(dev);
 	ida_free(&pciem_ids, dev->id);
 	kfree(dev);
@@ -106,6 +107,7 @@ static void pciem_device_teardown(struct pciem_device *dev)
 	struct eventfd_ctx *efd;
 
 	mutex_lock(&dev->lock);
+	pciem_replay_hangup(dev);	/* no access waits for a feed that stopped */
 	if (dev->state == PCIEM_REGISTERED)
 		pciem_bus_stop(dev);
 	spin_lock_irqsave(&pciem_devices_lock, flags);
@@ -113,6 +115,7 @@ static void pciem_device_teardown(struct pciem_device *dev)
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
 	pciem_wp_release(dev);
 	pciem_trap_forget_device(dev);
+	pciem_replay_sync(dev);		/* its interrupts use pdev */
 	irq_work_sync(&dev->irq_work);	/* it uses pdev and the INTx irq */
 	cancel_work_sync(&dev->irq_slow_work);	/* pdev, too */
 	if (dev->state == PCIEM_REGISTERED)
@@ -231,7 +234,7 @@ static int ioc_add_bar(struct pciem_device *dev, void __user *arg)
 		return -EINVAL;
 	if (type == PCI_BASE_ADDRESS_MEM_TYPE_64 && c.bar_index == PCIEM_NUM_BARS - 1)
 		return -EINVAL;
-	if (dev->state != PCIEM_CREATED)
+	if (dev->state != PCIEM_CREATED || dev->replay)
 		return -EBUSY;
 	b = &dev->bars[c.bar_index];
 	if (b->present || b->upper ||
@@ -264,7 +267,7 @@ static int ioc_add_cap(struct pciem_device *dev, void __user *arg)
 
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
-	if (dev->state != PCIEM_CREATED || dev->cfg_image)
+	if (dev->state != PCIEM_CREATED || dev->cfg_image || dev->replay)
 		return -EBUSY;
 	return pciem_cfg_add_cap(dev, &c);
 }
@@ -279,7 +282,7 @@ static int ioc_set_config_image(struct pciem_device *dev, void __user *arg)
 		return -EFAULT;
 	if (c.flags || c.reserved0 || memchr_inv(c.reserved, 0, sizeof(c.reserved)))
 		return -EINVAL;
-	if (dev->state != PCIEM_CREATED || dev->cfg_image ||
+	if (dev->state != PCIEM_CREATED || dev->cfg_image || dev->replay ||
 	    dev->msi_off || dev->pcie_off || dev->pm_off)
 		return -EBUSY;
 	img = kmalloc(2 * PCIEM_CFG_SIZE, GFP_KERNEL);
@@ -311,7 +314,7 @@ static int ioc_set_config(struct pciem_device *dev, void __user *arg)
 
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
-	if (dev->state != PCIEM_CREATED)
+	if (dev->state != PCIEM_CREATED || dev->replay)
 		return -EBUSY;
 	ret = pciem_cfg_set_identity(dev, &c);
 	if (!ret) {
@@ -450,6 +453,35 @@ static int ioc_set_trap_mode(struct pciem_device *dev, void __user *arg)
 	return pciem_trap_set_mode(dev, mask, t.mode == PCIEM_TRAP_FULL);
 }
 
+static int ioc_replay_start(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_replay_start s;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	return pciem_replay_start(dev, &s);
+}
+
+static long ioc_replay_feed(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_replay_feed f;
+
+	if (copy_from_user(&f, arg, sizeof(f)))
+		return -EFAULT;
+	return pciem_replay_feed(dev, &f);
+}
+
+static int ioc_replay_status(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_replay_status st;
+	int ret;
+
+	ret = pciem_replay_status(dev, &st);
+	if (ret)
+		return ret;
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static int ioc_get_info(struct pciem_device *dev, void __user *arg)
 {
 	struct pciem_device_info info = { 0 };
@@ -520,6 +552,10 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case PCIEM_IOCTL_INJECT_IRQ:
 	case PCIEM_IOCTL_SET_TRAP_MODE:
 	case PCIEM_IOCTL_SET_CONFIG_IMAGE:
+	case PCIEM_IOCTL_REPLAY_START:
+	case PCIEM_IOCTL_REPLAY_FEED:
+	case PCIEM_IOCTL_REPLAY_END:
+	case PCIEM_IOCTL_REPLAY_STATUS:
 		break;
 	default:
 		return -ENOTTY;
@@ -556,6 +592,18 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case PCIEM_IOCTL_SET_CONFIG_IMAGE:
 		ret = ioc_set_config_image(dev, uarg);
+		break;
+	case PCIEM_IOCTL_REPLAY_START:
+		ret = ioc_replay_start(dev, uarg);
+		break;
+	case PCIEM_IOCTL_REPLAY_FEED:
+		ret = ioc_replay_feed(dev, uarg);
+		break;
+	case PCIEM_IOCTL_REPLAY_END:
+		ret = pciem_replay_end(dev);
+		break;
+	case PCIEM_IOCTL_REPLAY_STATUS:
+		ret = ioc_replay_status(dev, uarg);
 		break;
 	default:
 		ret = ioc_inject_irq(dev, uarg);
@@ -599,8 +647,22 @@ static __poll_t pciem_poll(struct file *file, poll_table *wait)
 {
 	struct pciem_file *pf = file->private_data;
 	struct pciem_recorder *rec = smp_load_acquire(&pf->rec);
+	struct pciem_device *dev = smp_load_acquire(&pf->dev);
 
-	return rec ? pciem_trace_poll(rec, file, wait) : EPOLLERR;
+	if (rec)
+		return pciem_trace_poll(rec, file, wait);
+	if (dev && smp_load_acquire(&dev->replay))
+		return pciem_replay_poll(dev, file, wait);
+	return EPOLLERR;
+}
+
+/* A replayed device's divergence records. */
+static ssize_t pciem_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
+{
+	struct pciem_file *pf = file->private_data;
+
+	return pciem_replay_read(smp_load_acquire(&pf->dev), buf, len,
+				 file->f_flags & O_NONBLOCK);
 }
 
 static int pciem_mmap(struct file *file, struct vm_area_struct *vma)
@@ -625,6 +687,7 @@ static const struct file_operations pciem_fops = {
 	.owner = THIS_MODULE,
 	.open = pciem_open,
 	.release = pciem_release,
+	.read = pciem_read,
 	.unlocked_ioctl = pciem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = pciem_mmap,

@@ -177,4 +177,6 @@ void pciem_lifecycle(struct pciem_device *dev, u32 kind, u32 bar, u64 data, unsi
 
 	pciem_event_fill(&ev, PCIEM_EVENT_LIFECYCLE, bar, kind, 0, data, ip);
 	pciem_ring_push(dev, &ev);
+	if (dev->replay)
+		pciem_replay_lifecycle(dev, kind);
 }

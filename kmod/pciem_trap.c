@@ -222,6 +222,11 @@ static u64 trapped_read(struct pciem_mapping *m, unsigned long addr, unsigned in
 	if (!m->dev)
 		return size_mask(size);
 	off = m->bar_off + (addr - m->va);
+	if (m->dev->replay) {
+		bool unused;
+
+		return pciem_replay_mmio(m->dev, false, m->bar, off, size, 0, ip, &unused);
+	}
 	v = pciem_bar_read(m->dev, m->bar, off, size);
 	if (pciem_bar_full_trap(m->dev, m->bar)) {
 		pciem_event_fill(&ev, PCIEM_EVENT_MMIO_READ, m->bar, off, size, v, ip);
@@ -240,9 +245,18 @@ static void trapped_write(struct pciem_mapping *m, unsigned long addr, unsigned 
 		return;
 	off = m->bar_off + (addr - m->va);
 	v &= size_mask(size);
-	bar_write(m->dev, m->bar, off, size, v);
-	pciem_event_fill(&ev, PCIEM_EVENT_MMIO_WRITE, m->bar, off, size, v, ip);
-	pciem_ring_push(m->dev, &ev);
+	if (m->dev->replay) {
+		bool apply;
+
+		pciem_replay_mmio(m->dev, true, m->bar, off, size, v, ip, &apply);
+		if (!apply)
+			return;		/* a stopped replay ignores writes */
+		bar_write(m->dev, m->bar, off, size, v);
+	} else {
+		bar_write(m->dev, m->bar, off, size, v);
+		pciem_event_fill(&ev, PCIEM_EVENT_MMIO_WRITE, m->bar, off, size, v, ip);
+		pciem_ring_push(m->dev, &ev);
+	}
 	pciem_wp_check_access(m->dev, m->bar, off, size, v, true, ip);
 }
 
@@ -359,6 +373,8 @@ static void report_unsupported(struct pciem_mapping *m, struct pt_regs *regs,
 	pciem_event_fill(&ev, PCIEM_EVENT_UNSUPPORTED, m->bar, m->bar_off + (addr - m->va),
 			 min_t(int, n, sizeof(first)), first, regs->ip);
 	pciem_ring_push(m->dev, &ev);
+	if (m->dev->replay)
+		pciem_replay_unsupported(m->dev, m->bar, m->bar_off + (addr - m->va), regs->ip);
 }
 
 static int fetch_insn(unsigned long ip, u8 *buf)

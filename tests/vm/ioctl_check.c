@@ -171,6 +171,155 @@ static void config_image_table(void)
 #undef CFG_IMAGE
 }
 
+static struct pciem_event mmio_ev(uint32_t type, uint32_t bar, uint64_t off, uint32_t size,
+				  uint64_t data)
+{
+	struct pciem_event e = { .type = type, .bar = bar, .offset = off, .size = size,
+				 .data = data };
+
+	return e;
+}
+
+static int feed(int fd, struct pciem_event *ev, unsigned int n)
+{
+	struct pciem_replay_feed f = { .events = (uintptr_t)ev, .count = n };
+
+	return ioctl(fd, PCIEM_IOCTL_REPLAY_FEED, &f);
+}
+
+/* The replay ioctls, read() and poll(). */
+static void replay_table(void)
+{
+	struct pciem_replay_start rs = { 0 };
+	struct pciem_replay_status st;
+	struct pciem_replay_feed f = { 0 };
+	struct pciem_replay_divergence d;
+	struct pciem_bar_config b = bar(0, 4096, 0);
+	struct pciem_config_space cfg = ident();
+	struct pciem_cap_config cap = msi_cap(0, 1, 0);
+	struct pciem_event ev[24];
+	struct pollfd pfd;
+	int fd = created(), i, r;
+
+#define START(what, want) expect(what, ioctl(fd, PCIEM_IOCTL_REPLAY_START, &rs), want)
+#define FEED1(what, e, want) do { ev[0] = (e); expect(what, feed(fd, ev, 1), want); } while (0)
+	ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b);
+	expect("REPLAY_STATUS before REPLAY_START", ioctl(fd, PCIEM_IOCTL_REPLAY_STATUS, &st), EBUSY);
+	expect("REPLAY_FEED before REPLAY_START", ioctl(fd, PCIEM_IOCTL_REPLAY_FEED, &f), EBUSY);
+	expect("REPLAY_END before REPLAY_START", ioctl(fd, PCIEM_IOCTL_REPLAY_END, 0), EBUSY);
+	expect("read() without a replay", read(fd, &d, sizeof(d)) < 0 ? -1 : 0, EINVAL);
+	rs.match = 2;
+	START("REPLAY_START match 2", EINVAL);
+	rs.match = PCIEM_REPLAY_MATCH_REGISTER;
+	rs.on_divergence = 2;
+	START("REPLAY_START on_divergence 2", EINVAL);
+	rs.on_divergence = PCIEM_REPLAY_DIV_CONTINUE;
+	rs.timing = 2;
+	START("REPLAY_START timing 2", EINVAL);
+	rs.timing = PCIEM_REPLAY_TIMING_RECORDED;
+	rs.flags = 2;
+	START("REPLAY_START unknown flag", EINVAL);
+	rs.flags = PCIEM_REPLAY_F_CONFIG_WRITES;
+	rs.reserved0 = 1;
+	START("REPLAY_START reserved0", EINVAL);
+	rs.reserved0 = 0;
+	rs.reserved[3] = 1;
+	START("REPLAY_START reserved", EINVAL);
+	rs.reserved[3] = 0;
+	rs.fifo_events = 1000;
+	START("REPLAY_START FIFO of 1000", EINVAL);
+	rs.fifo_events = PCIEM_REPLAY_MIN_FIFO / 2;
+	START("REPLAY_START FIFO too small", EINVAL);
+	rs.fifo_events = PCIEM_REPLAY_MAX_FIFO * 2;
+	START("REPLAY_START FIFO too large", EINVAL);
+	rs.fifo_events = 16;
+	rs.window = 32;
+	START("REPLAY_START window above the FIFO", EINVAL);
+	rs.fifo_events = 0;
+	rs.window = PCIEM_REPLAY_MAX_WINDOW + 1;
+	START("REPLAY_START window too large", EINVAL);
+	rs.window = 0;
+	rs.wait_us = PCIEM_REPLAY_MAX_WAIT_US + 1;
+	START("REPLAY_START wait too long", EINVAL);
+	rs.wait_us = 0;
+	expect("REPLAY_START bad pointer", ioctl(fd, PCIEM_IOCTL_REPLAY_START, (void *)16), EFAULT);
+	rs.fifo_events = 16;
+	START("REPLAY_START", 0);
+	START("REPLAY_START twice", EBUSY);
+	b = bar(2, 4096, 0);
+	expect("ADD_BAR after REPLAY_START", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EBUSY);
+	expect("ADD_CAPABILITY after REPLAY_START", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EBUSY);
+	expect("SET_CONFIG after REPLAY_START", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), EBUSY);
+
+	expect("read() smaller than a record", read(fd, &d, sizeof(d) - 1) < 0 ? -1 : 0, EINVAL);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	expect("read() with nothing to read", read(fd, &d, sizeof(d)) < 0 ? -1 : 0, EAGAIN);
+
+	f.reserved[1] = 1;
+	expect("REPLAY_FEED reserved", ioctl(fd, PCIEM_IOCTL_REPLAY_FEED, &f), EINVAL);
+	f.reserved[1] = 0;
+	f.events = 16;
+	f.count = 1;
+	expect("REPLAY_FEED bad events pointer", ioctl(fd, PCIEM_IOCTL_REPLAY_FEED, &f), EFAULT);
+	expect("REPLAY_FEED of 0 events", feed(fd, ev, 0), 0);
+	FEED1("event type 99", mmio_ev(99, 0, 0, 4, 0), EINVAL);
+	FEED1("event on absent BAR 1", mmio_ev(PCIEM_EVENT_MMIO_READ, 1, 0, 4, 0), EINVAL);
+	FEED1("event on BAR 6", mmio_ev(PCIEM_EVENT_MMIO_READ, 6, 0, 4, 0), EINVAL);
+	FEED1("event of size 3", mmio_ev(PCIEM_EVENT_MMIO_WRITE, 0, 0, 3, 0), EINVAL);
+	FEED1("event past the BAR", mmio_ev(PCIEM_EVENT_MMIO_READ, 0, 4093, 4, 0), EINVAL);
+	FEED1("event far past the BAR", mmio_ev(PCIEM_EVENT_MMIO_READ, 0, ~0ULL - 1, 4, 0), EINVAL);
+	FEED1("event data wider than its size", mmio_ev(PCIEM_EVENT_MMIO_READ, 0, 0, 1, 0x100), EINVAL);
+	FEED1("config event of size 8", mmio_ev(PCIEM_EVENT_CONFIG_WRITE, 0, 0, 8, 0), EINVAL);
+	FEED1("config event past 4 KiB", mmio_ev(PCIEM_EVENT_CONFIG_READ, 0, 4094, 4, 0), EINVAL);
+	FEED1("IRQ vector 32", mmio_ev(PCIEM_EVENT_IRQ, 0, 0, 0, 32), EINVAL);
+	FEED1("lifecycle kind 7", mmio_ev(PCIEM_EVENT_LIFECYCLE, 0, 7, 0, 0), EINVAL);
+	ev[0] = mmio_ev(PCIEM_EVENT_MMIO_WRITE, 0, 0, 4, 1);
+	ev[0].flags = PCIEM_EVENT_F_PENDING;
+	expect("MMIO event with a flag", feed(fd, ev, 1), EINVAL);
+	ev[0] = mmio_ev(PCIEM_EVENT_MMIO_WRITE, 0, 0, 4, 1);
+	ev[1] = mmio_ev(PCIEM_EVENT_MMIO_READ, 0, 0, 16, 1);
+	r = feed(fd, ev, 2);
+	if (r != 1) {
+		printf("FAIL REPLAY_FEED of a valid and an invalid event returned %d, want 1\n", r);
+		failures++;
+	} else {
+		printf("ok   REPLAY_FEED stops at an invalid event -> 1\n");
+	}
+	for (i = 0; i < 24; i++)
+		ev[i] = mmio_ev(PCIEM_EVENT_MMIO_READ, 0, 4 * i, 4, i);
+	r = feed(fd, ev, 24);
+	if (r != 15) {
+		printf("FAIL REPLAY_FEED of 24 into 15 free slots returned %d\n", r);
+		failures++;
+	} else {
+		printf("ok   REPLAY_FEED fills the FIFO -> 15\n");
+	}
+	expect("REPLAY_FEED into a full FIFO", feed(fd, ev, 1), EAGAIN);
+	pfd.fd = fd;
+	pfd.events = POLLIN | POLLOUT | POLLPRI;
+	if (poll(&pfd, 1, 0) != 0) {
+		printf("FAIL poll on a full replay: revents %#x, want none\n", pfd.revents);
+		failures++;
+	} else {
+		printf("ok   poll on a full replay -> nothing\n");
+	}
+	if (ioctl(fd, PCIEM_IOCTL_REPLAY_STATUS, &st) || st.state != PCIEM_REPLAY_RUNNING ||
+	    st.fed != 16 || st.left != 16 || st.consumed != 0) {
+		printf("FAIL REPLAY_STATUS: state %u fed %llu left %llu\n", st.state,
+		       (unsigned long long)st.fed, (unsigned long long)st.left);
+		failures++;
+	} else {
+		printf("ok   REPLAY_STATUS -> running, 16 fed\n");
+	}
+	expect("REPLAY_STATUS bad pointer", ioctl(fd, PCIEM_IOCTL_REPLAY_STATUS, (void *)16), EFAULT);
+	expect("REPLAY_END", ioctl(fd, PCIEM_IOCTL_REPLAY_END, 0), 0);
+	expect("REPLAY_END twice", ioctl(fd, PCIEM_IOCTL_REPLAY_END, 0), EBUSY);
+	expect("REPLAY_FEED after REPLAY_END", feed(fd, ev, 1), EBUSY);
+	close(fd);
+#undef START
+#undef FEED1
+}
+
 static void table(void)
 {
 	struct pciem_create_device cr = { 0 };
@@ -452,6 +601,7 @@ static void table(void)
 	}
 
 	config_image_table();
+	replay_table();
 
 	/* a device that never registers is freed with its file */
 	fd = created();
@@ -472,13 +622,15 @@ static const unsigned long cmds[] = {
 	PCIEM_IOCTL_SET_CONFIG, PCIEM_IOCTL_SET_WATCHPOINT, PCIEM_IOCTL_REGISTER,
 	PCIEM_IOCTL_SET_EVENTFD, PCIEM_IOCTL_GET_BAR_INFO, PCIEM_IOCTL_INJECT_IRQ,
 	PCIEM_IOCTL_GET_DEVICE_INFO, PCIEM_IOCTL_SET_TRAP_MODE, PCIEM_IOCTL_TRACE_SUBSCRIBE,
-	PCIEM_IOCTL_SET_CONFIG_IMAGE,
+	PCIEM_IOCTL_SET_CONFIG_IMAGE, PCIEM_IOCTL_REPLAY_START, PCIEM_IOCTL_REPLAY_FEED,
+	PCIEM_IOCTL_REPLAY_END, PCIEM_IOCTL_REPLAY_STATUS,
 };
 
 static int documented(int e)
 {
 	return e == EINVAL || e == EBUSY || e == ENODEV || e == EEXIST || e == ENOSPC ||
-	       e == ENOMEM || e == EFAULT || e == ENOTTY || e == EBADF || e == EOPNOTSUPP;
+	       e == ENOMEM || e == EFAULT || e == ENOTTY || e == EBADF || e == EOPNOTSUPP ||
+	       e == EAGAIN;
 }
 
 static void random_run(unsigned int seed, long count)

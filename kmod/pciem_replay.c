@@ -1,0 +1,1144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replay: the device answers its driver from a recorded event sequence
+ * instead of a device model (semantics in the ABI header).
+ *
+ * The replayer streams the sequence into a FIFO of recorded events; the
+ * replay's cursor (@cur) is the oldest event not yet passed, @tail the next
+ * free slot, so that [cur, tail) is what the FIFO holds and the room is
+ * what the cursor has freed.  The fault handler (pciem_trap.c) and the
+ * config write path (pciem_cfg.c, under the PCI core's config lock) match
+ * the driver's accesses against it under @lock, a raw spinlock taken with
+ * interrupts off; so do the lifecycle hook, the timer of timed interrupts
+ * and REPLAY_FEED.  The access's event goes to the model ring and the
+ * recorders inside the same critical section, so a recorder of a replay
+ * sees the accesses in the order they were matched.  Nothing here sleeps
+ * except the ioctls, read() and teardown.
+ *
+ * Lock order: @lock, then the device's ring lock.  Interrupts are raised
+ * from an irq_work (pciem_irq_inject() is not for the fault handler's
+ * context), the feeder is woken from another.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/delay.h>
+#include <linux/uaccess.h>
+#include <linux/log2.h>
+#include <linux/bitmap.h>
+#include <linux/hash.h>
+
+#include "pciem.h"
+
+#define FEED_CHUNK	128		/* events copied from userspace at a time */
+#define IRQ_QUEUE	64		/* interrupts waiting for the irq_work */
+#define REG_BITS	8		/* per-register history: 256 entries */
+#define SPACE_CFG	PCIEM_NUM_BARS	/* register space of config accesses */
+
+/* What an event of the sequence is to the replay. */
+enum rclass {
+	RC_PASS,	/* passed over */
+	RC_MARKER,	/* waited at until the device emits it, or an access */
+	RC_IRQ,		/* injected */
+	RC_ACCESS,	/* matched against the driver's access */
+};
+
+/* An access the driver made. */
+struct access {
+	u32 type;	/* PCIEM_EVENT_MMIO_READ, _MMIO_WRITE, _CONFIG_WRITE */
+	u32 space;	/* BAR index, or SPACE_CFG */
+	u64 off;
+	u32 size;
+	u64 data;	/* the value written */
+	unsigned long ip;
+};
+
+/* A register's last matched access: for polling runs. */
+struct reg_last {
+	bool valid, read;
+	u32 space, size;
+	u64 off, data;
+};
+
+enum result {
+	R_ANSWER,	/* matched (or tolerated): the value comes from the sequence */
+	R_DEAD,		/* not replayed: reads return all-ones, writes are ignored */
+	R_NEED_FEED,	/* the answer may be in events not fed yet */
+};
+
+struct pciem_replay {
+	raw_spinlock_t lock;
+	struct pciem_device *dev;
+	u32 match, on_div, timing, flags, window;
+	u64 wait_ns;
+
+	struct pciem_event *fifo;
+	unsigned long *done;		/* per slot: handled before the cursor got there */
+	u32 size;			/* slots, a power of two */
+	u64 cur, tail, fed;
+	bool ended, live, closing;
+	bool starved;			/* a wait for the feed timed out at tail */
+	u64 starved_tail;
+	u32 state;
+
+	u64 left, matched, irqs, irq_errors, passed_over;
+	u64 polls_extra, polls_skipped, skipped, divergences, div_dropped;
+	struct pciem_replay_divergence first;
+
+	struct reg_last last;		/* the last access matched */
+	struct reg_last *regs;		/* per register (MATCH_REGISTER) */
+
+	u64 last_ts;			/* recorded time of the last event passed */
+	bool have_ts;
+	u64 timer_pos;			/* the IRQ the timer is armed for, or U64_MAX */
+	struct hrtimer timer;
+
+	u8 irq_q[IRQ_QUEUE];
+	unsigned int irq_head, irq_tail;
+	struct irq_work irq_work;
+
+	struct pciem_replay_divergence divq[PCIEM_REPLAY_DIV_QUEUE];
+	unsigned int div_head, div_tail;	/* free-running */
+	struct mutex read_lock;
+	wait_queue_head_t wq;
+	struct irq_work wake_work;
+};
+
+static struct pciem_event *slot(struct pciem_replay *rp, u64 i)
+{
+	return &rp->fifo[i & (rp->size - 1)];
+}
+
+static bool is_done(struct pciem_replay *rp, u64 i)
+{
+	return test_bit(i & (rp->size - 1), rp->done);
+}
+
+static void set_done(struct pciem_replay *rp, u64 i)
+{
+	__set_bit(i & (rp->size - 1), rp->done);
+}
+
+static bool stopped(const struct pciem_replay *rp)
+{
+	return rp->closing || rp->state == PCIEM_REPLAY_DIVERGED ||
+	       rp->state == PCIEM_REPLAY_OVERRUN;
+}
+
+static u64 ones(u32 size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+static u32 ev_space(const struct pciem_event *e)
+{
+	return e->type == PCIEM_EVENT_CONFIG_WRITE || e->type == PCIEM_EVENT_CONFIG_READ ?
+	       SPACE_CFG : e->bar;
+}
+
+static enum rclass classify(const struct pciem_replay *rp, const struct pciem_event *e)
+{
+	switch (e->type) {
+	case PCIEM_EVENT_MMIO_READ:
+	case PCIEM_EVENT_MMIO_WRITE:
+		return RC_ACCESS;
+	case PCIEM_EVENT_CONFIG_WRITE:
+		return (rp->flags & PCIEM_REPLAY_F_CONFIG_WRITES) &&
+		       !(e->flags & PCIEM_EVENT_F_HEADER) &&
+		       pciem_cfg_plain(rp->dev, e->offset, e->size) ? RC_ACCESS : RC_PASS;
+	case PCIEM_EVENT_IRQ:
+		return (e->flags & PCIEM_EVENT_F_DEFERRED) ? RC_PASS : RC_IRQ;
+	case PCIEM_EVENT_LIFECYCLE:
+		return RC_MARKER;
+	default:
+		return RC_PASS;
+	}
+}
+
+static bool same_reg(const struct pciem_event *e, const struct access *a)
+{
+	return ev_space(e) == a->space && e->offset == a->off;
+}
+
+static bool matches(const struct pciem_event *e, const struct access *a)
+{
+	return e->type == a->type && same_reg(e, a) && e->size == a->size &&
+	       (a->type == PCIEM_EVENT_MMIO_READ || e->data == a->data);
+}
+
+static struct reg_last *reg_slot(struct pciem_replay *rp, u32 space, u64 off)
+{
+	return &rp->regs[hash_64(off * (PCIEM_NUM_BARS + 1) + space, REG_BITS)];
+}
+
+/* @r's register was last read with @e's size and value: @e continues its run. */
+static bool continues_run(const struct reg_last *r, const struct pciem_event *e)
+{
+	return r->valid && r->read && e->type == PCIEM_EVENT_MMIO_READ &&
+	       ev_space(e) == r->space && e->offset == r->off && e->size == r->size &&
+	       e->data == r->data;
+}
+
+/* Per-register mode: the history entry of @e's register, if it is there. */
+static struct reg_last *reg_of(struct pciem_replay *rp, const struct pciem_event *e)
+{
+	struct reg_last *r = reg_slot(rp, ev_space(e), e->offset);
+
+	return r->valid && r->space == ev_space(e) && r->off == e->offset ? r : NULL;
+}
+
+/* ---- waking and interrupts ----------------------------------------------- */
+
+static void wake_fn(struct irq_work *work)
+{
+	struct pciem_replay *rp = container_of(work, struct pciem_replay, wake_work);
+
+	wake_up_interruptible(&rp->wq);
+}
+
+static void wake(struct pciem_replay *rp)
+{
+	irq_work_queue(&rp->wake_work);
+}
+
+static void irq_fn(struct irq_work *work)
+{
+	struct pciem_replay *rp = container_of(work, struct pciem_replay, irq_work);
+	unsigned long flags;
+	u32 status;
+	u8 vec;
+	int ret;
+
+	for (;;) {
+		raw_spin_lock_irqsave(&rp->lock, flags);
+		if (rp->irq_head == rp->irq_tail || stopped(rp)) {
+			rp->irq_head = rp->irq_tail;
+			raw_spin_unlock_irqrestore(&rp->lock, flags);
+			return;
+		}
+		vec = rp->irq_q[rp->irq_head++ % IRQ_QUEUE];
+		raw_spin_unlock_irqrestore(&rp->lock, flags);
+
+		ret = pciem_irq_inject(rp->dev, vec, &status);
+
+		raw_spin_lock_irqsave(&rp->lock, flags);
+		if (ret)
+			rp->irq_errors++;
+		else
+			rp->irqs++;
+		raw_spin_unlock_irqrestore(&rp->lock, flags);
+	}
+}
+
+static void fire(struct pciem_replay *rp, u64 vector)
+{
+	if (stopped(rp))
+		return;
+	if (rp->irq_tail - rp->irq_head == IRQ_QUEUE) {
+		rp->irq_errors++;
+		return;
+	}
+	rp->irq_q[rp->irq_tail++ % IRQ_QUEUE] = vector;
+	irq_work_queue(&rp->irq_work);
+}
+
+static void cancel_timer(struct pciem_replay *rp)
+{
+	if (rp->timer_pos == U64_MAX)
+		return;
+	/* a callback already running finds timer_pos changed and does nothing */
+	hrtimer_try_to_cancel(&rp->timer);
+	rp->timer_pos = U64_MAX;
+}
+
+/* ---- the cursor ------------------------------------------------------------ */
+
+/* The cursor passes the event under it. */
+static void pass(struct pciem_replay *rp)
+{
+	struct pciem_event *e = slot(rp, rp->cur);
+	u32 half = rp->size / 2;
+
+	__clear_bit(rp->cur & (rp->size - 1), rp->done);
+	rp->last_ts = e->timestamp_ns;
+	rp->have_ts = true;
+	rp->cur++;
+	/* the feeder sleeps only on a full FIFO: wake it when half is free */
+	if (rp->tail - rp->cur == half - 1 || rp->cur == rp->tail)
+		wake(rp);
+}
+
+static void update_state(struct pciem_replay *rp)
+{
+	if (rp->state == PCIEM_REPLAY_RUNNING && rp->ended && !rp->left) {
+		rp->state = PCIEM_REPLAY_DONE;
+		wake(rp);
+	}
+}
+
+static u64 irq_delay(struct pciem_replay *rp, const struct pciem_event *e)
+{
+	if (!rp->have_ts || e->timestamp_ns <= rp->last_ts || in_nmi())
+		return 0;
+	return min_t(u64, e->timestamp_ns - rp->last_ts, PCIEM_REPLAY_MAX_DELAY_NS);
+}
+
+/*
+ * Moves the cursor over what needs no access: passed-over events,
+ * interrupts (injected now, or the timer armed for them), and markers when
+ * an access is coming (@access: an access has arrived and passes them).
+ * Stops at the next expected access.
+ */
+static void advance(struct pciem_replay *rp, bool access)
+{
+	u64 delay;
+
+	while (rp->cur < rp->tail && !stopped(rp)) {
+		u64 i = rp->cur;
+		struct pciem_event *e = slot(rp, i);
+
+		if (is_done(rp, i)) {
+			pass(rp);
+			continue;
+		}
+		switch (classify(rp, e)) {
+		case RC_ACCESS:
+			return;
+		case RC_MARKER:
+			if (!access)
+				return;
+			fallthrough;
+		case RC_PASS:
+			rp->passed_over++;
+			pass(rp);
+			break;
+		case RC_IRQ:
+			if (!access && rp->timing == PCIEM_REPLAY_TIMING_RECORDED) {
+				if (rp->timer_pos == i)
+					return;		/* armed already */
+				delay = irq_delay(rp, e);
+				if (delay) {
+					rp->timer_pos = i;
+					hrtimer_start(&rp->timer, ns_to_ktime(delay), HRTIMER_MODE_REL);
+					return;
+				}
+			}
+			if (rp->timer_pos == i)
+				cancel_timer(rp);	/* an access came first */
+			fire(rp, e->data);
+			rp->left--;
+			pass(rp);
+			break;
+		}
+	}
+}
+
+static enum hrtimer_restart timer_fn(struct hrtimer *t)
+{
+	struct pciem_replay *rp = container_of(t, struct pciem_replay, timer);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	if (!stopped(rp) && rp->timer_pos == rp->cur && rp->cur < rp->tail) {
+		rp->timer_pos = U64_MAX;
+		fire(rp, slot(rp, rp->cur)->data);
+		rp->left--;
+		pass(rp);
+		advance(rp, false);
+		update_state(rp);
+	}
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	return HRTIMER_NORESTART;
+}
+
+/* ---- divergence ---------------------------------------------------------------- */
+
+static void diverge(struct pciem_replay *rp, u32 kind, u32 dflags, u64 index,
+		    const struct pciem_event *expected, const struct access *a, u64 answered)
+{
+	struct pciem_replay_divergence *d;
+	bool read = a->type == PCIEM_EVENT_MMIO_READ;
+
+	rp->divergences++;
+	if (rp->div_tail - rp->div_head < PCIEM_REPLAY_DIV_QUEUE) {
+		d = &rp->divq[rp->div_tail % PCIEM_REPLAY_DIV_QUEUE];
+		memset(d, 0, sizeof(*d));
+		d->kind = kind;
+		d->flags = dflags;
+		d->number = rp->divergences;
+		d->index = index;
+		if (expected)
+			d->expected = *expected;
+		pciem_event_fill(&d->actual, a->type, a->space == SPACE_CFG ? 0 : a->space,
+				 a->off, a->size, read ? answered : a->data, a->ip);
+		if (rp->divergences == 1)
+			rp->first = *d;
+		rp->div_tail++;
+	} else {
+		rp->div_dropped++;
+		if (rp->divergences == 1) {	/* cannot happen: the queue is empty */
+			memset(&rp->first, 0, sizeof(rp->first));
+			rp->first.kind = kind;
+		}
+	}
+	if (rp->on_div == PCIEM_REPLAY_DIV_STOP) {
+		rp->state = kind == PCIEM_DIV_OVERRUN ? PCIEM_REPLAY_OVERRUN : PCIEM_REPLAY_DIVERGED;
+		cancel_timer(rp);
+		rp->irq_head = rp->irq_tail;
+	}
+	wake(rp);
+}
+
+/* ---- matching -------------------------------------------------------------------- */
+
+static void remember(struct pciem_replay *rp, const struct pciem_event *e)
+{
+	struct reg_last r = {
+		.valid = true, .read = e->type == PCIEM_EVENT_MMIO_READ,
+		.space = ev_space(e), .size = e->size, .off = e->offset, .data = e->data,
+	};
+
+	rp->last = r;
+	if (rp->regs)
+		*reg_slot(rp, r.space, r.off) = r;
+}
+
+static bool drop_stale_runs(struct pciem_replay *rp);
+
+/*
+ * The expected access at @i was made (@match), or one in its place that
+ * differs only in the value written: it is consumed.
+ */
+static void consume(struct pciem_replay *rp, u64 i, bool match)
+{
+	remember(rp, slot(rp, i));
+	if (match)
+		rp->matched++;
+	rp->left--;
+	if (i == rp->cur) {
+		pass(rp);
+	} else {
+		set_done(rp, i);
+		/* out of order: polling runs it overtook were left early */
+		if (rp->regs)
+			drop_stale_runs(rp);
+	}
+	advance(rp, false);	/* interrupts right after this access */
+	update_state(rp);
+}
+
+/* A work event (access or interrupt) at @i will not happen. */
+static void drop(struct pciem_replay *rp, u64 i, u64 *counter)
+{
+	if (is_done(rp, i))
+		return;
+	if (rp->timer_pos == i)
+		cancel_timer(rp);
+	set_done(rp, i);
+	rp->left--;
+	(*counter)++;
+}
+
+static bool work_event(struct pciem_replay *rp, u64 i)
+{
+	enum rclass c = classify(rp, slot(rp, i));
+
+	return c == RC_ACCESS || c == RC_IRQ;
+}
+
+/* CONTINUE, strict: find @a further on, skipping what lies between. */
+static enum result resync_strict(struct pciem_replay *rp, const struct access *a, u64 *val)
+{
+	u64 i = rp->cur, end = min(rp->tail, rp->cur + rp->window), q, j;
+	struct pciem_event *e = slot(rp, i);
+
+	if (e->type == a->type && same_reg(e, a) && e->size == a->size) {
+		/* the expected write with another value */
+		diverge(rp, PCIEM_DIV_MISMATCH, 0, i, e, a, 0);
+		consume(rp, i, false);
+		return R_ANSWER;
+	}
+	for (q = i + 1; q < end; q++) {
+		if (is_done(rp, q) || classify(rp, slot(rp, q)) != RC_ACCESS ||
+		    !matches(slot(rp, q), a))
+			continue;
+		*val = slot(rp, q)->data;
+		diverge(rp, PCIEM_DIV_MISMATCH, PCIEM_DIV_F_RESYNC, i, e, a, *val);
+		for (j = i; j < q; j++)
+			if (work_event(rp, j))
+				drop(rp, j, &rp->skipped);
+		consume(rp, q, true);
+		return R_ANSWER;
+	}
+	diverge(rp, PCIEM_DIV_MISMATCH, 0, i, e, a, ones(a->size));
+	return R_DEAD;
+}
+
+static enum result match_strict(struct pciem_replay *rp, const struct access *a, u64 *val)
+{
+	u64 i = rp->cur, q, j;
+	unsigned int n = 0;
+	struct pciem_event *e = slot(rp, i);
+
+	if (matches(e, a)) {
+		*val = e->data;
+		consume(rp, i, true);
+		return R_ANSWER;
+	}
+	/* a polling run longer than recorded */
+	if (a->type == PCIEM_EVENT_MMIO_READ && rp->last.valid && rp->last.read &&
+	    rp->last.space == a->space && rp->last.off == a->off && rp->last.size == a->size) {
+		rp->polls_extra++;
+		*val = rp->last.data;
+		return R_ANSWER;
+	}
+	/* a polling run shorter than recorded: skip its rest */
+	for (q = i; q < rp->tail; q++) {
+		enum rclass c;
+
+		if (is_done(rp, q))
+			continue;
+		c = classify(rp, slot(rp, q));
+		if (c == RC_PASS || c == RC_MARKER)
+			continue;
+		if (c != RC_ACCESS || !continues_run(&rp->last, slot(rp, q)))
+			break;
+		n++;
+	}
+	if (n) {
+		if (q == rp->tail && !rp->ended)
+			return R_NEED_FEED;	/* the run goes on beyond the FIFO */
+		if (q < rp->tail && matches(slot(rp, q), a)) {
+			for (j = i; j < q; j++)
+				if (classify(rp, slot(rp, j)) == RC_ACCESS)
+					drop(rp, j, &rp->polls_skipped);
+			*val = slot(rp, q)->data;
+			consume(rp, q, true);
+			return R_ANSWER;
+		}
+	}
+	if (rp->on_div == PCIEM_REPLAY_DIV_CONTINUE)
+		return resync_strict(rp, a, val);
+	diverge(rp, PCIEM_DIV_MISMATCH, 0, i, e, a, ones(a->size));
+	return R_DEAD;
+}
+
+/* The first expected access to @a's register at or after @from, before @end. */
+static u64 next_of_reg(struct pciem_replay *rp, const struct access *a, u64 from, u64 end)
+{
+	for (; from < end; from++)
+		if (!is_done(rp, from) && classify(rp, slot(rp, from)) == RC_ACCESS &&
+		    same_reg(slot(rp, from), a))
+			return from;
+	return U64_MAX;
+}
+
+/*
+ * Per-register mode: polling runs of other registers that hold the cursor
+ * back are taken to have been left early by the driver, once an access
+ * after them has been matched (or the window is used up): their remaining
+ * reads are dropped.  Should the driver read such a register again, the
+ * read is answered from the run as an extra one.  Returns true if the
+ * cursor moved.
+ */
+static bool drop_stale_runs(struct pciem_replay *rp)
+{
+	u64 from = rp->cur;
+
+	while (rp->cur < rp->tail) {
+		struct pciem_event *e = slot(rp, rp->cur);
+		struct reg_last *r;
+
+		if (is_done(rp, rp->cur) || classify(rp, e) != RC_ACCESS)
+			break;
+		r = reg_of(rp, e);
+		if (!r || !continues_run(r, e))
+			break;
+		drop(rp, rp->cur, &rp->polls_skipped);
+		pass(rp);
+		advance(rp, false);
+	}
+	return rp->cur != from;
+}
+
+static enum result match_register(struct pciem_replay *rp, const struct access *a, u64 *val)
+{
+	u64 end, c, q, j;
+	struct reg_last *r;
+	unsigned int n;
+
+again:
+	end = min(rp->tail, rp->cur + rp->window);
+	c = next_of_reg(rp, a, rp->cur, end);
+	if (c != U64_MAX && matches(slot(rp, c), a)) {
+		*val = slot(rp, c)->data;
+		consume(rp, c, true);
+		return R_ANSWER;
+	}
+	r = reg_slot(rp, a->space, a->off);
+	if (!(r->valid && r->space == a->space && r->off == a->off))
+		r = NULL;
+	/* a polling run longer than recorded */
+	if (a->type == PCIEM_EVENT_MMIO_READ && r && r->read && r->size == a->size) {
+		rp->polls_extra++;
+		*val = r->data;
+		return R_ANSWER;
+	}
+	/* one shorter than recorded: skip the rest of this register's run */
+	if (c != U64_MAX && r) {
+		for (n = 0, q = c; q != U64_MAX && continues_run(r, slot(rp, q)); n++)
+			q = next_of_reg(rp, a, q + 1, end);
+		if (n && q != U64_MAX && matches(slot(rp, q), a)) {
+			for (j = c; j < q; j++)
+				if (!is_done(rp, j) && classify(rp, slot(rp, j)) == RC_ACCESS &&
+				    same_reg(slot(rp, j), a))
+					drop(rp, j, &rp->polls_skipped);
+			*val = slot(rp, q)->data;
+			consume(rp, q, true);
+			return R_ANSWER;
+		}
+	}
+	if (c == U64_MAX) {
+		if (drop_stale_runs(rp))
+			goto again;
+		if (rp->tail < rp->cur + rp->window && !rp->ended)
+			return R_NEED_FEED;
+	}
+	if (rp->on_div == PCIEM_REPLAY_DIV_CONTINUE && c != U64_MAX) {
+		struct pciem_event *e = slot(rp, c);
+
+		if (e->type == a->type && e->size == a->size) {
+			diverge(rp, PCIEM_DIV_MISMATCH, 0, c, e, a, 0);
+			consume(rp, c, false);
+			return R_ANSWER;
+		}
+		for (q = next_of_reg(rp, a, c + 1, end); q != U64_MAX;
+		     q = next_of_reg(rp, a, q + 1, end)) {
+			if (!matches(slot(rp, q), a))
+				continue;
+			*val = slot(rp, q)->data;
+			diverge(rp, PCIEM_DIV_MISMATCH, PCIEM_DIV_F_RESYNC, c, e, a, *val);
+			for (j = c; j < q; j++)
+				if (!is_done(rp, j) && classify(rp, slot(rp, j)) == RC_ACCESS &&
+				    same_reg(slot(rp, j), a))
+					drop(rp, j, &rp->skipped);
+			consume(rp, q, true);
+			return R_ANSWER;
+		}
+	}
+	q = c != U64_MAX ? c : rp->cur;
+	diverge(rp, PCIEM_DIV_MISMATCH, 0, q, slot(rp, q), a, ones(a->size));
+	return R_DEAD;
+}
+
+/*
+ * Spins, with the lock dropped, until the feeder has added events (or the
+ * replay ended or is going away), at most wait_us.  Returns false on
+ * timeout.  The CPU spins with interrupts off (the fault handler's
+ * context), so a feeder that cannot keep up is waited for once, not once
+ * per access: after a timeout, accesses do not wait until it feeds again.
+ */
+static bool wait_for_feed(struct pciem_replay *rp, unsigned long *flags)
+{
+	u64 tail = rp->tail, deadline = ktime_get_mono_fast_ns() + rp->wait_ns;
+	bool changed;
+
+	if (rp->starved && rp->starved_tail == tail)
+		return false;
+	raw_spin_unlock_irqrestore(&rp->lock, *flags);
+	if (in_nmi())
+		irq_work_queue(&rp->wake_work);
+	else
+		wake_up_interruptible(&rp->wq);
+	while (READ_ONCE(rp->tail) == tail && !READ_ONCE(rp->ended) && !READ_ONCE(rp->closing) &&
+	       ktime_get_mono_fast_ns() < deadline)
+		udelay(1);
+	raw_spin_lock_irqsave(&rp->lock, *flags);
+	changed = rp->tail != tail || rp->ended || rp->closing;
+	rp->starved = !changed;
+	rp->starved_tail = tail;
+	return changed;
+}
+
+/* Under rp->lock (which may be dropped while waiting for the feed). */
+static enum result replay_access(struct pciem_replay *rp, const struct access *a, u64 *val,
+				 unsigned long *flags)
+{
+	enum result res;
+
+	for (;;) {
+		if (stopped(rp))
+			return R_DEAD;
+		advance(rp, true);
+		if (rp->cur == rp->tail) {
+			if (rp->ended) {
+				diverge(rp, PCIEM_DIV_PAST_END, 0, rp->fed, NULL, a, ones(a->size));
+				return R_DEAD;
+			}
+			res = R_NEED_FEED;
+		} else if (rp->match == PCIEM_REPLAY_MATCH_STRICT) {
+			res = match_strict(rp, a, val);
+		} else {
+			res = match_register(rp, a, val);
+		}
+		if (res != R_NEED_FEED)
+			return res;
+		if (!wait_for_feed(rp, flags)) {
+			diverge(rp, PCIEM_DIV_OVERRUN, 0, rp->fed,
+				rp->cur < rp->tail ? slot(rp, rp->cur) : NULL, a, ones(a->size));
+			return R_DEAD;
+		}
+	}
+}
+
+/*
+ * A trapped MMIO access of the driver (fault handler).  Emits its event with
+ * the value the driver gets.  Returns the value read (reads), and sets
+ * *apply when a write is to land in BAR memory.
+ */
+u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u64 off,
+		      unsigned int size, u64 data, unsigned long ip, bool *apply)
+{
+	struct pciem_replay *rp = dev->replay;
+	struct access a = {
+		.type = write ? PCIEM_EVENT_MMIO_WRITE : PCIEM_EVENT_MMIO_READ,
+		.space = bar, .off = off, .size = size, .data = write ? data : 0, .ip = ip,
+	};
+	struct pciem_event ev;
+	unsigned long flags;
+	enum result res;
+	u64 val = 0;
+
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	res = replay_access(rp, &a, &val, &flags);
+	if (!write)
+		data = res == R_ANSWER ? val : ones(size);
+	pciem_event_fill(&ev, a.type, bar, off, size, data, ip);
+	pciem_ring_push(dev, &ev);
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	*apply = res == R_ANSWER;
+	return data;
+}
+
+/*
+ * A config write (under the PCI core's config lock), already applied to
+ * the config image; @ev, if not NULL, is its event to emit.
+ */
+void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsigned int size,
+			    u32 val, unsigned long ip, struct pciem_event *ev)
+{
+	struct pciem_replay *rp = dev->replay;
+	struct access a = {
+		.type = PCIEM_EVENT_CONFIG_WRITE, .space = SPACE_CFG, .off = where,
+		.size = size, .data = val, .ip = ip,
+	};
+	unsigned long flags;
+	u64 unused;
+
+	if (!(rp->flags & PCIEM_REPLAY_F_CONFIG_WRITES) || !pciem_cfg_plain(dev, where, size)) {
+		if (ev)
+			pciem_ring_push(dev, ev);
+		return;
+	}
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	replay_access(rp, &a, &unused, &flags);
+	if (ev)
+		pciem_ring_push(dev, ev);
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+}
+
+/* An instruction the trap could not decode: that access is not replayed. */
+void pciem_replay_unsupported(struct pciem_device *dev, unsigned int bar, u64 off,
+			      unsigned long ip)
+{
+	struct pciem_replay *rp = dev->replay;
+	struct access a = {
+		.type = PCIEM_EVENT_UNSUPPORTED, .space = bar, .off = off, .ip = ip,
+	};
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	if (!stopped(rp))
+		diverge(rp, PCIEM_DIV_UNSUPPORTED, 0, rp->cur,
+			rp->cur < rp->tail ? slot(rp, rp->cur) : NULL, &a, 0);
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+}
+
+/* The device emitted lifecycle event @kind (any context but NMI). */
+void pciem_replay_lifecycle(struct pciem_device *dev, u32 kind)
+{
+	struct pciem_replay *rp = dev->replay;
+	unsigned long flags;
+	u64 q;
+
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	if (stopped(rp))
+		goto out;
+	if (kind == PCIEM_LC_REGISTERED)
+		rp->live = true;	/* interrupts can be injected from now on */
+	if (!rp->live)
+		goto out;
+	advance(rp, false);
+	/* the marker of @kind, if only markers and passed-over events precede it */
+	for (q = rp->cur; q < rp->tail; q++) {
+		struct pciem_event *e = slot(rp, q);
+		enum rclass c = classify(rp, e);
+
+		if (is_done(rp, q) || c == RC_PASS)
+			continue;
+		if (c != RC_MARKER)
+			goto out;
+		if (e->offset == kind)
+			break;
+	}
+	if (q == rp->tail)
+		goto out;
+	while (rp->cur <= q) {
+		if (!is_done(rp, rp->cur))
+			rp->passed_over++;
+		pass(rp);
+	}
+	advance(rp, false);
+	update_state(rp);
+out:
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+}
+
+/* ---- ioctls, read and poll ------------------------------------------------------ */
+
+static bool size_ok(u32 size, u32 max)
+{
+	return size == 1 || size == 2 || size == 4 || (size == 8 && max == 8);
+}
+
+/* Is @e something the replay can take (see REPLAY_FEED in the ABI)? */
+static bool event_valid(const struct pciem_device *dev, const struct pciem_event *e)
+{
+	const struct pciem_bar *b;
+
+	switch (e->type) {
+	case PCIEM_EVENT_MMIO_READ:
+	case PCIEM_EVENT_MMIO_WRITE:
+		if (e->bar >= PCIEM_NUM_BARS || e->flags || !size_ok(e->size, 8))
+			return false;
+		b = &dev->bars[e->bar];
+		return b->present && !b->upper && e->offset < b->size &&
+		       e->size <= b->size - e->offset && !(e->data & ~ones(e->size));
+	case PCIEM_EVENT_CONFIG_READ:
+	case PCIEM_EVENT_CONFIG_WRITE:
+		if (e->flags & ~(e->type == PCIEM_EVENT_CONFIG_WRITE ? PCIEM_EVENT_F_HEADER : 0))
+			return false;
+		return size_ok(e->size, 4) && e->offset < PCIEM_CFG_SIZE &&
+		       e->size <= PCIEM_CFG_SIZE - e->offset && !(e->data & ~ones(e->size));
+	case PCIEM_EVENT_IRQ:
+		return e->data < 32 &&
+		       !(e->flags & ~(PCIEM_EVENT_F_PENDING | PCIEM_EVENT_F_DEFERRED));
+	case PCIEM_EVENT_LIFECYCLE:
+		return e->offset >= PCIEM_LC_REGISTERED && e->offset <= PCIEM_LC_REMOVED &&
+		       !e->flags;
+	case PCIEM_EVENT_WATCHPOINT:
+		return !(e->flags & ~PCIEM_EVENT_F_WRITE);
+	case PCIEM_EVENT_UNSUPPORTED:
+		return !e->flags;
+	default:
+		return false;
+	}
+}
+
+/* PCIEM_IOCTL_REPLAY_START, under dev->lock. */
+int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start *s)
+{
+	struct pciem_replay *rp;
+	u32 fifo = s->fifo_events ? s->fifo_events : PCIEM_REPLAY_DEF_FIFO;
+	u32 window = s->window ? s->window : min(PCIEM_REPLAY_DEF_WINDOW, fifo);
+	int ret = -ENOMEM;
+
+	if (s->match > PCIEM_REPLAY_MATCH_REGISTER || s->on_divergence > PCIEM_REPLAY_DIV_CONTINUE ||
+	    s->timing > PCIEM_REPLAY_TIMING_RECORDED || (s->flags & ~PCIEM_REPLAY_F_CONFIG_WRITES) ||
+	    s->reserved0 || memchr_inv(s->reserved, 0, sizeof(s->reserved)))
+		return -EINVAL;
+	if (!is_power_of_2(fifo) || fifo < PCIEM_REPLAY_MIN_FIFO || fifo > PCIEM_REPLAY_MAX_FIFO ||
+	    window > PCIEM_REPLAY_MAX_WINDOW || window > fifo ||
+	    s->wait_us > PCIEM_REPLAY_MAX_WAIT_US)
+		return -EINVAL;
+	if (dev->state != PCIEM_CREATED || dev->replay)
+		return -EBUSY;
+
+	rp = kvzalloc(sizeof(*rp), GFP_KERNEL_ACCOUNT);
+	if (!rp)
+		return -ENOMEM;
+	rp->fifo = kvmalloc_array(fifo, sizeof(*rp->fifo), GFP_KERNEL_ACCOUNT);
+	rp->done = kvcalloc(BITS_TO_LONGS(fifo), sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!rp->fifo || !rp->done)
+		goto err_free;
+	if (s->match == PCIEM_REPLAY_MATCH_REGISTER) {
+		rp->regs = kcalloc(1U << REG_BITS, sizeof(*rp->regs), GFP_KERNEL_ACCOUNT);
+		if (!rp->regs)
+			goto err_free;
+	}
+	raw_spin_lock_init(&rp->lock);
+	rp->dev = dev;
+	rp->match = s->match;
+	rp->on_div = s->on_divergence;
+	rp->timing = s->timing;
+	rp->flags = s->flags;
+	rp->window = window;
+	rp->wait_ns = (u64)(s->wait_us ? s->wait_us : PCIEM_REPLAY_DEF_WAIT_US) * NSEC_PER_USEC;
+	rp->size = fifo;
+	rp->state = PCIEM_REPLAY_RUNNING;
+	rp->timer_pos = U64_MAX;
+	hrtimer_init(&rp->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	rp->timer.function = timer_fn;
+	init_irq_work(&rp->irq_work, irq_fn);
+	init_irq_work(&rp->wake_work, wake_fn);
+	mutex_init(&rp->read_lock);
+	init_waitqueue_head(&rp->wq);
+	/* complete before the fault handler or read() can see it */
+	smp_store_release(&dev->replay, rp);
+	return 0;
+
+err_free:
+	kfree(rp->regs);
+	kvfree(rp->done);
+	kvfree(rp->fifo);
+	kvfree(rp);
+	return ret;
+}
+
+/* PCIEM_IOCTL_REPLAY_FEED, under dev->lock (so one feeder at a time). */
+long pciem_replay_feed(struct pciem_device *dev, const struct pciem_replay_feed *f)
+{
+	struct pciem_replay *rp = dev->replay;
+	struct pciem_event __user *uev = u64_to_user_ptr(f->events);
+	struct pciem_event *buf;
+	unsigned long flags;
+	u32 accepted = 0, count, n, k;
+	long err = 0;
+	u64 room;
+	bool dead;
+
+	if (f->reserved0 || memchr_inv(f->reserved, 0, sizeof(f->reserved)))
+		return -EINVAL;
+	if (!rp || rp->ended)
+		return -EBUSY;
+	count = min(f->count, rp->size);	/* the count returned fits an int */
+	if (!count)
+		return 0;
+	buf = kmalloc_array(FEED_CHUNK, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (accepted < count) {
+		raw_spin_lock_irqsave(&rp->lock, flags);
+		room = rp->size - (rp->tail - rp->cur);
+		dead = stopped(rp);
+		if (dead)	/* nothing will be replayed: take and drop them */
+			rp->fed += count - accepted;
+		raw_spin_unlock_irqrestore(&rp->lock, flags);
+		if (dead) {
+			accepted = count;
+			break;
+		}
+		if (!room)
+			break;
+		n = min_t(u64, min_t(u64, room, count - accepted), FEED_CHUNK);
+		if (copy_from_user(buf, uev + accepted, n * sizeof(*buf))) {
+			err = -EFAULT;
+			break;
+		}
+		for (k = 0; k < n; k++)
+			if (!event_valid(dev, &buf[k]))
+				break;
+		if (k < n)
+			err = -EINVAL;
+		n = k;
+
+		raw_spin_lock_irqsave(&rp->lock, flags);
+		for (k = 0; k < n; k++) {
+			*slot(rp, rp->tail) = buf[k];
+			__clear_bit(rp->tail & (rp->size - 1), rp->done);
+			if (work_event(rp, rp->tail))
+				rp->left++;
+			rp->tail++;
+		}
+		rp->fed += n;
+		if (rp->live)
+			advance(rp, false);	/* interrupts after what was consumed */
+		raw_spin_unlock_irqrestore(&rp->lock, flags);
+		accepted += n;
+		if (err)
+			break;
+	}
+	kfree(buf);
+	if (accepted)
+		return accepted;
+	return err ? err : -EAGAIN;
+}
+
+/* PCIEM_IOCTL_REPLAY_END */
+int pciem_replay_end(struct pciem_device *dev)
+{
+	struct pciem_replay *rp = dev->replay;
+	unsigned long flags;
+
+	if (!rp || rp->ended)
+		return -EBUSY;
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	WRITE_ONCE(rp->ended, true);
+	update_state(rp);
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	wake_up_interruptible(&rp->wq);
+	return 0;
+}
+
+/* PCIEM_IOCTL_REPLAY_STATUS */
+int pciem_replay_status(struct pciem_device *dev, struct pciem_replay_status *st)
+{
+	struct pciem_replay *rp = dev->replay;
+	unsigned long flags;
+
+	if (!rp)
+		return -EBUSY;
+	memset(st, 0, sizeof(*st));
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	st->state = rp->state;
+	st->flags = rp->ended ? PCIEM_REPLAY_ST_ENDED : 0;
+	st->fed = rp->fed;
+	st->consumed = rp->cur;
+	st->left = rp->left;
+	st->matched = rp->matched;
+	st->irqs = rp->irqs;
+	st->irq_errors = rp->irq_errors;
+	st->passed_over = rp->passed_over;
+	st->polls_extra = rp->polls_extra;
+	st->polls_skipped = rp->polls_skipped;
+	st->skipped = rp->skipped;
+	st->divergences = rp->divergences;
+	st->div_dropped = rp->div_dropped;
+	st->first = rp->first;
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	return 0;
+}
+
+static bool read_ready(struct pciem_replay *rp)
+{
+	return READ_ONCE(rp->div_head) != READ_ONCE(rp->div_tail) ||
+	       READ_ONCE(rp->state) != PCIEM_REPLAY_RUNNING;
+}
+
+/* read() of the device's /dev/pciem fd: divergence records. */
+ssize_t pciem_replay_read(struct pciem_device *dev, char __user *buf, size_t len, bool nonblock)
+{
+	struct pciem_replay *rp = dev ? smp_load_acquire(&dev->replay) : NULL;
+	struct pciem_replay_divergence d;
+	unsigned long flags;
+	size_t copied = 0;
+	ssize_t ret = 0;
+	bool have, final;
+
+	if (!rp || len < sizeof(d))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&rp->read_lock))
+		return -ERESTARTSYS;
+	while (len - copied >= sizeof(d)) {
+		raw_spin_lock_irqsave(&rp->lock, flags);
+		have = rp->div_head != rp->div_tail;
+		if (have)
+			d = rp->divq[rp->div_head % PCIEM_REPLAY_DIV_QUEUE];
+		final = rp->state != PCIEM_REPLAY_RUNNING || rp->closing;
+		raw_spin_unlock_irqrestore(&rp->lock, flags);
+		if (!have) {
+			if (copied || final)
+				break;
+			if (nonblock) {
+				ret = -EAGAIN;
+				break;
+			}
+			ret = wait_event_interruptible(rp->wq, read_ready(rp));
+			if (ret)
+				break;
+			continue;
+		}
+		if (copy_to_user(buf + copied, &d, sizeof(d))) {
+			ret = -EFAULT;
+			break;
+		}
+		raw_spin_lock_irqsave(&rp->lock, flags);
+		rp->div_head++;		/* only readers move it, under read_lock */
+		raw_spin_unlock_irqrestore(&rp->lock, flags);
+		copied += sizeof(d);
+	}
+	mutex_unlock(&rp->read_lock);
+	return copied ? copied : ret;
+}
+
+__poll_t pciem_replay_poll(struct pciem_device *dev, struct file *file, poll_table *wait)
+{
+	struct pciem_replay *rp = smp_load_acquire(&dev->replay);
+	unsigned long flags;
+	__poll_t mask = 0;
+
+	poll_wait(file, &rp->wq, wait);
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	if (!rp->ended && (rp->tail - rp->cur < rp->size || stopped(rp)))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	if (rp->div_head != rp->div_tail)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (rp->state != PCIEM_REPLAY_RUNNING)
+		mask |= EPOLLPRI;
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	return mask;
+}
+
+/* ---- life cycle -------------------------------------------------------------------- */
+
+/*
+ * The replayer is gone and the device is being removed: from now on the
+ * device reads all-ones and injects nothing, and no access waits for the
+ * feed.  Process context, before the driver is unbound.
+ */
+void pciem_replay_hangup(struct pciem_device *dev)
+{
+	struct pciem_replay *rp = dev->replay;
+	unsigned long flags;
+
+	if (!rp)
+		return;
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	WRITE_ONCE(rp->closing, true);
+	rp->irq_head = rp->irq_tail;
+	rp->timer_pos = U64_MAX;
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	hrtimer_cancel(&rp->timer);
+	wake_up_interruptible(&rp->wq);
+}
+
+/* After the fault handler has forgotten the device: nothing queues work now. */
+void pciem_replay_sync(struct pciem_device *dev)
+{
+	struct pciem_replay *rp = dev->replay;
+
+	if (!rp)
+		return;
+	hrtimer_cancel(&rp->timer);
+	irq_work_sync(&rp->irq_work);
+	irq_work_sync(&rp->wake_work);
+}
+
+void pciem_replay_free(struct pciem_device *dev)
+{
+	struct pciem_replay *rp = dev->replay;
+
+	if (!rp)
+		return;
+	pciem_replay_sync(dev);
+	dev->replay = NULL;
+	kfree(rp->regs);
+	kvfree(rp->done);
+	kvfree(rp->fifo);
+	kvfree(rp);
+}
