@@ -81,7 +81,8 @@ $(BUILD)/examples/dummy_clock/device: examples/dummy_clock/device.c kmod/uapi/pc
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(UAPI) $< -o $@
 
-TEST_BINS := $(BUILD)/bin/devmodel $(BUILD)/bin/ioctl_check $(BUILD)/bin/tracecat
+TEST_BINS := $(BUILD)/bin/devmodel $(BUILD)/bin/ioctl_check $(BUILD)/bin/tracecat \
+	     $(BUILD)/bin/replayer
 userspace: $(TEST_BINS) pciem-trace
 examples: $(BUILD)/examples/dummy_clock/device
 include tracer/Makefile.inc

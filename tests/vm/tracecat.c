@@ -11,10 +11,13 @@
  *
  *   tracecat [--match all|id:VID:DID|pid:PID|domain:D] [--ring BYTES]
  *            [--lossless] [--wait-us N] [--existing] [--full] [--stall]
- *            [--ready FILE]
+ *            [--ts] [--dump-device FILE] [--ready FILE]
  *
  * --full: PCIEM_TRACE_F_FULL_TRAP (reads of matched devices trapped too).
  * --stall: read nothing until SIGUSR1 (to fill the ring on purpose).
+ * --ts: EVENT lines end with " ts <timestamp_ns>".
+ * --dump-device: write the first DEVICE record's payload (a struct
+ *   pciem_trace_device: BARs and config space) to FILE, for the replayer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,10 +35,22 @@
 
 #include "pciem.h"
 
+static int print_ts;
+static const char *dump_path;
+
 static void die(const char *what)
 {
 	fprintf(stderr, "tracecat: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+static void dump_device(const struct pciem_trace_device *d)
+{
+	FILE *f = fopen(dump_path, "w");
+
+	if (!f || fwrite(d, sizeof(*d), 1, f) != 1 || fclose(f))
+		die("--dump-device");
+	dump_path = NULL;	/* the first device only */
 }
 
 static void print_rec(const struct pciem_trace_rec *rec)
@@ -51,13 +66,18 @@ static void print_rec(const struct pciem_trace_rec *rec)
 			printf("%c%llu", i ? ',' : ' ', (unsigned long long)d->bars[i].size);
 		printf(" cfg0 %02x%02x%02x%02x\n", d->config[3], d->config[2], d->config[1],
 		       d->config[0]);
+		if (dump_path && rec->size >= sizeof(*rec) + sizeof(*d))
+			dump_device(d);
 	} else if (rec->type == PCIEM_TREC_EVENT) {
 		const struct pciem_event *e = p;
 
-		printf("EVENT %x #%llu %s bar%u+0x%llx %u 0x%llx flags 0x%x\n", rec->domain,
+		printf("EVENT %x #%llu %s bar%u+0x%llx %u 0x%llx flags 0x%x", rec->domain,
 		       (unsigned long long)e->seq, pciem_event_type_name(e->type), e->bar,
 		       (unsigned long long)e->offset, e->size, (unsigned long long)e->data,
 		       e->flags);
+		if (print_ts)
+			printf(" ts %llu", (unsigned long long)e->timestamp_ns);
+		printf("\n");
 	} else if (rec->type == PCIEM_TREC_LOST) {
 		const struct pciem_trace_lost *l = p;
 
@@ -79,6 +99,8 @@ int main(int argc, char **argv)
 		{ "full", no_argument, NULL, 'f' },
 		{ "stall", no_argument, NULL, 's' },
 		{ "ready", required_argument, NULL, 'R' },
+		{ "ts", no_argument, NULL, 't' },
+		{ "dump-device", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_trace_subscribe sub = { .ring_size = 1 << 20 };
@@ -130,6 +152,12 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			ready = optarg;
+			break;
+		case 't':
+			print_ts = 1;
+			break;
+		case 'D':
+			dump_path = optarg;
 			break;
 		default:
 			return 2;
