@@ -95,6 +95,7 @@ struct pciem_replay {
 
 	u64 last_ts;			/* recorded time of the last event passed */
 	bool have_ts;
+	u32 prev_irq;			/* 1 + vector of a delivered IRQ just passed */
 	u64 timer_pos;			/* the IRQ the timer is armed for, or U64_MAX */
 	struct hrtimer timer;
 
@@ -267,6 +268,7 @@ static void pass(struct pciem_replay *rp)
 	__clear_bit(rp->cur & (rp->size - 1), rp->done);
 	rp->last_ts = e->timestamp_ns;
 	rp->have_ts = true;
+	rp->prev_irq = 0;
 	rp->cur++;
 	/* the feeder sleeps only on a full FIFO: wake it when half is free */
 	if (rp->tail - rp->cur == half - 1 || rp->cur == rp->tail)
@@ -286,6 +288,19 @@ static u64 irq_delay(struct pciem_replay *rp, const struct pciem_event *e)
 	if (!rp->have_ts || e->timestamp_ns <= rp->last_ts || in_nmi())
 		return 0;
 	return min_t(u64, e->timestamp_ns - rp->last_ts, PCIEM_REPLAY_MAX_DELAY_NS);
+}
+
+/*
+ * The cursor passes interrupt @e, which has been injected.  A failed
+ * delivery is recorded as the interrupt followed by a PENDING one for the
+ * same vector: that second event is not a second interrupt.
+ */
+static void pass_irq(struct pciem_replay *rp, const struct pciem_event *e)
+{
+	rp->left--;
+	pass(rp);
+	if (!(e->flags & PCIEM_EVENT_F_PENDING))
+		rp->prev_irq = e->data + 1;
 }
 
 /*
@@ -318,6 +333,12 @@ static void advance(struct pciem_replay *rp, bool access)
 			pass(rp);
 			break;
 		case RC_IRQ:
+			if ((e->flags & PCIEM_EVENT_F_PENDING) && rp->prev_irq == e->data + 1) {
+				rp->left--;
+				rp->passed_over++;
+				pass(rp);
+				break;
+			}
 			if (!access && rp->timing == PCIEM_REPLAY_TIMING_RECORDED) {
 				if (rp->timer_pos == i)
 					return;		/* armed already */
@@ -331,8 +352,7 @@ static void advance(struct pciem_replay *rp, bool access)
 			if (rp->timer_pos == i)
 				cancel_timer(rp);	/* an access came first */
 			fire(rp, e->data);
-			rp->left--;
-			pass(rp);
+			pass_irq(rp, e);
 			break;
 		}
 	}
@@ -345,10 +365,11 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
 	if (!stopped(rp) && rp->timer_pos == rp->cur && rp->cur < rp->tail) {
+		struct pciem_event *e = slot(rp, rp->cur);
+
 		rp->timer_pos = U64_MAX;
-		fire(rp, slot(rp, rp->cur)->data);
-		rp->left--;
-		pass(rp);
+		fire(rp, e->data);
+		pass_irq(rp, e);
 		advance(rp, false);
 		update_state(rp);
 	}

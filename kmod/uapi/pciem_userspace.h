@@ -479,7 +479,9 @@ struct pciem_trace_lost {
  *     long after the event before it was passed (the difference of their
  *     @timestamp_ns, at most PCIEM_REPLAY_MAX_DELAY_NS), or at once when an
  *     access after it comes first.  IRQ with F_DEFERRED (a pending one
- *     delivered later) is passed over: the emulation delivers it again.
+ *     delivered later) is passed over: the emulation delivers it again;
+ *     so is an IRQ with F_PENDING right after a delivered IRQ of the same
+ *     vector (how a failed delivery is recorded).
  *   LIFECYCLE: a *marker*.  The replay waits there until the device emits
  *     the same kind (driver bound, BAR mapped, ...) so that interrupts
  *     recorded after it are not injected before it; an access passes it.
