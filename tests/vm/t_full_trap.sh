@@ -73,6 +73,8 @@ wait_until 10 test -e "$TMP/f.ready" || fail "full-trap recorder did not start"
 rd 0 0x40 4 0x33333333
 wait_until 5 grep -q "MMIO_READ bar0+0x40 4 0x33333333" "$TMP/f.log" ||
 	{ cat "$TMP/f.log"; fail "recorder's full trap: read not recorded"; }
+echo "pte 0 0x40 0" > "$DEV/mmio"
+[ "$(cat "$DEV/mmio")" = 0x0 ] || fail "driver's page not in full trap: pte $(cat "$DEV/mmio")"
 grep -q "MMIO_READ" "$TMP/w.log" && fail "the model sees reads it did not ask for"
 kill "$F"; wait "$F"
 "$BIN/tracecat" --match "domain:$DOM" --existing --ready "$TMP/g.ready" >"$TMP/g.log" 2>&1 &
@@ -83,4 +85,6 @@ rd 0 0x44 4 0x33333333
 echo "w 0 0x48 4 5" > "$DEV/mmio"
 wait_until 5 grep -q "MMIO_WRITE bar0+0x48 4 0x5" "$TMP/g.log" || fail "write not recorded"
 grep -q "MMIO_READ" "$TMP/g.log" && fail "reads still trapped after the full-trap recorder left"
+echo "pte 0 0x40 0" > "$DEV/mmio"
+[ "$(cat "$DEV/mmio")" = 0x1 ] || fail "driver's page not back to read-only: pte $(cat "$DEV/mmio")"
 ok "a recorder's full trap lasts as long as the recorder"

@@ -16,6 +16,9 @@
  *                                            the order of exercise() below
  *   echo "rmw BAR OFF 4 BITS" > mmio         one "orl $BITS" on the register:
  *                                            an instruction PCIem cannot emulate
+ *   echo "pte BAR OFF 0" > mmio; cat mmio    how the driver's mapping of that
+ *                                            page is armed: 0 not present (full
+ *                                            trap), 1 read-only, 2 writable
  *
  * "irq_count" counts interrupts of vector 0; "nvec" is how many vectors
  * the PCI core granted (0: none); "irq_kind" is msi, intx or none.
@@ -28,6 +31,7 @@
 #include <linux/irq.h>
 #include <linux/io.h>
 #include <linux/slab.h>
+#include <asm/pgtable.h>
 #include <linux/ktime.h>
 
 #define DRV_BARS 6
@@ -179,6 +183,16 @@ static int do_cmd(struct testdrv *td, const char *buf)
 	if (!strcmp(op, "rmw") && n == 5 && width == 4) {
 		/* on purpose: a read-modify-write the trap does not decode */
 		asm volatile("orl %1, %0" : "+m" (*(u32 __force *)p) : "r" ((u32)val) : "memory");
+		return 0;
+	}
+	if (!strcmp(op, "pte")) {
+		unsigned int level;
+		pte_t *pte = lookup_address((unsigned long)p, &level);
+
+		if (!pte || !pte_present(*pte))
+			td->last = 0;
+		else
+			td->last = pte_write(*pte) ? 2 : 1;
 		return 0;
 	}
 	if (!strcmp(op, "copy")) {
