@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "pciem.h"
 #include "record.h"
 #include "lttng.h"
@@ -293,89 +294,16 @@ static void fill_header(struct ptf_header *h)
 	}
 }
 
-/*
- * Starts COMMAND with the signal mask pciem-record started with.  Returns
- * its pid, or 0 with *status set to 126/127 when it could not be run.
- */
+/* Starts COMMAND; 0 with *status set to 126/127 when it could not be run. */
 static pid_t spawn(char **cmd, const sigset_t *mask, int *status)
 {
-	int pfd[2], e = 0;
-	ssize_t n;
-	pid_t pid;
+	pid_t pid = child__spawn(cmd, mask);
 
-	if (pipe2(pfd, O_CLOEXEC)) {
-		fprintf(stderr, "pciem-record: pipe: %s\n", strerror(errno));
-		*status = REC_EX_OSERR;
-		return 0;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "pciem-record: fork: %s\n", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		*status = REC_EX_OSERR;
-		return 0;
-	}
-	if (!pid) {
-		sigprocmask(SIG_SETMASK, mask, NULL);
-		execvp(cmd[0], cmd);
-		e = errno;
-		if (write(pfd[1], &e, sizeof(e)) < 0)
-			_exit(REC_EX_CMD_NOTFOUND);
-		_exit(e == ENOENT ? REC_EX_CMD_NOTFOUND : REC_EX_CMD_NOEXEC);
-	}
-	close(pfd[1]);
-	do {
-		n = read(pfd[0], &e, sizeof(e));
-	} while (n < 0 && errno == EINTR);
-	close(pfd[0]);
-	if (n == sizeof(e)) {
-		fprintf(stderr, "pciem-record: cannot run %s: %s\n", cmd[0], strerror(e));
-		waitpid(pid, NULL, 0);
-		*status = e == ENOENT ? REC_EX_CMD_NOTFOUND : REC_EX_CMD_NOEXEC;
-		return 0;
-	}
-	return pid;
-}
-
-/* COMMAND is still running after the recording stopped: SIGTERM, then
- * SIGKILL if it has not exited after CHILD_TERM_MS. */
-static int stop_child(pid_t pid, int sigfd)
-{
-	uint64_t deadline = record__now_ns(CLOCK_MONOTONIC) + CHILD_TERM_MS * 1000000ULL;
-	int st;
-
-	kill(pid, SIGTERM);
-	for (;;) {
-		struct pollfd p = { .fd = sigfd, .events = POLLIN };
-		struct signalfd_siginfo si;
-		uint64_t now;
-
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return st;
-		now = record__now_ns(CLOCK_MONOTONIC);
-		if (now >= deadline) {
-			fprintf(stderr, "pciem-record: COMMAND did not exit after SIGTERM; "
-				"sending SIGKILL\n");
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return st;
-		}
-		if (poll(&p, 1, (deadline - now) / 1000000 + 1) > 0 &&
-		    read(sigfd, &si, sizeof(si)) < 0)
-			break;
-	}
-	waitpid(pid, &st, 0);
-	return st;
-}
-
-static int status_of(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return REC_EX_SOFTWARE;
+	if (pid > 0)
+		return pid;
+	fprintf(stderr, "pciem-record: cannot run %s: %s\n", cmd[0], strerror(-pid));
+	*status = pid == -ENOENT ? REC_EX_CMD_NOTFOUND : REC_EX_CMD_NOEXEC;
+	return 0;
 }
 
 static void summary(const char *path, const struct record_stats *rs,
@@ -523,19 +451,19 @@ out_close:
 	recorder__close(rec);
 	rec = NULL;
 	if (child > 0 && child_st == -1)
-		child_st = stop_child(child, sigfd);
+		child_st = child__stop(child, sigfd, CHILD_TERM_MS, "pciem-record");
 	summary(out, &rs, &ws, exit_code == REC_EX_IOERR);
 	if (exit_code)
 		goto out;
 	if (!rs.devices) {
 		if (child > 0)
 			fprintf(stderr, "pciem-record: no matching device appeared before COMMAND "
-				"ended (its status: %d)\n", status_of(child_st));
+				"ended (its status: %d)\n", child__exit_code(child_st));
 		else
 			fprintf(stderr, "pciem-record: no matching device appeared\n");
 		exit_code = REC_EX_NODEVICE;
 	} else if (child > 0) {
-		exit_code = status_of(child_st);
+		exit_code = child__exit_code(child_st);
 		if (exit_code && env.verbose)
 			fprintf(stderr, "pciem-record: COMMAND exited with status %d\n", exit_code);
 	}
