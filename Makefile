@@ -103,6 +103,7 @@ $(BUILD)/unit/test_libpciem: tests/unit/test_libpciem.c $(LIBPCIEM) $(LIBPCIEM_H
 -include tests/unit/Makefile.insn
 include formats/Makefile.inc
 include tools/pciem-trace/Makefile.inc
+include replay/Makefile.inc
 
 check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn check-ptf check-ptrace
 	$(BUILD)/unit/test_libpciem

@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pciem-replay's session: read the trace (a first pass checks it whole and
+ * counts what the replay should see), re-create the device, stream the
+ * device's events into the kernel's replay FIFO while the driver runs, and
+ * collect the divergences and the final status.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pciem.h"
+#include "replay.h"
+
+#define FEED_CHUNK	512	/* events per REPLAY_FEED call */
+#define MAX_DOMAINS	64
+
+static const char prog[] = "pciem-replay";
+
+uint64_t replay__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- the trace ------------------------------------------------------------ */
+
+struct dom_count {
+	uint32_t domain;
+	bool described;
+	uint64_t events, accesses, irqs, lost;
+	uint64_t first_lost_seq;
+};
+
+static struct dom_count *dom_get(struct dom_count *d, unsigned int *n, uint32_t domain)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (d[i].domain == domain)
+			return &d[i];
+	if (*n == MAX_DOMAINS)
+		return NULL;
+	memset(&d[*n], 0, sizeof(d[*n]));
+	d[*n].domain = domain;
+	return &d[(*n)++];
+}
+
+static void count_event(struct dom_count *c, const struct pciem_event *ev)
+{
+	c->events++;
+	if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE)
+		c->accesses++;
+	else if (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED))
+		c->irqs++;
+}
+
+/* The whole file once: is it readable to the end, which devices does it
+ * hold, how many events of each, were any lost? */
+static int prepass(struct replay *rp, struct dom_count *doms, unsigned int *ndoms)
+{
+	const char *path = rp->opts->trace;
+	struct ptf_record rec;
+	struct dom_count *c;
+	int err;
+
+	while ((err = ptf_reader__next(rp->r, &rec)) > 0) {
+		if (rec.type != PTF_REC_DEVICE && rec.type != PTF_REC_EVENT &&
+		    rec.type != PTF_REC_LOST)
+			continue;
+		c = dom_get(doms, ndoms, rec.domain);
+		if (!c) {
+			fprintf(stderr, "%s: %s: more than %d devices\n", prog, path, MAX_DOMAINS);
+			return -E2BIG;
+		}
+		if (rec.type == PTF_REC_DEVICE) {
+			c->described = true;
+		} else if (rec.type == PTF_REC_EVENT) {
+			count_event(c, &rec.event);
+		} else {
+			if (!c->lost)
+				c->first_lost_seq = rec.lost.first_seq;
+			c->lost += rec.lost.count;
+		}
+	}
+	if (err < 0) {
+		fprintf(stderr, "%s: %s\n", prog, ptf_reader__error(rp->r));
+		fprintf(stderr, "%s: %s is damaged; nothing was replayed\n", prog, path);
+		return err;
+	}
+	return 0;
+}
+
+int replay__open_trace(struct replay *rp)
+{
+	const struct replay_opts *o = rp->opts;
+	struct dom_count doms[MAX_DOMAINS], *c = NULL;
+	unsigned int ndoms = 0, i, described = 0;
+	const struct ptf_device *dev;
+	const char *warn, *drv;
+	int err;
+
+	err = ptf_reader__open(&rp->r, o->trace);
+	if (err < 0) {
+		const char *msg = rp->r ? ptf_reader__error(rp->r) : "";
+
+		if (*msg)
+			fprintf(stderr, "%s: %s\n", prog, msg);
+		else
+			fprintf(stderr, "%s: %s: %s\n", prog, o->trace, strerror(-err));
+		return err;
+	}
+	err = prepass(rp, doms, &ndoms);
+	if (err)
+		return err;
+	warn = ptf_reader__warning(rp->r);
+	if (warn)
+		fprintf(stderr, "%s: warning: %s\n", prog, warn);
+
+	for (i = 0; i < ndoms; i++)
+		described += doms[i].described;
+	if (o->have_domain) {
+		for (i = 0; i < ndoms; i++)
+			if (doms[i].domain == o->domain && doms[i].described)
+				c = &doms[i];
+		if (!c) {
+			fprintf(stderr, "%s: %s has no device in domain %04x\n", prog, o->trace,
+				o->domain);
+			return -ENOENT;
+		}
+	} else {
+		for (i = 0; i < ndoms; i++)
+			if (doms[i].described && !c)
+				c = &doms[i];
+		if (!c) {
+			fprintf(stderr, "%s: %s holds no device description: nothing to replay\n",
+				prog, o->trace);
+			return -ENOENT;
+		}
+		if (described > 1) {
+			fprintf(stderr, "%s: %s holds %u devices; choose one with --device DOMAIN:",
+				prog, o->trace, described);
+			for (i = 0; i < ndoms; i++)
+				if (doms[i].described)
+					fprintf(stderr, " %04x", doms[i].domain);
+			fputc('\n', stderr);
+			return -EINVAL;
+		}
+	}
+	rp->domain = c->domain;
+	rp->total_events = c->events;
+	rp->total_accesses = c->accesses;
+	rp->total_irqs = c->irqs;
+	rp->lost = c->lost;
+	if (c->lost && !o->allow_lost) {
+		fprintf(stderr, "%s: %s: %" PRIu64 " events of device %04x were lost while "
+			"recording (the first at seq %" PRIu64 "), so the replay would diverge "
+			"there; record again with pciem-record --lossless, or pass --allow-lost\n",
+			prog, o->trace, c->lost, c->domain, c->first_lost_seq);
+		return -EPROTO;
+	}
+	if (c->lost)
+		fprintf(stderr, "%s: warning: %" PRIu64 " events of device %04x were lost while "
+			"recording (the first at seq %" PRIu64 "); a divergence there may come "
+			"from the loss\n", prog, c->lost, c->domain, c->first_lost_seq);
+	dev = ptf_reader__device(rp->r, rp->domain);
+	if (!dev)
+		return -ENOENT;		/* described above: cannot happen */
+	rp->dev = *dev;
+	drv = ptf_reader__driver(rp->r, rp->domain);
+	snprintf(rp->driver, sizeof(rp->driver), "%s", drv ? drv : "");
+
+	if (o->regs) {
+		char msg[512];
+
+		err = regmap__load(&rp->map, o->regs, msg, sizeof(msg));
+		if (err) {
+			fprintf(stderr, "%s: %s\n", prog, msg);
+			return err;
+		}
+	}
+	err = ptf_reader__rewind(rp->r);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", prog, ptf_reader__error(rp->r));
+		return err;
+	}
+	return 0;
+}
+
+/* ---- the device ------------------------------------------------------------- */
+
+static int ioctl_fail(const char *what)
+{
+	int e = errno;
+
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(e));
+	return -e;
+}
+
+int replay__create_device(struct replay *rp)
+{
+	const struct replay_opts *o = rp->opts;
+	struct pciem_create_device create = { 0 };
+	struct pciem_config_image img = { 0 };
+	struct pciem_device_info info;
+	uint64_t hist;
+	int i, err;
+
+	hist = 2ULL * (o->start.fifo_events ? o->start.fifo_events : PCIEM_REPLAY_DEF_FIFO);
+	rp->hist = calloc(hist, sizeof(*rp->hist));
+	rp->chunk = calloc(FEED_CHUNK, sizeof(*rp->chunk));
+	if (!rp->hist || !rp->chunk) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -ENOMEM;
+	}
+	rp->hist_mask = hist - 1;
+
+	rp->fd = open(o->device_path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (rp->fd < 0) {
+		err = errno;
+		if (err == ENOENT)
+			fprintf(stderr, "%s: %s does not exist: the pciem module is not loaded "
+				"(insmod pciem.ko)\n", prog, o->device_path);
+		else if (err == EACCES || err == EPERM)
+			fprintf(stderr, "%s: %s: %s (replaying needs root: CAP_SYS_ADMIN)\n",
+				prog, o->device_path, strerror(err));
+		else
+			fprintf(stderr, "%s: %s: %s\n", prog, o->device_path, strerror(err));
+		return -err;
+	}
+	if (ioctl(rp->fd, PCIEM_IOCTL_CREATE_DEVICE, &create))
+		return ioctl_fail("creating the device (CREATE_DEVICE)");
+	for (i = 0; i < 6; i++) {
+		struct pciem_bar_config b = { .bar_index = i };
+		char what[64];
+
+		if (!rp->dev.desc.bars[i].size)
+			continue;
+		b.size = rp->dev.desc.bars[i].size;
+		b.flags = rp->dev.desc.bars[i].flags;
+		snprintf(what, sizeof(what), "the recorded BAR %d (ADD_BAR)", i);
+		if (ioctl(rp->fd, PCIEM_IOCTL_ADD_BAR, &b))
+			return ioctl_fail(what);
+	}
+	img.data = (uintptr_t)rp->dev.desc.config;
+	if (ioctl(rp->fd, PCIEM_IOCTL_SET_CONFIG_IMAGE, &img))
+		return ioctl_fail("the recorded config space (SET_CONFIG_IMAGE)");
+	if (ioctl(rp->fd, PCIEM_IOCTL_REPLAY_START, &o->start)) {
+		if (errno != ENOTTY)
+			return ioctl_fail("starting the replay (REPLAY_START)");
+		fprintf(stderr, "%s: the loaded pciem module has no replay engine "
+			"(REPLAY_START: %s); load this version's pciem.ko\n", prog,
+			strerror(errno));
+		return -ENOTTY;
+	}
+	/* the driver's probe finds its sequence already there */
+	err = replay__feed(rp);
+	if (err)
+		return err;
+	rp->ifd = ioctl(rp->fd, PCIEM_IOCTL_REGISTER, 0);
+	if (rp->ifd < 0)
+		return ioctl_fail("registering the device (REGISTER)");
+	if (ioctl(rp->fd, PCIEM_IOCTL_GET_DEVICE_INFO, &info))
+		return ioctl_fail("GET_DEVICE_INFO");
+	pciem_format_address(rp->address, sizeof(rp->address), &info);
+	return 0;
+}
+
+/* ---- feeding ------------------------------------------------------------------ */
+
+/* The next event of the replayed device: 1, 0 at the end, -errno. */
+static int next_event(struct replay *rp, struct pciem_event *ev)
+{
+	struct ptf_record rec;
+	int err;
+
+	while ((err = ptf_reader__next(rp->r, &rec)) > 0) {
+		if (rec.type == PTF_REC_EVENT && rec.domain == rp->domain) {
+			*ev = rec.event;
+			return 1;
+		}
+	}
+	if (err < 0)
+		fprintf(stderr, "%s: %s\n", prog, ptf_reader__error(rp->r));
+	return err;
+}
+
+const struct pciem_event *replay__event_at(const struct replay *rp, uint64_t index)
+{
+	if (index >= rp->fed || rp->fed - index > rp->hist_mask + 1)
+		return NULL;
+	return &rp->hist[index & rp->hist_mask];
+}
+
+/* Feeds until the FIFO is full or the trace is exhausted (then REPLAY_END).
+ * 0, or -errno having said why. */
+int replay__feed(struct replay *rp)
+{
+	for (;;) {
+		struct pciem_replay_feed f = { 0 };
+		unsigned int i;
+		int n;
+
+		while (rp->chunk_n < FEED_CHUNK && !rp->eof) {
+			n = next_event(rp, &rp->chunk[rp->chunk_n]);
+			if (n < 0)
+				return n;
+			if (n)
+				rp->chunk_n++;
+			else
+				rp->eof = true;
+		}
+		if (rp->chunk_off == rp->chunk_n) {
+			if (rp->eof && !rp->ended) {
+				if (ioctl(rp->fd, PCIEM_IOCTL_REPLAY_END, 0))
+					return ioctl_fail("REPLAY_END");
+				rp->ended = true;
+			}
+			return 0;
+		}
+		f.events = (uintptr_t)(rp->chunk + rp->chunk_off);
+		f.count = rp->chunk_n - rp->chunk_off;
+		n = ioctl(rp->fd, PCIEM_IOCTL_REPLAY_FEED, &f);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EINVAL) {
+				const struct pciem_event *ev = &rp->chunk[rp->chunk_off];
+
+				fprintf(stderr, "%s: %s: event seq %llu of device %04x (type %u, "
+					"bar %u, offset 0x%llx, size %u) cannot be replayed on the "
+					"recorded device\n", prog, rp->opts->trace,
+					(unsigned long long)ev->seq, rp->domain, ev->type, ev->bar,
+					(unsigned long long)ev->offset, ev->size);
+				return -EINVAL;
+			}
+			return ioctl_fail("REPLAY_FEED");
+		}
+		for (i = 0; i < (unsigned int)n; i++)
+			rp->hist[(rp->fed + i) & rp->hist_mask] = rp->chunk[rp->chunk_off + i];
+		rp->fed += n;
+		rp->chunk_off += n;
+		if (rp->chunk_off == rp->chunk_n)
+			rp->chunk_off = rp->chunk_n = 0;
+	}
+}
+
+/* ---- running -------------------------------------------------------------------- */
+
+static int get_status(struct replay *rp)
+{
+	if (ioctl(rp->fd, PCIEM_IOCTL_REPLAY_STATUS, &rp->st))
+		return ioctl_fail("REPLAY_STATUS");
+	rp->status_valid = true;
+	return 0;
+}
+
+/* Reads the divergence records waiting; reports each at once, while the
+ * driver's module is surely still loaded to name its ip. */
+static int drain_divergences(struct replay *rp)
+{
+	struct pciem_replay_divergence d[8];
+	ssize_t n;
+	int i;
+
+	while ((n = read(rp->fd, d, sizeof(d))) > 0) {
+		for (i = 0; i < n / (ssize_t)sizeof(d[0]); i++) {
+			struct replay_div tmp, *rd = &tmp;
+
+			if (rp->ndivs < REPLAY_KEEP_DIVS) {
+				if (!(rp->ndivs & (rp->ndivs - 1))) {
+					void *p = realloc(rp->divs, (rp->ndivs ? 2 * rp->ndivs : 1) *
+							  sizeof(*rp->divs));
+
+					if (!p) {
+						fprintf(stderr, "%s: out of memory\n", prog);
+						return -ENOMEM;
+					}
+					rp->divs = p;
+				}
+				rd = &rp->divs[rp->ndivs++];
+			}
+			memset(rd, 0, sizeof(*rd));
+			rd->d = d[i];
+			report__fill_context(rp, rd);
+			report__divergence(rp, rd);
+		}
+	}
+	if (n < 0 && errno != EAGAIN)
+		return ioctl_fail("reading the divergences");
+	return 0;
+}
+
+static bool child_exited(pid_t child, int *status)
+{
+	return child > 0 && waitpid(child, status, WNOHANG) == child;
+}
+
+/*
+ * Until COMMAND (@child, when > 0) exits or, without COMMAND, the replay
+ * is over (done, or stopped at a divergence); or a signal, or the timeout.
+ * *child_status: COMMAND's wait status, -1 while it runs.
+ */
+int replay__run(struct replay *rp, pid_t child, int sigfd, int *child_status)
+{
+	uint64_t deadline = rp->opts->timeout_s ?
+		rp->start_ns + rp->opts->timeout_s * 1000000000ULL : 0;
+	bool running = true;
+	int err;
+
+	*child_status = -1;
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = rp->fd, .events = POLLIN | (rp->ended ? 0 : POLLOUT) |
+						  (running ? POLLPRI : 0) },
+			{ .fd = sigfd, .events = POLLIN },
+		};
+		int timeout = -1;
+
+		if (child_exited(child, child_status))
+			return 0;
+		if (child <= 0 && !running)
+			return 0;
+		if (deadline) {
+			uint64_t now = replay__now_ns();
+
+			if (now >= deadline) {
+				rp->timed_out = true;
+				return 0;
+			}
+			timeout = (deadline - now) / 1000000 + 1;
+		}
+		if (poll(p, 2, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			return ioctl_fail("poll");
+		}
+		if (p[0].revents & POLLOUT) {
+			err = replay__feed(rp);
+			if (err)
+				return err;
+		}
+		if (p[0].revents & POLLIN) {
+			err = drain_divergences(rp);
+			if (err)
+				return err;
+		}
+		if (p[0].revents & POLLPRI) {
+			err = get_status(rp);
+			if (err)
+				return err;
+			running = rp->st.state == PCIEM_REPLAY_RUNNING;
+			if (!running && rp->opts->verbose)
+				fprintf(rp->out, "%s: the replay is %s\n", prog,
+					rp->st.state == PCIEM_REPLAY_DONE ? "done" : "stopped");
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+				return ioctl_fail("signalfd");
+			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+				fprintf(rp->out, "%s: %s: stopping\n", prog, strsignal(si.ssi_signo));
+				rp->interrupted = true;
+				return 0;
+			}
+		}
+	}
+}
+
+/* After the run: every divergence read, the final status, the verdict. */
+int replay__finish(struct replay *rp)
+{
+	int err = drain_divergences(rp);
+
+	if (!err)
+		err = get_status(rp);
+	rp->end_ns = replay__now_ns();
+	if (err) {
+		rp->result = RESULT_ERROR;
+		return err;
+	}
+	if (rp->interrupted)
+		rp->result = RESULT_INTERRUPTED;
+	else if (rp->st.divergences)
+		rp->result = RESULT_DIVERGED;
+	else if (rp->st.state != PCIEM_REPLAY_DONE)
+		rp->result = rp->timed_out ? RESULT_TIMEOUT : RESULT_STOPPED_EARLY;
+	else if (rp->st.irq_errors)
+		rp->result = RESULT_IRQ_ERRORS;
+	else if (rp->have_child && rp->child_code)
+		rp->result = RESULT_COMMAND_FAILED;
+	else
+		rp->result = RESULT_OK;
+	return 0;
+}
+
+void replay__close(struct replay *rp)
+{
+	/* closing the instance and the fd removes the device */
+	if (rp->ifd >= 0)
+		close(rp->ifd);
+	if (rp->fd >= 0)
+		close(rp->fd);
+	rp->ifd = rp->fd = -1;
+	ptf_reader__close(rp->r);
+	rp->r = NULL;
+	regmap__free(rp->map);
+	rp->map = NULL;
+	free(rp->hist);
+	free(rp->chunk);
+	free(rp->divs);
+	rp->hist = rp->chunk = NULL;
+	rp->divs = NULL;
+}

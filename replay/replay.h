@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pciem-replay: the replay session (replay.c) between a trace file and the
+ * kernel's replay engine (kmod/pciem_replay.c), and its report (report.c).
+ */
+#ifndef PCIEM_REPLAY_H
+#define PCIEM_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "pciem_userspace.h"
+#include "ptf.h"
+#include "regs.h"
+
+#define REPLAY_TOOL_VERSION	"pciem-replay 0.1"
+
+/* Exit statuses; keep in sync with --help and docs/pciem-replay.md. */
+#define REPLAY_EX_OK		0	/* exactly the recorded accesses */
+#define REPLAY_EX_DIVERGED	1	/* a divergence, an early stop, a timeout */
+#define REPLAY_EX_ERROR		2	/* usage, environment, trace, COMMAND */
+
+#define REPLAY_LAST_MATCHED	10	/* events shown before a divergence */
+#define REPLAY_KEEP_DIVS	1000	/* divergences kept for the report */
+
+struct replay_opts {
+	const char *trace;
+	const char *regs;
+	const char *report_json;
+	const char *device_path;	/* /dev/pciem */
+	bool have_domain;		/* --device */
+	uint32_t domain;
+	bool allow_lost;
+	bool verbose;
+	unsigned int timeout_s;		/* 0: none */
+	struct pciem_replay_start start;
+	char **cmd;			/* COMMAND and its arguments, or NULL */
+};
+
+/* A divergence as reported: the kernel's record and its context. */
+struct replay_div {
+	struct pciem_replay_divergence d;
+	char actual_sym[160];		/* the driver's ip, named on this system */
+	unsigned int nprev;
+	struct pciem_event prev[REPLAY_LAST_MATCHED];	/* oldest first */
+	uint64_t prev_index[REPLAY_LAST_MATCHED];
+};
+
+enum replay_result {
+	RESULT_OK,
+	RESULT_DIVERGED,
+	RESULT_STOPPED_EARLY,		/* the driver made fewer accesses */
+	RESULT_TIMEOUT,
+	RESULT_IRQ_ERRORS,		/* recorded interrupts not injected */
+	RESULT_INTERRUPTED,		/* SIGINT / SIGTERM */
+	RESULT_COMMAND_FAILED,		/* all matched, COMMAND failed */
+	RESULT_ERROR,
+};
+
+/* What pciem-replay knows about the trace and how the replay went. */
+struct replay {
+	const struct replay_opts *opts;
+	struct ptf_reader *r;		/* the feeding reader */
+	struct regmap *map;
+	uint32_t domain;
+	struct ptf_device dev;
+	char driver[64];		/* recorded driver, "" if none */
+	uint64_t total_events;		/* of the device, in the file */
+	uint64_t total_accesses;	/* MMIO reads and writes among them */
+	uint64_t total_irqs;
+	uint64_t lost;
+	char address[32];		/* where the replayed device is */
+
+	int fd, ifd;			/* /dev/pciem, the instance */
+	/* feeding */
+	struct pciem_event *chunk;
+	unsigned int chunk_n, chunk_off;
+	bool eof, ended;
+	uint64_t fed;
+	/* every event fed, by index, as long as the ring keeps it */
+	struct pciem_event *hist;
+	uint64_t hist_mask;
+	/* the outcome */
+	struct pciem_replay_status st;
+	bool status_valid;
+	struct replay_div *divs;
+	unsigned int ndivs;
+	enum replay_result result;
+	bool timed_out, interrupted;
+	bool have_child;
+	int child_code;			/* COMMAND's exit code, -1 if none */
+	uint64_t start_ns, end_ns;
+	FILE *out;			/* the text report: stderr */
+};
+
+/* replay.c */
+int replay__open_trace(struct replay *rp);
+int replay__create_device(struct replay *rp);
+int replay__feed(struct replay *rp);
+int replay__run(struct replay *rp, pid_t child, int sigfd, int *child_status);
+int replay__finish(struct replay *rp);
+void replay__close(struct replay *rp);
+const struct pciem_event *replay__event_at(const struct replay *rp, uint64_t index);
+uint64_t replay__now_ns(void);
+
+/* report.c */
+void report__divergence(struct replay *rp, const struct replay_div *rd);
+void report__summary(struct replay *rp);
+int report__json(struct replay *rp, const char *path);
+void report__fill_context(struct replay *rp, struct replay_div *rd);
+const char *report__result_name(enum replay_result res);
+int report__exit_status(enum replay_result res);
+void ksyms__name(uint64_t ip, char *buf, size_t len);
+void ksyms__free(void);
+
+#endif

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pciem-replay's report, in the manner of rr: each divergence as it comes
+ * (what was expected at which position, what the driver did instead and
+ * from where, the events matched before it), a summary at the end, and the
+ * same as JSON for CI systems (--report-json).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pciem-trace.h"
+#include "replay.h"
+
+static const char prog[] = "pciem-replay";
+
+/* ---- naming the driver's instruction pointers on this system ------------- */
+
+struct ksym {
+	uint64_t addr;
+	char *name;			/* "func" or "func [module]" */
+};
+
+static struct ksym *ksyms;
+static size_t nksyms;
+static int ksyms_loaded;
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The text symbols of /proc/kallsyms (root sees their addresses). */
+static void ksyms_load(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512];
+	size_t cap = 0;
+
+	ksyms_loaded = 1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type, name[256], mod[64] = "";
+		struct ksym *k;
+
+		if (sscanf(line, "%llx %c %255s [%63[^]]]", &addr, &type, name, mod) < 3 ||
+		    (type != 't' && type != 'T') || !addr)
+			continue;
+		if (nksyms == cap) {
+			cap = cap ? 2 * cap : 65536;
+			k = realloc(ksyms, cap * sizeof(*ksyms));
+			if (!k)
+				break;
+			ksyms = k;
+		}
+		k = &ksyms[nksyms];
+		k->addr = addr;
+		if (asprintf(&k->name, mod[0] ? "%s [%s]" : "%s", name, mod) < 0)
+			break;
+		nksyms++;
+	}
+	fclose(f);
+	qsort(ksyms, nksyms, sizeof(*ksyms), ksym_cmp);
+}
+
+void ksyms__name(uint64_t ip, char *buf, size_t len)
+{
+	size_t lo = 0, hi;
+	const char *mod;
+	const struct ksym *k;
+
+	if (!ksyms_loaded)
+		ksyms_load();
+	hi = nksyms;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ksyms[mid].addr <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo) {
+		snprintf(buf, len, "0x%llx", (unsigned long long)ip);
+		return;
+	}
+	k = &ksyms[lo - 1];
+	mod = strchr(k->name, ' ');
+	if (mod)
+		snprintf(buf, len, "%.*s+0x%llx%s", (int)(mod - k->name), k->name,
+			 (unsigned long long)(ip - k->addr), mod);
+	else
+		snprintf(buf, len, "%s+0x%llx", k->name, (unsigned long long)(ip - k->addr));
+}
+
+void ksyms__free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nksyms; i++)
+		free(ksyms[i].name);
+	free(ksyms);
+	ksyms = NULL;
+	nksyms = 0;
+	ksyms_loaded = 0;
+}
+
+/* ---- events ---------------------------------------------------------------- */
+
+/* An event the replay answers, checks or injects (what "matched" means). */
+static bool replayed(const struct pciem_event *ev)
+{
+	return ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE ||
+	       (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED));
+}
+
+/* "mmio_write bar0+0x4 STATUS 4 0x00000001 {IRQ_PENDING}", "irq vector 0" */
+static void describe(const struct replay *rp, const struct pciem_event *ev, char *buf,
+		     size_t len)
+{
+	const struct reg *reg = event__reg(ev, rp->map, &rp->dev);
+	const char *type = evtype__name(ev->type);
+	char name[REGS_NAME_MAX + 24] = "", fields[256] = "", val[24];
+
+	if (reg) {
+		reg__format(reg, ev->offset, name, sizeof(name));
+		if (ev->offset == reg->offset && ev->size == reg->size)
+			reg__decode(reg, ev->data, fields, sizeof(fields));
+	}
+	format_value(val, sizeof(val), ev->data, ev->size);
+	switch (ev->type) {
+	case PCIEM_EVENT_MMIO_READ:
+	case PCIEM_EVENT_MMIO_WRITE:
+	case PCIEM_EVENT_CONFIG_READ:
+	case PCIEM_EVENT_CONFIG_WRITE:
+		if (event__is_config(ev))
+			snprintf(buf, len, "%s cfg+0x%llx%s%s %u %s%s%s%s", type,
+				 (unsigned long long)ev->offset, name[0] ? " " : "", name,
+				 ev->size, val, fields[0] ? " {" : "", fields, fields[0] ? "}" : "");
+		else
+			snprintf(buf, len, "%s bar%u+0x%llx%s%s %u %s%s%s%s", type, ev->bar,
+				 (unsigned long long)ev->offset, name[0] ? " " : "", name,
+				 ev->size, val, fields[0] ? " {" : "", fields, fields[0] ? "}" : "");
+		break;
+	case PCIEM_EVENT_IRQ:
+		snprintf(buf, len, "irq vector %llu%s", (unsigned long long)ev->data,
+			 (ev->flags & PCIEM_EVENT_F_PENDING) ? " pending" : "");
+		break;
+	case PCIEM_EVENT_LIFECYCLE: {
+		const char *lc = lifecycle__name(ev->offset);
+
+		snprintf(buf, len, "lifecycle %s", lc ? lc : "unknown");
+		break;
+	}
+	case PCIEM_EVENT_UNSUPPORTED:
+		snprintf(buf, len, "unsupported bar%u+0x%llx", ev->bar,
+			 (unsigned long long)ev->offset);
+		break;
+	default:
+		snprintf(buf, len, "%s", type ? type : "unknown event");
+		break;
+	}
+}
+
+/* The recorded ip, named with the trace's module symbols. */
+static void recorded_sym(struct replay *rp, uint64_t ip, char *buf, size_t len)
+{
+	if (!ip)
+		buf[0] = 0;
+	else
+		ptf_reader__symbolize(rp->r, ip, buf, len);
+}
+
+void report__fill_context(struct replay *rp, struct replay_div *rd)
+{
+	struct pciem_event prev[REPLAY_LAST_MATCHED];
+	uint64_t idx[REPLAY_LAST_MATCHED];
+	unsigned int n = 0, i;
+	uint64_t at = rd->d.index;
+
+	if (rd->d.actual.ip)
+		ksyms__name(rd->d.actual.ip, rd->actual_sym, sizeof(rd->actual_sym));
+	while (at > 0 && n < REPLAY_LAST_MATCHED) {
+		const struct pciem_event *ev = replay__event_at(rp, --at);
+
+		if (!ev)
+			break;
+		if (!replayed(ev))
+			continue;
+		prev[n] = *ev;
+		idx[n++] = at;
+	}
+	for (i = 0; i < n; i++) {
+		rd->prev[i] = prev[n - 1 - i];
+		rd->prev_index[i] = idx[n - 1 - i];
+	}
+	rd->nprev = n;
+}
+
+static const char *kind_text(const struct pciem_replay_divergence *d)
+{
+	const struct pciem_event *e = &d->expected, *a = &d->actual;
+
+	switch (d->kind) {
+	case PCIEM_DIV_MISMATCH:
+		if (e->type == a->type && e->bar == a->bar && e->offset == a->offset &&
+		    e->size == a->size && a->type == PCIEM_EVENT_MMIO_WRITE)
+			return "the driver wrote another value";
+		return "the driver made another access";
+	case PCIEM_DIV_PAST_END:
+		return "the driver went on past the end of the recording";
+	case PCIEM_DIV_OVERRUN:
+		return "the replay fell behind the driver: no recorded event was there in time";
+	case PCIEM_DIV_UNSUPPORTED:
+		return "the driver used an instruction the MMIO trap cannot decode";
+	default:
+		return "unknown divergence";
+	}
+}
+
+static const char *kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case PCIEM_DIV_MISMATCH: return "mismatch";
+	case PCIEM_DIV_PAST_END: return "past_end";
+	case PCIEM_DIV_OVERRUN: return "overrun";
+	case PCIEM_DIV_UNSUPPORTED: return "unsupported";
+	default: return "unknown";
+	}
+}
+
+static void print_prev(struct replay *rp, const struct replay_div *rd)
+{
+	const char *what = rp->opts->start.match == PCIEM_REPLAY_MATCH_REGISTER ?
+		"events before it in the recording" : "matched events";
+	char desc[512], sym[256];
+	unsigned int i;
+
+	if (!rd->nprev) {
+		fprintf(rp->out, "  (no %s before it)\n", what);
+		return;
+	}
+	fprintf(rp->out, "  last %u %s:\n", rd->nprev, what);
+	for (i = 0; i < rd->nprev; i++) {
+		const struct pciem_event *ev = &rd->prev[i];
+
+		describe(rp, ev, desc, sizeof(desc));
+		recorded_sym(rp, ev->ip, sym, sizeof(sym));
+		fprintf(rp->out, "    %8" PRIu64 "  seq %-8llu %s%s%s\n", rd->prev_index[i] + 1,
+			(unsigned long long)ev->seq, desc, sym[0] ? "  at " : "", sym);
+	}
+}
+
+void report__divergence(struct replay *rp, const struct replay_div *rd)
+{
+	const struct pciem_replay_divergence *d = &rd->d;
+	char desc[512], sym[256];
+
+	fprintf(rp->out, "\n%s: DIVERGENCE #%llu%s: %s\n", prog, (unsigned long long)d->number,
+		(d->flags & PCIEM_DIV_F_RESYNC) ? " (resynchronised further on)" : "",
+		kind_text(d));
+	if (d->expected.type)
+		fprintf(rp->out, "  at event %llu of %" PRIu64 " of device %04x in %s (seq %llu)\n",
+			(unsigned long long)d->index + 1, rp->total_events, rp->domain,
+			rp->opts->trace, (unsigned long long)d->expected.seq);
+	else
+		fprintf(rp->out, "  after event %llu of %" PRIu64 " of device %04x in %s\n",
+			(unsigned long long)d->index, rp->total_events, rp->domain, rp->opts->trace);
+	if (d->expected.type) {
+		describe(rp, &d->expected, desc, sizeof(desc));
+		recorded_sym(rp, d->expected.ip, sym, sizeof(sym));
+		fprintf(rp->out, "  expected: %s\n", desc);
+		if (sym[0])
+			fprintf(rp->out, "            recorded at %s\n", sym);
+	} else {
+		fprintf(rp->out, "  expected: nothing more\n");
+	}
+	describe(rp, &d->actual, desc, sizeof(desc));
+	fprintf(rp->out, "  actual:   %s\n", desc);
+	if (d->actual.ip)
+		fprintf(rp->out, "            at %s (cpu %u, pid %u)\n", rd->actual_sym,
+			d->actual.cpu, d->actual.pid);
+	print_prev(rp, rd);
+	fflush(rp->out);
+}
+
+const char *report__result_name(enum replay_result res)
+{
+	switch (res) {
+	case RESULT_OK: return "ok";
+	case RESULT_DIVERGED: return "diverged";
+	case RESULT_STOPPED_EARLY: return "stopped_early";
+	case RESULT_TIMEOUT: return "timeout";
+	case RESULT_IRQ_ERRORS: return "irq_errors";
+	case RESULT_INTERRUPTED: return "interrupted";
+	case RESULT_COMMAND_FAILED: return "command_failed";
+	default: return "error";
+	}
+}
+
+int report__exit_status(enum replay_result res)
+{
+	switch (res) {
+	case RESULT_OK:
+		return REPLAY_EX_OK;
+	case RESULT_DIVERGED:
+	case RESULT_STOPPED_EARLY:
+	case RESULT_TIMEOUT:
+	case RESULT_IRQ_ERRORS:
+		return REPLAY_EX_DIVERGED;
+	default:
+		return REPLAY_EX_ERROR;
+	}
+}
+
+/* When the driver did less than recorded: the first event not passed. */
+static void print_next_expected(struct replay *rp)
+{
+	const struct pciem_event *ev = replay__event_at(rp, rp->st.consumed);
+	struct replay_div rd = { 0 };
+	char desc[512], sym[256];
+
+	if (!ev)
+		return;
+	describe(rp, ev, desc, sizeof(desc));
+	recorded_sym(rp, ev->ip, sym, sizeof(sym));
+	fprintf(rp->out, "  next expected: event %llu of %" PRIu64 " (seq %llu): %s%s%s\n",
+		(unsigned long long)rp->st.consumed + 1, rp->total_events,
+		(unsigned long long)ev->seq, desc, sym[0] ? "  at " : "", sym);
+	rd.d.index = rp->st.consumed;
+	report__fill_context(rp, &rd);
+	print_prev(rp, &rd);
+}
+
+void report__summary(struct replay *rp)
+{
+	const struct pciem_replay_status *st = &rp->st;
+	double secs = (rp->end_ns - rp->start_ns) / 1e9;
+
+	fprintf(rp->out, "\n");
+	switch (rp->result) {
+	case RESULT_OK:
+		fprintf(rp->out, "%s: OK: the driver made exactly the recorded accesses\n", prog);
+		break;
+	case RESULT_DIVERGED:
+		fprintf(rp->out, "%s: DIVERGED: %llu divergence%s%s\n", prog,
+			(unsigned long long)st->divergences, st->divergences == 1 ? "" : "s",
+			rp->opts->start.on_divergence == PCIEM_REPLAY_DIV_STOP ?
+			" (the replay stopped at the first; the device then acted unplugged)" : "");
+		if (st->div_dropped || rp->ndivs < st->divergences)
+			fprintf(rp->out, "  (%llu of them not shown: too many)\n",
+				(unsigned long long)(st->divergences - rp->ndivs));
+		break;
+	case RESULT_STOPPED_EARLY:
+	case RESULT_TIMEOUT:
+		if (rp->timed_out)
+			fprintf(rp->out, "%s: TIMEOUT after %u s: the driver had not made every "
+				"recorded access\n", prog, rp->opts->timeout_s);
+		else
+			fprintf(rp->out, "%s: STOPPED EARLY: the driver made fewer accesses than "
+				"recorded\n", prog);
+		print_next_expected(rp);
+		break;
+	case RESULT_IRQ_ERRORS:
+		fprintf(rp->out, "%s: INTERRUPTS FAILED: %llu recorded interrupt%s could not be "
+			"injected (the driver had not set up its interrupts as when recorded)\n",
+			prog, (unsigned long long)st->irq_errors, st->irq_errors == 1 ? "" : "s");
+		break;
+	case RESULT_INTERRUPTED:
+		fprintf(rp->out, "%s: INTERRUPTED: no verdict\n", prog);
+		break;
+	case RESULT_COMMAND_FAILED:
+		fprintf(rp->out, "%s: COMMAND FAILED with status %d, although the driver made "
+			"exactly the recorded accesses\n", prog, rp->child_code);
+		break;
+	default:
+		fprintf(rp->out, "%s: ERROR: no verdict\n", prog);
+		break;
+	}
+	if (!rp->status_valid)
+		return;
+	fprintf(rp->out, "%s: %s, device %04x as %s: %llu of %" PRIu64 " events replayed in "
+		"%.1f s: %llu accesses matched, %llu of %" PRIu64 " interrupts injected",
+		prog, rp->opts->trace, rp->domain, rp->address, (unsigned long long)st->consumed,
+		rp->total_events, secs, (unsigned long long)st->matched,
+		(unsigned long long)st->irqs, rp->total_irqs);
+	if (st->polls_extra || st->polls_skipped)
+		fprintf(rp->out, "; polling: %llu extra reads answered, %llu recorded reads "
+			"collapsed", (unsigned long long)st->polls_extra,
+			(unsigned long long)st->polls_skipped);
+	if (st->skipped)
+		fprintf(rp->out, "; %llu events skipped to resynchronise",
+			(unsigned long long)st->skipped);
+	fprintf(rp->out, "\n");
+	fflush(rp->out);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* @recorded: an event of the trace (with its seq, its ip named with the
+ * trace's symbols); else the driver's access, its ip named as @sym. */
+static void json_event(struct replay *rp, FILE *f, const struct pciem_event *ev, bool recorded,
+		       const char *sym_here)
+{
+	const struct reg *reg = event__reg(ev, rp->map, &rp->dev);
+	const char *type = evtype__name(ev->type);
+	char desc[512], sym[256];
+
+	if (!ev->type) {
+		fputs("null", f);
+		return;
+	}
+	describe(rp, ev, desc, sizeof(desc));
+	fprintf(f, "{\"type\":");
+	json_string(f, type ? type : "unknown");
+	if (recorded)
+		fprintf(f, ",\"seq\":%llu", (unsigned long long)ev->seq);
+	if (ev->type == PCIEM_EVENT_IRQ) {
+		fprintf(f, ",\"vector\":%llu", (unsigned long long)ev->data);
+	} else if (event__is_config(ev) || ev->type == PCIEM_EVENT_MMIO_READ ||
+		   ev->type == PCIEM_EVENT_MMIO_WRITE) {
+		if (!event__is_config(ev))
+			fprintf(f, ",\"bar\":%u", ev->bar);
+		fprintf(f, ",\"offset\":%llu,\"size\":%u,\"value\":\"0x%llx\"",
+			(unsigned long long)ev->offset, ev->size, (unsigned long long)ev->data);
+		if (reg) {
+			char name[REGS_NAME_MAX + 24];
+
+			reg__format(reg, ev->offset, name, sizeof(name));
+			fprintf(f, ",\"register\":");
+			json_string(f, name);
+		}
+	}
+	fprintf(f, ",\"text\":");
+	json_string(f, desc);
+	if (ev->ip) {
+		fprintf(f, ",\"ip\":\"0x%llx\"", (unsigned long long)ev->ip);
+		if (recorded)
+			recorded_sym(rp, ev->ip, sym, sizeof(sym));
+		fprintf(f, ",\"symbol\":");
+		json_string(f, recorded ? sym : sym_here);
+	}
+	if (!recorded)
+		fprintf(f, ",\"cpu\":%u,\"pid\":%u", ev->cpu, ev->pid);
+	fputc('}', f);
+}
+
+static void json_div(struct replay *rp, FILE *f, const struct replay_div *rd)
+{
+	const struct pciem_replay_divergence *d = &rd->d;
+	unsigned int i;
+
+	fprintf(f, "{\"number\":%llu,\"kind\":\"%s\",\"resync\":%s,\"index\":%llu,"
+		"\"description\":", (unsigned long long)d->number, kind_name(d->kind),
+		(d->flags & PCIEM_DIV_F_RESYNC) ? "true" : "false", (unsigned long long)d->index);
+	json_string(f, kind_text(d));
+	fprintf(f, ",\"expected\":");
+	json_event(rp, f, &d->expected, true, NULL);
+	fprintf(f, ",\"actual\":");
+	json_event(rp, f, &d->actual, false, rd->actual_sym);
+	fprintf(f, ",\"last_matched\":[");
+	for (i = 0; i < rd->nprev; i++) {
+		fprintf(f, "%s{\"index\":%llu,\"event\":", i ? "," : "",
+			(unsigned long long)rd->prev_index[i]);
+		json_event(rp, f, &rd->prev[i], true, NULL);
+		fputc('}', f);
+	}
+	fprintf(f, "]}");
+}
+
+static void json_cmd(FILE *f, char **cmd)
+{
+	int i;
+
+	fputc('[', f);
+	for (i = 0; cmd[i]; i++) {
+		if (i)
+			fputc(',', f);
+		json_string(f, cmd[i]);
+	}
+	fputc(']', f);
+}
+
+int report__json(struct replay *rp, const char *path)
+{
+	const struct replay_opts *o = rp->opts;
+	const struct pciem_replay_status *st = &rp->st;
+	FILE *f = fopen(path, "we");
+	unsigned int i;
+
+	if (!f) {
+		fprintf(stderr, "%s: cannot write the report %s: %s\n", prog, path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "{\"tool\":\"%s\",\"trace\":", REPLAY_TOOL_VERSION);
+	json_string(f, o->trace);
+	fprintf(f, ",\"result\":\"%s\",\"exit_status\":%d", report__result_name(rp->result),
+		report__exit_status(rp->result));
+	fprintf(f, ",\"device\":{\"domain\":\"%04x\",\"vendor_id\":\"%04x\",\"device_id\":\"%04x\","
+		"\"address\":", rp->domain, rp->dev.desc.vendor_id, rp->dev.desc.device_id);
+	json_string(f, rp->address);
+	fprintf(f, ",\"recorded_driver\":");
+	json_string(f, rp->driver);
+	fprintf(f, "},\"options\":{\"match\":\"%s\",\"timing\":\"%s\",\"on_divergence\":\"%s\","
+		"\"allow_lost\":%s,\"timeout_s\":%u}",
+		o->start.match == PCIEM_REPLAY_MATCH_REGISTER ? "per-register" : "strict",
+		o->start.timing == PCIEM_REPLAY_TIMING_RECORDED ? "recorded" : "asap",
+		o->start.on_divergence == PCIEM_REPLAY_DIV_CONTINUE ? "continue" : "stop",
+		o->allow_lost ? "true" : "false", o->timeout_s);
+	fprintf(f, ",\"command\":");
+	if (o->cmd) {
+		fprintf(f, "{\"argv\":");
+		json_cmd(f, o->cmd);
+		fprintf(f, ",\"exit_status\":%d}", rp->child_code);
+	} else {
+		fprintf(f, "null");
+	}
+	fprintf(f, ",\"trace_events\":%" PRIu64 ",\"trace_accesses\":%" PRIu64
+		",\"trace_irqs\":%" PRIu64 ",\"trace_lost\":%" PRIu64,
+		rp->total_events, rp->total_accesses, rp->total_irqs, rp->lost);
+	fprintf(f, ",\"status\":{\"state\":\"%s\",\"fed\":%llu,\"consumed\":%llu,\"left\":%llu,"
+		"\"matched\":%llu,\"irqs\":%llu,\"irq_errors\":%llu,\"passed_over\":%llu,"
+		"\"polls_extra\":%llu,\"polls_skipped\":%llu,\"skipped\":%llu,"
+		"\"divergences\":%llu,\"div_dropped\":%llu}",
+		st->state == PCIEM_REPLAY_DONE ? "done" : st->state == PCIEM_REPLAY_DIVERGED ?
+		"diverged" : st->state == PCIEM_REPLAY_OVERRUN ? "overrun" : "running",
+		(unsigned long long)st->fed, (unsigned long long)st->consumed,
+		(unsigned long long)st->left, (unsigned long long)st->matched,
+		(unsigned long long)st->irqs, (unsigned long long)st->irq_errors,
+		(unsigned long long)st->passed_over, (unsigned long long)st->polls_extra,
+		(unsigned long long)st->polls_skipped, (unsigned long long)st->skipped,
+		(unsigned long long)st->divergences, (unsigned long long)st->div_dropped);
+	fprintf(f, ",\"elapsed_s\":%.3f", (rp->end_ns - rp->start_ns) / 1e9);
+	fprintf(f, ",\"next_expected\":");
+	if (rp->result == RESULT_STOPPED_EARLY || rp->result == RESULT_TIMEOUT) {
+		const struct pciem_event *ev = replay__event_at(rp, st->consumed);
+
+		if (ev) {
+			fprintf(f, "{\"index\":%llu,\"event\":", (unsigned long long)st->consumed);
+			json_event(rp, f, ev, true, NULL);
+			fputc('}', f);
+		} else {
+			fputs("null", f);
+		}
+	} else {
+		fputs("null", f);
+	}
+	fprintf(f, ",\"divergences\":[");
+	for (i = 0; i < rp->ndivs; i++) {
+		if (i)
+			fputc(',', f);
+		json_div(rp, f, &rp->divs[i]);
+	}
+	fprintf(f, "]}\n");
+	if (fclose(f)) {
+		fprintf(stderr, "%s: writing the report %s: %s\n", prog, path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side test of pciem-replay's command line and of its checks of the
+# trace, everything that happens before /dev/pciem is used (the replay
+# itself is tested in the VM: tests/vm/t_pciem_replay.sh):
+#
+#   tests/unit/test_replay_cli.sh BUILD_DIR
+#
+# Uses BUILD_DIR/unit/pciem-replay-san (ASan + UBSan) and the traces of
+# BUILD_DIR/unit/gen_trace.  Prints one line per check and
+# "N passed, N failed"; exits 1 if any check failed.
+set -u
+
+B=$1
+PR=$B/unit/pciem-replay-san
+GEN=$B/unit/gen_trace
+DIR=$(mktemp -d /tmp/test_replay_cli.XXXXXX)
+trap 'rm -rf "$DIR"' EXIT
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1
+# never the real /dev/pciem: these checks must fail before using it
+export PCIEM_REPLAY_DEV_PATH=$DIR/no-pciem
+
+. tests/unit/cli_lib.sh
+
+"$GEN" "$DIR" || { echo "gen_trace failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# ---- usage -----------------------------------------------------------------------
+run help "$PR" --help
+expect_rc help 0
+for w in '--match=strict|per-register' '--timing=asap|recorded' '--on-divergence=stop|continue' \
+	 '--regs=FILE' '--allow-lost' '--timeout=SEC' '--report-json=FILE' '--device=DOMAIN' \
+	 'PCIEM_REPLAY_DEVICE' 'EXIT STATUS' '^ +2 +usage'; do
+	expect_line "help has $w" "$out" "$w"
+done
+
+run noargs "$PR"
+expect_rc noargs 2
+expect_line noargs "$err" 'no trace file given'
+
+for bad in "--match fuzzy" "--timing later" "--on-divergence panic" "--fifo 100" \
+	   "--fifo 8" "--timeout 0" "--timeout x" "--window 0" "--device zz"; do
+	# shellcheck disable=SC2086  # the option and its value are two words
+	run badopt "$PR" $bad "$DIR/good.zst"
+	expect_rc "$bad" 2
+	expect_line "$bad" "$err" "bad ${bad%% *}"
+done
+
+run two "$PR" "$DIR/good.zst" "$DIR/equal.zst"
+expect_rc "two traces" 2
+expect_line "two traces" "$err" 'one trace file only'
+
+run nocmd "$PR" "$DIR/good.zst" --
+expect_rc "-- without COMMAND" 2
+expect_line "-- without COMMAND" "$err" 'no COMMAND after --'
+
+# ---- the trace ------------------------------------------------------------------
+run missing "$PR" "$DIR/none.zst" -- touch "$DIR/ran"
+expect_rc missing 2
+expect_line missing "$err" 'none.zst'
+[ ! -e "$DIR/ran" ] && ok "missing: COMMAND not run" || bad "missing: COMMAND ran"
+
+printf 'hello, world\n' > "$DIR/text.zst"
+run text "$PR" "$DIR/text.zst"
+expect_rc "not a trace" 2
+expect_line "not a trace" "$err" 'text.zst.*not a PCIem trace'
+
+run corrupt "$PR" --device 10000 "$DIR/corrupt.zst"
+expect_rc corrupt 2
+expect_line corrupt "$err" 'corrupt.zst'
+expect_line corrupt "$err" 'corrupt.zst is damaged; nothing was replayed'
+
+# a trace of format version 2.0: frame 0's preamble says so
+zstd -q -dc "$DIR/good.zst" > "$DIR/raw"
+printf '\x02\x00' | dd of="$DIR/raw" bs=1 seek=8 conv=notrunc status=none
+zstd -q --check "$DIR/raw" -o "$DIR/v2.zst"
+run version "$PR" "$DIR/v2.zst"
+expect_rc "version 2.0" 2
+expect_line "version 2.0" "$err" 'v2.zst.*version 2\.0.*1\.0'
+
+run multi "$PR" "$DIR/good.zst"
+expect_rc "two devices" 2
+expect_line "two devices" "$err" 'holds 2 devices; choose one with --device DOMAIN: 10000 10001'
+
+run nodom "$PR" --device 10002 "$DIR/good.zst"
+expect_rc "--device absent" 2
+expect_line "--device absent" "$err" 'no device in domain 10002'
+
+run lost "$PR" --device 10000 "$DIR/lost.zst"
+expect_rc lost 2
+expect_line lost "$err" 'lost.zst: 3 events of device 10000 were lost while recording \(the first at seq 10\).*--allow-lost'
+expect_no_line lost "$err" 'no-pciem'
+
+run lost-ok "$PR" --device 10000 --allow-lost "$DIR/lost.zst"
+expect_rc "lost, --allow-lost" 2
+expect_line "lost, --allow-lost" "$err" 'warning: 3 events of device 10000 were lost'
+expect_line "lost, --allow-lost" "$err" 'no-pciem does not exist: the pciem module is not loaded'
+
+run lost-b "$PR" --device 10001 "$DIR/lost.zst"
+expect_rc "lost, other device" 2
+expect_line "lost, other device" "$err" 'the pciem module is not loaded'
+
+run trunc "$PR" --device 10000 "$DIR/truncated.zst"
+expect_rc truncated 2
+expect_line truncated "$err" 'warning: .*truncated.zst'
+expect_line truncated "$err" 'the pciem module is not loaded'
+
+PCIEM_REPLAY_DEV_PATH=/dev/null run notpciem "$PR" --device 10000 "$DIR/good.zst" \
+	--report-json "$DIR/r.json"
+expect_rc "not /dev/pciem" 2
+expect_line "not /dev/pciem" "$err" 'creating the device \(CREATE_DEVICE\): Inappropriate ioctl'
+if python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["result"] == "error" and r["exit_status"] == 2, r
+assert r["device"]["domain"] == "10000" and r["trace_accesses"] > 0, r
+' "$DIR/r.json"; then ok "error report: JSON"; else bad "error report: JSON"; fi
+
+run regs "$PR" --device 10000 --regs "$DIR/none.regs" "$DIR/good.zst"
+expect_rc "--regs missing" 2
+expect_line "--regs missing" "$err" 'none.regs'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
