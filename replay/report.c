@@ -321,9 +321,27 @@ int report__exit_status(enum replay_result res)
 }
 
 /* When the driver did less than recorded: the first event not passed. */
+/* The first access or interrupt not passed (markers and config events
+ * between are passed over by the replay): its index, or -1. */
+static int64_t next_expected(const struct replay *rp)
+{
+	uint64_t i;
+
+	for (i = rp->st.consumed; i < rp->fed; i++) {
+		const struct pciem_event *ev = replay__event_at(rp, i);
+
+		if (!ev)
+			return -1;
+		if (replayed(ev))
+			return i;
+	}
+	return -1;
+}
+
 static void print_next_expected(struct replay *rp)
 {
-	const struct pciem_event *ev = replay__event_at(rp, rp->st.consumed);
+	int64_t at = next_expected(rp);
+	const struct pciem_event *ev = at < 0 ? NULL : replay__event_at(rp, at);
 	struct replay_div rd = { 0 };
 	char desc[512], sym[256];
 
@@ -332,9 +350,9 @@ static void print_next_expected(struct replay *rp)
 	describe(rp, ev, desc, sizeof(desc));
 	recorded_sym(rp, ev->ip, sym, sizeof(sym));
 	fprintf(rp->out, "  next expected: event %llu of %" PRIu64 " (seq %llu): %s%s%s\n",
-		(unsigned long long)rp->st.consumed + 1, rp->total_events,
+		(unsigned long long)at + 1, rp->total_events,
 		(unsigned long long)ev->seq, desc, sym[0] ? "  at " : "", sym);
-	rd.d.index = rp->st.consumed;
+	rd.d.index = at;
 	report__fill_context(rp, &rd);
 	print_prev(rp, &rd);
 }
@@ -386,11 +404,11 @@ void report__summary(struct replay *rp)
 	}
 	if (!rp->status_valid)
 		return;
-	fprintf(rp->out, "%s: %s, device %04x as %s: %llu of %" PRIu64 " events replayed in "
-		"%.1f s: %llu accesses matched, %llu of %" PRIu64 " interrupts injected",
-		prog, rp->opts->trace, rp->domain, rp->address, (unsigned long long)st->consumed,
-		rp->total_events, secs, (unsigned long long)st->matched,
-		(unsigned long long)st->irqs, rp->total_irqs);
+	fprintf(rp->out, "%s: %s, device %04x as %s, %.1f s: %llu of %" PRIu64 " accesses "
+		"matched, %llu of %" PRIu64 " interrupts injected (%llu of %" PRIu64 " events "
+		"passed)", prog, rp->opts->trace, rp->domain, rp->address, secs,
+		(unsigned long long)st->matched, rp->total_accesses, (unsigned long long)st->irqs,
+		rp->total_irqs, (unsigned long long)st->consumed, rp->total_events);
 	if (st->polls_extra || st->polls_skipped)
 		fprintf(rp->out, "; polling: %llu extra reads answered, %llu recorded reads "
 			"collapsed", (unsigned long long)st->polls_extra,
@@ -540,10 +558,11 @@ int report__json(struct replay *rp, const char *path)
 	fprintf(f, ",\"elapsed_s\":%.3f", (rp->end_ns - rp->start_ns) / 1e9);
 	fprintf(f, ",\"next_expected\":");
 	if (rp->result == RESULT_STOPPED_EARLY || rp->result == RESULT_TIMEOUT) {
-		const struct pciem_event *ev = replay__event_at(rp, st->consumed);
+		int64_t at = next_expected(rp);
+		const struct pciem_event *ev = at < 0 ? NULL : replay__event_at(rp, at);
 
 		if (ev) {
-			fprintf(f, "{\"index\":%llu,\"event\":", (unsigned long long)st->consumed);
+			fprintf(f, "{\"index\":%lld,\"event\":", (long long)at);
 			json_event(rp, f, ev, true, NULL);
 			fputc('}', f);
 		} else {
