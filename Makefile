@@ -4,7 +4,9 @@
 #                   running one when its headers exist), the userspace
 #                   programs and the examples
 #   make test       unit tests on the host, then the VM suite on every kernel
-#   make demo       the counter device ticking inside a VM
+#   make demo       inside a VM: the counter device ticking, then recorded,
+#                   replayed with no device model, and replayed against a
+#                   driver with a bug
 #   make deps       install the Debian packages the project needs
 #
 # KDIR=/path/to/kernel/build builds the modules for that one kernel only.
@@ -143,7 +145,7 @@ bench: deps
 
 demo: deps
 	$(MAKE) all
-	tools/pciem-vm -- examples/dummy_clock/demo.sh
+	tools/pciem-vm -- sh -c 'examples/dummy_clock/demo.sh && examples/dummy_clock/replay_demo.sh'
 
 clean:
 	rm -rf $(BUILD)
