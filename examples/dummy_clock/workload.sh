@@ -9,7 +9,7 @@
 # between the 10th and 11th, 20th and 21st, ... control write, and the
 # waiting reads no register, so two runs make the same accesses.
 #
-#   sh tests/vm/clock_workload.sh [EXIT_STATUS]
+#   sh examples/dummy_clock/workload.sh [EXIT_STATUS]
 #
 # Exits with EXIT_STATUS (default 0) when all went well, 1 otherwise.
 # With CLOCK_PAUSE_AFTER=N and CLOCK_PAUSE_FILE=PATH it creates PATH after
