@@ -1,7 +1,9 @@
 # The walkthrough's workload: 100 ticks of the counter device give a
 # counter of 100 and 10 interrupts received by the driver.  The regress
 # parameter: 3 is refused, 1 acknowledges with bit 1 (one interrupt, the
-# rest held back), 2 writes 2 to CONTROL (no count).
+# rest held back), 2 writes 2 to CONTROL (no count).  workload.sh: fails
+# fast with regress=1, cleans up on failure and SIGTERM, drives the
+# device in PCIEM_REPLAY_DEVICE without a model of its own.
 . tests/vm/lib.sh
 
 "$TOP/build/examples/dummy_clock/device" --ready-file "$TMP/clock.ready" >"$TMP/clock.log" 2>&1 &
@@ -87,3 +89,65 @@ sleep 0.5
 rmmod dummy_clock || fail "rmmod dummy_clock (regress=2)"
 stop_clock
 ok "regress=2: ten writes of 0x2 to CONTROL, counter 0"
+
+# ---- examples/dummy_clock/workload.sh -----------------------------------------
+# no_clock_device: no counter device is left
+no_clock_device() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x5678 ] && return 1
+	done
+	return 0
+}
+WL=examples/dummy_clock/workload.sh
+
+# with regress=1 the second burst's interrupt never comes: it fails within
+# CLOCK_WAIT, unloads the driver and stops its model
+start=$(date +%s)
+DUMMY_CLOCK_PARAMS=regress=1 CLOCK_WAIT=3 sh "$WL" >"$TMP/wl1.out" 2>&1
+rc=$?
+secs=$(($(date +%s) - start))
+[ $rc = 1 ] || fail "workload with regress=1: status $rc, want 1: $(cat "$TMP/wl1.out")"
+[ $secs -le 8 ] || fail "workload with regress=1 took $secs s"
+grep -q "irq_count 1 after burst 2, want 2" "$TMP/wl1.out" || fail "workload with regress=1 said: $(cat "$TMP/wl1.out")"
+[ ! -e /sys/module/dummy_clock ] || fail "workload with regress=1 left dummy_clock loaded"
+wait_until 20 no_clock_device || fail "workload with regress=1 left its device model running"
+ok "workload with regress=1: status 1 after $secs s ($(cat "$TMP/wl1.out")), driver unloaded, model stopped"
+
+# a bad parameter: insmod fails, the workload says so
+DUMMY_CLOCK_PARAMS="regress=3" CLOCK_WAIT=3 sh "$WL" >"$TMP/wl3.out" 2>&1 && fail "workload with regress=3 succeeded"
+grep -q "insmod dummy_clock regress=3" "$TMP/wl3.out" || fail "workload with regress=3 said: $(cat "$TMP/wl3.out")"
+wait_until 20 no_clock_device || fail "workload with regress=3 left its device model running"
+CLOCK_WAIT=0 sh "$WL" >"$TMP/wl0.out" 2>&1 && fail "CLOCK_WAIT=0 accepted"
+grep -q "CLOCK_WAIT must be" "$TMP/wl0.out" || fail "CLOCK_WAIT=0: $(cat "$TMP/wl0.out")"
+ok "workload: bad module parameter and bad CLOCK_WAIT refused"
+
+# SIGTERM in the middle: unloads the driver, stops its model, 143
+CLOCK_PAUSE_AFTER=2 CLOCK_PAUSE_FILE=$TMP/wl.pause sh "$WL" >"$TMP/wlterm.out" 2>&1 &
+W=$!
+PIDS="$PIDS $W"
+wait_until 30 test -e "$TMP/wl.pause" || fail "the workload did not reach its pause: $(cat "$TMP/wlterm.out")"
+[ -e /sys/module/dummy_clock ] || fail "dummy_clock not loaded at the pause"
+kill -TERM "$W"
+wait "$W"
+rc=$?
+[ $rc = 143 ] || fail "workload on SIGTERM: status $rc, want 143: $(cat "$TMP/wlterm.out")"
+grep -q "stopped by SIGTERM" "$TMP/wlterm.out" || fail "workload on SIGTERM said: $(cat "$TMP/wlterm.out")"
+[ ! -e /sys/module/dummy_clock ] || fail "workload on SIGTERM left dummy_clock loaded"
+wait_until 20 no_clock_device || fail "workload on SIGTERM left its device model running"
+rm -f "$TMP/wl.pause"
+ok "workload on SIGTERM: 143, driver unloaded, model stopped"
+
+# PCIEM_REPLAY_DEVICE: the workload drives the given device and starts
+# no model of its own (a second device would take the ticks)
+start_clock pr
+PCIEM_REPLAY_DEVICE=$(cat "$TMP/pr.ready") sh "$WL" 5 >"$TMP/wlpr.out" 2>&1
+rc=$?
+[ $rc = 5 ] || fail "workload with PCIEM_REPLAY_DEVICE: status $rc, want 5: $(cat "$TMP/wlpr.out")"
+kill -0 "$CLOCK_PID" || fail "the workload stopped a model it did not start"
+[ "$(count pr 'write bar0+0x0 = 0x1 ')" = 100 ] || fail "PCIEM_REPLAY_DEVICE: $(count pr 'write bar0+0x0 = 0x1 ') control writes on the given device, want 100"
+[ "$(count pr '^irq vector 0$')" = 10 ] || fail "PCIEM_REPLAY_DEVICE: $(count pr '^irq vector 0$') interrupts, want 10"
+[ ! -e /sys/module/dummy_clock ] || fail "PCIEM_REPLAY_DEVICE: dummy_clock left loaded"
+stop_clock
+PCIEM_REPLAY_DEVICE=10000:1f:1f.7 CLOCK_WAIT=1 sh "$WL" >"$TMP/wlnd.out" 2>&1 && fail "a missing PCIEM_REPLAY_DEVICE was accepted"
+grep -q "no device 10000:1f:1f.7" "$TMP/wlnd.out" || fail "missing PCIEM_REPLAY_DEVICE: $(cat "$TMP/wlnd.out")"
+ok "workload with PCIEM_REPLAY_DEVICE: the given device ticked 100 times, no model started or stopped"
