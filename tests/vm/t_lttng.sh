@@ -25,7 +25,7 @@ lttng create pciem --output="$TMP/lttng" >"$TMP/lttng.log" 2>&1 || fail "lttng c
 lttng enable-event -u 'pciem:*' >>"$TMP/lttng.log" 2>&1 || fail "lttng enable-event"
 lttng start >>"$TMP/lttng.log" 2>&1 || fail "lttng start"
 
-"$REC" -v -o "$TMP/a.zst" -- sh tests/vm/clock_workload.sh 2>"$TMP/a.err"
+"$REC" -v -o "$TMP/a.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/a.err"
 rc=$?
 cat "$TMP/a.err"
 [ $rc = 0 ] || fail "recording: status $rc"
@@ -34,7 +34,7 @@ grep -q "tracepoints on" "$TMP/a.err" || fail "the provider was not loaded"
 # the provider hidden: a copy of the binary with no ../lib beside it
 mkdir -p "$TMP/bin"
 cp "$REC" "$TMP/bin/"
-"$TMP/bin/pciem-record" -v -o "$TMP/b.zst" -- sh tests/vm/clock_workload.sh 2>"$TMP/b.err"
+"$TMP/bin/pciem-record" -v -o "$TMP/b.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/b.err"
 rc=$?
 [ $rc = 0 ] || fail "recording without the provider: status $rc: $(cat "$TMP/b.err")"
 grep -q "tracepoints off" "$TMP/b.err" || fail "no note that the tracepoints are off"

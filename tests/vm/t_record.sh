@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # pciem-record on the counter device: the walkthrough workload of 100
-# ticks (tests/vm/clock_workload.sh) recorded as COMMAND holds the
+# ticks (examples/dummy_clock/workload.sh) recorded as COMMAND holds the
 # probe-time config accesses, exactly 100 writes of 1 to REG_CONTROL, the
 # driver's reads of REG_COUNTER with the values it got (full trap), 10
 # interrupts each after the 10th, 20th... write, no loss, the driver's
@@ -77,7 +77,7 @@ check_clock() {
 }
 
 # ---- the workload as COMMAND ----------------------------------------------
-"$REC" -v -o "$TMP/a.zst" -- sh tests/vm/clock_workload.sh 2>"$TMP/a.err"
+"$REC" -v -o "$TMP/a.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/a.err"
 rc=$?
 cat "$TMP/a.err"
 [ $rc = 0 ] || fail "recording the workload: status $rc"
@@ -91,14 +91,14 @@ ok "workload recorded: $(grep -c '^EVENT' "$TMP/a.txt") events, $(cat "$TMP/a.su
 
 # the same workload again, lossless and exiting with 7: status passed on,
 # same trace
-"$REC" --lossless -o "$TMP/b.zst" -- sh tests/vm/clock_workload.sh 7 2>"$TMP/b.err"
+"$REC" --lossless -o "$TMP/b.zst" -- sh examples/dummy_clock/workload.sh 7 2>"$TMP/b.err"
 rc=$?
 [ $rc = 7 ] || fail "COMMAND's status 7 came back as $rc: $(cat "$TMP/b.err")"
 dump b
 check_clock b 10
-grep -q "^HEADER trap 1 flags 0x0 tool pciem-record [0-9.]* command sh tests/vm/clock_workload.sh$" "$TMP/a.txt" ||
+grep -q "^HEADER trap 1 flags 0x0 tool pciem-record [0-9.]* command sh examples/dummy_clock/workload.sh$" "$TMP/a.txt" ||
 	fail "header of a: $(head -n 1 "$TMP/a.txt")"
-grep -q "^HEADER trap 1 flags 0x1 .* command sh tests/vm/clock_workload.sh 7$" "$TMP/b.txt" ||
+grep -q "^HEADER trap 1 flags 0x1 .* command sh examples/dummy_clock/workload.sh 7$" "$TMP/b.txt" ||
 	fail "header of b (lossless): $(head -n 1 "$TMP/b.txt")"
 "$CAT" --canon "$TMP/a.zst" >"$TMP/a.canon"
 "$CAT" --canon "$TMP/b.zst" >"$TMP/b.canon"
@@ -153,7 +153,7 @@ mid() {
 	R=$!
 	PIDS="$PIDS $R"
 	wait_until 20 grep -q subscribed "$TMP/$1.err" || fail "$1: recorder did not start"
-	CLOCK_PAUSE_AFTER=3 CLOCK_PAUSE_FILE=$TMP/$1.pause sh tests/vm/clock_workload.sh >"$TMP/$1.wl" 2>&1 &
+	CLOCK_PAUSE_AFTER=3 CLOCK_PAUSE_FILE=$TMP/$1.pause sh examples/dummy_clock/workload.sh >"$TMP/$1.wl" 2>&1 &
 	WL=$!
 	PIDS="$PIDS $WL"
 	wait_until 60 test -e "$TMP/$1.pause" || fail "$1: workload did not reach its pause"
@@ -257,7 +257,7 @@ R=$!
 PIDS="$PIDS $R"
 i=0
 while kill -0 "$R" 2>/dev/null && [ $i -lt 4 ]; do
-	sh tests/vm/clock_workload.sh >"$TMP/full.wl" 2>&1 || fail "workload with a full disk: $(cat "$TMP/full.wl")"
+	sh examples/dummy_clock/workload.sh >"$TMP/full.wl" 2>&1 || fail "workload with a full disk: $(cat "$TMP/full.wl")"
 	i=$((i + 1))
 done
 wait_until 10 sh -c "! kill -0 $R" || kill "$R"

@@ -11,6 +11,21 @@
  *   counter    (read)  COUNTER
  *   status     (read)  STATUS, as 0x%08x
  *   irq_count  (read)  interrupts handled since probe
+ *
+ * Module parameter regress (0444, default 0) builds a known bug into the
+ * driver, for the record/replay demo: record the workload with the good
+ * driver, replay the recording against the driver loaded with regress=N,
+ * and pciem-replay reports the first write that differs from the
+ * recording.  Both bugs are the same slip, BIT() applied to a mask rather
+ * than to a bit number, so each writes 2 where 1 was meant:
+ *   0  the correct driver.
+ *   1  the interrupt handler acknowledges by writing BIT(1) to STATUS,
+ *      not STATUS_IRQ_PENDING (bit 0).  The device never sees the
+ *      acknowledgement: STATUS stays pending and the device holds back
+ *      every later interrupt, so irq_count stays at 1.
+ *   2  tick writes 2 to CONTROL, not CONTROL_TICK (bit 0).  Bit 0 is
+ *      clear, so the counter never moves (and no interrupt comes).
+ * Any other value is refused: loading the module fails with EINVAL.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +37,7 @@
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -43,6 +59,8 @@
 #define DC_TICK_MAX		1000000
 #define DC_TICK_BATCH		256	/* writes between scheduling points */
 
+#define DC_REGRESS_MAX		2
+
 /* Linux 6.8 renamed PCI_IRQ_LEGACY to PCI_IRQ_INTX. */
 #ifndef PCI_IRQ_INTX
 #define PCI_IRQ_INTX		PCI_IRQ_LEGACY
@@ -55,16 +73,36 @@ struct dummy_clock {
 	atomic_t irq_count;
 };
 
+static unsigned int regress;
+
+/* Values above DC_REGRESS_MAX fail the load with -EINVAL. */
+static int regress_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, DC_REGRESS_MAX);
+}
+
+static const struct kernel_param_ops regress_ops = {
+	.set	= regress_set,
+	.get	= param_get_uint,
+};
+module_param_cb(regress, &regress_ops, &regress, 0444);
+__MODULE_PARM_TYPE(regress, "uint");
+MODULE_PARM_DESC(regress,
+		 "Known bug for the replay demo: 0 none (default), 1 interrupt ack writes STATUS bit 1, 2 tick writes 2 to CONTROL");
+
 static irqreturn_t dummy_clock_irq(int irq, void *data)
 {
 	struct dummy_clock *dc = data;
-	u32 status;
+	u32 status, ack;
 
 	status = readl(dc->regs + DC_REG_STATUS);
 	if (!(status & DC_STATUS_IRQ_PENDING))
 		return IRQ_NONE;
 
-	writel(DC_STATUS_IRQ_PENDING, dc->regs + DC_REG_STATUS);
+	ack = DC_STATUS_IRQ_PENDING;
+	if (regress == 1)
+		ack = BIT(DC_STATUS_IRQ_PENDING);	/* bug: BIT(BIT(0)) is bit 1 */
+	writel(ack, dc->regs + DC_REG_STATUS);
 	atomic_inc(&dc->irq_count);
 	return IRQ_HANDLED;
 }
@@ -74,6 +112,7 @@ static ssize_t tick_store(struct device *dev, struct device_attribute *attr,
 {
 	struct dummy_clock *dc = dev_get_drvdata(dev);
 	unsigned int n, i;
+	u32 tick;
 	int ret;
 
 	ret = kstrtouint(buf, 0, &n);
@@ -82,8 +121,11 @@ static ssize_t tick_store(struct device *dev, struct device_attribute *attr,
 	if (n < 1 || n > DC_TICK_MAX)
 		return -EINVAL;
 
+	tick = DC_CONTROL_TICK;
+	if (regress == 2)
+		tick = BIT(DC_CONTROL_TICK);		/* bug: BIT(BIT(0)) is 2 */
 	for (i = 0; i < n; i++) {
-		writel(DC_CONTROL_TICK, dc->regs + DC_REG_CONTROL);
+		writel(tick, dc->regs + DC_REG_CONTROL);
 		if (i % DC_TICK_BATCH == DC_TICK_BATCH - 1) {
 			if (fatal_signal_pending(current))
 				return -EINTR;
