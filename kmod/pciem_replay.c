@@ -397,6 +397,9 @@ static void diverge(struct pciem_replay *rp, u32 kind, u32 dflags, u64 index,
 			d->expected = *expected;
 		pciem_event_fill(&d->actual, a->type, a->space == SPACE_CFG ? 0 : a->space,
 				 a->off, a->size, read ? answered : a->data, a->ip);
+		/* named now: the driver may be unloaded by the time it is read */
+		if (a->ip)
+			snprintf(d->symbol, sizeof(d->symbol), "%pS", (void *)(unsigned long)a->ip);
 		if (rp->divergences == 1)
 			rp->first = *d;
 		rp->div_tail++;

@@ -185,8 +185,18 @@ void report__fill_context(struct replay *rp, struct replay_div *rd)
 	unsigned int n = 0, i;
 	uint64_t at = rd->d.index;
 
-	if (rd->d.actual.ip)
+	if (rd->d.symbol[0] && rd->d.symbol[0] != '0') {
+		/* the kernel's "func+0xoff/0xsize [mod]", without "/0xsize" */
+		const char *slash = strchr(rd->d.symbol, '/');
+		const char *mod = strchr(rd->d.symbol, ' ');
+		int n = slash ? (int)(slash - rd->d.symbol) : mod ? (int)(mod - rd->d.symbol) :
+			(int)strnlen(rd->d.symbol, sizeof(rd->d.symbol));
+
+		snprintf(rd->actual_sym, sizeof(rd->actual_sym), "%.*s%.*s", n, rd->d.symbol,
+			 mod ? (int)strnlen(mod, sizeof(rd->d.symbol)) : 0, mod ? mod : "");
+	} else if (rd->d.actual.ip) {
 		ksyms__name(rd->d.actual.ip, rd->actual_sym, sizeof(rd->actual_sym));
+	}
 	while (at > 0 && n < REPLAY_LAST_MATCHED) {
 		const struct pciem_event *ev = replay__event_at(rp, --at);
 

@@ -622,6 +622,10 @@ struct pciem_replay_divergence {
 					 * data (written, or returned to the
 					 * driver), ip, cpu, pid, timestamp_ns;
 					 * seq is 0 */
+	char symbol[96];	/* actual.ip named by the kernel at the
+				 * access, "function+0xoff/0xsize [module]"
+				 * (while the driver's module surely is
+				 * loaded); "" when ip is 0 or unknown */
 };
 
 /* PCIEM_IOCTL_REPLAY_STATUS.  EBUSY without REPLAY_START; EFAULT.
@@ -714,8 +718,8 @@ PCIEM_ASSERT_SIZE(struct pciem_trace_lost, 24);
 PCIEM_ASSERT_SIZE(struct pciem_config_image, 48);
 PCIEM_ASSERT_SIZE(struct pciem_replay_start, 64);
 PCIEM_ASSERT_SIZE(struct pciem_replay_feed, 32);
-PCIEM_ASSERT_SIZE(struct pciem_replay_divergence, 160);
-PCIEM_ASSERT_SIZE(struct pciem_replay_status, 320);
+PCIEM_ASSERT_SIZE(struct pciem_replay_divergence, 256);
+PCIEM_ASSERT_SIZE(struct pciem_replay_status, 416);
 PCIEM_ASSERT_SIZE(struct pciem_event, 64);
 PCIEM_ASSERT_SIZE(struct pciem_shared_ring, 64 + 64 * PCIEM_RING_SIZE);
 
