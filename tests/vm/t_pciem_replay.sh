@@ -213,7 +213,7 @@ ok "(11) kill -9 mid-run: the device is removed, the next replay is clean"
 # ---- (12) 1,000,000 accesses -------------------------------------------------------------
 load_testdrv
 cat >"$TMP/loop.sh" <<EOF
-$BIN/devmodel --quiet --ready-file $TMP/loop.ready >$TMP/loop.model 2>&1 &
+$BIN/devmodel --bar 0:4096 --quiet --ready-file $TMP/loop.ready >$TMP/loop.model 2>&1 &
 m=\$!
 n=0; until [ -s $TMP/loop.ready ]; do sleep 0.1; n=\$((n + 1)); [ \$n -lt 200 ] || exit 1; done
 d=/sys/bus/pci/devices/\$(cat $TMP/loop.ready)
