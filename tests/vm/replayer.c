@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * replayer: a minimal replayer for the VM tests (pciem-replay, which reads
- * trace files, comes later).  It re-creates a device, puts it in replay
+ * replayer: a minimal replayer for the VM tests of the kernel's replay
+ * engine, over hand-written or generated sequences (pciem-replay is the
+ * tool, over trace files).  It re-creates a device, puts it in replay
  * mode, streams an expected event sequence to the kernel, and prints the
  * divergences the kernel reports and, at the end, the replay's status.
  *
@@ -207,74 +208,15 @@ static int source_next(struct source *s, struct pciem_event *ev)
 
 /* ---- naming instruction pointers --------------------------------------------- */
 
-struct ksym {
-	unsigned long long addr;
-	char name[96];
-};
-
-static struct ksym *ksyms;
-static size_t nksyms;
-
-static int ksym_cmp(const void *a, const void *b)
+/* "ip 0x... func+0xoff [module]": the kernel's name of the ip (given with
+ * the divergence, "func+0xoff/0xsize [module]"), without the size. */
+static void print_ip(unsigned long long ip, const char *sym)
 {
-	const struct ksym *x = a, *y = b;
+	size_t n = strnlen(sym, 96), cut = strcspn(sym, "/ ");
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-static void ksyms_load(void)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[256];
-	size_t cap = 0;
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		char type, name[64], mod[32] = "";
-
-		if (sscanf(line, "%llx %c %63s %31s", &addr, &type, name, mod) < 3 ||
-		    (type != 't' && type != 'T') || !addr)
-			continue;
-		if (nksyms == cap) {
-			cap = cap ? 2 * cap : 65536;
-			ksyms = realloc(ksyms, cap * sizeof(*ksyms));
-			if (!ksyms)
-				die("kallsyms");
-		}
-		ksyms[nksyms].addr = addr;
-		snprintf(ksyms[nksyms].name, sizeof(ksyms[nksyms].name), "%s%s%s", name,
-			 mod[0] ? " " : "", mod);
-		nksyms++;
-	}
-	fclose(f);
-	qsort(ksyms, nksyms, sizeof(*ksyms), ksym_cmp);
-}
-
-static void print_ip(unsigned long long ip)
-{
-	size_t lo = 0, hi;
-
-	if (!ksyms)
-		ksyms_load();
-	hi = nksyms;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ksyms[mid].addr <= ip)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	printf("ip 0x%llx", ip);
-	if (lo) {
-		const struct ksym *k = &ksyms[lo - 1];
-		const char *mod = strchr(k->name, ' ');
-
-		printf(" %.*s+0x%llx%s", mod ? (int)(mod - k->name) : (int)strlen(k->name),
-		       k->name, ip - k->addr, mod ? mod : "");
-	}
+	if (n && sym[0] != '0')
+		printf(" %.*s%s", (int)cut, sym, strchr(sym, ' ') ? strchr(sym, ' ') : "");
 }
 
 /* ---- output ---------------------------------------------------------------------- */
@@ -321,7 +263,7 @@ static void print_divergence(const struct pciem_replay_divergence *d)
 	printf(" actual ");
 	print_ev(&d->actual);
 	printf(" ");
-	print_ip(d->actual.ip);
+	print_ip(d->actual.ip, d->symbol);
 	printf(" cpu %u pid %u%s\n", d->actual.cpu, d->actual.pid,
 	       (d->flags & PCIEM_DIV_F_RESYNC) ? " resync" : "");
 }

@@ -9,7 +9,8 @@
 # trace equal to the original (pciem-trace diff); a driver that stops
 # early, one that goes past the end, a timeout; a corrupt trace (exit 2,
 # no device created); kill -9 mid-run (device removed, a new replay
-# works); a recording of 1,000,000 accesses replays through the FIFO.
+# works); without COMMAND the replay ends once done; a recording of
+# 1,000,000 accesses replays through the FIFO.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -41,7 +42,9 @@ replay() {
 		fail "$_n: pciem-replay exited with $_rc, want $_want"
 	fi
 	[ ! -e /sys/module/dummy_clock ] || fail "$_n: dummy_clock still loaded after the replay"
-	ls /sys/bus/pci/devices | grep -q '^1000' && fail "$_n: a PCIem device is left after the replay"
+	for _d in /sys/bus/pci/devices/1000*; do
+		[ -e "$_d" ] && fail "$_n: a PCIem device is left after the replay: $_d"
+	done
 	return 0
 }
 
@@ -210,7 +213,21 @@ wait_until 30 test ! -e /sys/module/dummy_clock || fail "kill: dummy_clock still
 replay after 0 "$TMP/good.zst" -- sh "$WL"
 ok "(11) kill -9 mid-run: the device is removed, the next replay is clean"
 
-# ---- (12) 1,000,000 accesses -------------------------------------------------------------
+# ---- (12) no COMMAND: the replay ends by itself once the recording is done ----------------
+"$RP" --report-json "$TMP/self.json" "$TMP/good.zst" >"$TMP/self.out" 2>"$TMP/self.err" &
+P=$!
+wait_until 20 test -e /sys/bus/pci/devices/10000:00:00.0 || fail "no COMMAND: no device"
+PCIEM_REPLAY_DEVICE=10000:00:00.0 sh "$WL" >"$TMP/self.wl" 2>&1 &
+W=$!
+wait $P
+rc=$?
+wait $W
+[ $rc = 0 ] || { cat "$TMP/self.err"; fail "no COMMAND: pciem-replay exited with $rc"; }
+[ "$(js "$TMP/self.json" 'r["result"], r["command"], r["status"]["matched"]')" = "('ok', None, $ACCESSES)" ] ||
+	fail "no COMMAND: report: $(cat "$TMP/self.json")"
+ok "(12) without COMMAND, a driver driven from elsewhere: the replay ends by itself when done, exit 0"
+
+# ---- (13) 1,000,000 accesses -------------------------------------------------------------
 load_testdrv
 cat >"$TMP/loop.sh" <<EOF
 $BIN/devmodel --bar 0:4096 --quiet --ready-file $TMP/loop.ready >$TMP/loop.model 2>&1 &
@@ -230,5 +247,5 @@ t1=$(date +%s)
 t2=$(date +%s)
 [ "$(js "$TMP/big.json" 'r["result"], r["status"]["matched"], r["trace_lost"], r["status"]["fed"] == r["trace_events"]')" = \
   "('ok', 1000000, 0, True)" ] || fail "1M replay: $(cat "$TMP/big.json")"
-ok "(12) 1,000,000 accesses: recorded in $((t1 - t0)) s ($(stat -c %s "$TMP/big.zst") bytes), replayed in $((t2 - t1)) s"
+ok "(13) 1,000,000 accesses: recorded in $((t1 - t0)) s ($(stat -c %s "$TMP/big.zst") bytes), replayed in $((t2 - t1)) s"
 rmmod pciem_testdrv || fail "rmmod pciem_testdrv"
