@@ -45,8 +45,8 @@ trap 'rm -rf "$tmp"' EXIT
 say "1. Record the counter workload: device model + dummy_clock, 100 ticks"
 echo "\$ pciem-record -o clock.zst -- sh $WL"
 "$B/pciem-record" -o "$tmp/clock.zst" -- sh "$WL" || die "recording failed"
-echo "\$ pciem-trace stats clock.zst"
-"$B/pciem-trace" stats --regs "$REGS" "$tmp/clock.zst" | sed 's/^/  /'
+echo "\$ pciem-trace stats --regs dummy_clock.regs clock.zst   (the BAR registers)"
+"$B/pciem-trace" stats --regs "$REGS" "$tmp/clock.zst" | sed -n '/config space/q; s/^/  /p'
 
 say "2. Replay it against the same driver, with no device model"
 pgrep -f 'examples/dummy_clock/[d]evice' >/dev/null && die "a device model is running"
