@@ -10,7 +10,8 @@
 # early, one that goes past the end, a timeout; a corrupt trace (exit 2,
 # no device created); kill -9 mid-run (device removed, a new replay
 # works); without COMMAND the replay ends once done; a recording of
-# 1,000,000 accesses replays through the FIFO.
+# 1,000,000 accesses replays through the FIFO; polling runs longer or
+# shorter than recorded are tolerated and counted.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -248,4 +249,39 @@ t2=$(date +%s)
 [ "$(js "$TMP/big.json" 'r["result"], r["status"]["matched"], r["trace_lost"], r["status"]["fed"] == r["trace_events"]')" = \
   "('ok', 1000000, 0, True)" ] || fail "1M replay: $(cat "$TMP/big.json")"
 ok "(13) 1,000,000 accesses: recorded in $((t1 - t0)) s ($(stat -c %s "$TMP/big.zst") bytes), replayed in $((t2 - t1)) s"
+
+# ---- (14) polling runs of another length ---------------------------------------------------
+# recorded: 5 reads of a register, then a write; replayed: 8 reads (3
+# answered from the run), then 3 reads (2 recorded ones collapsed)
+cat >"$TMP/poll.sh" <<EOF
+n=\$1
+if [ -z "\${PCIEM_REPLAY_DEVICE:-}" ]; then
+	$BIN/devmodel --bar 0:4096 --fill 0:0x5a --quiet --ready-file $TMP/poll.ready >/dev/null 2>&1 &
+	m=\$!
+	k=0; until [ -s $TMP/poll.ready ]; do sleep 0.1; k=\$((k + 1)); [ \$k -lt 200 ] || exit 1; done
+	d=/sys/bus/pci/devices/\$(cat $TMP/poll.ready)
+else
+	m=
+	d=/sys/bus/pci/devices/\$PCIEM_REPLAY_DEVICE
+fi
+k=0; until [ -e \$d/driver ]; do sleep 0.1; k=\$((k + 1)); [ \$k -lt 200 ] || exit 1; done
+i=0
+while [ \$i -lt \$n ]; do
+	echo "r 0 0x40 4" > \$d/mmio || exit 1
+	[ "\$(cat \$d/mmio)" = 0x5a5a5a5a ] || exit 1
+	i=\$((i + 1))
+done
+echo "w 0 0x20 4 0x77" > \$d/mmio || exit 1
+[ -z "\$m" ] || { kill \$m; wait \$m; }
+EOF
+"$REC" -o "$TMP/poll.zst" -- sh "$TMP/poll.sh" 5 2>"$TMP/poll.err" || fail "recording the polling: $(cat "$TMP/poll.err")"
+replay poll8 0 "$TMP/poll.zst" -- sh "$TMP/poll.sh" 8
+err_has poll8 "polling: 3 extra reads answered, 0 recorded reads collapsed"
+replay poll3 0 "$TMP/poll.zst" -- sh "$TMP/poll.sh" 3
+err_has poll3 "polling: 0 extra reads answered, 2 recorded reads collapsed"
+[ "$(js "$TMP/poll3.json" 'r["status"]["polls_skipped"], r["result"]')" = "(2, 'ok')" ] ||
+	fail "polling: report: $(cat "$TMP/poll3.json")"
+replay pollx 1 "$TMP/poll.zst" -- sh -c "sh $TMP/poll.sh 5 && echo 'r 0 0x44 4' > /sys/bus/pci/devices/\$PCIEM_REPLAY_DEVICE/mmio"
+err_has pollx "DIVERGENCE #1: the driver went on past the end of the recording"
+ok "(14) a polling run of 8 or 3 reads where 5 were recorded replays clean, counted; a read past the end diverges"
 rmmod pciem_testdrv || fail "rmmod pciem_testdrv"
