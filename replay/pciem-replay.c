@@ -326,7 +326,6 @@ int main(int argc, char **argv)
 	if (opts.report_json && report__json(&rp, opts.report_json))
 		code = REPLAY_EX_ERROR;
 	replay__close(&rp);
-	ksyms__free();
 	close(sigfd);
 	return code;
 
@@ -338,7 +337,6 @@ fail:
 	if (opts.report_json && rp.r)
 		report__json(&rp, opts.report_json);
 	replay__close(&rp);
-	ksyms__free();
 	close(sigfd);
 	return REPLAY_EX_ERROR;
 }

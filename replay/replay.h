@@ -42,7 +42,7 @@ struct replay_opts {
 /* A divergence as reported: the kernel's record and its context. */
 struct replay_div {
 	struct pciem_replay_divergence d;
-	char actual_sym[160];		/* the driver's ip, named on this system */
+	char actual_sym[160];		/* the driver's ip, named by the kernel */
 	unsigned int nprev;
 	struct pciem_event prev[REPLAY_LAST_MATCHED];	/* oldest first */
 	uint64_t prev_index[REPLAY_LAST_MATCHED];
@@ -112,7 +112,5 @@ int report__json(struct replay *rp, const char *path);
 void report__fill_context(struct replay *rp, struct replay_div *rd);
 const char *report__result_name(enum replay_result res);
 int report__exit_status(enum replay_result res);
-void ksyms__name(uint64_t ip, char *buf, size_t len);
-void ksyms__free(void);
 
 #endif

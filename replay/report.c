@@ -3,7 +3,9 @@
  * pciem-replay's report, in the manner of rr: each divergence as it comes
  * (what was expected at which position, what the driver did instead and
  * from where, the events matched before it), a summary at the end, and the
- * same as JSON for CI systems (--report-json).
+ * same as JSON for CI systems (--report-json).  The driver's function is
+ * the kernel's name of the ip, taken at the access (the divergence record
+ * carries it): the driver may be unloaded by the time the record is read.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,105 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pciem.h"
 #include "pciem-trace.h"
 #include "replay.h"
 
 static const char prog[] = "pciem-replay";
-
-/* ---- naming the driver's instruction pointers on this system ------------- */
-
-struct ksym {
-	uint64_t addr;
-	char *name;			/* "func" or "func [module]" */
-};
-
-static struct ksym *ksyms;
-static size_t nksyms;
-static int ksyms_loaded;
-
-static int ksym_cmp(const void *a, const void *b)
-{
-	const struct ksym *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-/* The text symbols of /proc/kallsyms (root sees their addresses). */
-static void ksyms_load(void)
-{
-	FILE *f = fopen("/proc/kallsyms", "re");
-	char line[512];
-	size_t cap = 0;
-
-	ksyms_loaded = 1;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		char type, name[256], mod[64] = "";
-		struct ksym *k;
-
-		if (sscanf(line, "%llx %c %255s [%63[^]]]", &addr, &type, name, mod) < 3 ||
-		    (type != 't' && type != 'T') || !addr)
-			continue;
-		if (nksyms == cap) {
-			cap = cap ? 2 * cap : 65536;
-			k = realloc(ksyms, cap * sizeof(*ksyms));
-			if (!k)
-				break;
-			ksyms = k;
-		}
-		k = &ksyms[nksyms];
-		k->addr = addr;
-		if (asprintf(&k->name, mod[0] ? "%s [%s]" : "%s", name, mod) < 0)
-			break;
-		nksyms++;
-	}
-	fclose(f);
-	qsort(ksyms, nksyms, sizeof(*ksyms), ksym_cmp);
-}
-
-void ksyms__name(uint64_t ip, char *buf, size_t len)
-{
-	size_t lo = 0, hi;
-	const char *mod;
-	const struct ksym *k;
-
-	if (!ksyms_loaded)
-		ksyms_load();
-	hi = nksyms;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ksyms[mid].addr <= ip)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo) {
-		snprintf(buf, len, "0x%llx", (unsigned long long)ip);
-		return;
-	}
-	k = &ksyms[lo - 1];
-	mod = strchr(k->name, ' ');
-	if (mod)
-		snprintf(buf, len, "%.*s+0x%llx%s", (int)(mod - k->name), k->name,
-			 (unsigned long long)(ip - k->addr), mod);
-	else
-		snprintf(buf, len, "%s+0x%llx", k->name, (unsigned long long)(ip - k->addr));
-}
-
-void ksyms__free(void)
-{
-	size_t i;
-
-	for (i = 0; i < nksyms; i++)
-		free(ksyms[i].name);
-	free(ksyms);
-	ksyms = NULL;
-	nksyms = 0;
-	ksyms_loaded = 0;
-}
 
 /* ---- events ---------------------------------------------------------------- */
 
@@ -185,18 +93,7 @@ void report__fill_context(struct replay *rp, struct replay_div *rd)
 	unsigned int n = 0, i;
 	uint64_t at = rd->d.index;
 
-	if (rd->d.symbol[0] && rd->d.symbol[0] != '0') {
-		/* the kernel's "func+0xoff/0xsize [mod]", without "/0xsize" */
-		const char *slash = strchr(rd->d.symbol, '/');
-		const char *mod = strchr(rd->d.symbol, ' ');
-		int n = slash ? (int)(slash - rd->d.symbol) : mod ? (int)(mod - rd->d.symbol) :
-			(int)strnlen(rd->d.symbol, sizeof(rd->d.symbol));
-
-		snprintf(rd->actual_sym, sizeof(rd->actual_sym), "%.*s%.*s", n, rd->d.symbol,
-			 mod ? (int)strnlen(mod, sizeof(rd->d.symbol)) : 0, mod ? mod : "");
-	} else if (rd->d.actual.ip) {
-		ksyms__name(rd->d.actual.ip, rd->actual_sym, sizeof(rd->actual_sym));
-	}
+	pciem_divergence_symbol(rd->actual_sym, sizeof(rd->actual_sym), &rd->d);
 	while (at > 0 && n < REPLAY_LAST_MATCHED) {
 		const struct pciem_event *ev = replay__event_at(rp, --at);
 

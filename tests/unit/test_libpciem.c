@@ -272,6 +272,35 @@ static void test_trace_reader_rejects(void **state)
 	free(t);
 }
 
+/* A divergence's driver function, from the kernel's "%pS" of its ip. */
+static void test_divergence_symbol(void **state)
+{
+	struct pciem_replay_divergence d = { .actual = { .ip = 0xffffffffc021f2a7ULL } };
+	char buf[64];
+
+	(void)state;
+	strcpy(d.symbol, "dummy_clock_irq+0x27/0x60 [dummy_clock]");
+	assert_int_equal(pciem_divergence_symbol(buf, sizeof(buf), &d), 0);
+	assert_string_equal(buf, "dummy_clock_irq+0x27 [dummy_clock]");
+	strcpy(d.symbol, "pci_bus_write_config_word+0x1c/0x50");
+	assert_int_equal(pciem_divergence_symbol(buf, sizeof(buf), &d), 0);
+	assert_string_equal(buf, "pci_bus_write_config_word+0x1c");
+	/* not named by the kernel: the address */
+	strcpy(d.symbol, "0xffffffffc021f2a7");
+	assert_int_equal(pciem_divergence_symbol(buf, sizeof(buf), &d), -1);
+	assert_string_equal(buf, "0xffffffffc021f2a7");
+	d.symbol[0] = 0;
+	assert_int_equal(pciem_divergence_symbol(buf, sizeof(buf), &d), -1);
+	assert_string_equal(buf, "0xffffffffc021f2a7");
+	d.actual.ip = 0;
+	assert_int_equal(pciem_divergence_symbol(buf, sizeof(buf), &d), -1);
+	assert_string_equal(buf, "");
+	/* a name filling the field, without a NUL: cut, never overread */
+	memset(d.symbol, 'a', sizeof(d.symbol));
+	assert_int_equal(pciem_divergence_symbol(buf, sizeof(buf), &d), 0);
+	assert_int_equal(strlen(buf), sizeof(buf) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_address_rejects),
 		cmocka_unit_test(test_trace_reader_order),
 		cmocka_unit_test(test_trace_reader_rejects),
+		cmocka_unit_test(test_divergence_symbol),
 	};
 
 	return cmocka_run_group_tests_name("libpciem", tests, NULL, NULL);

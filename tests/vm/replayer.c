@@ -206,19 +206,6 @@ static int source_next(struct source *s, struct pciem_event *ev)
 	return 0;
 }
 
-/* ---- naming instruction pointers --------------------------------------------- */
-
-/* "ip 0x... func+0xoff [module]": the kernel's name of the ip (given with
- * the divergence, "func+0xoff/0xsize [module]"), without the size. */
-static void print_ip(unsigned long long ip, const char *sym)
-{
-	size_t n = strnlen(sym, 96), cut = strcspn(sym, "/ ");
-
-	printf("ip 0x%llx", ip);
-	if (n && sym[0] != '0')
-		printf(" %.*s%s", (int)cut, sym, strchr(sym, ' ') ? strchr(sym, ' ') : "");
-}
-
 /* ---- output ---------------------------------------------------------------------- */
 
 static const char *state_name(uint32_t st)
@@ -255,6 +242,8 @@ static void print_ev(const struct pciem_event *e)
 
 static void print_divergence(const struct pciem_replay_divergence *d)
 {
+	char sym[128];
+
 	printf("DIVERGENCE #%llu %s index %llu expected ", (unsigned long long)d->number,
 	       kind_name(d->kind), (unsigned long long)d->index);
 	print_ev(&d->expected);
@@ -262,8 +251,9 @@ static void print_divergence(const struct pciem_replay_divergence *d)
 		printf(" seq %llu", (unsigned long long)d->expected.seq);
 	printf(" actual ");
 	print_ev(&d->actual);
-	printf(" ");
-	print_ip(d->actual.ip, d->symbol);
+	printf(" ip 0x%llx", (unsigned long long)d->actual.ip);
+	if (!pciem_divergence_symbol(sym, sizeof(sym), d))
+		printf(" %s", sym);
 	printf(" cpu %u pid %u%s\n", d->actual.cpu, d->actual.pid,
 	       (d->flags & PCIEM_DIV_F_RESYNC) ? " resync" : "");
 }

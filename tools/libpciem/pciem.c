@@ -68,6 +68,28 @@ int pciem_event_format(char *buf, size_t len, const struct pciem_event *ev)
 	}
 }
 
+int pciem_divergence_symbol(char *buf, size_t len, const struct pciem_replay_divergence *d)
+{
+	const char *sym = d->symbol;
+	size_t n = strnlen(sym, sizeof(d->symbol)), name = 0;
+	const char *mod = memchr(sym, ' ', n);
+
+	while (name < n && sym[name] != '/' && sym[name] != ' ')
+		name++;
+
+	/* "%pS" gives "0xffff..." for an address it cannot name */
+	if (!n || sym[0] == '0') {
+		if (d->actual.ip)
+			snprintf(buf, len, "0x%llx", (unsigned long long)d->actual.ip);
+		else if (len)
+			buf[0] = 0;
+		return -1;
+	}
+	snprintf(buf, len, "%.*s%.*s", (int)name, sym,
+		 mod ? (int)(n - (mod - sym)) : 0, mod ? mod : "");
+	return 0;
+}
+
 int pciem_format_address(char *buf, size_t len, const struct pciem_device_info *info)
 {
 	return snprintf(buf, len, "%04x:%02x:%02x.%x", info->domain, info->bus,

@@ -26,6 +26,13 @@ const char *pciem_event_type_name(uint32_t type);
 /* One line, no newline: "#12 MMIO_WRITE bar0+0x0 4 bytes 0x1". */
 int pciem_event_format(char *buf, size_t len, const struct pciem_event *ev);
 
+/*
+ * The driver function of a replay divergence's access, "func+0xoff [module]"
+ * (the kernel's name of actual.ip without "/0xsize").  Returns 0, or -1
+ * with "0x<ip>" in @buf when the kernel could not name it ("" if ip is 0).
+ */
+int pciem_divergence_symbol(char *buf, size_t len, const struct pciem_replay_divergence *d);
+
 /* lspci-style address "10000:00:00.0" of a registered device. */
 int pciem_format_address(char *buf, size_t len, const struct pciem_device_info *info);
 
