@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -323,6 +324,23 @@ static int add_header(struct ptf_writer *w)
 	return 0;
 }
 
+int ptf_open_private(const char *path, int flags)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, flags, 0600);
+	if (fd < 0)
+		return -1;
+	if (!fstat(fd, &st) &&
+	    (!S_ISREG(st.st_mode) || !(st.st_mode & 0077) || !fchmod(fd, 0600)))
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
 int ptf_writer__open(struct ptf_writer **pw, const char *path,
 		     const struct ptf_header *hdr, const struct ptf_writer_opts *opts)
 {
@@ -371,8 +389,9 @@ int ptf_writer__open(struct ptf_writer **pw, const char *path,
 		goto cleanup;
 	}
 
+	/* a trace holds kernel addresses */
 	flags = O_WRONLY | O_CREAT | O_CLOEXEC | (opts && opts->force ? O_TRUNC : O_EXCL);
-	w->fd = open(path, flags, 0644);
+	w->fd = ptf_open_private(path, flags);
 	if (w->fd < 0) {
 		err = -errno;
 		w->err = err;

@@ -740,6 +740,45 @@ static void test_eexist(void **state)
 	ptf_reader__close(NULL);
 }
 
+/* A trace holds kernel addresses: created 0600 whatever the umask, an
+ * overwritten file made 0600, a non-regular file left as it is. */
+static void test_private_mode(void **state)
+{
+	struct ptf_writer_opts o = { .force = 1 };
+	const char *path = tpath("private.zst");
+	const char *fifo = tpath("private.fifo");
+	struct ptf_writer *w;
+	struct ptf_header h;
+	struct stat st;
+	mode_t old = umask(0);
+	int fd;
+
+	(void)state;
+	fill_header(&h);
+	o.force = 0;
+	assert_int_equal(ptf_writer__open(&w, path, &h, &o), 0);
+	assert_int_equal(ptf_writer__close(w), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	assert_int_equal(chmod(path, 0644), 0);
+	o.force = 1;
+	assert_int_equal(ptf_writer__open(&w, path, &h, &o), 0);
+	assert_int_equal(ptf_writer__close(w), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	fd = ptf_open_private(fifo, O_RDWR | O_CREAT);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(fifo, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(ptf_open_private(tpath("no/such/dir"), O_WRONLY | O_CREAT), -1);
+	assert_int_equal(errno, ENOENT);
+	umask(old);
+}
+
 /* ---- seeking ---------------------------------------------------------------------- */
 
 #define SEEK_EVENTS 20000
@@ -1314,6 +1353,7 @@ int main(void)
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_zstd_cli),
 		cmocka_unit_test(test_random_large),
+		cmocka_unit_test(test_private_mode),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,7 +7,8 @@
 # the driver's probe, where pciem-record reads the module's symbols, runs
 # from the module's init.  The recording succeeds, its MODULE record
 # holds the core's symbols only (the init ones are counted as left out),
-# and the control writes are named tick_store [dummy_clock].
+# the control writes are named tick_store [dummy_clock], and the file is
+# created 0600 (it holds kernel addresses).
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -65,4 +66,7 @@ named=$(grep " MMIO_WRITE bar0+0x0 4 0x1 " "$TMP/a.txt" | grep -c " ip tick_stor
 "$TRACE" verify "$TMP/a.zst" >/dev/null || fail "pciem-trace verify"
 ok "recorded; MODULE with the core's symbols only; writes named"
 
+mode=$(stat -c %a "$TMP/a.zst")
+[ "$mode" = 600 ] || fail "trace file mode $mode, want 600"
+ok "trace file created 0600"
 rmmod pciem_testdrv || fail "rmmod pciem_testdrv"
