@@ -6,6 +6,7 @@
  * the two sides of the coding state cannot drift apart.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,4 +335,23 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		d->max_ts = ev->timestamp_ns;
 	*dev = d;
 	return (int)(p - out);
+}
+
+void ptf_vmsg(char *buf, size_t len, const char *name, const char *fmt, va_list ap)
+{
+	char what[1024];
+	size_t n = strlen(name), wl, room;
+
+	if (!len)
+		return;
+	vsnprintf(what, sizeof(what), fmt, ap);
+	wl = strlen(what);
+	/* bytes left for the name beside ": " and the message */
+	room = len - 1 > wl + 2 ? len - 1 - wl - 2 : 0;
+	if (n <= room)
+		snprintf(buf, len, "%s: %s", name, what);
+	else if (room > 3)
+		snprintf(buf, len, "...%s: %s", name + n - (room - 3), what);
+	else
+		snprintf(buf, len, "%s", what);
 }

@@ -7,6 +7,7 @@
 #ifndef PTF_CODEC_H
 #define PTF_CODEC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "ptf.h"
@@ -493,6 +494,11 @@ struct ptf_index {
 };
 
 uint32_t ptf_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* "NAME: " and the message of @fmt into @buf, always within @len bytes: a
+ * NAME too long to fit beside the message is cut to "..." and its end. */
+void ptf_vmsg(char *buf, size_t len, const char *name, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /* Bytes of the index frame plus the seek table for @ix. */
 size_t ptf_index__size(const struct ptf_index *ix);

@@ -55,11 +55,9 @@ __attribute__((format(printf, 3, 4)))
 static int fail(struct ptf_writer *w, int err, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	n = snprintf(w->msg, sizeof(w->msg), "%s: ", w->path);
 	va_start(ap, fmt);
-	vsnprintf(w->msg + n, sizeof(w->msg) - n, fmt, ap);
+	ptf_vmsg(w->msg, sizeof(w->msg), w->path, fmt, ap);
 	va_end(ap);
 	return err;
 }
