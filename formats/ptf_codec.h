@@ -284,6 +284,13 @@ struct ptf_slot {
 	uint32_t type, bar, size, flags;
 };
 
+/* A device's events in one frame: an index entry, and what the codec
+ * counts while it writes the frame. */
+struct ptf_index_dev {
+	uint32_t domain, events;
+	uint64_t min_seq, max_seq, min_ts, max_ts;
+};
+
 struct ptf_dev_state {
 	uint32_t domain;
 	uint32_t rr;			/* writer: next slot to replace */
@@ -291,9 +298,7 @@ struct ptf_dev_state {
 	uint64_t sig[2];		/* writer: byte n, a hash of slot n's key */
 	uint64_t last_seq, last_ts;
 	uint32_t last_cpu, last_pid;
-	/* what the frame holds of this device (writer: for the index) */
-	uint32_t events;
-	uint64_t min_seq, max_seq, min_ts, max_ts;
+	struct ptf_index_dev frame;	/* writer: its index entry, so far */
 	void *user;			/* writer's / reader's per-domain data */
 	struct ptf_slot slots[PTF_SLOTS];
 };
@@ -469,11 +474,6 @@ static inline const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag
 #undef GET32
 
 /* ---- the index and the seek table ------------------------------------------ */
-
-struct ptf_index_dev {
-	uint32_t domain, events;
-	uint64_t min_seq, max_seq, min_ts, max_ts;
-};
 
 struct ptf_frame_info {
 	uint64_t offset;

@@ -210,7 +210,7 @@ static int frame_end(struct ptf_writer *w)
 		w->frames_cap = cap;
 	}
 	for (i = 0; i < w->codec->ndev; i++)
-		ndev += w->codec->devs[i].events != 0;
+		ndev += w->codec->devs[i].frame.events != 0;
 	if (w->ix.ndevs + ndev > w->devs_cap) {
 		uint32_t cap = w->devs_cap ? w->devs_cap : 64;
 		void *p;
@@ -243,17 +243,10 @@ static int frame_end(struct ptf_writer *w)
 	f->dev0 = w->ix.ndevs;
 	for (i = 0; i < w->codec->ndev; i++) {
 		const struct ptf_dev_state *d = &w->codec->devs[i];
-		struct ptf_index_dev *x;
 
-		if (!d->events)
+		if (!d->frame.events)
 			continue;
-		x = &w->ix.devs[w->ix.ndevs++];
-		x->domain = d->domain;
-		x->events = d->events;
-		x->min_seq = d->min_seq;
-		x->max_seq = d->max_seq;
-		x->min_ts = d->min_ts;
-		x->max_ts = d->max_ts;
+		w->ix.devs[w->ix.ndevs++] = d->frame;
 		f->ndev++;
 	}
 	w->file_off += csize;
