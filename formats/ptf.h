@@ -101,8 +101,15 @@ struct ptf_writer_stats {
 	uint32_t frames;
 };
 
-/* Creates @path (refuses an existing file with -EEXIST unless opts->force)
- * and writes the header (as frame 0, at once).  @opts may be NULL.  On
+/* open(2) of @path with @flags (O_CREAT among them) for a file that holds
+ * kernel addresses, such as a trace: created 0600, and an existing regular
+ * file made 0600 too (a device such as /dev/null keeps its mode).  The file
+ * descriptor, or -1 with errno set. */
+int ptf_open_private(const char *path, int flags);
+
+/* Creates @path 0600 (refuses an existing file with -EEXIST unless
+ * opts->force; an overwritten file is made 0600 too) and writes the
+ * header (as frame 0, at once).  @opts may be NULL.  On
  * failure *w is still set (unless -ENOMEM) so that ptf_writer__error()
  * can say why; free it with ptf_writer__close(), which returns the error. */
 int ptf_writer__open(struct ptf_writer **w, const char *path,

@@ -6,6 +6,7 @@
  * the two sides of the coding state cannot drift apart.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,7 +159,8 @@ struct ptf_dev_state *ptf_codec__get(struct ptf_codec *c, uint32_t domain)
 	memset(d, 0, sizeof(*d));
 	d->domain = domain;
 	d->last_seq = UINT64_MAX;
-	d->min_seq = d->min_ts = UINT64_MAX;
+	d->frame.domain = domain;
+	d->frame.min_seq = d->frame.min_ts = UINT64_MAX;
 	return d;
 }
 
@@ -323,15 +325,34 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 	d->last_pid = ev->pid;
 	c->cur = d;
 
-	d->events++;
-	if (ev->seq < d->min_seq)
-		d->min_seq = ev->seq;
-	if (ev->seq > d->max_seq)
-		d->max_seq = ev->seq;
-	if (ev->timestamp_ns < d->min_ts)
-		d->min_ts = ev->timestamp_ns;
-	if (ev->timestamp_ns > d->max_ts)
-		d->max_ts = ev->timestamp_ns;
+	d->frame.events++;
+	if (ev->seq < d->frame.min_seq)
+		d->frame.min_seq = ev->seq;
+	if (ev->seq > d->frame.max_seq)
+		d->frame.max_seq = ev->seq;
+	if (ev->timestamp_ns < d->frame.min_ts)
+		d->frame.min_ts = ev->timestamp_ns;
+	if (ev->timestamp_ns > d->frame.max_ts)
+		d->frame.max_ts = ev->timestamp_ns;
 	*dev = d;
 	return (int)(p - out);
+}
+
+void ptf_vmsg(char *buf, size_t len, const char *name, const char *fmt, va_list ap)
+{
+	char what[1024];
+	size_t n = strlen(name), wl, room;
+
+	if (!len)
+		return;
+	vsnprintf(what, sizeof(what), fmt, ap);
+	wl = strlen(what);
+	/* bytes left for the name beside ": " and the message */
+	room = len - 1 > wl + 2 ? len - 1 - wl - 2 : 0;
+	if (n <= room)
+		snprintf(buf, len, "%s: %s", name, what);
+	else if (room > 3)
+		snprintf(buf, len, "...%s: %s", name + n - (room - 3), what);
+	else
+		snprintf(buf, len, "%s", what);
 }

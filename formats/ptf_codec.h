@@ -7,6 +7,7 @@
 #ifndef PTF_CODEC_H
 #define PTF_CODEC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "ptf.h"
@@ -283,6 +284,13 @@ struct ptf_slot {
 	uint32_t type, bar, size, flags;
 };
 
+/* A device's events in one frame: an index entry, and what the codec
+ * counts while it writes the frame. */
+struct ptf_index_dev {
+	uint32_t domain, events;
+	uint64_t min_seq, max_seq, min_ts, max_ts;
+};
+
 struct ptf_dev_state {
 	uint32_t domain;
 	uint32_t rr;			/* writer: next slot to replace */
@@ -290,9 +298,7 @@ struct ptf_dev_state {
 	uint64_t sig[2];		/* writer: byte n, a hash of slot n's key */
 	uint64_t last_seq, last_ts;
 	uint32_t last_cpu, last_pid;
-	/* what the frame holds of this device (writer: for the index) */
-	uint32_t events;
-	uint64_t min_seq, max_seq, min_ts, max_ts;
+	struct ptf_index_dev frame;	/* writer: its index entry, so far */
 	void *user;			/* writer's / reader's per-domain data */
 	struct ptf_slot slots[PTF_SLOTS];
 };
@@ -469,11 +475,6 @@ static inline const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag
 
 /* ---- the index and the seek table ------------------------------------------ */
 
-struct ptf_index_dev {
-	uint32_t domain, events;
-	uint64_t min_seq, max_seq, min_ts, max_ts;
-};
-
 struct ptf_frame_info {
 	uint64_t offset;
 	uint32_t csize, dsize;
@@ -493,6 +494,11 @@ struct ptf_index {
 };
 
 uint32_t ptf_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* "NAME: " and the message of @fmt into @buf, always within @len bytes: a
+ * NAME too long to fit beside the message is cut to "..." and its end. */
+void ptf_vmsg(char *buf, size_t len, const char *name, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /* Bytes of the index frame plus the seek table for @ix. */
 size_t ptf_index__size(const struct ptf_index *ix);

@@ -89,11 +89,9 @@ __attribute__((format(printf, 3, 4)))
 static int bad(struct ptf_reader *r, int err, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	n = snprintf(r->err, sizeof(r->err), "%s: ", r->name);
 	va_start(ap, fmt);
-	vsnprintf(r->err + n, sizeof(r->err) - n, fmt, ap);
+	ptf_vmsg(r->err, sizeof(r->err), r->name, fmt, ap);
 	va_end(ap);
 	return err;
 }

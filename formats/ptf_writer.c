@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -54,11 +55,9 @@ __attribute__((format(printf, 3, 4)))
 static int fail(struct ptf_writer *w, int err, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	n = snprintf(w->msg, sizeof(w->msg), "%s: ", w->path);
 	va_start(ap, fmt);
-	vsnprintf(w->msg + n, sizeof(w->msg) - n, fmt, ap);
+	ptf_vmsg(w->msg, sizeof(w->msg), w->path, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -211,7 +210,7 @@ static int frame_end(struct ptf_writer *w)
 		w->frames_cap = cap;
 	}
 	for (i = 0; i < w->codec->ndev; i++)
-		ndev += w->codec->devs[i].events != 0;
+		ndev += w->codec->devs[i].frame.events != 0;
 	if (w->ix.ndevs + ndev > w->devs_cap) {
 		uint32_t cap = w->devs_cap ? w->devs_cap : 64;
 		void *p;
@@ -244,17 +243,10 @@ static int frame_end(struct ptf_writer *w)
 	f->dev0 = w->ix.ndevs;
 	for (i = 0; i < w->codec->ndev; i++) {
 		const struct ptf_dev_state *d = &w->codec->devs[i];
-		struct ptf_index_dev *x;
 
-		if (!d->events)
+		if (!d->frame.events)
 			continue;
-		x = &w->ix.devs[w->ix.ndevs++];
-		x->domain = d->domain;
-		x->events = d->events;
-		x->min_seq = d->min_seq;
-		x->max_seq = d->max_seq;
-		x->min_ts = d->min_ts;
-		x->max_ts = d->max_ts;
+		w->ix.devs[w->ix.ndevs++] = d->frame;
 		f->ndev++;
 	}
 	w->file_off += csize;
@@ -323,6 +315,23 @@ static int add_header(struct ptf_writer *w)
 	return 0;
 }
 
+int ptf_open_private(const char *path, int flags)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, flags, 0600);
+	if (fd < 0)
+		return -1;
+	if (!fstat(fd, &st) &&
+	    (!S_ISREG(st.st_mode) || !(st.st_mode & 0077) || !fchmod(fd, 0600)))
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
 int ptf_writer__open(struct ptf_writer **pw, const char *path,
 		     const struct ptf_header *hdr, const struct ptf_writer_opts *opts)
 {
@@ -371,8 +380,9 @@ int ptf_writer__open(struct ptf_writer **pw, const char *path,
 		goto cleanup;
 	}
 
+	/* a trace holds kernel addresses */
 	flags = O_WRONLY | O_CREAT | O_CLOEXEC | (opts && opts->force ? O_TRUNC : O_EXCL);
-	w->fd = open(path, flags, 0644);
+	w->fd = ptf_open_private(path, flags);
 	if (w->fd < 0) {
 		err = -errno;
 		w->err = err;

@@ -9,10 +9,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pciem.h"
 #include "pciem-trace.h"
@@ -417,12 +419,18 @@ int report__json(struct replay *rp, const char *path)
 {
 	const struct replay_opts *o = rp->opts;
 	const struct pciem_replay_status *st = &rp->st;
-	FILE *f = fopen(path, "we");
+	/* it holds kernel addresses (the ips) */
+	int fd = ptf_open_private(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	unsigned int i;
 
 	if (!f) {
-		fprintf(stderr, "%s: cannot write the report %s: %s\n", prog, path, strerror(errno));
-		return -errno;
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "%s: cannot write the report %s: %s\n", prog, path, strerror(err));
+		return -err;
 	}
 	fprintf(f, "{\"tool\":\"%s\",\"trace\":", REPLAY_TOOL_VERSION);
 	json_string(f, o->trace);

@@ -299,6 +299,7 @@ static int capture_module(struct recorder *r, struct rec_device *dev, const char
 {
 	struct ptf_module *mod;
 	uint64_t base, size;
+	uint32_t outside;
 	int err;
 
 	err = symbols__module_base(r->opts.sys_root, name, &base, &size);
@@ -307,22 +308,28 @@ static int capture_module(struct recorder *r, struct rec_device *dev, const char
 		return 0;
 	}
 	if (!err)
-		err = symbols__load_module(r->opts.sys_root, name, &mod);
+		err = symbols__load_module(r->opts.sys_root, name, &mod, &outside);
 	if (err) {
 		note(r, "note: no symbols for module %s: %s\n", name,
 			err == -EPERM ? "the kernel hides its addresses" : strerror(-err));
 		dev->have_module = true;	/* do not try again */
 		return 0;
 	}
+	dev->have_module = true;
 	err = ptf_writer__add_module(r->w, mod);
-	if (!err) {
+	if (err == -EINVAL || err == -E2BIG) {
+		/* the writer refused this module (and goes on): the
+		 * recording goes on too, without its symbols */
+		note(r, "note: no symbols for module %s: %s\n", name, ptf_writer__error(r->w));
+		err = 0;
+	} else if (!err) {
 		r->unflushed++;
-		dev->have_module = true;
 		if (r->opts.verbose)
 			note(r,
 				"%04x:%02x:%02x.%x: module %s at 0x%" PRIx64
-				", %u symbols\n", dev->domain, dev->bus, dev->devfn >> 3,
-				dev->devfn & 7, name, mod->base, mod->nsyms);
+				", %u symbols (%u outside its core left out)\n", dev->domain,
+				dev->bus, dev->devfn >> 3, dev->devfn & 7, name, mod->base,
+				mod->nsyms, outside);
 		if (remember_module(r, name, mod->base))
 			err = -ENOMEM;
 	}

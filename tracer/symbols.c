@@ -215,18 +215,21 @@ void symbols__free_module(struct ptf_module *mod)
 	free(mod);
 }
 
-int symbols__load_module(const char *root, const char *name, struct ptf_module **out)
+int symbols__load_module(const char *root, const char *name, struct ptf_module **out,
+			 uint32_t *outside)
 {
 	struct ptf_module *mod;
 	struct ptf_symbol *syms = NULL;
 	char path[PATH_MAX], *line = NULL, tag[MOD_NAME_MAX + 4];
-	size_t cap = 0, n = 0, max = 0, i, taglen;
+	size_t cap = 0, n = 0, max = 0, i, kept, taglen;
 	ssize_t len;
 	uint64_t base, size, end;
 	int err;
 	FILE *f;
 
 	*out = NULL;
+	if (outside)
+		*outside = 0;
 	err = symbols__module_base(root, name, &base, &size);
 	if (err)
 		return err;
@@ -301,6 +304,26 @@ int symbols__load_module(const char *root, const char *name, struct ptf_module *
 
 	qsort(syms, n, sizeof(*syms), cmp_sym);
 	end = base + size;
+	/*
+	 * Only the core layout [base, end) is the module's for good: its
+	 * init sections lie elsewhere (below the core on 6.1 as often as
+	 * above), and the kernel frees them once the module's init returns,
+	 * so their addresses may later hold another module's code.
+	 */
+	for (i = 0, kept = 0; i < n; i++) {
+		if (syms[i].addr >= base && syms[i].addr < end)
+			syms[kept++] = syms[i];
+		else
+			free((char *)syms[i].name);
+	}
+	if (outside)
+		*outside = (uint32_t)(n - kept);
+	n = kept;
+	mod->nsyms = n;
+	if (!n) {
+		err = -ENOENT;
+		goto out_free;
+	}
 	for (i = 0; i < n; i++) {
 		uint64_t next = i + 1 < n ? syms[i + 1].addr : end;
 

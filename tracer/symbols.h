@@ -46,10 +46,14 @@ int symbols__module_base(const char *root, const char *name, uint64_t *base, uin
 /*
  * Module @name with its text symbols (from /proc/kallsyms), sorted by
  * address; each symbol's size runs to the next symbol (the last one's to
- * the end of the module).  -ENOENT when kallsyms lists no text symbol
- * of it (it is being unloaded).  Free with symbols__free_module().
+ * the end of the module).  Only symbols in the module's core range
+ * [base, base + size) are kept: those outside it, of the init sections
+ * while the module's init runs, are left out and counted in *@outside
+ * (if not NULL).  -ENOENT when kallsyms lists no text symbol of it in
+ * that range (it is being unloaded).  Free with symbols__free_module().
  */
-int symbols__load_module(const char *root, const char *name, struct ptf_module **out);
+int symbols__load_module(const char *root, const char *name, struct ptf_module **out,
+			 uint32_t *outside);
 
 void symbols__free_module(struct ptf_module *mod);
 

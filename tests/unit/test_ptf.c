@@ -740,6 +740,88 @@ static void test_eexist(void **state)
 	ptf_reader__close(NULL);
 }
 
+/* A path of 4000 characters, in directories that do not exist. */
+static void long_path(char *p, size_t len)
+{
+	size_t n = (size_t)snprintf(p, len, "%s", tmpdir);
+
+	for (; n < 4000; n++)
+		p[n] = n % 200 ? 'a' : '/';
+	p[n] = '\0';
+	assert_true(n < len);
+}
+
+/* An error about a file whose name is longer than the message buffer:
+ * the message keeps the reason and the name's end, within the buffer. */
+static void test_long_path_errors(void **state)
+{
+	struct ptf_writer_opts o = { 0 };
+	struct ptf_reader *r;
+	struct ptf_writer *w;
+	struct ptf_header h;
+	char path[4100];
+	const char *msg;
+
+	(void)state;
+	long_path(path, sizeof(path));
+	assert_int_equal(strlen(path), 4000);
+	fill_header(&h);
+	assert_int_equal(ptf_writer__open(&w, path, &h, &o), -ENOENT);
+	msg = ptf_writer__error(w);
+	assert_true(strlen(msg) < 600);
+	assert_non_null(strstr(msg, "aaa: cannot create: No such file or directory"));
+	assert_memory_equal(msg, "...", 3);
+	assert_int_equal(ptf_writer__close(w), -ENOENT);
+
+	assert_int_equal(ptf_reader__open(&r, path), -ENOENT);
+	msg = ptf_reader__error(r);
+	assert_true(strlen(msg) < 700);
+	assert_non_null(strstr(msg, "aaa: No such file or directory"));
+	assert_memory_equal(msg, "...", 3);
+	ptf_reader__close(r);
+
+	/* a name that fits is shown whole */
+	assert_int_equal(ptf_reader__open(&r, "/nonexistent/t.zst"), -ENOENT);
+	assert_string_equal(ptf_reader__error(r), "/nonexistent/t.zst: No such file or directory");
+	ptf_reader__close(r);
+}
+
+/* A trace holds kernel addresses: created 0600 whatever the umask, an
+ * overwritten file made 0600, a non-regular file left as it is. */
+static void test_private_mode(void **state)
+{
+	struct ptf_writer_opts o = { 0 };
+	const char *path = tpath("private.zst");
+	const char *fifo = tpath("private.fifo");
+	struct ptf_writer *w;
+	struct ptf_header h;
+	struct stat st;
+	mode_t old = umask(0);
+	int fd;
+
+	(void)state;
+	fill_header(&h);
+	/* created, then overwritten after a chmod 0644 */
+	for (o.force = 0; o.force < 2; o.force++) {
+		if (o.force)
+			assert_int_equal(chmod(path, 0644), 0);
+		assert_int_equal(ptf_writer__open(&w, path, &h, &o), 0);
+		assert_int_equal(ptf_writer__close(w), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+	}
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	fd = ptf_open_private(fifo, O_RDWR | O_CREAT);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(fifo, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(ptf_open_private(tpath("no/such/dir"), O_WRONLY | O_CREAT), -1);
+	assert_int_equal(errno, ENOENT);
+	umask(old);
+}
+
 /* ---- seeking ---------------------------------------------------------------------- */
 
 #define SEEK_EVENTS 20000
@@ -1314,6 +1396,8 @@ int main(void)
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_zstd_cli),
 		cmocka_unit_test(test_random_large),
+		cmocka_unit_test(test_private_mode),
+		cmocka_unit_test(test_long_path_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

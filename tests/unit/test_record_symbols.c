@@ -155,9 +155,11 @@ static void test_module_base(void **state)
 static void test_load_module(void **state)
 {
 	struct ptf_module *m;
+	uint32_t outside = 1;
 
 	(void)state;
-	assert_int_equal(symbols__load_module(root, "dummy_clock", &m), 0);
+	assert_int_equal(symbols__load_module(root, "dummy_clock", &m, &outside), 0);
+	assert_int_equal(outside, 0);
 	assert_string_equal(m->name, "dummy_clock");
 	assert_true(m->base == 0xffffffffc0a1e000ULL);
 	assert_int_equal(m->size, 16384);
@@ -181,15 +183,76 @@ static void test_kallsyms_hidden(void **state)
 
 	(void)state;
 	put("proc/kallsyms", "0000000000000000 t counter_show\t[dummy_clock]\n");
-	assert_int_equal(symbols__load_module(root, "dummy_clock", &m), -EPERM);
+	assert_int_equal(symbols__load_module(root, "dummy_clock", &m, NULL), -EPERM);
 	assert_null(m);
 	/* listed in /proc/modules, but no symbol left: going away */
 	put("proc/kallsyms", "ffffffff81000000 T _stext\n");
-	assert_int_equal(symbols__load_module(root, "dummy_clock", &m), -ENOENT);
+	assert_int_equal(symbols__load_module(root, "dummy_clock", &m, NULL), -ENOENT);
 	assert_null(m);
 	/* a module whose name ends like another's is not it */
 	put("proc/kallsyms", "ffffffffc0a1e060 t counter_show\t[my_dummy_clock]\n");
-	assert_int_equal(symbols__load_module(root, "dummy_clock", &m), -ENOENT);
+	assert_int_equal(symbols__load_module(root, "dummy_clock", &m, NULL), -ENOENT);
+	put("proc/kallsyms", kallsyms);
+}
+
+/*
+ * A module loaded while recording, its init still running: /proc/modules
+ * counts the init sections in its size and kallsyms lists its init
+ * symbols, which lie below its base (6.1 allocates init apart from the
+ * core, in the lowest hole that fits) or past its core's end.  They are
+ * left out, and the module goes into a trace file and reads back.
+ */
+static void test_init_symbols_outside_core(void **state)
+{
+	static const char *const names[] = { "testdrv_probe", "testdrv_remove" };
+	char path[128], name[128];
+	struct ptf_module *m;
+	struct ptf_header hdr;
+	struct ptf_writer *w;
+	struct ptf_reader *rd;
+	struct ptf_record rec;
+	uint32_t outside = 0, i;
+	int err;
+
+	(void)state;
+	put("proc/modules", "pciem_testdrv 28672 1 - Loading 0xffffffffc024b000 (OE)\n");
+	put("sys/module/pciem_testdrv/coresize", "16384\n");
+	put("proc/kallsyms",
+	    "ffffffffc0227000 t testdrv_driver_init\t[pciem_testdrv]\n"
+	    "ffffffffc024b010 t testdrv_probe\t[pciem_testdrv]\n"
+	    "ffffffffc024b400 t testdrv_remove\t[pciem_testdrv]\n"
+	    "ffffffffc024f000 t testdrv_late_init\t[pciem_testdrv]\n");
+	assert_int_equal(symbols__load_module(root, "pciem_testdrv", &m, &outside), 0);
+	assert_int_equal(outside, 2);
+	assert_true(m->base == 0xffffffffc024b000ULL);
+	assert_int_equal(m->size, 16384);
+	assert_int_equal(m->nsyms, 2);
+	for (i = 0; i < 2; i++)
+		assert_string_equal(m->syms[i].name, names[i]);
+	assert_int_equal(m->syms[1].size, 0xffffffffc024f000ULL - 0xffffffffc024b400ULL);
+
+	snprintf(path, sizeof(path), "%s/t.zst", root);
+	memset(&hdr, 0, sizeof(hdr));
+	strcpy(hdr.clock, "CLOCK_MONOTONIC");
+	assert_int_equal(ptf_writer__open(&w, path, &hdr, NULL), 0);
+	assert_int_equal(ptf_writer__add_module(w, m), 0);
+	assert_int_equal(ptf_writer__close(w), 0);
+	symbols__free_module(m);
+	assert_int_equal(ptf_reader__open(&rd, path), 0);
+	while ((err = ptf_reader__next(rd, &rec)) > 0)
+		if (rec.type == PTF_REC_MODULE)
+			assert_int_equal(rec.module->nsyms, 2);
+	assert_int_equal(err, 0);
+	assert_int_equal(ptf_reader__symbolize(rd, 0xffffffffc024b404ULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "testdrv_remove+0x4 [pciem_testdrv]");
+	ptf_reader__close(rd);
+	unlink(path);
+
+	/* nothing of it in its core: as good as gone */
+	put("proc/kallsyms", "ffffffffc0227000 t testdrv_driver_init\t[pciem_testdrv]\n");
+	assert_int_equal(symbols__load_module(root, "pciem_testdrv", &m, &outside), -ENOENT);
+	assert_null(m);
+	put("proc/modules", modules);
 	put("proc/kallsyms", kallsyms);
 }
 
@@ -203,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_module_base),
 		cmocka_unit_test(test_load_module),
 		cmocka_unit_test(test_kallsyms_hidden),
+		cmocka_unit_test(test_init_symbols_outside_core),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -115,6 +115,14 @@ r = json.load(open(sys.argv[1]))
 assert r["result"] == "error" and r["exit_status"] == 2, r
 assert r["device"]["domain"] == "10000" and r["trace_accesses"] > 0, r
 ' "$DIR/r.json"; then ok "error report: JSON"; else bad "error report: JSON"; fi
+# the report names ips (kernel addresses): 0600, an overwritten one too
+m=$(stat -c %a "$DIR/r.json")
+if [ "$m" = 600 ]; then ok "report created 0600"; else bad "report created $m, want 600"; fi
+chmod 644 "$DIR/r.json"
+PCIEM_REPLAY_DEV_PATH=/dev/null run notpciem2 "$PR" --device 10000 "$DIR/good.zst" \
+	--report-json "$DIR/r.json"
+m=$(stat -c %a "$DIR/r.json")
+if [ "$m" = 600 ]; then ok "overwritten report made 0600"; else bad "overwritten report $m, want 600"; fi
 
 run regs "$PR" --device 10000 --regs "$DIR/none.regs" "$DIR/good.zst"
 expect_rc "--regs missing" 2

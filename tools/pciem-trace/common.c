@@ -197,6 +197,12 @@ void format_value(char *buf, size_t len, uint64_t v, uint32_t size)
 	snprintf(buf, len, "0x%0*llx", digits, (unsigned long long)v);
 }
 
+void format_seq_range(char *buf, size_t len, uint64_t first, uint64_t last, uint64_t count)
+{
+	snprintf(buf, len, "seq %llu-%llu (%llu events)", (unsigned long long)first,
+		 (unsigned long long)last, (unsigned long long)count);
+}
+
 int event__has_bar(const struct pciem_event *ev)
 {
 	switch (ev->type) {

@@ -236,7 +236,7 @@ static void json_event(struct dump *d, uint32_t domain, const struct pciem_event
 
 static void dump__record(struct dump *d, const struct ptf_record *rec, const struct ptf_device *dev)
 {
-	char addr[32];
+	char addr[32], range[80];
 	int i;
 
 	switch (rec->type) {
@@ -253,12 +253,12 @@ static void dump__record(struct dump *d, const struct ptf_record *rec, const str
 			       (unsigned long long)rec->lost.first_seq,
 			       (unsigned long long)rec->lost.last_seq,
 			       (unsigned long long)rec->lost.count);
-		else
-			printf("%04x %8s %14s  %-20s %-12s seq %llu-%llu (%llu events)\n",
-			       rec->domain, "-", "-", "", "lost",
-			       (unsigned long long)rec->lost.first_seq,
-			       (unsigned long long)rec->lost.last_seq,
-			       (unsigned long long)rec->lost.count);
+		else {
+			format_seq_range(range, sizeof(range), rec->lost.first_seq,
+					 rec->lost.last_seq, rec->lost.count);
+			printf("%04x %8s %14s  %-20s %-12s %s\n", rec->domain, "-", "-", "", "lost",
+			       range);
+		}
 		break;
 	case PTF_REC_DEVICE: {
 		const struct pciem_trace_device *desc = &rec->device->desc;

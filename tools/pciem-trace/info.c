@@ -216,7 +216,7 @@ int cmd_info(int argc, char **argv)
 	struct ptf_record rec;
 	struct info in;
 	const struct ptf_header *h;
-	char t1[32], t2[32], t3[32];
+	char t1[32], t2[32], t3[32], range[80];
 	int err, ret, rd = 0, i;
 	unsigned int d;
 	size_t k;
@@ -268,11 +268,12 @@ int cmd_info(int argc, char **argv)
 	} else {
 		printf("lost         %llu events in %zu range%s\n", (unsigned long long)in.lost,
 		       in.nlosts, in.nlosts == 1 ? "" : "s");
-		for (k = 0; k < in.nlosts; k++)
-			printf("  %04x  seq %llu-%llu (%llu events)\n", in.losts[k].domain,
-			       (unsigned long long)in.losts[k].lost.first_seq,
-			       (unsigned long long)in.losts[k].lost.last_seq,
-			       (unsigned long long)in.losts[k].lost.count);
+		for (k = 0; k < in.nlosts; k++) {
+			const struct pciem_trace_lost *l = &in.losts[k].lost;
+
+			format_seq_range(range, sizeof(range), l->first_seq, l->last_seq, l->count);
+			printf("  %04x  %s\n", in.losts[k].domain, range);
+		}
 	}
 	if (rd < 0) {
 		printf("complete     no: the file is corrupt after record %llu: %s\n",

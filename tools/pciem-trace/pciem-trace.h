@@ -100,6 +100,10 @@ int64_t rel_ns(uint64_t ts, uint64_t start);
 /* "0x0000002a" with as many digits as @size bytes hold (at most 16). */
 void format_value(char *buf, size_t len, uint64_t v, uint32_t size);
 
+/* "seq FIRST-LAST (COUNT events)": a range of sequence numbers, lost or
+ * missing, as dump, info and verify show it. */
+void format_seq_range(char *buf, size_t len, uint64_t first, uint64_t last, uint64_t count);
+
 /* Does the event carry a BAR, a config offset, a value? */
 int event__has_bar(const struct pciem_event *ev);
 int event__is_config(const struct pciem_event *ev);

@@ -501,12 +501,13 @@ int reg__decode(const struct reg *reg, uint64_t value, char *buf, size_t len)
 			v &= (1ULL << width) - 1;
 		if (!v)
 			continue;
+		/* once the buffer is full, only count (no pointer past it) */
 		if (width == 1)
-			n = snprintf(buf + pos, len > pos ? len - pos : 0, "%s%s",
-				     pos ? "|" : "", f->name);
+			n = snprintf(pos < len ? buf + pos : NULL, pos < len ? len - pos : 0,
+				     "%s%s", pos ? "|" : "", f->name);
 		else
-			n = snprintf(buf + pos, len > pos ? len - pos : 0, "%s%s=0x%llx",
-				     pos ? "|" : "", f->name, (unsigned long long)v);
+			n = snprintf(pos < len ? buf + pos : NULL, pos < len ? len - pos : 0,
+				     "%s%s=0x%llx", pos ? "|" : "", f->name, (unsigned long long)v);
 		if (n < 0)
 			return n;
 		pos += n;

@@ -159,13 +159,13 @@ static int verify__event(struct verify *v, struct vdev *d, const struct pciem_ev
 static void print_range(const char *what, uint32_t domain, uint64_t a, uint64_t b,
 			const char *why, struct verify *v)
 {
+	char range[80];
+
 	if (a == b)
-		verify__finding(v, "device %04x: %s: seq %llu%s", domain, what,
-				(unsigned long long)a, why);
+		snprintf(range, sizeof(range), "seq %llu", (unsigned long long)a);
 	else
-		verify__finding(v, "device %04x: %s: seq %llu-%llu (%llu events)%s", domain, what,
-				(unsigned long long)a, (unsigned long long)b,
-				(unsigned long long)(b - a + 1), why);
+		format_seq_range(range, sizeof(range), a, b, b - a + 1);
+	verify__finding(v, "device %04x: %s: %s%s", domain, what, range, why);
 }
 
 /* Sets each missing range against the LOST records of the device. */
