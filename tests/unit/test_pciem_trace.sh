@@ -191,6 +191,9 @@ run dump-json-lost "$PT" dump --json --type lost "$DIR/lost.zst"
 expect_rc dump-json-lost 0
 expect_line dump-json-lost "$out" '^\{"record":"lost","domain":"10000","first_seq":10,"last_seq":12,"count":3\}$'
 expect_count dump-json-lost "$out" '.' 1
+run dump-lost "$PT" dump --type lost "$DIR/lost.zst"
+expect_rc dump-lost 0
+expect_line dump-lost "$out" '^10000 - - lost seq 10-12 \(3 events\)$'
 
 run f-type "$PT" dump --type mmio_write "$G"
 expect_rc f-type 0
