@@ -950,6 +950,524 @@ static void test_op_names(void **state)
 	assert_string_equal(pciem_insn_name(&insn), "movzx");
 }
 
+
+/* ---- emulation contract ------------------------------------------------ */
+
+/*
+ * A fake memory of 4 KiB at FAKE_BASE that logs every call and fails (or
+ * asks to stop) the call numbered @fail_at (0-based).
+ */
+#define FAKE_BASE	0x10000ULL
+#define FAKE_SIZE	4096
+
+struct fake {
+	uint8_t mem[FAKE_SIZE];
+	uint8_t vec[16][32];
+	char log[32];		/* 'r' / 'w' per call */
+	uint64_t addr[32];
+	unsigned int n;
+	int fail_at;		/* -1: never */
+	int fail_ret;		/* what the failing call returns */
+	unsigned int flushes;
+};
+
+static int fake_access(struct fake *f, char kind, uint64_t addr, unsigned int size)
+{
+	int i = f->n;
+
+	if (f->n < sizeof(f->log)) {
+		f->log[f->n] = kind;
+		f->addr[f->n] = addr;
+	}
+	f->n++;
+	if (i == f->fail_at)
+		return f->fail_ret;
+	if (addr < FAKE_BASE || addr + size > FAKE_BASE + FAKE_SIZE)
+		return -14;
+	return 0;
+}
+
+static int fake_read(void *ctx, uint64_t addr, void *buf, unsigned int size)
+{
+	struct fake *f = ctx;
+	int ret = fake_access(f, 'r', addr, size);
+
+	if (!ret)
+		memcpy(buf, f->mem + (addr - FAKE_BASE), size);
+	return ret;
+}
+
+static int fake_write(void *ctx, uint64_t addr, const void *buf, unsigned int size)
+{
+	struct fake *f = ctx;
+	int ret = fake_access(f, 'w', addr, size);
+
+	if (!ret)
+		memcpy(f->mem + (addr - FAKE_BASE), buf, size);
+	return ret;
+}
+
+static void fake_vec_read(void *ctx, unsigned int reg, void *buf, unsigned int size)
+{
+	memcpy(buf, ((struct fake *)ctx)->vec[reg], size);
+}
+
+static void fake_vec_write(void *ctx, unsigned int reg, const void *buf, unsigned int size)
+{
+	memcpy(((struct fake *)ctx)->vec[reg], buf, size);
+}
+
+static uint64_t fake_seg_base(void *ctx, int seg)
+{
+	(void)ctx;
+	return seg == PCIEM_SEG_FS ? 0x1000 : 0x2000;
+}
+
+static void fake_flush(void *ctx, uint64_t addr)
+{
+	(void)addr;
+	((struct fake *)ctx)->flushes++;
+}
+
+static const struct pciem_insn_ops fake_ops = {
+	.read = fake_read, .write = fake_write, .vec_read = fake_vec_read,
+	.vec_write = fake_vec_write, .seg_base = fake_seg_base, .flush = fake_flush,
+};
+
+static struct fake fk;
+
+static void fake_reset(int fail_at, int fail_ret)
+{
+	unsigned int i;
+
+	memset(&fk, 0, sizeof(fk));
+	for (i = 0; i < FAKE_SIZE; i++)
+		fk.mem[i] = (uint8_t)(i * 7 + 3);
+	fk.fail_at = fail_at;
+	fk.fail_ret = fail_ret;
+}
+
+static void regs_init(struct pciem_insn_regs *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		r->gpr[i] = 0x1111111111111111ull * (i + 1);
+	r->gpr[AX] = 5;		/* a bit offset for bt, no match for cmpxchg */
+	r->gpr[DI] = FAKE_BASE + 0x100;
+	r->gpr[SI] = FAKE_BASE + 0x200;
+	r->flags = 0x202;
+	r->ip = 0xffffffff81000000ull;
+}
+
+static void decode_ok(const uint8_t *b, size_t n, struct pciem_insn *in)
+{
+	assert_int_equal(pciem_insn_decode(b, n, in), 0);
+	assert_int_equal(in->len, n);
+}
+
+struct ecase {
+	const char *name;
+	uint8_t bytes[16];
+	uint8_t n;
+	const char *calls;	/* the memory calls, in order */
+};
+
+/* Non-string forms: their calls, and what a failure at each call does. */
+static const struct ecase ecases[] = {
+	{ "mov (%rdi),%eax", BYTES(0x8b, 0x07), "r" },
+	{ "mov %eax,(%rdi)", BYTES(0x89, 0x07), "w" },
+	{ "movl $1,(%rdi)", BYTES(0xc7, 0x07, 1, 0, 0, 0), "w" },
+	{ "add %eax,(%rdi)", BYTES(0x01, 0x07), "rw" },
+	{ "add (%rdi),%eax", BYTES(0x03, 0x07), "r" },
+	{ "lock orl $1,(%rdi)", BYTES(0xf0, 0x83, 0x0f, 0x01), "rw" },
+	{ "cmpl $0,(%rdi)", BYTES(0x83, 0x3f, 0x00), "r" },
+	{ "test %eax,(%rdi)", BYTES(0x85, 0x07), "r" },
+	{ "incl (%rdi)", BYTES(0xff, 0x07), "rw" },
+	{ "negq (%rdi)", BYTES(0x48, 0xf7, 0x1f), "rw" },
+	{ "xchg %eax,(%rdi)", BYTES(0x87, 0x07), "rw" },
+	{ "xadd %eax,(%rdi)", BYTES(0x0f, 0xc1, 0x07), "rw" },
+	{ "cmpxchg %ecx,(%rdi) (fails)", BYTES(0x0f, 0xb1, 0x0f), "rw" },
+	{ "bt %eax,(%rdi)", BYTES(0x0f, 0xa3, 0x07), "r" },
+	{ "lock bts %rax,(%rdi)", BYTES(0xf0, 0x48, 0x0f, 0xab, 0x07), "rw" },
+	{ "movbe (%rdi),%eax", BYTES(0x0f, 0x38, 0xf0, 0x07), "r" },
+	{ "movbe %eax,(%rdi)", BYTES(0x0f, 0x38, 0xf1, 0x07), "w" },
+	{ "movdqu (%rdi),%xmm1", BYTES(0xf3, 0x0f, 0x6f, 0x0f), "r" },
+	{ "vmovdqu %ymm1,(%rdi)", BYTES(0xc5, 0xfe, 0x7f, 0x0f), "w" },
+	{ "movdir64b (%rsi),%rdi", BYTES(0x66, 0x0f, 0x38, 0xf8, 0x3e), "rw" },
+	{ "movsb (no rep)", BYTES(0xa4), "rw" },
+};
+
+static void test_emulate_calls_and_failures(void **state)
+{
+	struct pciem_insn in;
+	struct pciem_insn_regs r, r0;
+	size_t i;
+	unsigned int k;
+	int ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(ecases) / sizeof(ecases[0]); i++) {
+		const struct ecase *t = &ecases[i];
+		size_t ncalls = strlen(t->calls);
+
+		decode_ok(t->bytes, t->n, &in);
+
+		/* The calls in the documented order, ip advanced. */
+		fake_reset(-1, 0);
+		regs_init(&r);
+		r0 = r;
+		ret = pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0);
+		if (ret != PCIEM_INSN_DONE || fk.n != ncalls ||
+		    memcmp(fk.log, t->calls, ncalls))
+			fail_msg("%s: ret %d, calls \"%.*s\", want \"%s\"", t->name, ret,
+				 (int)fk.n, fk.log, t->calls);
+		assert_int_equal(r.ip, r0.ip + in.len);
+		/* a read-modify-write writes where it read */
+		if (ncalls == 2 && in.op != PCIEM_INSN_MOVDIR64B && in.op != PCIEM_INSN_MOVS)
+			assert_int_equal(fk.addr[0], fk.addr[1]);
+
+		/*
+		 * A failure (negative) or a request to stop (positive) at each
+		 * call: PCIEM_INSN_EFAULT (PARTIAL for the stop of a string
+		 * op), the registers untouched, no call after the failing one.
+		 */
+		for (k = 0; k < ncalls; k++) {
+			int fr;
+
+			for (fr = -14; fr <= 1; fr += 15) {
+				fake_reset((int)k, fr);
+				regs_init(&r);
+				r0 = r;
+				ret = pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0);
+				/* string ops stop without an error (PARTIAL) */
+				if (ret != (fr > 0 && in.op == PCIEM_INSN_MOVS ?
+					    PCIEM_INSN_PARTIAL : PCIEM_INSN_EFAULT) ||
+				    fk.n != k + 1 ||
+				    memcmp(&r, &r0, sizeof(r)))
+					fail_msg("%s: failing call %u with %d: ret %d, %u calls, regs %s",
+						 t->name, k, fr, ret, fk.n,
+						 memcmp(&r, &r0, sizeof(r)) ? "changed" : "kept");
+			}
+		}
+	}
+}
+
+/* cmpxchg writes the old value back when the comparison fails. */
+static void test_emulate_cmpxchg_writeback(void **state)
+{
+	static const uint8_t b[] = { 0xf0, 0x0f, 0xb1, 0x0f };	/* lock cmpxchg %ecx,(%rdi) */
+	struct pciem_insn in;
+	struct pciem_insn_regs r;
+	uint32_t old;
+
+	(void)state;
+	decode_ok(b, sizeof(b), &in);
+	fake_reset(-1, 0);
+	regs_init(&r);
+	memcpy(&old, fk.mem + 0x100, 4);
+	r.gpr[AX] = 0xffffffff00000000ull | (uint32_t)(old + 1);
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+	assert_string_equal(fk.log, "rw");
+	assert_memory_equal(fk.mem + 0x100, &old, 4);
+	assert_int_equal(r.gpr[AX], old);		/* zero-extended */
+	assert_false(r.flags & PCIEM_FLAG_ZF);
+
+	/* equal: the source is stored, rax untouched */
+	fake_reset(-1, 0);
+	regs_init(&r);
+	r.gpr[AX] = 0xabcdef0000000000ull | old;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+	assert_int_equal(r.gpr[AX], 0xabcdef0000000000ull | old);
+	assert_memory_equal(fk.mem + 0x100, &r.gpr[CX], 4);
+	assert_true(r.flags & PCIEM_FLAG_ZF);
+}
+
+/* rep: at most max_elems elements per call; PARTIAL keeps ip. */
+static void test_emulate_rep_partial(void **state)
+{
+	static const uint8_t b[] = { 0xf3, 0xa4 };	/* rep movsb */
+	struct pciem_insn in;
+	struct pciem_insn_regs r;
+	uint64_t ip;
+	int ret, calls = 0;
+
+	(void)state;
+	decode_ok(b, sizeof(b), &in);
+	fake_reset(-1, 0);
+	regs_init(&r);
+	ip = r.ip;
+	r.gpr[CX] = 10;
+	ret = pciem_insn_emulate(&in, &r, &fake_ops, &fk, 3);
+	assert_int_equal(ret, PCIEM_INSN_PARTIAL);
+	assert_int_equal(r.gpr[CX], 7);
+	assert_int_equal(r.gpr[SI], FAKE_BASE + 0x203);
+	assert_int_equal(r.gpr[DI], FAKE_BASE + 0x103);
+	assert_int_equal(r.ip, ip);
+	assert_int_equal(fk.n, 6);
+	do {
+		ret = pciem_insn_emulate(&in, &r, &fake_ops, &fk, 3);
+		calls++;
+	} while (ret == PCIEM_INSN_PARTIAL && calls < 10);
+	assert_int_equal(ret, PCIEM_INSN_DONE);
+	assert_int_equal(calls, 3);	/* 3 + 3 + 1 */
+	assert_int_equal(r.gpr[CX], 0);
+	assert_int_equal(r.ip, ip + 2);
+	assert_memory_equal(fk.mem + 0x100, fk.mem + 0x200, 10);
+
+	/* exactly max_elems left: DONE, not a PARTIAL with nothing to do */
+	fake_reset(-1, 0);
+	regs_init(&r);
+	r.gpr[CX] = 3;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 3), PCIEM_INSN_DONE);
+
+	/* rcx 0: nothing accessed, done */
+	fake_reset(-1, 0);
+	regs_init(&r);
+	r.gpr[CX] = 0;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+	assert_int_equal(fk.n, 0);
+	assert_int_equal(r.ip, ip + 2);
+}
+
+/* A failure or a stop in the middle of rep: the elements done so far. */
+static void test_emulate_rep_failure(void **state)
+{
+	static const uint8_t stos[] = { 0xf3, 0xab };	/* rep stosl */
+	static const uint8_t movs[] = { 0xf3, 0x48, 0xa5 };	/* rep movsq */
+	struct pciem_insn in;
+	struct pciem_insn_regs r;
+	uint64_t ip;
+
+	(void)state;
+	decode_ok(stos, sizeof(stos), &in);
+	fake_reset(2, -14);
+	regs_init(&r);
+	ip = r.ip;
+	r.gpr[CX] = 5;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_EFAULT);
+	assert_int_equal(r.gpr[CX], 3);
+	assert_int_equal(r.gpr[DI], FAKE_BASE + 0x108);
+	assert_int_equal(r.ip, ip);
+
+	/* positive: stop without an error, PARTIAL */
+	fake_reset(2, 1);
+	regs_init(&r);
+	r.gpr[CX] = 5;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_PARTIAL);
+	assert_int_equal(r.gpr[CX], 3);
+	assert_int_equal(r.ip, ip);
+
+	/* movs: the write of element 2 fails after its read */
+	decode_ok(movs, sizeof(movs), &in);
+	fake_reset(3, -14);
+	regs_init(&r);
+	r.gpr[CX] = 4;
+	r.flags |= PCIEM_FLAG_DF;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_EFAULT);
+	assert_int_equal(r.gpr[CX], 3);
+	assert_int_equal(r.gpr[SI], FAKE_BASE + 0x200 - 8);
+	assert_int_equal(r.gpr[DI], FAKE_BASE + 0x100 - 8);
+	assert_int_equal(fk.n, 4);
+}
+
+/* Alignment, missing callbacks. */
+static void test_emulate_refusals(void **state)
+{
+	static const uint8_t movdqa[] = { 0x66, 0x0f, 0x6f, 0x07 };
+	static const uint8_t vmovdqa_y[] = { 0xc5, 0xfd, 0x7f, 0x07 };
+	static const uint8_t movntdqa[] = { 0x66, 0x0f, 0x38, 0x2a, 0x07 };
+	static const uint8_t movdqu[] = { 0xf3, 0x0f, 0x6f, 0x07 };
+	static const uint8_t md64b[] = { 0x66, 0x0f, 0x38, 0xf8, 0x3e };
+	static const uint8_t fs_mov[] = { 0x64, 0x8b, 0x07 };
+	static const uint8_t gs_lods[] = { 0x65, 0xad };
+	static const uint8_t clflush[] = { 0x0f, 0xae, 0x3f };
+	struct pciem_insn_ops ops = fake_ops;
+	struct pciem_insn in;
+	struct pciem_insn_regs r, r0;
+	uint64_t ea;
+
+	(void)state;
+	decode_ok(movdqa, sizeof(movdqa), &in);
+	fake_reset(-1, 0);
+	regs_init(&r);
+	r.gpr[DI] += 8;
+	r0 = r;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_EALIGN);
+	assert_memory_equal(&r, &r0, sizeof(r));
+	assert_int_equal(fk.n, 0);
+	r.gpr[DI] += 8;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+
+	decode_ok(vmovdqa_y, sizeof(vmovdqa_y), &in);
+	regs_init(&r);
+	r.gpr[DI] += 16;	/* 16- but not 32-byte aligned */
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_EALIGN);
+
+	decode_ok(movntdqa, sizeof(movntdqa), &in);
+	regs_init(&r);
+	r.gpr[DI] += 1;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_EALIGN);
+
+	decode_ok(movdqu, sizeof(movdqu), &in);
+	regs_init(&r);
+	r.gpr[DI] += 1;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+	ops.vec_write = NULL;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &ops, &fk, 0), PCIEM_INSN_EUNSUPP);
+	ops = fake_ops;
+
+	decode_ok(md64b, sizeof(md64b), &in);
+	fake_reset(-1, 0);
+	regs_init(&r);
+	r.gpr[DI] += 0x20;	/* destination not 64-byte aligned */
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_EALIGN);
+	assert_int_equal(fk.n, 0);
+	r.gpr[DI] += 0x20;
+	r.gpr[SI] += 3;		/* the source may be anywhere */
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+	assert_memory_equal(fk.mem + 0x140, fk.mem + 0x203, 64);
+
+	/* fs/gs without seg_base: refused, before any access */
+	ops.seg_base = NULL;
+	decode_ok(fs_mov, sizeof(fs_mov), &in);
+	fake_reset(-1, 0);
+	regs_init(&r);
+	r0 = r;
+	assert_int_equal(pciem_insn_ea(&in, &r, &ops, &fk, &ea), PCIEM_INSN_EUNSUPP);
+	assert_int_equal(pciem_insn_emulate(&in, &r, &ops, &fk, 0), PCIEM_INSN_EUNSUPP);
+	assert_memory_equal(&r, &r0, sizeof(r));
+	decode_ok(gs_lods, sizeof(gs_lods), &in);
+	assert_int_equal(pciem_insn_emulate(&in, &r, &ops, &fk, 0), PCIEM_INSN_EUNSUPP);
+	assert_int_equal(fk.n, 0);
+	/* with it, the base is added */
+	r.gpr[SI] = FAKE_BASE + 0x300 - 0x2000;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+	assert_int_equal(fk.addr[0], FAKE_BASE + 0x300);
+
+	/* clflush: the flush callback, or nothing */
+	decode_ok(clflush, sizeof(clflush), &in);
+	fake_reset(-1, 0);
+	regs_init(&r);
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+	assert_int_equal(fk.flushes, 1);
+	assert_int_equal(fk.n, 0);
+	ops = fake_ops;
+	ops.flush = NULL;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &ops, &fk, 0), PCIEM_INSN_DONE);
+}
+
+/* pciem_insn_ea: the address the CPU uses. */
+static void test_ea(void **state)
+{
+	static const struct {
+		const char *name;
+		uint8_t bytes[16];
+		uint8_t n;
+		uint64_t ea;
+	} t[] = {
+		/* registers from regs_init(): rcx 0x2222..22 */
+		{ "mov 0x10(%rdi,%rcx,4)", BYTES(0x8b, 0x44, 0x8f, 0x10),
+		  FAKE_BASE + 0x100 + 0x2222222222222222ull * 4 + 0x10 },
+		{ "mov -0x80(%rdi)", BYTES(0x8b, 0x47, 0x80), FAKE_BASE + 0x100 - 0x80 },
+		{ "mov 0x100(%rip)", BYTES(0x8b, 0x05, 0x00, 0x01, 0, 0),
+		  0xffffffff81000000ull + 6 + 0x100 },
+		{ "addr32 mov 0x10(%edi,%ecx,2)", BYTES(0x67, 0x8b, 0x44, 0x4f, 0x10),
+		  (uint32_t)(FAKE_BASE + 0x100 + 0x22222222u * 2 + 0x10) },
+		{ "addr32 mov -0x10(%eip)", BYTES(0x67, 0x8b, 0x05, 0xf0, 0xff, 0xff, 0xff),
+		  (uint32_t)(0x81000000u + 7 - 0x10) },
+		{ "mov %fs:0x28", BYTES(0x64, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0), 0x1000 + 0x28 },
+		{ "addr32 mov %gs:-1(%edi)", BYTES(0x65, 0x67, 0x8b, 0x47, 0xff),
+		  0x2000 + (uint32_t)(FAKE_BASE + 0x100 - 1) },
+		{ "movabs 0x1122334455667788", BYTES(0xa1, M64), 0x1122334455667788ull },
+		{ "movdir64b (%rsi),%rdi: the source", BYTES(0x66, 0x0f, 0x38, 0xf8, 0x3e),
+		  FAKE_BASE + 0x200 },
+	};
+	static const uint8_t bt[] = { 0x48, 0x0f, 0xa3, 0x07 };		/* bt %rax,(%rdi) */
+	static const uint8_t btw[] = { 0x66, 0x0f, 0xa3, 0x07 };	/* bt %ax,(%rdi) */
+	static const uint8_t btl[] = { 0x0f, 0xab, 0x0f };		/* bts %ecx,(%rdi) */
+	static const uint8_t bti[] = { 0x0f, 0xba, 0x27, 0xff };	/* btl $255,(%rdi) */
+	static const uint8_t movs[] = { 0xa4 };
+	struct pciem_insn in;
+	struct pciem_insn_regs r;
+	uint64_t ea;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		decode_ok(t[i].bytes, t[i].n, &in);
+		regs_init(&r);
+		assert_int_equal(pciem_insn_ea(&in, &r, &fake_ops, NULL, &ea), 0);
+		if (ea != t[i].ea)
+			fail_msg("%s: ea %#llx, want %#llx", t[i].name, (unsigned long long)ea,
+				 (unsigned long long)t[i].ea);
+	}
+
+	/* bt with a register offset: signed, in units of the operand size */
+	decode_ok(bt, sizeof(bt), &in);
+	regs_init(&r);
+	r.gpr[AX] = (uint64_t)-1;
+	assert_int_equal(pciem_insn_ea(&in, &r, &fake_ops, NULL, &ea), 0);
+	assert_int_equal(ea, FAKE_BASE + 0x100 - 8);
+	r.gpr[AX] = 64;
+	assert_int_equal(pciem_insn_ea(&in, &r, &fake_ops, NULL, &ea), 0);
+	assert_int_equal(ea, FAKE_BASE + 0x100 + 8);
+	r.gpr[AX] = (uint64_t)-65;
+	assert_int_equal(pciem_insn_ea(&in, &r, &fake_ops, NULL, &ea), 0);
+	assert_int_equal(ea, FAKE_BASE + 0x100 - 16);
+	decode_ok(btw, sizeof(btw), &in);
+	r.gpr[AX] = 0x123456789abcffffull;	/* ax = -1, the rest ignored */
+	assert_int_equal(pciem_insn_ea(&in, &r, &fake_ops, NULL, &ea), 0);
+	assert_int_equal(ea, FAKE_BASE + 0x100 - 2);
+	decode_ok(btl, sizeof(btl), &in);
+	r.gpr[CX] = 0xffffffff00000040ull;	/* ecx = 64 */
+	assert_int_equal(pciem_insn_ea(&in, &r, &fake_ops, NULL, &ea), 0);
+	assert_int_equal(ea, FAKE_BASE + 0x100 + 8);
+	/* bts %ecx with ecx = 64 sets bit 0 of the dword at +8 */
+	fake_reset(-1, 0);
+	fk.mem[0x108] = 0;
+	assert_int_equal(pciem_insn_emulate(&in, &r, &fake_ops, &fk, 0), PCIEM_INSN_DONE);
+	assert_int_equal(fk.mem[0x108], 1);
+	assert_false(r.flags & PCIEM_FLAG_CF);
+	/* an immediate offset stays inside the operand (modulo its size) */
+	decode_ok(bti, sizeof(bti), &in);
+	regs_init(&r);
+	assert_int_equal(pciem_insn_ea(&in, &r, &fake_ops, NULL, &ea), 0);
+	assert_int_equal(ea, FAKE_BASE + 0x100);
+
+	decode_ok(movs, sizeof(movs), &in);
+	assert_int_equal(pciem_insn_ea(&in, &r, &fake_ops, NULL, &ea), PCIEM_INSN_EUNSUPP);
+}
+
+/* Register helpers: x86 partial-register semantics. */
+static void test_reg_helpers(void **state)
+{
+	struct pciem_insn_regs r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.gpr[BX] = 0x1122334455667788ull;
+	assert_int_equal(pciem_insn_reg_read(&r, BX, 1, false), 0x88);
+	assert_int_equal(pciem_insn_reg_read(&r, BX, 1, true), 0x77);
+	assert_int_equal(pciem_insn_reg_read(&r, BX, 2, false), 0x7788);
+	assert_int_equal(pciem_insn_reg_read(&r, BX, 4, false), 0x55667788);
+	pciem_insn_reg_write(&r, BX, 1, true, 0xaa);
+	assert_int_equal(r.gpr[BX], 0x112233445566aa88ull);
+	pciem_insn_reg_write(&r, BX, 1, false, 0x1bb);
+	assert_int_equal(r.gpr[BX], 0x112233445566aabbull);
+	pciem_insn_reg_write(&r, BX, 2, false, 0x1cccc);
+	assert_int_equal(r.gpr[BX], 0x112233445566ccccull);
+	pciem_insn_reg_write(&r, BX, 4, false, 0xdddddddd);
+	assert_int_equal(r.gpr[BX], 0xddddddddull);
+	pciem_insn_reg_write(&r, BX, 8, false, ~0ull);
+	assert_int_equal(r.gpr[BX], ~0ull);
+	assert_int_equal(pciem_insn_sign_extend(0x80, 1), 0xffffffffffffff80ull);
+	assert_int_equal(pciem_insn_sign_extend(0x7fff, 2), 0x7fff);
+	assert_int_equal(pciem_insn_sign_extend(0x80000000, 4), 0xffffffff80000000ull);
+	assert_int_equal(pciem_insn_sign_extend(0x8000000000000000ull, 8),
+			 0x8000000000000000ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -959,6 +1477,13 @@ int main(void)
 		cmocka_unit_test(test_random_consistency),
 		cmocka_unit_test(test_op_names),
 		cmocka_unit_test(test_mem_operand),
+		cmocka_unit_test(test_emulate_calls_and_failures),
+		cmocka_unit_test(test_emulate_cmpxchg_writeback),
+		cmocka_unit_test(test_emulate_rep_partial),
+		cmocka_unit_test(test_emulate_rep_failure),
+		cmocka_unit_test(test_emulate_refusals),
+		cmocka_unit_test(test_ea),
+		cmocka_unit_test(test_reg_helpers),
 	};
 
 	return cmocka_run_group_tests_name("pciem_insn", tests, setup, teardown);
