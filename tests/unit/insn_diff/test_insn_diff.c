@@ -209,6 +209,12 @@ static const struct pciem_insn_ops emu_ops = {
 	.flush = emu_flush,
 };
 
+/* How often the encoder produced each feature: all must occur. */
+static struct {
+	unsigned long rip, addr32, fs, gs, sib_index, no_base, lock, rex_high, high8;
+	unsigned long rep, df, str_a32, str_seg, partial;
+} cov;
+
 /* ---- the encoder -------------------------------------------------------- */
 
 enum fclass {
@@ -773,6 +779,10 @@ static int gen_case(const struct form *f, struct gen *g)
 		g->len = n;
 		snprintf(g->desc, sizeof(g->desc), "%s size %u rep %d count %" PRIu64
 			 " df %d a32 %d seg %#x", f->name, size, rep, count, df, a32, seg);
+		cov.rep += rep;
+		cov.df += df;
+		cov.str_a32 += a32;
+		cov.str_seg += seg != 0;
 		return 0;
 	}
 
@@ -818,7 +828,6 @@ static int gen_case(const struct form *f, struct gen *g)
 	{
 		unsigned int align = f->align ? size : 1;
 		int64_t bitoff = 0;
-		unsigned int span = size;
 
 		if (lock || (f->align && !f->vec))
 			align = size;
@@ -831,10 +840,10 @@ static int gen_case(const struct form *f, struct gen *g)
 			if (lock)
 				off &= ~(size - 1);
 		} else {
-			off = pick_target(span, align);
+			off = pick_target(size, align);
 		}
 		g->ea = data_addr(off);
-		enc_mem(&m, data_addr(off), avoid, &g->in, !f->vex || 1, 1);
+		enc_mem(&m, data_addr(off), avoid, &g->in, 1, 1);
 		if (f->btreg) {
 			uint64_t v = (uint64_t)bitoff & (size == 8 ? ~0ull :
 						       (1ull << (8 * size)) - 1);
@@ -933,6 +942,16 @@ static int gen_case(const struct form *f, struct gen *g)
 		g->native = 0;
 	snprintf(g->desc, sizeof(g->desc), "%s size %u reg %d lock %d seg %#x a32 %d rip %d",
 		 f->name, size, reg, lock, m.seg, m.addr32, m.rip);
+	cov.rip += m.rip;
+	cov.addr32 += m.addr32;
+	cov.fs += m.seg == 0x64;
+	cov.gs += m.seg == 0x65;
+	cov.sib_index += m.has_sib && ((m.sib >> 3) & 7) != 4;
+	cov.no_base += m.has_sib && (m.sib & 7) == 5 && !(m.modrm_rm_bits >> 6);
+	cov.lock += lock;
+	cov.rex_high += rex_r;
+	cov.high8 += f->byte_reg && reg >= 4 && reg < 8 && !rex40 && !rex_w && !rex_r &&
+		     !m.rex_x && !m.rex_b;
 	return 0;
 }
 
@@ -990,6 +1009,7 @@ static void expect_by_hand(const struct form *f, const struct gen *g, struct dif
 
 static unsigned long total_cases, native_cases, hand_cases;
 
+
 static int run_case(const struct form *f, struct gen *g, unsigned long idx)
 {
 	struct pciem_insn in;
@@ -1025,6 +1045,7 @@ static int run_case(const struct form *f, struct gen *g, unsigned long idx)
 			fprintf(stderr, "%s case %lu: PARTIAL moved ip\n", f->name, idx);
 			return 1;
 		}
+		cov.partial += ret == PCIEM_INSN_PARTIAL;
 	} while (ret == PCIEM_INSN_PARTIAL && ++rounds < 100);
 	if (ret != PCIEM_INSN_DONE) {
 		fprintf(stderr, "%s case %lu: emulate returned %d (%s)\n", f->name, idx, ret,
@@ -1214,8 +1235,16 @@ static void test_differential(void **state)
 	}
 	printf("[ DIFF     ] %u forms, %lu cases: %lu on the CPU, %lu against computed expectations; %lu VEX forms skipped\n",
 	       nforms, total_cases, native_cases, hand_cases, skipped_forms);
+	printf("[ DIFF     ] coverage: rip %lu, addr32 %lu, fs %lu, gs %lu, index %lu, no base %lu, lock %lu, reg 8-15 %lu, ah-bh %lu; strings: rep %lu, df %lu, addr32 %lu, segment %lu, partial %lu\n",
+	       cov.rip, cov.addr32, cov.fs, cov.gs, cov.sib_index, cov.no_base, cov.lock,
+	       cov.rex_high, cov.high8, cov.rep, cov.df, cov.str_a32, cov.str_seg, cov.partial);
 	if (failures)
 		fail_msg("%lu cases differ", failures);
+	if (cases_per_form >= 100 &&
+	    (!cov.rip || !cov.addr32 || !cov.fs || !cov.gs || !cov.sib_index || !cov.no_base ||
+	     !cov.lock || !cov.rex_high || !cov.high8 || !cov.rep || !cov.df || !cov.str_a32 ||
+	     !cov.str_seg || !cov.partial))
+		fail_msg("the encoder missed a feature (see coverage)");
 }
 
 int main(void)
