@@ -769,3 +769,410 @@ noinline void acc_volatile_copy(void __iomem *d, const void __iomem *s)
 	for (i = 0; i < 8; i++)
 		MMIO32(d + i * 4) = MMIO32(s + i * 4);
 }
+
+/* ---------------------------------------------------------------------- */
+/*
+ * Read-modify-write accesses: what clang makes of volatile compound
+ * assignments (gcc mostly loads, operates and stores), and the x86
+ * kernel's bitops and atomics, written the way <asm/bitops.h> and
+ * <asm/atomic.h> write them, applied to an MMIO pointer.
+ */
+
+noinline void acc_volatile_alu(void __iomem *a, u32 v, u8 c, u64 q)
+{
+	MMIO32(a + 0x10) ^= v;
+	MMIO32(a + 0x14) += v;
+	MMIO32(a + 0x18) -= v;
+	MMIO32(a + 0x1c) &= v;
+	MMIO8(a + 0x20) |= c;
+	MMIO16(a + 0x22) ^= 0x8001;
+	MMIO64(a + 0x28) += q;
+	MMIO64(a + 0x30) |= 0x10;
+	MMIO8(a + 0x38) -= 3;
+	MMIO32(a + 0x3c) = ~MMIO32(a + 0x3c);
+	MMIO32(a + 0x40) = -MMIO32(a + 0x40);
+	MMIO16(a + 0x44) -= 1;
+}
+
+noinline int acc_volatile_cmp_test(void __iomem *a, u32 v)
+{
+	int r = 0;
+
+	if (MMIO32(a + 0x10) == 5)
+		r |= 1;
+	if (MMIO8(a + 0x11) & 0x80)
+		r |= 2;
+	if (MMIO32(a + 0x14) & v)
+		r |= 4;
+	if (MMIO16(a + 0x18) > 0x100)
+		r |= 8;
+	if (MMIO64(a + 0x20) == 0)
+		r |= 16;
+	return r;
+}
+
+noinline u32 acc_volatile_add_to_reg(void __iomem *a, u32 v)
+{
+	return v + MMIO32(a + 0x30) + MMIO32(a + 0x34);
+}
+
+#define LOCK_PREFIX	"lock; "
+#define BITOP_ADDR(a)	"+m"(*(volatile long *)(a))
+
+static inline void set_bit(long nr, volatile void __iomem *a)
+{
+	if (__builtin_constant_p(nr))
+		asm volatile(LOCK_PREFIX "orb %b1,%0"
+			     : "+m"(*((volatile u8 *)a + (nr >> 3)))
+			     : "iq"((u8)(1 << (nr & 7))) : "memory");
+	else
+		asm volatile(LOCK_PREFIX "btsq %1,%0" : BITOP_ADDR(a) : "r"(nr) : "memory");
+}
+
+static inline void clear_bit(long nr, volatile void __iomem *a)
+{
+	if (__builtin_constant_p(nr))
+		asm volatile(LOCK_PREFIX "andb %b1,%0"
+			     : "+m"(*((volatile u8 *)a + (nr >> 3)))
+			     : "iq"((u8)~(1 << (nr & 7))) : "memory");
+	else
+		asm volatile(LOCK_PREFIX "btrq %1,%0" : BITOP_ADDR(a) : "r"(nr) : "memory");
+}
+
+static inline void change_bit(long nr, volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "btcq %1,%0" : BITOP_ADDR(a) : "r"(nr) : "memory");
+}
+
+static inline void __set_bit(long nr, volatile void __iomem *a)
+{
+	asm volatile("btsq %1,%0" : BITOP_ADDR(a) : "r"(nr) : "memory");
+}
+
+static inline void __clear_bit(long nr, volatile void __iomem *a)
+{
+	asm volatile("btrq %1,%0" : BITOP_ADDR(a) : "r"(nr) : "memory");
+}
+
+static inline int test_and_set_bit(long nr, volatile void __iomem *a)
+{
+	unsigned char c;
+
+	asm volatile(LOCK_PREFIX "btsq %2,%0; setc %1"
+		     : BITOP_ADDR(a), "=qm"(c) : "r"(nr) : "memory");
+	return c;
+}
+
+static inline int test_and_clear_bit_imm(volatile void __iomem *a)
+{
+	unsigned char c;
+
+	asm volatile(LOCK_PREFIX "btrl $5,%0; setc %1"
+		     : "+m"(*(volatile u32 *)a), "=qm"(c) : : "memory");
+	return c;
+}
+
+static inline int variable_test_bit(long nr, const volatile void __iomem *a)
+{
+	unsigned char c;
+
+	asm volatile("btq %2,%1; setc %0" : "=qm"(c) : "m"(*(const volatile long *)a), "r"(nr));
+	return c;
+}
+
+noinline int acc_bitops(void __iomem *a, long nr)
+{
+	int r;
+
+	set_bit(3, a);
+	set_bit(nr, a + 8);
+	clear_bit(12, a);
+	clear_bit(nr, a + 0x10);
+	change_bit(nr, a + 0x18);
+	__set_bit(nr, a + 0x20);
+	__clear_bit(nr, a + 0x28);
+	r = test_and_set_bit(nr, a + 0x30);
+	r += test_and_clear_bit_imm(a + 0x38);
+	r += variable_test_bit(nr, a + 0x40);
+	return r;
+}
+
+static inline void atomic_inc(volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "incl %0" : "+m"(MMIO32(a)));
+}
+
+static inline void atomic_dec(volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "decl %0" : "+m"(MMIO32(a)));
+}
+
+static inline void atomic_add(int i, volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "addl %1,%0" : "+m"(MMIO32(a)) : "ir"(i));
+}
+
+static inline void atomic_sub(int i, volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "subl %1,%0" : "+m"(MMIO32(a)) : "ir"(i));
+}
+
+static inline void atomic64_or(u64 i, volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "orq %1,%0" : "+m"(MMIO64(a)) : "er"(i) : "memory");
+}
+
+static inline void atomic64_and(u64 i, volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "andq %1,%0" : "+m"(MMIO64(a)) : "er"(i) : "memory");
+}
+
+static inline void atomic_xor(u32 i, volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "xorl %1,%0" : "+m"(MMIO32(a)) : "ir"(i) : "memory");
+}
+
+static inline u32 xchg32(volatile void __iomem *a, u32 v)
+{
+	asm volatile("xchgl %0,%1" : "+r"(v), "+m"(MMIO32(a)) : : "memory");
+	return v;
+}
+
+static inline u8 xchg8(volatile void __iomem *a, u8 v)
+{
+	asm volatile("xchgb %0,%1" : "+q"(v), "+m"(MMIO8(a)) : : "memory");
+	return v;
+}
+
+static inline u32 cmpxchg32(volatile void __iomem *a, u32 old, u32 new)
+{
+	u32 ret;
+
+	asm volatile(LOCK_PREFIX "cmpxchgl %2,%1"
+		     : "=a"(ret), "+m"(MMIO32(a)) : "r"(new), "0"(old) : "memory");
+	return ret;
+}
+
+static inline u64 cmpxchg64_local(volatile void __iomem *a, u64 old, u64 new)
+{
+	u64 ret;
+
+	asm volatile("cmpxchgq %2,%1"
+		     : "=a"(ret), "+m"(MMIO64(a)) : "r"(new), "0"(old) : "memory");
+	return ret;
+}
+
+static inline u16 cmpxchg16(volatile void __iomem *a, u16 old, u16 new)
+{
+	u16 ret;
+
+	asm volatile(LOCK_PREFIX "cmpxchgw %2,%1"
+		     : "=a"(ret), "+m"(MMIO16(a)) : "r"(new), "0"(old) : "memory");
+	return ret;
+}
+
+static inline u32 atomic_fetch_add(u32 i, volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "xaddl %0,%1" : "+r"(i), "+m"(MMIO32(a)) : : "memory");
+	return i;
+}
+
+static inline u64 fetch_add64(u64 i, volatile void __iomem *a)
+{
+	asm volatile(LOCK_PREFIX "xaddq %0,%1" : "+r"(i), "+m"(MMIO64(a)) : : "memory");
+	return i;
+}
+
+noinline u64 acc_atomics(void __iomem *a, int i, u32 v, u64 q)
+{
+	u64 r = 0;
+
+	atomic_inc(a);
+	atomic_dec(a + 4);
+	atomic_add(i, a + 8);
+	atomic_add(5, a + 0xc);
+	atomic_sub(i, a + 0x10);
+	atomic64_or(q, a + 0x18);
+	atomic64_and(0xff, a + 0x20);
+	atomic_xor(v, a + 0x28);
+	r += xchg32(a + 0x2c, v);
+	r += xchg8(a + 0x30, (u8)v);
+	r += cmpxchg32(a + 0x34, v, v + 1);
+	r += cmpxchg64_local(a + 0x38, q, q + 1);
+	r += cmpxchg16(a + 0x40, (u16)v, 0);
+	r += atomic_fetch_add(v, a + 0x44);
+	r += fetch_add64(q, a + 0x48);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Byte-swapping, non-temporal and direct stores, cache flushes. */
+
+static inline u32 movbe_read32(const volatile void __iomem *a)
+{
+	u32 v;
+
+	asm volatile("movbe %1,%0" : "=r"(v) : "m"(MMIO32(a)));
+	return v;
+}
+
+static inline void movbe_write16(u16 v, volatile void __iomem *a)
+{
+	asm volatile("movbe %1,%0" : "=m"(MMIO16(a)) : "r"(v));
+}
+
+static inline void movbe_write64(u64 v, volatile void __iomem *a)
+{
+	asm volatile("movbe %1,%0" : "=m"(MMIO64(a)) : "r"(v));
+}
+
+static inline void movnti32(u32 v, volatile void __iomem *a)
+{
+	asm volatile("movnti %1,%0" : "=m"(MMIO32(a)) : "r"(v));
+}
+
+static inline void movnti64(u64 v, volatile void __iomem *a)
+{
+	asm volatile("movnti %1,%0" : "=m"(MMIO64(a)) : "r"(v));
+}
+
+static inline void movdiri32(u32 v, volatile void __iomem *a)
+{
+	asm volatile("movdiri %1,%0" : "=m"(MMIO32(a)) : "r"(v));
+}
+
+static inline void movdiri64(u64 v, volatile void __iomem *a)
+{
+	asm volatile("movdiri %1,%0" : "=m"(MMIO64(a)) : "r"(v));
+}
+
+/* As the kernel's movdir64b(): destination address in a register. */
+static inline void movdir64b(volatile void __iomem *dst, const void *src)
+{
+	const struct { char b[64]; } *s = src;
+	struct { char b[64]; } __iomem *d = (void *)dst;
+
+	asm volatile("movdir64b %1,%0" : "+r"(d) : "m"(*s) : "memory");
+}
+
+static inline void clflush(volatile void __iomem *a)
+{
+	asm volatile("clflush %0" : "+m"(MMIO8(a)));
+}
+
+static inline void clflushopt(volatile void __iomem *a)
+{
+	asm volatile("clflushopt %0" : "+m"(MMIO8(a)));
+}
+
+noinline u32 acc_special_stores(void __iomem *a, const void *buf, u32 v, u64 q)
+{
+	u32 r = movbe_read32(a);
+
+	movbe_write16((u16)v, a + 4);
+	movbe_write64(q, a + 8);
+	movnti32(v, a + 0x10);
+	movnti64(q, a + 0x18);
+	movdiri32(v, a + 0x20);
+	movdiri64(q, a + 0x28);
+	movdir64b(a + 0x40, buf);
+	clflush(a + 0x80);
+	clflushopt(a + 0xc0);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/*
+ * SSE and AVX moves, as memcpy_{to,from}io-like helpers built with vector
+ * instructions compile them (not in the kernel-flags build, which has no
+ * SSE).
+ */
+#ifdef __SSE2__
+#include <immintrin.h>
+
+noinline void acc_sse_copy(void __iomem *d, const void __iomem *s)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)s);
+	__m128i w = _mm_load_si128((const __m128i *)s + 1);
+
+	_mm_storeu_si128((__m128i *)d, v);
+	_mm_store_si128((__m128i *)d + 1, w);
+	_mm_stream_si128((__m128i *)d + 2, v);
+	_mm_storeu_ps((float *)d + 12, _mm_loadu_ps((const float *)s + 12));
+	_mm_store_ps((float *)d + 16, _mm_load_ps((const float *)s + 16));
+	_mm_storeu_pd((double *)d + 10, _mm_loadu_pd((const double *)s + 10));
+	asm volatile("" ::: "memory");
+}
+
+noinline u64 acc_sse_movd_movq(void __iomem *d, const void __iomem *s)
+{
+	__m128i v = _mm_cvtsi32_si128(*(const volatile int *)s);
+	__m128i w = _mm_loadl_epi64((const __m128i *)s + 1);
+
+	*(volatile int *)d = _mm_cvtsi128_si32(_mm_add_epi32(v, w));
+	_mm_storel_epi64((__m128i *)d + 1, _mm_add_epi64(v, w));
+	return (u64)_mm_cvtsi128_si64(w);
+}
+
+__attribute__((target("sse4.1"))) noinline void acc_sse_stream_load(void __iomem *d,
+								     void __iomem *s)
+{
+	__m128i v = _mm_stream_load_si128((__m128i *)s);
+
+	_mm_stream_si128((__m128i *)d, v);
+}
+
+/* The asm forms, whatever the compiler prefers. */
+noinline void acc_sse_asm(void __iomem *d, const void __iomem *s)
+{
+	__m128i v;
+
+	asm volatile("movdqu %1,%0" : "=x"(v) : "m"(*(const volatile __m128i *)s));
+	asm volatile("movdqa %1,%0" : "=m"(*(volatile __m128i *)d) : "x"(v));
+	asm volatile("movntdq %1,%0" : "=m"(*((volatile __m128i *)d + 1)) : "x"(v));
+	asm volatile("movaps %1,%0" : "=x"(v) : "m"(*((const volatile __m128i *)s + 2)));
+	asm volatile("movups %1,%0" : "=m"(*((volatile __m128i *)d + 3)) : "x"(v));
+	asm volatile("movdqu %1,%0" : "=m"(*((volatile __m128i *)d + 4)) : "x"(v));
+	asm volatile("movd %1,%0" : "=x"(v) : "m"(*((const volatile u32 *)s + 20)));
+	asm volatile("movq %1,%0" : "=m"(*((volatile u64 *)d + 11)) : "x"(v));
+}
+
+__attribute__((target("avx2"))) noinline void acc_avx_copy(void __iomem *d,
+							   const void __iomem *s)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)s);
+	__m256i w = _mm256_load_si256((const __m256i *)s + 1);
+	__m128i x = _mm_loadu_si128((const __m128i *)s + 4);
+
+	_mm256_storeu_si256((__m256i *)d, v);
+	_mm256_store_si256((__m256i *)d + 1, w);
+	_mm256_stream_si256((__m256i *)d + 2, v);
+	_mm_storeu_si128((__m128i *)d + 6, x);
+	_mm256_storeu_ps((float *)d + 32, _mm256_loadu_ps((const float *)s + 32));
+	_mm256_store_pd((double *)d + 20, _mm256_load_pd((const double *)s + 20));
+	asm volatile("" ::: "memory");
+}
+
+__attribute__((target("avx2"))) noinline void acc_avx_stream_load(void __iomem *d,
+								  void __iomem *s)
+{
+	__m256i v = _mm256_stream_load_si256((__m256i *)s);
+
+	_mm256_stream_si256((__m256i *)d, v);
+}
+
+__attribute__((target("avx2"))) noinline void acc_avx_asm(void __iomem *d,
+							  const void __iomem *s)
+{
+	__m256i v;
+	__m128i x;
+
+	asm volatile("vmovdqu %1,%0" : "=x"(v) : "m"(*(const volatile __m256i *)s));
+	asm volatile("vmovdqa %1,%0" : "=m"(*(volatile __m256i *)d) : "x"(v));
+	asm volatile("vmovdqu %1,%0" : "=x"(x) : "m"(*((const volatile __m128i *)s + 4)));
+	asm volatile("vmovdqu %1,%0" : "=m"(*((volatile __m128i *)d + 4)) : "x"(x));
+	asm volatile("vmovd %1,%0" : "=m"(*((volatile u32 *)d + 40)) : "x"(x));
+	asm volatile("vmovq %1,%0" : "=x"(x) : "m"(*((const volatile u64 *)s + 21)));
+	asm volatile("vmovups %1,%0" : "=m"(*((volatile __m128i *)d + 6)) : "x"(x));
+}
+#endif /* __SSE2__ */

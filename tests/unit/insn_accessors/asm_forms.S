@@ -3,7 +3,8 @@
  * Instruction forms written out in assembly, for the decoder corpus test:
  * the forms compilers rarely produce from accessors.c (high-byte registers,
  * segment and address-size prefixes, every register with every addressing
- * mode, moffs, all string-op sizes) and instructions the decoder must
+ * mode, moffs, all string-op sizes, the read-modify-write, bit, exchange,
+ * special store and SSE/AVX forms) and instructions the decoder must
  * reject.  Assembled by both GNU as (through gcc) and clang's integrated
  * assembler, whose encodings may differ; objdump's reading of the result
  * is what the test compares against.  Never executed.
@@ -167,20 +168,151 @@ asm_prefixes:
 	.byte	0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x8b, 0x07
 	ret
 
+	/* Read-modify-write, test/cmp, exchange and bit forms. */
+	.globl	asm_rmw
+asm_rmw:
+	.irp op, add, or, adc, sbb, and, sub, xor, cmp
+	\op	%al, (%rdi)
+	\op	%ah, 0x10(%rsi)
+	\op	%r9w, -0x80(%rbp)
+	\op	%ecx, 0x1234(%rdx,%rcx,2)
+	\op	%r15, (%r12)
+	\op	(%rdi), %bl
+	\op	0x8(%rsp), %r10d
+	\op	0x12345678(%rip), %rax
+	\op\()b	$0x7f, (%rdi)
+	\op\()w	$0x1234, 0x2(%rdi)
+	\op\()w	$-1, 0x2(%rdi)
+	\op\()l	$0x12345678, (%r13)
+	\op\()l	$-0x80, 0x40(%rdi,%r8,8)
+	\op\()q	$-0x80000000, %fs:0x28
+	\op\()q	$1, (%rdi)
+	.endr
+	.irp op, add, or, adc, sbb, and, sub, xor
+	lock \op	%eax, (%rdi)
+	lock \op\()b	$1, 0x3(%rdi)
+	lock \op\()q	$-1, (%rdi,%rsi,8)
+	.endr
+	.irp op, inc, dec, not, neg
+	\op\()b	(%rdi)
+	\op\()w	0x2(%rdi)
+	\op\()l	(%r8)
+	\op\()q	0x100(%rsp)
+	lock \op\()l	(%rdi)
+	.endr
+	test	%al, (%rdi)
+	test	%bh, 0x10(%rdi)
+	test	%r11d, (%rdi)
+	test	%rax, (%rdi,%rcx,4)
+	testb	$0x80, (%rdi)
+	testw	$0x8000, (%rdi)
+	testl	$0x12345678, 0x4(%rdi)
+	testq	$-2, (%rdi)
+	xchg	%al, (%rdi)
+	xchg	%dh, (%rdi)
+	xchg	%r8w, (%rdi)
+	xchg	%eax, (%rdi)
+	lock xchg %rcx, 0x8(%rdi)
+	xadd	%bl, (%rdi)
+	xadd	%eax, (%rdi)
+	lock xadd %r10, (%rdi)
+	cmpxchg	%cl, (%rdi)
+	cmpxchg	%ecx, (%rdi)
+	lock cmpxchg %r9w, (%rdi)
+	lock cmpxchg %rdx, 0x10(%rdi)
+	.irp op, bt, bts, btr, btc
+	\op	%ax, (%rdi)
+	\op	%ecx, 0x4(%rdi)
+	\op	%r12, (%rdi,%rbx,8)
+	\op\()w	$3, (%rdi)
+	\op\()l	$31, 0x8(%rdi)
+	\op\()q	$63, (%rdi)
+	.endr
+	.irp op, bts, btr, btc
+	lock \op	%rax, (%rdi)
+	lock \op\()l	$5, (%rdi)
+	.endr
+	movnti	%eax, (%rdi)
+	movnti	%r15, 0x8(%rdi)
+	movbe	(%rdi), %ax
+	movbe	(%rdi), %eax
+	movbe	%r9, 0x8(%rdi)
+	movdiri	%eax, (%rdi)
+	movdiri	%r11, 0x40(%rdi)
+	movdir64b (%rsi), %rdi
+	movdir64b 0x40(%r8), %r9
+	.byte	0x67, 0x66, 0x0f, 0x38, 0xf8, 0x3e	/* movdir64b (%esi),%edi */
+	clflush	(%rdi)
+	clflush	0x40(%rdi,%rcx,1)
+	clflushopt (%rdi)
+	ret
+
+	/* SSE and AVX moves. */
+	.globl	asm_vec
+asm_vec:
+	.irp op, movups, movupd, movaps, movapd, movdqu, movdqa
+	\op	(%rdi), %xmm0
+	\op	%xmm7, 0x10(%rdi)
+	\op	0x20(%rsi,%rcx,8), %xmm8
+	\op	%xmm15, (%r12)
+	v\op	(%rdi), %xmm1
+	v\op	%ymm2, 0x20(%rdi)
+	v\op	(%r9,%r10,4), %ymm12
+	v\op	%xmm15, -0x40(%rbp)
+	.endr
+	.irp op, movntdq, movntps, movntpd
+	\op	%xmm3, (%rdi)
+	v\op	%ymm3, (%rdi)
+	v\op	%xmm11, 0x10(%r14)
+	.endr
+	movntdqa (%rdi), %xmm4
+	movntdqa 0x10(%r8), %xmm14
+	vmovntdqa (%rdi), %ymm4
+	vmovntdqa (%rdi), %xmm13
+	movd	(%rdi), %xmm0
+	movd	%xmm9, 0x4(%rdi)
+	movq	(%rdi), %xmm1
+	movq	%xmm10, 0x8(%rdi)
+	vmovd	(%rdi), %xmm0
+	vmovd	%xmm9, 0x4(%rdi)
+	vmovq	(%rdi), %xmm1
+	vmovq	%xmm10, 0x8(%rdi)
+	.byte	0x66, 0x48, 0x0f, 0x6e, 0x07	/* movq (%rdi),%xmm0 (66 REX.W 6E) */
+	.byte	0x66, 0x48, 0x0f, 0x7e, 0x07	/* movq %xmm0,(%rdi) (66 REX.W 7E) */
+	.byte	0xc4, 0xe1, 0xf9, 0x6e, 0x07	/* vmovq (%rdi),%xmm0 (C4 W1 6E) */
+	vmovdqu	%fs:(%rdi), %ymm0
+	ret
+
 	.globl	asm_rejects
 asm_rejects:
-	lock addl	$1, (%rdi)
-	lock xchg	%eax, (%rdi)
-	lock cmpxchg	%ecx, (%rdi)
-	xchg	%eax, (%rdi)
-	orl	$0x100, 0x40(%rdi)
-	andb	$0xfe, 0x44(%rdi)
-	addw	$1, 0x46(%rdi)
-	testl	$1, (%rdi)
-	cmpl	$0, 0x80(%rdi)
-	incl	(%rdi)
-	notq	(%rdi)
-	btsl	$3, (%rdi)
+	.byte	0xf0, 0x83, 0x3f, 0x00	/* lock cmpl $0,(%rdi) */
+	.byte	0xf0, 0x39, 0x07	/* lock cmp %eax,(%rdi) */
+	.byte	0xf0, 0x03, 0x07	/* lock add (%rdi),%eax */
+	.byte	0xf0, 0x85, 0x07	/* lock test %eax,(%rdi) */
+	.byte	0xf0, 0x0f, 0xa3, 0x07	/* lock bt %eax,(%rdi) */
+	.byte	0xf0, 0x0f, 0xc3, 0x07	/* lock movnti */
+	.byte	0xf2, 0x0f, 0x6f, 0x07	/* F2 0F 6F */
+	.byte	0x66, 0xf3, 0x0f, 0x6f, 0x07	/* 66 F3 0F 6F */
+	.byte	0x66, 0xc5, 0xfa, 0x6f, 0x07	/* 66 + VEX */
+	.byte	0x48, 0xc5, 0xfa, 0x6f, 0x07	/* REX + VEX */
+	.byte	0x64, 0x2e, 0x8b, 0x07	/* fs cs mov */
+	mull	(%rdi)
+	divl	(%rdi)
+	imull	(%rdi)
+	cmpxchg8b (%rdi)
+	lock cmpxchg16b (%rdi)
+	bsf	(%rdi), %eax
+	popcnt	(%rdi), %eax
+	crc32b	(%rdi), %eax
+	enqcmd	(%rsi), %rdi
+	movss	(%rdi), %xmm0
+	movsd	%xmm0, (%rdi)
+	vmovss	(%rdi), %xmm0
+	vbroadcastss (%rdi), %ymm0
+	movq	(%rdi), %mm0
+	movntq	%mm0, (%rdi)
+	clwb	(%rdi)
+	xsaveopt (%rdi)
 	push	(%rdi)
 	pop	(%rdi)
 	lea	0x10(%rdi), %rax
@@ -193,12 +325,6 @@ asm_rejects:
 	mov	%es, (%rdi)
 	mov	(%rdi), %ds
 	mov	%cr0, %rax
-	movnti	%eax, (%rdi)
-	movbe	(%rdi), %eax
-	movups	(%rdi), %xmm0
-	movq	%xmm0, (%rdi)
-	movd	(%rdi), %xmm1
-	vmovdqu	(%rdi), %ymm0
 	vmovdqu64	(%rdi), %zmm0
 	cmpsb
 	scasl
@@ -207,7 +333,6 @@ asm_rejects:
 	rep insl
 	repnz movsb
 	repnz stosl
-	clflush	(%rdi)
 	prefetcht0	(%rdi)
 	nopl	0x0(%rax,%rax,1)
 	in	(%dx), %al

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Write a deterministic stream of random, mostly mov-like x86-64 byte
- * sequences, for objdump to disassemble and test_corpus.c to compare the
- * decoder against: random prefixes in random order, maybe a REX, an
- * opcode the decoder knows (or not), and random ModRM/SIB/displacement/
- * immediate bytes.
+ * Write a deterministic stream of random x86-64 byte sequences, biased to
+ * the forms the decoder knows, for objdump to disassemble and
+ * test_corpus.c to compare the decoder against: random prefixes in random
+ * order, maybe a REX, an opcode the decoder knows (or not: one-byte,
+ * 0F xx, 0F 38 xx, VEX C5/C4), and random ModRM/SIB/displacement/immediate
+ * bytes.
  *
  * Usage: gen_random OUTPUT COUNT
  */
@@ -31,7 +32,21 @@ int main(int argc, char **argv)
 		0x88, 0x89, 0x8a, 0x8b, 0x63, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xaa,
 		0xab, 0xac, 0xad, 0xc6, 0xc7, 0x88, 0x89, 0x8a, 0x8b, 0xc6, 0xc7,
 	};
-	static const uint8_t opcodes_0f[] = { 0xb6, 0xb7, 0xbe, 0xbf };
+	static const uint8_t opcodes_0f[] = {
+		0xb6, 0xb7, 0xbe, 0xbf, 0xc0, 0xc1, 0xb0, 0xb1, 0xa3, 0xab, 0xb3,
+		0xbb, 0xba, 0xc3, 0xae, 0x10, 0x11, 0x28, 0x29, 0x2b, 0x6f, 0x7f,
+		0xe7, 0x6e, 0x7e, 0xd6, 0xc7,
+	};
+	/* read-modify-write and friends */
+	static const uint8_t opcodes_rmw[] = {
+		0x00, 0x01, 0x02, 0x03, 0x09, 0x0b, 0x10, 0x11, 0x19, 0x1a, 0x20,
+		0x21, 0x29, 0x2b, 0x30, 0x31, 0x38, 0x39, 0x3a, 0x3b, 0x80, 0x81,
+		0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0xf6, 0xf7, 0xfe, 0xff,
+	};
+	static const uint8_t opcodes_0f38[] = { 0xf0, 0xf1, 0xf8, 0xf9, 0x2a, 0x2b };
+	static const uint8_t opcodes_vex[] = {
+		0x10, 0x11, 0x28, 0x29, 0x2b, 0x6f, 0x7f, 0xe7, 0x6e, 0x7e, 0xd6, 0x2a,
+	};
 	unsigned long count, i;
 	unsigned int k, n;
 	FILE *f;
@@ -59,7 +74,7 @@ int main(int argc, char **argv)
 			b[n++] = legacy[rnd() % sizeof(legacy)];
 		if (rnd() % 2)
 			b[n++] = 0x40 | (rnd() & 15);
-		switch (rnd() % 10) {
+		switch (rnd() % 16) {
 		case 0:
 			b[n++] = (uint8_t)rnd();
 			break;
@@ -67,6 +82,35 @@ int main(int argc, char **argv)
 		case 2:
 			b[n++] = 0x0f;
 			b[n++] = rnd() % 4 ? opcodes_0f[rnd() % 4] : (uint8_t)rnd();
+			break;
+		case 3:
+		case 4:
+			b[n++] = 0x0f;
+			b[n++] = opcodes_0f[rnd() % sizeof(opcodes_0f)];
+			break;
+		case 5:
+			b[n++] = 0x0f;
+			b[n++] = 0x38;
+			b[n++] = rnd() % 4 ? opcodes_0f38[rnd() % sizeof(opcodes_0f38)] :
+					     (uint8_t)rnd();
+			break;
+		case 6:
+			/* VEX: mostly vvvv 1111 and maps 1/2, sometimes anything */
+			if (rnd() % 2) {
+				b[n++] = 0xc5;
+				b[n++] = (uint8_t)(rnd() % 4 ? (rnd() & 0x87) | 0x78 : rnd());
+			} else {
+				b[n++] = 0xc4;
+				b[n++] = (uint8_t)(rnd() % 4 ? (rnd() & 0xe0) | (1 + rnd() % 2) :
+						   rnd());
+				b[n++] = (uint8_t)(rnd() % 4 ? (rnd() & 0x87) | 0x78 : rnd());
+			}
+			b[n++] = opcodes_vex[rnd() % sizeof(opcodes_vex)];
+			break;
+		case 7:
+		case 8:
+		case 9:
+			b[n++] = opcodes_rmw[rnd() % sizeof(opcodes_rmw)];
 			break;
 		default:
 			b[n++] = opcodes[rnd() % sizeof(opcodes)];

@@ -173,6 +173,12 @@ static int load_variant(struct variant *v)
 struct expect {
 	int ret;		/* 0 or PCIEM_INSN_EUNSUPP */
 	int anything_but_ok;	/* (bad), prefix-only lines: any error is fine */
+	/*
+	 * The text cannot tell (a prefix objdump prints the same way whether
+	 * it makes the instruction invalid or not): either an error or a
+	 * decoding of the right length and operation is fine.
+	 */
+	int either;
 	struct pciem_insn insn;	/* len filled in by the caller */
 	int mem_access;		/* accesses memory, by its text (for the summary) */
 	char mnemonic[32];
@@ -350,10 +356,265 @@ static int is_prefix_word(const char *w)
 	return 0;
 }
 
+
+/* Forms beyond mov: what objdump's mnemonic (without size suffix) means. */
+enum {
+	NF_SUFFIX = 1,		/* may carry a b/w/l/q suffix */
+	NF_LOCK = 2,		/* lock is legal with a memory destination */
+	NF_VEC = 4,		/* xmm/ymm register operand */
+	NF_66 = 8,		/* mandatory 66: a repeated one (data16) is fine */
+	NF_F3 = 16,		/* mandatory F3: a repeated one (repz) is fine */
+	NF_AMBIG = 32,		/* movq: 66 or F3 form, the text does not say */
+};
+
+static const struct newform {
+	const char *m;
+	uint8_t op, sub;
+	unsigned int fl;
+} newforms[] = {
+	{ "add", PCIEM_INSN_ALU, PCIEM_ALU_ADD, NF_SUFFIX | NF_LOCK },
+	{ "or", PCIEM_INSN_ALU, PCIEM_ALU_OR, NF_SUFFIX | NF_LOCK },
+	{ "adc", PCIEM_INSN_ALU, PCIEM_ALU_ADC, NF_SUFFIX | NF_LOCK },
+	{ "sbb", PCIEM_INSN_ALU, PCIEM_ALU_SBB, NF_SUFFIX | NF_LOCK },
+	{ "and", PCIEM_INSN_ALU, PCIEM_ALU_AND, NF_SUFFIX | NF_LOCK },
+	{ "sub", PCIEM_INSN_ALU, PCIEM_ALU_SUB, NF_SUFFIX | NF_LOCK },
+	{ "xor", PCIEM_INSN_ALU, PCIEM_ALU_XOR, NF_SUFFIX | NF_LOCK },
+	{ "cmp", PCIEM_INSN_ALU, PCIEM_ALU_CMP, NF_SUFFIX },
+	{ "test", PCIEM_INSN_TEST, 0, NF_SUFFIX },
+	{ "inc", PCIEM_INSN_INC, 0, NF_SUFFIX | NF_LOCK },
+	{ "dec", PCIEM_INSN_DEC, 0, NF_SUFFIX | NF_LOCK },
+	{ "not", PCIEM_INSN_NOT, 0, NF_SUFFIX | NF_LOCK },
+	{ "neg", PCIEM_INSN_NEG, 0, NF_SUFFIX | NF_LOCK },
+	{ "xchg", PCIEM_INSN_XCHG, 0, NF_SUFFIX | NF_LOCK },
+	{ "xadd", PCIEM_INSN_XADD, 0, NF_SUFFIX | NF_LOCK },
+	{ "cmpxchg", PCIEM_INSN_CMPXCHG, 0, NF_SUFFIX | NF_LOCK },
+	{ "bt", PCIEM_INSN_BT, PCIEM_BT_BT, NF_SUFFIX },
+	{ "bts", PCIEM_INSN_BT, PCIEM_BT_BTS, NF_SUFFIX | NF_LOCK },
+	{ "btr", PCIEM_INSN_BT, PCIEM_BT_BTR, NF_SUFFIX | NF_LOCK },
+	{ "btc", PCIEM_INSN_BT, PCIEM_BT_BTC, NF_SUFFIX | NF_LOCK },
+	{ "movnti", PCIEM_INSN_STORE, 1, NF_SUFFIX },
+	{ "movdiri", PCIEM_INSN_STORE, 2, NF_SUFFIX },
+	{ "movbe", PCIEM_INSN_MOVBE, 0, NF_SUFFIX },
+	{ "movdir64b", PCIEM_INSN_MOVDIR64B, 0, NF_66 },
+	{ "clflush", PCIEM_INSN_CLFLUSH, 0, 0 },
+	{ "clflushopt", PCIEM_INSN_CLFLUSH, 1, NF_66 },
+	{ "movups", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVUPS, NF_VEC },
+	{ "movupd", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVUPD, NF_VEC | NF_66 },
+	{ "movaps", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVAPS, NF_VEC },
+	{ "movapd", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVAPD, NF_VEC | NF_66 },
+	{ "movdqu", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVDQU, NF_VEC | NF_F3 },
+	{ "movdqa", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVDQA, NF_VEC | NF_66 },
+	{ "movntdq", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVNTDQ, NF_VEC | NF_66 },
+	{ "movntps", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVNTPS, NF_VEC },
+	{ "movntpd", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVNTPD, NF_VEC | NF_66 },
+	{ "movntdqa", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVNTDQA, NF_VEC | NF_66 },
+	{ "movd", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVD, NF_VEC | NF_66 },
+	{ "movq", PCIEM_INSN_VLOAD, PCIEM_VEC_MOVQ, NF_VEC | NF_AMBIG },
+};
+
+/* "%xmm12" / "%ymm3" -> 12 / 3 and the width; 0 if not a vector register. */
+static int parse_vreg(const char *op, unsigned int *num, unsigned int *width)
+{
+	char *end;
+	unsigned long n;
+
+	if (strncmp(op, "%xmm", 4) && strncmp(op, "%ymm", 4))
+		return 0;
+	n = strtoul(op + 4, &end, 10);
+	if (end == op + 4 || *end || n > 15)
+		return 0;
+	*num = (unsigned int)n;
+	*width = op[1] == 'x' ? 16 : 32;
+	return 1;
+}
+
+static const struct newform *find_newform(const char *m, int *vex, int *suffix)
+{
+	char base[32];
+	size_t i, len;
+
+	*vex = 0;
+	*suffix = 0;
+	for (i = 0; i < sizeof(newforms) / sizeof(newforms[0]); i++)
+		if (!strcmp(m, newforms[i].m))
+			return &newforms[i];
+	if (m[0] == 'v') {
+		for (i = 0; i < sizeof(newforms) / sizeof(newforms[0]); i++) {
+			if ((newforms[i].fl & NF_VEC) && !strcmp(m + 1, newforms[i].m)) {
+				*vex = 1;
+				return &newforms[i];
+			}
+		}
+	}
+	len = strlen(m);
+	if (len < 2 || len >= sizeof(base) || !suffix_size(m[len - 1]))
+		return NULL;
+	memcpy(base, m, len - 1);
+	base[len - 1] = 0;
+	for (i = 0; i < sizeof(newforms) / sizeof(newforms[0]); i++) {
+		if ((newforms[i].fl & NF_SUFFIX) && !strcmp(base, newforms[i].m)) {
+			*suffix = suffix_size(m[len - 1]);
+			return &newforms[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The expectation for the forms beyond mov/movzx/movsx/string ops.
+ * Returns 1 if @m is one of them (with @e filled in: ret 0 or -1).
+ */
+static int expect_newform(const char *m, char *const *op, int nops, int lock, int repnz,
+			  int rep, int data16, int rex, int addr32, struct expect *e)
+{
+	const struct newform *nf;
+	struct pciem_insn *x = &e->insn;
+	int vex, suffix, memi = -1, regi = -1, immi = -1, k;
+	unsigned int vnum = 0, vwidth = 0;
+	struct gpr g = { 0 };
+	uint64_t mask;
+
+	nf = find_newform(m, &vex, &suffix);
+	if (!nf)
+		return 0;
+	if ((nf->fl & NF_VEC) && !vex) {
+		/* movq/movd with no xmm operand are mov or MMX forms */
+		for (k = 0; k < nops; k++)
+			if (parse_vreg(op[k], &vnum, &vwidth))
+				break;
+		if (k == nops)
+			return 0;
+	}
+	e->ret = PCIEM_INSN_EUNSUPP;
+	for (k = 0; k < nops; k++) {
+		if (op[k][0] == '$')
+			immi = k;
+		else if (is_mem(op[k]))
+			memi = k;
+		else if (parse_gpr(op[k], &g) || parse_vreg(op[k], &vnum, &vwidth))
+			regi = k;
+	}
+	if (memi < 0 || repnz)
+		return 1;
+	x->op = nf->op;
+	x->sub = nf->sub;
+	x->vex = vex;
+	addr32 |= addr32_operand(op[memi]);
+
+	if (nf->fl & NF_VEC) {
+		if (regi < 0 || nops != 2 || !parse_vreg(op[regi], &vnum, &vwidth) || lock)
+			return 1;
+		/* any of 66 F2 F3 F0 REX before a VEX prefix: #UD */
+		if (vex && (rep || data16 || rex))
+			return 1;
+		if (!vex && rep && !(nf->fl & (NF_F3 | NF_AMBIG)))
+			return 1;
+		if (!vex && data16 && !(nf->fl & (NF_66 | NF_AMBIG)))
+			return 1;
+		if (!vex && (nf->fl & NF_AMBIG) && (rep || data16))
+			e->either = 1;
+		x->op = memi == 0 ? PCIEM_INSN_VLOAD : PCIEM_INSN_VSTORE;
+		/* movntdqa only loads; the other non-temporal ones only store */
+		if ((nf->sub == PCIEM_VEC_MOVNTDQA) != (x->op == PCIEM_INSN_VLOAD) &&
+		    (nf->sub == PCIEM_VEC_MOVNTDQA || nf->sub == PCIEM_VEC_MOVNTDQ ||
+		     nf->sub == PCIEM_VEC_MOVNTPS || nf->sub == PCIEM_VEC_MOVNTPD))
+			return 1;
+		x->reg = (uint8_t)vnum;
+		x->reg_size = (uint8_t)vwidth;
+		x->size = nf->sub == PCIEM_VEC_MOVD ? 4 : nf->sub == PCIEM_VEC_MOVQ ? 8 : vwidth;
+		if (x->size < 16 && vwidth != 16)
+			return 1;
+	} else if (nf->op == PCIEM_INSN_CLFLUSH) {
+		if (nops != 1 || lock || rep || (data16 && !(nf->fl & NF_66)))
+			return 1;
+		x->size = x->reg_size = 1;
+	} else if (nf->op == PCIEM_INSN_MOVDIR64B) {
+		if (nops != 2 || memi != 0 || regi != 1 || lock || rep)
+			return 1;
+		x->size = 64;
+		x->reg = g.num;
+		x->reg_size = g.size;
+	} else {
+		/* General-register forms. */
+		if (rep || (nf->op == PCIEM_INSN_STORE && data16))
+			return 1;
+		if (regi >= 0) {
+			x->size = g.size;
+			x->reg = g.num;
+			x->high8 = g.high8;
+			if (suffix && suffix != g.size)
+				return 1;
+		} else if (suffix) {
+			x->size = (uint8_t)suffix;
+		} else {
+			return 1;
+		}
+		x->reg_size = x->size;
+		if (immi >= 0) {
+			x->src_imm = 1;
+			mask = x->size >= 8 ? ~0ull : (1ull << (8 * x->size)) - 1;
+			x->imm = strtoull(op[immi] + 1, NULL, 0);
+			if (nf->op != PCIEM_INSN_BT)
+				x->imm &= mask;
+			x->reg = 0;
+			x->high8 = 0;
+		}
+		switch (nf->op) {
+		case PCIEM_INSN_ALU:
+			if (nops != 2)
+				return 1;
+			x->reg_dst = memi == 0;
+			if (x->reg_dst && immi >= 0)
+				return 1;
+			break;
+		case PCIEM_INSN_TEST:
+			if (nops != 2)
+				return 1;
+			/* F6/F7 /1, an undocumented alias, reads the same */
+			if (immi >= 0)
+				e->either = 1;
+			break;
+		case PCIEM_INSN_INC: case PCIEM_INSN_DEC: case PCIEM_INSN_NOT:
+		case PCIEM_INSN_NEG:
+			if (nops != 1)
+				return 1;
+			break;
+		case PCIEM_INSN_MOVBE:
+			if (nops != 2 || regi < 0 || x->size == 1)
+				return 1;
+			x->reg_dst = memi == 0;
+			break;
+		case PCIEM_INSN_STORE:	/* movnti, movdiri */
+			if (nops != 2 || memi != 1 || regi != 0 || x->size < 4)
+				return 1;
+			break;
+		case PCIEM_INSN_BT:
+			if (nops != 2 || memi != 1 || x->size == 1)
+				return 1;
+			break;
+		default:	/* xchg, xadd, cmpxchg */
+			if (nops != 2 || regi < 0)
+				return 1;
+			break;
+		}
+	}
+	/* lock: only where the decoder allows it, with a memory destination */
+	if (lock) {
+		if (!(nf->fl & NF_LOCK) || x->reg_dst)
+			return 1;
+		x->lock = 1;
+	}
+	x->addr_size = addr32 ? 4 : 8;
+	classify_mode(op[memi], e->mode, sizeof(e->mode));
+	e->ret = 0;
+	return 1;
+}
+
 static void expect_from_text(const char *text_in, struct expect *e)
 {
 	char text[MAX_LINE], *w, *save = NULL, *ops = NULL, *op[3] = { 0 };
 	int lock = 0, repnz = 0, rep = 0, addr32 = 0, nops = 0, depth = 0;
+	int data16 = 0, rex = 0, segs = 0, fsgs = 0, k;
 	int string = 0, size;
 	struct pciem_insn *x = &e->insn;
 	struct gpr g;
@@ -383,6 +644,12 @@ static void expect_from_text(const char *text_in, struct expect *e)
 		rep |= !strcmp(w, "rep") || !strcmp(w, "repz") || !strcmp(w, "repe") ||
 		       !strcmp(w, "xrelease");
 		addr32 |= !strcmp(w, "addr32");
+		data16 |= !strcmp(w, "data16");
+		rex |= !strncmp(w, "rex", 3);
+		if (strlen(w) == 2 && w[1] == 's' && strchr("cdefgs", w[0])) {
+			segs++;
+			fsgs |= w[0] == 'f' || w[0] == 'g';
+		}
 	}
 	if (!w) {
 		/* Only prefixes: objdump split them off the instruction. */
@@ -412,8 +679,30 @@ static void expect_from_text(const char *text_in, struct expect *e)
 	}
 	e->mem_access = accesses_memory(w, op, nops);
 
+	/*
+	 * Segment overrides: fs or gs together with another override is
+	 * rejected; objdump prints some overrides as words, some in the
+	 * operand and drops es/ds on string ops, so a second one may not
+	 * show which it was.
+	 */
+	for (k = 0; k < nops; k++) {
+		if (op[k][0] == '%' && strlen(op[k]) > 4 && op[k][3] == ':') {
+			if (!strncmp(w, "movs", 4) || !strncmp(w, "stos", 4) ||
+			    !strncmp(w, "lods", 4)) {
+				if (op[k][1] == 'e' || op[k][1] == 'd')
+					continue;	/* the string op's defaults */
+			}
+			segs++;
+			fsgs |= op[k][1] == 'f' || op[k][1] == 'g';
+		}
+	}
+	if (fsgs && segs >= 2)
+		e->either = 1;
+
 	m = w;
 	x->addr_size = 8;
+	if (expect_newform(m, op, nops, lock, repnz, rep, data16, rex, addr32, e))
+		return;
 	if (!strcmp(m, "mov") || !strcmp(m, "movb") || !strcmp(m, "movw") ||
 	    !strcmp(m, "movl") || !strcmp(m, "movq") || !strcmp(m, "movabs")) {
 		if (nops != 2)
@@ -540,7 +829,9 @@ static int same_insn(const struct pciem_insn *a, const struct pciem_insn *b)
 {
 	return a->len == b->len && a->op == b->op && a->size == b->size && a->reg == b->reg &&
 	       a->reg_size == b->reg_size && a->high8 == b->high8 && a->rep == b->rep &&
-	       a->addr_size == b->addr_size && a->imm == b->imm;
+	       a->addr_size == b->addr_size && a->imm == b->imm && a->sub == b->sub &&
+	       a->lock == b->lock && a->reg_dst == b->reg_dst && a->src_imm == b->src_imm &&
+	       a->vex == b->vex;
 }
 
 static void report(const struct variant *v, const struct line *l, const char *what,
@@ -565,6 +856,8 @@ static int check_result(int ret, const struct pciem_insn *got, const struct expe
 {
 	if (e->anything_but_ok)
 		return ret != 0;
+	if (e->either && e->ret == 0)
+		return ret != 0 || same_insn(got, &e->insn);
 	if (ret != e->ret)
 		return 0;
 	return ret || same_insn(got, &e->insn);
@@ -619,6 +912,10 @@ static void check_line(const struct variant *v, size_t idx, struct summary *s)
 
 	if (ret == 0) {
 		s->accesses++;
+		if (got.op > PCIEM_INSN_LODS || (got.op == PCIEM_INSN_STORE && got.sub))
+			snprintf(key, sizeof(key), "%s.%u %s", pciem_insn_name(&got), got.size,
+				 got.addr_size == 4 ? "addr32 " : "");
+		else
 		snprintf(key, sizeof(key), "%s%s.%u %s", got.rep ? "rep " : "",
 			 got.op == PCIEM_INSN_LOAD ? "load" :
 			 got.op == PCIEM_INSN_STORE ? "store" :
@@ -635,6 +932,16 @@ static void check_line(const struct variant *v, size_t idx, struct summary *s)
 	} else if (e.mem_access) {
 		s->rejected++;
 		tally(s, s->rejects, &s->nrejects, e.mnemonic);
+		/*
+		 * accessors.c only touches memory through its MMIO pointers
+		 * and the stack: a rejected access elsewhere is an MMIO
+		 * access the kernel could not emulate.
+		 */
+		if ((!strncmp(v->name, "gcc-", 4) || !strncmp(v->name, "clang-", 6)) &&
+		    !strstr(l->text, "(%rsp") && !strstr(l->text, "(%rbp")) {
+			report(v, l, "rejected MMIO access", ret, &got, &e);
+			s->mismatches++;
+		}
 	}
 }
 
@@ -649,9 +956,33 @@ static const char *const compiled_required[] = {
 	"mode base", "mode base+d8", "mode base+d32", "mode sib", "mode string",
 };
 
+/* The kernel-style bitops, atomics and special stores (accessors.c). */
+static const char *const rmw_required[] = {
+	"lock bts.8 ", "lock btr.8 ", "lock btc.8 ",
+	"lock btr.4 ", "bts.8 ", "btr.8 ", "bt.8 ", "lock inc.4 ", "lock dec.4 ",
+	"lock add.4 ", "lock sub.4 ", "lock or.8 ", "lock and.8 ", "lock xor.4 ",
+	"xchg.4 ", "xchg.1 ", "lock cmpxchg.4 ", "lock cmpxchg.2 ", "cmpxchg.8 ",
+	"lock xadd.4 ", "lock xadd.8 ", "movbe.4 ", "movbe.2 ", "movbe.8 ", "movnti.4 ",
+	"movnti.8 ", "movdiri.4 ", "movdiri.8 ", "movdir64b.64 ", "clflush.1 ",
+	"clflushopt.1 ",
+};
+
+/* SSE/AVX moves: every compiled variant but the kernel-flags ones. */
+static const char *const vector_required[] = {
+	"movdqu.16 ", "movdqa.16 ", "movntdq.16 ", "movntdqa.16 ", "movups.16 ",
+	"movaps.16 ", "movd.4 ", "movq.8 ", "vmovdqu.32 ", "vmovdqu.16 ", "vmovdqa.32 ",
+	"vmovntdq.32 ", "vmovntdqa.32 ", "vmovd.4 ", "vmovq.8 ", "vmovups.",
+};
+
+/* What clang makes of volatile compound assignments when optimising. */
+static const char *const clang_rmw_required[] = {
+	"or.4 ", "and.1 ", "xor.4 ", "add.4 ", "sub.4 ", "not.4 ", "neg.4 ", "cmp.",
+};
+
 /* And those that only optimised builds (not -O0) produce. */
 static const char *const optimised_required[] = {
 	"movsx.1 ", "movsx.2 ", "movsx.4 ", "mode abs32",
+	"lock or.1 ", "lock and.1 ",	/* set_bit/clear_bit with a constant */
 };
 
 static int check_required(const struct variant *v, const struct summary *s,
@@ -724,6 +1055,13 @@ static void test_variant(void **state)
 		if (!strstr(v->name, "-O0"))
 			missing += check_required(v, s, optimised_required,
 						  ARRAY_SIZE(optimised_required));
+		missing += check_required(v, s, rmw_required, ARRAY_SIZE(rmw_required));
+		if (!strstr(v->name, "-kernel"))
+			missing += check_required(v, s, vector_required,
+						  ARRAY_SIZE(vector_required));
+		if (!strncmp(v->name, "clang-", 6) && !strstr(v->name, "-O0"))
+			missing += check_required(v, s, clang_rmw_required,
+						  ARRAY_SIZE(clang_rmw_required));
 	}
 	if (s->mismatches || missing)
 		fail_msg("%s: %lu mismatches, %d required forms missing", v->name,
