@@ -95,7 +95,9 @@ struct pciem_device {
 	struct kref ref;
 	struct mutex lock;		/* ioctls and state changes */
 	enum pciem_state state;
-	int id;				/* slot number, gives the PCI domain */
+	bool dying;			/* teardown: queue no interrupt work */
+	int id;				/* slot number */
+	int domain;			/* PCI domain, from PCIEM_DOMAIN_BASE */
 	struct list_head node;		/* pciem_devices */
 
 	struct pciem_bar bars[PCIEM_NUM_BARS];
@@ -113,6 +115,7 @@ struct pciem_device {
 	u8 msi_log2;
 	bool msi_64, msi_mask;
 	unsigned long msi_pending;	/* vectors waiting for unmask/enable */
+	atomic_t msi_busy;		/* deliveries in flight */
 	int intx_irq;			/* Linux irq of INTA, 0 if no pin */
 	bool intx_pending;		/* raised while INTx was disabled */
 
@@ -124,6 +127,13 @@ struct pciem_device {
 	struct work_struct add_work;
 
 	/* the walkthrough's event ring */
+	/*
+	 * Held by a trapped instruction across its accesses to the device,
+	 * so that they are adjacent in its stream; taken before ring_lock
+	 * and the replay's lock.
+	 */
+	raw_spinlock_t access_lock;
+
 	raw_spinlock_t ring_lock;
 	struct pciem_shared_ring *ring;
 	size_t ring_bytes;
@@ -167,6 +177,7 @@ bool pciem_cfg_plain(const struct pciem_device *dev, unsigned int where, unsigne
 extern struct pci_ops pciem_pci_ops;
 
 /* pciem_bus.c */
+void pciem_bus_init(struct pciem_device *dev);
 int pciem_bus_register(struct pciem_device *dev);
 void pciem_bus_stop(struct pciem_device *dev);
 void pciem_bus_unregister(struct pciem_device *dev);
@@ -177,12 +188,21 @@ int pciem_ring_alloc(struct pciem_device *dev);
 void pciem_ring_put_eventfd(struct pciem_device *dev, struct eventfd_ctx *old);
 void pciem_ring_free(struct pciem_device *dev);
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev);
+bool pciem_lock_any(raw_spinlock_t *lock, unsigned long *flags);
+bool pciem_wake_elsewhere(struct irq_work *work);
+/*
+ * The longest a producer waits for a reader or feeder with interrupts off
+ * (PCIEM_TRACE_MAX_WAIT_US, PCIEM_REPLAY_MAX_WAIT_US), and the longest a
+ * #DB handler waits for a lock such a producer holds.
+ */
+#define PCIEM_NMI_LOCK_WAIT_NS	(2 * 100 * NSEC_PER_MSEC)
 void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
 		      u32 size, u64 data, unsigned long ip);
 
 /* pciem_irq.c */
 int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status);
 void pciem_irq_cfg_changed(struct pciem_device *dev);
+void pciem_irq_msi_quiesce(struct pciem_device *dev);
 void pciem_irq_work_fn(struct irq_work *work);
 void pciem_irq_slow_work_fn(struct work_struct *work);
 int pciem_intx_alloc(struct pciem_device *dev);
@@ -233,7 +253,7 @@ int pciem_replay_status(struct pciem_device *dev, struct pciem_replay_status *st
 ssize_t pciem_replay_read(struct pciem_device *dev, char __user *buf, size_t len, bool nonblock);
 __poll_t pciem_replay_poll(struct pciem_device *dev, struct file *file, poll_table *wait);
 u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u64 off,
-		      unsigned int size, u64 data, unsigned long ip, bool *apply);
+		      unsigned int size, u64 data, unsigned long ip, u32 evflags, bool *apply);
 void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsigned int size,
 			    u32 val, unsigned long ip, struct pciem_event *ev);
 void pciem_replay_unsupported(struct pciem_device *dev, unsigned int bar, u64 off,

@@ -107,6 +107,11 @@ static void pciem_add_work(struct work_struct *work)
 	pci_unlock_rescan_remove();
 }
 
+void pciem_bus_init(struct pciem_device *dev)
+{
+	INIT_WORK(&dev->add_work, pciem_add_work);
+}
+
 int pciem_bus_register(struct pciem_device *dev)
 {
 	u64 offs[PCIEM_NUM_BARS] = { 0 };
@@ -147,7 +152,7 @@ int pciem_bus_register(struct pciem_device *dev)
 		pci_add_resource(&resources, &dev->win32);
 	if (size64)
 		pci_add_resource(&resources, &dev->win64);
-	dev->sysdata.domain = PCIEM_DOMAIN_BASE + dev->id;
+	dev->sysdata.domain = dev->domain;
 	dev->sysdata.node = NUMA_NO_NODE;
 	/* recorders learn the device before its first config access */
 	pciem_trace_describe(dev);
@@ -174,7 +179,6 @@ int pciem_bus_register(struct pciem_device *dev)
 	if (ret)
 		goto out_bus;
 	pciem_lifecycle(dev, PCIEM_LC_REGISTERED, 0, 0, 0);
-	INIT_WORK(&dev->add_work, pciem_add_work);
 	schedule_work(&dev->add_work);
 	return 0;
 

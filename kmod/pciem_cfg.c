@@ -525,6 +525,9 @@ static int pciem_pci_write(struct pci_bus *bus, unsigned int devfn, int where, i
 	}
 	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
 
+	/* a write that disables MSI or masks a vector waits out deliveries */
+	if (in_msi_state(dev, where, size))
+		pciem_irq_msi_quiesce(dev);
 	if (in_msi_state(dev, where, size) || (where <= PCI_COMMAND + 1 && where + size > PCI_COMMAND))
 		pciem_irq_cfg_changed(dev);
 	/* the model hears of writes from 0x40 on; recorders of all of them */

@@ -77,23 +77,79 @@ static int msi_virq(struct pciem_device *dev, u32 vector)
 	return virq;
 }
 
-/* The interrupt of MSI @vector; only process context may pass @can_sleep. */
+/*
+ * The interrupt of MSI @vector, or -1 to look it up at delivery; only
+ * process context may pass @can_sleep (and waits for the PCI core to have
+ * finished setting MSI up).
+ */
 static int msi_lookup(struct pciem_device *dev, u32 vector, bool can_sleep)
 {
 	if (!can_sleep)
-		return msi_virq(dev, vector);
+		return msi_virq(dev, vector) == -EAGAIN ? -EAGAIN : -1;
 	if (!dev->pdev || !dev->pdev->msi_enabled)
 		return -ENODEV;
 	return pci_irq_vector(dev->pdev, vector);
 }
 
-static int retrigger(int virq)
+static bool msi_enabled(struct pciem_device *dev)
 {
-	struct irq_data *d = irq_get_irq_data(virq);
+	return dev->msi_off &&
+	       (pciem_cfg_read(dev, dev->msi_off + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE);
+}
 
-	if (!d)
-		return -ENODEV;
-	return irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
+/*
+ * Raises MSI @vector through interrupt @virq (a vector number's interrupt
+ * when @virq < 0), if MSI is still enabled and the vector unmasked.
+ *
+ * The PCI core disables MSI (or masks the vector) in config space before
+ * it frees a vector's interrupt, and a config write that does so waits
+ * for the deliveries in flight (pciem_irq_msi_quiesce()): each announces
+ * itself in msi_busy before it looks at config space, so either the
+ * write sees it and waits, or it sees the write.  The interrupt's
+ * descriptors therefore live until it is done.  An interrupt the driver
+ * freed while MSI stays on (no mask bits to tell) is not activated, or
+ * disabled: it is left alone, as the vector would be ignored.
+ */
+static int msi_deliver(struct pciem_device *dev, u32 vector, int virq)
+{
+	struct irq_data *d;
+	unsigned long flags;
+	struct msi_view v;
+	int ret = -EAGAIN;
+
+	local_irq_save(flags);
+	atomic_inc(&dev->msi_busy);
+	smp_mb__after_atomic();
+	msi_read(dev, &v);
+	if (!v.enabled || vector >= v.nvec || (v.mask & BIT(vector)))
+		goto out;
+	if (virq < 0)
+		virq = msi_virq(dev, vector);
+	if (virq < 0) {
+		ret = virq;
+		goto out;
+	}
+	d = irq_get_irq_data(virq);
+	ret = -ENODEV;
+	if (!d || !irqd_is_activated(d) || irqd_irq_disabled(d))
+		goto out;
+	ret = irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
+out:
+	smp_mb__before_atomic();
+	atomic_dec(&dev->msi_busy);
+	local_irq_restore(flags);
+	return ret;
+}
+
+/*
+ * A config write disabled MSI or masked a vector (under the PCI core's
+ * config lock): wait for the deliveries that may not have seen it.
+ */
+void pciem_irq_msi_quiesce(struct pciem_device *dev)
+{
+	smp_mb();
+	while (atomic_read(&dev->msi_busy))
+		cpu_relax();
 }
 
 static void irq_event(struct pciem_device *dev, u32 vector, u32 flags)
@@ -137,7 +193,7 @@ static void msi_flush_pending(struct pciem_device *dev, bool can_sleep)
 		}
 		/* the event goes first: the handler's accesses come after it */
 		irq_event(dev, vec, PCIEM_EVENT_F_DEFERRED);
-		if (virq < 0 || retrigger(virq))
+		if (virq < -1 || msi_deliver(dev, vec, virq))
 			pr_warn_ratelimited("device %d: MSI vector %d could not be delivered\n",
 					    dev->id, vec);
 	}
@@ -160,12 +216,6 @@ static bool intx_disabled(struct pciem_device *dev)
 	return pciem_cfg_read(dev, PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE;
 }
 
-static bool msi_enabled(struct pciem_device *dev)
-{
-	return dev->msi_off &&
-	       (pciem_cfg_read(dev, dev->msi_off + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE);
-}
-
 void pciem_irq_work_fn(struct irq_work *work)
 {
 	struct pciem_device *dev = container_of(work, struct pciem_device, irq_work);
@@ -178,9 +228,14 @@ void pciem_irq_work_fn(struct irq_work *work)
 	}
 }
 
-/* The driver wrote the command register or MSI capability. */
+/*
+ * The driver wrote the command register or MSI capability (under the PCI
+ * core's config lock, interrupts off: see pciem_device_teardown()).
+ */
 void pciem_irq_cfg_changed(struct pciem_device *dev)
 {
+	if (READ_ONCE(dev->dying))
+		return;
 	if (READ_ONCE(dev->msi_pending) || READ_ONCE(dev->intx_pending))
 		irq_work_queue(&dev->irq_work);
 }
@@ -229,7 +284,6 @@ void pciem_intx_free(struct pciem_device *dev)
 int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 {
 	struct msi_view v;
-	int virq;
 
 	if (dev->intx_irq && !msi_enabled(dev))
 		return intx_inject(dev, vector, status);
@@ -246,10 +300,9 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 		 * fail, a PENDING event follows.  A vector whose interrupt
 		 * cannot be looked up yet is left pending at once.
 		 */
-		virq = msi_lookup(dev, vector, false);
-		if (virq >= 0) {
+		if (msi_lookup(dev, vector, false) != -EAGAIN) {
 			irq_event(dev, vector, 0);
-			if (!retrigger(virq)) {
+			if (!msi_deliver(dev, vector, -1)) {
 				*status = PCIEM_IRQ_DELIVERED;
 				return 0;
 			}

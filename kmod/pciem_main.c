@@ -30,6 +30,45 @@
 LIST_HEAD(pciem_devices);
 DEFINE_SPINLOCK(pciem_devices_lock);
 static DEFINE_IDA(pciem_ids);
+static DEFINE_IDA(pciem_domains);	/* minus PCIEM_DOMAIN_BASE */
+#define PCIEM_DOMAIN_SPAN	0x10000
+
+static bool domain_in_use(int domain)
+{
+	struct pci_bus *bus = NULL;
+
+	/* root buses, each the first of its domain */
+	while ((bus = pci_find_next_bus(bus)))
+		if (pci_domain_nr(bus) == domain)
+			return true;
+	return false;
+}
+
+/*
+ * A PCI domain for a new device: the first from PCIEM_DOMAIN_BASE that no
+ * other PCIem device holds and no bus the PCI core knows has (VMD numbers
+ * its domains upwards from 0x10000 too).  Returns it, or -errno.
+ */
+static int domain_alloc(void)
+{
+	int k, skip[8], nskip = 0, ret;
+
+	for (;;) {
+		k = ida_alloc_max(&pciem_domains, PCIEM_DOMAIN_SPAN - 1, GFP_KERNEL);
+		if (k < 0 || !domain_in_use(PCIEM_DOMAIN_BASE + k) ||
+		    nskip == ARRAY_SIZE(skip))
+			break;
+		skip[nskip++] = k;	/* held until the search ends */
+	}
+	ret = k < 0 ? k : PCIEM_DOMAIN_BASE + k;
+	if (k >= 0 && nskip == ARRAY_SIZE(skip) && domain_in_use(ret)) {
+		ida_free(&pciem_domains, k);
+		ret = -ENOSPC;
+	}
+	while (nskip)
+		ida_free(&pciem_domains, skip[--nskip]);
+	return ret;
+}
 
 /* ---- device objects ------------------------------------------------------ */
 
@@ -46,15 +85,22 @@ static void bar_free_pages(struct pciem_bar *b)
 	b->pages = NULL;
 }
 
+/* The last reference: process context. */
 static void pciem_device_free(struct kref *ref)
 {
 	struct pciem_device *dev = container_of(ref, struct pciem_device, ref);
 	int i;
 
+	/* teardown left nothing queued, but a device may die unregistered */
+	cancel_work_sync(&dev->add_work);
+	cancel_work_sync(&dev->wp_work);
+	irq_work_sync(&dev->irq_work);
+	cancel_work_sync(&dev->irq_slow_work);
 	for (i = 0; i < PCIEM_NUM_BARS; i++)
 		bar_free_pages(&dev->bars[i]);
 	pciem_replay_free(dev);
 	pciem_ring_free(dev);
+	ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);
 	ida_free(&pciem_ids, dev->id);
 	kfree(dev);
 	module_put(THIS_MODULE);
@@ -84,14 +130,24 @@ static struct pciem_device *pciem_device_new(void)
 		return ERR_PTR(ret == -ENOSPC ? -ENOSPC : ret);
 	}
 	dev->id = ret;
+	ret = domain_alloc();
+	if (ret < 0) {
+		ida_free(&pciem_ids, dev->id);
+		kfree(dev);
+		return ERR_PTR(ret);
+	}
+	dev->domain = ret;
 	kref_init(&dev->ref);
 	mutex_init(&dev->lock);
+	raw_spin_lock_init(&dev->access_lock);
 	pciem_cfg_init(dev);
 	pciem_wp_init(dev);
 	init_irq_work(&dev->irq_work, pciem_irq_work_fn);
 	INIT_WORK(&dev->irq_slow_work, pciem_irq_slow_work_fn);
+	pciem_bus_init(dev);
 	ret = pciem_ring_alloc(dev);
 	if (ret) {
+		ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);
 		ida_free(&pciem_ids, dev->id);
 		kfree(dev);
 		return ERR_PTR(ret);
@@ -100,7 +156,10 @@ static struct pciem_device *pciem_device_new(void)
 	return dev;
 }
 
-/* Takes the device off the bus; the driver's remove() runs here. */
+/*
+ * Takes the device off the bus; the driver's remove() runs here.  Each
+ * step stops what could requeue the work the next one waits for.
+ */
 static void pciem_device_teardown(struct pciem_device *dev)
 {
 	unsigned long flags;
@@ -110,12 +169,22 @@ static void pciem_device_teardown(struct pciem_device *dev)
 	pciem_replay_hangup(dev);	/* no access waits for a feed that stopped */
 	if (dev->state == PCIEM_REGISTERED)
 		pciem_bus_stop(dev);
+	/* no new mapping of it from here (ioremap looks it up there) */
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_del_init(&dev->node);
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
-	pciem_wp_release(dev);
+	/* its mappings become orphans: no iounmap queues wp_work after this */
 	pciem_trap_forget_device(dev);
+	pciem_wp_release(dev);
 	pciem_replay_sync(dev);		/* its interrupts use pdev */
+	/*
+	 * Config writes (sysfs) go on until the bus is removed: once they
+	 * see the device dying they queue no interrupt work.  They run with
+	 * interrupts off under the PCI core's lock, so after a grace period
+	 * none that missed it is still queueing.
+	 */
+	WRITE_ONCE(dev->dying, true);
+	synchronize_rcu();
 	irq_work_sync(&dev->irq_work);	/* it uses pdev and the INTx irq */
 	cancel_work_sync(&dev->irq_slow_work);	/* pdev, too */
 	if (dev->state == PCIEM_REGISTERED)
@@ -488,7 +557,7 @@ static int ioc_get_info(struct pciem_device *dev, void __user *arg)
 
 	if (dev) {
 		info.state = dev->state == PCIEM_DEAD ? 0 : dev->state;
-		info.domain = PCIEM_DOMAIN_BASE + dev->id;
+		info.domain = dev->domain;
 		if (dev->pdev) {
 			info.bus = dev->pdev->bus->number;
 			info.devfn = dev->pdev->devfn;
@@ -748,6 +817,7 @@ static void __exit pciem_exit(void)
 	bus_unregister_notifier(&pci_bus_type, &pciem_bus_nb);
 	pciem_trap_exit();
 	ida_destroy(&pciem_ids);
+	ida_destroy(&pciem_domains);
 	pr_info("unloaded\n");
 }
 

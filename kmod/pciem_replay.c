@@ -97,7 +97,9 @@ struct pciem_replay {
 	bool have_ts;
 	u32 prev_irq;			/* 1 + vector of a delivered IRQ just passed */
 	u64 timer_pos;			/* the IRQ the timer is armed for, or U64_MAX */
+	u64 timer_delay;		/* for timer_work to start it with */
 	struct hrtimer timer;
+	struct irq_work timer_work;	/* starts it out of the fault path */
 
 	u8 irq_q[IRQ_QUEUE];
 	unsigned int irq_head, irq_tail;
@@ -248,13 +250,33 @@ static void fire(struct pciem_replay *rp, u64 vector)
 	irq_work_queue(&rp->irq_work);
 }
 
+/*
+ * The timer is neither started nor cancelled where the cursor moves (the
+ * fault handler, where the driver may hold the hrtimer base's lock): an
+ * irq_work starts it, and one that fires for a position the cursor left
+ * finds timer_pos changed and does nothing.
+ */
 static void cancel_timer(struct pciem_replay *rp)
 {
-	if (rp->timer_pos == U64_MAX)
-		return;
-	/* a callback already running finds timer_pos changed and does nothing */
-	hrtimer_try_to_cancel(&rp->timer);
 	rp->timer_pos = U64_MAX;
+}
+
+static void arm_timer(struct pciem_replay *rp, u64 pos, u64 delay)
+{
+	rp->timer_pos = pos;
+	rp->timer_delay = delay;
+	irq_work_queue(&rp->timer_work);
+}
+
+static void timer_work_fn(struct irq_work *work)
+{
+	struct pciem_replay *rp = container_of(work, struct pciem_replay, timer_work);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	if (!stopped(rp) && rp->timer_pos != U64_MAX)
+		hrtimer_start(&rp->timer, ns_to_ktime(rp->timer_delay), HRTIMER_MODE_REL);
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
 }
 
 /* ---- the cursor ------------------------------------------------------------ */
@@ -344,8 +366,7 @@ static void advance(struct pciem_replay *rp, bool access)
 					return;		/* armed already */
 				delay = irq_delay(rp, e);
 				if (delay) {
-					rp->timer_pos = i;
-					hrtimer_start(&rp->timer, ns_to_ktime(delay), HRTIMER_MODE_REL);
+					arm_timer(rp, i, delay);
 					return;
 				}
 			}
@@ -674,11 +695,13 @@ static bool wait_for_feed(struct pciem_replay *rp, unsigned long *flags)
 
 	if (rp->starved && rp->starved_tail == tail)
 		return false;
+	/* the feeder is woken from another CPU (see rec_wait_room()) */
+	if (!pciem_wake_elsewhere(&rp->wake_work)) {
+		rp->starved = true;
+		rp->starved_tail = tail;
+		return false;
+	}
 	raw_spin_unlock_irqrestore(&rp->lock, *flags);
-	if (in_nmi())
-		irq_work_queue(&rp->wake_work);
-	else
-		wake_up_interruptible(&rp->wq);
 	while (READ_ONCE(rp->tail) == tail && !READ_ONCE(rp->ended) && !READ_ONCE(rp->closing) &&
 	       ktime_get_mono_fast_ns() < deadline)
 		udelay(1);
@@ -726,7 +749,7 @@ static enum result replay_access(struct pciem_replay *rp, const struct access *a
  * *apply when a write is to land in BAR memory.
  */
 u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u64 off,
-		      unsigned int size, u64 data, unsigned long ip, bool *apply)
+		      unsigned int size, u64 data, unsigned long ip, u32 evflags, bool *apply)
 {
 	struct pciem_replay *rp = dev->replay;
 	struct access a = {
@@ -743,6 +766,7 @@ u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u6
 	if (!write)
 		data = res == R_ANSWER ? val : ones(size);
 	pciem_event_fill(&ev, a.type, bar, off, size, data, ip);
+	ev.flags = evflags;
 	pciem_ring_push(dev, &ev);
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
 	*apply = res == R_ANSWER;
@@ -848,7 +872,8 @@ static bool event_valid(const struct pciem_device *dev, const struct pciem_event
 	switch (e->type) {
 	case PCIEM_EVENT_MMIO_READ:
 	case PCIEM_EVENT_MMIO_WRITE:
-		if (e->bar >= PCIEM_NUM_BARS || e->flags || !size_ok(e->size, 8))
+		if (e->bar >= PCIEM_NUM_BARS || (e->flags & ~PCIEM_EVENT_F_SAME_INSN) ||
+		    !size_ok(e->size, 8))
 			return false;
 		b = &dev->bars[e->bar];
 		return b->present && !b->upper && e->offset < b->size &&
@@ -920,6 +945,7 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 	rp->timer.function = timer_fn;
 	init_irq_work(&rp->irq_work, irq_fn);
 	init_irq_work(&rp->wake_work, wake_fn);
+	init_irq_work(&rp->timer_work, timer_work_fn);
 	mutex_init(&rp->read_lock);
 	init_waitqueue_head(&rp->wq);
 	/* complete before the fault handler or read() can see it */
@@ -1137,6 +1163,7 @@ void pciem_replay_hangup(struct pciem_device *dev)
 	rp->irq_head = rp->irq_tail;
 	rp->timer_pos = U64_MAX;
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	irq_work_sync(&rp->timer_work);
 	hrtimer_cancel(&rp->timer);
 	wake_up_interruptible(&rp->wq);
 }
@@ -1148,6 +1175,7 @@ void pciem_replay_sync(struct pciem_device *dev)
 
 	if (!rp)
 		return;
+	irq_work_sync(&rp->timer_work);
 	hrtimer_cancel(&rp->timer);
 	irq_work_sync(&rp->irq_work);
 	irq_work_sync(&rp->wake_work);

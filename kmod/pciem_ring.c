@@ -37,14 +37,55 @@ static void pciem_notify(struct irq_work *work)
 
 /*
  * Whether the model's eventfd may be signalled right here rather than from
- * an irq_work (which costs an interrupt): in task context (a driver's
- * trapped access from process context; not #DB, not an interrupt handler),
- * where the eventfd's spinlock does not sleep and no eventfd wake-up is
- * already in progress on this task.
+ * an irq_work (which costs an interrupt): in task context with interrupts
+ * on (an ioctl), where no lock of the caller's can be the eventfd's and no
+ * eventfd wake-up is already in progress on this task.  Not from the fault
+ * handler (interrupts off), where the driver may hold any lock, nor under
+ * the PCI core's config lock.
  */
 static bool signal_now(void)
 {
-	return !IS_ENABLED(CONFIG_PREEMPT_RT) && in_task() && eventfd_signal_allowed();
+	return in_task() && !irqs_disabled() && eventfd_signal_allowed();
+}
+
+/*
+ * For a context about to spin with interrupts off until a reader (or
+ * feeder) makes progress: wakes it through @work, never directly (the
+ * caller may hold any lock of the driver's, or the PCI core's).  The
+ * irq_work runs only once this CPU has stopped waiting, but the reader
+ * was already woken when its ring passed half full and runs elsewhere.
+ * Returns false when no other CPU can run it: waiting could not help.
+ */
+bool pciem_wake_elsewhere(struct irq_work *work)
+{
+	irq_work_queue(work);
+	return num_online_cpus() > 1;
+}
+
+/*
+ * Takes @lock in any context.  In NMI-like context (the #DB handler of a
+ * watchpoint) only a trylock is allowed, and the holder is another CPU
+ * (nothing under these locks touches a driver's mapping): wait for it,
+ * for as long as a holder may keep it (a lossless recorder's wait) and no
+ * longer.  Returns false if the lock could not be had.
+ */
+bool pciem_lock_any(raw_spinlock_t *lock, unsigned long *flags)
+{
+	u64 deadline;
+
+	if (!in_nmi()) {
+		raw_spin_lock_irqsave(lock, *flags);
+		return true;
+	}
+	if (raw_spin_trylock_irqsave(lock, *flags))
+		return true;
+	deadline = ktime_get_mono_fast_ns() + PCIEM_NMI_LOCK_WAIT_NS;
+	do {
+		cpu_relax();
+		if (raw_spin_trylock_irqsave(lock, *flags))
+			return true;
+	} while (ktime_get_mono_fast_ns() < deadline);
+	return false;
 }
 
 int pciem_ring_alloc(struct pciem_device *dev)
@@ -134,14 +175,10 @@ void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 	if (!model && !READ_ONCE(dev->nattach))
 		return;		/* nobody to tell */
 
-	if (in_nmi()) {
-		if (!raw_spin_trylock_irqsave(&dev->ring_lock, flags)) {
-			/* cannot happen unless the driver traps inside PCIem */
-			WRITE_ONCE(ring->lost, atomic64_inc_return(&dev->lost));
-			return;
-		}
-	} else {
-		raw_spin_lock_irqsave(&dev->ring_lock, flags);
+	if (!pciem_lock_any(&dev->ring_lock, &flags)) {
+		/* a #DB hit while another CPU kept the lock past any bound */
+		WRITE_ONCE(ring->lost, atomic64_inc_return(&dev->lost));
+		return;
 	}
 	ev->seq = dev->seq++;
 	if (model) {

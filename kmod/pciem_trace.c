@@ -114,8 +114,13 @@ static bool rec_wait_room(struct pciem_recorder *rec, u64 need)
 	 */
 	if (!(rec->flags & PCIEM_TRACE_F_LOSSLESS) || rec->gave_up)
 		return false;
-	if (!in_nmi())
-		wake_up_interruptible(&rec->wq);
+	/*
+	 * This CPU is about to spin with interrupts off (and may hold
+	 * locks of the driver's): the reader is woken from another CPU.
+	 * With none, waiting could not help.
+	 */
+	if (!pciem_wake_elsewhere(&rec->wake_now))
+		return false;
 	deadline = ktime_get_mono_fast_ns() + rec->wait_ns;
 	while (rec_room(rec) < need) {
 		if (ktime_get_mono_fast_ns() > deadline) {
@@ -181,7 +186,16 @@ static void attach_write(struct pciem_attach *a, u32 domain, u16 type,
 	struct pciem_recorder *rec = a->rec;
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&rec->lock, flags);
+	if (!pciem_lock_any(&rec->lock, &flags)) {
+		/* #DB, and the reader's lock kept past any bound */
+		if (type == PCIEM_TREC_EVENT) {
+			if (!a->lost_count++)
+				a->lost_first = seq;
+			a->lost_last = seq;
+			WRITE_ONCE(rec->lost_pending, true);
+		}
+		return;
+	}
 	if (a->lost_count &&
 	    rec_wait_room(rec, rec_need(rec, sizeof(struct pciem_trace_lost)) + rec_need(rec, len) + 64))
 		put_lost(a, domain);
@@ -226,7 +240,7 @@ static void flush_lost(struct pciem_recorder *rec)
 				continue;
 			raw_spin_lock(&rec->lock);
 			if (rec_room(rec) >= rec_need(rec, sizeof(struct pciem_trace_lost)))
-				put_lost(a, PCIEM_DOMAIN_BASE + dev->id);
+				put_lost(a, dev->domain);
 			else
 				rec->lost_pending = true;
 			raw_spin_unlock(&rec->lock);
@@ -242,7 +256,7 @@ void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev)
 	unsigned int i;
 
 	for (i = 0; i < dev->nattach; i++)
-		attach_write(&dev->attach[i], PCIEM_DOMAIN_BASE + dev->id, PCIEM_TREC_EVENT,
+		attach_write(&dev->attach[i], dev->domain, PCIEM_TREC_EVENT,
 			     ev, sizeof(*ev), ev->seq);
 }
 
@@ -283,7 +297,7 @@ static void describe(struct pciem_device *dev, struct pciem_recorder *only)
 	raw_spin_lock_irqsave(&dev->ring_lock, flags);
 	for (i = 0; i < dev->nattach; i++)
 		if (!only || dev->attach[i].rec == only)
-			attach_write(&dev->attach[i], PCIEM_DOMAIN_BASE + dev->id,
+			attach_write(&dev->attach[i], dev->domain,
 				     PCIEM_TREC_DEVICE, d, sizeof(*d), dev->seq);
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
 	kfree(d);
@@ -308,7 +322,7 @@ static bool matches(const struct pciem_recorder *rec, const struct pciem_device 
 		       pciem_cfg_read((struct pciem_device *)dev, PCI_VENDOR_ID, 2) == rec->vendor_id &&
 		       pciem_cfg_read((struct pciem_device *)dev, PCI_DEVICE_ID, 2) == rec->device_id;
 	default:
-		return !creating && PCIEM_DOMAIN_BASE + dev->id == rec->domain;
+		return !creating && dev->domain == rec->domain;
 	}
 }
 

@@ -16,7 +16,12 @@
 #include <linux/uaccess.h>
 #include <linux/highmem.h>
 #include <linux/smp.h>
+#include <linux/log2.h>
+#include <linux/module.h>
 #include <asm/tlbflush.h>
+#include <asm/msr.h>
+#include <asm/cacheflush.h>
+#include <asm/set_memory.h>
 #include <asm/pgtable.h>
 #include <asm/traps.h>
 #include <asm/trap_pf.h>
@@ -29,6 +34,8 @@ DEFINE_RAW_SPINLOCK(pciem_map_lock);
 
 /* Orphaned mappings point here: reads see all-ones. */
 static struct page *pciem_dead_page;
+/* An orphan's page the decoder gave up on points here, writable. */
+static struct page *pciem_sink_page;
 
 static struct pciem_mapping *map_lookup(unsigned long addr)
 {
@@ -41,19 +48,29 @@ static struct pciem_mapping *map_lookup(unsigned long addr)
 	return NULL;
 }
 
-static struct page *map_page(const struct pciem_mapping *m, unsigned long i)
+/* The page behind page @i of @m, whose device is @dev (NULL: an orphan). */
+static struct page *map_page(const struct pciem_mapping *m, struct pciem_device *dev,
+			     unsigned long i)
 {
-	if (!m->dev)
+	if (!dev)
 		return pciem_dead_page;
-	return m->dev->bars[m->bar].pages[(m->bar_off >> PAGE_SHIFT) + i];
+	return dev->bars[m->bar].pages[(m->bar_off >> PAGE_SHIFT) + i];
 }
 
-/* What page @i of @m maps while trapped: nothing (full trap) or read-only. */
+/*
+ * What page @i of @m maps while trapped: nothing (full trap) or read-only.
+ * Under pciem_map_lock, which m->dev only changes under.
+ */
 static pte_t map_pte(const struct pciem_mapping *m, unsigned long i)
 {
 	if (m->dev && pciem_bar_full_trap(m->dev, m->bar))
 		return __pte(0);
-	return pfn_pte(page_to_pfn(map_page(m, i)), PAGE_KERNEL_RO);
+	return pfn_pte(page_to_pfn(map_page(m, m->dev, i)), PAGE_KERNEL_RO);
+}
+
+static void map_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct pciem_mapping, rcu));
 }
 
 static void flush_local(void *unused)
@@ -71,60 +88,155 @@ static void flush_all_cpus(void)
 	on_each_cpu(flush_local, NULL, 1);
 }
 
-/* Point every page of @m at its BAR page (read-only, write-back) or nothing. */
-static int map_install(struct pciem_mapping *m)
+/*
+ * Page tables that replace the huge (2 MiB) entries of a mapping, allocated
+ * before any entry is changed so that taking a mapping over either changes
+ * all of it or nothing.
+ */
+struct map_tables {
+	unsigned long n;
+	pte_t **tbl;
+};
+
+static void map_tables_free(struct map_tables *t)
+{
+	while (t->n)
+		free_page((unsigned long)t->tbl[--t->n]);
+	kfree(t->tbl);
+	t->tbl = NULL;
+}
+
+/*
+ * Walks @m's page-table entries: -EFAULT or -EOPNOTSUPP if one cannot be
+ * taken over; else 0 and *huge = the huge entries that need a table.
+ */
+static int map_check(const struct pciem_mapping *m, unsigned long *huge)
 {
 	unsigned long i = 0;
 
+	*huge = 0;
+	while (i < m->npages) {
+		unsigned long va = m->va + i * PAGE_SIZE;
+		unsigned int level;
+
+		if (!lookup_address(va, &level))
+			return -EFAULT;
+		if (level == PG_LEVEL_2M) {
+			if ((va & ~PMD_MASK) || m->npages - i < PTRS_PER_PTE)
+				return -EOPNOTSUPP;
+			(*huge)++;
+			i += PTRS_PER_PTE;
+			continue;
+		}
+		if (level != PG_LEVEL_4K)
+			return -EOPNOTSUPP;
+		i++;
+	}
+	return 0;
+}
+
+/* Allocates the tables map_install() will need for @m (no lock held). */
+static int map_prepare(const struct pciem_mapping *m, struct map_tables *t)
+{
+	unsigned long huge;
+	int ret = map_check(m, &huge);
+
+	t->n = 0;
+	t->tbl = NULL;
+	if (ret || !huge)
+		return ret;
+	t->tbl = kcalloc(huge, sizeof(*t->tbl), GFP_ATOMIC);
+	if (!t->tbl)
+		return -ENOMEM;
+	while (t->n < huge) {
+		t->tbl[t->n] = (pte_t *)get_zeroed_page(GFP_ATOMIC);
+		if (!t->tbl[t->n]) {
+			map_tables_free(t);
+			return -ENOMEM;
+		}
+		t->n++;
+	}
+	return 0;
+}
+
+/*
+ * Points every page of @m at its BAR page (read-only) or at nothing, using
+ * the tables of @t (NULL: there must be no huge entry left).  Changes no
+ * entry unless it can change them all; consumes the tables it uses.
+ */
+static int map_install(struct pciem_mapping *m, struct map_tables *t)
+{
+	unsigned long i = 0, huge;
+	int ret = map_check(m, &huge);
+
+	if (ret)
+		return ret;
+	if (huge > (t ? t->n : 0))
+		return -ENOMEM;
 	while (i < m->npages) {
 		unsigned long va = m->va + i * PAGE_SIZE;
 		unsigned int level;
 		pte_t *ptep = lookup_address(va, &level);
 
-		if (!ptep)
-			return -EFAULT;
 		if (level == PG_LEVEL_2M) {
 			/* ioremap used a huge mapping: replace it by a table */
-			pte_t *tbl;
+			pte_t *tbl = t->tbl[--t->n];
 			unsigned int k;
 
-			if ((va & ~PMD_MASK) || m->npages - i < PTRS_PER_PTE)
-				return -EOPNOTSUPP;
-			tbl = (pte_t *)get_zeroed_page(GFP_ATOMIC);
-			if (!tbl)
-				return -ENOMEM;
 			for (k = 0; k < PTRS_PER_PTE; k++)
 				tbl[k] = map_pte(m, i + k);
 			set_pmd((pmd_t *)ptep, __pmd(__pa(tbl) | _KERNPG_TABLE));
 			i += PTRS_PER_PTE;
 			continue;
 		}
-		if (level != PG_LEVEL_4K)
-			return -EOPNOTSUPP;
 		set_pte(ptep, map_pte(m, i));
 		i++;
 	}
 	return 0;
 }
 
-/* Let the CPU do accesses to one page itself (after a decode failure). */
-static void map_untrap_page(struct pciem_mapping *m, unsigned long addr)
+/*
+ * Lets the CPU do accesses to one page itself (after a decode failure):
+ * the BAR page, writable; for an orphan the sink page, never the all-ones
+ * page that every orphan reads.
+ */
+static void map_untrap_page(struct pciem_mapping *m, struct pciem_device *dev,
+			    unsigned long addr)
 {
 	unsigned long i = (addr - m->va) >> PAGE_SHIFT;
 	unsigned int level;
 	pte_t *ptep = lookup_address(m->va + i * PAGE_SIZE, &level);
+	struct page *page = dev ? map_page(m, dev, i) : pciem_sink_page;
 
+	/* taken over page by page (map_install()), so level is 4K */
 	if (ptep && level == PG_LEVEL_4K)
-		set_pte(ptep, pfn_pte(page_to_pfn(map_page(m, i)), PAGE_KERNEL));
+		set_pte(ptep, pfn_pte(page_to_pfn(page), PAGE_KERNEL));
 }
 
+/*
+ * BAR memory as the device model sees it.  An aligned access of 2, 4 or 8
+ * bytes is one access of that width, so that it is never torn by the model
+ * writing the same register; anything else goes byte by byte.
+ */
 u64 pciem_bar_read(struct pciem_device *dev, unsigned int bar, u64 off, unsigned int size)
 {
 	struct pciem_bar *b = &dev->bars[bar];
 	u64 v = 0;
 	unsigned int i;
 
-	for (i = 0; i < size && off + i < b->size; i++) {
+	if (off >= b->size || size > b->size - off)
+		size = off < b->size ? b->size - off : 0;
+	if (size && !(off & (size - 1)) && is_power_of_2(size) && size <= 8) {
+		void *p = page_address(b->pages[off >> PAGE_SHIFT]) + (off & ~PAGE_MASK);
+
+		switch (size) {
+		case 1: return READ_ONCE(*(u8 *)p);
+		case 2: return READ_ONCE(*(u16 *)p);
+		case 4: return READ_ONCE(*(u32 *)p);
+		default: return READ_ONCE(*(u64 *)p);
+		}
+	}
+	for (i = 0; i < size; i++) {
 		u8 *p = page_address(b->pages[(off + i) >> PAGE_SHIFT]);
 
 		v |= (u64)READ_ONCE(p[(off + i) & ~PAGE_MASK]) << (8 * i);
@@ -138,7 +250,19 @@ static void bar_write(struct pciem_device *dev, unsigned int bar, u64 off,
 	struct pciem_bar *b = &dev->bars[bar];
 	unsigned int i;
 
-	for (i = 0; i < size && off + i < b->size; i++) {
+	if (off >= b->size || size > b->size - off)
+		size = off < b->size ? b->size - off : 0;
+	if (size && !(off & (size - 1)) && is_power_of_2(size) && size <= 8) {
+		void *p = page_address(b->pages[off >> PAGE_SHIFT]) + (off & ~PAGE_MASK);
+
+		switch (size) {
+		case 1: WRITE_ONCE(*(u8 *)p, v); return;
+		case 2: WRITE_ONCE(*(u16 *)p, v); return;
+		case 4: WRITE_ONCE(*(u32 *)p, v); return;
+		default: WRITE_ONCE(*(u64 *)p, v); return;
+		}
+	}
+	for (i = 0; i < size; i++) {
 		u8 *p = page_address(b->pages[(off + i) >> PAGE_SHIFT]);
 
 		WRITE_ONCE(p[(off + i) & ~PAGE_MASK], v >> (8 * i));
@@ -147,148 +271,131 @@ static void bar_write(struct pciem_device *dev, unsigned int bar, u64 off,
 
 /* ---- instruction emulation --------------------------------------------- */
 
-static unsigned long *reg_ptr(struct pt_regs *regs, unsigned int n)
-{
-	switch (n) {
-	case 0: return &regs->ax;
-	case 1: return &regs->cx;
-	case 2: return &regs->dx;
-	case 3: return &regs->bx;
-	case 4: return &regs->sp;
-	case 5: return &regs->bp;
-	case 6: return &regs->si;
-	case 7: return &regs->di;
-	case 8: return &regs->r8;
-	case 9: return &regs->r9;
-	case 10: return &regs->r10;
-	case 11: return &regs->r11;
-	case 12: return &regs->r12;
-	case 13: return &regs->r13;
-	case 14: return &regs->r14;
-	default: return &regs->r15;
-	}
-}
+/*
+ * Elements of a rep string instruction emulated per fault: the rest is
+ * left to the CPU, which re-executes the instruction and faults again, so
+ * interrupts are serviced in between however long the copy.
+ */
+#define TRAP_MAX_ELEMS	64
+
+/* One faulting instruction being emulated. */
+struct trap_ctx {
+	struct pt_regs *regs;
+	const struct pciem_insn *in;
+	bool string;			/* MOVS/STOS/LODS: element by element */
+	bool plain_src;			/* this MOVS element reads ordinary memory */
+	bool elem_done;			/* some element of a string op completed */
+	/*
+	 * A non-string instruction holds its device's access lock from its
+	 * first trapped access to its end, so that its accesses (the read
+	 * and write of a read-modify-write, the pieces of a wide store) are
+	 * adjacent in the device's stream; later ones carry SAME_INSN.
+	 */
+	struct pciem_device *held;
+	unsigned long held_flags;
+	bool emitted;
+	/* for the report when the emulation fails */
+	struct pciem_mapping *m;
+	struct pciem_device *dev;
+	unsigned long addr;
+};
 
 static u64 size_mask(unsigned int size)
 {
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 }
 
-static u64 reg_get(struct pt_regs *regs, const struct pciem_insn *in)
+/* The device's access lock, for one access or (held) the instruction. */
+static bool access_lock(struct trap_ctx *c, struct pciem_device *dev, unsigned long *flags)
 {
-	u64 v = *reg_ptr(regs, in->reg);
-
-	if (in->high8)
-		v >>= 8;
-	return v & size_mask(in->size);
-}
-
-static void reg_set(struct pt_regs *regs, const struct pciem_insn *in, u64 v)
-{
-	unsigned long *r = reg_ptr(regs, in->reg);
-
-	switch (in->reg_size) {
-	case 8:
-		*r = v;
-		break;
-	case 4:
-		*r = (u32)v;	/* 32-bit destinations zero-extend */
-		break;
-	case 2:
-		*r = (*r & ~0xffffUL) | (v & 0xffff);
-		break;
-	default:
-		if (in->high8)
-			*r = (*r & ~0xff00UL) | ((v & 0xff) << 8);
-		else
-			*r = (*r & ~0xffUL) | (v & 0xff);
+	if (c->held == dev)
+		return false;
+	if (!c->string && !c->held) {
+		raw_spin_lock_irqsave(&dev->access_lock, c->held_flags);
+		c->held = dev;
+		c->emitted = false;
+		return false;
 	}
+	/* a second device in one instruction: never seen in practice */
+	raw_spin_lock_irqsave_nested(&dev->access_lock, *flags, SINGLE_DEPTH_NESTING);
+	return true;
 }
 
-static u64 sign_extend(u64 v, unsigned int size)
+/* One access of 1, 2, 4 or 8 bytes at offset @off of the mapped BAR. */
+static void trapped_access(struct trap_ctx *c, struct pciem_mapping *m,
+			   struct pciem_device *dev, u64 off, unsigned int size,
+			   bool write, u64 *v)
 {
-	unsigned int shift = 64 - 8 * size;
-
-	return (u64)((s64)(v << shift) >> shift);
-}
-
-/* One access to trapped memory at @addr, which must be inside @m. */
-static u64 trapped_read(struct pciem_mapping *m, unsigned long addr, unsigned int size,
-			unsigned long ip)
-{
+	unsigned long ip = c->regs->ip, flags;
+	u32 evflags = 0;
 	struct pciem_event ev;
-	u64 off, v;
+	bool unlock, recorded;
 
-	if (!m->dev)
-		return size_mask(size);
-	off = m->bar_off + (addr - m->va);
-	if (m->dev->replay) {
+	if (!dev) {		/* an orphan: unplugged hardware */
+		if (!write)
+			*v = size_mask(size);
+		return;
+	}
+	unlock = access_lock(c, dev, &flags);
+	if (c->held == dev && c->emitted)
+		evflags = PCIEM_EVENT_F_SAME_INSN;
+	recorded = write || dev->replay || pciem_bar_full_trap(dev, m->bar);
+	if (write) {
+		*v &= size_mask(size);
+		if (dev->replay) {
+			bool apply;
+
+			pciem_replay_mmio(dev, true, m->bar, off, size, *v, ip, evflags, &apply);
+			if (apply)	/* a stopped replay ignores writes */
+				bar_write(dev, m->bar, off, size, *v);
+		} else {
+			bar_write(dev, m->bar, off, size, *v);
+			pciem_event_fill(&ev, PCIEM_EVENT_MMIO_WRITE, m->bar, off, size, *v, ip);
+			ev.flags = evflags;
+			pciem_ring_push(dev, &ev);
+		}
+		pciem_wp_check_access(dev, m->bar, off, size, *v, true, ip);
+	} else if (dev->replay) {
 		bool unused;
 
-		return pciem_replay_mmio(m->dev, false, m->bar, off, size, 0, ip, &unused);
-	}
-	v = pciem_bar_read(m->dev, m->bar, off, size);
-	if (pciem_bar_full_trap(m->dev, m->bar)) {
-		pciem_event_fill(&ev, PCIEM_EVENT_MMIO_READ, m->bar, off, size, v, ip);
-		pciem_ring_push(m->dev, &ev);
-	}
-	return v;
-}
-
-static void trapped_write(struct pciem_mapping *m, unsigned long addr, unsigned int size,
-			  u64 v, unsigned long ip)
-{
-	struct pciem_event ev;
-	u64 off;
-
-	if (!m->dev)
-		return;
-	off = m->bar_off + (addr - m->va);
-	v &= size_mask(size);
-	if (m->dev->replay) {
-		bool apply;
-
-		pciem_replay_mmio(m->dev, true, m->bar, off, size, v, ip, &apply);
-		if (!apply)
-			return;		/* a stopped replay ignores writes */
-		bar_write(m->dev, m->bar, off, size, v);
+		*v = pciem_replay_mmio(dev, false, m->bar, off, size, 0, ip, evflags, &unused);
 	} else {
-		bar_write(m->dev, m->bar, off, size, v);
-		pciem_event_fill(&ev, PCIEM_EVENT_MMIO_WRITE, m->bar, off, size, v, ip);
-		pciem_ring_push(m->dev, &ev);
+		*v = pciem_bar_read(dev, m->bar, off, size);
+		if (recorded) {
+			pciem_event_fill(&ev, PCIEM_EVENT_MMIO_READ, m->bar, off, size, *v, ip);
+			ev.flags = evflags;
+			pciem_ring_push(dev, &ev);
+		}
 	}
-	pciem_wp_check_access(m->dev, m->bar, off, size, v, true, ip);
+	if (c->held == dev && recorded)
+		c->emitted = true;
+	if (unlock)
+		raw_spin_unlock_irqrestore(&dev->access_lock, flags);
 }
 
-/* Read @size bytes at @addr, trapped or ordinary kernel memory. */
-static bool any_read(unsigned long addr, unsigned int size, u64 *v, unsigned long ip)
+/* Ordinary memory, kernel or user (copy_from_user() into iomem). */
+static bool plain_read(unsigned long addr, u8 *buf, unsigned int size)
 {
-	struct pciem_mapping *m = map_lookup(addr);
-
-	if (m) {
-		*v = trapped_read(m, addr, size, ip);
-		return true;
-	}
-	*v = 0;
-	return !copy_from_kernel_nofault(v, (void *)addr, size);
+	if (addr < TASK_SIZE_MAX)
+		return !copy_from_user_nofault(buf, (const void __user *)addr, size);
+	return !copy_from_kernel_nofault(buf, (const void *)addr, size);
 }
 
-/* copy_to_kernel_nofault() is not exported; this is its one-element form. */
-static bool kernel_write_nofault(unsigned long addr, unsigned int size, u64 v)
+/* copy_to_kernel_nofault() is not exported: this is it, 8 bytes at most. */
+static bool kernel_write_nofault(unsigned long addr, const u8 *buf, unsigned int size)
 {
-	u8 v8 = v;
-	u16 v16 = v;
-	u32 v32 = v;
+	u64 v = 0;
 
+	memcpy(&v, buf, size);
 	switch (size) {
 	case 1:
-		__put_kernel_nofault((u8 *)addr, &v8, u8, fail);
+		__put_kernel_nofault((u8 *)addr, &v, u8, fail);
 		break;
 	case 2:
-		__put_kernel_nofault((u16 *)addr, &v16, u16, fail);
+		__put_kernel_nofault((u16 *)addr, &v, u16, fail);
 		break;
 	case 4:
-		__put_kernel_nofault((u32 *)addr, &v32, u32, fail);
+		__put_kernel_nofault((u32 *)addr, &v, u32, fail);
 		break;
 	default:
 		__put_kernel_nofault((u64 *)addr, &v, u64, fail);
@@ -299,82 +406,243 @@ fail:
 	return false;
 }
 
-static bool any_write(unsigned long addr, unsigned int size, u64 v, unsigned long ip)
+static bool plain_write(unsigned long addr, const u8 *buf, unsigned int size)
 {
-	struct pciem_mapping *m = map_lookup(addr);
+	unsigned int n;
 
-	if (m) {
-		trapped_write(m, addr, size, v, ip);
-		return true;
-	}
-	return kernel_write_nofault(addr, size, v);
-}
-
-/*
- * String instructions, element by element.  Returns true when the whole
- * instruction is done; false when it stopped early at an element neither
- * of whose addresses is trapped (the CPU resumes it with the registers
- * updated so far) or at a bad pointer (the CPU faults on it as usual).
- */
-static bool emulate_string(struct pt_regs *regs, const struct pciem_insn *in)
-{
-	unsigned long count = in->rep ? regs->cx : 1;
-	long step = (regs->flags & X86_EFLAGS_DF) ? -(long)in->size : in->size;
-	unsigned long ip = regs->ip;
-	u64 v;
-
-	while (count) {
-		bool src_trapped = in->op != PCIEM_INSN_STOS && map_lookup(regs->si);
-		bool dst_trapped = in->op != PCIEM_INSN_LODS && map_lookup(regs->di);
-
-		if (!src_trapped && !dst_trapped)
+	if (addr < TASK_SIZE_MAX)
+		return !copy_to_user_nofault((void __user *)addr, buf, size);
+	while (size) {
+		n = size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
+		if (!kernel_write_nofault(addr, buf, n))
 			return false;
-		switch (in->op) {
-		case PCIEM_INSN_MOVS:
-			if (!any_read(regs->si, in->size, &v, ip) ||
-			    !any_write(regs->di, in->size, v, ip))
-				return false;
-			regs->si += step;
-			regs->di += step;
-			break;
-		case PCIEM_INSN_STOS:
-			any_write(regs->di, in->size, regs->ax & size_mask(in->size), ip);
-			regs->di += step;
-			break;
-		default: /* LODS */
-			any_read(regs->si, in->size, &v, ip);
-			if (in->size == 4)
-				regs->ax = (u32)v;
-			else if (in->size == 8)
-				regs->ax = v;
-			else
-				regs->ax = (regs->ax & ~size_mask(in->size)) | v;
-			regs->si += step;
-			break;
-		}
-		count--;
-		if (in->rep)
-			regs->cx = count;
+		addr += n;
+		buf += n;
+		size -= n;
 	}
 	return true;
 }
 
-static void report_unsupported(struct pciem_mapping *m, struct pt_regs *regs,
-			       unsigned long addr, const u8 *bytes, int n)
+/*
+ * Is any byte of [@addr, @addr + @size) trapped?  A string element of
+ * which neither operand is trapped is left to the CPU.
+ */
+static bool any_trapped(unsigned long addr, unsigned int size)
+{
+	return map_lookup(addr) || map_lookup(addr + size - 1);
+}
+
+/*
+ * The emulator's memory: @size bytes at @addr, split at page boundaries
+ * (a piece in a trapped mapping is a device access, others are ordinary
+ * memory) and, in a mapping, into accesses of at most 8 bytes.
+ */
+static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bool write)
+{
+	if (c->string) {
+		bool trapped = any_trapped(addr, size);
+
+		switch (c->in->op) {
+		case PCIEM_INSN_MOVS:
+			if (!write) {
+				c->plain_src = !trapped;
+				break;
+			}
+			if (!trapped && c->plain_src)
+				return 1;	/* neither operand trapped: the CPU's */
+			break;
+		default:	/* STOS, LODS */
+			if (!trapped)
+				return 1;
+			break;
+		}
+	}
+	while (size) {
+		unsigned int n = min_t(u64, size, PAGE_SIZE - (addr & ~PAGE_MASK));
+		struct pciem_mapping *m = map_lookup(addr);
+
+		if (m) {
+			/* read once: the device may be forgotten meanwhile */
+			struct pciem_device *dev = READ_ONCE(m->dev);
+			u64 off = m->bar_off + (addr - m->va);
+			unsigned int left = n, k;
+
+			c->m = m;
+			c->dev = dev;
+			c->addr = addr;
+			while (left) {
+				u64 v = 0;
+
+				k = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+				if (write)
+					memcpy(&v, buf, k);
+				trapped_access(c, m, dev, off, k, write, &v);
+				if (!write)
+					memcpy(buf, &v, k);
+				off += k;
+				buf += k;
+				left -= k;
+			}
+		} else {
+			if (!(write ? plain_write(addr, buf, n) : plain_read(addr, buf, n)))
+				/* a string op stops there: the CPU takes that fault itself */
+				return c->string && c->elem_done ? 1 : -EFAULT;
+			buf += n;
+		}
+		addr += n;
+		size -= n;
+	}
+	if (c->string && (write || c->in->op == PCIEM_INSN_LODS))
+		c->elem_done = true;	/* the element's last access */
+	return 0;
+}
+
+static int trap_read(void *ctx, uint64_t addr, void *buf, unsigned int size)
+{
+	return trap_mem(ctx, addr, buf, size, false);
+}
+
+static int trap_write(void *ctx, uint64_t addr, const void *buf, unsigned int size)
+{
+	return trap_mem(ctx, addr, (u8 *)buf, size, true);
+}
+
+/*
+ * The vector registers hold the interrupted code's values: nothing between
+ * the fault and here uses them (the kernel is built without SSE).
+ */
+#define VREG_CASE(n, insn)	case n: asm volatile(insn : : "r" (p) : "memory"); break
+#define VREG_SWITCH(reg, op, mm, dir)					\
+	switch (reg) {							\
+	VREG_CASE(0, dir(op, mm "0")); VREG_CASE(1, dir(op, mm "1"));	\
+	VREG_CASE(2, dir(op, mm "2")); VREG_CASE(3, dir(op, mm "3"));	\
+	VREG_CASE(4, dir(op, mm "4")); VREG_CASE(5, dir(op, mm "5"));	\
+	VREG_CASE(6, dir(op, mm "6")); VREG_CASE(7, dir(op, mm "7"));	\
+	VREG_CASE(8, dir(op, mm "8")); VREG_CASE(9, dir(op, mm "9"));	\
+	VREG_CASE(10, dir(op, mm "10")); VREG_CASE(11, dir(op, mm "11"));	\
+	VREG_CASE(12, dir(op, mm "12")); VREG_CASE(13, dir(op, mm "13"));	\
+	VREG_CASE(14, dir(op, mm "14")); VREG_CASE(15, dir(op, mm "15"));	\
+	}
+#define TO_MEM(op, r)		op " %%" r ", (%0)"
+#define FROM_MEM(op, r)		op " (%0), %%" r
+
+static void trap_vec_read(void *ctx, unsigned int reg, void *buf, unsigned int size)
+{
+	u8 *p = buf;
+
+	if (size == 32) {
+		VREG_SWITCH(reg, "vmovdqu", "ymm", TO_MEM)
+	} else {
+		VREG_SWITCH(reg, "movdqu", "xmm", TO_MEM)
+	}
+}
+
+static void trap_vec_write(void *ctx, unsigned int reg, const void *buf, unsigned int size)
+{
+	const u8 *p = buf;
+
+	if (size == 32) {
+		VREG_SWITCH(reg, "vmovdqu", "ymm", FROM_MEM)
+	} else {
+		VREG_SWITCH(reg, "movdqu", "xmm", FROM_MEM)
+	}
+}
+
+static uint64_t trap_seg_base(void *ctx, int seg)
+{
+	u64 base;
+
+	rdmsrl(seg == PCIEM_SEG_FS ? MSR_FS_BASE : MSR_GS_BASE, base);
+	return base;
+}
+
+/* A cache line of a BAR: flush that of its page, no device access. */
+static void trap_flush(void *ctx, uint64_t addr)
+{
+	struct pciem_mapping *m = map_lookup(addr);
+	struct pciem_device *dev;
+	struct page *page;
+
+	if (!m)
+		return;
+	dev = READ_ONCE(m->dev);
+	page = map_page(m, dev, (addr - m->va) >> PAGE_SHIFT);
+	clflush_cache_range(page_address(page) + (addr & ~PAGE_MASK & ~63UL), 64);
+}
+
+static const struct pciem_insn_ops trap_ops = {
+	.read = trap_read,
+	.write = trap_write,
+	.vec_read = trap_vec_read,
+	.vec_write = trap_vec_write,
+	.seg_base = trap_seg_base,
+	.flush = trap_flush,
+};
+
+static void regs_to_insn(const struct pt_regs *regs, struct pciem_insn_regs *r)
+{
+	r->gpr[PCIEM_REG_AX] = regs->ax;
+	r->gpr[PCIEM_REG_CX] = regs->cx;
+	r->gpr[PCIEM_REG_DX] = regs->dx;
+	r->gpr[PCIEM_REG_BX] = regs->bx;
+	r->gpr[PCIEM_REG_SP] = regs->sp;
+	r->gpr[PCIEM_REG_BP] = regs->bp;
+	r->gpr[PCIEM_REG_SI] = regs->si;
+	r->gpr[PCIEM_REG_DI] = regs->di;
+	r->gpr[PCIEM_REG_R8] = regs->r8;
+	r->gpr[PCIEM_REG_R9] = regs->r9;
+	r->gpr[PCIEM_REG_R10] = regs->r10;
+	r->gpr[PCIEM_REG_R11] = regs->r11;
+	r->gpr[PCIEM_REG_R12] = regs->r12;
+	r->gpr[PCIEM_REG_R13] = regs->r13;
+	r->gpr[PCIEM_REG_R14] = regs->r14;
+	r->gpr[PCIEM_REG_R15] = regs->r15;
+	r->flags = regs->flags;
+	r->ip = regs->ip;
+}
+
+#define ARITH_FLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | \
+			 X86_EFLAGS_SF | X86_EFLAGS_OF)
+
+static void regs_from_insn(struct pt_regs *regs, const struct pciem_insn_regs *r)
+{
+	regs->ax = r->gpr[PCIEM_REG_AX];
+	regs->cx = r->gpr[PCIEM_REG_CX];
+	regs->dx = r->gpr[PCIEM_REG_DX];
+	regs->bx = r->gpr[PCIEM_REG_BX];
+	/* no emulated instruction writes rsp */
+	regs->bp = r->gpr[PCIEM_REG_BP];
+	regs->si = r->gpr[PCIEM_REG_SI];
+	regs->di = r->gpr[PCIEM_REG_DI];
+	regs->r8 = r->gpr[PCIEM_REG_R8];
+	regs->r9 = r->gpr[PCIEM_REG_R9];
+	regs->r10 = r->gpr[PCIEM_REG_R10];
+	regs->r11 = r->gpr[PCIEM_REG_R11];
+	regs->r12 = r->gpr[PCIEM_REG_R12];
+	regs->r13 = r->gpr[PCIEM_REG_R13];
+	regs->r14 = r->gpr[PCIEM_REG_R14];
+	regs->r15 = r->gpr[PCIEM_REG_R15];
+	regs->flags = (regs->flags & ~ARITH_FLAGS) | (r->flags & ARITH_FLAGS);
+	regs->ip = r->ip;
+}
+
+static void report_unsupported(struct pciem_mapping *m, struct pciem_device *dev,
+			       struct pt_regs *regs, unsigned long addr, const u8 *bytes,
+			       int n, const char *why)
 {
 	struct pciem_event ev;
 	u64 first = 0;
 
-	pr_warn_ratelimited("cannot emulate the access at %pS (%*ph): that page of the mapping is no longer trapped\n",
-			    (void *)regs->ip, n, bytes);
-	if (!m->dev)
+	pr_warn_ratelimited("cannot emulate the access at %pS (%*ph): %s; that page of the mapping is no longer trapped\n",
+			    (void *)regs->ip, n, bytes, why);
+	if (!dev)
 		return;
 	memcpy(&first, bytes, min_t(int, n, sizeof(first)));
 	pciem_event_fill(&ev, PCIEM_EVENT_UNSUPPORTED, m->bar, m->bar_off + (addr - m->va),
 			 min_t(int, n, sizeof(first)), first, regs->ip);
-	pciem_ring_push(m->dev, &ev);
-	if (m->dev->replay)
-		pciem_replay_unsupported(m->dev, m->bar, m->bar_off + (addr - m->va), regs->ip);
+	pciem_ring_push(dev, &ev);
+	if (dev->replay)
+		pciem_replay_unsupported(dev, m->bar, m->bar_off + (addr - m->va), regs->ip);
 }
 
 static int fetch_insn(unsigned long ip, u8 *buf)
@@ -389,52 +657,58 @@ static int fetch_insn(unsigned long ip, u8 *buf)
 	return n;
 }
 
-/* Returns true if the fault at @addr was PCIem's and has been handled. */
-static bool pciem_handle_fault(struct pt_regs *regs, unsigned long error_code,
-			       unsigned long addr)
+static const char *emulate_error(int ret)
 {
+	switch (ret) {
+	case PCIEM_INSN_EUNSUPP: return "unsupported instruction";
+	case PCIEM_INSN_ETRUNC: return "instruction bytes unreadable";
+	case PCIEM_INSN_EALIGN: return "misaligned operand";
+	default: return "an operand outside the BAR cannot be accessed";
+	}
+}
+
+/*
+ * Returns true if the fault at @addr was PCIem's and has been handled:
+ * emulated (the driver resumes after the instruction, or at it again for
+ * the rest of a long string instruction), or reported and untrapped (the
+ * CPU then performs it on the page itself).  Never leaves the CPU to
+ * fault at the same place for ever.
+ */
+static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr)
+{
+	struct trap_ctx c = { .regs = regs };
+	struct pciem_insn_regs r;
 	struct pciem_insn in;
 	struct pciem_mapping *m;
 	u8 bytes[PCIEM_INSN_MAX_LEN];
-	bool done = true;
-	int n;
-	u64 v;
+	int n, ret;
 
 	m = map_lookup(addr);
 	if (!m)
 		return false;
+	c.m = m;
+	c.dev = READ_ONCE(m->dev);
+	c.addr = addr;
 
 	n = fetch_insn(regs->ip, bytes);
-	if (pciem_insn_decode(bytes, n, &in) < 0 || in.addr_size != 8) {
-		report_unsupported(m, regs, addr, bytes, n);
-		map_untrap_page(m, addr);
-		return true;	/* the CPU retries it on the now-writable page */
+	ret = pciem_insn_decode(bytes, n, &in);
+	if (!ret) {
+		c.in = &in;
+		c.string = in.op == PCIEM_INSN_MOVS || in.op == PCIEM_INSN_STOS ||
+			   in.op == PCIEM_INSN_LODS;
+		regs_to_insn(regs, &r);
+		ret = pciem_insn_emulate(&in, &r, &trap_ops, &c, TRAP_MAX_ELEMS);
+		if (c.held)
+			raw_spin_unlock_irqrestore(&c.held->access_lock, c.held_flags);
+		if (ret == PCIEM_INSN_DONE || ret == PCIEM_INSN_PARTIAL) {
+			regs_from_insn(regs, &r);
+			return true;
+		}
 	}
-
-	switch (in.op) {
-	case PCIEM_INSN_STORE:
-		trapped_write(m, addr, in.size, reg_get(regs, &in), regs->ip);
-		break;
-	case PCIEM_INSN_STORE_IMM:
-		trapped_write(m, addr, in.size, in.imm, regs->ip);
-		break;
-	case PCIEM_INSN_LOAD:
-	case PCIEM_INSN_LOAD_ZX:	/* the value read is already zero-extended */
-		reg_set(regs, &in, trapped_read(m, addr, in.size, regs->ip));
-		break;
-	case PCIEM_INSN_LOAD_SX:
-		v = trapped_read(m, addr, in.size, regs->ip);
-		reg_set(regs, &in, sign_extend(v, in.size));
-		break;
-	default:
-		done = emulate_string(regs, &in);
-		break;
-	}
-	if (done)
-		regs->ip += in.len;
-	return true;
+	report_unsupported(c.m, c.dev, regs, c.addr, bytes, n, emulate_error(ret));
+	map_untrap_page(c.m, c.dev, c.addr);
+	return true;	/* the CPU retries it on the now-writable page */
 }
-
 /*
  * Makes the probed function return at once: the fault was handled.  Reached
  * by the kprobe changing the instruction pointer at the function's entry,
@@ -452,10 +726,16 @@ static int fault_pre(struct kprobe *p, struct pt_regs *kregs)
 	unsigned long addr = kregs->dx;
 	bool handled;
 
-	if ((error_code & X86_PF_USER) || user_mode(regs))
+	/*
+	 * Ours are kernel data accesses to a page that is not present or
+	 * read-only: not an instruction fetch, a reserved bit or a
+	 * protection key.
+	 */
+	if ((error_code & (X86_PF_USER | X86_PF_INSTR | X86_PF_RSVD | X86_PF_PK)) ||
+	    user_mode(regs))
 		return 0;
 	rcu_read_lock();
-	handled = pciem_handle_fault(regs, error_code, addr);
+	handled = pciem_handle_fault(regs, addr);
 	rcu_read_unlock();
 	if (!handled)
 		return 0;
@@ -463,9 +743,21 @@ static int fault_pre(struct kprobe *p, struct pt_regs *kregs)
 	return 1;
 }
 
+/*
+ * Never called (the pre-handler returns 1 whenever it changes the
+ * instruction pointer), but a kprobe with a post-handler is never
+ * optimised into a jump, which would ignore the new ip, and an
+ * ftrace-based one then asks ftrace for IPMODIFY, which a livepatch on
+ * the same function would clash with openly instead of silently.
+ */
+static void fault_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
+{
+}
+
 static struct kprobe fault_kp = {
 	.symbol_name = "bad_area_nosemaphore",
 	.pre_handler = fault_pre,
+	.post_handler = fault_post,
 };
 
 /* ---- learning the driver's mappings ------------------------------------ */
@@ -507,6 +799,7 @@ static int ioremap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct ioremap_call *c = (struct ioremap_call *)ri->data;
 	unsigned long va = regs_return_value(regs);
 	struct pciem_device *dev;
+	struct map_tables tables;
 	struct pciem_mapping *m;
 	unsigned long flags;
 	unsigned int bar;
@@ -533,11 +826,15 @@ static int ioremap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	end = min(PAGE_ALIGN(off + c->size), dev->bars[bar].size);
 	m->npages = (end - m->bar_off) >> PAGE_SHIFT;
 
-	raw_spin_lock(&pciem_map_lock);
-	ret = map_install(m);
-	if (!ret)
-		list_add_tail_rcu(&m->node, &pciem_mappings);
-	raw_spin_unlock(&pciem_map_lock);
+	ret = map_prepare(m, &tables);
+	if (!ret) {
+		raw_spin_lock(&pciem_map_lock);
+		ret = map_install(m, &tables);
+		if (!ret)
+			list_add_tail_rcu(&m->node, &pciem_mappings);
+		raw_spin_unlock(&pciem_map_lock);
+		map_tables_free(&tables);
+	}
 	if (!ret && dev->nwps)
 		schedule_work(&dev->wp_work);
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
@@ -557,29 +854,43 @@ fail:
 static int iounmap_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	unsigned long va = regs->di & PAGE_MASK;
+	struct pciem_mapping *m, *found = NULL;
 	struct pciem_device *dev = NULL;
-	struct pciem_mapping *m;
 	unsigned long flags;
-
 	unsigned int bar = 0;
 
+	rcu_read_lock();
 	raw_spin_lock_irqsave(&pciem_map_lock, flags);
 	list_for_each_entry(m, &pciem_mappings, node) {
 		if (m->va == va) {
 			list_del_rcu(&m->node);
 			dev = m->dev;
 			bar = m->bar;
-			kfree_rcu(m, rcu);
+			found = m;
 			break;
 		}
 	}
 	raw_spin_unlock_irqrestore(&pciem_map_lock, flags);
-	if (!dev)
+	if (!found) {
+		rcu_read_unlock();
 		return 0;
-	/* the device lives on: teardown forgets mappings under this lock */
+	}
+	call_rcu(&found->rcu, map_free_rcu);
+	if (!dev) {
+		rcu_read_unlock();
+		/* an orphan: the reference pciem_trap_forget_device() took */
+		module_put(THIS_MODULE);
+		return 0;
+	}
+	/*
+	 * The device lives on: its teardown forgets its mappings, then
+	 * waits a grace period (so for this section) before it stops
+	 * wp_work, which this may queue.
+	 */
 	pciem_lifecycle(dev, PCIEM_LC_BAR_UNMAPPED, bar, 0, 0);
 	if (READ_ONCE(dev->nwps))
 		schedule_work(&dev->wp_work);
+	rcu_read_unlock();
 	return 0;
 }
 
@@ -608,7 +919,7 @@ static int rearm(struct pciem_device *dev, u32 bar_mask)
 	raw_spin_lock_irqsave(&pciem_map_lock, flags);
 	list_for_each_entry(m, &pciem_mappings, node) {
 		if (m->dev == dev && (bar_mask & BIT(m->bar))) {
-			ret = ret ?: map_install(m);
+			ret = ret ?: map_install(m, NULL);
 			any = true;
 		}
 	}
@@ -683,7 +994,12 @@ void pciem_trap_forget_device(struct pciem_device *dev)
 		if (m->dev != dev)
 			continue;
 		WRITE_ONCE(m->dev, NULL);
-		map_install(m);
+		/*
+		 * Its page tables were split when it was taken over, so this
+		 * cannot fail; and the module stays until it is unmapped.
+		 */
+		map_install(m, NULL);
+		__module_get(THIS_MODULE);
 		any = true;
 	}
 	raw_spin_unlock_irqrestore(&pciem_map_lock, flags);
@@ -700,15 +1016,26 @@ int pciem_trap_init(void)
 	int i, ret, armed = 0;
 
 	pciem_dead_page = alloc_page(GFP_KERNEL);
-	if (!pciem_dead_page)
-		return -ENOMEM;
+	pciem_sink_page = alloc_page(GFP_KERNEL);
+	if (!pciem_dead_page || !pciem_sink_page) {
+		ret = -ENOMEM;
+		goto out_page;
+	}
 	memset(page_address(pciem_dead_page), 0xff, PAGE_SIZE);
+	memset(page_address(pciem_sink_page), 0xff, PAGE_SIZE);
 
 	ret = register_kprobe(&fault_kp);
 	if (ret) {
 		pr_err("cannot probe %s (%d): MMIO trapping is impossible\n",
 		       fault_kp.symbol_name, ret);
 		goto out_page;
+	}
+	if (!(fault_kp.flags & KPROBE_FLAG_FTRACE)) {
+		/* an int3 probe's ip change is not safe: see fault_post() */
+		pr_err("the probe on %s is not ftrace-based (no CONFIG_KPROBES_ON_FTRACE?): MMIO trapping is impossible\n",
+		       fault_kp.symbol_name);
+		ret = -EOPNOTSUPP;
+		goto out_fault;
 	}
 	ret = register_kprobe(&iounmap_kp);
 	if (ret) {
@@ -741,14 +1068,15 @@ out_iounmap:
 out_fault:
 	unregister_kprobe(&fault_kp);
 out_page:
-	__free_page(pciem_dead_page);
+	if (pciem_sink_page)
+		__free_page(pciem_sink_page);
+	if (pciem_dead_page)
+		__free_page(pciem_dead_page);
 	return ret;
 }
 
 void pciem_trap_exit(void)
 {
-	struct pciem_mapping *m, *tmp;
-	bool orphans = false;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(ioremap_krp); i++)
@@ -757,17 +1085,11 @@ void pciem_trap_exit(void)
 	unregister_kprobe(&iounmap_kp);
 	unregister_kprobe(&fault_kp);
 	/*
-	 * Orphans left by drivers that never unmapped still point at the
-	 * all-ones page: keep it, since nothing can redirect those PTEs.
+	 * Every device is gone (each held a module reference), and so is
+	 * every orphan (each holds one until it is unmapped): no mapping
+	 * is left, and no CPU is in a handler once the probes are off.
 	 */
-	list_for_each_entry_safe(m, tmp, &pciem_mappings, node) {
-		list_del(&m->node);
-		kfree(m);
-		orphans = true;
-	}
-	synchronize_rcu();
-	if (orphans)
-		pr_warn("leaving the all-ones page to drivers that still map removed devices\n");
-	else
-		__free_page(pciem_dead_page);
+	rcu_barrier();		/* the mappings' call_rcu() callbacks */
+	__free_page(pciem_sink_page);
+	__free_page(pciem_dead_page);
 }

@@ -295,6 +295,15 @@ enum pciem_event_type {
 #define PCIEM_EVENT_F_DEFERRED	(1U << 2)	/* IRQ: pending one delivered */
 #define PCIEM_EVENT_F_HEADER	(1U << 3)	/* CONFIG_WRITE to the standard
 						 * header: recorders only */
+/*
+ * MMIO_READ, MMIO_WRITE: this access belongs to the same instruction as
+ * the device's previous event (same ip, seq one less): the write of a
+ * read-modify-write (or, lock cmpxchg ...: the read, with the value
+ * before, then the write, with the value after), or a later 8-byte piece
+ * of an access wider than 8 bytes (SSE/AVX moves, movdir64b: pieces in
+ * address order).  No other access to the device comes between them.
+ */
+#define PCIEM_EVENT_F_SAME_INSN	(1U << 4)
 
 struct pciem_event {
 	__u64 seq;		/* per-device sequence number, from 0 */
@@ -369,7 +378,11 @@ struct pciem_shared_ring {
 
 #define PCIEM_TRACE_MIN_RING	(64ULL << 10)
 #define PCIEM_TRACE_MAX_RING	(1ULL << 30)
-#define PCIEM_TRACE_MAX_WAIT_US	1000000
+/*
+ * A CPU never waits longer than this with interrupts off (once per
+ * episode), far below what the lockup and RCU stall detectors notice.
+ */
+#define PCIEM_TRACE_MAX_WAIT_US	100000
 
 struct pciem_trace_subscribe {
 	__u64 ring_size;	/* data bytes: power of two, MIN..MAX_RING */
@@ -542,7 +555,7 @@ struct pciem_trace_lost {
 #define PCIEM_REPLAY_DEF_FIFO		(1U << 16)
 #define PCIEM_REPLAY_MAX_WINDOW		4096
 #define PCIEM_REPLAY_DEF_WINDOW		64
-#define PCIEM_REPLAY_MAX_WAIT_US	1000000
+#define PCIEM_REPLAY_MAX_WAIT_US	100000	/* as PCIEM_TRACE_MAX_WAIT_US */
 #define PCIEM_REPLAY_DEF_WAIT_US	100000
 #define PCIEM_REPLAY_MAX_DELAY_NS	(60ULL * 1000000000ULL)
 

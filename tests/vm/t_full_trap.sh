@@ -49,11 +49,20 @@ rd 0 0x20 4 0x7
 wait_until 5 log_has m "MMIO_READ bar0+0x20 4 bytes 0x7" || fail "reads not trapped again"
 ok "mode switched both ways with the driver bound"
 
-# an instruction the decoder does not know: "orl" on page 1 of BAR0
+# a read-modify-write ("orl") is the read with the value before, then the
+# write with the value after, one right after the other
 echo "rmw 0 0x1004 4 0x100" > "$DEV/mmio" || fail "rmw access"
-wait_until 5 log_has m "UNSUPPORTED bar0+0x1004" || { cat "$TMP/m.log"; fail "no UNSUPPORTED event"; }
-dmesg | grep -q "pciem: cannot emulate the access at .*pciem_testdrv" || fail "no kernel log line"
+wait_until 5 log_has m "MMIO_WRITE bar0+0x1004 4 bytes 0x5a5a5b5a" || { cat "$TMP/m.log"; fail "no rmw write"; }
+grep -A1 "MMIO_READ bar0+0x1004 4 bytes 0x5a5a5a5a" "$TMP/m.log" | tail -n 1 |
+	grep -q "MMIO_WRITE bar0+0x1004 4 bytes 0x5a5a5b5a" || { cat "$TMP/m.log"; fail "rmw not a read then a write"; }
 rd 0 0x1004 4 0x5a5a5b5a
+ok "read-modify-write emulated"
+
+# an instruction the decoder does not know: "shll" on page 1 of BAR0
+echo "unsupp 0 0x1008 4 0" > "$DEV/mmio" || fail "unsupported access"
+wait_until 5 log_has m "UNSUPPORTED bar0+0x1008" || { cat "$TMP/m.log"; fail "no UNSUPPORTED event"; }
+dmesg | grep -q "pciem: cannot emulate the access at .*pciem_testdrv" || fail "no kernel log line"
+rd 0 0x1008 4 0xb4b4b4b4
 # page 0 is still trapped
 echo "w 0 0x30 4 9" > "$DEV/mmio"
 wait_until 5 log_has m "MMIO_WRITE bar0+0x30 4 bytes 0x9" || fail "page 0 no longer trapped"

@@ -66,7 +66,7 @@ ok "drop and count: $out"
 kill "$m_PID"; wait "$m_PID"
 
 # lossless: the same ring, read while the driver writes
-"$BIN/tracecat" --match all --ring 65536 --lossless --wait-us 200000 --ready "$TMP/r3.ready" >"$TMP/r3.log" 2>&1 &
+"$BIN/tracecat" --match all --ring 65536 --lossless --wait-us 100000 --ready "$TMP/r3.ready" >"$TMP/r3.log" 2>&1 &
 R3=$!
 PIDS="$PIDS $R3"
 wait_until 10 test -e "$TMP/r3.ready" || fail "third recorder did not start"
