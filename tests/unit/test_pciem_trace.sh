@@ -168,7 +168,7 @@ ev = [r for r in recs if r["record"] == "event"]
 w = [r for r in ev if r["domain"] == "10000" and r["seq"] == 21][0]
 assert w == {"record": "event", "domain": "10000", "seq": 21, "time_ns": 28000,
              "timestamp_ns": 1000000028000, "cpu": 0, "pid": 4242, "type": "mmio_write",
-             "bar": 0, "offset": 0, "size": 4, "value": "0x1", "flags": 0,
+             "bar": 0, "offset": 0, "size": 4, "value": "0x1", "same_insn": False, "flags": 0,
              "register": "CONTROL", "fields": "TICK", "ip": "0xffffffffc000121c",
              "symbol": "tick_store+0x1c [dummy_clock]"}, w
 irq = [r for r in ev if r["type"] == "irq" and r["seq"] == 30][0]

@@ -223,6 +223,11 @@ int event__is_config(const struct pciem_event *ev)
 	return ev->type == PCIEM_EVENT_CONFIG_READ || ev->type == PCIEM_EVENT_CONFIG_WRITE;
 }
 
+int event__is_mmio(const struct pciem_event *ev)
+{
+	return ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE;
+}
+
 const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *map,
 			     const struct ptf_device *dev)
 {

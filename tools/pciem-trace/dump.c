@@ -117,6 +117,8 @@ static void text_event(struct dump *d, uint32_t domain, const struct pciem_event
 			printf(" %s", (ev->flags & PCIEM_EVENT_F_WRITE) ? "write" : "read");
 		if (ev->type == PCIEM_EVENT_CONFIG_WRITE && (ev->flags & PCIEM_EVENT_F_HEADER))
 			printf(" header");
+		if (event__is_mmio(ev) && (ev->flags & PCIEM_EVENT_F_SAME_INSN))
+			printf(" same-insn");
 		break;
 	case PCIEM_EVENT_UNSUPPORTED:
 		insn_bytes(val, sizeof(val), ev);
@@ -186,6 +188,9 @@ static void json_event(struct dump *d, uint32_t domain, const struct pciem_event
 		if (ev->type == PCIEM_EVENT_CONFIG_WRITE)
 			printf(",\"header\":%s",
 			       (ev->flags & PCIEM_EVENT_F_HEADER) ? "true" : "false");
+		if (event__is_mmio(ev))
+			printf(",\"same_insn\":%s",
+			       (ev->flags & PCIEM_EVENT_F_SAME_INSN) ? "true" : "false");
 		break;
 	case PCIEM_EVENT_UNSUPPORTED:
 		insn_bytes(bytes, sizeof(bytes), ev);

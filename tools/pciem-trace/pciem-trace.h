@@ -107,6 +107,7 @@ void format_seq_range(char *buf, size_t len, uint64_t first, uint64_t last, uint
 /* Does the event carry a BAR, a config offset, a value? */
 int event__has_bar(const struct pciem_event *ev);
 int event__is_config(const struct pciem_event *ev);
+int event__is_mmio(const struct pciem_event *ev);
 
 /* The register of an MMIO/config/watchpoint event under @map, or NULL. */
 const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *map,
