@@ -110,7 +110,7 @@ static const struct argp_option argp_opts[] = {
 	{ "window", OPT_WINDOW, "EVENTS", 0,
 	  "Look-ahead for per-register matching and resynchronising (default 64)", 0 },
 	{ "wait-us", OPT_WAIT_US, "USEC", 0,
-	  "How long an access waits for a recorded event not fed yet (default 100000)", 0 },
+	  "How long an access waits for a recorded event not fed yet, with interrupts off (1 to 100000, default 100000)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say what is done", 0 },
 	{},
 };
