@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
+#include <linux/smp.h>
 
 #include "uapi/pciem_userspace.h"
 
@@ -189,7 +190,14 @@ void pciem_ring_put_eventfd(struct pciem_device *dev, struct eventfd_ctx *old);
 void pciem_ring_free(struct pciem_device *dev);
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev);
 bool pciem_lock_any(raw_spinlock_t *lock, unsigned long *flags);
-bool pciem_wake_elsewhere(struct irq_work *work);
+struct pciem_kick {
+	call_single_data_t csd;
+	atomic_t busy;
+	struct irq_work *work;
+};
+void pciem_kick_init(struct pciem_kick *k, struct irq_work *work);
+bool pciem_kick_elsewhere(struct pciem_kick *k);
+void pciem_kick_sync(struct pciem_kick *k);
 /*
  * The longest a producer waits for a reader or feeder with interrupts off
  * (PCIEM_TRACE_MAX_WAIT_US, PCIEM_REPLAY_MAX_WAIT_US), and the longest a

@@ -110,6 +110,7 @@ struct pciem_replay {
 	struct mutex read_lock;
 	wait_queue_head_t wq;
 	struct irq_work wake_work;
+	struct pciem_kick kick;		/* wake_work from another CPU */
 };
 
 static struct pciem_event *slot(struct pciem_replay *rp, u64 i)
@@ -696,7 +697,7 @@ static bool wait_for_feed(struct pciem_replay *rp, unsigned long *flags)
 	if (rp->starved && rp->starved_tail == tail)
 		return false;
 	/* the feeder is woken from another CPU (see rec_wait_room()) */
-	if (!pciem_wake_elsewhere(&rp->wake_work)) {
+	if (!pciem_kick_elsewhere(&rp->kick)) {
 		rp->starved = true;
 		rp->starved_tail = tail;
 		return false;
@@ -945,6 +946,7 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 	rp->timer.function = timer_fn;
 	init_irq_work(&rp->irq_work, irq_fn);
 	init_irq_work(&rp->wake_work, wake_fn);
+	pciem_kick_init(&rp->kick, &rp->wake_work);
 	init_irq_work(&rp->timer_work, timer_work_fn);
 	mutex_init(&rp->read_lock);
 	init_waitqueue_head(&rp->wq);
@@ -1178,6 +1180,7 @@ void pciem_replay_sync(struct pciem_device *dev)
 	irq_work_sync(&rp->timer_work);
 	hrtimer_cancel(&rp->timer);
 	irq_work_sync(&rp->irq_work);
+	pciem_kick_sync(&rp->kick);
 	irq_work_sync(&rp->wake_work);
 }
 

@@ -49,17 +49,50 @@ static bool signal_now(void)
 }
 
 /*
- * For a context about to spin with interrupts off until a reader (or
- * feeder) makes progress: wakes it through @work, never directly (the
- * caller may hold any lock of the driver's, or the PCI core's).  The
- * irq_work runs only once this CPU has stopped waiting, but the reader
- * was already woken when its ring passed half full and runs elsewhere.
- * Returns false when no other CPU can run it: waiting could not help.
+ * Waking a reader (or feeder) for a CPU about to spin with interrupts off
+ * until it makes progress.  Not directly: the spinning CPU may hold any
+ * lock of the driver's or the PCI core's, and its own irq_work would only
+ * run once it has stopped waiting.  Another CPU is asked, by IPI, to queue
+ * the irq_work that wakes the reader.
  */
-bool pciem_wake_elsewhere(struct irq_work *work)
+static void kick_fn(void *info)
 {
-	irq_work_queue(work);
-	return num_online_cpus() > 1;
+	struct pciem_kick *k = info;
+
+	irq_work_queue(k->work);
+	atomic_set_release(&k->busy, 0);	/* the last use of @k */
+}
+
+void pciem_kick_init(struct pciem_kick *k, struct irq_work *work)
+{
+	INIT_CSD(&k->csd, kick_fn, k);
+	atomic_set(&k->busy, 0);
+	k->work = work;
+}
+
+/* Returns false when no other CPU can run the reader: waiting cannot help. */
+bool pciem_kick_elsewhere(struct pciem_kick *k)
+{
+	unsigned int cpu;
+
+	if (in_nmi()) {		/* no IPI from here: the next best thing */
+		irq_work_queue(k->work);
+		return num_online_cpus() > 1;
+	}
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (cpu >= nr_cpu_ids)
+		return false;
+	/* one kick in flight at a time; its reader is being woken anyway */
+	if (!atomic_xchg(&k->busy, 1) && smp_call_function_single_async(cpu, &k->csd))
+		atomic_set(&k->busy, 0);
+	return true;
+}
+
+/* Before @k is freed: wait for a kick in flight (process context). */
+void pciem_kick_sync(struct pciem_kick *k)
+{
+	while (atomic_read_acquire(&k->busy))
+		cpu_relax();
 }
 
 /*

@@ -44,6 +44,7 @@ struct pciem_recorder {
 	wait_queue_head_t wq;
 	struct irq_work wake_soon;	/* next tick: batches wake-ups */
 	struct irq_work wake_now;	/* the ring is half full */
+	struct pciem_kick kick;		/* wake_now from another CPU */
 };
 
 static void rec_wake(struct irq_work *work)
@@ -64,6 +65,7 @@ static void rec_free(struct kref *ref)
 {
 	struct pciem_recorder *rec = container_of(ref, struct pciem_recorder, ref);
 
+	pciem_kick_sync(&rec->kick);
 	irq_work_sync(&rec->wake_soon);
 	irq_work_sync(&rec->wake_now);
 	vfree(rec->hdr);
@@ -119,7 +121,7 @@ static bool rec_wait_room(struct pciem_recorder *rec, u64 need)
 	 * locks of the driver's): the reader is woken from another CPU.
 	 * With none, waiting could not help.
 	 */
-	if (!pciem_wake_elsewhere(&rec->wake_now))
+	if (!pciem_kick_elsewhere(&rec->kick))
 		return false;
 	deadline = ktime_get_mono_fast_ns() + rec->wait_ns;
 	while (rec_room(rec) < need) {
@@ -460,6 +462,7 @@ struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe 
 	raw_spin_lock_init(&rec->lock);
 	init_waitqueue_head(&rec->wq);
 	init_irq_work(&rec->wake_now, rec_wake);
+	pciem_kick_init(&rec->kick, &rec->wake_now);
 	rec->wake_soon = IRQ_WORK_INIT_LAZY(rec_wake_soon);
 
 	spin_lock_irqsave(&pciem_devices_lock, flags);
