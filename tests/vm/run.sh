@@ -5,19 +5,31 @@
 # tools/pciem-vm (which fails a boot whose kernel log shows a BUG,
 # WARNING, Oops, lockdep report and the like).
 #
-#   tests/vm/run.sh [--kernels "V1 V2"] [--timeout SEC] tests/vm/t_foo.sh...
+#   tests/vm/run.sh [--kernels "V1 V2"] [--timeout SEC] [--debug-timeout SEC]
+#                   [--debug-skip "t_a t_b"] tests/vm/t_foo.sh...
 #
-# Prints one line per test and kernel, then "N passed, N failed".
+# The debug kernel (a release ending in -pciem-debug, see
+# tools/vm/debug-kernel.sh) is slower: its tests get --debug-timeout
+# seconds (default 1800) instead of --timeout (default 600).  The tests
+# named in --debug-skip (by script name, without .sh) do not run on it;
+# each prints a NOTRUN line, counted apart from passes and failures.
+#
+# Prints one line per test and kernel, then "N passed, N failed" (and
+# ", N not run on the debug kernel").
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 
 kernels=""
 timeout=600
+debug_timeout=1800
+debug_skip=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernels) kernels=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--debug-timeout) debug_timeout=$2; shift 2 ;;
+	--debug-skip) debug_skip=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -28,15 +40,35 @@ done
 
 logdir=$top/build/vm-tests
 mkdir -p "$logdir"
+# Does test $1 run on the debug kernel?
+on_debug() {
+	local d
+	for d in $debug_skip; do
+		[ "$(basename "$d" .sh)" = "$(basename "$1" .sh)" ] && return 1
+	done
+	return 0
+}
+
 passed=0
 failed=0
+notrun=0
 failures=""
 for k in $kernels; do
+	tmo=$timeout
+	debug=0
+	case $k in
+	*-pciem-debug) tmo=$debug_timeout; debug=1 ;;
+	esac
 	for t in "$@"; do
 		name=$(basename "$t" .sh)
+		if [ $debug = 1 ] && ! on_debug "$t"; then
+			notrun=$((notrun + 1))
+			printf 'NOTRUN %-26s %-26s (skipped on the debug kernel: VM_DEBUG_SKIP)\n' "$name" "$k"
+			continue
+		fi
 		log=$logdir/$name-$k.log
 		start=$(date +%s)
-		tools/pciem-vm --kernel "$k" --timeout "$timeout" -- sh "$t" >"$log" 2>&1 </dev/null
+		tools/pciem-vm --kernel "$k" --timeout "$tmo" -- sh "$t" >"$log" 2>&1 </dev/null
 		rc=$?
 		secs=$(( $(date +%s) - start ))
 		if [ $rc -eq 0 ]; then
@@ -51,5 +83,9 @@ for k in $kernels; do
 	done
 done
 [ -z "$failures" ] || echo "failed:$failures"
-echo "$passed passed, $failed failed"
+if [ $notrun -gt 0 ]; then
+	echo "$passed passed, $failed failed, $notrun not run on the debug kernel"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ $failed -eq 0 ]

@@ -4,7 +4,10 @@
 # Self-test of tools/pciem-vm: boots each kernel of `tools/pciem-vm --list`
 # (or those given with --kernels "V1 V2") several times and checks exit
 # statuses, output, shares and the kernel log check.  About ten boots per
-# kernel.  Prints one line per check and "N passed, N failed".
+# kernel, five more on the debug kernel: there a module makes one bug per
+# boot that KASAN, lockdep, the atomic-sleep check, debug objects or
+# DEBUG_LIST must report, and the log check must catch.  Prints one line
+# per check and "N passed, N failed".
 #
 #   tools/vm/selftest.sh [--kernels "V1 V2"]
 set -u
@@ -57,7 +60,15 @@ for k in $kernels; do
 		! touch /usr/pciem-vm-ro 2>/dev/null
 		touch /tmp/x /var/tmp/x /root/x /run/x
 		mountpoint -q /sys/kernel/debug && mountpoint -q /sys/kernel/tracing
-		modprobe i6300esb && grep -q "^i6300esb " /proc/modules
+		# In-tree modules load, on a Debian kernel; the debug kernel
+		# has none (all it needs is built in) but has its checkers.
+		if [ -d "/lib/modules/$(uname -r)/kernel" ]; then
+			modprobe i6300esb && grep -q "^i6300esb " /proc/modules
+		else
+			case $(uname -r) in *-pciem-debug) ;; *) exit 1 ;; esac
+			[ -d /sys/kernel/debug/kfence ] && [ -r /proc/lockdep ]
+			grep -q kasan_multi_shot /proc/cmdline
+		fi
 		lspci >/dev/null
 		echo hi >"$2"
 		exit 3' sh "$top" "$probe" </dev/null >"$work/out" 2>"$work/err"
@@ -102,6 +113,29 @@ for k in $kernels; do
 	$vm --no-module --kernel "$k" --timeout 20 -- sleep 600 \
 		</dev/null >"$work/out" 2>"$work/err"
 	check "$k: timeout" 121 $?
+
+	# The debug kernel's checkers are on, and each of their reports
+	# fails the run: a module makes one deliberate bug per boot.
+	case $k in
+	*-pciem-debug)
+		dchk=build/$k/debugcheck/pciem_debugcheck.ko
+		for bug in "kasan:BUG: KASAN: slab-out-of-bounds" \
+			"lockdep:WARNING: possible circular locking dependency detected" \
+			"sleep:BUG: sleeping function called from invalid context" \
+			"odebug:ODEBUG: free active" \
+			"list:list_add double add"; do
+			if [ ! -f "$dchk" ]; then
+				failed=$((failed + 1))
+				echo "FAIL $k: ${bug%%:*} report ($dchk not built: make test-kmods)"
+				continue
+			fi
+			$vm --no-module --kernel "$k" -- insmod "$dchk" "bug=${bug%%:*}" \
+				</dev/null >"$work/out" 2>"$work/err"
+			rc=$?
+			grep -qF "${bug#*:}" "$work/err"
+			check "$k: ${bug%%:*} report" 120 $rc $?
+		done ;;
+	esac
 
 	# The module, when it is built.
 	if [ -f "build/$k/kmod/pciem.ko" ]; then
