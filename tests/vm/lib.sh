@@ -110,3 +110,17 @@ gone() {
 no_unsupported() {
 	! dmesg | grep -q "pciem: cannot emulate"
 }
+
+# any_pciem_device: some PCIem device is on the bus (domains from 0x10000).
+any_pciem_device() {
+	for _d in /sys/bus/pci/devices/1[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*; do
+		[ -e "$_d" ] && return 0
+	done
+	return 1
+}
+
+# hammer DEVDIR: kernel threads on CPUs 0 and 1 write and read BAR 0 (at
+# 0x10 and 0x18) until stopped ("stop") or the device goes away.
+hammer() {
+	echo "hammer 0 0x10 2" > "$1/mmio" || fail "cannot start the hammer threads on $1"
+}
