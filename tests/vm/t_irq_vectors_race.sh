@@ -4,7 +4,8 @@
 # while the driver, round after round, frees its interrupt and its vectors
 # and allocates and requests them again.  The kernel log stays clean, and
 # afterwards interrupts are still delivered to the driver.
-# STRESS_ROUNDS sets the rounds (default 400; a quarter on a debug kernel).
+# STRESS_ROUNDS sets the rounds (default 400; a quarter on a debug kernel;
+# tools/pciem-vm -- env STRESS_ROUNDS=2000 sh tests/vm/t_irq_vectors_race.sh for more).
 . tests/vm/lib.sh
 
 N=$(rounds 400)

@@ -5,10 +5,11 @@
 # killed with -9 in the middle, round after round.  Unmasking a pending
 # vector queues PCIem's irq_work; a write arriving during teardown must not
 # queue it after the device waited for it.  The kernel log stays clean.
-# STRESS_ROUNDS sets the rounds (default 200; a quarter on a debug kernel).
+# STRESS_ROUNDS sets the rounds (default 100; a quarter on a debug kernel;
+# tools/pciem-vm -- env STRESS_ROUNDS=500 sh tests/vm/t_teardown_cfgwrite.sh for more).
 . tests/vm/lib.sh
 
-N=$(rounds 200)
+N=$(rounds 100)
 load_testdrv
 i=0
 while [ $i -lt "$N" ]; do

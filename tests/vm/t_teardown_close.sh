@@ -4,10 +4,11 @@
 # devmodel's SIGHUP) while it lives on, round after round, while two CPUs
 # hammer the BAR in full trap and a third source reads config space through
 # sysfs.  Every round the device goes away; the kernel log stays clean.
-# STRESS_ROUNDS sets the rounds (default 200; a quarter on a debug kernel).
+# STRESS_ROUNDS sets the rounds (default 100; a quarter on a debug kernel;
+# tools/pciem-vm -- env STRESS_ROUNDS=500 sh tests/vm/t_teardown_close.sh for more).
 . tests/vm/lib.sh
 
-N=$(rounds 200)
+N=$(rounds 100)
 load_testdrv
 cfg_reader_start
 i=0

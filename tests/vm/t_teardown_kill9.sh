@@ -4,10 +4,11 @@
 # in full trap (reads and writes) and a third source reads the config
 # space of every PCIem device through sysfs.  Every round the device goes
 # away; the kernel log stays clean (checked by tools/pciem-vm).
-# STRESS_ROUNDS sets the rounds (default 200; a quarter on a debug kernel).
+# STRESS_ROUNDS sets the rounds (default 100; a quarter on a debug kernel;
+# tools/pciem-vm -- env STRESS_ROUNDS=500 sh tests/vm/t_teardown_kill9.sh for more).
 . tests/vm/lib.sh
 
-N=$(rounds 200)
+N=$(rounds 100)
 load_testdrv
 cfg_reader_start
 i=0

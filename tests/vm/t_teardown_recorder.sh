@@ -9,7 +9,7 @@
 # kernel).
 . tests/vm/lib.sh
 
-N=$(rounds 200)
+N=$(rounds 100)
 load_testdrv
 start_model m --bar 0:8192 --msi 0 --quiet
 wait_bound "$DEV"

@@ -3,10 +3,11 @@
 # round, while its two threads hammer the BAR in full trap and a third
 # source reads config space through sysfs; the device stays, the driver
 # binds again each round.  The kernel log stays clean.
-# STRESS_ROUNDS sets the rounds (default 200; a quarter on a debug kernel).
+# STRESS_ROUNDS sets the rounds (default 100; a quarter on a debug kernel;
+# tools/pciem-vm -- env STRESS_ROUNDS=500 sh tests/vm/t_teardown_rmmod.sh for more).
 . tests/vm/lib.sh
 
-N=$(rounds 200)
+N=$(rounds 100)
 start_model m --bar 0:8192 --msi 0 --full-trap --quiet
 cfg_reader_start
 i=0

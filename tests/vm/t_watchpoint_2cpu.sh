@@ -7,7 +7,7 @@
 # read the driver made (the driver counts them) and every write.
 . tests/vm/lib.sh
 
-COUNT=$(rounds 2000)
+COUNT=$(rounds 5000)
 load_testdrv
 start_model m --bar 0:4096 --watch 0:0x40:4 --quiet
 wait_bound "$DEV"
