@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # A stopped recorder or replayer (issue 10, section 2 defect 7).  A
-# lossless recorder (pciem-record --lossless) is stopped (SIGSTOP) for
+# lossless recorder (pciem-record --lossless, 4 MiB ring) is stopped (SIGSTOP) for
 # STOP_SECONDS (default 30) while the driver hammers MMIO from two CPUs and
 # config space is read through sysfs, then continued: the kernel log shows
 # no stall or lockup (checked by tools/pciem-vm), and the trace is intact
@@ -19,7 +19,8 @@ wait_bound "$DEV"
 cfg_reader_start
 
 # ---- the recorder
-"$BIN/pciem-record" --lossless --match 1234:0e01 -o "$TMP/s.zst" 2>"$TMP/s.err" &
+# a 4 MiB ring: full within a few seconds of the stop
+"$BIN/pciem-record" --lossless --ring-size 4M --match 1234:0e01 -o "$TMP/s.zst" 2>"$TMP/s.err" &
 R=$!
 wait_until 20 test -s "$TMP/s.zst" || fail "pciem-record did not start: $(cat "$TMP/s.err")"
 sleep 1

@@ -30,5 +30,6 @@ while [ $i -lt "$N" ]; do
 	gone "$DEV" || fail "round $i: device still present after kill -9"
 	wait $W
 	i=$((i + 1))
+	[ $((i % 10)) != 0 ] || echo "round $i done at $(date +%T)"
 done
 ok "$N rounds of config writes racing with removal"

@@ -23,5 +23,6 @@ while [ $i -lt "$N" ]; do
 	kill "$m_PID"
 	wait "$m_PID" || fail "round $i: the model failed: $(cat "$TMP/m.log")"
 	i=$((i + 1))
+	[ $((i % 10)) != 0 ] || echo "round $i done at $(date +%T)"
 done
 ok "$N rounds of closing the device fd under MMIO and config load"

@@ -21,5 +21,6 @@ while [ $i -lt "$N" ]; do
 	wait "$m_PID" 2>/dev/null
 	gone "$DEV" || fail "round $i: device still present after kill -9"
 	i=$((i + 1))
+	[ $((i % 10)) != 0 ] || echo "round $i done at $(date +%T)"
 done
 ok "$N rounds of kill -9 under MMIO and config load"

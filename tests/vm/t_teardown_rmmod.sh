@@ -18,6 +18,7 @@ while [ $i -lt "$N" ]; do
 	rmmod pciem_testdrv || fail "round $i: rmmod pciem_testdrv"
 	[ -e "$DEV/driver" ] && fail "round $i: still bound after rmmod"
 	i=$((i + 1))
+	[ $((i % 10)) != 0 ] || echo "round $i done at $(date +%T)"
 done
 kill -0 "$m_PID" || fail "the device model died: $(cat "$TMP/m.log")"
 ok "$N rounds of rmmod of the driver under MMIO and config load"
