@@ -17,10 +17,10 @@ while [ $i -lt "$N" ]; do
 	start_model m --bar 0:4096 --msi 0:64:mask --irq-storm --quiet
 	wait_bound "$DEV"
 	A=$(basename "$DEV")
+	# (setpci exits 0 when no device matches: the loop looks for the device)
 	(
-		while setpci -s "$A" CAP_MSI+10.l=1 && setpci -s "$A" CAP_MSI+10.l=0 &&
-			setpci -s "$A" COMMAND=0x0006 && setpci -s "$A" COMMAND=0x0406; do
-			:
+		while [ -e "$DEV" ]; do
+			setpci -s "$A" CAP_MSI+10.l=1 CAP_MSI+10.l=0 COMMAND=0x0006 COMMAND=0x0406
 		done
 	) >/dev/null 2>&1 &
 	W=$!
@@ -28,6 +28,7 @@ while [ $i -lt "$N" ]; do
 	kill -9 "$m_PID"
 	wait "$m_PID" 2>/dev/null
 	gone "$DEV" || fail "round $i: device still present after kill -9"
+	kill $W 2>/dev/null
 	wait $W
 	i=$((i + 1))
 	[ $((i % 10)) != 0 ] || echo "round $i done at $(date +%T)"

@@ -39,6 +39,6 @@ while [ $i -lt "$N" ]; do
 	[ $((i % 10)) != 0 ] || echo "round $i done at $(date +%T)"
 done
 echo "stop 0 0 0" > "$DEV/mmio" || fail "stop"
-echo "$(cat "$DEV/mmio") hammer iterations"
+echo "$(($(cat "$DEV/mmio"))) hammer iterations"
 kill -0 "$m_PID" || fail "the device model died: $(cat "$TMP/m.log")"
 ok "$N recorders came and went under MMIO and config load"
