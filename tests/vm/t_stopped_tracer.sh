@@ -6,8 +6,8 @@
 # no stall or lockup (checked by tools/pciem-vm), and the trace is intact
 # (pciem-trace verify): either complete, with every one of the driver's
 # accesses recorded once, or with honest LOST records accounting for what
-# is missing.  Then a replayer (pciem-replay, a small FIFO so that the
-# kernel needs it often) is stopped as long while the driver replays the
+# is missing.  Then a replayer (pciem-replay, a FIFO of 1024 events so
+# that the kernel needs it often) is stopped as long while the driver replays the
 # recorded loop: the kernel log stays clean and the replay ends.
 . tests/vm/lib.sh
 
@@ -75,13 +75,15 @@ ok "lossless recorder stopped $S s under load: trace intact"
 kill "$m_PID"
 wait "$m_PID"
 gone "$DEV" || fail "the recorded device is still there"
-"$BIN/pciem-replay" --fifo 16 "$TMP/rec.zst" -- sh -c '
+"$BIN/pciem-replay" --fifo 1024 "$TMP/rec.zst" -- sh -c '
 	d=/sys/bus/pci/devices/$PCIEM_REPLAY_DEVICE
 	while [ ! -e $d/driver ]; do sleep 0.1; done
 	echo "loop 0 0x10 20000 1" > $d/mmio' >"$TMP/rp.out" 2>"$TMP/rp.err" &
 P=$!
-sleep 3
-kill -STOP $P
+wait_until 30 sh -c 'ls -d /sys/bus/pci/devices/1[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*/driver' ||
+	fail "the replayed device did not appear and bind: $(cat "$TMP/rp.err")"
+sleep 1
+kill -STOP $P || fail "the replayer ended before it could be stopped: $(cat "$TMP/rp.err")"
 echo "replayer stopped for $S s"
 sleep "$S"
 kill -CONT $P
