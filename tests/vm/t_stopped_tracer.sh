@@ -65,15 +65,18 @@ ok "lossless recorder stopped $S s under load: trace intact"
 kill "$m_PID"
 wait "$m_PID"
 gone "$DEV" || fail "the recorded device is still there"
-"$BIN/pciem-replay" --fifo 1024 "$TMP/rec.zst" -- sh -c '
-	d=/sys/bus/pci/devices/$PCIEM_REPLAY_DEVICE
-	while [ ! -e $d/driver ]; do sleep 0.1; done
-	echo "loop 0 0x10 20000 1" > $d/mmio' >"$TMP/rp.out" 2>"$TMP/rp.err" &
+# COMMAND starts the driver's loop once the replayer is stopped (it is a
+# child of pciem-replay and keeps running), so the driver needs the feed
+# of a stopped replayer
+"$BIN/pciem-replay" --fifo 1024 "$TMP/rec.zst" -- sh -c "
+	d=/sys/bus/pci/devices/\$PCIEM_REPLAY_DEVICE
+	while [ ! -e \$d/driver ] || [ ! -e $TMP/go ]; do sleep 0.1; done
+	echo 'loop 0 0x10 20000 1' > \$d/mmio" >"$TMP/rp.out" 2>"$TMP/rp.err" &
 P=$!
 wait_until 30 sh -c 'ls -d /sys/bus/pci/devices/1[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*/driver' ||
 	fail "the replayed device did not appear and bind: $(cat "$TMP/rp.err")"
-sleep 1
 kill -STOP $P || fail "the replayer ended before it could be stopped: $(cat "$TMP/rp.err")"
+touch "$TMP/go"
 echo "replayer stopped for $S s"
 sleep "$S"
 kill -CONT $P
