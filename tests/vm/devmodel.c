@@ -7,6 +7,7 @@
  *   devmodel [--id VID:DID] [--bar N:SIZE[:64][:pf]]... [--msi LOG2[:64][:mask]]
  *            [--pcie] [--pm] [--intx] [--watch BAR:OFF:WIDTH]... [--ready-file PATH]
  *            [--irq-on-write BAR:OFF] [--fill BAR:BYTE] [--quiet] [--no-eventfd]
+ *            [--dump DIR] [--irq-storm]
  *
  * --intx: the device has interrupt pin INTA.
  * --irq-on-write: inject vector 0 each time the driver writes there.
@@ -16,8 +17,16 @@
  * --full-trap: trap reads too (PCIEM_TRAP_FULL), set before REGISTER.
  * --no-eventfd: register no eventfd; look at the ring every 100 ms instead
  *          (a model that is not woken per event).
+ * --dump DIR: on SIGWINCH write each BAR's memory to DIR/barN, then print
+ *          "dumped".
+ * --irq-storm: inject vector 0 over and over, never waiting; failed
+ *          injections are counted, not fatal; at the end prints
+ *          "storm delivered N pending N failed N".
  * SIGUSR1 injects vector 0; SIGUSR2 toggles full trap on every BAR and
- * prints "trap full" or "trap writes"; SIGTERM/SIGINT exit 0.
+ * prints "trap full" or "trap writes"; SIGHUP unmaps everything and closes
+ * every descriptor of the device (the device goes away while the process
+ * lives on), prints "closed" and then waits for SIGTERM/SIGINT;
+ * SIGTERM/SIGINT exit 0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +74,8 @@ int main(int argc, char **argv)
 		{ "no-eventfd", no_argument, NULL, 'E' },
 		{ "stall", no_argument, NULL, 's' },
 		{ "full-trap", no_argument, NULL, 't' },
+		{ "dump", required_argument, NULL, 'D' },
+		{ "irq-storm", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_config_space cfg = {
@@ -76,7 +87,9 @@ int main(int argc, char **argv)
 	struct pciem_watchpoint_config wps[8];
 	struct pciem_cap_config caps[3];
 	int nbars = 0, nwps = 0, ncaps = 0;
-	const char *ready = NULL;
+	const char *ready = NULL, *dump = NULL;
+	int storm = 0;
+	unsigned long long storm_n[3] = { 0, 0, 0 };
 	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0, full = 0, no_efd = 0;
 	unsigned long irq_off = 0;
 	int c, fd, ifd, efd, sfd, i;
@@ -165,6 +178,12 @@ int main(int argc, char **argv)
 		case 't':
 			full = 1;
 			break;
+		case 'D':
+			dump = optarg;
+			break;
+		case 'S':
+			storm = 1;
+			break;
 		default:
 			usage_error("bad option");
 		}
@@ -203,6 +222,8 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0)
@@ -216,6 +237,7 @@ int main(int argc, char **argv)
 		die("REGISTER");
 
 	volatile uint8_t *barmem[6] = { 0 };
+	size_t barsize[6] = { 0 };
 	for (i = 0; i < nbars; i++) {
 		struct pciem_bar_info_query q = { .bar_index = bars[i].bar_index };
 
@@ -225,6 +247,7 @@ int main(int argc, char **argv)
 					   PCIEM_BAR_MMAP_OFFSET(q.bar_index));
 		if (barmem[q.bar_index] == MAP_FAILED)
 			die("mmap BAR");
+		barsize[q.bar_index] = q.size;
 		if ((int)q.bar_index == fill_bar)
 			memset((void *)barmem[q.bar_index], fill_byte, q.size);
 	}
@@ -273,7 +296,15 @@ int main(int argc, char **argv)
 		if (r < 0)
 			die("ring");
 		fflush(stdout);
-		if (poll(p, 2, no_efd ? 100 : -1) < 0 && errno != EINTR)
+		if (storm) {
+			struct pciem_irq_inject irq = { .vector = 0 };
+
+			if (ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq))
+				storm_n[2]++;
+			else
+				storm_n[irq.status == PCIEM_IRQ_DELIVERED ? 0 : 1]++;
+		}
+		if (poll(p, 2, storm ? 0 : no_efd ? 100 : -1) < 0 && errno != EINTR)
 			die("poll");
 		if (p[0].revents) {
 			uint64_t n;
@@ -294,6 +325,38 @@ int main(int argc, char **argv)
 				printf("trap %s\n", trap.mode == PCIEM_TRAP_FULL ? "full" : "writes");
 				fflush(stdout);
 				continue;
+			}
+			if (si.ssi_signo == SIGWINCH) {
+				for (i = 0; dump && i < 6; i++) {
+					char path[4096];
+					FILE *f;
+
+					if (!barmem[i])
+						continue;
+					snprintf(path, sizeof(path), "%s/bar%d", dump, i);
+					f = fopen(path, "w");
+					if (!f || fwrite((const void *)barmem[i], 1, barsize[i], f) != barsize[i] ||
+					    fclose(f))
+						die("--dump");
+				}
+				printf(dump ? "dumped\n" : "no --dump\n");
+				fflush(stdout);
+				continue;
+			}
+			if (si.ssi_signo == SIGHUP) {
+				for (i = 0; i < 6; i++)
+					if (barmem[i] && munmap((void *)barmem[i], barsize[i]))
+						die("munmap BAR");
+				if (munmap(ring, sizeof(*ring)) || close(ifd) || close(fd) || close(efd))
+					die("closing the device");
+				printf("closed\n");
+				fflush(stdout);
+				for (;;) {
+					if (read(sfd, &si, sizeof(si)) != sizeof(si))
+						die("read signalfd");
+					if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+						return 0;
+				}
 			}
 			if (si.ssi_signo == SIGUSR1) {
 				struct pciem_irq_inject irq = { .vector = 0 };
@@ -321,6 +384,9 @@ int main(int argc, char **argv)
 		}
 		printf("drained %llu first %llu last %llu\n", n, first, last);
 	}
+	if (storm)
+		printf("storm delivered %llu pending %llu failed %llu\n", storm_n[0], storm_n[1],
+		       storm_n[2]);
 	printf("lost %llu\n", (unsigned long long)pciem_ring_lost(ring));
 	return 0;
 }

@@ -72,3 +72,58 @@ log_has() {
 load_testdrv() {
 	insmod "$KM/testdrv/pciem_testdrv.ko" || fail "cannot load pciem_testdrv"
 }
+
+# rounds N: the rounds a stress test runs: $STRESS_ROUNDS if set, else N,
+# or N / 4 (at least 10) on a debug (KASAN, lockdep) kernel, which is slower.
+rounds() {
+	if [ -n "${STRESS_ROUNDS:-}" ]; then
+		echo "$STRESS_ROUNDS"
+	elif case $KVER in *-pciem-debug) true ;; *) false ;; esac; then
+		_r=$(( $1 / 4 ))
+		[ $_r -ge 10 ] || _r=10
+		echo $_r
+	else
+		echo "$1"
+	fi
+}
+
+# cfg_reader_start: a background loop reading the config space (through
+# sysfs) of every PCIem device there is, over and over, until the test ends.
+# The shell's read (a byte at a time, up to a newline or the end) forks
+# nothing, so the loop spends its time in config reads.
+cfg_reader_start() {
+	(
+		while :; do
+			for _c in /sys/bus/pci/devices/1[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*/config; do
+				[ -e "$_c" ] || sleep 0.05
+				read -r _x <"$_c"
+			done
+		done
+	) >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	CFG_READER=$!
+}
+
+# gone DEVDIR: wait until the device has left the bus.
+gone() {
+	wait_until 30 sh -c "! test -e $1"
+}
+
+# no_unsupported: the kernel log has no "cannot emulate" line.
+no_unsupported() {
+	! dmesg | grep -q "pciem: cannot emulate"
+}
+
+# any_pciem_device: some PCIem device is on the bus (domains from 0x10000).
+any_pciem_device() {
+	for _d in /sys/bus/pci/devices/1[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*; do
+		[ -e "$_d" ] && return 0
+	done
+	return 1
+}
+
+# hammer DEVDIR: kernel threads on CPUs 0 and 1 write and read BAR 0 (at
+# 0x10 and 0x18) until stopped ("stop") or the device goes away.
+hammer() {
+	echo "hammer 0 0x10 2" > "$1/mmio" || fail "cannot start the hammer threads on $1"
+}
