@@ -82,7 +82,11 @@ for f in forms:
         bad(name, "the driver says " + " ".join(f[7:]))
     if ip in unsup:
         bad(name, "reported UNSUPPORTED")
-    es = sorted(byip.get(ip, []), key=lambda e: e["seq"])
+    # forms that share an instruction (cmpxchg that succeeds, that fails)
+    # use different registers: the form's accesses are those at its ip
+    # inside its own range
+    es = sorted((e for e in byip.get(ip, []) if base <= e["offset"] < base + max(length, 1)),
+                key=lambda e: e["seq"])
     reads = [e for e in es if e["type"] == "mmio_read"]
     writes = [e for e in es if e["type"] == "mmio_write"]
     if kind == "none":
@@ -100,6 +104,10 @@ for f in forms:
         bad(name, "its accesses are not adjacent in the stream: seqs %s" % seqs)
     if writes and reads and max(e["seq"] for e in reads) > min(e["seq"] for e in writes):
         bad(name, "a write before a read")
+    # one instruction: every access but the first is flagged as its continuation
+    same = [e.get("same_insn") for e in es]
+    if same != [False] + [True] * (len(es) - 1):
+        bad(name, "same_insn flags %s, want the first false and the others true" % same)
     if kind == "r":
         if writes:
             bad(name, "%d writes recorded for a read-only form" % len(writes))

@@ -186,7 +186,7 @@ ok "(3) per-register order tolerated, strict order enforced"
 # an instruction the trap cannot decode is a divergence too
 printf 'r 0 0x10 4 0x5\n' > "$TMP/rmw.txt"
 start_replayer u1 --events "$TMP/rmw.txt" --on-divergence continue
-echo "unsupp 0 0x10 4 0" > "$DEV/mmio" || fail "unsupported access"
+echo "untrap 0 0x10 0" > "$DEV/mmio" || fail "unsupported access"
 stop_replayer u1
 grep "^DIVERGENCE" "$TMP/u1.log"
 grep -q "^DIVERGENCE #1 unsupported index 0 expected MMIO_READ bar0+0x10 4 0x5 .* actual UNSUPPORTED bar0+0x10 .* \[pciem_testdrv\]" "$TMP/u1.log" ||

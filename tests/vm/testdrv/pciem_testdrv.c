@@ -16,8 +16,6 @@
  *                                            the order of exercise() below
  *   echo "rmw BAR OFF 4 BITS" > mmio         one "orl $BITS" on the register:
  *                                            a read-modify-write
- *   echo "unsupp BAR OFF 4 0" > mmio         one "shll $1" on the register: an
- *                                            instruction PCIem cannot emulate
  *   echo "pte BAR OFF 0" > mmio; cat mmio    how the driver's mapping of that
  *                                            page is armed: 0 not present (full
  *                                            trap), 1 read-only, 2 writable
@@ -956,11 +954,6 @@ static int do_cmd(struct testdrv *td, const char *buf)
 	if (!strcmp(op, "rmw") && n == 5 && width == 4) {
 		/* what clang can make of "*p |= bits" */
 		asm volatile("orl %1, %0" : "+m" (*(u32 __force *)p) : "r" ((u32)val) : "memory");
-		return 0;
-	}
-	if (!strcmp(op, "unsupp") && n == 5 && width == 4) {
-		/* on purpose: no driver shifts a register in place */
-		asm volatile("shll $1, %0" : "+m" (*(u32 __force *)p) : : "memory");
 		return 0;
 	}
 	if (!strcmp(op, "pte")) {
