@@ -51,6 +51,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
 UAPI := -I$(TOP)/kmod/uapi
 
+.PHONY: stress
 .PHONY: all deps kmod test-kmods examples userspace test check check-unit check-vm \
 	check-walkthrough check-harness demo bench clean distclean debug-kernel
 
@@ -149,9 +150,21 @@ check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn check-ptf c
 # kernel"): that keeps CI under an hour.  VM_DEBUG_SKIP= runs them all.
 VM_KERNELS ?= $(KVERS)
 VM_TESTS ?= $(sort $(wildcard tests/vm/t_*.sh))
-VM_DEBUG_SKIP ?= t_eight_devices t_lspci t_lttng t_record_symbols t_unpriv
+VM_DEBUG_SKIP ?= t_dummy_clock_ticks t_eight_devices t_lspci t_lttng t_pciem_replay \
+		 t_record t_record_symbols t_unpriv
+# The stress tests' rounds in percent of their defaults (a quarter of that
+# on the debug kernel): make test keeps CI under an hour, make stress runs
+# hundreds of teardown rounds.
+VM_STRESS_PCT ?= 30
 check-vm: all test-kmods
-	@tests/vm/run.sh --kernels "$(VM_KERNELS)" --debug-skip "$(VM_DEBUG_SKIP)" $(VM_TESTS)
+	@STRESS_PCT=$(VM_STRESS_PCT) tests/vm/run.sh --kernels "$(VM_KERNELS)" \
+		--debug-skip "$(VM_DEBUG_SKIP)" $(VM_TESTS)
+
+# make stress: the teardown races and the vector cycling with three times
+# their default rounds (300 teardown rounds; 75 on the debug kernel).
+STRESS_TESTS := $(sort $(wildcard tests/vm/t_teardown_*.sh)) tests/vm/t_irq_vectors_race.sh
+stress: all test-kmods
+	@STRESS_PCT=300 tests/vm/run.sh --kernels "$(VM_KERNELS)" $(STRESS_TESTS)
 
 # The harness itself: pciem-vm must report a guest's bad kernel log,
 # crash or timeout, or the VM tests would prove nothing.

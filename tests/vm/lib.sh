@@ -73,18 +73,19 @@ load_testdrv() {
 	insmod "$KM/testdrv/pciem_testdrv.ko" || fail "cannot load pciem_testdrv"
 }
 
-# rounds N: the rounds a stress test runs: $STRESS_ROUNDS if set, else N,
-# or N / 4 (at least 10) on a debug (KASAN, lockdep) kernel, which is slower.
+# rounds N: the rounds a stress test runs: $STRESS_ROUNDS if set; else N
+# scaled by $STRESS_PCT percent (default 100; make test uses less, make
+# stress more), and a quarter of that on a debug (KASAN, lockdep) kernel,
+# which is slower; at least 5.
 rounds() {
 	if [ -n "${STRESS_ROUNDS:-}" ]; then
 		echo "$STRESS_ROUNDS"
-	elif case $KVER in *-pciem-debug) true ;; *) false ;; esac; then
-		_r=$(( $1 / 4 ))
-		[ $_r -ge 10 ] || _r=10
-		echo $_r
-	else
-		echo "$1"
+		return
 	fi
+	_r=$(( $1 * ${STRESS_PCT:-100} / 100 ))
+	case $KVER in *-pciem-debug) _r=$(( _r / 4 )) ;; esac
+	[ $_r -ge 5 ] || _r=5
+	echo $_r
 }
 
 # cfg_reader_start: a background loop reading the config space (through

@@ -6,16 +6,19 @@
 # WARNING, Oops, lockdep report and the like).
 #
 #   tests/vm/run.sh [--kernels "V1 V2"] [--timeout SEC] [--debug-timeout SEC]
-#                   [--debug-skip "t_a t_b"] tests/vm/t_foo.sh...
+#                   [--debug-skip "t_a t_b"] [-j N] tests/vm/t_foo.sh...
 #
+# -j N: N VMs at a time (default: one per CPU; each guest runs on one host
+# thread).  STRESS_ROUNDS and STRESS_PCT, if set, are passed to the tests
+# (the rounds of the stress tests, see rounds() in lib.sh).
 # The debug kernel (a release ending in -pciem-debug, see
 # tools/vm/debug-kernel.sh) is slower: its tests get --debug-timeout
 # seconds (default 1800) instead of --timeout (default 600).  The tests
 # named in --debug-skip (by script name, without .sh) do not run on it;
 # each prints a NOTRUN line, counted apart from passes and failures.
 #
-# Prints one line per test and kernel, then "N passed, N failed" (and
-# ", N not run on the debug kernel").
+# Prints one line per test and kernel as each ends, then "N passed, N
+# failed" (and ", N not run on the debug kernel").
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
@@ -24,12 +27,15 @@ kernels=""
 timeout=600
 debug_timeout=1800
 debug_skip=
+# VMs at a time: one per core (each QEMU runs its guest on one thread)
+jobs=$(nproc 2>/dev/null || echo 1)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernels) kernels=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--debug-timeout) debug_timeout=$2; shift 2 ;;
 	--debug-skip) debug_skip=$2; shift 2 ;;
+	-j) jobs=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -49,10 +55,34 @@ on_debug() {
 	return 0
 }
 
-passed=0
-failed=0
+# One job: test $2 on kernel $1, timeout $3; its result line goes to $4
+# (and, on failure, the end of its log).
+run_one() {
+	local k=$1 t=$2 tmo=$3 out=$4 name log start rc secs
+	name=$(basename "$t" .sh)
+	log=$logdir/$name-$k.log
+	start=$(date +%s)
+	tools/pciem-vm --kernel "$k" --timeout "$tmo" -- \
+		env ${STRESS_ROUNDS:+STRESS_ROUNDS=$STRESS_ROUNDS} ${STRESS_PCT:+STRESS_PCT=$STRESS_PCT} \
+		sh "$t" >"$log" 2>&1 </dev/null
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	if [ $rc -eq 0 ]; then
+		printf 'PASS %-28s %-26s %4ss\n' "$name" "$k" "$secs" >"$out"
+	else
+		{
+			printf 'FAIL %-28s %-26s %4ss (status %d, log %s)\n' "$name" "$k" "$secs" "$rc" "$log"
+			sed 's/^/    | /' "$log" | tail -n 40
+		} >"$out"
+	fi
+	flock "$results/.lock" cat "$out"	# as each ends, whole
+}
+
+results=$(mktemp -d "${TMPDIR:-/tmp}/pciem-run.XXXXXX") || exit 2
+trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$results"; exit 130' INT TERM
+n=0
+running=0
 notrun=0
-failures=""
 for k in $kernels; do
 	tmo=$timeout
 	debug=0
@@ -60,32 +90,31 @@ for k in $kernels; do
 	*-pciem-debug) tmo=$debug_timeout; debug=1 ;;
 	esac
 	for t in "$@"; do
-		name=$(basename "$t" .sh)
 		if [ $debug = 1 ] && ! on_debug "$t"; then
 			notrun=$((notrun + 1))
-			printf 'NOTRUN %-26s %-26s (skipped on the debug kernel: VM_DEBUG_SKIP)\n' "$name" "$k"
+			printf 'NOTRUN %-26s %-26s (skipped on the debug kernel: VM_DEBUG_SKIP)\n' \
+				"$(basename "$t" .sh)" "$k"
 			continue
 		fi
-		log=$logdir/$name-$k.log
-		start=$(date +%s)
-		tools/pciem-vm --kernel "$k" --timeout "$tmo" -- sh "$t" >"$log" 2>&1 </dev/null
-		rc=$?
-		secs=$(( $(date +%s) - start ))
-		if [ $rc -eq 0 ]; then
-			passed=$((passed + 1))
-			printf 'PASS %-28s %-26s %4ss\n' "$name" "$k" "$secs"
-		else
-			failed=$((failed + 1))
-			failures="$failures $name@$k"
-			printf 'FAIL %-28s %-26s %4ss (status %d, log %s)\n' "$name" "$k" "$secs" "$rc" "$log"
-			sed 's/^/    | /' "$log" | tail -n 40
+		n=$((n + 1))
+		if [ $running -ge $jobs ]; then
+			wait -n
+			running=$((running - 1))
 		fi
+		run_one "$k" "$t" "$tmo" "$results/$(printf %04d $n)" &
+		running=$((running + 1))
 	done
 done
+wait
+passed=$(cat "$results"/* 2>/dev/null | grep -c '^PASS ')
+failed=$(cat "$results"/* 2>/dev/null | grep -c '^FAIL ')
+failures=$(cat "$results"/* 2>/dev/null | awk '/^FAIL / { printf " %s@%s", $2, $3 }')
+rm -rf "$results"
+[ $((passed + failed)) -eq $n ] || echo "run.sh: $((n - passed - failed)) jobs gave no result" >&2
 [ -z "$failures" ] || echo "failed:$failures"
 if [ $notrun -gt 0 ]; then
 	echo "$passed passed, $failed failed, $notrun not run on the debug kernel"
 else
 	echo "$passed passed, $failed failed"
 fi
-[ $failed -eq 0 ]
+[ $failed -eq 0 ] && [ $((passed + failed)) -eq $n ]
