@@ -77,18 +77,13 @@ static int msi_virq(struct pciem_device *dev, u32 vector)
 	return virq;
 }
 
-/*
- * The interrupt of MSI @vector, or -1 to look it up at delivery; only
- * process context may pass @can_sleep (and waits for the PCI core to have
- * finished setting MSI up).
- */
-static int msi_lookup(struct pciem_device *dev, u32 vector, bool can_sleep)
+static void irq_event(struct pciem_device *dev, u32 vector, u32 flags)
 {
-	if (!can_sleep)
-		return msi_virq(dev, vector) == -EAGAIN ? -EAGAIN : -1;
-	if (!dev->pdev || !dev->pdev->msi_enabled)
-		return -ENODEV;
-	return pci_irq_vector(dev->pdev, vector);
+	struct pciem_event ev;
+
+	pciem_event_fill(&ev, PCIEM_EVENT_IRQ, 0, 0, 0, vector, 0);
+	ev.flags = flags;
+	pciem_ring_push(dev, &ev);
 }
 
 static bool msi_enabled(struct pciem_device *dev)
@@ -98,8 +93,11 @@ static bool msi_enabled(struct pciem_device *dev)
 }
 
 /*
- * Raises MSI @vector through interrupt @virq (a vector number's interrupt
- * when @virq < 0), if MSI is still enabled and the vector unmasked.
+ * Raises MSI @vector, if MSI is still enabled and the vector unmasked,
+ * through the interrupt msi_virq() finds for it; once the interrupt is
+ * found, its IRQ event (@evflags) is emitted first, so that the handler's
+ * accesses follow it.  Returns 0, -EAGAIN when the interrupt cannot be
+ * looked up yet (no event emitted), or another -errno.
  *
  * The PCI core disables MSI (or masks the vector) in config space before
  * it frees a vector's interrupt, and a config write that does so waits
@@ -110,12 +108,12 @@ static bool msi_enabled(struct pciem_device *dev)
  * freed while MSI stays on (no mask bits to tell) is not activated, or
  * disabled: it is left alone, as the vector would be ignored.
  */
-static int msi_deliver(struct pciem_device *dev, u32 vector, int virq)
+static int msi_deliver(struct pciem_device *dev, u32 vector, u32 evflags)
 {
 	struct irq_data *d;
 	unsigned long flags;
 	struct msi_view v;
-	int ret = -EAGAIN;
+	int ret = -ENODEV, virq;
 
 	local_irq_save(flags);
 	atomic_inc(&dev->msi_busy);
@@ -123,14 +121,14 @@ static int msi_deliver(struct pciem_device *dev, u32 vector, int virq)
 	msi_read(dev, &v);
 	if (!v.enabled || vector >= v.nvec || (v.mask & BIT(vector)))
 		goto out;
-	if (virq < 0)
-		virq = msi_virq(dev, vector);
+	/* the interrupt's descriptors are only looked at in here */
+	virq = msi_virq(dev, vector);
 	if (virq < 0) {
 		ret = virq;
 		goto out;
 	}
+	irq_event(dev, vector, evflags);
 	d = irq_get_irq_data(virq);
-	ret = -ENODEV;
 	if (!d || !irqd_is_activated(d) || irqd_irq_disabled(d))
 		goto out;
 	ret = irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
@@ -152,15 +150,6 @@ void pciem_irq_msi_quiesce(struct pciem_device *dev)
 		cpu_relax();
 }
 
-static void irq_event(struct pciem_device *dev, u32 vector, u32 flags)
-{
-	struct pciem_event ev;
-
-	pciem_event_fill(&ev, PCIEM_EVENT_IRQ, 0, 0, 0, vector, 0);
-	ev.flags = flags;
-	pciem_ring_push(dev, &ev);
-}
-
 /*
  * Deliver every pending vector that is now enabled and unmasked.  In atomic
  * context a vector whose interrupt cannot be looked up yet stays pending
@@ -171,7 +160,7 @@ static void msi_flush_pending(struct pciem_device *dev, bool can_sleep)
 	struct msi_view v;
 	bool retry = false;
 	u32 ready;
-	int vec, virq;
+	int vec, ret;
 
 	msi_read(dev, &v);
 	if (!v.enabled)
@@ -185,15 +174,20 @@ static void msi_flush_pending(struct pciem_device *dev, bool can_sleep)
 		if (!(ready & BIT(vec)))
 			continue;
 		clear_bit(vec, &dev->msi_pending);
-		virq = msi_lookup(dev, vec, can_sleep);
-		if (virq == -EAGAIN) {
+		/*
+		 * Process context waits, in pci_irq_vector() (which takes the
+		 * MSI descriptors' mutex), for the PCI core to finish setting
+		 * MSI up; msi_virq() then finds the interrupt.
+		 */
+		if (can_sleep && dev->pdev && dev->pdev->msi_enabled)
+			pci_irq_vector(dev->pdev, vec);
+		ret = msi_deliver(dev, vec, PCIEM_EVENT_F_DEFERRED);
+		if (ret == -EAGAIN) {
 			set_bit(vec, &dev->msi_pending);
 			retry = true;
 			continue;
 		}
-		/* the event goes first: the handler's accesses come after it */
-		irq_event(dev, vec, PCIEM_EVENT_F_DEFERRED);
-		if (virq < -1 || msi_deliver(dev, vec, virq))
+		if (ret)
 			pr_warn_ratelimited("device %d: MSI vector %d could not be delivered\n",
 					    dev->id, vec);
 	}
@@ -300,12 +294,9 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 		 * fail, a PENDING event follows.  A vector whose interrupt
 		 * cannot be looked up yet is left pending at once.
 		 */
-		if (msi_lookup(dev, vector, false) != -EAGAIN) {
-			irq_event(dev, vector, 0);
-			if (!msi_deliver(dev, vector, -1)) {
-				*status = PCIEM_IRQ_DELIVERED;
-				return 0;
-			}
+		if (!msi_deliver(dev, vector, 0)) {
+			*status = PCIEM_IRQ_DELIVERED;
+			return 0;
 		}
 	}
 	set_bit(vector, &dev->msi_pending);
