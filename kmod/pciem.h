@@ -32,6 +32,7 @@ struct pciem_replay;
 struct pciem_attach {
 	struct pciem_recorder *rec;
 	u64 lost_first, lost_last, lost_count;
+	bool undescribed;	/* on the bus already: no event before its description */
 };
 
 /* What an open /dev/pciem is: a device (model) or a recorder. */

@@ -258,8 +258,9 @@ void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev)
 	unsigned int i;
 
 	for (i = 0; i < dev->nattach; i++)
-		attach_write(&dev->attach[i], dev->domain, PCIEM_TREC_EVENT,
-			     ev, sizeof(*ev), ev->seq);
+		if (!dev->attach[i].undescribed)
+			attach_write(&dev->attach[i], dev->domain, PCIEM_TREC_EVENT,
+				     ev, sizeof(*ev), ev->seq);
 }
 
 static void fill_description(struct pciem_device *dev, struct pciem_trace_device *d)
@@ -293,14 +294,20 @@ static void describe(struct pciem_device *dev, struct pciem_recorder *only)
 	unsigned long flags;
 	unsigned int i;
 
-	if (!d)
-		return;		/* counted below as a lost record */
-	fill_description(dev, d);
+	if (d)
+		fill_description(dev, d);
 	raw_spin_lock_irqsave(&dev->ring_lock, flags);
-	for (i = 0; i < dev->nattach; i++)
-		if (!only || dev->attach[i].rec == only)
+	for (i = 0; i < dev->nattach; i++) {
+		if (only && dev->attach[i].rec != only)
+			continue;
+		if (d)
 			attach_write(&dev->attach[i], dev->domain,
 				     PCIEM_TREC_DEVICE, d, sizeof(*d), dev->seq);
+		else	/* no memory: the header counts a lost record */
+			WRITE_ONCE(dev->attach[i].rec->hdr->lost,
+				   dev->attach[i].rec->hdr->lost + 1);
+		dev->attach[i].undescribed = false;
+	}
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
 	kfree(d);
 }
@@ -338,8 +345,12 @@ static bool attached(struct pciem_device *dev, struct pciem_recorder *rec)
 	return false;
 }
 
-/* Caller holds pciem_devices_lock. */
-static bool attach(struct pciem_device *dev, struct pciem_recorder *rec)
+/*
+ * Caller holds pciem_devices_lock.  A device on the bus already
+ * (@undescribed) gets its description written by describe() before any
+ * of its events goes to @rec.
+ */
+static bool attach(struct pciem_device *dev, struct pciem_recorder *rec, bool undescribed)
 {
 	unsigned long flags;
 	bool done = false;
@@ -347,7 +358,9 @@ static bool attach(struct pciem_device *dev, struct pciem_recorder *rec)
 	raw_spin_lock_irqsave(&dev->ring_lock, flags);
 	if (!attached(dev, rec) && dev->nattach < PCIEM_MAX_RECORDERS) {
 		kref_get(&rec->ref);
-		dev->attach[dev->nattach++] = (struct pciem_attach) { .rec = rec };
+		dev->attach[dev->nattach++] = (struct pciem_attach) {
+			.rec = rec, .undescribed = undescribed,
+		};
 		if (rec->flags & PCIEM_TRACE_F_FULL_TRAP)
 			WRITE_ONCE(dev->full_recorders, dev->full_recorders + 1);
 		done = true;
@@ -371,7 +384,7 @@ void pciem_trace_match(struct pciem_device *dev, bool creating)
 
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_for_each_entry(rec, &pciem_recorders, node)
-		if (matches(rec, dev, creating) && attach(dev, rec))
+		if (matches(rec, dev, creating) && attach(dev, rec, false))
 			full |= rec->flags & PCIEM_TRACE_F_FULL_TRAP;
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
 	if (full)
@@ -468,7 +481,8 @@ struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe 
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_add_tail(&rec->node, &pciem_recorders);
 	list_for_each_entry(dev, &pciem_devices, node) {
-		if (!matches(rec, dev, false) || !attach(dev, rec))
+		if (!matches(rec, dev, false) ||
+		    !attach(dev, rec, dev->state == PCIEM_REGISTERED))
 			continue;
 		if ((dev->state == PCIEM_REGISTERED || (rec->flags & PCIEM_TRACE_F_FULL_TRAP)) &&
 		    n < PCIEM_MAX_DEVICES) {
