@@ -310,7 +310,11 @@ static bool access_lock(struct trap_ctx *c, struct pciem_device *dev, unsigned l
 {
 	if (c->held == dev)
 		return false;
-	if (!c->string && !c->held) {
+	if (c->string) {	/* each element's access on its own */
+		raw_spin_lock_irqsave(&dev->access_lock, *flags);
+		return true;
+	}
+	if (!c->held) {
 		raw_spin_lock_irqsave(&dev->access_lock, c->held_flags);
 		c->held = dev;
 		c->emitted = false;
