@@ -50,6 +50,10 @@
  * The kept mapping is used through debugfs, pciem_testdrv/orphan:
  *   echo "r OFF" / "w OFF VALUE" / "unmap" > orphan; cat orphan
  *
+ * debugfs pciem_testdrv/bar0 is BAR 0 of the first device bound, read and
+ * written with copy_to_user()/copy_from_user() straight from and into the
+ * iomem mapping, as some drivers' read() and write() do.
+ *
  * "irq_count" counts interrupts of vector 0; "nvec" is how many vectors
  * the PCI core granted (0: none); "irq_kind" is msi, intx or none.
  */
@@ -67,6 +71,7 @@
 #include <linux/hrtimer.h>
 #include <linux/vmalloc.h>
 #include <linux/debugfs.h>
+#include <linux/uaccess.h>
 #include <linux/bitops.h>
 #include <asm/irq_regs.h>
 #include <asm/fpu/api.h>
@@ -439,6 +444,61 @@ static const struct file_operations orphan_fops = {
 	.owner = THIS_MODULE,
 	.write = orphan_write,
 	.read = orphan_read,
+	.llseek = default_llseek,
+};
+
+/* ---- user copies straight from and into iomem ---------------------------------- */
+
+static DEFINE_MUTEX(uio_lock);
+static struct testdrv *uio_td;	/* the first device bound, while bound */
+
+/*
+ * -EFAULT for a bad user buffer; the copy is short only there, since the
+ * mapping itself never faults (PCIem emulates or untraps).
+ */
+static ssize_t uio_rw(char __user *ubuf, size_t count, loff_t *ppos, bool write)
+{
+	void *bar;
+	size_t left;
+	ssize_t ret;
+
+	mutex_lock(&uio_lock);
+	if (!uio_td || !uio_td->bar[0]) {
+		ret = -ENXIO;
+		goto out;
+	}
+	if (*ppos < 0 || *ppos >= uio_td->len[0]) {
+		ret = 0;
+		goto out;
+	}
+	count = min_t(size_t, count, uio_td->len[0] - *ppos);
+	bar = (void __force *)uio_td->bar[0] + *ppos;
+	left = write ? copy_from_user(bar, ubuf, count) : copy_to_user(ubuf, bar, count);
+	ret = count - left;
+	if (!ret && count)
+		ret = -EFAULT;
+	else
+		*ppos += ret;
+out:
+	mutex_unlock(&uio_lock);
+	return ret;
+}
+
+static ssize_t uio_write(struct file *file, const char __user *ubuf, size_t count,
+			 loff_t *ppos)
+{
+	return uio_rw((char __user *)ubuf, count, ppos, true);
+}
+
+static ssize_t uio_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
+{
+	return uio_rw(ubuf, count, ppos, false);
+}
+
+static const struct file_operations uio_fops = {
+	.owner = THIS_MODULE,
+	.write = uio_write,
+	.read = uio_read,
 	.llseek = default_llseek,
 };
 
@@ -1111,6 +1171,10 @@ static int testdrv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			goto err_vectors;
 	}
 	pci_set_drvdata(pdev, td);
+	mutex_lock(&uio_lock);
+	if (!uio_td)
+		uio_td = td;
+	mutex_unlock(&uio_lock);
 	return 0;
 
 err_vectors:
@@ -1130,6 +1194,10 @@ static void testdrv_remove(struct pci_dev *pdev)
 	struct testdrv *td = pci_get_drvdata(pdev);
 	int i;
 
+	mutex_lock(&uio_lock);
+	if (uio_td == td)
+		uio_td = NULL;
+	mutex_unlock(&uio_lock);
 	hammer_stop(td);
 	if (td->nvec) {
 		irq_clear_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
@@ -1163,6 +1231,7 @@ static int __init testdrv_init(void)
 {
 	testdrv_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("orphan", 0600, testdrv_debugfs, NULL, &orphan_fops);
+	debugfs_create_file("bar0", 0600, testdrv_debugfs, NULL, &uio_fops);
 	return pci_register_driver(&testdrv_driver);
 }
 module_init(testdrv_init);
