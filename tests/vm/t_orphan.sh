@@ -3,8 +3,9 @@
 # BAR after its device is gone (the model killed with -9).  The orphan's
 # reads return all-ones and its writes are ignored, never oopsing; then
 # "rmmod pciem" is tried (it may refuse or succeed) and the driver's
-# accesses still never oops and still read all-ones; then the driver
-# unmaps and unloads cleanly.
+# accesses still never oops and still read all-ones; an unsupported
+# instruction on one orphan page changes no other; then the driver unmaps
+# and unloads cleanly.
 . tests/vm/lib.sh
 
 O=/sys/kernel/debug/pciem_testdrv/orphan
@@ -45,6 +46,15 @@ owr 0x1018 0x8
 ord 0x10 0xffffffff "orphan after rmmod pciem, after a write"
 ord 0x1018 0xffffffff "orphan after rmmod pciem, after a write"
 ok "orphan after rmmod pciem (status $rc): reads all-ones, writes ignored"
+# An instruction no emulator takes, on an orphan page: that page is
+# untrapped onto a page of its own, never onto the all-ones page every
+# orphan page reads (sgdt's 10 bytes would show at offset 0 of each);
+# that page then keeps what is written to it.
+echo "sgdt 0x1000" > "$O" || fail "sgdt on the orphan"
+dmesg | grep -q "pciem: cannot emulate" || fail "sgdt on the orphan was not reported"
+ord 0x0 0xffffffff "orphan page 0, after sgdt on page 1"
+ord 0x4 0xffffffff "orphan page 0, after sgdt on page 1"
+ok "an unsupported instruction on an orphan leaves the other orphan pages all-ones"
 echo unmap > "$O" || fail "unmap"
 rmmod pciem_testdrv || fail "rmmod pciem_testdrv"
 if [ $rc = 0 ]; then

@@ -48,7 +48,7 @@
  *                                            form: -ENOENT and form says "end"
  *
  * The kept mapping is used through debugfs, pciem_testdrv/orphan:
- *   echo "r OFF" / "w OFF VALUE" / "unmap" > orphan; cat orphan
+ *   echo "r OFF" / "w OFF VALUE" / "sgdt OFF" / "unmap" > orphan; cat orphan
  *
  * debugfs pciem_testdrv/bar0 is BAR 0 of the first device bound, read and
  * written with copy_to_user()/copy_from_user() straight from and into the
@@ -425,6 +425,9 @@ static ssize_t orphan_write(struct file *file, const char __user *ubuf, size_t c
 		orphan_last = readl(orphan_va + off);
 	} else if (!strcmp(op, "w") && n == 3) {
 		writel(val, orphan_va + off);
+	} else if (!strcmp(op, "sgdt") && n == 2 && off + 16 <= orphan_len) {
+		/* 10 bytes no emulator takes: PCIem untraps that page */
+		asm volatile("sgdt %0" : "=m" (*(struct { u8 b[16]; } __force *)(orphan_va + off)));
 	} else {
 		ret = -EINVAL;
 	}
