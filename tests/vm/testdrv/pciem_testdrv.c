@@ -54,6 +54,10 @@
  * written with copy_to_user()/copy_from_user() straight from and into the
  * iomem mapping, as some drivers' read() and write() do.
  *
+ * Module parameter ipmodify=FUNC: at load, claim FUNC with an ftrace_ops
+ * that may change the instruction pointer (IPMODIFY), as a livepatch does;
+ * the load fails (-EBUSY) if another such user holds FUNC.
+ *
  * "irq_count" counts interrupts of vector 0; "nvec" is how many vectors
  * the PCI core granted (0: none); "irq_kind" is msi, intx or none.
  */
@@ -72,6 +76,7 @@
 #include <linux/vmalloc.h>
 #include <linux/debugfs.h>
 #include <linux/uaccess.h>
+#include <linux/ftrace.h>
 #include <linux/bitops.h>
 #include <asm/irq_regs.h>
 #include <asm/fpu/api.h>
@@ -1230,17 +1235,68 @@ static struct pci_driver testdrv_driver = {
 };
 static struct dentry *testdrv_debugfs;
 
+/* ---- a function's instruction pointer claimed, as a livepatch does ------------ */
+
+static char *ipmodify;
+module_param(ipmodify, charp, 0444);
+MODULE_PARM_DESC(ipmodify, "claim this function with an IPMODIFY ftrace_ops (the load fails if another holds it)");
+
+static void ipmodify_func(unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op,
+			  struct ftrace_regs *fregs)
+{
+}
+
+static struct ftrace_ops ipmodify_ops = {
+	.func = ipmodify_func,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+};
+
+static int ipmodify_claim(void)
+{
+	int ret;
+
+	if (!ipmodify)
+		return 0;
+	ret = ftrace_set_filter(&ipmodify_ops, ipmodify, strlen(ipmodify), 1);
+	if (!ret)
+		ret = register_ftrace_function(&ipmodify_ops);
+	if (ret) {
+		ftrace_free_filter(&ipmodify_ops);
+		pr_info("cannot claim %s with IPMODIFY: %d\n", ipmodify, ret);
+		ipmodify = NULL;
+		return ret;
+	}
+	pr_info("claimed %s with IPMODIFY\n", ipmodify);
+	return 0;
+}
+
 static int __init testdrv_init(void)
 {
+	int ret = ipmodify_claim();
+
+	if (ret)
+		return ret;
 	testdrv_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("orphan", 0600, testdrv_debugfs, NULL, &orphan_fops);
 	debugfs_create_file("bar0", 0600, testdrv_debugfs, NULL, &uio_fops);
-	return pci_register_driver(&testdrv_driver);
+	ret = pci_register_driver(&testdrv_driver);
+	if (ret) {
+		debugfs_remove_recursive(testdrv_debugfs);
+		if (ipmodify) {
+			unregister_ftrace_function(&ipmodify_ops);
+			ftrace_free_filter(&ipmodify_ops);
+		}
+	}
+	return ret;
 }
 module_init(testdrv_init);
 
 static void __exit testdrv_exit(void)
 {
+	if (ipmodify) {
+		unregister_ftrace_function(&ipmodify_ops);
+		ftrace_free_filter(&ipmodify_ops);
+	}
 	pci_unregister_driver(&testdrv_driver);
 	debugfs_remove_recursive(testdrv_debugfs);
 	if (orphan_va)
