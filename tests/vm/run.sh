@@ -16,9 +16,13 @@
 # seconds (default 1800) instead of --timeout (default 600).  The tests
 # named in --debug-skip (by script name, without .sh) do not run on it;
 # each prints a NOTRUN line, counted apart from passes and failures.
+# A test that exits with status 77 (notrun in lib.sh) could not run on
+# that kernel (it lacks what the test needs): a NOTRUN line with its
+# reason, counted the same way.
 #
 # Prints one line per test and kernel as each ends, then "N passed, N
-# failed" (and ", N not run on the debug kernel").
+# failed" (and ", N not run on the debug kernel", ", N not runnable on
+# their kernel").
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
@@ -69,6 +73,9 @@ run_one() {
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
 		printf 'PASS %-28s %-26s %4ss\n' "$name" "$k" "$secs" >"$out"
+	elif [ $rc -eq 77 ]; then
+		printf 'NOTRUN %-26s %-26s (%s)\n' "$name" "$k" \
+			"$(sed -n 's/^NOTRUN: //p' "$log" | tail -n 1)" >"$out"
 	else
 		{
 			printf 'FAIL %-28s %-26s %4ss (status %d, log %s)\n' "$name" "$k" "$secs" "$rc" "$log"
@@ -108,13 +115,14 @@ done
 wait
 passed=$(cat "$results"/* 2>/dev/null | grep -c '^PASS ')
 failed=$(cat "$results"/* 2>/dev/null | grep -c '^FAIL ')
+cantrun=$(cat "$results"/* 2>/dev/null | grep -c '^NOTRUN ')
 failures=$(cat "$results"/* 2>/dev/null | awk '/^FAIL / { printf " %s@%s", $2, $3 }')
 rm -rf "$results"
-[ $((passed + failed)) -eq $n ] || echo "run.sh: $((n - passed - failed)) jobs gave no result" >&2
+[ $((passed + failed + cantrun)) -eq $n ] ||
+	echo "run.sh: $((n - passed - failed - cantrun)) jobs gave no result" >&2
 [ -z "$failures" ] || echo "failed:$failures"
-if [ $notrun -gt 0 ]; then
-	echo "$passed passed, $failed failed, $notrun not run on the debug kernel"
-else
-	echo "$passed passed, $failed failed"
-fi
-[ $failed -eq 0 ] && [ $((passed + failed)) -eq $n ]
+summary="$passed passed, $failed failed"
+[ $notrun -eq 0 ] || summary="$summary, $notrun not run on the debug kernel"
+[ $cantrun -eq 0 ] || summary="$summary, $cantrun not runnable on their kernel"
+echo "$summary"
+[ $failed -eq 0 ] && [ $((passed + failed + cantrun)) -eq $n ]
