@@ -18,6 +18,9 @@
 #include "pciem.h"
 #include "pciem_compat.h"
 
+#define CREATE_TRACE_POINTS
+#include "pciem_tracepoint.h"
+
 static void pciem_notify(struct irq_work *work)
 {
 	struct pciem_device *dev = container_of(work, struct pciem_device, notify_work);
@@ -193,8 +196,8 @@ static bool for_model(const struct pciem_device *dev, const struct pciem_event *
 
 /*
  * Gives @ev the device's next sequence number and writes it to the device
- * model's ring (if it is of a kind the model gets) and to every recorder
- * attached to the device.  Any context, NMI-like (#DB) included: never
+ * model's ring (if it is of a kind the model gets), to every recorder
+ * attached to the device and to the tracepoint pciem:pciem_event.  Any context, NMI-like (#DB) included: never
  * sleeps; a lossless recorder may make it wait, for a bounded time.
  */
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
@@ -205,7 +208,7 @@ void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 	unsigned long flags;
 	u32 head, next;
 
-	if (!model && !READ_ONCE(dev->nattach))
+	if (!model && !READ_ONCE(dev->nattach) && !trace_pciem_event_enabled())
 		return;		/* nobody to tell */
 
 	if (!pciem_lock_any(&dev->ring_lock, &flags)) {
@@ -233,6 +236,8 @@ void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 	}
 	pciem_trace_event(dev, ev);
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
+	/* in the context of the access, for perf and BPF (call stacks) */
+	trace_pciem_event(dev->domain, ev);
 	if (efd) {
 		pciem_eventfd_signal(efd);
 		rcu_read_unlock();
