@@ -66,7 +66,7 @@ debug-kernel:
 # ---- kernel modules -----------------------------------------------------------
 # Each kernel gets its own build directory of symlinks, so several kernels
 # build side by side from one source tree.
-KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/*.S) kmod/Kbuild
 DRV_SRCS := $(wildcard examples/dummy_clock/driver/*.c) examples/dummy_clock/driver/Kbuild
 TDRV_SRCS := tests/vm/testdrv/pciem_testdrv.c tests/vm/testdrv/Kbuild
 

@@ -221,6 +221,10 @@ void pciem_intx_free(struct pciem_device *dev);
 int pciem_trap_init(void);
 void pciem_trap_exit(void);
 void pciem_trap_forget_device(struct pciem_device *dev);
+
+/* pciem_uaccess.c: user pages the fault path finds not in memory */
+bool pciem_fault_in_arrange(struct pt_regs *regs, unsigned long uaddr, bool write);
+void pciem_fault_in_exit(void);
 int pciem_trap_set_mode(struct pciem_device *dev, u32 bar_mask, bool full);
 void pciem_trap_rearm(struct pciem_device *dev);
 

@@ -7,6 +7,20 @@
 #define _PCIEM_COMPAT_H
 
 #include <linux/version.h>
+
+#ifdef __ASSEMBLY__
+
+#include <asm/unwind_hints.h>
+
+/* code objtool cannot follow: no unwind information (6.4 renamed it) */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define PCIEM_UNWIND_HINT_UNDEFINED	UNWIND_HINT_UNDEFINED
+#else
+#define PCIEM_UNWIND_HINT_UNDEFINED	UNWIND_HINT_EMPTY
+#endif
+
+#else /* !__ASSEMBLY__ */
+
 #include <linux/eventfd.h>
 #include <linux/mm.h>
 
@@ -36,5 +50,7 @@ static inline void pciem_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t f
 	vma->vm_flags &= ~flags;
 #endif
 }
+
+#endif /* !__ASSEMBLY__ */
 
 #endif /* _PCIEM_COMPAT_H */

@@ -285,6 +285,12 @@ struct trap_ctx {
 	bool string;			/* MOVS/STOS/LODS: element by element */
 	bool plain_src;			/* this MOVS element reads ordinary memory */
 	bool elem_done;			/* some element of a string op completed */
+	unsigned long elems;		/* how many */
+	/* a user page the emulator could not reach (not in memory) */
+	bool ufault;
+	bool uwrite;
+	unsigned long uaddr;
+	unsigned long uok_page;		/* a user page found writable, or 0 */
 	/*
 	 * A non-string instruction holds its device's access lock from its
 	 * first trapped access to its end, so that its accesses (the read
@@ -428,6 +434,37 @@ static bool plain_write(unsigned long addr, const u8 *buf, unsigned int size)
 }
 
 /*
+ * A MOVS element from the device to user memory: can its destination be
+ * written without a fault?  Asked before the device is read, so that a
+ * read is never made twice (its value lost) when the user page must be
+ * faulted in first.  The test writes back the bytes it read: the copy
+ * overwrites them next anyway.
+ */
+static bool movs_dst_ok(struct trap_ctx *c, unsigned int size)
+{
+	const struct pciem_insn *in = c->in;
+	long step = (c->regs->flags & X86_EFLAGS_DF) ? -(long)in->size : in->size;
+	unsigned long dst = c->regs->di + c->elems * step, a;
+	u8 old;
+
+	if (in->addr_size != 8 || dst >= TASK_SIZE_MAX)
+		return true;	/* not a user destination */
+	for (a = dst; a < dst + size; a = (a & PAGE_MASK) + PAGE_SIZE) {
+		if ((a & PAGE_MASK) == c->uok_page)
+			continue;
+		if (copy_from_user_nofault(&old, (const void __user *)a, 1) ||
+		    copy_to_user_nofault((void __user *)a, &old, 1)) {
+			c->ufault = true;
+			c->uwrite = true;
+			c->uaddr = a;
+			return false;
+		}
+		c->uok_page = a & PAGE_MASK;
+	}
+	return true;
+}
+
+/*
  * Is any byte of [@addr, @addr + @size) trapped?  A string element of
  * which neither operand is trapped is left to the CPU.
  */
@@ -450,6 +487,8 @@ static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bo
 		case PCIEM_INSN_MOVS:
 			if (!write) {
 				c->plain_src = !trapped;
+				if (trapped && !movs_dst_ok(c, size))
+					return c->elem_done ? 1 : -EFAULT;
 				break;
 			}
 			if (!trapped && c->plain_src)
@@ -488,16 +527,24 @@ static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bo
 				left -= k;
 			}
 		} else {
-			if (!(write ? plain_write(addr, buf, n) : plain_read(addr, buf, n)))
+			if (!(write ? plain_write(addr, buf, n) : plain_read(addr, buf, n))) {
+				if (addr < TASK_SIZE_MAX) {
+					c->ufault = true;
+					c->uwrite = write;
+					c->uaddr = addr;
+				}
 				/* a string op stops there: the CPU takes that fault itself */
 				return c->string && c->elem_done ? 1 : -EFAULT;
+			}
 			buf += n;
 		}
 		addr += n;
 		size -= n;
 	}
-	if (c->string && (write || c->in->op == PCIEM_INSN_LODS))
+	if (c->string && (write || c->in->op == PCIEM_INSN_LODS)) {
 		c->elem_done = true;	/* the element's last access */
+		c->elems++;
+	}
 	return 0;
 }
 
@@ -709,6 +756,10 @@ static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr)
 			return true;
 		}
 	}
+	/* a user page not in memory: the driver faults it in, then retries */
+	if (c.ufault && ret == PCIEM_INSN_EFAULT &&
+	    pciem_fault_in_arrange(regs, c.uaddr, c.uwrite))
+		return true;
 	report_unsupported(c.m, c.dev, regs, c.addr, bytes, n, emulate_error(ret));
 	map_untrap_page(c.m, c.dev, c.addr);
 	return true;	/* the CPU retries it on the now-writable page */
@@ -1071,6 +1122,7 @@ out_iounmap:
 	unregister_kprobe(&iounmap_kp);
 out_fault:
 	unregister_kprobe(&fault_kp);
+	pciem_fault_in_exit();
 out_page:
 	if (pciem_sink_page)
 		__free_page(pciem_sink_page);
@@ -1088,6 +1140,7 @@ void pciem_trap_exit(void)
 			unregister_kretprobe(&ioremap_krp[i]);
 	unregister_kprobe(&iounmap_kp);
 	unregister_kprobe(&fault_kp);
+	pciem_fault_in_exit();	/* no task left in pciem_fault_in_stub */
 	/*
 	 * Every device is gone (each held a module reference), and so is
 	 * every orphan (each holds one until it is unmapped): no mapping
