@@ -118,6 +118,12 @@ const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *
  * frame 6". */
 void summary__describe_end(char *buf, size_t len, const struct ptf_summary *s);
 
+/* "6f1c...-..." (36 characters and the NUL) from 16 bytes. */
+void format_uuid(char *buf, size_t len, const uint8_t id[16]);
+
+/* Is the header's boot id known (not all zero)? */
+int boot_id__known(const uint8_t id[16]);
+
 /* JSON string with quotes and escapes. */
 void json_string(FILE *f, const char *s);
 
