@@ -320,3 +320,11 @@ int boot_id__known(const uint8_t id[16])
 			return 1;
 	return 0;
 }
+
+void event__location(char *buf, size_t len, const struct pciem_event *ev)
+{
+	if (event__is_config(ev))
+		snprintf(buf, len, "cfg+0x%llx", (unsigned long long)ev->offset);
+	else
+		snprintf(buf, len, "bar%u+0x%llx", ev->bar, (unsigned long long)ev->offset);
+}
