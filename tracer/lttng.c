@@ -45,21 +45,29 @@ static const char *lc_name(uint64_t kind)
 
 static void emit_event(uint32_t domain, const struct pciem_event *ev)
 {
+	char reg[48];
+
+	/* the reg field: where the access went, as an export without a
+	 * register map has it */
+	if (ev->type == PCIEM_EVENT_CONFIG_READ || ev->type == PCIEM_EVENT_CONFIG_WRITE)
+		snprintf(reg, sizeof(reg), "cfg+0x%llx", (unsigned long long)ev->offset);
+	else
+		snprintf(reg, sizeof(reg), "bar%u+0x%llx", ev->bar, (unsigned long long)ev->offset);
 	switch (ev->type) {
 	case PCIEM_EVENT_MMIO_READ:
-		lttng_ust_tracepoint(pciem, mmio_read, domain, ev);
+		lttng_ust_tracepoint(pciem, mmio_read, domain, ev, reg);
 		break;
 	case PCIEM_EVENT_MMIO_WRITE:
-		lttng_ust_tracepoint(pciem, mmio_write, domain, ev);
+		lttng_ust_tracepoint(pciem, mmio_write, domain, ev, reg);
 		break;
 	case PCIEM_EVENT_CONFIG_READ:
-		lttng_ust_tracepoint(pciem, config_read, domain, ev);
+		lttng_ust_tracepoint(pciem, config_read, domain, ev, reg);
 		break;
 	case PCIEM_EVENT_CONFIG_WRITE:
-		lttng_ust_tracepoint(pciem, config_write, domain, ev);
+		lttng_ust_tracepoint(pciem, config_write, domain, ev, reg);
 		break;
 	case PCIEM_EVENT_WATCHPOINT:
-		lttng_ust_tracepoint(pciem, watchpoint, domain, ev);
+		lttng_ust_tracepoint(pciem, watchpoint, domain, ev, reg);
 		break;
 	case PCIEM_EVENT_UNSUPPORTED:
 		lttng_ust_tracepoint(pciem, unsupported, domain, ev);
@@ -87,8 +95,14 @@ void lttng__emit(const struct pciem_trace_rec *rec)
 			emit_event(rec->domain, payload);
 		break;
 	case PCIEM_TREC_DEVICE:
-		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_device))
-			lttng_ust_tracepoint(pciem, device, rec->domain, payload);
+		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_device)) {
+			const struct pciem_trace_device *d = payload;
+			char addr[32];
+
+			snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", rec->domain, d->bus,
+				 d->devfn >> 3, d->devfn & 7);
+			lttng_ust_tracepoint(pciem, device, rec->domain, d, addr);
+		}
 		break;
 	case PCIEM_TREC_LOST:
 		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_lost))
@@ -97,6 +111,12 @@ void lttng__emit(const struct pciem_trace_rec *rec)
 	default:
 		break;
 	}
+}
+
+void lttng__driver(uint32_t domain, const char *driver)
+{
+	if (tp_handle)
+		lttng_ust_tracepoint(pciem, driver, domain, driver);
 }
 
 /* ../lib/libpciem-tp.so relative to the directory of the running binary. */
@@ -176,6 +196,12 @@ void lttng__exit(void)
 void lttng__emit(const struct pciem_trace_rec *rec)
 {
 	(void)rec;
+}
+
+void lttng__driver(uint32_t domain, const char *driver)
+{
+	(void)domain;
+	(void)driver;
 }
 
 bool lttng__init(bool verbose)

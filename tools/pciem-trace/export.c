@@ -392,7 +392,7 @@ int cmd_export(int argc, char **argv)
 		o.clock_offset_s--;
 	o.clock_offset = (uint64_t)(diff - o.clock_offset_s * 1000000000LL);
 	o.clock_name = "monotonic";
-	o.clock_description = "CLOCK_MONOTONIC of the recording machine";
+	o.clock_description = "Monotonic Clock";	/* as LTTng names it */
 	if (boot_id__known(h->boot_id))
 		o.clock_uuid = h->boot_id;
 	format_uuid(boot, sizeof(boot), h->boot_id);

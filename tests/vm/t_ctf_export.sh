@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+# pciem-trace export --ctf on real recordings: the counter workload (100
+# ticks, 10 interrupts) and the test device's accessor exerciser.  Each
+# export is read by babeltrace2, whose events equal pciem-trace dump
+# --json's in a normalised form (tests/unit/ctf_norm.py: names, fields,
+# values, timestamps, per-CPU order); the clock's uuid is this boot's id;
+# a round trip through sink.ctf.fs keeps the events; the counter's
+# export, read as the Trace Compass analysis would
+# (tools/tracecompass/check_analysis.py), ends with COUNTER = 100 and 10
+# interrupts on vector 0, and names only events and fields of its metadata.
+. tests/vm/lib.sh
+
+REC=$BIN/pciem-record
+PT=$BIN/pciem-trace
+NORM=tests/unit/ctf_norm.py
+REGS=examples/dummy_clock/dummy_clock.regs
+[ -x "$REC" ] && [ -x "$PT" ] || fail "build/bin/pciem-record or pciem-trace missing: run make"
+command -v babeltrace2 >/dev/null || fail "babeltrace2 missing: run make deps"
+
+# same_as_dump NAME TRACE CTFDIR [DUMP OPTIONS...]
+same_as_dump() {
+	_name=$1 _trace=$2 _ctf=$3
+	shift 3
+	babeltrace2 --clock-cycles "$_ctf" >"$TMP/$_name.bt" 2>"$TMP/$_name.bterr" ||
+		fail "$_name: babeltrace2 cannot read the export: $(head -5 "$TMP/$_name.bterr")"
+	"$PT" dump --json "$@" "$_trace" >"$TMP/$_name.json" || fail "$_name: dump"
+	_start=$("$PT" info "$_trace" | sed -n 's/.*(CLOCK_MONOTONIC \([0-9]*\)\.\([0-9]*\))$/\1\2/p')
+	python3 "$NORM" bt "$TMP/$_name.bt" >"$TMP/$_name.n-bt" || fail "$_name: normalising babeltrace2's"
+	python3 "$NORM" dump "$TMP/$_name.json" "$_start" >"$TMP/$_name.n-dump" ||
+		fail "$_name: normalising dump's"
+	_n=$(wc -l <"$TMP/$_name.n-bt")
+	[ "$_n" -gt 0 ] || fail "$_name: no event"
+	if ! cmp -s "$TMP/$_name.n-bt" "$TMP/$_name.n-dump"; then
+		diff "$TMP/$_name.n-bt" "$TMP/$_name.n-dump" | head -20
+		fail "$_name: babeltrace2's events differ from dump's"
+	fi
+	ok "$_name: babeltrace2 reads the same $_n events as dump"
+}
+
+# ---- the counter workload ---------------------------------------------------
+"$REC" -o "$TMP/c.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/c.err" ||
+	fail "recording the counter: $(cat "$TMP/c.err")"
+"$PT" export --ctf "$TMP/c.ctf" --regs "$REGS" "$TMP/c.zst" || fail "export of the counter"
+same_as_dump counter "$TMP/c.zst" "$TMP/c.ctf" --regs "$REGS"
+"$PT" export --ctf "$TMP/c-plain.ctf" "$TMP/c.zst" || fail "export without --regs"
+same_as_dump counter-plain "$TMP/c.zst" "$TMP/c-plain.ctf"
+boot=$(cat /proc/sys/kernel/random/boot_id)
+sed -n '/^clock {/,/^};/p' "$TMP/c.ctf/metadata" | grep -q "uuid = \"$boot\";" ||
+	fail "the clock's uuid is not this boot's id $boot"
+"$PT" info "$TMP/c.zst" | grep -q "^boot id *$boot$" || fail "info does not show the boot id"
+ok "the clock's uuid is the boot id"
+# one stream per CPU that made an event, and metadata
+for c in $(python3 -c 'import json,sys
+print(" ".join(sorted({str(json.loads(l)["cpu"]) for l in open(sys.argv[1]) if "\"cpu\"" in l})))' "$TMP/counter.json"); do
+	[ -s "$TMP/c.ctf/pciem_$c" ] || fail "no stream for CPU $c"
+done
+ok "one stream per CPU: $(ls "$TMP/c.ctf" | tr '\n' ' ')"
+babeltrace2 "$TMP/c.ctf" -c sink.ctf.fs -p "path=\"$TMP/rt\"" >/dev/null 2>&1 || fail "sink.ctf.fs"
+babeltrace2 --clock-cycles "$TMP/rt" >"$TMP/rt.bt" 2>&1 || fail "reading the round trip"
+python3 "$NORM" bt "$TMP/rt.bt" >"$TMP/rt.n" || fail "normalising the round trip"
+cmp -s "$TMP/rt.n" "$TMP/counter.n-bt" || fail "the round trip through sink.ctf.fs changed the events"
+ok "round trip through sink.ctf.fs"
+
+# ---- the test device's accessors ---------------------------------------------
+load_testdrv
+start_model m --bar 0:4096 --full-trap --quiet
+wait_bound "$DEV"
+"$REC" --match 1234:0e01 -o "$TMP/x.zst" -- sh -c "echo 'exercise 0 0 0' > $DEV/mmio" 2>"$TMP/x.err" ||
+	fail "recording the exerciser: $(cat "$TMP/x.err")"
+"$PT" export --ctf "$TMP/x.ctf" "$TMP/x.zst" || fail "export of the exerciser"
+same_as_dump exerciser "$TMP/x.zst" "$TMP/x.ctf"
+grep -q 'pciem:mmio_write: .* offset = 0xF00, size = 4, data = 0xDEADBEEF' "$TMP/exerciser.bt" ||
+	fail "the exerciser's marker write is not in the export"
+ok "the exerciser's accesses"
