@@ -6,8 +6,10 @@
 # values, timestamps, per-CPU order); the clock's uuid is this boot's id;
 # a round trip through sink.ctf.fs keeps the events; the counter's
 # export, read as the Trace Compass analysis would
-# (tools/tracecompass/check_analysis.py), ends with COUNTER = 100 and 10
-# interrupts on vector 0, and names only events and fields of its metadata.
+# (tests/unit/tc_analysis.py), ends with COUNTER = 100, CONTROL last
+# written 1, 10 interrupts on vector 0, each served by an access, the
+# device removed, and the analysis names only events and fields of the
+# export's metadata.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -60,6 +62,35 @@ babeltrace2 --clock-cycles "$TMP/rt" >"$TMP/rt.bt" 2>&1 || fail "reading the rou
 python3 "$NORM" bt "$TMP/rt.bt" >"$TMP/rt.n" || fail "normalising the round trip"
 cmp -s "$TMP/rt.n" "$TMP/counter.n-bt" || fail "the round trip through sink.ctf.fs changed the events"
 ok "round trip through sink.ctf.fs"
+
+# ---- the Trace Compass analysis on the counter's export -------------------------
+XML=tools/tracecompass/pciem-analysis.xml
+TCA=tests/unit/tc_analysis.py
+python3 "$TCA" names "$XML" "$TMP/c.ctf/metadata" || fail "the analysis names what the export lacks"
+python3 "$TCA" eval "$XML" "$TMP/counter.bt" >"$TMP/state.txt" || fail "evaluating the analysis"
+D=$(sed -n 's/^Devices\/\([0-9]*\)\/address = "[0-9a-f]*:00:00.0"$/\1/p' "$TMP/state.txt")
+[ -n "$D" ] || { cat "$TMP/state.txt"; fail "no device in the analysis's state"; }
+want() {	# want LINE: the analysis's final state has it
+	grep -qx -- "$1" "$TMP/state.txt" || { cat "$TMP/state.txt"; fail "the analysis's state lacks: $1"; }
+}
+# hand-computed: 100 ticks, the last read of COUNTER returns 100; each
+# tick writes 1 to CONTROL; one interrupt per ten ticks on vector 0
+want "Devices/$D/Registers/0/COUNTER = 1"
+want "Devices/$D/Registers/0/COUNTER/value = 100"
+want "Devices/$D/Registers/0/CONTROL = 2"
+want "Devices/$D/Registers/0/CONTROL/value = 1"
+want "Devices/$D/IRQ/0 = 10"
+want "Devices/$D/IRQ/0/count = 10"
+want "Devices/$D/Rates/irqs = 10"
+want "Devices/$D = 25"
+want "Devices/$D/driver = \"dummy_clock\""
+reads=$(grep -c '"type":"mmio_read"' "$TMP/counter.json")
+writes=$(grep -c '"type":"mmio_write"' "$TMP/counter.json")
+want "Devices/$D/Rates/reads = $reads"
+want "Devices/$D/Rates/writes = $writes"
+n=$(grep -c "^segment irq_service [0-9]* ns domain=$D vector=0 first_access=pciem:mmio_" "$TMP/state.txt")
+[ "$n" = 10 ] || { cat "$TMP/state.txt"; fail "$n interrupt service segments, not 10"; }
+ok "the analysis on the counter: COUNTER 100, CONTROL 1, 10 interrupts on vector 0 each served, removed"
 
 # ---- the test device's accessors ---------------------------------------------
 load_testdrv

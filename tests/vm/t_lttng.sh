@@ -99,3 +99,22 @@ sed -n 's/.* \(pciem:[a-z_]*\): .*/\1/p' "$TMP/bt.txt" | sort | uniq -c >"$TMP/l
 sed -n 's/.* \(pciem:[a-z_]*\): .*/\1/p' "$TMP/export.txt" | sort | uniq -c >"$TMP/export.count"
 diff -u "$TMP/lttng.count" "$TMP/export.count" || fail "the numbers of events per class differ"
 ok "the same number of events of each class: $(tr -s ' \n' ' ' <"$TMP/export.count")"
+
+# ---- one analysis: it names only what both have, and sees the same state -------
+XML=tools/tracecompass/pciem-analysis.xml
+TCA=tests/unit/tc_analysis.py
+python3 "$TCA" names "$XML" "$TMP/lttng.details" || fail "the analysis names what the session lacks"
+python3 "$TCA" names "$XML" "$TMP/a.ctf/metadata" || fail "the analysis names what the export lacks"
+babeltrace2 --clock-cycles "$TMP/lttng" >"$TMP/lttng.cy" 2>&1 || fail "babeltrace2 on the session"
+babeltrace2 --clock-cycles "$TMP/a.ctf" >"$TMP/export.cy" 2>&1 || fail "babeltrace2 on the export"
+python3 "$TCA" eval "$XML" "$TMP/lttng.cy" >"$TMP/lttng.state" || fail "the analysis on the session"
+python3 "$TCA" eval "$XML" "$TMP/export.cy" >"$TMP/export.state" || fail "the analysis on the export"
+# the session's times are when pciem-record passed the events on, so the
+# segments' durations differ; the final state and the segments' number may not
+grep -v '^segment' "$TMP/lttng.state" >"$TMP/lttng.final"
+grep -v '^segment' "$TMP/export.state" >"$TMP/export.final"
+diff -u "$TMP/lttng.final" "$TMP/export.final" || fail "the analysis ends in another state on the session"
+[ "$(grep -c '^segment' "$TMP/lttng.state")" = "$(grep -c '^segment' "$TMP/export.state")" ] ||
+	fail "the analysis finds other interrupt services on the session"
+grep -q '/Registers/0/bar0+0x8/value = 100$' "$TMP/export.final" || fail "no COUNTER (bar0+0x8) value 100"
+ok "the analysis applies to both and ends in the same state ($(wc -l <"$TMP/export.final") attributes)"
