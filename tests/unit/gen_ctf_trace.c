@@ -6,7 +6,8 @@
  *   gen_ctf_trace DIR            DIR/boot.zst (below)
  *   gen_ctf_trace --bench N FILE N events like the counter workload's
  *                                (write CONTROL, read COUNTER, an
- *                                interrupt every 20 accesses) on 4 CPUs
+ *                                interrupt every 20 accesses) on 4 CPUs,
+ *                                1-2 us apart with up to 512 ns of jitter
  *
  * boot.zst: format 1.1 with a boot id; CPUs 0, 1 and 7; on CPU 1 an event
  * earlier than the one before it on that CPU (the export raises its CTF
@@ -95,6 +96,16 @@ static void boot_trace(void)
 	check(ptf_writer__close(w), "close");
 }
 
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
 static void bench_trace(unsigned long long n)
 {
 	unsigned long long i;
@@ -104,15 +115,13 @@ static void bench_trace(unsigned long long n)
 	for (i = 0; i < n; i++) {
 		uint32_t cpu = (uint32_t)(i / 1000 % 4);
 
-		ts += 150;
+		ts += 1000 + rnd() % 1000;
 		if (i % 20 == 19)
 			ev(i, PCIEM_EVENT_IRQ, 0, 0, ts, cpu);
 		else if (i % 2)
-			ev(i, PCIEM_EVENT_MMIO_READ, 0x8, counter, ts, cpu);
+			ev(i, PCIEM_EVENT_MMIO_READ, 0x8, counter, ts + rnd() % 512, cpu);
 		else
 			ev(i, PCIEM_EVENT_MMIO_WRITE, 0x0, 1, ts, cpu), counter++;
-		if (i % 65536 == 65535)
-			check(ptf_writer__flush(w), "flush");
 	}
 	check(ptf_writer__close(w), "close");
 }

@@ -145,6 +145,17 @@ static const struct ctf_event_class classes[] = {
 
 /* ---- export ------------------------------------------------------------------ */
 
+/* The reg field of recent registers, so that an access costs no look-up
+ * in the map and no formatting.  Emptied when a device is described. */
+#define REG_CACHE	256
+struct reg_slot {
+	uint64_t offset;
+	uint32_t domain, bar;
+	uint8_t cfg, valid;
+	uint16_t len;
+	char text[REG_TEXT_MAX];
+};
+
 struct export {
 	struct ptf_reader *r;
 	const struct regmap *map;
@@ -152,7 +163,37 @@ struct export {
 	struct ctf_stream *cur;		/* the stream of the last event written */
 	uint64_t now;			/* the latest event time written */
 	uint64_t events, unknown;
+	struct reg_slot *regs;		/* REG_CACHE of them */
 };
+
+/* Writes the reg field of an access: its register's name under the map,
+ * else where it went. */
+static uint8_t *put_reg(struct export *x, uint8_t *p, uint32_t domain,
+			const struct pciem_event *ev, const struct ptf_device *dev)
+{
+	uint8_t cfg = (uint8_t)event__is_config(ev);
+	uint64_t h = (ev->offset ^ ((uint64_t)ev->bar << 20) ^ ((uint64_t)cfg << 24) ^
+		      ((uint64_t)domain << 28)) * 0x9e3779b97f4a7c15ULL;
+	struct reg_slot *sl = &x->regs[h >> 56];
+	const struct reg *reg;
+
+	if (!sl->valid || sl->offset != ev->offset || sl->bar != ev->bar || sl->cfg != cfg ||
+	    sl->domain != domain) {
+		reg = x->map ? event__reg(ev, x->map, dev) : NULL;
+		if (reg)
+			reg__format(reg, ev->offset, sl->text, sizeof(sl->text));
+		else
+			event__location(sl->text, sizeof(sl->text), ev);
+		sl->len = (uint16_t)strlen(sl->text);
+		sl->offset = ev->offset;
+		sl->bar = ev->bar;
+		sl->cfg = cfg;
+		sl->domain = domain;
+		sl->valid = 1;
+	}
+	memcpy(p, sl->text, sl->len + 1);
+	return p + sl->len + 1;
+}
 
 /* The stream of @cpu, and the writer's message when it cannot be had. */
 static struct ctf_stream *stream_of(struct export *x, uint32_t cpu)
@@ -232,23 +273,14 @@ static int write_event(struct export *x, uint32_t domain, const struct pciem_eve
 		p = ctf_put_u32(p, ev->size);
 		p = ctf_put_u64(p, ev->data);
 		break;
-	default: {
-		const struct reg *reg = x->map ? event__reg(ev, x->map, dev) : NULL;
-
+	default:
 		p = ctf_put_u32(p, ev->bar);
 		p = ctf_put_u64(p, ev->offset);
 		p = ctf_put_u32(p, ev->size);
 		p = ctf_put_u64(p, ev->data);
 		p = ctf_put_u32(p, ev->flags);
-		char name[REG_TEXT_MAX];
-
-		if (reg)
-			reg__format(reg, ev->offset, name, sizeof(name));
-		else
-			event__location(name, sizeof(name), ev);
-		p = ctf_put_str(p, name, sizeof(name) - 1);
+		p = put_reg(x, p, domain, ev, dev);
 		break;
-	}
 	}
 	p = ctf_put_u64(p, ev->timestamp_ns);
 	p = ctf_put_u64(p, ev->ip);
@@ -300,6 +332,9 @@ static int write_record(struct export *x, const struct ptf_record *rec)
 		break;
 	case PTF_REC_DEVICE: {
 		const struct pciem_trace_device *d = &rec->device->desc;
+
+		/* register names may change with the device's IDs */
+		memset(x->regs, 0, REG_CACHE * sizeof(*x->regs));
 
 		device__format_addr(addr, sizeof(addr), rec->domain, rec->device);
 		p = ctf_put_u16(p, d->vendor_id);
@@ -379,6 +414,11 @@ int cmd_export(int argc, char **argv)
 	filter__init(&env.filter);
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return EXIT_ERROR;
+	x.regs = calloc(REG_CACHE, sizeof(*x.regs));
+	if (!x.regs) {
+		ptrace_err("out of memory");
+		return EXIT_ERROR;
+	}
 	if (trace_args__open(&env.args, &env.filter, &map, &x.r))
 		goto cleanup;
 	x.map = map;
@@ -493,6 +533,7 @@ cleanup:
 		ret = EXIT_ERROR;
 	}
 	ctf_writer__close(x.w);
+	free(x.regs);
 	ptf_reader__close(x.r);
 	regmap__free(map);
 	return ret;
