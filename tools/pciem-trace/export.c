@@ -7,7 +7,6 @@
  * and the provider must stay equal: tests/vm/t_lttng.sh compares them.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,22 +354,34 @@ static int write_record(struct export *x, const struct ptf_record *rec)
 	return 0;
 }
 
-/* A name-based uuid of the recording (version 8, RFC 9562): equal
- * recordings give equal exports. */
+static void fnv(uint64_t *a, uint64_t *b, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		*a = (*a ^ p[i]) * 0x100000001b3ULL;
+		*b = (*b ^ p[i] ^ 0x5a) * 0x100000001b3ULL;
+	}
+}
+
+/* A name-based uuid of the recording (version 8, RFC 9562), from its
+ * header's fields: equal recordings give equal exports. */
 static void trace_uuid(uint8_t out[16], const struct ptf_header *h)
 {
 	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
-	const uint8_t *parts[] = {
-		(const uint8_t *)h, (const uint8_t *)h->boot_id,
-	};
-	size_t lens[] = { offsetof(struct ptf_header, boot_id), sizeof(h->boot_id) };
-	size_t i, k;
+	size_t i;
 
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < lens[k]; i++) {
-			a = (a ^ parts[k][i]) * 0x100000001b3ULL;
-			b = (b ^ parts[k][i] ^ 0x5a) * 0x100000001b3ULL;
-		}
+	fnv(&a, &b, h->tool_version, strlen(h->tool_version) + 1);
+	fnv(&a, &b, h->kernel_release, strlen(h->kernel_release) + 1);
+	fnv(&a, &b, h->hostname, strlen(h->hostname) + 1);
+	fnv(&a, &b, h->clock, strlen(h->clock) + 1);
+	fnv(&a, &b, &h->start_mono_ns, sizeof(h->start_mono_ns));
+	fnv(&a, &b, &h->start_real_ns, sizeof(h->start_real_ns));
+	fnv(&a, &b, &h->trap_mode, sizeof(h->trap_mode));
+	fnv(&a, &b, &h->flags, sizeof(h->flags));
+	fnv(&a, &b, h->command, strlen(h->command) + 1);
+	fnv(&a, &b, h->boot_id, sizeof(h->boot_id));
 	for (i = 0; i < 8; i++) {
 		out[i] = (uint8_t)(a >> (8 * i));
 		out[8 + i] = (uint8_t)(b >> (8 * i));
