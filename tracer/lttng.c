@@ -43,31 +43,44 @@ static const char *lc_name(uint64_t kind)
 	return "unknown";
 }
 
+/* The reg field of an access: where it went, as an export without a
+ * register map has it ("bar0+0x8", "cfg+0x4"). */
+static void location(char *buf, size_t len, const struct pciem_event *ev)
+{
+	if (ev->type == PCIEM_EVENT_CONFIG_READ || ev->type == PCIEM_EVENT_CONFIG_WRITE)
+		snprintf(buf, len, "cfg+0x%llx", (unsigned long long)ev->offset);
+	else
+		snprintf(buf, len, "bar%u+0x%llx", ev->bar, (unsigned long long)ev->offset);
+}
+
+/* An access tracepoint; reg is formatted only when a session wants it. */
+#define EMIT_ACCESS(name)						\
+	do {								\
+		if (lttng_ust_tracepoint_enabled(pciem, name)) {	\
+			location(reg, sizeof(reg), ev);			\
+			lttng_ust_do_tracepoint(pciem, name, domain, ev, reg); \
+		}							\
+	} while (0)
+
 static void emit_event(uint32_t domain, const struct pciem_event *ev)
 {
 	char reg[48];
 
-	/* the reg field: where the access went, as an export without a
-	 * register map has it */
-	if (ev->type == PCIEM_EVENT_CONFIG_READ || ev->type == PCIEM_EVENT_CONFIG_WRITE)
-		snprintf(reg, sizeof(reg), "cfg+0x%llx", (unsigned long long)ev->offset);
-	else
-		snprintf(reg, sizeof(reg), "bar%u+0x%llx", ev->bar, (unsigned long long)ev->offset);
 	switch (ev->type) {
 	case PCIEM_EVENT_MMIO_READ:
-		lttng_ust_tracepoint(pciem, mmio_read, domain, ev, reg);
+		EMIT_ACCESS(mmio_read);
 		break;
 	case PCIEM_EVENT_MMIO_WRITE:
-		lttng_ust_tracepoint(pciem, mmio_write, domain, ev, reg);
+		EMIT_ACCESS(mmio_write);
 		break;
 	case PCIEM_EVENT_CONFIG_READ:
-		lttng_ust_tracepoint(pciem, config_read, domain, ev, reg);
+		EMIT_ACCESS(config_read);
 		break;
 	case PCIEM_EVENT_CONFIG_WRITE:
-		lttng_ust_tracepoint(pciem, config_write, domain, ev, reg);
+		EMIT_ACCESS(config_write);
 		break;
 	case PCIEM_EVENT_WATCHPOINT:
-		lttng_ust_tracepoint(pciem, watchpoint, domain, ev, reg);
+		EMIT_ACCESS(watchpoint);
 		break;
 	case PCIEM_EVENT_UNSUPPORTED:
 		lttng_ust_tracepoint(pciem, unsupported, domain, ev);

@@ -4,7 +4,10 @@
 # pciem-trace export --ctf on traces written by gen_trace and gen_ctf_trace
 # (libptf's writer), read back by babeltrace2:
 #
-#   tests/unit/test_ctf_export.sh PCIEM_TRACE GEN_TRACE GEN_CTF_TRACE
+#   tests/unit/test_ctf_export.sh PCIEM_TRACE GEN_TRACE GEN_CTF_TRACE [PLAIN]
+#
+# PCIEM_TRACE is best a sanitizer build; PLAIN, a build without
+# sanitizers, is used to check that memory does not grow with the trace.
 #
 # Every export is read by babeltrace2 and its events equal dump --json's
 # in a normalised form (tests/unit/ctf_norm.py); a round trip through
@@ -17,6 +20,7 @@ set -u
 PT=$1
 GEN=$2
 GENCTF=$3
+PLAIN=${4:-}
 REGS=examples/dummy_clock/dummy_clock.regs
 NORM=tests/unit/ctf_norm.py
 DIR=$(mktemp -d /tmp/test_ctf_export.XXXXXX)
@@ -276,6 +280,25 @@ expect_line names-bad-field "$out" 'transition of pciem:irq: field flagz is not 
 sed 's/<stateAttribute type="eventField" value="bar" \/>/<stateAttribute type="eventField" value="BAR" \/>/' "$XML" > "$DIR/badloc.xml"
 run names-bad-loc python3 "$TCA" names "$DIR/badloc.xml" "$DIR/good.ctf/metadata"
 expect_line names-bad-loc "$out" 'eventHandler of pciem:mmio_read: field BAR is not in the class'
+
+# ---- memory does not grow with the trace -------------------------------------
+if [ -n "$PLAIN" ] && [ -x /usr/bin/time ]; then
+	"$GENCTF" --bench 20000 "$DIR/m-small.zst" && "$GENCTF" --bench 2000000 "$DIR/m-big.zst"
+	/usr/bin/time -f %M -o "$DIR/m-small.rss" "$PLAIN" export --ctf "$DIR/m-small.ctf" "$DIR/m-small.zst"
+	/usr/bin/time -f %M -o "$DIR/m-big.rss" "$PLAIN" export --ctf "$DIR/m-big.ctf" "$DIR/m-big.zst"
+	# libptf maps the trace file: its pages count in the resident size
+	small=$(( $(tail -n 1 "$DIR/m-small.rss") - $(stat -c %s "$DIR/m-small.zst") / 1024 ))
+	big=$(( $(tail -n 1 "$DIR/m-big.rss") - $(stat -c %s "$DIR/m-big.zst") / 1024 ))
+	# 2,000,000 events make 160 MB of CTF; buffering them would show
+	if [ "$big" -lt $((small + 4096)) ]; then
+		ok "memory besides the mapped trace: $small KB for 20,000 events, $big KB for 2,000,000"
+	else
+		bad "memory grows with the trace: $small KB for 20,000 events, $big KB for 2,000,000"
+	fi
+	rm -rf "$DIR"/m-*
+else
+	echo "SKIP the memory check: no plain build or no /usr/bin/time (not counted)"
+fi
 
 # a write error (the file size limit): status 2 and the file named
 "$GENCTF" --bench 20000 "$DIR/big.zst"
