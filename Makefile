@@ -151,7 +151,7 @@ check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn check-ptf c
 VM_KERNELS ?= $(KVERS)
 VM_TESTS ?= $(sort $(wildcard tests/vm/t_*.sh))
 VM_DEBUG_SKIP ?= t_dummy_clock_ticks t_eight_devices t_lspci t_lttng t_pciem_replay \
-		 t_record t_record_symbols t_unpriv
+		 t_record t_record_symbols t_unpriv t_ctf_export
 # The stress tests' rounds in percent of their defaults (a quarter of that
 # on the debug kernel): make test keeps CI under an hour, make stress runs
 # hundreds of teardown rounds.
@@ -184,7 +184,8 @@ test: deps
 # one VM boot per kernel (tests/bench/mmio.sh); then a recording of 100,000
 # ticks of the counter device (tests/bench/counter_record.sh, in a VM) and
 # libptf's speed and size on it and on synthetic workloads, on the host
-# (tests/bench/ptf_bench.c).  Results and method: docs/benchmarks.md.
+# (tests/bench/ptf_bench.c); pciem-trace export --ctf beside dump --json
+# (tests/bench/export_bench.sh).  Results and method: docs/benchmarks.md.
 BENCH_KERNEL ?= $(firstword $(VM_KERNELS))
 bench: deps
 	$(MAKE) all test-kmods
@@ -193,6 +194,7 @@ bench: deps
 	done
 	tools/pciem-vm --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/counter_record.sh
 	$(MAKE) bench-ptf PTF_BENCH_ARGS=$(BUILD)/bench/counter-100k.zst
+	$(MAKE) bench-export
 
 demo: deps
 	$(MAKE) all

@@ -20,7 +20,7 @@
 #include "pciem_userspace.h"
 
 #define PTF_VERSION_MAJOR	1	/* readers refuse another major */
-#define PTF_VERSION_MINOR	0	/* readers accept any minor */
+#define PTF_VERSION_MINOR	1	/* readers accept any minor */
 
 /* ---- what a trace holds ------------------------------------------------ */
 
@@ -36,6 +36,8 @@ struct ptf_header {
 	uint32_t trap_mode;		/* PCIEM_TRAP_* asked for; see the spec */
 	uint32_t flags;			/* PTF_HDR_F_* */
 	char command[256];		/* the recorded command line, "" if none */
+	uint8_t boot_id[16];		/* the recording machine's boot id (1.1);
+					 * all zero: unknown */
 };
 #define PTF_HDR_F_LOSSLESS	(1U << 0)	/* recorded with a lossless ring */
 
@@ -81,6 +83,10 @@ struct ptf_record {
 		const char *driver;
 	};
 };
+
+/* Reads /proc/sys/kernel/random/boot_id into @id (16 bytes, in the order
+ * of its text form); 0, or -errno and @id zeroed. */
+int ptf_read_boot_id(uint8_t id[16]);
 
 /* ---- writing ------------------------------------------------------------ */
 

@@ -348,7 +348,7 @@ static int frame_enter(struct ptf_reader *r, uint32_t k, const uint8_t **pp, con
 		minor = ptf_le16(p + 10);
 		if (major != PTF_VERSION_MAJOR)
 			return bad(r, -EPROTONOSUPPORT, "trace format version %u.%u, this reader "
-				   "reads version %u.x (%u.%u): use a %s version of the tools", major,
+				   "reads versions %u.0 to %u.%u: use a %s version of the tools", major,
 				   minor, PTF_VERSION_MAJOR, PTF_VERSION_MAJOR, PTF_VERSION_MINOR,
 				   major > PTF_VERSION_MAJOR ? "newer" : "older");
 		r->hdr.version_major = major;
@@ -411,6 +411,14 @@ static const char *parse_header(struct ptf_reader *r, const struct rec_hdr *h)
 		return c.err;
 	STR(command, "HEADER: bad Command");
 #undef STR
+	/* 1.1: Boot_Id; a 1.0 header ends after Command */
+	memset(hd->boot_id, 0, sizeof(hd->boot_id));
+	if (c.p < c.end) {
+		s = ptf_cur__bytes(&c, sizeof(hd->boot_id), "HEADER: bad Boot_Id");
+		if (c.err)
+			return c.err;
+		memcpy(hd->boot_id, s, sizeof(hd->boot_id));
+	}
 	return NULL;
 }
 

@@ -311,8 +311,49 @@ static int add_header(struct ptf_writer *w)
 	p = ptf_put_varint(p, h->trap_mode);
 	p = ptf_put_varint(p, h->flags);
 	p = put_str(p, h->command, bounded_len(h->command, sizeof(h->command)));
+	memcpy(p, h->boot_id, sizeof(h->boot_id));		/* 1.1 */
+	p += sizeof(h->boot_id);
 	rec_end(w, PTF_T_HEADER, p, PTF_FF_HEADER);
 	return 0;
+}
+
+int ptf_read_boot_id(uint8_t id[16])
+{
+	char text[64], *s = text;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	int n = 0, err = 0;
+
+	memset(id, 0, 16);
+	if (!f)
+		return -errno;
+	if (!fgets(text, sizeof(text), f))
+		err = -EIO;
+	fclose(f);
+	/* 36 characters: 32 hex digits and 4 dashes */
+	while (!err && n < 32 && *s) {
+		int v;
+
+		if (*s == '-') {
+			s++;
+			continue;
+		}
+		if (*s >= '0' && *s <= '9')
+			v = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			v = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			v = *s - 'A' + 10;
+		else
+			break;
+		id[n / 2] |= (uint8_t)(v << (n % 2 ? 0 : 4));
+		n++;
+		s++;
+	}
+	if (!err && n != 32)
+		err = -EINVAL;
+	if (err)
+		memset(id, 0, 16);
+	return err;
 }
 
 int ptf_open_private(const char *path, int flags)

@@ -43,23 +43,44 @@ static const char *lc_name(uint64_t kind)
 	return "unknown";
 }
 
+/* The reg field of an access: where it went, as an export without a
+ * register map has it ("bar0+0x8", "cfg+0x4"). */
+static void location(char *buf, size_t len, const struct pciem_event *ev)
+{
+	if (ev->type == PCIEM_EVENT_CONFIG_READ || ev->type == PCIEM_EVENT_CONFIG_WRITE)
+		snprintf(buf, len, "cfg+0x%llx", (unsigned long long)ev->offset);
+	else
+		snprintf(buf, len, "bar%u+0x%llx", ev->bar, (unsigned long long)ev->offset);
+}
+
+/* An access tracepoint; reg is formatted only when a session wants it. */
+#define EMIT_ACCESS(name)						\
+	do {								\
+		if (lttng_ust_tracepoint_enabled(pciem, name)) {	\
+			location(reg, sizeof(reg), ev);			\
+			lttng_ust_do_tracepoint(pciem, name, domain, ev, reg); \
+		}							\
+	} while (0)
+
 static void emit_event(uint32_t domain, const struct pciem_event *ev)
 {
+	char reg[48];
+
 	switch (ev->type) {
 	case PCIEM_EVENT_MMIO_READ:
-		lttng_ust_tracepoint(pciem, mmio_read, domain, ev);
+		EMIT_ACCESS(mmio_read);
 		break;
 	case PCIEM_EVENT_MMIO_WRITE:
-		lttng_ust_tracepoint(pciem, mmio_write, domain, ev);
+		EMIT_ACCESS(mmio_write);
 		break;
 	case PCIEM_EVENT_CONFIG_READ:
-		lttng_ust_tracepoint(pciem, config_read, domain, ev);
+		EMIT_ACCESS(config_read);
 		break;
 	case PCIEM_EVENT_CONFIG_WRITE:
-		lttng_ust_tracepoint(pciem, config_write, domain, ev);
+		EMIT_ACCESS(config_write);
 		break;
 	case PCIEM_EVENT_WATCHPOINT:
-		lttng_ust_tracepoint(pciem, watchpoint, domain, ev);
+		EMIT_ACCESS(watchpoint);
 		break;
 	case PCIEM_EVENT_UNSUPPORTED:
 		lttng_ust_tracepoint(pciem, unsupported, domain, ev);
@@ -87,8 +108,14 @@ void lttng__emit(const struct pciem_trace_rec *rec)
 			emit_event(rec->domain, payload);
 		break;
 	case PCIEM_TREC_DEVICE:
-		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_device))
-			lttng_ust_tracepoint(pciem, device, rec->domain, payload);
+		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_device)) {
+			const struct pciem_trace_device *d = payload;
+			char addr[32];
+
+			snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", rec->domain, d->bus,
+				 d->devfn >> 3, d->devfn & 7);
+			lttng_ust_tracepoint(pciem, device, rec->domain, d, addr);
+		}
 		break;
 	case PCIEM_TREC_LOST:
 		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_lost))
@@ -97,6 +124,12 @@ void lttng__emit(const struct pciem_trace_rec *rec)
 	default:
 		break;
 	}
+}
+
+void lttng__driver(uint32_t domain, const char *driver)
+{
+	if (tp_handle)
+		lttng_ust_tracepoint(pciem, driver, domain, driver);
 }
 
 /* ../lib/libpciem-tp.so relative to the directory of the running binary. */
@@ -176,6 +209,12 @@ void lttng__exit(void)
 void lttng__emit(const struct pciem_trace_rec *rec)
 {
 	(void)rec;
+}
+
+void lttng__driver(uint32_t domain, const char *driver)
+{
+	(void)domain;
+	(void)driver;
 }
 
 bool lttng__init(bool verbose)

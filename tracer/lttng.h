@@ -9,6 +9,7 @@
 #define PCIEM_RECORD_LTTNG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "pciem_userspace.h"
 
 /* Environment variable naming the provider to load ("" or "0": none). */
@@ -26,6 +27,9 @@ bool lttng__init(bool verbose);
 
 /* Emits the tracepoint for one record of the trace channel. */
 void lttng__emit(const struct pciem_trace_rec *rec);
+
+/* Emits pciem:driver: @driver is bound to the device of @domain. */
+void lttng__driver(uint32_t domain, const char *driver);
 
 /* Unloads the provider. */
 void lttng__exit(void);

@@ -284,6 +284,7 @@ static void fill_header(struct ptf_header *h)
 	h->start_real_ns = record__now_ns(CLOCK_REALTIME);
 	h->trap_mode = env.full_trap ? PCIEM_TRAP_FULL : PCIEM_TRAP_WRITES;
 	h->flags = env.lossless ? PTF_HDR_F_LOSSLESS : 0;
+	ptf_read_boot_id(h->boot_id);		/* all zero if unknown */
 	for (a = env.cmd; a && *a; a++) {
 		int n = snprintf(h->command + used, sizeof(h->command) - used, "%s%s",
 				 a == env.cmd ? "" : " ", *a);

@@ -5,6 +5,12 @@
  * file, so a user-space LTTng session sees the driver's traffic beside
  * its own instrumentation.
  *
+ * The event classes and their fields are also those of pciem-trace export
+ * --ctf (tools/pciem-trace/export.c), so a live session and an exported
+ * recording look the same to babeltrace2 and Trace Compass and one
+ * analysis (tools/tracecompass/) serves both: change both together
+ * (tests/vm/t_lttng.sh compares them).
+ *
  * The probes live in libpciem-tp.so (pciem_tp.c); pciem-record only holds
  * the call sites (tracer/lttng.c, built with
  * LTTNG_UST_TRACEPOINT_PROBE_DYNAMIC_LINKAGE) and dlopen()s the provider
@@ -44,9 +50,16 @@
 	lttng_ust_field_integer(uint32_t, cpu, ev->cpu)			\
 	lttng_ust_field_integer(uint32_t, pid, ev->pid)
 
-/* MMIO and config-space accesses and watchpoint hits share one layout. */
+#define PCIEM_TP_ACCESS_ARGS \
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev, \
+			  const char *, reg)
+
+/* MMIO and config-space accesses and watchpoint hits share one layout.
+ * reg names the register: pciem-record gives where the access went
+ * ("bar0+0x8", "cfg+0x4"); an export with --regs gives the register's
+ * name from the map. */
 LTTNG_UST_TRACEPOINT_EVENT_CLASS(pciem, access,
-	PCIEM_TP_EVENT_ARGS,
+	PCIEM_TP_ACCESS_ARGS,
 	LTTNG_UST_TP_FIELDS(
 		PCIEM_TP_EVENT_HEAD
 		lttng_ust_field_integer(uint32_t, bar, ev->bar)
@@ -54,20 +67,21 @@ LTTNG_UST_TRACEPOINT_EVENT_CLASS(pciem, access,
 		lttng_ust_field_integer(uint32_t, size, ev->size)
 		lttng_ust_field_integer_hex(uint64_t, data, ev->data)
 		lttng_ust_field_integer_hex(uint32_t, flags, ev->flags)
+		lttng_ust_field_string(reg, reg)
 		PCIEM_TP_EVENT_TAIL
 	)
 )
 
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, mmio_read,
-	PCIEM_TP_EVENT_ARGS)
+	PCIEM_TP_ACCESS_ARGS)
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, mmio_write,
-	PCIEM_TP_EVENT_ARGS)
+	PCIEM_TP_ACCESS_ARGS)
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, config_read,
-	PCIEM_TP_EVENT_ARGS)
+	PCIEM_TP_ACCESS_ARGS)
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, config_write,
-	PCIEM_TP_EVENT_ARGS)
+	PCIEM_TP_ACCESS_ARGS)
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, access, pciem, watchpoint,
-	PCIEM_TP_EVENT_ARGS)
+	PCIEM_TP_ACCESS_ARGS)
 
 /* An access PCIem could not emulate: data holds the first instruction
  * bytes (little endian), size how many. */
@@ -124,9 +138,11 @@ LTTNG_UST_TRACEPOINT_EVENT(pciem, lost,
 	)
 )
 
-/* A device's description, the first record of each device. */
+/* A device's description, the first record of each device; address is
+ * its PCI address, "10000:00:00.0". */
 LTTNG_UST_TRACEPOINT_EVENT(pciem, device,
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_trace_device *, d),
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_trace_device *, d,
+			  const char *, address),
 	LTTNG_UST_TP_FIELDS(
 		lttng_ust_field_integer_hex(uint32_t, domain, domain)
 		lttng_ust_field_integer_hex(uint16_t, vendor_id, d->vendor_id)
@@ -135,6 +151,16 @@ LTTNG_UST_TRACEPOINT_EVENT(pciem, device,
 		lttng_ust_field_integer_hex(uint8_t, devfn, d->devfn)
 		lttng_ust_field_integer(uint32_t, creator_pid, d->creator_pid)
 		lttng_ust_field_integer(uint64_t, bar0_size, d->bars[0].size)
+		lttng_ust_field_string(address, address)
+	)
+)
+
+/* The driver bound to a device, as pciem-record learns it from sysfs. */
+LTTNG_UST_TRACEPOINT_EVENT(pciem, driver,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const char *, driver),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer_hex(uint32_t, domain, domain)
+		lttng_ust_field_string(driver, driver)
 	)
 )
 

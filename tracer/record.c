@@ -363,6 +363,7 @@ static int capture_driver(struct recorder *r, struct rec_device *dev)
 		err = ptf_writer__add_driver(r->w, dev->domain, driver);
 		if (err)
 			return err;
+		lttng__driver(dev->domain, driver);
 		r->unflushed++;
 		if (r->opts.verbose)
 			note(r, "%04x:%02x:%02x.%x: driver %s\n", dev->domain,

@@ -4,7 +4,10 @@
 # the 100 writes of 1 to REG_CONTROL (offset 0x0), the 10 interrupts, the
 # counter reads with their values, the life cycle and the device.  Then
 # the same recording with the provider hidden still works and adds no
-# event to the session.
+# event to the session.  The export of the first recording (pciem-trace
+# export --ctf) has the same event classes with the same fields as the
+# session (babeltrace2's sink.text.details), and the same number of events
+# of each class.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -59,8 +62,59 @@ for k in registered bar_mapped driver_bound driver_unbound bar_unmapped removed;
 done
 grep -q "pciem:config_read:" "$TMP/bt.txt" || fail "no config_read events"
 grep -q "pciem:lost:" "$TMP/bt.txt" && fail "lost events"
+grep -q 'pciem:driver:.*driver = "dummy_clock"' "$TMP/bt.txt" || fail "no driver event"
+grep -q 'pciem:mmio_write:.* offset = 0x0, .* reg = "bar0+0x0",' "$TMP/bt.txt" || fail "no reg field"
 # only the first recording reached LTTng
 total=$(grep -c "pciem:" "$TMP/bt.txt")
 events=$(sed -n 's/.*1 device, \([0-9]*\) events.*/\1/p' "$TMP/a.err")
-[ "$total" = $((events + 1)) ] || fail "$total tracepoints for $events events and 1 device"
+drivers=$("$BIN/pciem-trace" dump --type driver "$TMP/a.zst" | wc -l)
+[ "$total" = $((events + 1 + drivers)) ] ||
+	fail "$total tracepoints for $events events, 1 device and $drivers drivers"
 ok "LTTng: 100 control writes, 10 interrupts, counter reads 0..100, life cycle, $total events"
+
+# ---- one schema: the session and the export of the same recording -------------
+"$BIN/pciem-trace" export --ctf "$TMP/a.ctf" "$TMP/a.zst" || fail "export of the recording"
+# classes DETAILS: "CLASS|member: type" lines, the stream class's packet
+# context first, then each event class, sorted by name (their ids differ)
+classes() {
+	awk '/^ *Stream class/ { cls = "(stream)"; next }
+	     /^ *Event class `/ { match($0, /`[^`]*`/); cls = substr($0, RSTART + 1, RLENGTH - 2); next }
+	     cls != "" && /^ *[A-Za-z_][A-Za-z0-9_]*: / { sub(/^ */, ""); print cls "|" $0 }' "$1" |
+		sort -s -t '|' -k 1,1
+}
+babeltrace2 -c sink.text.details -p with-data=no "$TMP/lttng" >"$TMP/lttng.details" 2>&1 ||
+	fail "details of the session: $(head -5 "$TMP/lttng.details")"
+babeltrace2 -c sink.text.details -p with-data=no "$TMP/a.ctf" >"$TMP/export.details" 2>&1 ||
+	fail "details of the export: $(head -5 "$TMP/export.details")"
+classes "$TMP/lttng.details" >"$TMP/lttng.classes"
+classes "$TMP/export.details" >"$TMP/export.classes"
+n=$(cut -d '|' -f 1 "$TMP/export.classes" | sort -u | grep -c '^pciem:')
+[ "$n" -ge 11 ] || fail "the export declares $n event classes"
+if ! diff -u "$TMP/lttng.classes" "$TMP/export.classes"; then
+	fail "the session's and the export's event classes differ (above: - session, + export)"
+fi
+ok "the session and the export declare the same $n event classes with the same fields"
+babeltrace2 "$TMP/a.ctf" >"$TMP/export.txt" 2>&1 || fail "reading the export"
+sed -n 's/.* \(pciem:[a-z_]*\): .*/\1/p' "$TMP/bt.txt" | sort | uniq -c >"$TMP/lttng.count"
+sed -n 's/.* \(pciem:[a-z_]*\): .*/\1/p' "$TMP/export.txt" | sort | uniq -c >"$TMP/export.count"
+diff -u "$TMP/lttng.count" "$TMP/export.count" || fail "the numbers of events per class differ"
+ok "the same number of events of each class: $(tr -s ' \n' ' ' <"$TMP/export.count")"
+
+# ---- one analysis: it names only what both have, and sees the same state -------
+XML=tools/tracecompass/pciem-analysis.xml
+TCA=tests/unit/tc_analysis.py
+python3 "$TCA" names "$XML" "$TMP/lttng.details" || fail "the analysis names what the session lacks"
+python3 "$TCA" names "$XML" "$TMP/a.ctf/metadata" || fail "the analysis names what the export lacks"
+babeltrace2 --clock-cycles "$TMP/lttng" >"$TMP/lttng.cy" 2>&1 || fail "babeltrace2 on the session"
+babeltrace2 --clock-cycles "$TMP/a.ctf" >"$TMP/export.cy" 2>&1 || fail "babeltrace2 on the export"
+python3 "$TCA" eval "$XML" "$TMP/lttng.cy" >"$TMP/lttng.state" || fail "the analysis on the session"
+python3 "$TCA" eval "$XML" "$TMP/export.cy" >"$TMP/export.state" || fail "the analysis on the export"
+# the session's times are when pciem-record passed the events on, so the
+# segments' durations differ; the final state and the segments' number may not
+grep -v '^segment' "$TMP/lttng.state" >"$TMP/lttng.final"
+grep -v '^segment' "$TMP/export.state" >"$TMP/export.final"
+diff -u "$TMP/lttng.final" "$TMP/export.final" || fail "the analysis ends in another state on the session"
+[ "$(grep -c '^segment' "$TMP/lttng.state")" = "$(grep -c '^segment' "$TMP/export.state")" ] ||
+	fail "the analysis finds other interrupt services on the session"
+grep -q '/Registers/0/bar0+0x8/value = 100$' "$TMP/export.final" || fail "no COUNTER (bar0+0x8) value 100"
+ok "the analysis applies to both and ends in the same state ($(wc -l <"$TMP/export.final") attributes)"

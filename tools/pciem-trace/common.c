@@ -303,3 +303,28 @@ void json_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+void format_uuid(char *buf, size_t len, const uint8_t id[16])
+{
+	snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10],
+		 id[11], id[12], id[13], id[14], id[15]);
+}
+
+int boot_id__known(const uint8_t id[16])
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		if (id[i])
+			return 1;
+	return 0;
+}
+
+void event__location(char *buf, size_t len, const struct pciem_event *ev)
+{
+	if (event__is_config(ev))
+		snprintf(buf, len, "cfg+0x%llx", (unsigned long long)ev->offset);
+	else
+		snprintf(buf, len, "bar%u+0x%llx", ev->bar, (unsigned long long)ev->offset);
+}

@@ -137,6 +137,14 @@ static void print_header(const struct ptf_header *h)
 	printf("kernel       %s\n", h->kernel_release);
 	printf("host         %s\n", h->hostname);
 	printf("clock        %s\n", h->clock);
+	if (boot_id__known(h->boot_id)) {
+		char id[40];
+
+		format_uuid(id, sizeof(id), h->boot_id);
+		printf("boot id      %s\n", id);
+	} else {
+		printf("boot id      unknown\n");
+	}
 	if (h->start_real_ns >= 0 && gmtime_r(&secs, &tm)) {
 		size_t n = strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 

@@ -25,6 +25,7 @@ static const struct {
 	{ "stats", cmd_stats, "accesses per register, config space and IRQ vectors" },
 	{ "verify", cmd_verify, "integrity, sequence continuity, losses, truncation" },
 	{ "diff", cmd_diff, "compare two traces' accesses; show the first difference" },
+	{ "export", cmd_export, "write a CTF trace for babeltrace2 and Trace Compass" },
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -49,7 +50,8 @@ static void usage(FILE *f)
 		"  pciem-trace dump --json --seq 100-200 --device 10000 run.zst\n"
 		"  pciem-trace stats run.zst\n"
 		"  pciem-trace verify run.zst && echo intact\n"
-		"  pciem-trace diff good.zst bad.zst\n\n"
+		"  pciem-trace diff good.zst bad.zst\n"
+		"  pciem-trace export --ctf run-ctf run.zst\n\n"
 		"Exit status: 0 ok, 1 a finding (verify) or a difference (diff),\n"
 		"2 a usage, I/O or format error.\n"
 		"Manual: docs/pciem-trace.md\n");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pciem-trace: what the subcommands share.  One file per subcommand
- * (info.c, dump.c, stats.c, verify.c, diff.c), dispatched from main.c.
+ * (info.c, dump.c, stats.c, verify.c, diff.c, export.c), dispatched from main.c.
  */
 #ifndef PCIEM_TRACE_H
 #define PCIEM_TRACE_H
@@ -26,6 +26,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* ---- common.c ---------------------------------------------------------- */
 
@@ -109,6 +110,10 @@ int event__has_bar(const struct pciem_event *ev);
 int event__is_config(const struct pciem_event *ev);
 int event__is_mmio(const struct pciem_event *ev);
 
+/* Where an access went, as the reg field of an export has it when no
+ * register map names it: "bar0+0x8", "cfg+0x4" (config events). */
+void event__location(char *buf, size_t len, const struct pciem_event *ev);
+
 /* The register of an MMIO/config/watchpoint event under @map, or NULL. */
 const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *map,
 			     const struct ptf_device *dev);
@@ -117,6 +122,12 @@ const struct reg *event__reg(const struct pciem_event *ev, const struct regmap *
  * frame 7, which starts at byte 999 and is lost", "the file ends after
  * frame 6". */
 void summary__describe_end(char *buf, size_t len, const struct ptf_summary *s);
+
+/* "6f1c...-..." (36 characters and the NUL) from 16 bytes. */
+void format_uuid(char *buf, size_t len, const uint8_t id[16]);
+
+/* Is the header's boot id known (not all zero)? */
+int boot_id__known(const uint8_t id[16]);
 
 /* JSON string with quotes and escapes. */
 void json_string(FILE *f, const char *s);
