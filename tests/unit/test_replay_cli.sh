@@ -72,7 +72,7 @@ expect_line corrupt "$err" 'corrupt.zst is damaged; nothing was replayed'
 
 # a trace of format version 2.0: frame 0's preamble says so
 zstd -q -dc "$DIR/good.zst" > "$DIR/raw"
-printf '\x02\x00' | dd of="$DIR/raw" bs=1 seek=8 conv=notrunc status=none
+printf '\x02\x00\x00\x00' | dd of="$DIR/raw" bs=1 seek=8 conv=notrunc status=none
 zstd -q --check "$DIR/raw" -o "$DIR/v2.zst"
 run version "$PR" "$DIR/v2.zst"
 expect_rc "version 2.0" 2
