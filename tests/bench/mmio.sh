@@ -4,7 +4,9 @@
 # the kernel) runs on:
 #   - a PCIem BAR in write trap: reads go to memory (no trapping), writes trap;
 #   - the same BAR in full trap asked for by a recorder draining the trace
-#     channel (text lines to /dev/null, like cat trace_pipe below);
+#     channel (text lines to /dev/null, like cat trace_pipe below); then
+#     with a model not woken per write, without and with the kernel
+#     tracepoint pciem:pciem_event enabled;
 #   - QEMU's pci-testdev BAR, untraced (emulated hardware: the floor);
 #   - the pci-testdev BAR under mmiotrace, draining trace_pipe.
 # Prints one line per case with ns per access, then the ratios.
@@ -47,6 +49,13 @@ wait "$m_PID"
 start_model p --bar 0:4096 --quiet --no-eventfd
 wait_bound "$DEV"
 full_trap nowake
+# the same with the kernel tracepoint pciem:pciem_event enabled into the
+# ftrace buffer (disabled above, where it is a static branch)
+T=/sys/kernel/tracing
+echo 1 > $T/events/pciem/pciem_event/enable || fail "cannot enable pciem:pciem_event"
+full_trap tp
+echo 0 > $T/events/pciem/pciem_event/enable
+echo > $T/trace
 kill "$p_PID"
 wait "$p_PID"
 
@@ -57,7 +66,6 @@ wait_bound "$TDEV"
 qemu_read=$(per_access "$TDEV" 0 0x800 0)
 qemu_write=$(per_access "$TDEV" 0 0x800 1)
 
-T=/sys/kernel/tracing
 echo mmiotrace > $T/current_tracer || fail "cannot enable mmiotrace"
 cat $T/trace_pipe > /dev/null &
 PIPE=$!
@@ -78,9 +86,11 @@ printf '  %-44s %8s %8s\n' case read write
 printf '  %-44s %8s %8s\n' "PCIem write trap (reads untrapped)" "$no_trap" "$write_trap"
 printf '  %-44s %8s %8s\n' "PCIem full trap + recorder draining" "$full_read" "$full_write"
 printf '  %-44s %8s %8s\n' "  the same, model not woken per write" "$nowake_read" "$nowake_write"
+printf '  %-44s %8s %8s\n' "  the same, tracepoint pciem:pciem_event on" "$tp_read" "$tp_write"
 printf '  %-44s %8s %8s\n' "QEMU pci-testdev, untraced" "$qemu_read" "$qemu_write"
 printf '  %-44s %8s %8s\n' "QEMU pci-testdev under mmiotrace" "$mmio_read" "$mmio_write"
 echo "  full trap / mmiotrace: read $(ratio "$full_read" "$mmio_read"), write $(ratio "$full_write" "$mmio_write")"
 echo "  full trap, model not woken / mmiotrace: read $(ratio "$nowake_read" "$mmio_read"), write $(ratio "$nowake_write" "$mmio_write")"
+echo "  tracepoint on / off (model not woken): read $(ratio "$tp_read" "$nowake_read"), write $(ratio "$tp_write" "$nowake_write")"
 echo "  full trap / untraced pci-testdev: read $(ratio "$full_read" "$qemu_read"), write $(ratio "$full_write" "$qemu_write")"
 dmesg | grep -i "mmiotrace" | tail -n 3
