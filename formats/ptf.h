@@ -215,6 +215,12 @@ const struct ptf_device *ptf_reader__device(struct ptf_reader *r, uint32_t domai
 /* The driver last recorded as bound to @domain, NULL if none was read. */
 const char *ptf_reader__driver(struct ptf_reader *r, uint32_t domain);
 
+/* Reads every MODULE and STACK_TABLE record of the file, so that
+ * ptf_reader__symbolize() and ptf_reader__stack() know them all (a stack's
+ * frames may be named by modules recorded after the event), then rewinds.
+ * Call it before reading records.  0 or -errno. */
+int ptf_reader__load_symbols(struct ptf_reader *r);
+
 /* Names @ip as "function+0xoff [module]" into @buf ("module+0xoff
  * [module]" inside a module but outside its symbols); -ENOENT (and "0x<ip>"
  * in @buf) if no module recorded so far covers it. */

@@ -1202,6 +1202,35 @@ const char *ptf_reader__driver(struct ptf_reader *r, uint32_t domain)
 	return NULL;
 }
 
+int ptf_reader__load_symbols(struct ptf_reader *r)
+{
+	const uint8_t *p, *end;
+	struct ptf_record rec;
+	struct rec_hdr h;
+	const char *why;
+	uint32_t k;
+	int err;
+
+	for (k = 0; k < r->ix.nframes; k++) {
+		if (r->have_index && !(r->ix.frames[k].flags & (PTF_FF_MODULE | PTF_FF_STACKS)))
+			continue;
+		err = frame_enter(r, k, &p, &end);
+		if (err)
+			return err;
+		while (p < end) {
+			why = rec_next(&p, end, r->fbuf, &h);
+			if (why)
+				return bad_rec(r, k, h.pos, why);
+			if (h.tag == PTF_T_MODULE || h.tag == PTF_T_STACK_TABLE) {
+				err = rec_apply(r, k, &h, p, end, &rec);
+				if (err < 0)
+					return err;
+			}
+		}
+	}
+	return ptf_reader__rewind(r);
+}
+
 int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t len)
 {
 	uint32_t i;
