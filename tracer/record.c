@@ -621,6 +621,12 @@ static int event_stack(struct recorder *r, uint32_t domain, const struct pciem_e
 
 	*id = 0;
 	found = stack_join__take(j, domain, ev->seq, ips, &n);
+	if (!found && stack_join__full(j)) {
+		/* not in a full table: its stack was lost before (the BPF side
+		 * dropped it) or waits in the ring buffer behind stacks whose
+		 * events were lost */
+		stack_join__make_room(j, domain, ev->seq);
+	}
 	if (!found) {
 		uint64_t deadline = record__now_ns(CLOCK_MONOTONIC) +
 				    STACK_WAIT_MS * (NSEC_PER_SEC / 1000);

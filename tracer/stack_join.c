@@ -155,6 +155,33 @@ uint32_t stack_join__pending(const struct stack_join *j)
 	return j->live;
 }
 
+bool stack_join__full(const struct stack_join *j)
+{
+	return j->live >= j->cap;
+}
+
+void stack_join__make_room(struct stack_join *j, uint32_t domain, uint64_t seq)
+{
+	uint32_t i, k, freed = 0;
+
+	for (i = 0; i < j->count; i++) {
+		k = (j->head + i) % j->cap;
+		if (j->e[k].n && j->e[k].domain == domain && j->e[k].seq < seq) {
+			sj_remove(j, k);
+			freed++;
+		}
+	}
+	for (i = 0; !freed && i < j->count && j->live > j->cap - j->cap / 4; i++) {
+		k = (j->head + i) % j->cap;
+		if (j->e[k].n) {
+			sj_remove(j, k);
+			j->evicted++;
+		}
+	}
+	j->evicted += freed;
+	sj_advance(j);
+}
+
 uint64_t stack_join__evicted(const struct stack_join *j)
 {
 	return j->evicted;

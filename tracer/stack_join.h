@@ -46,6 +46,13 @@ int stack_join__take(struct stack_join *j, uint32_t domain, uint64_t seq,
 		     uint64_t *ips, uint32_t *n);
 
 uint32_t stack_join__pending(const struct stack_join *j);
+bool stack_join__full(const struct stack_join *j);
+
+/* Forgets the stacks of @domain with a sequence number below @seq (their
+ * events were lost: a device's events come in sequence order) and, if
+ * that frees nothing, the oldest quarter of the table (other devices'
+ * stacks, whose events are not recorded).  Counted as evicted. */
+void stack_join__make_room(struct stack_join *j, uint32_t domain, uint64_t seq);
 uint64_t stack_join__evicted(const struct stack_join *j);
 
 /* ---- kernel symbols --------------------------------------------------- */

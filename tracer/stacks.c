@@ -69,7 +69,7 @@ static int on_stack(void *ctx, void *data, size_t size)
 	/* a full table: leave the rest in the ring buffer until the recorder
 	 * has taken some (consuming more would push out stacks whose events
 	 * are still to come) */
-	return stack_join__pending(s->join) >= STACKS_JOIN_CAP ? -ENOSPC : 0;
+	return stack_join__full(s->join) ? -ENOSPC : 0;
 }
 
 /*
@@ -184,14 +184,24 @@ void stacks__close(struct stacks *s)
 
 int stacks__consume(struct stacks *s)
 {
-	int n = ring_buffer__consume(s->rb);
+	int n;
+
+	/* full: the stacks wait in the ring buffer (consuming would push
+	 * out those whose events are still to come) */
+	if (stack_join__full(s->join))
+		return 0;
+	n = ring_buffer__consume(s->rb);
 
 	return n < 0 && n != -ENOSPC ? n : 0;
 }
 
 int stacks__wait(struct stacks *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(s->rb, timeout_ms);
+	int n;
+
+	if (stack_join__full(s->join))
+		return 0;
+	n = ring_buffer__poll(s->rb, timeout_ms);
 
 	return n < 0 && n != -EINTR && n != -ENOSPC ? n : 0;
 }

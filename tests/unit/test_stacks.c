@@ -276,6 +276,28 @@ static void test_join(void **state)
 	assert_int_equal(stack_join__evicted(j), 3);	/* (2, 1) */
 	assert_int_equal(stack_join__take(j, 2, 3, ips, &n), 1);
 	assert_true(ips[0] == in[2]);
+	/* room in a full table: the stale stacks of the device first */
+	while (stack_join__take(j, 2, 4, ips, &n) || stack_join__take(j, 2, 5, ips, &n) ||
+	       stack_join__take(j, 3, 9, ips, &n))
+		;
+	stack_join__put(j, 5, 1, in, 1);
+	stack_join__put(j, 6, 1, in, 1);
+	stack_join__put(j, 5, 2, in, 1);
+	stack_join__put(j, 5, 3, in, 1);
+	assert_true(stack_join__full(j));
+	stack_join__make_room(j, 5, 3);		/* seq 1 and 2 of device 5 */
+	assert_int_equal(stack_join__pending(j), 2);
+	assert_int_equal(stack_join__evicted(j), 5);
+	assert_int_equal(stack_join__take(j, 5, 3, ips, &n), 1);
+	assert_int_equal(stack_join__take(j, 6, 1, ips, &n), 1);
+	stack_join__put(j, 7, 1, in, 1);
+	stack_join__put(j, 7, 2, in, 1);
+	stack_join__put(j, 7, 3, in, 1);
+	stack_join__put(j, 7, 4, in, 1);
+	stack_join__make_room(j, 8, 100);	/* nothing of device 8: the oldest quarter */
+	assert_int_equal(stack_join__pending(j), 3);
+	assert_int_equal(stack_join__take(j, 7, 1, ips, &n), 0);
+	assert_int_equal(stack_join__take(j, 7, 2, ips, &n), 1);
 	/* the same key again replaces; too deep is cut */
 	stack_join__put(j, 3, 9, in, 1);
 	stack_join__put(j, 3, 9, in, SJ_MAX_FRAMES + 8);
