@@ -46,12 +46,15 @@ int pciem_stack(struct bpf_raw_tracepoint_args *ctx)
 	}
 	r->domain = (__u32)ctx->args[0];
 	if (bpf_probe_read_kernel(&r->seq, sizeof(r->seq), &ev->seq)) {
-		bpf_ringbuf_discard(r, 0);
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
 		__sync_fetch_and_add(&dropped, 1);
 		return 0;
 	}
 	n = bpf_get_stack(ctx, r->ips, sizeof(r->ips), 0);
 	r->nr = n < 0 ? (__s32)n : (__s32)(n / sizeof(r->ips[0]));
-	bpf_ringbuf_submit(r, 0);
+	/* no wakeup: pciem-record takes stacks when it has their events
+	 * (the trace channel wakes it), and waking it per access costs an
+	 * irq_work on the accessing CPU */
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	return 0;
 }

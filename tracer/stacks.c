@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pciem_userspace.h"
@@ -197,13 +198,21 @@ int stacks__consume(struct stacks *s)
 
 int stacks__wait(struct stacks *s, int timeout_ms)
 {
+	struct timespec ms = { 0, 1000000 };
 	int n;
 
-	if (stack_join__full(s->join))
-		return 0;
-	n = ring_buffer__poll(s->rb, timeout_ms);
-
-	return n < 0 && n != -EINTR && n != -ENOSPC ? n : 0;
+	/* the program does not wake us (BPF_RB_NO_WAKEUP): look every ms */
+	for (; timeout_ms > 0; timeout_ms--) {
+		if (stack_join__full(s->join))
+			return 0;
+		n = ring_buffer__consume(s->rb);
+		if (n < 0 && n != -ENOSPC)
+			return n;
+		if (n > 0)
+			return 0;
+		nanosleep(&ms, NULL);
+	}
+	return 0;
 }
 
 uint64_t stacks__dropped(const struct stacks *s)
