@@ -185,7 +185,9 @@ test: deps
 # ticks of the counter device (tests/bench/counter_record.sh, in a VM) and
 # libptf's speed and size on it and on synthetic workloads, on the host
 # (tests/bench/ptf_bench.c); pciem-trace export --ctf beside dump --json
-# (tests/bench/export_bench.sh).  Results and method: docs/benchmarks.md.
+# (tests/bench/export_bench.sh); full trap recorded with and without
+# pciem-record --stacks (tests/bench/stacks.sh, in a VM).  Results and
+# method: docs/benchmarks.md.
 BENCH_KERNEL ?= $(firstword $(VM_KERNELS))
 bench: deps
 	$(MAKE) all test-kmods
@@ -193,6 +195,7 @@ bench: deps
 		tools/pciem-vm --kernel $$k --device pci-testdev -- sh tests/bench/mmio.sh || exit 1; \
 	done
 	tools/pciem-vm --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/counter_record.sh
+	tools/pciem-vm --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/stacks.sh
 	$(MAKE) bench-ptf PTF_BENCH_ARGS=$(BUILD)/bench/counter-100k.zst
 	$(MAKE) bench-export
 

@@ -20,7 +20,7 @@
 #include "pciem_userspace.h"
 
 #define PTF_VERSION_MAJOR	1	/* readers refuse another major */
-#define PTF_VERSION_MINOR	1	/* readers accept any minor */
+#define PTF_VERSION_MINOR	2	/* readers accept any minor */
 
 /* ---- what a trace holds ------------------------------------------------ */
 
@@ -40,6 +40,7 @@ struct ptf_header {
 					 * all zero: unknown */
 };
 #define PTF_HDR_F_LOSSLESS	(1U << 0)	/* recorded with a lossless ring */
+#define PTF_HDR_F_STACKS	(1U << 1)	/* recorded with call stacks (1.2) */
 
 /* A device's description: the kernel's record plus what the recorder
  * learnt from the system. */
@@ -75,6 +76,8 @@ enum ptf_rec_type {
 struct ptf_record {
 	enum ptf_rec_type type;
 	uint32_t domain;
+	uint32_t stack;			/* EVENT: its call stack's id for
+					 * ptf_reader__stack(), 0: none (1.2) */
 	union {
 		struct pciem_event event;
 		struct pciem_trace_lost lost;
@@ -128,6 +131,22 @@ int ptf_writer__add_lost(struct ptf_writer *w, uint32_t domain,
 			 const struct pciem_trace_lost *lost);
 int ptf_writer__add_module(struct ptf_writer *w, const struct ptf_module *mod);
 int ptf_writer__add_driver(struct ptf_writer *w, uint32_t domain, const char *driver);
+
+/*
+ * Call stacks (format 1.2): ptf_writer__add_stack() gives the id of the
+ * stack @ips[0..n) (innermost frame first, 1 <= @n <= PTF_STACK_MAX_FRAMES),
+ * writing it in a STACK_TABLE record the first time it is seen, so each
+ * distinct stack is stored once; ptf_writer__add_event_stack() writes an
+ * event that refers to such an id (0: no stack, as add_event()).
+ * ptf_writer__set_stacks_lost() sets the FOOTER's count of events recorded
+ * with stacks asked for whose stack is missing.
+ */
+#define PTF_STACK_MAX_FRAMES	512
+#define PTF_MAX_STACKS		(1U << 24)
+int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n, uint32_t *id);
+int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
+				const struct pciem_event *ev, uint32_t stack);
+void ptf_writer__set_stacks_lost(struct ptf_writer *w, uint64_t n);
 
 /* One record of the kernel's trace channel (DEVICE, EVENT or LOST; PAD and
  * unknown types are ignored and return 0). */
@@ -185,11 +204,22 @@ int ptf_reader__next(struct ptf_reader *r, struct ptf_record *rec);
 int ptf_reader__seek_seq(struct ptf_reader *r, uint32_t domain, uint64_t seq);
 int ptf_reader__seek_time(struct ptf_reader *r, uint64_t ns);
 
+/* Stack @id (as in struct ptf_record.stack): its frames, innermost first,
+ * valid until the reader is closed.  0, or -ENOENT if no stack @id has been
+ * read. */
+int ptf_reader__stack(struct ptf_reader *r, uint32_t id, const uint64_t **ips, uint32_t *n);
+
 /* The description of @domain, NULL if none has been read. */
 const struct ptf_device *ptf_reader__device(struct ptf_reader *r, uint32_t domain);
 
 /* The driver last recorded as bound to @domain, NULL if none was read. */
 const char *ptf_reader__driver(struct ptf_reader *r, uint32_t domain);
+
+/* Reads every MODULE and STACK_TABLE record of the file, so that
+ * ptf_reader__symbolize() and ptf_reader__stack() know them all (a stack's
+ * frames may be named by modules recorded after the event), then rewinds.
+ * Call it before reading records.  0 or -errno. */
+int ptf_reader__load_symbols(struct ptf_reader *r);
 
 /* Names @ip as "function+0xoff [module]" into @buf ("module+0xoff
  * [module]" inside a module but outside its symbols); -ENOENT (and "0x<ip>"
@@ -207,6 +237,12 @@ struct ptf_summary {
 	uint64_t lost;
 	uint32_t devices;
 	uint64_t first_ns, last_ns;
+	/* 1.2, stacks: distinct stacks read (the footer's count when
+	 * complete); events whose stack is missing, from a 1.2 footer
+	 * (stacks_lost_known 0 without one) */
+	uint64_t stacks;
+	uint64_t stacks_lost;
+	int stacks_lost_known;
 };
 
 /* Reads the whole file if needed (the reader is rewound afterwards). */

@@ -230,6 +230,13 @@ static unsigned int slot_pick(struct ptf_dev_state *d, const struct pciem_event 
 int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		     const struct pciem_event *ev, struct ptf_dev_state **dev)
 {
+	return ptf_encode_event_stack(c, out, domain, ev, 0, dev);
+}
+
+int ptf_encode_event_stack(struct ptf_codec *c, uint8_t *out, uint32_t domain,
+			   const struct pciem_event *ev, uint32_t stack,
+			   struct ptf_dev_state **dev)
+{
 	unsigned int ext1 = 0, mode, slot;
 	struct ptf_dev_state *d;
 	struct ptf_slot *s;
@@ -265,6 +272,8 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		ext1 |= PTF_X1_CPU;
 	if (ev->pid != d->last_pid)
 		ext1 |= PTF_X1_PID;
+	if (stack)
+		ext1 |= PTF_X1_MORE;
 
 	if (ev->data == s->data) {
 		mode = PTF_DATA_SAME;
@@ -286,6 +295,8 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 	p = out + 2;
 	if (ext1)
 		*p++ = (uint8_t)ext1;
+	if (ext1 & PTF_X1_MORE)
+		*p++ = PTF_X2_STACK;
 	if (ext1 & PTF_X1_DOM)
 		p = ptf_put_varint8(p, domain);
 	if (ext1 & PTF_X1_KEY) {
@@ -313,6 +324,8 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		p = ptf_put_varint8(p, ev->cpu);
 	if (ext1 & PTF_X1_PID)
 		p = ptf_put_varint8(p, ev->pid);
+	if (stack)
+		p = ptf_put_varint8(p, stack);
 	out[1] = (uint8_t)(p - out - 2);	/* always < 0x80 */
 
 	s->size = ev->size;

@@ -26,9 +26,10 @@
 #define PTF_NAME_MAX		255
 #define PTF_SYM_NAME_MAX	511
 #define PTF_SLOTS		16
-/* An encoded event never exceeds 87 bytes; the encoder's 8-byte stores
- * (ptf_put_varint8()) reach at most 7 bytes past its end.  Room for both: */
-#define PTF_EVENT_MAX		96
+/* An encoded event never exceeds 93 bytes (87 before 1.2's Ext2 and
+ * Stack_Ref); the encoder's 8-byte stores (ptf_put_varint8()) reach at
+ * most 7 bytes past its end.  Room for both: */
+#define PTF_EVENT_MAX		104
 
 /* Record types (tags 0x01-0x7f); tags 0x80-0xff are events. */
 enum {
@@ -68,7 +69,8 @@ enum { PTF_DATA_SAME, PTF_DATA_DELTA, PTF_DATA_VARINT, PTF_DATA_FIXED };
 #define PTF_FF_LOST		0x0010
 #define PTF_FF_FOOTER		0x0020
 #define PTF_FF_EVENTS		0x0040
-#define PTF_FF_META		(PTF_FF_DEVICE | PTF_FF_DRIVER | PTF_FF_MODULE)
+#define PTF_FF_STACKS		0x0080	/* 1.2: STACK_TABLE records */
+#define PTF_FF_META		(PTF_FF_DEVICE | PTF_FF_DRIVER | PTF_FF_MODULE | PTF_FF_STACKS)
 
 #define PTF_ZSTD_MAGIC		0xFD2FB528U
 #define PTF_SKIP_MAGIC_MASK	0xFFFFFFF0U
@@ -318,6 +320,10 @@ struct ptf_dev_state *ptf_codec__get(struct ptf_codec *c, uint32_t domain);
  * returns its length, or -ENOSPC if the frame cannot take another device. */
 int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		     const struct pciem_event *ev, struct ptf_dev_state **dev);
+/* The same with a Stack_Ref (@stack != 0). */
+int ptf_encode_event_stack(struct ptf_codec *c, uint8_t *out, uint32_t domain,
+			   const struct pciem_event *ev, uint32_t stack,
+			   struct ptf_dev_state **dev);
 
 /* for ptf_decode_event(): a field, or return what is wrong */
 #define GET(v, what)						\
@@ -346,7 +352,8 @@ int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
  */
 static inline const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag,
 					   const uint8_t *p, const uint8_t *end,
-					   struct pciem_event *ev, struct ptf_dev_state **dev)
+					   struct pciem_event *ev, uint32_t *stack,
+					   struct ptf_dev_state **dev)
 {
 	unsigned int ext1 = 0, ext2 = 0, slot;
 	struct ptf_dev_state *d;
@@ -434,8 +441,12 @@ static inline const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag
 	pid = d->last_pid;
 	if (ext1 & PTF_X1_PID)
 		GET32(pid, "event: Pid");
-	if (ext2 & PTF_X2_STACK)
-		GET(v, "event: Stack_Ref");
+	*stack = 0;
+	if (ext2 & PTF_X2_STACK) {
+		GET32(*stack, "event: Stack_Ref");
+		if (!*stack)
+			return "event: Stack_Ref 0";
+	}
 	/* anything after the known fields belongs to a later minor version */
 
 	if (ext1 & PTF_X1_KEY) {

@@ -43,6 +43,8 @@ struct ptf_rmod {
 struct ptf_footer {
 	uint64_t records, events, lost, frames, first_ns, last_ns;
 	uint32_t devices;
+	int has_stacks;			/* 1.2's fields are there */
+	uint64_t stacks, stacks_lost;
 };
 
 struct ptf_reader {
@@ -83,6 +85,13 @@ struct ptf_reader {
 	struct ptf_rdev *last_dev;
 	struct ptf_rmod **mods;
 	uint32_t nmods;
+
+	/* stacks (1.2): id i + 1 is sframes[soff[i] .. soff[i] + slen[i]) */
+	uint64_t *sframes;
+	size_t nsframes, sframes_cap;
+	size_t *soff;
+	uint32_t *slen;
+	uint32_t nstacks, stacks_cap;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -576,6 +585,92 @@ fail:
 	return err;
 }
 
+/* A STACK_TABLE record: its stacks are kept (once: a frame read again,
+ * after a rewind or a seek, defines nothing new). */
+static int parse_stacks(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h)
+{
+	struct ptf_cur c = { h->content, h->content + h->size, NULL };
+	uint64_t first, count, i, addr;
+	uint32_t n, j;
+
+	first = ptf_cur__u64(&c, "STACK_TABLE: bad First_Id");
+	count = ptf_cur__u64(&c, "STACK_TABLE: bad Stack_Count");
+	if (!c.err && (!first || first > (uint64_t)r->nstacks + 1))
+		c.err = "STACK_TABLE: First_Id is not the next stack's id";
+	/* each stack takes at least 2 bytes */
+	if (!c.err && (!count || count > (uint64_t)(c.end - c.p) / 2 ||
+		       first - 1 + count > PTF_MAX_STACKS))
+		c.err = "STACK_TABLE: bad Stack_Count";
+	if (c.err)
+		return bad_rec(r, k, h->pos, c.err);
+	for (i = 0; i < count; i++) {
+		uint64_t id = first + i;
+		int known = id <= r->nstacks;
+
+		n = ptf_cur__max(&c, PTF_STACK_MAX_FRAMES, "STACK_TABLE: bad Frame_Count");
+		if (!c.err && !n)
+			c.err = "STACK_TABLE: Frame_Count 0";
+		if (c.err)
+			return bad_rec(r, k, h->pos, c.err);
+		if (!known) {
+			if (r->nstacks == r->stacks_cap) {
+				uint32_t cap = r->stacks_cap ? r->stacks_cap * 2 : 256;
+				size_t *o = realloc(r->soff, cap * sizeof(*o));
+				uint32_t *l;
+
+				if (!o)
+					return bad(r, -ENOMEM, "out of memory");
+				r->soff = o;
+				l = realloc(r->slen, cap * sizeof(*l));
+				if (!l)
+					return bad(r, -ENOMEM, "out of memory");
+				r->slen = l;
+				r->stacks_cap = cap;
+			}
+			if (r->nsframes + n > r->sframes_cap) {
+				size_t cap = r->sframes_cap ? r->sframes_cap * 2 : 4096;
+				uint64_t *f;
+
+				while (cap < r->nsframes + n)
+					cap *= 2;
+				f = realloc(r->sframes, cap * sizeof(*f));
+				if (!f)
+					return bad(r, -ENOMEM, "out of memory");
+				r->sframes = f;
+				r->sframes_cap = cap;
+			}
+		}
+		addr = ptf_cur__u64(&c, "STACK_TABLE: bad First_Addr");
+		for (j = 0; j < n && !c.err; j++) {
+			if (j)
+				addr += ptf_unzigzag(ptf_cur__u64(&c, "STACK_TABLE: bad Addr_Delta"));
+			if (!known)
+				r->sframes[r->nsframes + j] = addr;
+		}
+		if (c.err)
+			return bad_rec(r, k, h->pos, c.err);
+		if (!known) {
+			r->soff[r->nstacks] = r->nsframes;
+			r->slen[r->nstacks] = n;
+			r->nsframes += n;
+			r->nstacks++;
+		}
+	}
+	return 0;
+}
+
+int ptf_reader__stack(struct ptf_reader *r, uint32_t id, const uint64_t **ips, uint32_t *n)
+{
+	if (!id || id > r->nstacks) {
+		*ips = NULL;
+		*n = 0;
+		return -ENOENT;
+	}
+	*ips = r->sframes + r->soff[id - 1];
+	*n = r->slen[id - 1];
+	return 0;
+}
+
 static int parse_footer(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
 			struct ptf_footer *f)
 {
@@ -594,6 +689,12 @@ static int parse_footer(struct ptf_reader *r, uint32_t k, const struct rec_hdr *
 		ptf_cur__u64(&c, "FOOTER: bad device Events");
 		ptf_cur__u64(&c, "FOOTER: bad device First_Seq");
 		ptf_cur__u64(&c, "FOOTER: bad device Last_Seq");
+	}
+	f->has_stacks = c.p < c.end;
+	f->stacks = f->stacks_lost = 0;
+	if (f->has_stacks) {
+		f->stacks = ptf_cur__u64(&c, "FOOTER: bad Stack_Count");
+		f->stacks_lost = ptf_cur__u64(&c, "FOOTER: bad Stacks_Lost");
 	}
 	if (!c.err && f->events > f->records)
 		c.err = "FOOTER: more events than records";
@@ -649,6 +750,8 @@ static int rec_apply(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
 		rec->domain = 0;
 		rec->module = &rm->m;
 		return 1;
+	case PTF_T_STACK_TABLE:
+		return parse_stacks(r, k, h);
 	case PTF_T_LOST: {
 		struct ptf_cur c = { h->content, h->content + h->size, NULL };
 
@@ -700,7 +803,8 @@ static int frame_meta(struct ptf_reader *r, uint32_t k)
 		why = rec_next(&p, end, r->fbuf, &h);
 		if (why)
 			return bad_rec(r, k, h.pos, why);
-		if (h.tag == PTF_T_DEVICE || h.tag == PTF_T_DRIVER || h.tag == PTF_T_MODULE) {
+		if (h.tag == PTF_T_DEVICE || h.tag == PTF_T_DRIVER || h.tag == PTF_T_MODULE ||
+		    h.tag == PTF_T_STACK_TABLE) {
 			err = rec_apply(r, k, &h, p, end, &rec);
 			if (err < 0)
 				return err;
@@ -953,7 +1057,9 @@ static int raw_next(struct ptf_reader *r, struct ptf_record *rec)
 	}
 
 	/* an event record at p, its content [content, cend) */
-	why = ptf_decode_event(r->codec, tag, content, cend, &rec->event, &d);
+	why = ptf_decode_event(r->codec, tag, content, cend, &rec->event, &rec->stack, &d);
+	if (!why && rec->stack > r->nstacks)
+		why = "event: Stack_Ref names a stack not defined before it";
 	if (why)
 		return bad_rec(r, r->cur, (size_t)(p - r->fbuf), why);
 	r->p = cend;
@@ -1096,6 +1202,35 @@ const char *ptf_reader__driver(struct ptf_reader *r, uint32_t domain)
 	return NULL;
 }
 
+int ptf_reader__load_symbols(struct ptf_reader *r)
+{
+	const uint8_t *p, *end;
+	struct ptf_record rec;
+	struct rec_hdr h;
+	const char *why;
+	uint32_t k;
+	int err;
+
+	for (k = 0; k < r->ix.nframes; k++) {
+		if (r->have_index && !(r->ix.frames[k].flags & (PTF_FF_MODULE | PTF_FF_STACKS)))
+			continue;
+		err = frame_enter(r, k, &p, &end);
+		if (err)
+			return err;
+		while (p < end) {
+			why = rec_next(&p, end, r->fbuf, &h);
+			if (why)
+				return bad_rec(r, k, h.pos, why);
+			if (h.tag == PTF_T_MODULE || h.tag == PTF_T_STACK_TABLE) {
+				err = rec_apply(r, k, &h, p, end, &rec);
+				if (err < 0)
+					return err;
+			}
+		}
+	}
+	return ptf_reader__rewind(r);
+}
+
 int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t len)
 {
 	uint32_t i;
@@ -1149,6 +1284,9 @@ int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s)
 		s->devices = r->footer.devices;
 		s->first_ns = r->footer.first_ns;
 		s->last_ns = r->footer.last_ns;
+		s->stacks = r->footer.stacks;
+		s->stacks_lost = r->footer.stacks_lost;
+		s->stacks_lost_known = r->footer.has_stacks;
 		return ptf_reader__rewind(r);
 	}
 	ptf_reader__rewind(r);
@@ -1165,6 +1303,7 @@ int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s)
 	}
 	for (i = 0; i < r->ndevs; i++)
 		s->devices += r->devs[i]->described || r->devs[i]->seen;
+	s->stacks = r->nstacks;
 	ptf_reader__rewind(r);
 	return err;
 }
@@ -1198,6 +1337,9 @@ void ptf_reader__close(struct ptf_reader *r)
 			rmod_free(r->mods[i]);
 	free(r->devs);
 	free(r->mods);
+	free(r->sframes);
+	free(r->soff);
+	free(r->slen);
 	ptf_index__free(&r->ix);
 	ZSTD_freeDCtx(r->dctx);
 	free(r->fbuf);

@@ -49,6 +49,17 @@ struct ptf_writer {
 	uint64_t first_ns, last_ns;
 	struct ptf_header hdr;
 	struct ptf_codec *codec;
+
+	/* stacks written so far (1.2), for add_stack()'s lookup: stack id
+	 * i + 1 is sframes[soff[i] .. soff[i] + slen[i]) */
+	uint64_t *sframes;
+	size_t nsframes, sframes_cap;
+	size_t *soff;
+	uint32_t *slen;
+	uint32_t nstacks, stacks_cap;
+	uint32_t *shash;		/* open addressing: id, 0 empty */
+	uint32_t shash_cap;		/* power of two, or 0 */
+	uint64_t stacks_lost;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -150,7 +161,8 @@ static void rec_end(struct ptf_writer *w, unsigned int type, uint8_t *end, uint1
 		memmove(p, content, size);
 	w->buf.len = (size_t)(p + size - w->buf.p);
 	w->frame_flags |= fflag;
-	if (type != PTF_T_FRAME && type != PTF_T_HEADER && type != PTF_T_FOOTER) {
+	if (type != PTF_T_FRAME && type != PTF_T_HEADER && type != PTF_T_FOOTER &&
+	    type != PTF_T_STACK_TABLE) {
 		w->frame_records++;
 		w->st.records++;
 	}
@@ -450,6 +462,12 @@ cleanup:
 
 int ptf_writer__add_event(struct ptf_writer *w, uint32_t domain, const struct pciem_event *ev)
 {
+	return ptf_writer__add_event_stack(w, domain, ev, 0);
+}
+
+int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
+				const struct pciem_event *ev, uint32_t stack)
+{
 	struct ptf_dev_state *d;
 	struct ptf_wdev *wd;
 	int n, err;
@@ -462,7 +480,10 @@ int ptf_writer__add_event(struct ptf_writer *w, uint32_t domain, const struct pc
 		return usage_err(w, -E2BIG, "more than %d devices in one trace", PTF_MAX_DOMAINS);
 	if (ptf_buf__reserve(&w->buf, PTF_EVENT_MAX))
 		return fail(w, -ENOMEM, "out of memory");
-	n = ptf_encode_event(w->codec, w->buf.p + w->buf.len, domain, ev, &d);
+	if (stack > w->nstacks)
+		return usage_err(w, -EINVAL, "event refers to stack %" PRIu32 ", but %" PRIu32
+				 " stacks were written", stack, w->nstacks);
+	n = ptf_encode_event_stack(w->codec, w->buf.p + w->buf.len, domain, ev, stack, &d);
 	if (n == -ENOSPC) {
 		/* the frame has its 256 devices: the event starts the next one */
 		err = frame_end(w);
@@ -470,7 +491,8 @@ int ptf_writer__add_event(struct ptf_writer *w, uint32_t domain, const struct pc
 			err = prepare(w, PTF_EVENT_MAX);
 		if (err)
 			return err;
-		n = ptf_encode_event(w->codec, w->buf.p + w->buf.len, domain, ev, &d);
+		n = ptf_encode_event_stack(w->codec, w->buf.p + w->buf.len, domain, ev, stack,
+					   &d);
 	}
 	w->buf.len += (size_t)n;
 	w->frame_flags |= PTF_FF_EVENTS;
@@ -651,6 +673,139 @@ cleanup:
 	return err;
 }
 
+/* ---- stacks (1.2) ----------------------------------------------------------- */
+
+static uint64_t stack_hash(const uint64_t *ips, uint32_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= ips[i];
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+static void shash_insert(struct ptf_writer *w, uint64_t h, uint32_t id)
+{
+	uint32_t mask = w->shash_cap - 1, i = (uint32_t)h & mask;
+
+	while (w->shash[i])
+		i = (i + 1) & mask;
+	w->shash[i] = id;
+}
+
+static int shash_grow(struct ptf_writer *w)
+{
+	uint32_t cap = w->shash_cap ? w->shash_cap * 2 : 1024, i;
+	uint32_t *old = w->shash, ocap = w->shash_cap;
+
+	w->shash = calloc(cap, sizeof(*w->shash));
+	if (!w->shash) {
+		w->shash = old;
+		return -ENOMEM;
+	}
+	w->shash_cap = cap;
+	for (i = 0; i < ocap; i++) {
+		uint32_t id = old[i];
+
+		if (id)
+			shash_insert(w, stack_hash(w->sframes + w->soff[id - 1], w->slen[id - 1]), id);
+	}
+	free(old);
+	return 0;
+}
+
+int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n, uint32_t *id)
+{
+	uint64_t h, prev;
+	uint32_t mask, i, k;
+	uint8_t *p;
+	int err;
+
+	*id = 0;
+	if (w->err)
+		return w->err;
+	if (!n || n > PTF_STACK_MAX_FRAMES || !ips)
+		return usage_err(w, -EINVAL, "stack of %" PRIu32 " frames (1 to %d)", n,
+				 PTF_STACK_MAX_FRAMES);
+	h = stack_hash(ips, n);
+	if (w->shash_cap) {
+		mask = w->shash_cap - 1;
+		for (i = (uint32_t)h & mask; w->shash[i]; i = (i + 1) & mask) {
+			k = w->shash[i] - 1;
+			if (w->slen[k] == n &&
+			    !memcmp(w->sframes + w->soff[k], ips, n * sizeof(*ips))) {
+				*id = k + 1;
+				return 0;
+			}
+		}
+	}
+	if (w->nstacks == PTF_MAX_STACKS)
+		return usage_err(w, -E2BIG, "more than %u stacks in one trace", PTF_MAX_STACKS);
+	/* remember it */
+	if (w->nstacks == w->stacks_cap) {
+		uint32_t cap = w->stacks_cap ? w->stacks_cap * 2 : 256;
+		size_t *o = realloc(w->soff, cap * sizeof(*o));
+		uint32_t *l;
+
+		if (!o)
+			return fail(w, -ENOMEM, "out of memory");
+		w->soff = o;
+		l = realloc(w->slen, cap * sizeof(*l));
+		if (!l)
+			return fail(w, -ENOMEM, "out of memory");
+		w->slen = l;
+		w->stacks_cap = cap;
+	}
+	if (w->nsframes + n > w->sframes_cap) {
+		size_t cap = w->sframes_cap ? w->sframes_cap * 2 : 4096;
+		uint64_t *f;
+
+		while (cap < w->nsframes + n)
+			cap *= 2;
+		f = realloc(w->sframes, cap * sizeof(*f));
+		if (!f)
+			return fail(w, -ENOMEM, "out of memory");
+		w->sframes = f;
+		w->sframes_cap = cap;
+	}
+	if ((w->nstacks + 1) * 2 > w->shash_cap && shash_grow(w))
+		return fail(w, -ENOMEM, "out of memory");
+	/* write it: First_Id, Stack_Count 1, the stack */
+	err = prepare(w, 32 + (size_t)n * 10);
+	if (err)
+		return err;
+	p = rec_begin(w, 32 + (size_t)n * 10);
+	if (!p)
+		return fail(w, -ENOMEM, "out of memory");
+	p = ptf_put_varint(p, w->nstacks + 1);
+	p = ptf_put_varint(p, 1);
+	p = ptf_put_varint(p, n);
+	p = ptf_put_varint(p, ips[0]);
+	prev = ips[0];
+	for (i = 1; i < n; i++) {
+		p = ptf_put_varint(p, ptf_zigzag(ips[i] - prev));
+		prev = ips[i];
+	}
+	rec_end(w, PTF_T_STACK_TABLE, p, PTF_FF_STACKS);
+	memcpy(w->sframes + w->nsframes, ips, n * sizeof(*ips));
+	w->soff[w->nstacks] = w->nsframes;
+	w->slen[w->nstacks] = n;
+	w->nsframes += n;
+	w->nstacks++;
+	shash_insert(w, h, w->nstacks);
+	*id = w->nstacks;
+	return added(w);
+}
+
+void ptf_writer__set_stacks_lost(struct ptf_writer *w, uint64_t n)
+{
+	w->stacks_lost = n;
+}
+
 int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec *rec)
 {
 	const uint8_t *payload = (const uint8_t *)(rec + 1);
@@ -744,6 +899,8 @@ static int add_footer(struct ptf_writer *w)
 		p = ptf_put_varint(p, d->events ? d->first_seq : 0);
 		p = ptf_put_varint(p, d->events ? d->last_seq : 0);
 	}
+	p = ptf_put_varint(p, w->nstacks);		/* 1.2 */
+	p = ptf_put_varint(p, w->stacks_lost);
 	rec_end(w, PTF_T_FOOTER, p, PTF_FF_FOOTER);
 	return frame_end(w);
 }
@@ -786,6 +943,10 @@ int ptf_writer__close(struct ptf_writer *w)
 	ptf_index__free(&w->ix);
 	free(w->wdevs);
 	free(w->codec);
+	free(w->sframes);
+	free(w->soff);
+	free(w->slen);
+	free(w->shash);
 	free(w->path);
 	free(w);
 	return err;

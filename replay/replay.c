@@ -123,6 +123,12 @@ int replay__open_trace(struct replay *rp)
 			fprintf(stderr, "%s: %s: %s\n", prog, o->trace, strerror(-err));
 		return err;
 	}
+	/* stacks and the modules that name their frames, recorded anywhere */
+	if ((ptf_reader__header(rp->r)->flags & PTF_HDR_F_STACKS) &&
+	    ptf_reader__load_symbols(rp->r)) {
+		fprintf(stderr, "%s: %s\n", prog, ptf_reader__error(rp->r));
+		return -EBADMSG;
+	}
 	err = prepass(rp, doms, &ndoms);
 	if (err)
 		return err;
@@ -221,8 +227,10 @@ int replay__create_device(struct replay *rp)
 
 	hist = 2ULL * (o->start.fifo_events ? o->start.fifo_events : PCIEM_REPLAY_DEF_FIFO);
 	rp->hist = calloc(hist, sizeof(*rp->hist));
+	rp->hist_stack = calloc(hist, sizeof(*rp->hist_stack));
 	rp->chunk = calloc(FEED_CHUNK, sizeof(*rp->chunk));
-	if (!rp->hist || !rp->chunk) {
+	rp->chunk_stack = calloc(FEED_CHUNK, sizeof(*rp->chunk_stack));
+	if (!rp->hist || !rp->chunk || !rp->hist_stack || !rp->chunk_stack) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return -ENOMEM;
 	}
@@ -282,7 +290,7 @@ int replay__create_device(struct replay *rp)
 /* ---- feeding ------------------------------------------------------------------ */
 
 /* The next event of the replayed device: 1, 0 at the end, -errno. */
-static int next_event(struct replay *rp, struct pciem_event *ev)
+static int next_event(struct replay *rp, struct pciem_event *ev, uint32_t *stack)
 {
 	struct ptf_record rec;
 	int err;
@@ -290,6 +298,7 @@ static int next_event(struct replay *rp, struct pciem_event *ev)
 	while ((err = ptf_reader__next(rp->r, &rec)) > 0) {
 		if (rec.type == PTF_REC_EVENT && rec.domain == rp->domain) {
 			*ev = rec.event;
+			*stack = rec.stack;
 			return 1;
 		}
 	}
@@ -305,6 +314,13 @@ const struct pciem_event *replay__event_at(const struct replay *rp, uint64_t ind
 	return &rp->hist[index & rp->hist_mask];
 }
 
+uint32_t replay__stack_at(const struct replay *rp, uint64_t index)
+{
+	if (index >= rp->fed || rp->fed - index > rp->hist_mask + 1)
+		return 0;
+	return rp->hist_stack[index & rp->hist_mask];
+}
+
 /* Feeds until the FIFO is full or the trace is exhausted (then REPLAY_END).
  * 0, or -errno having said why. */
 int replay__feed(struct replay *rp)
@@ -315,7 +331,7 @@ int replay__feed(struct replay *rp)
 		int n;
 
 		while (rp->chunk_n < FEED_CHUNK && !rp->eof) {
-			n = next_event(rp, &rp->chunk[rp->chunk_n]);
+			n = next_event(rp, &rp->chunk[rp->chunk_n], &rp->chunk_stack[rp->chunk_n]);
 			if (n < 0)
 				return n;
 			if (n)
@@ -349,8 +365,11 @@ int replay__feed(struct replay *rp)
 			}
 			return ioctl_fail("REPLAY_FEED");
 		}
-		for (i = 0; i < (unsigned int)n; i++)
+		for (i = 0; i < (unsigned int)n; i++) {
 			rp->hist[(rp->fed + i) & rp->hist_mask] = rp->chunk[rp->chunk_off + i];
+			rp->hist_stack[(rp->fed + i) & rp->hist_mask] =
+				rp->chunk_stack[rp->chunk_off + i];
+		}
 		rp->fed += n;
 		rp->chunk_off += n;
 		if (rp->chunk_off == rp->chunk_n)
@@ -522,6 +541,9 @@ void replay__close(struct replay *rp)
 	rp->map = NULL;
 	free(rp->hist);
 	free(rp->chunk);
+	free(rp->hist_stack);
+	free(rp->chunk_stack);
+	rp->hist_stack = rp->chunk_stack = NULL;
 	free(rp->divs);
 	rp->hist = rp->chunk = NULL;
 	rp->divs = NULL;

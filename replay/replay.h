@@ -43,6 +43,8 @@ struct replay_opts {
 struct replay_div {
 	struct pciem_replay_divergence d;
 	char actual_sym[160];		/* the driver's ip, named by the kernel */
+	uint32_t expected_stack;	/* the expected access's recorded call
+					 * stack (pciem-record --stacks), 0 none */
 	unsigned int nprev;
 	struct pciem_event prev[REPLAY_LAST_MATCHED];	/* oldest first */
 	uint64_t prev_index[REPLAY_LAST_MATCHED];
@@ -76,11 +78,13 @@ struct replay {
 	int fd, ifd;			/* /dev/pciem, the instance */
 	/* feeding */
 	struct pciem_event *chunk;
+	uint32_t *chunk_stack;		/* their recorded stacks (0: none) */
 	unsigned int chunk_n, chunk_off;
 	bool eof, ended;
 	uint64_t fed;
 	/* every event fed, by index, as long as the ring keeps it */
 	struct pciem_event *hist;
+	uint32_t *hist_stack;
 	uint64_t hist_mask;
 	/* the outcome */
 	struct pciem_replay_status st;
@@ -103,6 +107,8 @@ int replay__run(struct replay *rp, pid_t child, int sigfd, int *child_status);
 int replay__finish(struct replay *rp);
 void replay__close(struct replay *rp);
 const struct pciem_event *replay__event_at(const struct replay *rp, uint64_t index);
+/* The recorded call stack of the event at @index (0: none or forgotten). */
+uint32_t replay__stack_at(const struct replay *rp, uint64_t index);
 uint64_t replay__now_ns(void);
 
 /* report.c */

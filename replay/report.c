@@ -96,6 +96,7 @@ void report__fill_context(struct replay *rp, struct replay_div *rd)
 	uint64_t at = rd->d.index;
 
 	pciem_divergence_symbol(rd->actual_sym, sizeof(rd->actual_sym), &rd->d);
+	rd->expected_stack = rd->d.expected.type ? replay__stack_at(rp, rd->d.index) : 0;
 	while (at > 0 && n < REPLAY_LAST_MATCHED) {
 		const struct pciem_event *ev = replay__event_at(rp, --at);
 
@@ -145,6 +146,31 @@ static const char *kind_name(uint32_t kind)
 	}
 }
 
+/* The expected access's recorded call stack, under it (text), or as
+ * ,"expected_stack":[...] (JSON). */
+static void print_stack(struct replay *rp, FILE *f, uint32_t id, bool json)
+{
+	const uint64_t *ips;
+	uint32_t n, i;
+	char sym[256];
+
+	if (!id || ptf_reader__stack(rp->r, id, &ips, &n))
+		return;
+	fprintf(f, json ? ",\"expected_stack\":[" : "            recorded stack:\n");
+	for (i = 0; i < n; i++) {
+		ptf_reader__symbolize(rp->r, ips[i], sym, sizeof(sym));
+		if (json) {
+			if (i)
+				fputc(',', f);
+			json_string(f, sym);
+		} else {
+			fprintf(f, "              %s\n", sym);
+		}
+	}
+	if (json)
+		fputc(']', f);
+}
+
 static void print_prev(struct replay *rp, const struct replay_div *rd)
 {
 	const char *what = rp->opts->start.match == PCIEM_REPLAY_MATCH_REGISTER ?
@@ -188,6 +214,7 @@ void report__divergence(struct replay *rp, const struct replay_div *rd)
 		fprintf(rp->out, "  expected: %s\n", desc);
 		if (sym[0])
 			fprintf(rp->out, "            recorded at %s\n", sym);
+		print_stack(rp, rp->out, rd->expected_stack, false);
 	} else {
 		fprintf(rp->out, "  expected: nothing more\n");
 	}
@@ -390,6 +417,7 @@ static void json_div(struct replay *rp, FILE *f, const struct replay_div *rd)
 	json_string(f, kind_text(d));
 	fprintf(f, ",\"expected\":");
 	json_event(rp, f, &d->expected, true, NULL);
+	print_stack(rp, f, rd->expected_stack, true);
 	fprintf(f, ",\"actual\":");
 	json_event(rp, f, &d->actual, false, rd->actual_sym);
 	fprintf(f, ",\"last_matched\":[");

@@ -5,7 +5,7 @@
  *
  *   pciem-record [-o FILE] [--match VID:DID | --bdf D:B:D.F | --pid PID]
  *                [--mode full|writes] [--ring-size SIZE] [--lossless]
- *                [--force] [-v] [-- COMMAND [ARGS...]]
+ *                [--stacks] [--force] [-v] [-- COMMAND [ARGS...]]
  */
 #define _GNU_SOURCE
 #include <argp.h>
@@ -50,6 +50,7 @@ static struct env {
 	bool force;
 	bool verbose;
 	bool no_lttng;
+	bool stacks;
 	char **cmd;			/* COMMAND and its arguments, or NULL */
 } env = {
 	.match = PCIEM_TRACE_MATCH_ALL,
@@ -64,7 +65,7 @@ static const char argp_doc[] =
 "\n"
 "USAGE: pciem-record [-o FILE] [--match VID:DID | --bdf DOMAIN:BUS:DEV.FN |\n"
 "                    --pid PID] [--mode full|writes] [--ring-size SIZE]\n"
-"                    [--lossless] [--force] [-v] [-- COMMAND [ARGS...]]\n"
+"                    [--lossless] [--stacks] [--force] [-v] [-- COMMAND [ARGS...]]\n"
 "\n"
 "pciem-record subscribes to the PCIem trace channel before it starts\n"
 "COMMAND, so a driver's probe is recorded, and records until COMMAND exits\n"
@@ -84,7 +85,9 @@ static const char argp_doc[] =
 "                     # the existing device in domain 10000, writes only\n"
 "    pciem-record --pid 4242 --lossless --ring-size 256M -o big.zst\n"
 "                     # devices of process 4242; the kernel waits for us\n"
-"                     # rather than drop a record"
+"                     # rather than drop a record\n"
+"    pciem-record --stacks -o probe.zst -- modprobe mydrv\n"
+"                     # with the kernel call stack of every access"
 "\v"
 "SIZE takes a K, M or G suffix (powers of 1024); the ring must be a power\n"
 "of two from 64K to 1G.  The output defaults to pciem-YYYYmmdd-HHMMSS.zst\n"
@@ -97,10 +100,19 @@ static const char argp_doc[] =
 "PCIEM_TP_LIB to a provider path, or to \"\" (or use --no-lttng) to turn\n"
 "that off.\n"
 "\n"
+"--stacks loads an eBPF program on the kernel tracepoint pciem:pciem_event\n"
+"(needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, and a kernel with BPF)\n"
+"and stores each event's kernel call stack, without the frames of the\n"
+"trap machinery, once per distinct stack, with the symbols of the modules\n"
+"and core kernel functions in them; pciem-trace dump --stacks shows them.\n"
+"\n"
 "EXIT STATUS: COMMAND's status (128+N if it was killed by signal N), or 0\n"
 "without COMMAND; pciem-record's own failures take precedence and use\n"
 "sysexits-style codes 64..78, which a COMMAND should avoid:\n"
 "   64  usage error\n"
+"   65  --stacks was asked for and BPF cannot be used (the message says why:\n"
+"       permission, no tracepoint, the verifier, built without libbpf);\n"
+"       COMMAND was not started\n"
 "   66  no matching device was recorded (COMMAND ended, or the recording\n"
 "       was stopped, before any matching device appeared)\n"
 "   69  /dev/pciem does not exist: the pciem module is not loaded\n"
@@ -114,7 +126,7 @@ static const char argp_doc[] =
 "       trap needs PCIEM_TRACE_F_FULL_TRAP, or use --mode writes)\n"
 "  126  COMMAND is not executable;  127  COMMAND was not found\n";
 
-enum { OPT_NO_LTTNG = 1000 };
+enum { OPT_NO_LTTNG = 1000, OPT_STACKS };
 
 static const struct argp_option argp_opts[] = {
 	{ "output", 'o', "FILE", 0, "Trace file to write (default pciem-YYYYmmdd-HHMMSS.zst)", 0 },
@@ -129,6 +141,8 @@ static const struct argp_option argp_opts[] = {
 	{ "force", 'f', NULL, 0, "Overwrite an existing output file", 0 },
 	{ "verbose", 'v', NULL, 0, "Say what is recorded (devices, drivers, modules, LTTng)", 0 },
 	{ "no-lttng", OPT_NO_LTTNG, NULL, 0, "Do not load the LTTng-UST provider", 0 },
+	{ "stacks", OPT_STACKS, NULL, 0,
+	  "Record each event's kernel call stack (eBPF; needs CAP_BPF+CAP_PERFMON or root)", 0 },
 	{},
 };
 
@@ -240,6 +254,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_LTTNG:
 		env.no_lttng = true;
 		break;
+	case OPT_STACKS:
+		env.stacks = true;
+		break;
 	case ARGP_KEY_ARG:
 		/* the first argument that is not an option starts COMMAND */
 		env.cmd = &state->argv[state->next - 1];
@@ -284,6 +301,8 @@ static void fill_header(struct ptf_header *h)
 	h->start_real_ns = record__now_ns(CLOCK_REALTIME);
 	h->trap_mode = env.full_trap ? PCIEM_TRAP_FULL : PCIEM_TRAP_WRITES;
 	h->flags = env.lossless ? PTF_HDR_F_LOSSLESS : 0;
+	if (env.stacks)
+		h->flags |= PTF_HDR_F_STACKS;
 	ptf_read_boot_id(h->boot_id);		/* all zero if unknown */
 	for (a = env.cmd; a && *a; a++) {
 		int n = snprintf(h->command + used, sizeof(h->command) - used, "%s%s",
@@ -329,6 +348,11 @@ static void summary(const char *path, const struct record_stats *rs,
 		fprintf(stderr, " (%.1f bytes/event)", (double)size / rs->events);
 	fprintf(stderr, ", %" PRIu64 " lost%s\n", rs->lost,
 		failed ? " (writing failed: the file holds those up to its last complete frame)" : "");
+	if (env.stacks)
+		fprintf(stderr, "pciem-record: stacks: %" PRIu64 " distinct, %" PRIu64
+			" events without one (the BPF side dropped %" PRIu64 "; %" PRIu64
+			" stacks of events not recorded)\n", rs->stacks, rs->stacks_lost,
+			rs->stacks_dropped, rs->stacks_evicted);
 }
 
 int main(int argc, char **argv)
@@ -392,6 +416,7 @@ int main(int argc, char **argv)
 	opts.existing = env.match == PCIEM_TRACE_MATCH_ID || env.match == PCIEM_TRACE_MATCH_PID;
 	opts.verbose = env.verbose;
 	opts.status_line = isatty(STDERR_FILENO);
+	opts.stacks = env.stacks;
 	exit_code = recorder__open(&rec, &opts);
 	if (exit_code)
 		goto out;

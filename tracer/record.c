@@ -32,12 +32,17 @@
 #include "record.h"
 #include "symbols.h"
 #include "lttng.h"
+#include "stacks_api.h"
 
 #define NSEC_PER_SEC		1000000000ULL
 #define FLUSH_NS		NSEC_PER_SEC		/* a frame at least this often */
 #define STATUS_NS		(NSEC_PER_SEC / 4)	/* status line refresh */
 #define DRAIN_QUIET_MS		50	/* at the end: no record for this long */
 #define DRAIN_MAX_NS		(NSEC_PER_SEC / 2)	/* or at most this long */
+#define STACK_WAIT_MS		50	/* for an event's stack still on its way */
+#define CORE_REWRITE_NS		(10 * NSEC_PER_SEC)	/* vmlinux symbols at most this often */
+#define CORE_REWRITES_MAX	1000	/* then only at the end */
+#define ADDR_CACHE		4096	/* frames' classification, direct mapped */
 
 struct rec_device {
 	uint32_t domain;
@@ -54,8 +59,32 @@ struct rec_module {
 	uint64_t base;
 };
 
+/* A frame address's classification, for trimming and symbols. */
+struct addr_class {
+	uint64_t addr;
+	uint8_t where;			/* enum sj_where */
+	uint8_t valid;
+	int32_t sym;			/* SJ_CORE: index in ksyms */
+	int32_t mod;			/* SJ_MODULE, SJ_PCIEM: index in mranges */
+};
+
 struct recorder {
 	struct record_opts opts;
+
+	/* --stacks */
+	struct stacks *st;
+	struct ksyms ks;
+	struct sym_range *mranges;	/* /proc/modules, refreshed on a miss */
+	size_t nmranges;
+	struct addr_class *acache;
+	uint8_t *core_used;		/* per ksyms symbol: in a stack */
+	uint32_t ncore_used;
+	bool core_dirty;
+	uint64_t last_core_ns;
+	uint32_t core_writes;
+	uint32_t max_stack;		/* highest stack id written */
+	uint64_t stacks_lost;
+	uint64_t dropped_seen;
 	int fd;
 	void *map;
 	size_t map_len;
@@ -99,6 +128,45 @@ static void fmt_bytes(char *buf, size_t len, uint64_t n)
 		snprintf(buf, len, "%.1f MiB", n / (1024.0 * 1024));
 	else
 		snprintf(buf, len, "%.1f GiB", n / (1024.0 * 1024 * 1024));
+}
+
+/*
+ * --stacks: the kernel's symbols (to trim and name frames), then the BPF
+ * program, before subscribing so that the first events have their
+ * stacks.  0 or REC_EX_NOSTACKS, having said exactly why.
+ */
+static int stacks_setup(struct recorder *r)
+{
+	char why[1200];
+	int err;
+
+	err = stacks__open(&r->st, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "pciem-record: --stacks: BPF cannot be used: %s\n", why);
+		return REC_EX_NOSTACKS;
+	}
+	err = ksyms__load(&r->ks, r->opts.sys_root);
+	if (err) {
+		fprintf(stderr, "pciem-record: --stacks: cannot name kernel frames: %s/proc/kallsyms: %s\n",
+			r->opts.sys_root, err == -EPERM ?
+			"the kernel hides its addresses (kernel.kptr_restrict; needs root)" :
+			err == -ENOENT ? "no kernel text symbols listed" : strerror(-err));
+		return REC_EX_NOSTACKS;
+	}
+	err = symbols__modules(r->opts.sys_root, &r->mranges, &r->nmranges);
+	if (err == -ENOENT)
+		err = 0;		/* a kernel without modules */
+	r->acache = calloc(ADDR_CACHE, sizeof(*r->acache));
+	r->core_used = calloc(r->ks.n, 1);
+	if (err || !r->acache || !r->core_used) {
+		fprintf(stderr, "pciem-record: --stacks: %s/proc/modules: %s\n", r->opts.sys_root,
+			strerror(err ? -err : ENOMEM));
+		return REC_EX_NOSTACKS;
+	}
+	if (r->opts.verbose)
+		fprintf(stderr, "pciem-record: --stacks: BPF program attached to pciem:pciem_event "
+			"(%zu kernel symbols)\n", r->ks.n);
+	return 0;
 }
 
 int recorder__open(struct recorder **out, const struct record_opts *opts)
@@ -161,6 +229,11 @@ int recorder__open(struct recorder **out, const struct record_opts *opts)
 		}
 		goto out_free;
 	}
+	if (opts->stacks) {
+		err = stacks_setup(r);
+		if (err)
+			goto out_free;
+	}
 	r->start_ns = record__now_ns(CLOCK_MONOTONIC);
 	if (ioctl(r->fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub)) {
 		err = errno;
@@ -221,6 +294,11 @@ void recorder__close(struct recorder *r)
 		close(r->fd);
 	free(r->devs);
 	free(r->mods);
+	stacks__close(r->st);
+	ksyms__free(&r->ks);
+	free(r->mranges);
+	free(r->acache);
+	free(r->core_used);
 	free(r);
 }
 
@@ -304,7 +382,8 @@ static int capture_module(struct recorder *r, struct rec_device *dev, const char
 
 	err = symbols__module_base(r->opts.sys_root, name, &base, &size);
 	if (!err && module_written(r, name, base)) {
-		dev->have_module = true;
+		if (dev)
+			dev->have_module = true;
 		return 0;
 	}
 	if (!err)
@@ -312,10 +391,14 @@ static int capture_module(struct recorder *r, struct rec_device *dev, const char
 	if (err) {
 		note(r, "note: no symbols for module %s: %s\n", name,
 			err == -EPERM ? "the kernel hides its addresses" : strerror(-err));
-		dev->have_module = true;	/* do not try again */
+		if (dev)
+			dev->have_module = true;	/* do not try again */
+		else
+			remember_module(r, name, base);	/* nor for a stack */
 		return 0;
 	}
-	dev->have_module = true;
+	if (dev)
+		dev->have_module = true;
 	err = ptf_writer__add_module(r->w, mod);
 	if (err == -EINVAL || err == -E2BIG) {
 		/* the writer refused this module (and goes on): the
@@ -324,12 +407,15 @@ static int capture_module(struct recorder *r, struct rec_device *dev, const char
 		err = 0;
 	} else if (!err) {
 		r->unflushed++;
-		if (r->opts.verbose)
+		if (r->opts.verbose && dev)
 			note(r,
 				"%04x:%02x:%02x.%x: module %s at 0x%" PRIx64
 				", %u symbols (%u outside its core left out)\n", dev->domain,
 				dev->bus, dev->devfn >> 3, dev->devfn & 7, name, mod->base,
 				mod->nsyms, outside);
+		else if (r->opts.verbose)
+			note(r, "module %s at 0x%" PRIx64 ", %u symbols (in a stack)\n", name,
+				mod->base, mod->nsyms);
 		if (remember_module(r, name, mod->base))
 			err = -ENOMEM;
 	}
@@ -392,6 +478,202 @@ static int module_by_ip(struct recorder *r, struct rec_device *dev, uint64_t ip)
 	return capture_module(r, dev, module);
 }
 
+/* ---- --stacks ---------------------------------------------------------------- */
+
+static int mrange_find(const struct recorder *r, uint64_t ip)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmranges; i++)
+		if (ip >= r->mranges[i].base && ip - r->mranges[i].base < r->mranges[i].size)
+			return (int)i;
+	return -1;
+}
+
+/* Where @ip lies: core kernel (named), pciem.ko, another module, unknown. */
+static const struct addr_class *classify(struct recorder *r, uint64_t ip)
+{
+	struct addr_class *c = &r->acache[(ip ^ (ip >> 12)) % ADDR_CACHE];
+	const struct ksym *k;
+	int m;
+
+	if (c->valid && c->addr == ip)
+		return c;
+	c->addr = ip;
+	c->valid = 1;
+	c->sym = c->mod = -1;
+	k = ksyms__find(&r->ks, ip, NULL);
+	if (k) {
+		c->where = SJ_CORE;
+		c->sym = (int32_t)(k - r->ks.syms);
+		return c;
+	}
+	if (ksyms__is_other(&r->ks, ip)) {
+		c->where = SJ_OTHER;	/* a trampoline, in a module's range maybe */
+		return c;
+	}
+	m = mrange_find(r, ip);
+	if (m < 0) {
+		/* a module loaded since: look again (once per unknown address,
+		 * as the answer is cached) */
+		free(r->mranges);
+		r->mranges = NULL;
+		r->nmranges = 0;
+		symbols__modules(r->opts.sys_root, &r->mranges, &r->nmranges);
+		m = mrange_find(r, ip);
+	}
+	if (m < 0) {
+		c->where = SJ_OTHER;
+		return c;
+	}
+	c->mod = m;
+	c->where = !strcmp(r->mranges[m].name, "pciem") ? SJ_PCIEM : SJ_MODULE;
+	return c;
+}
+
+/* The symbols that name a new stack's frames: its modules' (whole), and
+ * the core kernel functions (collected for the vmlinux record). */
+static int stack_symbols(struct recorder *r, const uint64_t *ips, uint32_t n)
+{
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		const struct addr_class *c = classify(r, ips[i]);
+		char name[64];
+
+		if (c->where == SJ_CORE) {
+			if (!r->core_used[c->sym]) {
+				r->core_used[c->sym] = 1;
+				r->ncore_used++;
+				r->core_dirty = true;
+			}
+		} else if (c->where != SJ_OTHER) {
+			snprintf(name, sizeof(name), "%s", r->mranges[c->mod].name);
+			if (module_written(r, name, r->mranges[c->mod].base))
+				continue;
+			err = capture_module(r, NULL, name);
+			if (err)
+				return err;
+			if (!module_written(r, name, r->mranges[c->mod].base) &&
+			    remember_module(r, name, r->mranges[c->mod].base))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The core kernel functions met in stacks so far, as the MODULE vmlinux
+ * (a later one replaces it: the last recorded wins). */
+static int write_core_symbols(struct recorder *r)
+{
+	struct ptf_module mod = {
+		.name = "vmlinux",
+		.base = r->ks.stext,
+		.size = r->ks.etext - r->ks.stext,
+	};
+	struct ptf_symbol *syms;
+	size_t i;
+	int err;
+
+	if (!r->core_dirty)
+		return 0;
+	syms = calloc(r->ncore_used ? r->ncore_used : 1, sizeof(*syms));
+	if (!syms)
+		return -ENOMEM;
+	for (i = 0; i < r->ks.n; i++) {
+		uint64_t size;
+
+		if (!r->core_used[i])
+			continue;
+		ksyms__find(&r->ks, r->ks.syms[i].addr, &size);
+		syms[mod.nsyms].addr = r->ks.syms[i].addr;
+		syms[mod.nsyms].size = size;
+		syms[mod.nsyms].name = r->ks.syms[i].name;
+		mod.nsyms++;
+	}
+	mod.syms = syms;
+	err = ptf_writer__add_module(r->w, &mod);
+	free(syms);
+	if (err == -EINVAL || err == -E2BIG) {
+		note(r, "note: no core kernel symbols: %s\n", ptf_writer__error(r->w));
+		err = 0;
+	}
+	if (!err) {
+		r->core_dirty = false;
+		r->core_writes++;
+		r->last_core_ns = record__now_ns(CLOCK_MONOTONIC);
+		r->unflushed++;
+	}
+	return err;
+}
+
+/* The stack of event @ev of @domain, trimmed, as a stack id of the file
+ * (*id 0: none).  0 or -errno of the file. */
+static int event_stack(struct recorder *r, uint32_t domain, const struct pciem_event *ev,
+		       uint32_t *id)
+{
+	struct stack_join *j = stacks__join(r->st);
+	struct sj_frame f[SJ_MAX_FRAMES];
+	uint64_t ips[SJ_MAX_FRAMES];
+	uint32_t n, k, i;
+	int found, err;
+
+	*id = 0;
+	found = stack_join__take(j, domain, ev->seq, ips, &n);
+	if (!found && stack_join__full(j)) {
+		/* not in a full table: its stack was lost before (the BPF side
+		 * dropped it) or waits in the ring buffer behind stacks whose
+		 * events were lost */
+		stack_join__make_room(j, domain, ev->seq);
+	}
+	if (!found) {
+		uint64_t deadline = record__now_ns(CLOCK_MONOTONIC) +
+				    STACK_WAIT_MS * (NSEC_PER_SEC / 1000);
+
+		stacks__consume(r->st);
+		found = stack_join__take(j, domain, ev->seq, ips, &n);
+		/* the tracepoint fires just after the event is in our ring:
+		 * its stack may still be on its way, unless the BPF side
+		 * dropped some */
+		while (!found) {
+			uint64_t now = record__now_ns(CLOCK_MONOTONIC), d = stacks__dropped(r->st);
+
+			if (d != r->dropped_seen) {
+				r->dropped_seen = d;
+				break;
+			}
+			if (now >= deadline)
+				break;
+			stacks__wait(r->st, (int)((deadline - now) / 1000000) + 1);
+			found = stack_join__take(j, domain, ev->seq, ips, &n);
+		}
+	}
+	if (!found) {
+		r->stacks_lost++;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		const struct addr_class *c = classify(r, ips[i]);
+
+		f[i].where = c->where;
+		f[i].name = c->where == SJ_CORE ? r->ks.syms[c->sym].name : NULL;
+	}
+	k = stack_trim(f, n);
+	if (k == n) {
+		r->stacks_lost++;
+		return 0;
+	}
+	err = ptf_writer__add_stack(r->w, ips + k, n - k, id);
+	if (err)
+		return err;
+	if (*id > r->max_stack) {
+		r->max_stack = *id;
+		err = stack_symbols(r, ips + k, n - k);
+	}
+	return err;
+}
+
 static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 {
 	const void *payload = rec + 1;
@@ -445,7 +727,18 @@ static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 		break;
 	}
 	lttng__emit(rec);
-	err = ptf_writer__add_trace_rec(r->w, rec);
+	if (r->st && rec->type == PCIEM_TREC_EVENT &&
+	    rec->size >= sizeof(*rec) + sizeof(struct pciem_event)) {
+		struct pciem_event ev;
+		uint32_t id;
+
+		memcpy(&ev, payload, sizeof(ev));
+		err = event_stack(r, rec->domain, &ev, &id);
+		if (!err)
+			err = ptf_writer__add_event_stack(r->w, rec->domain, &ev, id);
+	} else {
+		err = ptf_writer__add_trace_rec(r->w, rec);
+	}
 	if (err)
 		return err;
 	r->records++;
@@ -503,6 +796,12 @@ static int periodic(struct recorder *r)
 	uint64_t now = record__now_ns(CLOCK_MONOTONIC);
 	int err;
 
+	if (r->core_dirty && r->core_writes < CORE_REWRITES_MAX &&
+	    (!r->core_writes || now - r->last_core_ns >= CORE_REWRITE_NS)) {
+		err = write_core_symbols(r);
+		if (err)
+			return err;
+	}
 	if (r->unflushed && now - r->last_flush_ns >= FLUSH_NS) {
 		err = ptf_writer__flush(r->w);
 		if (err)
@@ -565,6 +864,8 @@ int recorder__run(struct recorder *r, struct ptf_writer *w, pid_t child, int sig
 		};
 		int timeout = next_timeout(r);
 
+		if (r->st)
+			stacks__consume(r->st);
 		err = drain(r);
 		if (err)
 			break;
@@ -608,6 +909,10 @@ int recorder__run(struct recorder *r, struct ptf_writer *w, pid_t child, int sig
 	}
 	if (!err && !rc)
 		err = drain(r);
+	if (!err && !rc && r->st) {
+		err = write_core_symbols(r);
+		ptf_writer__set_stacks_lost(r->w, r->stacks_lost);
+	}
 	r->end_ns = record__now_ns(CLOCK_MONOTONIC);
 	status_line(r, r->end_ns, true);
 	if (err)
@@ -630,4 +935,8 @@ void recorder__stats(const struct recorder *r, struct record_stats *st)
 	st->start_ns = r->start_ns;
 	st->end_ns = r->end_ns ? r->end_ns : record__now_ns(CLOCK_MONOTONIC);
 	st->signalled = r->signalled;
+	st->stacks = r->max_stack;
+	st->stacks_lost = r->stacks_lost;
+	st->stacks_dropped = r->st ? stacks__dropped(r->st) : 0;
+	st->stacks_evicted = r->st ? stack_join__evicted(stacks__join(r->st)) : 0;
 }

@@ -19,6 +19,7 @@
  * docs/pciem-record.md.
  */
 #define REC_EX_USAGE		64	/* bad option or argument */
+#define REC_EX_NOSTACKS		65	/* --stacks, and BPF cannot be used */
 #define REC_EX_NODEVICE		66	/* no matching device was recorded */
 #define REC_EX_NOMODULE		69	/* /dev/pciem missing: pciem.ko not loaded */
 #define REC_EX_SOFTWARE		70	/* internal error: a ring that makes no sense */
@@ -45,6 +46,7 @@ struct record_opts {
 	bool existing;
 	bool verbose;
 	bool status_line;		/* refresh a status line on stderr */
+	bool stacks;			/* --stacks: call stacks with eBPF */
 };
 
 struct recorder;
@@ -74,6 +76,11 @@ struct record_stats {
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at subscription */
 	uint64_t end_ns;	/* when recording stopped */
 	bool signalled;		/* stopped by SIGINT/SIGTERM */
+	/* --stacks */
+	uint64_t stacks;	/* distinct stacks written */
+	uint64_t stacks_lost;	/* events written without a stack */
+	uint64_t stacks_dropped;	/* the BPF side's drops (any device's) */
+	uint64_t stacks_evicted;	/* stacks whose event never came */
 };
 
 void recorder__stats(const struct recorder *r, struct record_stats *st);

@@ -193,6 +193,44 @@ int symbols__module_at(const char *root, uint64_t ip, char *name, size_t len)
 	return 0;
 }
 
+int symbols__modules(const char *root, struct sym_range **out, size_t *n)
+{
+	struct sym_range *v = NULL, *p;
+	struct proc_module m;
+	char *line = NULL;
+	size_t cap = 0, vcap = 0;
+	FILE *f;
+
+	*out = NULL;
+	*n = 0;
+	f = proc_modules__open(root);
+	if (!f)
+		return -errno;
+	while (proc_modules__next(f, &line, &cap, &m)) {
+		if (!m.addr)
+			continue;
+		if (*n == vcap) {
+			vcap = vcap ? vcap * 2 : 64;
+			p = realloc(v, vcap * sizeof(*v));
+			if (!p) {
+				free(v);
+				free(line);
+				fclose(f);
+				return -ENOMEM;
+			}
+			v = p;
+		}
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", m.name);
+		v[*n].base = m.addr;
+		v[*n].size = m.size;
+		(*n)++;
+	}
+	free(line);
+	fclose(f);
+	*out = v;
+	return 0;
+}
+
 static int cmp_sym(const void *a, const void *b)
 {
 	const struct ptf_symbol *x = a, *y = b;

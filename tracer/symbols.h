@@ -57,4 +57,12 @@ int symbols__load_module(const char *root, const char *name, struct ptf_module *
 
 void symbols__free_module(struct ptf_module *mod);
 
+/* The loaded modules' ranges, from /proc/modules (those whose address the
+ * kernel shows).  Free *@out with free().  0 or -errno. */
+struct sym_range {
+	char name[64];
+	uint64_t base, size;
+};
+int symbols__modules(const char *root, struct sym_range **out, size_t *n);
+
 #endif

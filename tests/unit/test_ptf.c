@@ -604,7 +604,17 @@ static void test_unknown_skipped(void **state)
 	memset(junk, 0xa5, sizeof(junk));
 	n = frame0_content(content, PTF_VERSION_MAJOR);
 	n += put_rec(content + n, 0x2a, 0x80, junk, sizeof(junk));	/* unknown type */
-	n += put_rec(content + n, PTF_T_STACK_TABLE, 0, junk, 7);
+	{
+		/* 1.2: stack 1, of two frames, that the event below names */
+		uint8_t st[32], *p = st;
+
+		p = ptf_put_varint(p, 1);			/* First_Id */
+		p = ptf_put_varint(p, 1);			/* Stack_Count */
+		p = ptf_put_varint(p, 2);			/* Frame_Count */
+		p = ptf_put_varint(p, 0xffffffffc0001234ULL);	/* First_Addr */
+		p = ptf_put_varint(p, ptf_zigzag(-0x100));	/* Addr_Delta */
+		n += put_rec(content + n, PTF_T_STACK_TABLE, 0, st, (size_t)(p - st));
+	}
 	n += put_rec(content + n, PTF_T_DMA_DATA, 0, junk, 0);
 	ptf_codec__reset(codec);
 	e = content + n;
@@ -618,7 +628,7 @@ static void test_unknown_skipped(void **state)
 		*p++ = PTF_X1_MORE;
 		*p++ = PTF_X2_STACK | 0x40;
 		p = ptf_put_varint(p, 1000);	/* Ts_Delta (svarint 500) */
-		p = ptf_put_varint(p, 300);	/* Stack_Ref */
+		p = ptf_put_varint(p, 1);	/* Stack_Ref */
 		*p++ = 0x77;			/* unknown trailing field */
 		e[len] = PTF_EV_TAG | (e[0] & 0x78) | PTF_EV_EXT;
 		e[len + 1] = (uint8_t)(p - body);
@@ -649,6 +659,16 @@ static void test_unknown_skipped(void **state)
 	assert_int_equal(rec.event.timestamp_ns, 1500);
 	assert_int_equal(rec.event.data, 5);
 	assert_int_equal(rec.event.offset, 8);
+	assert_int_equal(rec.stack, 1);
+	{
+		const uint64_t *ips;
+		uint32_t nips;
+
+		assert_int_equal(ptf_reader__stack(r, 1, &ips, &nips), 0);
+		assert_int_equal(nips, 2);
+		assert_true(ips[0] == 0xffffffffc0001234ULL && ips[1] == 0xffffffffc0001134ULL);
+		assert_int_equal(ptf_reader__stack(r, 2, &ips, &nips), -ENOENT);
+	}
 	assert_int_equal(ptf_reader__next(r, &rec), 1);
 	assert_int_equal(rec.type, PTF_REC_LOST);
 	assert_int_equal(rec.lost.count, 2);

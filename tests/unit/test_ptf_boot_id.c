@@ -45,7 +45,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(ptf_writer__close(w), 0);
 	assert_int_equal(ptf_reader__open(&r, path), 0);
 	assert_int_equal(ptf_reader__header(r)->version_major, 1);
-	assert_int_equal(ptf_reader__header(r)->version_minor, 1);
+	assert_int_equal(ptf_reader__header(r)->version_minor, PTF_VERSION_MINOR);
 	assert_memory_equal(ptf_reader__header(r)->boot_id, id, sizeof(id));
 	ptf_reader__close(r);
 	unlink(path);

@@ -30,7 +30,9 @@ static const char doc[] =
 	"Devices are matched in the order they first appear in each trace; their vendor and "
 	"device IDs must match.  The first difference is shown with the accesses before it, "
 	"in the manner of diff: ' ' both, '-' only A, '+' only B; [N] is the access's "
-	"index among its device's accesses.\n\n"
+	"index among its device's accesses.  When the traces were recorded with call stacks "
+	"(pciem-record --stacks), the stack of each differing access follows it, indented, "
+	"innermost first.\n\n"
 	"Examples:\n"
 	"  pciem-trace diff good.zst new.zst\n"
 	"  pciem-trace diff -C 10 --regs dummy_clock.regs a.zst b.zst\n\n"
@@ -79,6 +81,7 @@ struct access {
 	uint32_t size;
 	uint32_t flags;			/* IRQ: pending and deferred */
 	uint64_t seq;			/* for the report only */
+	uint32_t stack;			/* the call stack, 0 none (report only) */
 };
 
 struct ddev {
@@ -91,6 +94,7 @@ struct ddev {
 
 struct dtrace {
 	const char *path;
+	struct ptf_reader *r;		/* kept open for the stacks */
 	struct ddev *devs;
 	unsigned int ndevs;
 	uint64_t total;
@@ -103,7 +107,7 @@ static int is_access(uint32_t type)
 	       type == PCIEM_EVENT_IRQ;
 }
 
-static int ddev__add(struct ddev *d, const struct pciem_event *ev)
+static int ddev__add(struct ddev *d, const struct pciem_event *ev, uint32_t stack)
 {
 	struct access *a;
 
@@ -120,6 +124,7 @@ static int ddev__add(struct ddev *d, const struct pciem_event *ev)
 	memset(a, 0, sizeof(*a));
 	a->type = ev->type;
 	a->seq = ev->seq;
+	a->stack = stack;
 	a->data = ev->data;
 	if (ev->type == PCIEM_EVENT_IRQ) {
 		a->flags = ev->flags & (PCIEM_EVENT_F_PENDING | PCIEM_EVENT_F_DEFERRED);
@@ -142,6 +147,9 @@ static int dtrace__load(struct dtrace *t)
 	err = trace__open(&r, t->path);
 	if (err)
 		return err;
+	t->r = r;
+	if (ptf_reader__header(r)->flags & PTF_HDR_F_STACKS)
+		ptf_reader__load_symbols(r);	/* damage is reported below */
 	while ((rd = ptf_reader__next(r, &rec)) > 0) {
 		struct ddev *d;
 
@@ -156,7 +164,7 @@ static int dtrace__load(struct dtrace *t)
 		}
 		if (rec.type != PTF_REC_EVENT || !is_access(rec.event.type))
 			continue;
-		if (ddev__add(d, &rec.event))
+		if (ddev__add(d, &rec.event, rec.stack))
 			goto nomem;
 		t->total++;
 	}
@@ -165,12 +173,25 @@ static int dtrace__load(struct dtrace *t)
 		ptrace_err("%s", ptf_reader__error(r));
 		err = rd;
 	}
-	ptf_reader__close(r);
 	return err;
 nomem:
 	ptrace_err("%s: out of memory", t->path);
-	ptf_reader__close(r);
 	return -ENOMEM;
+}
+
+/* The stack of a differing access, under it. */
+static void print_stack(const struct dtrace *t, const struct access *a)
+{
+	const uint64_t *ips;
+	uint32_t n, i;
+	char sym[256];
+
+	if (!a->stack || ptf_reader__stack(t->r, a->stack, &ips, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		ptf_reader__symbolize(t->r, ips[i], sym, sizeof(sym));
+		printf("      %s\n", sym);
+	}
 }
 
 static void dtrace__free(struct dtrace *t)
@@ -180,6 +201,7 @@ static void dtrace__free(struct dtrace *t)
 	for (i = 0; i < t->ndevs; i++)
 		free(t->devs[i].acc);
 	free(t->devs);
+	ptf_reader__close(t->r);
 }
 
 static int access_equal(const struct access *a, const struct access *b)
@@ -256,10 +278,14 @@ static int compare_device(const struct dtrace *ta, const struct dtrace *tb, unsi
 	from = i > env.context ? i - env.context : 0;
 	for (; from < i; from++)
 		print_access(' ', from, &a->acc[from], a, map);
-	if (i < a->n)
+	if (i < a->n) {
 		print_access('-', i, &a->acc[i], a, map);
-	if (i < b->n)
+		print_stack(ta, &a->acc[i]);
+	}
+	if (i < b->n) {
 		print_access('+', i, &b->acc[i], b, map);
+		print_stack(tb, &b->acc[i]);
+	}
 	printf("first difference: device %u (%s / %s), access %zu: ", k + 1, da, db, i);
 	if (i < a->n && i < b->n)
 		printf("seq %llu in A, seq %llu in B\n", (unsigned long long)a->acc[i].seq,

@@ -10,6 +10,7 @@
 static struct env {
 	struct trace_args args;
 	int json;
+	int stacks;
 	struct filter filter;
 } env;
 
@@ -19,18 +20,24 @@ static const char doc[] =
 	"Text lines: DOMAIN SEQ TIME CPU PID TYPE and what the record says, e.g.\n"
 	"  10000 5 0.000008000 cpu0 pid 4242 mmio_write bar0+0x0 CONTROL 4 0x00000001\n"
 	"TIME is in seconds after the start of the recording.  Instruction pointers are "
-	"named from the module symbols recorded in the trace when possible.\n\n"
+	"named from the module symbols recorded in the trace when possible.  With --stacks, "
+	"an event recorded with its call stack (pciem-record --stacks) is followed by it, "
+	"one frame a line, indented, innermost (the access) first: "
+	"\"    function+0xoff [module]\"; --json gives every event that has one a \"stack\" "
+	"array of such strings.\n\n"
 	"Examples:\n"
 	"  pciem-trace dump run.zst\n"
 	"  pciem-trace dump --regs dummy_clock.regs --offset STATUS run.zst\n"
 	"  pciem-trace dump --type mmio_write,irq --time 0.5-1.5 run.zst\n"
 	"  pciem-trace dump --device 10000 --seq 1000- run.zst\n"
-	"  pciem-trace dump --json run.zst | jq -c 'select(.type == \"irq\")'\n\n"
+	"  pciem-trace dump --json run.zst | jq -c 'select(.type == \"irq\")'\n"
+	"  pciem-trace dump --stacks --type mmio_write run.zst\n\n"
 	"Exit status: 0 ok, 2 usage error, or the file cannot be opened or is corrupt (the "
 	"records before the damage are printed first).";
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "JSON Lines: one object per record", 0 },
+	{ "stacks", 'S', NULL, 0, "Print each event's call stack under it (recorded with --stacks)", 0 },
 	{ 0 },
 };
 
@@ -47,6 +54,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		env.json = 1;
+		break;
+	case 'S':
+		env.stacks = 1;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -158,8 +168,10 @@ static void text_event(struct dump *d, uint32_t domain, const struct pciem_event
 	printf("\n");
 }
 
+static void print_stack(struct dump *d, uint32_t id, int json);
+
 static void json_event(struct dump *d, uint32_t domain, const struct pciem_event *ev,
-		       const struct ptf_device *dev)
+		       uint32_t stack, const struct ptf_device *dev)
 {
 	char name[REGS_NAME_MAX + 24], fields[256], sym[256], bytes[32];
 	const char *type = evtype__name(ev->type);
@@ -236,7 +248,33 @@ static void json_event(struct dump *d, uint32_t domain, const struct pciem_event
 			json_string(stdout, sym);
 		}
 	}
+	print_stack(d, stack, 1);
 	printf("}\n");
+}
+
+/* The stack of an event: indented lines under it, or a JSON array. */
+static void print_stack(struct dump *d, uint32_t id, int json)
+{
+	const uint64_t *ips;
+	uint32_t n, i;
+	char sym[256];
+
+	if (!id || ptf_reader__stack(d->r, id, &ips, &n))
+		return;
+	if (json)
+		printf(",\"stack\":[");
+	for (i = 0; i < n; i++) {
+		ptf_reader__symbolize(d->r, ips[i], sym, sizeof(sym));
+		if (json) {
+			if (i)
+				putchar(',');
+			json_string(stdout, sym);
+		} else {
+			printf("    %s\n", sym);
+		}
+	}
+	if (json)
+		printf("]");
 }
 
 static void dump__record(struct dump *d, const struct ptf_record *rec, const struct ptf_device *dev)
@@ -246,10 +284,13 @@ static void dump__record(struct dump *d, const struct ptf_record *rec, const str
 
 	switch (rec->type) {
 	case PTF_REC_EVENT:
-		if (env.json)
-			json_event(d, rec->domain, &rec->event, dev);
-		else
+		if (env.json) {
+			json_event(d, rec->domain, &rec->event, rec->stack, dev);
+		} else {
 			text_event(d, rec->domain, &rec->event, dev);
+			if (env.stacks)
+				print_stack(d, rec->stack, 0);
+		}
 		break;
 	case PTF_REC_LOST:
 		if (env.json)
@@ -347,6 +388,10 @@ int cmd_dump(int argc, char **argv)
 		goto cleanup;
 	d.map = map;
 	d.start_ns = ptf_reader__header(d.r)->start_mono_ns;
+	/* a stack's frames are named by modules recorded after its event too;
+	 * a damaged file is reported by the loop below */
+	if ((env.stacks || env.json) && (ptf_reader__header(d.r)->flags & PTF_HDR_F_STACKS))
+		ptf_reader__load_symbols(d.r);
 	err = filter__seek(&env.filter, d.r, d.start_ns);
 	if (err < 0)
 		goto cleanup;

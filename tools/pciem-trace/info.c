@@ -226,6 +226,7 @@ int cmd_info(int argc, char **argv)
 	const struct ptf_header *h;
 	char t1[32], t2[32], t3[32], range[80];
 	int err, ret, rd = 0, i;
+	uint64_t stacked = 0;
 	unsigned int d;
 	size_t k;
 
@@ -243,6 +244,8 @@ int cmd_info(int argc, char **argv)
 		goto cleanup;
 	}
 	while ((rd = ptf_reader__next(r, &rec)) > 0) {
+		if (rec.type == PTF_REC_EVENT && rec.stack)
+			stacked++;
 		err = info__add(&in, &rec);
 		if (err) {
 			ptrace_err("%s: out of memory", env.args.trace);
@@ -282,6 +285,19 @@ int cmd_info(int argc, char **argv)
 			format_seq_range(range, sizeof(range), l->first_seq, l->last_seq, l->count);
 			printf("  %04x  %s\n", in.losts[k].domain, range);
 		}
+	}
+	if (!(h->flags & PTF_HDR_F_STACKS)) {
+		printf("stacks       not recorded\n");
+	} else {
+		printf("stacks       %llu distinct; %llu of %llu events have one\n",
+		       (unsigned long long)sum.stacks, (unsigned long long)stacked,
+		       (unsigned long long)in.events);
+		if (sum.stacks_lost_known)
+			printf("  without    %llu (dropped by the BPF side, never delivered, or "
+			       "only trap machinery)\n", (unsigned long long)sum.stacks_lost);
+		else
+			printf("  without    %llu (no footer: counted from what could be read)\n",
+			       (unsigned long long)(in.events - stacked));
 	}
 	if (rd < 0) {
 		printf("complete     no: the file is corrupt after record %llu: %s\n",

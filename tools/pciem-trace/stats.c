@@ -13,6 +13,7 @@
 static struct env {
 	struct trace_args args;
 	struct filter filter;
+	int by_stack;
 } env;
 
 static const char doc[] =
@@ -24,19 +25,34 @@ static const char doc[] =
 	"Examples:\n"
 	"  pciem-trace stats run.zst\n"
 	"  pciem-trace stats --regs dummy_clock.regs run.zst\n"
-	"  pciem-trace stats --device 10000 --time 1-2 run.zst\n\n"
+	"  pciem-trace stats --device 10000 --time 1-2 run.zst\n"
+	"  pciem-trace stats --by-stack --offset 0x10 run.zst    # who polls this register\n\n"
+	"With --by-stack (a trace recorded with pciem-record --stacks), each register's "
+	"accesses are counted per call stack: one row per register and stack, the stack's "
+	"frames under it, innermost first (\"(no stack)\" for events without one).\n\n"
 	"Exit status: 0 ok, 2 usage error, or the file cannot be opened or is corrupt.";
 
 static const struct argp trace_argp = TRACE_ARGP("Register map: name the registers");
 
+static const struct argp_option options[] = {
+	{ "by-stack", 'S', NULL, 0, "Count each register's accesses per call stack", 0 },
+	{ 0 },
+};
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	(void)arg;
-	if (key != ARGP_KEY_INIT)
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.args;
+		state->child_inputs[1] = &env.filter;
+		return 0;
+	case 'S':
+		env.by_stack = 1;
+		return 0;
+	default:
 		return ARGP_ERR_UNKNOWN;
-	state->child_inputs[0] = &env.args;
-	state->child_inputs[1] = &env.filter;
-	return 0;
+	}
 }
 
 /* ---- a set of 64-bit values -------------------------------------------- */
@@ -119,6 +135,7 @@ struct stat_row {
 	uint32_t space;
 	uint64_t offset;
 	uint32_t size;
+	uint32_t stack;			/* --by-stack: the call stack, 0 none */
 	uint64_t reads, writes, watch;
 	uint64_t irq_now, irq_pending, irq_deferred;
 	uint64_t first_seq, last_seq;
@@ -142,9 +159,11 @@ struct stats {
 	unsigned int ndevs;
 };
 
-static size_t row_hash(uint32_t domain, uint32_t space, uint64_t offset, uint32_t size)
+static size_t row_hash(uint32_t domain, uint32_t space, uint64_t offset, uint32_t size,
+		       uint32_t stack)
 {
-	return hash64(offset ^ ((uint64_t)domain << 32) ^ ((uint64_t)space << 8) ^ size);
+	return hash64(offset ^ ((uint64_t)domain << 32) ^ ((uint64_t)space << 8) ^ size ^
+		      ((uint64_t)stack << 40));
 }
 
 static int stats__reindex(struct stats *st)
@@ -156,7 +175,7 @@ static int stats__reindex(struct stats *st)
 		return -ENOMEM;
 	for (i = 0; i < st->nrows; i++) {
 		struct stat_row *r = &st->rows[i];
-		size_t j = row_hash(r->domain, r->space, r->offset, r->size) & (cap - 1);
+		size_t j = row_hash(r->domain, r->space, r->offset, r->size, r->stack) & (cap - 1);
 
 		while (index[j])
 			j = (j + 1) & (cap - 1);
@@ -169,18 +188,18 @@ static int stats__reindex(struct stats *st)
 }
 
 static struct stat_row *stats__row(struct stats *st, uint32_t domain, uint32_t space,
-				   uint64_t offset, uint32_t size, uint64_t seq)
+				   uint64_t offset, uint32_t size, uint32_t stack, uint64_t seq)
 {
 	struct stat_row *r;
 	size_t j;
 
 	if ((st->nrows + 1) * 2 > st->index_cap && stats__reindex(st))
 		return NULL;
-	j = row_hash(domain, space, offset, size) & (st->index_cap - 1);
+	j = row_hash(domain, space, offset, size, stack) & (st->index_cap - 1);
 	for (; st->index[j]; j = (j + 1) & (st->index_cap - 1)) {
 		r = &st->rows[st->index[j] - 1];
 		if (r->domain == domain && r->space == space && r->offset == offset &&
-		    r->size == size)
+		    r->size == size && r->stack == stack)
 			return r;
 	}
 	if (st->nrows == st->cap) {
@@ -198,12 +217,14 @@ static struct stat_row *stats__row(struct stats *st, uint32_t domain, uint32_t s
 	r->space = space;
 	r->offset = offset;
 	r->size = size;
+	r->stack = stack;
 	r->first_seq = seq;
 	st->index[j] = ++st->nrows;
 	return r;
 }
 
-static int stats__event(struct stats *st, struct stat_dev *d, const struct pciem_event *ev)
+static int stats__event(struct stats *st, struct stat_dev *d, const struct pciem_event *ev,
+			uint32_t stack)
 {
 	struct stat_row *r;
 	uint32_t space;
@@ -232,9 +253,9 @@ static int stats__event(struct stats *st, struct stat_dev *d, const struct pciem
 		return 0;
 	}
 	if (space == SPACE_IRQ)
-		r = stats__row(st, d->domain, space, ev->data, 0, ev->seq);
+		r = stats__row(st, d->domain, space, ev->data, 0, stack, ev->seq);
 	else
-		r = stats__row(st, d->domain, space, ev->offset, ev->size, ev->seq);
+		r = stats__row(st, d->domain, space, ev->offset, ev->size, stack, ev->seq);
 	if (!r)
 		return -ENOMEM;
 	r->last_seq = ev->seq;
@@ -283,7 +304,30 @@ static int row_cmp(const void *a, const void *b)
 		return x->offset < y->offset ? -1 : 1;
 	if (x->size != y->size)
 		return x->size < y->size ? -1 : 1;
+	if (x->stack != y->stack)
+		return x->stack < y->stack ? -1 : 1;
 	return 0;
+}
+
+static struct ptf_reader *stack_reader;
+
+/* --by-stack: the row's stack under it */
+static void print_stack(uint32_t id)
+{
+	const uint64_t *ips;
+	uint32_t n, i;
+	char sym[256];
+
+	if (!env.by_stack)
+		return;
+	if (!id || ptf_reader__stack(stack_reader, id, &ips, &n)) {
+		printf("      (no stack)\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		ptf_reader__symbolize(stack_reader, ips[i], sym, sizeof(sym));
+		printf("      %s\n", sym);
+	}
 }
 
 static void print_rows(const struct stats *st, const struct stat_dev *d, size_t *i,
@@ -319,6 +363,7 @@ static void print_rows(const struct stats *st, const struct stat_dev *d, size_t 
 		       (unsigned long long)r->reads, (unsigned long long)r->writes,
 		       (unsigned long long)r->watch, r->values.count,
 		       (unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
+		print_stack(r->stack);
 	}
 }
 
@@ -357,6 +402,7 @@ static void stats__print(struct stats *st, const struct regmap *map)
 			       (unsigned long long)r->irq_pending,
 			       (unsigned long long)r->irq_deferred,
 			       (unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
+			print_stack(r->stack);
 		}
 		printf("  other: %llu lifecycle, %llu unsupported; lost %llu events in %llu LOST "
 		       "record%s\n", (unsigned long long)d->lifecycle,
@@ -373,6 +419,7 @@ int cmd_stats(int argc, char **argv)
 		{ 0 },
 	};
 	static const struct argp argp = {
+		.options = options,
 		.parser = parse_opt,
 		.doc = doc,
 		.children = children,
@@ -391,6 +438,9 @@ int cmd_stats(int argc, char **argv)
 	if (trace_args__open(&env.args, &env.filter, &map, &r))
 		goto cleanup;
 	start_ns = ptf_reader__header(r)->start_mono_ns;
+	stack_reader = r;
+	if (env.by_stack)	/* a damaged file is reported below */
+		ptf_reader__load_symbols(r);
 	err = filter__seek(&env.filter, r, start_ns);
 	if (err < 0)
 		goto cleanup;
@@ -419,7 +469,8 @@ int cmd_stats(int argc, char **argv)
 		if (rec.type == PTF_REC_LOST) {
 			d->lost += rec.lost.count;
 			d->lost_records++;
-		} else if (rec.type == PTF_REC_EVENT && stats__event(&st, d, &rec.event)) {
+		} else if (rec.type == PTF_REC_EVENT && stats__event(&st, d, &rec.event,
+								  env.by_stack ? rec.stack : 0)) {
 			goto nomem;
 		}
 	}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pciem-record --stacks: the BPF program's loader and consumer
+ * (stacks.c), as the recorder uses it.
+ */
+#ifndef PCIEM_STACKS_API_H
+#define PCIEM_STACKS_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "stack_join.h"
+
+struct stacks;
+
+/* Loads stacks.bpf.c and attaches it to pciem:pciem_event.  0, or -errno
+ * with the exact reason in @why (permission, no tracepoint, the
+ * verifier's refusal, built without BPF). */
+int stacks__open(struct stacks **s, char *why, size_t len);
+void stacks__close(struct stacks *s);
+
+/* Moves the stacks waiting in the BPF ring buffer into the join table
+ * without waiting (consume), or waiting at most @timeout_ms for one
+ * (wait).  0 or -errno. */
+int stacks__consume(struct stacks *s);
+int stacks__wait(struct stacks *s, int timeout_ms);
+
+/* Stacks the BPF side could not send (its ring buffer was full) or
+ * capture. */
+uint64_t stacks__dropped(const struct stacks *s);
+
+struct stack_join *stacks__join(struct stacks *s);
+
+#endif
