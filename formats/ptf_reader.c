@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -787,8 +788,8 @@ static int rec_apply(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
 	}
 }
 
-/* Reads frame @k's DEVICE, DRIVER and MODULE records (a seek skips it). */
-static int frame_meta(struct ptf_reader *r, uint32_t k)
+/* Applies the records of frame @k whose tag @want accepts. */
+static int frame_apply(struct ptf_reader *r, uint32_t k, bool (*want)(uint8_t tag))
 {
 	const uint8_t *p, *end;
 	struct ptf_record rec;
@@ -803,13 +804,33 @@ static int frame_meta(struct ptf_reader *r, uint32_t k)
 		why = rec_next(&p, end, r->fbuf, &h);
 		if (why)
 			return bad_rec(r, k, h.pos, why);
-		if (h.tag == PTF_T_DEVICE || h.tag == PTF_T_DRIVER || h.tag == PTF_T_MODULE ||
-		    h.tag == PTF_T_STACK_TABLE) {
+		if (want(h.tag)) {
 			err = rec_apply(r, k, &h, p, end, &rec);
 			if (err < 0)
 				return err;
 		}
 	}
+	return 0;
+}
+
+static bool is_meta(uint8_t tag)
+{
+	return tag == PTF_T_DEVICE || tag == PTF_T_DRIVER || tag == PTF_T_MODULE ||
+	       tag == PTF_T_STACK_TABLE;
+}
+
+static bool is_symbols(uint8_t tag)
+{
+	return tag == PTF_T_MODULE || tag == PTF_T_STACK_TABLE;
+}
+
+/* Reads frame @k's DEVICE, DRIVER and MODULE records (a seek skips it). */
+static int frame_meta(struct ptf_reader *r, uint32_t k)
+{
+	int err = frame_apply(r, k, is_meta);
+
+	if (err)
+		return err;
 	r->ix.frames[k].meta_loaded = 1;
 	return 0;
 }
@@ -1204,29 +1225,15 @@ const char *ptf_reader__driver(struct ptf_reader *r, uint32_t domain)
 
 int ptf_reader__load_symbols(struct ptf_reader *r)
 {
-	const uint8_t *p, *end;
-	struct ptf_record rec;
-	struct rec_hdr h;
-	const char *why;
 	uint32_t k;
 	int err;
 
 	for (k = 0; k < r->ix.nframes; k++) {
 		if (r->have_index && !(r->ix.frames[k].flags & (PTF_FF_MODULE | PTF_FF_STACKS)))
 			continue;
-		err = frame_enter(r, k, &p, &end);
+		err = frame_apply(r, k, is_symbols);
 		if (err)
 			return err;
-		while (p < end) {
-			why = rec_next(&p, end, r->fbuf, &h);
-			if (why)
-				return bad_rec(r, k, h.pos, why);
-			if (h.tag == PTF_T_MODULE || h.tag == PTF_T_STACK_TABLE) {
-				err = rec_apply(r, k, &h, p, end, &rec);
-				if (err < 0)
-					return err;
-			}
-		}
 	}
 	return ptf_reader__rewind(r);
 }
