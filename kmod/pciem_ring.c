@@ -197,8 +197,9 @@ static bool for_model(const struct pciem_device *dev, const struct pciem_event *
 /*
  * Gives @ev the device's next sequence number and writes it to the device
  * model's ring (if it is of a kind the model gets), to every recorder
- * attached to the device and to the tracepoint pciem:pciem_event.  Any context, NMI-like (#DB) included: never
- * sleeps; a lossless recorder may make it wait, for a bounded time.
+ * attached to the device and to the tracepoint pciem:pciem_event.  Any
+ * context, NMI-like (#DB) included: never sleeps; a lossless recorder may
+ * make it wait, for a bounded time.
  */
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 {

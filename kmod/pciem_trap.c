@@ -284,8 +284,7 @@ struct trap_ctx {
 	const struct pciem_insn *in;
 	bool string;			/* MOVS/STOS/LODS: element by element */
 	bool plain_src;			/* this MOVS element reads ordinary memory */
-	bool elem_done;			/* some element of a string op completed */
-	unsigned long elems;		/* how many */
+	unsigned long elems;		/* string op elements completed */
 	/* a user page the emulator could not reach (not in memory) */
 	bool ufault;
 	bool uwrite;
@@ -433,6 +432,14 @@ static bool plain_write(unsigned long addr, const u8 *buf, unsigned int size)
 	return true;
 }
 
+/* The user page at @addr could not be reached: the driver may fault it in. */
+static void note_user_fault(struct trap_ctx *c, unsigned long addr, bool write)
+{
+	c->ufault = true;
+	c->uwrite = write;
+	c->uaddr = addr;
+}
+
 /*
  * A MOVS element from the device to user memory: can its destination be
  * written without a fault?  Asked before the device is read, so that a
@@ -454,9 +461,7 @@ static bool movs_dst_ok(struct trap_ctx *c, unsigned int size)
 			continue;
 		if (copy_from_user_nofault(&old, (const void __user *)a, 1) ||
 		    copy_to_user_nofault((void __user *)a, &old, 1)) {
-			c->ufault = true;
-			c->uwrite = true;
-			c->uaddr = a;
+			note_user_fault(c, a, true);
 			return false;
 		}
 		c->uok_page = a & PAGE_MASK;
@@ -488,7 +493,7 @@ static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bo
 			if (!write) {
 				c->plain_src = !trapped;
 				if (trapped && !movs_dst_ok(c, size))
-					return c->elem_done ? 1 : -EFAULT;
+					return c->elems ? 1 : -EFAULT;
 				break;
 			}
 			if (!trapped && c->plain_src)
@@ -528,23 +533,18 @@ static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bo
 			}
 		} else {
 			if (!(write ? plain_write(addr, buf, n) : plain_read(addr, buf, n))) {
-				if (addr < TASK_SIZE_MAX) {
-					c->ufault = true;
-					c->uwrite = write;
-					c->uaddr = addr;
-				}
+				if (addr < TASK_SIZE_MAX)
+					note_user_fault(c, addr, write);
 				/* a string op stops there: the CPU takes that fault itself */
-				return c->string && c->elem_done ? 1 : -EFAULT;
+				return c->string && c->elems ? 1 : -EFAULT;
 			}
 			buf += n;
 		}
 		addr += n;
 		size -= n;
 	}
-	if (c->string && (write || c->in->op == PCIEM_INSN_LODS)) {
-		c->elem_done = true;	/* the element's last access */
-		c->elems++;
-	}
+	if (c->string && (write || c->in->op == PCIEM_INSN_LODS))
+		c->elems++;	/* the element's last access */
 	return 0;
 }
 
