@@ -44,7 +44,6 @@ struct fault_in_slot {
 };
 
 static struct fault_in_slot slots[FAULT_IN_SLOTS];
-static atomic_t slots_busy = ATOMIC_INIT(0);
 
 /* pciem_stub.S: the stub, and what it calls */
 void pciem_fault_in_stub(void);
@@ -67,7 +66,6 @@ static void slot_free(struct fault_in_slot *s)
 {
 	WRITE_ONCE(s->task, NULL);
 	atomic_set_release(&s->state, SLOT_FREE);
-	atomic_dec(&slots_busy);
 }
 
 /*
@@ -96,7 +94,6 @@ bool pciem_fault_in_arrange(struct pt_regs *regs, unsigned long uaddr, bool writ
 		s = &slots[i];
 		if (atomic_cmpxchg(&s->state, SLOT_FREE, SLOT_CLAIMED) != SLOT_FREE)
 			continue;
-		atomic_inc(&slots_busy);
 		s->task = current;
 		s->ip = regs->ip;
 		s->uaddr = uaddr;
@@ -145,14 +142,21 @@ asmlinkage __visible unsigned long pciem_fault_in(void)
  */
 void pciem_fault_in_exit(void)
 {
+	bool busy;
 	int i;
 
-	while (atomic_read(&slots_busy)) {
-		for (i = 0; i < FAULT_IN_SLOTS; i++)
-			if (atomic_read(&slots[i].state) == SLOT_FAILED)
+	do {
+		busy = false;
+		for (i = 0; i < FAULT_IN_SLOTS; i++) {
+			int state = atomic_read(&slots[i].state);
+
+			if (state == SLOT_FAILED)
 				slot_free(&slots[i]);
-		if (atomic_read(&slots_busy))
+			else if (state != SLOT_FREE)
+				busy = true;
+		}
+		if (busy)
 			schedule_timeout_uninterruptible(1);
-	}
+	} while (busy);
 	synchronize_rcu_tasks();
 }
