@@ -75,6 +75,10 @@ struct pciem_mapping {
 	unsigned long npages;
 	unsigned int bar;
 	u64 bar_off;			/* BAR offset of the first page */
+	/* a real device's mapping: what the driver's entries pointed at */
+	u64 phys;			/* of the first page */
+	pgprot_t prot;			/* of its 4 KiB entries (cache mode) */
+	bool taken_over;		/* made before tracing started */
 };
 
 /* An armed hardware breakpoint: watchpoint @wp on one driver mapping. */
@@ -91,7 +95,10 @@ enum pciem_state {
 	PCIEM_CREATED = PCIEM_STATE_CREATED,
 	PCIEM_REGISTERED = PCIEM_STATE_REGISTERED,
 	PCIEM_DEAD,
+	PCIEM_REAL_TRACED,		/* stands for a real device being traced */
 };
+
+struct pciem_real;
 
 struct pciem_device {
 	struct kref ref;
@@ -157,7 +164,19 @@ struct pciem_device {
 	atomic64_t lost;
 
 	struct pciem_replay *replay;	/* set at REPLAY_START, freed with @dev */
+
+	/*
+	 * A real device being traced (state PCIEM_REAL_TRACED): @bars hold
+	 * its memory BARs (bus_addr: CPU physical address), and its events
+	 * go to the recorder that asked for it.  NULL for PCIem devices.
+	 */
+	struct pciem_real *real;
 };
+
+static inline bool pciem_is_real(const struct pciem_device *dev)
+{
+	return dev->real != NULL;
+}
 
 static inline struct pciem_device *pciem_bus_to_dev(struct pci_bus *bus)
 {
@@ -276,7 +295,23 @@ void pciem_replay_hangup(struct pciem_device *dev);
 void pciem_replay_sync(struct pciem_device *dev);
 void pciem_replay_free(struct pciem_device *dev);
 
+/* pciem_real.c: tracing real devices */
+int pciem_real_init(void);
+void pciem_real_exit(void);
+struct pciem_device *pciem_real_new(const struct pciem_trace_subscribe *s);
+int pciem_real_arm(struct pciem_device *dev);
+void pciem_real_stop(struct pciem_device *dev);
+void pciem_real_free(struct pciem_real *r);
+extern struct pci_ops pciem_real_pci_ops;
+void pciem_real_bus_event(struct pci_dev *pdev, unsigned long action);
+void pciem_real_describe(struct pciem_device *dev, struct pciem_trace_device *d);
+
+/* pciem_trap.c, for real devices */
+void pciem_trap_take_over_existing(struct pciem_device *dev);
+void pciem_trap_release_real(struct pciem_device *dev);
+
 /* pciem_main.c */
+struct pciem_device *pciem_device_new_real(u32 key);
 extern struct list_head pciem_devices;
 extern spinlock_t pciem_devices_lock;
 extern struct list_head pciem_mappings;

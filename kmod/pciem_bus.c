@@ -23,6 +23,12 @@ static bool bar_is64(const struct pciem_bar *b)
 	return b->flags & PCI_BASE_ADDRESS_MEM_TYPE_64;
 }
 
+/* A BAR's room in the window: a BAR smaller than a page gets a page. */
+static u64 slot_size(const struct pciem_bar *b)
+{
+	return max_t(u64, b->size, PAGE_SIZE);
+}
+
 /* Place the BARs of one kind in a window; returns its size (0: none). */
 static u64 layout(struct pciem_device *dev, bool want64, u64 *offs)
 {
@@ -37,11 +43,12 @@ static u64 layout(struct pciem_device *dev, bool want64, u64 *offs)
 	}
 	/* largest first keeps every BAR naturally aligned */
 	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && dev->bars[order[j]].size > dev->bars[order[j - 1]].size; j--)
+		for (j = i; j > 0 && slot_size(&dev->bars[order[j]]) >
+				    slot_size(&dev->bars[order[j - 1]]); j--)
 			swap(order[j], order[j - 1]);
 	for (i = 0; i < n; i++) {
 		offs[order[i]] = at;
-		at += dev->bars[order[i]].size;
+		at += slot_size(&dev->bars[order[i]]);
 	}
 	return at ? roundup_pow_of_two(at) : 0;
 }

@@ -100,8 +100,10 @@ static void pciem_device_free(struct kref *ref)
 		bar_free_pages(&dev->bars[i]);
 	pciem_replay_free(dev);
 	pciem_ring_free(dev);
-	ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);
+	if (!PCIEM_KEY_IS_REAL((u32)dev->domain))
+		ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);
 	ida_free(&pciem_ids, dev->id);
+	pciem_real_free(dev->real);
 	kfree(dev);
 	module_put(THIS_MODULE);
 }
@@ -116,7 +118,12 @@ void pciem_device_put(struct pciem_device *dev)
 	kref_put(&dev->ref, pciem_device_free);
 }
 
-static struct pciem_device *pciem_device_new(void)
+/*
+ * A device object under @key: a PCI domain of its own (a PCIem device), or
+ * PCIEM_REAL_KEY() (a real device being traced).  Negative: allocate a
+ * domain.
+ */
+static struct pciem_device *device_new(s64 key)
 {
 	struct pciem_device *dev;
 	int ret;
@@ -130,8 +137,8 @@ static struct pciem_device *pciem_device_new(void)
 		return ERR_PTR(ret == -ENOSPC ? -ENOSPC : ret);
 	}
 	dev->id = ret;
-	ret = domain_alloc();
-	if (ret < 0) {
+	ret = key >= 0 ? (int)(u32)key : domain_alloc();
+	if (key < 0 && ret < 0) {
 		ida_free(&pciem_ids, dev->id);
 		kfree(dev);
 		return ERR_PTR(ret);
@@ -147,13 +154,24 @@ static struct pciem_device *pciem_device_new(void)
 	pciem_bus_init(dev);
 	ret = pciem_ring_alloc(dev);
 	if (ret) {
-		ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);
+		if (key < 0)
+			ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);
 		ida_free(&pciem_ids, dev->id);
 		kfree(dev);
 		return ERR_PTR(ret);
 	}
 	__module_get(THIS_MODULE);	/* dropped when the last reference goes */
 	return dev;
+}
+
+static struct pciem_device *pciem_device_new(void)
+{
+	return device_new(-1);
+}
+
+struct pciem_device *pciem_device_new_real(u32 key)
+{
+	return device_new(key);
 }
 
 /*
@@ -310,7 +328,7 @@ static int ioc_add_bar(struct pciem_device *dev, void __user *arg)
 	    (type == PCI_BASE_ADDRESS_MEM_TYPE_64 && dev->bars[c.bar_index + 1].present))
 		return -EEXIST;
 
-	b->npages = c.size >> PAGE_SHIFT;
+	b->npages = DIV_ROUND_UP(c.size, PAGE_SIZE);
 	b->pages = kvcalloc(b->npages, sizeof(*b->pages), GFP_KERNEL);
 	if (!b->pages)
 		return -ENOMEM;
@@ -775,8 +793,10 @@ static int pciem_bus_event(struct notifier_block *nb, unsigned long action, void
 {
 	struct pci_dev *pdev = to_pci_dev(data);
 
-	if (pdev->bus->ops != &pciem_pci_ops)
+	if (pdev->bus->ops != &pciem_pci_ops) {
+		pciem_real_bus_event(pdev, action);
 		return NOTIFY_DONE;
+	}
 	if (action == BUS_NOTIFY_BOUND_DRIVER)
 		pciem_lifecycle(pciem_bus_to_dev(pdev->bus), PCIEM_LC_DRIVER_BOUND, 0, 0, 0);
 	else if (action == BUS_NOTIFY_UNBIND_DRIVER)	/* before remove() */
@@ -795,9 +815,12 @@ static int __init pciem_init(void)
 	ret = pciem_trap_init();
 	if (ret)
 		return ret;
-	ret = bus_register_notifier(&pci_bus_type, &pciem_bus_nb);
+	ret = pciem_real_init();
 	if (ret)
 		goto err_trap;
+	ret = bus_register_notifier(&pci_bus_type, &pciem_bus_nb);
+	if (ret)
+		goto err_real;
 	ret = misc_register(&pciem_misc);
 	if (ret)
 		goto err_notifier;
@@ -806,6 +829,8 @@ static int __init pciem_init(void)
 
 err_notifier:
 	bus_unregister_notifier(&pci_bus_type, &pciem_bus_nb);
+err_real:
+	pciem_real_exit();
 err_trap:
 	pciem_trap_exit();
 	return ret;
@@ -815,6 +840,7 @@ static void __exit pciem_exit(void)
 {
 	misc_deregister(&pciem_misc);
 	bus_unregister_notifier(&pci_bus_type, &pciem_bus_nb);
+	pciem_real_exit();
 	pciem_trap_exit();
 	ida_destroy(&pciem_ids);
 	ida_destroy(&pciem_domains);

@@ -180,6 +180,8 @@ void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
  */
 static bool for_model(const struct pciem_device *dev, const struct pciem_event *ev)
 {
+	if (pciem_is_real(dev))
+		return false;	/* no model: the recorder is all */
 	switch (ev->type) {
 	case PCIEM_EVENT_CONFIG_WRITE:
 		return !(ev->flags & PCIEM_EVENT_F_HEADER);

@@ -41,6 +41,7 @@ struct pciem_recorder {
 	u64 wait_ns;
 	bool gave_up;		/* a wait timed out: no more until half empty */
 	bool lost_pending;	/* some device has losses not yet in a LOST record */
+	struct pciem_device *real;	/* MATCH_REAL: the device it traces */
 	wait_queue_head_t wq;
 	struct irq_work wake_soon;	/* next tick: batches wake-ups */
 	struct irq_work wake_now;	/* the ring is half full */
@@ -285,6 +286,8 @@ static void fill_description(struct pciem_device *dev, struct pciem_trace_device
 	}
 	for (i = 0; i < PCIEM_CFG_SIZE; i += 4)
 		*(u32 *)&d->config[i] = pciem_cfg_read(dev, i, 4);
+	if (pciem_is_real(dev))
+		pciem_real_describe(dev, d);
 }
 
 /* Process context.  @only: one attachment, or NULL for all of them. */
@@ -320,6 +323,8 @@ void pciem_trace_describe(struct pciem_device *dev)
 static bool matches(const struct pciem_recorder *rec, const struct pciem_device *dev,
 		    bool creating)
 {
+	if (pciem_is_real(dev))
+		return false;	/* its own recorder only */
 	switch (rec->match) {
 	case PCIEM_TRACE_MATCH_ALL:
 		return creating || (rec->flags & PCIEM_TRACE_F_EXISTING);
@@ -330,8 +335,10 @@ static bool matches(const struct pciem_recorder *rec, const struct pciem_device 
 		return dev->identity_set &&
 		       pciem_cfg_read((struct pciem_device *)dev, PCI_VENDOR_ID, 2) == rec->vendor_id &&
 		       pciem_cfg_read((struct pciem_device *)dev, PCI_DEVICE_ID, 2) == rec->device_id;
-	default:
+	case PCIEM_TRACE_MATCH_DOMAIN:
 		return !creating && dev->domain == rec->domain;
+	default:
+		return false;
 	}
 }
 
@@ -432,6 +439,37 @@ static bool detach(struct pciem_device *dev, struct pciem_recorder *rec)
 	return false;
 }
 
+/*
+ * A recorder of a real device: its description first, then its events
+ * once it is armed.  Consumes @rec on failure.
+ */
+static struct pciem_recorder *subscribe_real(struct pciem_recorder *rec,
+					     const struct pciem_trace_subscribe *s)
+{
+	struct pciem_device *dev = pciem_real_new(s);
+	unsigned long flags;
+	int ret;
+
+	if (IS_ERR(dev)) {
+		pciem_recorder_put(rec);
+		return ERR_CAST(dev);
+	}
+	spin_lock_irqsave(&pciem_devices_lock, flags);
+	attach(dev, rec, false);
+	INIT_LIST_HEAD(&rec->node);
+	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+	describe(dev, rec);
+	ret = pciem_real_arm(dev);
+	if (ret) {
+		pciem_trace_detach_all(dev);
+		pciem_device_put(dev);
+		pciem_recorder_put(rec);
+		return ERR_PTR(ret);
+	}
+	rec->real = dev;
+	return rec;
+}
+
 struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe *s)
 {
 	struct pciem_recorder *rec;
@@ -440,7 +478,8 @@ struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe 
 	unsigned long flags;
 	int n = 0, i;
 
-	if (memchr_inv(s->reserved, 0, sizeof(s->reserved)) || s->match > PCIEM_TRACE_MATCH_DOMAIN ||
+	if (memchr_inv(s->reserved, 0, sizeof(s->reserved)) ||
+	    memchr_inv(s->reserved0, 0, sizeof(s->reserved0)) || s->match > PCIEM_TRACE_MATCH_REAL ||
 	    (s->flags & ~(PCIEM_TRACE_F_LOSSLESS | PCIEM_TRACE_F_EXISTING |
 			  PCIEM_TRACE_F_FULL_TRAP)) ||
 	    s->ring_size < PCIEM_TRACE_MIN_RING || s->ring_size > PCIEM_TRACE_MAX_RING ||
@@ -448,7 +487,9 @@ struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe 
 		return ERR_PTR(-EINVAL);
 	if ((s->match != PCIEM_TRACE_MATCH_ID && (s->vendor_id || s->device_id)) ||
 	    (s->match != PCIEM_TRACE_MATCH_PID && s->pid) ||
-	    (s->match != PCIEM_TRACE_MATCH_DOMAIN && s->domain))
+	    (s->match != PCIEM_TRACE_MATCH_DOMAIN && s->match != PCIEM_TRACE_MATCH_REAL &&
+	     s->domain) ||
+	    (s->match != PCIEM_TRACE_MATCH_REAL && (s->bus || s->devfn)))
 		return ERR_PTR(-EINVAL);
 
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
@@ -477,6 +518,9 @@ struct pciem_recorder *pciem_trace_subscribe(const struct pciem_trace_subscribe 
 	init_irq_work(&rec->wake_now, rec_wake);
 	pciem_kick_init(&rec->kick, &rec->wake_now);
 	rec->wake_soon = IRQ_WORK_INIT_LAZY(rec_wake_soon);
+
+	if (s->match == PCIEM_TRACE_MATCH_REAL)
+		return subscribe_real(rec, s);
 
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_add_tail(&rec->node, &pciem_recorders);
@@ -509,6 +553,13 @@ void pciem_trace_unsubscribe(struct pciem_recorder *rec)
 	unsigned long flags;
 	int n = 0, i;
 
+	if (rec->real) {
+		pciem_real_stop(rec->real);
+		detach(rec->real, rec);
+		pciem_device_put(rec->real);
+		pciem_recorder_put(rec);
+		return;
+	}
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_del(&rec->node);
 	list_for_each_entry(dev, &pciem_devices, node) {

@@ -7,6 +7,10 @@
  * bad_area_nosemaphore(), where a kprobe decodes the faulting instruction,
  * performs it on the BAR pages, reports it, and resumes the driver after
  * it.  No single-stepping, so every CPU stays online.
+ *
+ * A real device's mappings (pciem_real.c) are in full trap too; each access
+ * is performed on the device through a private alias of the page, with the
+ * caching attributes of the driver's mapping, one alias page per CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,6 +22,8 @@
 #include <linux/smp.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/vmalloc.h>
+#include <linux/io.h>
 #include <asm/tlbflush.h>
 #include <asm/msr.h>
 #include <asm/cacheflush.h>
@@ -63,7 +69,7 @@ static struct page *map_page(const struct pciem_mapping *m, struct pciem_device 
  */
 static pte_t map_pte(const struct pciem_mapping *m, unsigned long i)
 {
-	if (m->dev && pciem_bar_full_trap(m->dev, m->bar))
+	if (m->dev && (pciem_is_real(m->dev) || pciem_bar_full_trap(m->dev, m->bar)))
 		return __pte(0);
 	return pfn_pte(page_to_pfn(map_page(m, m->dev, i)), PAGE_KERNEL_RO);
 }
@@ -209,8 +215,126 @@ static void map_untrap_page(struct pciem_mapping *m, struct pciem_device *dev,
 	struct page *page = dev ? map_page(m, dev, i) : pciem_sink_page;
 
 	/* taken over page by page (map_install()), so level is 4K */
-	if (ptep && level == PG_LEVEL_4K)
+	if (!ptep || level != PG_LEVEL_4K)
+		return;
+	if (dev && pciem_is_real(dev))	/* the device itself, as the driver mapped it */
+		set_pte(ptep, pfn_pte((m->phys >> PAGE_SHIFT) + i, m->prot));
+	else
 		set_pte(ptep, pfn_pte(page_to_pfn(page), PAGE_KERNEL));
+}
+
+/* ---- real devices: the alias pages -------------------------------------- */
+
+/*
+ * Two alias pages per CPU (the second for NMI context), each with its own
+ * page-table entry, used with interrupts off by the CPU that owns it: so
+ * only that CPU's TLB needs to forget an entry when it is repointed.
+ */
+struct alias_slot {
+	unsigned long va;
+	pte_t *ptep;
+};
+static struct alias_slot *alias_slots;
+static void *alias_area;
+static unsigned int alias_count;
+static struct page *alias_dummy;
+
+static int alias_init(void)
+{
+	struct page **pages;
+	unsigned int i, level;
+
+	alias_count = 2 * nr_cpu_ids;
+	alias_dummy = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	pages = kcalloc(alias_count, sizeof(*pages), GFP_KERNEL);
+	alias_slots = kcalloc(alias_count, sizeof(*alias_slots), GFP_KERNEL);
+	if (!alias_dummy || !pages || !alias_slots)
+		goto fail;
+	for (i = 0; i < alias_count; i++)
+		pages[i] = alias_dummy;
+	alias_area = vmap(pages, alias_count, VM_MAP, PAGE_KERNEL);
+	if (!alias_area)
+		goto fail;
+	kfree(pages);
+	for (i = 0; i < alias_count; i++) {
+		alias_slots[i].va = (unsigned long)alias_area + i * PAGE_SIZE;
+		alias_slots[i].ptep = lookup_address(alias_slots[i].va, &level);
+		if (!alias_slots[i].ptep || level != PG_LEVEL_4K) {
+			vunmap(alias_area);
+			alias_area = NULL;
+			goto fail_nopages;
+		}
+	}
+	return 0;
+fail:
+	kfree(pages);
+fail_nopages:
+	kfree(alias_slots);
+	alias_slots = NULL;
+	if (alias_dummy)
+		__free_page(alias_dummy);
+	alias_dummy = NULL;
+	return -ENOMEM;
+}
+
+static void alias_exit(void)
+{
+	unsigned int i;
+
+	if (!alias_area)
+		return;
+	/* back to what vmap() made, for vunmap() */
+	for (i = 0; i < alias_count; i++)
+		set_pte(alias_slots[i].ptep, mk_pte(alias_dummy, PAGE_KERNEL));
+	vunmap(alias_area);
+	kfree(alias_slots);
+	__free_page(alias_dummy);
+}
+
+static bool in_alias_area(unsigned long va)
+{
+	return va >= (unsigned long)alias_area &&
+	       va < (unsigned long)alias_area + alias_count * PAGE_SIZE;
+}
+
+/* This CPU's alias of the device page at @phys (interrupts off). */
+static void __iomem *alias_map(u64 phys, pgprot_t prot)
+{
+	struct alias_slot *a = &alias_slots[2 * raw_smp_processor_id() + !!in_nmi()];
+	pte_t pte = pfn_pte(phys >> PAGE_SHIFT, prot);
+
+	if (pte_val(*a->ptep) != pte_val(pte)) {
+		set_pte(a->ptep, pte);
+		asm volatile("invlpg (%0)" : : "r" (a->va) : "memory");
+	}
+	return (void __iomem *)(a->va + (phys & ~PAGE_MASK));
+}
+
+static u64 real_read(void __iomem *p, unsigned int size)
+{
+	switch (size) {
+	case 1: return readb(p);
+	case 2: return readw(p);
+	case 4: return readl(p);
+	default: return readq(p);
+	}
+}
+
+static void real_write(void __iomem *p, unsigned int size, u64 v)
+{
+	switch (size) {
+	case 1: writeb(v, p); break;
+	case 2: writew(v, p); break;
+	case 4: writel(v, p); break;
+	default: writeq(v, p); break;
+	}
+}
+
+/* Which BAR of the real device @dev holds [@phys, @phys + @size)? */
+static bool real_bar_of(struct pciem_device *dev, u64 phys, unsigned int size,
+			unsigned int *bar, u64 *off)
+{
+	return pciem_bus_owns(dev, phys, bar, off) && size <= dev->bars[*bar].size - *off;
 }
 
 /*
@@ -328,6 +452,43 @@ static bool access_lock(struct trap_ctx *c, struct pciem_device *dev, unsigned l
 	/* a second device in one instruction: never seen in practice */
 	raw_spin_lock_irqsave_nested(&dev->access_lock, *flags, SINGLE_DEPTH_NESTING);
 	return true;
+}
+
+/*
+ * One access of 1, 2, 4 or 8 bytes at @addr of a real device's mapping,
+ * performed on the device.  Recorded when it falls in one of its BARs (a
+ * BAR smaller than a page shares the page with others' registers).
+ */
+static void real_access(struct trap_ctx *c, struct pciem_mapping *m,
+			struct pciem_device *dev, unsigned long addr, unsigned int size,
+			bool write, u64 *v)
+{
+	u64 phys = m->phys + (addr - m->va), off;
+	void __iomem *p = alias_map(phys, m->prot);
+	unsigned long flags = 0;
+	struct pciem_event ev;
+	unsigned int bar;
+	bool unlock = false, in_bar = real_bar_of(dev, phys, size, &bar, &off);
+
+	if (in_bar)
+		unlock = access_lock(c, dev, &flags);
+	if (write) {
+		*v &= size_mask(size);
+		real_write(p, size, *v);
+	} else {
+		*v = real_read(p, size);
+	}
+	if (in_bar) {
+		pciem_event_fill(&ev, write ? PCIEM_EVENT_MMIO_WRITE : PCIEM_EVENT_MMIO_READ,
+				 bar, off, size, *v, c->regs->ip);
+		if (c->held == dev && c->emitted)
+			ev.flags = PCIEM_EVENT_F_SAME_INSN;
+		pciem_ring_push(dev, &ev);
+		if (c->held == dev)
+			c->emitted = true;
+	}
+	if (unlock)
+		raw_spin_unlock_irqrestore(&dev->access_lock, flags);
 }
 
 /* One access of 1, 2, 4 or 8 bytes at offset @off of the mapped BAR. */
@@ -524,7 +685,10 @@ static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bo
 				k = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
 				if (write)
 					memcpy(&v, buf, k);
-				trapped_access(c, m, dev, off, k, write, &v);
+				if (dev && pciem_is_real(dev))
+					real_access(c, m, dev, addr + (n - left), k, write, &v);
+				else
+					trapped_access(c, m, dev, off, k, write, &v);
 				if (!write)
 					memcpy(buf, &v, k);
 				off += k;
@@ -617,6 +781,8 @@ static void trap_flush(void *ctx, uint64_t addr)
 	if (!m)
 		return;
 	dev = READ_ONCE(m->dev);
+	if (dev && pciem_is_real(dev))
+		return;		/* device memory: nothing cached to flush */
 	page = map_page(m, dev, (addr - m->va) >> PAGE_SHIFT);
 	clflush_cache_range(page_address(page) + (addr & ~PAGE_MASK & ~63UL), 64);
 }
@@ -725,7 +891,26 @@ static const char *emulate_error(int ret)
  * CPU then performs it on the page itself).  Never leaves the CPU to
  * fault at the same place for ever.
  */
-static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr)
+/*
+ * Real devices' mappings are given back (pciem_trap_release_real()) while
+ * the driver runs: a CPU that faulted on one just before may find it gone
+ * and its entry present again.  It then only has to retry.
+ */
+static atomic_t real_released = ATOMIC_INIT(0);
+
+static bool given_back(unsigned long addr, unsigned long error_code)
+{
+	unsigned int level;
+	pte_t *ptep;
+
+	if (!atomic_read(&real_released) || (error_code & X86_PF_PROT))
+		return false;
+	ptep = lookup_address(addr, &level);
+	return ptep && level == PG_LEVEL_4K && pte_present(*ptep);
+}
+
+static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr,
+			       unsigned long error_code)
 {
 	struct trap_ctx c = { .regs = regs };
 	struct pciem_insn_regs r;
@@ -736,7 +921,7 @@ static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr)
 
 	m = map_lookup(addr);
 	if (!m)
-		return false;
+		return given_back(addr, error_code);
 	c.m = m;
 	c.dev = READ_ONCE(m->dev);
 	c.addr = addr;
@@ -790,7 +975,7 @@ static int fault_pre(struct kprobe *p, struct pt_regs *kregs)
 	    user_mode(regs))
 		return 0;
 	rcu_read_lock();
-	handled = pciem_handle_fault(regs, addr);
+	handled = pciem_handle_fault(regs, addr, error_code);
 	rcu_read_unlock();
 	if (!handled)
 		return 0;
@@ -831,6 +1016,26 @@ static struct pciem_device *owner_of(u64 phys, unsigned int *bar, u64 *off)
 			return dev;
 	}
 	return NULL;
+}
+
+/*
+ * The protection (cache mode) of the driver's entry for @va, as for a 4 KiB
+ * page: what a real device's page is mapped with again, and its alias.
+ */
+static bool map_prot(unsigned long va, pgprot_t *prot)
+{
+	unsigned int level;
+	pte_t *ptep = lookup_address(va, &level);
+
+	if (!ptep || !pte_present(*ptep))
+		return false;
+	if (level == PG_LEVEL_4K)
+		*prot = pte_pgprot(*ptep);
+	else if (level == PG_LEVEL_2M)
+		*prot = pgprot_large_2_4k(__pgprot(pmd_flags(*(pmd_t *)ptep)));
+	else
+		return false;
+	return true;
 }
 
 static int ioremap_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -877,9 +1082,21 @@ static int ioremap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	m->dev = dev;
 	m->bar = bar;
 	m->va = va & PAGE_MASK;
-	m->bar_off = off & PAGE_MASK;
-	end = min(PAGE_ALIGN(off + c->size), dev->bars[bar].size);
-	m->npages = (end - m->bar_off) >> PAGE_SHIFT;
+	if (pciem_is_real(dev)) {
+		/* all of it: a small BAR's page holds other registers too */
+		m->phys = c->phys & PAGE_MASK;
+		m->npages = PAGE_ALIGN((c->phys & ~PAGE_MASK) + c->size) >> PAGE_SHIFT;
+		m->bar_off = 0;
+		if (!map_prot(m->va, &m->prot)) {
+			spin_unlock_irqrestore(&pciem_devices_lock, flags);
+			kfree(m);
+			goto fail;
+		}
+	} else {
+		m->bar_off = off & PAGE_MASK;
+		end = min(PAGE_ALIGN(off + c->size), PAGE_ALIGN(dev->bars[bar].size));
+		m->npages = (end - m->bar_off) >> PAGE_SHIFT;
+	}
 
 	ret = map_prepare(m, &tables);
 	if (!ret) {
@@ -940,7 +1157,8 @@ static int iounmap_pre(struct kprobe *p, struct pt_regs *regs)
 	/*
 	 * The device lives on: its teardown forgets its mappings, then
 	 * waits a grace period (so for this section) before it stops
-	 * wp_work, which this may queue.
+	 * wp_work, which this may queue.  (A real device's mapping: its
+	 * entries go with the rest of the driver's mapping.)
 	 */
 	pciem_lifecycle(dev, PCIEM_LC_BAR_UNMAPPED, bar, 0, 0);
 	if (READ_ONCE(dev->nwps))
@@ -1066,6 +1284,214 @@ void pciem_trap_forget_device(struct pciem_device *dev)
 	synchronize_rcu();
 }
 
+/* ---- real devices: mappings made before tracing, and giving them back ---- */
+
+/* A run of entries that map consecutive pages of one BAR of a real device. */
+struct scan_run {
+	unsigned long va;
+	u64 phys;
+	unsigned long npages;
+	pgprot_t prot;
+	unsigned int bar;
+};
+
+/* Does the page @pfn hold bytes of a memory BAR of @dev?  Which one? */
+static bool page_in_bar(struct pciem_device *dev, unsigned long pfn, unsigned int *bar)
+{
+	int i;
+
+	for (i = 0; i < PCIEM_NUM_BARS; i++) {
+		const struct pciem_bar *b = &dev->bars[i];
+
+		if (!b->present || b->upper || !b->bus_addr)
+			continue;
+		if (pfn >= b->bus_addr >> PAGE_SHIFT &&
+		    pfn <= (b->bus_addr + b->size - 1) >> PAGE_SHIFT) {
+			*bar = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Are @r's entries still what the scan saw?  Under pciem_map_lock. */
+static bool run_unchanged(const struct scan_run *r)
+{
+	unsigned long i;
+
+	for (i = 0; i < r->npages; i++) {
+		unsigned int level;
+		pte_t *ptep = lookup_address(r->va + i * PAGE_SIZE, &level);
+		unsigned long pfn;
+
+		if (!ptep || !pte_present(*ptep))
+			return false;
+		if (level == PG_LEVEL_4K)
+			pfn = pte_pfn(*ptep);
+		else if (level == PG_LEVEL_2M)
+			pfn = pmd_pfn(*(pmd_t *)ptep) + ((r->va + i * PAGE_SIZE) & ~PMD_MASK) / PAGE_SIZE;
+		else
+			return false;
+		if (pfn != (r->phys >> PAGE_SHIFT) + i)
+			return false;
+	}
+	return true;
+}
+
+static void take_over_run(struct pciem_device *dev, const struct scan_run *r)
+{
+	struct map_tables tables;
+	struct pciem_mapping *m;
+	unsigned long flags;
+	int ret;
+
+	if (!r->npages)
+		return;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	m->dev = dev;
+	m->bar = r->bar;
+	m->va = r->va;
+	m->npages = r->npages;
+	m->phys = r->phys;
+	m->prot = r->prot;
+	m->taken_over = true;
+	ret = map_prepare(m, &tables);
+	if (!ret) {
+		rcu_read_lock();
+		raw_spin_lock_irqsave(&pciem_map_lock, flags);
+		/* taken over by the ioremap probe meanwhile, or unmapped */
+		if (map_lookup(m->va) || !run_unchanged(r))
+			ret = -EAGAIN;
+		else
+			ret = map_install(m, &tables);
+		if (!ret)
+			list_add_tail_rcu(&m->node, &pciem_mappings);
+		raw_spin_unlock_irqrestore(&pciem_map_lock, flags);
+		rcu_read_unlock();
+		map_tables_free(&tables);
+	}
+	if (ret) {
+		kfree(m);
+		if (ret == -EAGAIN)
+			return;
+		goto fail;
+	}
+	pciem_lifecycle(dev, PCIEM_LC_BAR_TAKEN_OVER, r->bar, r->npages * PAGE_SIZE, 0);
+	return;
+fail:
+	pr_err("could not take over the mapping at %#lx of %#llx (%d): its accesses are not seen\n",
+	       r->va, r->phys, ret);
+}
+
+/*
+ * lookup_address() found no entry for an address: how far to skip.  The
+ * level it reports is that of the empty entry on 6.12 and the one above it
+ * on 6.1; the smaller span is right for both.
+ */
+static unsigned long empty_span(unsigned int level)
+{
+	switch (level) {
+	case PG_LEVEL_4K:
+	case PG_LEVEL_2M:
+	case PG_LEVEL_1G:
+		return PMD_SIZE;
+	case PG_LEVEL_512G:
+		return PUD_SIZE;
+	default:
+		return P4D_SIZE;
+	}
+}
+
+/*
+ * Finds the mappings of @dev's BARs that exist already (its driver was
+ * bound before tracing started) by walking the kernel's page tables over
+ * the vmalloc area, where ioremap() puts them, and takes them over.
+ * Process context.
+ */
+void pciem_trap_take_over_existing(struct pciem_device *dev)
+{
+	unsigned long va = VMALLOC_START, end = VMALLOC_END, steps = 0;
+	struct scan_run run = { 0 };
+
+	while (va >= VMALLOC_START && va < end) {
+		unsigned long span = PAGE_SIZE, pfn = 0, next;
+		unsigned int level, bar = 0;
+		pte_t *ptep = lookup_address(va, &level);
+		pgprot_t prot = __pgprot(0);
+		bool hit = false;
+
+		if (!ptep) {
+			span = empty_span(level);
+		} else if (level == PG_LEVEL_4K) {
+			if (pte_present(*ptep) && !in_alias_area(va)) {
+				pfn = pte_pfn(*ptep);
+				prot = pte_pgprot(*ptep);
+				hit = page_in_bar(dev, pfn, &bar);
+			}
+		} else if (level == PG_LEVEL_2M) {
+			span = PMD_SIZE;
+			if (pmd_present(*(pmd_t *)ptep)) {
+				pfn = pmd_pfn(*(pmd_t *)ptep);
+				prot = pgprot_large_2_4k(__pgprot(pmd_flags(*(pmd_t *)ptep)));
+				hit = page_in_bar(dev, pfn, &bar) &&
+				      page_in_bar(dev, pfn + PTRS_PER_PTE - 1, &bar);
+			}
+		} else {
+			span = PUD_SIZE;	/* 1 GiB ioremaps are not taken over */
+		}
+		next = (va & ~(span - 1)) + span;
+		if (hit && run.npages && va == run.va + run.npages * PAGE_SIZE &&
+		    pfn == (run.phys >> PAGE_SHIFT) + run.npages && bar == run.bar &&
+		    pgprot_val(prot) == pgprot_val(run.prot)) {
+			run.npages += (next - va) >> PAGE_SHIFT;
+		} else {
+			take_over_run(dev, &run);
+			run = (struct scan_run) { .va = va, .phys = (u64)pfn << PAGE_SHIFT,
+						  .npages = hit ? (next - va) >> PAGE_SHIFT : 0,
+						  .prot = prot, .bar = bar };
+		}
+		va = next;
+		if (!(++steps & 1023))
+			cond_resched();
+	}
+	take_over_run(dev, &run);
+	on_each_cpu(flush_local, NULL, 1);
+}
+
+/*
+ * Tracing @dev (a real device) ends: every mapping of it points at the
+ * device again, as the driver made it, and is forgotten.  An entry that is
+ * present again (a page untrapped after a decode failure, or the range
+ * reused after an unmap the probe missed) is left alone.  Process context.
+ */
+void pciem_trap_release_real(struct pciem_device *dev)
+{
+	struct pciem_mapping *m, *tmp;
+	unsigned long flags, i;
+
+	atomic_inc(&real_released);	/* before any entry comes back: see given_back() */
+	raw_spin_lock_irqsave(&pciem_map_lock, flags);
+	list_for_each_entry_safe(m, tmp, &pciem_mappings, node) {
+		if (m->dev != dev)
+			continue;
+		for (i = 0; i < m->npages; i++) {
+			unsigned int level;
+			pte_t *ptep = lookup_address(m->va + i * PAGE_SIZE, &level);
+
+			if (ptep && level == PG_LEVEL_4K && pte_none(*ptep))
+				set_pte(ptep, pfn_pte((m->phys >> PAGE_SHIFT) + i, m->prot));
+		}
+		list_del_rcu(&m->node);
+		call_rcu(&m->rcu, map_free_rcu);
+	}
+	raw_spin_unlock_irqrestore(&pciem_map_lock, flags);
+	synchronize_rcu();	/* no CPU is still in the handler with @dev */
+}
+
 int pciem_trap_init(void)
 {
 	int i, ret, armed = 0;
@@ -1078,11 +1504,15 @@ int pciem_trap_init(void)
 	}
 	memset(page_address(pciem_dead_page), 0xff, PAGE_SIZE);
 	memset(page_address(pciem_sink_page), 0xff, PAGE_SIZE);
+	ret = alias_init();
+	if (ret)
+		goto out_page;
 
 	ret = register_kprobe(&fault_kp);
 	if (ret) {
 		pr_err("cannot probe %s (%d): MMIO trapping is impossible\n",
 		       fault_kp.symbol_name, ret);
+		alias_exit();
 		goto out_page;
 	}
 	if (!(fault_kp.flags & KPROBE_FLAG_FTRACE)) {
@@ -1123,6 +1553,7 @@ out_iounmap:
 out_fault:
 	unregister_kprobe(&fault_kp);
 	pciem_fault_in_exit();
+	alias_exit();
 out_page:
 	if (pciem_sink_page)
 		__free_page(pciem_sink_page);
@@ -1147,6 +1578,7 @@ void pciem_trap_exit(void)
 	 * is left, and no CPU is in a handler once the probes are off.
 	 */
 	rcu_barrier();		/* the mappings' call_rcu() callbacks */
+	alias_exit();
 	__free_page(pciem_sink_page);
 	__free_page(pciem_dead_page);
 }

@@ -51,8 +51,11 @@ struct pciem_create_device {
 };
 
 /* PCIEM_IOCTL_ADD_BAR: BAR @bar_index (0-5), memory only.  A 64-bit BAR
- * uses two BAR registers, so @bar_index + 1 must be free and is taken. */
-#define PCIEM_BAR_MIN_SIZE	4096ULL
+ * uses two BAR registers, so @bar_index + 1 must be free and is taken.  A
+ * BAR smaller than a page (real devices often have 16-byte ones) is backed
+ * by a page of its own: it is placed on a page boundary, and the bytes of
+ * the page past its size read as zero and ignore writes. */
+#define PCIEM_BAR_MIN_SIZE	16ULL
 #define PCIEM_BAR_MAX_SIZE	(256ULL << 20)
 struct pciem_bar_config {
 	__u32 bar_index;
@@ -288,6 +291,9 @@ enum pciem_event_type {
 #define PCIEM_LC_DRIVER_BOUND	4
 #define PCIEM_LC_DRIVER_UNBOUND	5	/* unbinding starts: before remove() */
 #define PCIEM_LC_REMOVED	6
+#define PCIEM_LC_BAR_TAKEN_OVER	7	/* bar; data: mapping size.  Real devices:
+					 * a mapping the driver made before
+					 * tracing started, traced from here */
 
 /* pciem_event.flags */
 #define PCIEM_EVENT_F_WRITE	(1U << 0)	/* WATCHPOINT: a write */
@@ -368,6 +374,7 @@ struct pciem_shared_ring {
 #define PCIEM_TRACE_MATCH_ID	1	/* devices with @vendor_id:@device_id */
 #define PCIEM_TRACE_MATCH_PID	2	/* devices created by process @pid */
 #define PCIEM_TRACE_MATCH_DOMAIN 3	/* the existing device in PCI @domain */
+#define PCIEM_TRACE_MATCH_REAL	4	/* a real (not PCIem) PCI device: see below */
 
 #define PCIEM_TRACE_F_LOSSLESS	(1U << 0)
 #define PCIEM_TRACE_F_EXISTING	(1U << 1)	/* also existing matching devices */
@@ -391,10 +398,50 @@ struct pciem_trace_subscribe {
 	__u16 vendor_id;	/* MATCH_ID */
 	__u16 device_id;
 	__u32 pid;		/* MATCH_PID: a thread group id */
-	__u32 domain;		/* MATCH_DOMAIN */
+	__u32 domain;		/* MATCH_DOMAIN, MATCH_REAL */
 	__u32 wait_us;		/* LOSSLESS: 1..MAX_WAIT_US; 0 means 10000 */
-	__u64 reserved[4];
+	__u8 bus;		/* MATCH_REAL */
+	__u8 devfn;		/* MATCH_REAL */
+	__u8 reserved0[6];
+	__u64 reserved[3];
 };
+
+/*
+ * Tracing a real device (PCIEM_TRACE_MATCH_REAL: @domain, @bus, @devfn name
+ * a device that is not a PCIem device).  Its events go to this recorder
+ * only, under the stream key PCIEM_REAL_KEY() (in pciem_trace_rec.domain,
+ * and as the domain of the pciem:pciem_event tracepoint), the description
+ * first (PCIEM_TDEV_F_REAL), then:
+ *   MMIO_READ, MMIO_WRITE: every access through a mapping of a memory BAR
+ *     (any ioremap variant: those made from now on, and those the driver
+ *     made before, announced by LIFECYCLE BAR_TAKEN_OVER), performed on
+ *     the device, in full trap.  Accesses to the rest of a trapped page
+ *     (a BAR smaller than a page shares it with other devices) are
+ *     performed and not recorded.  I/O port BARs are not seen at all
+ *     (PCIEM_TDEV_F_IO_BAR).
+ *   CONFIG_READ, CONFIG_WRITE: every config access to the device through
+ *     its bus's operations (driver, PCI core, sysfs readers such as lspci).
+ *   IRQ: each delivery of the device's interrupts, when the driver's handler
+ *     starts; @data is the vector as the driver numbers it (0 for INTx,
+ *     else the MSI or MSI-X index).
+ *   LIFECYCLE: BAR_MAPPED, BAR_UNMAPPED, BAR_TAKEN_OVER, DRIVER_BOUND,
+ *     DRIVER_UNBOUND, REMOVED (the device left the bus: tracing it ends).
+ * When the recorder goes (close, or its process's death), or the device is
+ * removed, every trapped mapping points at the device again and the bus's
+ * operations are restored; the driver goes on working.  Errors: ENODEV (no
+ * such device), EINVAL (a PCIem device: use MATCH_DOMAIN; or a bridge),
+ * EBUSY (traced already, or another device on its bus is), EOPNOTSUPP
+ * (@domain above PCIEM_REAL_MAX_DOMAIN), ENOSPC (PCIEM_MAX_REAL devices are
+ * traced).
+ */
+#define PCIEM_REAL_MAX_DOMAIN	0x7fff
+#define PCIEM_MAX_REAL		8
+#define PCIEM_REAL_KEY(domain, bus, devfn) \
+	(0x80000000U | ((__u32)(domain) << 16) | ((__u32)(bus) << 8) | (__u32)(devfn))
+#define PCIEM_KEY_IS_REAL(key)		(((key) & 0x80000000U) != 0)
+#define PCIEM_KEY_REAL_DOMAIN(key)	(((key) >> 16) & 0x7fff)
+#define PCIEM_KEY_REAL_BUS(key)		(((key) >> 8) & 0xff)
+#define PCIEM_KEY_REAL_DEVFN(key)	((key) & 0xff)
 
 struct pciem_trace_header {
 	__u32 version;		/* PCIEM_ABI_VERSION */
@@ -438,11 +485,22 @@ struct pciem_trace_device {
 	__u8 msi_cap;		/* offsets of the capabilities, 0: none */
 	__u8 pcie_cap;
 	__u8 pm_cap;
-	__u8 reserved0[3];
-	__u32 creator_pid;
+	__u8 flags;		/* PCIEM_TDEV_F_* */
+	__u8 reserved0[2];
+	__u32 creator_pid;	/* 0 for a real device */
 	struct pciem_trace_bar bars[6];
 	__u8 config[4096];	/* config space as registered */
 };
+
+/* pciem_trace_device.flags */
+#define PCIEM_TDEV_F_REAL	(1U << 0)	/* a real device (PCIEM_TRACE_MATCH_REAL);
+						 * bars[].size is the real BAR's,
+						 * bars[].flags its PCI_BASE_ADDRESS_*
+						 * flags, I/O BARs included */
+#define PCIEM_TDEV_F_BOUND	(1U << 1)	/* a driver was bound when tracing
+						 * started: its probe is not traced */
+#define PCIEM_TDEV_F_IO_BAR	(1U << 2)	/* has an I/O port BAR: its
+						 * accesses are not traced */
 
 struct pciem_trace_lost {
 	__u64 first_seq;	/* the device's lost sequence numbers */

@@ -358,6 +358,8 @@ static void table(void)
 	expect("ADD_BAR index 6", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
 	b = bar(0, 1000, 0);
 	expect("ADD_BAR size 1000", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
+	b = bar(0, 8, 0);
+	expect("ADD_BAR size 8", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
 	b = bar(0, 3 * 4096, 0);
 	expect("ADD_BAR size not a power of two", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), EINVAL);
 	b = bar(0, PCIEM_BAR_MAX_SIZE * 2, 0);
@@ -577,9 +579,41 @@ static void table(void)
 		sub.wait_us = PCIEM_TRACE_MAX_WAIT_US + 1;
 		expect("SUBSCRIBE wait too long", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
 		sub.wait_us = 0;
-		sub.reserved[3] = 1;
+		sub.reserved[2] = 1;
 		expect("SUBSCRIBE reserved", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
-		sub.reserved[3] = 0;
+		sub.reserved[2] = 0;
+		sub.reserved0[5] = 1;
+		expect("SUBSCRIBE reserved0", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EINVAL);
+		sub.reserved0[5] = 0;
+		sub.devfn = 8;
+		expect("SUBSCRIBE MATCH_ALL with a devfn", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub),
+		       EINVAL);
+		sub.devfn = 0;
+		/* real devices: 00:1f.7 is nothing on the VM's bus */
+		sub.match = PCIEM_TRACE_MATCH_REAL;
+		sub.domain = 0x8000;
+		expect("SUBSCRIBE REAL domain 0x8000", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub),
+		       EOPNOTSUPP);
+		sub.domain = 0;
+		sub.devfn = 0xff;
+		expect("SUBSCRIBE REAL no such device", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub),
+		       ENODEV);
+		sub.devfn = 0;
+		sub.bus = 0;
+		{
+			int pfd2 = created();
+			struct pciem_device_info di = { 0 };
+
+			/* a PCIem device is traced with MATCH_DOMAIN, not as a real one */
+			if (ioctl(pfd2, PCIEM_IOCTL_GET_DEVICE_INFO, &di) == 0 && di.domain) {
+				sub.domain = di.domain;
+				expect("SUBSCRIBE REAL on a PCIem domain",
+				       ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EOPNOTSUPP);
+			}
+			close(pfd2);
+		}
+		sub.domain = 0;
+		sub.match = PCIEM_TRACE_MATCH_ALL;
 		expect("SUBSCRIBE", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), 0);
 		expect("SUBSCRIBE twice", ioctl(fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub), EBUSY);
 		expect("CREATE_DEVICE on a recorder", ioctl(fd, PCIEM_IOCTL_CREATE_DEVICE, &c0), EBUSY);

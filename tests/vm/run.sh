@@ -16,6 +16,8 @@
 # seconds (default 1800) instead of --timeout (default 600).  The tests
 # named in --debug-skip (by script name, without .sh) do not run on it;
 # each prints a NOTRUN line, counted apart from passes and failures.
+# A test whose script has a line "# vm-devices: DEV..." gets those QEMU
+# devices (tools/pciem-vm --device DEV each): real hardware to the guest.
 # A test that exits with status 77 (notrun in lib.sh) could not run on
 # that kernel (it lacks what the test needs): a NOTRUN line with its
 # reason, counted the same way.
@@ -62,11 +64,14 @@ on_debug() {
 # One job: test $2 on kernel $1, timeout $3; its result line goes to $4
 # (and, on failure, the end of its log).
 run_one() {
-	local k=$1 t=$2 tmo=$3 out=$4 name log start rc secs
+	local k=$1 t=$2 tmo=$3 out=$4 name log start rc secs d devs=()
 	name=$(basename "$t" .sh)
 	log=$logdir/$name-$k.log
+	for d in $(sed -n 's/^# vm-devices: *//p' "$t" | head -n 1); do
+		devs+=(--device "$d")
+	done
 	start=$(date +%s)
-	tools/pciem-vm --kernel "$k" --timeout "$tmo" -- \
+	tools/pciem-vm --kernel "$k" --timeout "$tmo" "${devs[@]}" -- \
 		env ${STRESS_ROUNDS:+STRESS_ROUNDS=$STRESS_ROUNDS} ${STRESS_PCT:+STRESS_PCT=$STRESS_PCT} \
 		sh "$t" >"$log" 2>&1 </dev/null
 	rc=$?

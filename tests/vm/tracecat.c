@@ -3,13 +3,13 @@
  * tracecat: a minimal recorder for the VM tests.  It subscribes to the
  * trace channel and prints one line per record:
  *
- *   DEVICE <domain> <vid>:<did> bars <size0>,<size1>,...
+ *   DEVICE <domain> <vid>:<did> bars <size0>,<size1>,... cfg0 <dword 0> flags <flags>
  *   EVENT <domain> #<seq> <TYPE> bar<N>+0x<off> <size> 0x<data> flags 0x<f>
  *   LOST <domain> <first> <last> <count>
  *
  * and, at the end (SIGTERM/SIGINT), "lost <n>" from the ring header.
  *
- *   tracecat [--match all|id:VID:DID|pid:PID|domain:D] [--ring BYTES]
+ *   tracecat [--match all|id:VID:DID|pid:PID|domain:D|real:DOM:BUS:DEV.FN] [--ring BYTES]
  *            [--lossless] [--wait-us N] [--existing] [--full] [--stall]
  *            [--ts] [--dump-device FILE] [--ready FILE]
  *
@@ -64,8 +64,8 @@ static void print_rec(const struct pciem_trace_rec *rec)
 		printf("DEVICE %x %04x:%04x bars", rec->domain, d->vendor_id, d->device_id);
 		for (i = 0; i < 6; i++)
 			printf("%c%llu", i ? ',' : ' ', (unsigned long long)d->bars[i].size);
-		printf(" cfg0 %02x%02x%02x%02x\n", d->config[3], d->config[2], d->config[1],
-		       d->config[0]);
+		printf(" cfg0 %02x%02x%02x%02x flags 0x%x\n", d->config[3], d->config[2],
+		       d->config[1], d->config[0], d->flags);
 		if (dump_path && rec->size >= sizeof(*rec) + sizeof(*d))
 			dump_device(d);
 	} else if (rec->type == PCIEM_TREC_EVENT) {
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	void *map;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		unsigned int a, b;
+		unsigned int a, b, dev, fn;
 
 		switch (c) {
 		case 'm':
@@ -124,6 +124,11 @@ int main(int argc, char **argv)
 			} else if (sscanf(optarg, "pid:%u", &a) == 1) {
 				sub.match = PCIEM_TRACE_MATCH_PID;
 				sub.pid = a;
+			} else if (sscanf(optarg, "real:%x:%x:%x.%x", &a, &b, &dev, &fn) == 4) {
+				sub.match = PCIEM_TRACE_MATCH_REAL;
+				sub.domain = a;
+				sub.bus = b;
+				sub.devfn = (dev << 3) | fn;
 			} else if (sscanf(optarg, "domain:%x", &a) == 1) {
 				sub.match = PCIEM_TRACE_MATCH_DOMAIN;
 				sub.domain = a;
