@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ struct stacks {
 	struct ring_buffer *rb;
 	struct stack_join *join;
 	uint64_t failed;		/* bpf_get_stack() errors */
+	bool keep_newest;		/* see stacks__keep_newest() */
 };
 
 static char *libbpf_msg;		/* libbpf's last warning */
@@ -69,8 +71,8 @@ static int on_stack(void *ctx, void *data, size_t size)
 			r->nr > STACKS_MAX_DEPTH ? STACKS_MAX_DEPTH : (uint32_t)r->nr);
 	/* a full table: leave the rest in the ring buffer until the recorder
 	 * has taken some (consuming more would push out stacks whose events
-	 * are still to come) */
-	return stack_join__full(s->join) ? -ENOSPC : 0;
+	 * are still to come); unless only the newest matter */
+	return !s->keep_newest && stack_join__full(s->join) ? -ENOSPC : 0;
 }
 
 /*
@@ -102,10 +104,33 @@ static void first_line(char *s)
 		*nl = '\0';
 }
 
+/* The ring buffer's size: STACKS_RINGBUF_BYTES, or $STACKS_RING_ENV
+ * (a power of two, at least a page: the tests' way to make it overflow).
+ * 0 and the reason in @why if the variable is bad. */
+static uint32_t ring_bytes(char *why, size_t len)
+{
+	const char *env = getenv(STACKS_RING_ENV);
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long v;
+	char *end;
+
+	if (!env || !*env)
+		return STACKS_RINGBUF_BYTES;
+	errno = 0;
+	v = strtoul(env, &end, 0);
+	if (errno || *end || v < (unsigned long)page || v > (1UL << 30) || (v & (v - 1))) {
+		snprintf(why, len, "%s=%s: not a power of two from %ld to 2^30 bytes",
+			 STACKS_RING_ENV, env, page);
+		return 0;
+	}
+	return (uint32_t)v;
+}
+
 int stacks__open(struct stacks **out, char *why, size_t len)
 {
 	static char msg[65536];
 	struct stacks *s;
+	uint32_t ring;
 	int err;
 
 	*out = NULL;
@@ -121,12 +146,22 @@ int stacks__open(struct stacks **out, char *why, size_t len)
 	libbpf_msg_len = sizeof(msg);
 	libbpf_set_print(print_fn);
 
+	ring = ring_bytes(why, len);
+	if (!ring) {
+		err = -EINVAL;
+		goto fail;
+	}
 	s->skel = stacks_bpf__open();
 	if (!s->skel) {
 		err = -errno;
 		first_line(msg);
 		snprintf(why, len, "opening the BPF program: %s%s%s", strerror(-err),
 			 msg[0] ? ": " : "", msg);
+		goto fail;
+	}
+	err = bpf_map__set_max_entries(s->skel->maps.stacks, ring);
+	if (err) {
+		snprintf(why, len, "sizing the BPF ring buffer: %s", strerror(-err));
 		goto fail;
 	}
 	err = stacks_bpf__load(s->skel);
@@ -189,7 +224,7 @@ int stacks__consume(struct stacks *s)
 
 	/* full: the stacks wait in the ring buffer (consuming would push
 	 * out those whose events are still to come) */
-	if (stack_join__full(s->join))
+	if (!s->keep_newest && stack_join__full(s->join))
 		return 0;
 	n = ring_buffer__consume(s->rb);
 
@@ -203,7 +238,7 @@ int stacks__wait(struct stacks *s, int timeout_ms)
 
 	/* the program does not wake us (BPF_RB_NO_WAKEUP): look every ms */
 	for (; timeout_ms > 0; timeout_ms--) {
-		if (stack_join__full(s->join))
+		if (!s->keep_newest && stack_join__full(s->join))
 			return 0;
 		n = ring_buffer__consume(s->rb);
 		if (n < 0 && n != -ENOSPC)
@@ -218,6 +253,11 @@ int stacks__wait(struct stacks *s, int timeout_ms)
 uint64_t stacks__dropped(const struct stacks *s)
 {
 	return __atomic_load_n(&s->skel->bss->dropped, __ATOMIC_RELAXED) + s->failed;
+}
+
+void stacks__keep_newest(struct stacks *s)
+{
+	s->keep_newest = true;
 }
 
 struct stack_join *stacks__join(struct stacks *s)
@@ -257,6 +297,11 @@ uint64_t stacks__dropped(const struct stacks *s)
 {
 	(void)s;
 	return 0;
+}
+
+void stacks__keep_newest(struct stacks *s)
+{
+	(void)s;
 }
 
 struct stack_join *stacks__join(struct stacks *s)
