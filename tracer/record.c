@@ -40,7 +40,8 @@
 #define STATUS_NS		(NSEC_PER_SEC / 4)	/* status line refresh */
 #define DRAIN_QUIET_MS		50	/* at the end: no record for this long */
 #define DRAIN_MAX_NS		(NSEC_PER_SEC / 2)	/* or at most this long */
-#define STACK_WAIT_MS		50	/* for an event's stack still on its way */
+#define STACK_WAIT_MS		50	/* for an event's stack still on its way,
+					 * after its access */
 #define CORE_REWRITE_NS		(10 * NSEC_PER_SEC)	/* vmlinux symbols at most this often */
 #define CORE_REWRITES_MAX	1000	/* then only at the end */
 
@@ -556,8 +557,9 @@ static int event_stack(struct recorder *r, uint32_t domain, const struct pciem_e
 		stack_join__make_room(j, domain, ev->seq);
 	}
 	if (!found) {
-		uint64_t deadline = record__now_ns(CLOCK_MONOTONIC) +
-				    STACK_WAIT_MS * (NSEC_PER_SEC / 1000);
+		/* from the access, not from now: behind a burst whose stacks
+		 * the BPF side dropped, each event would wait again */
+		uint64_t deadline = ev->timestamp_ns + STACK_WAIT_MS * (NSEC_PER_SEC / 1000);
 
 		stacks__consume(r->st);
 		found = stack_join__take(j, domain, ev->seq, ips, &n);
