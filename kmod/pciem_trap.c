@@ -898,15 +898,26 @@ static const char *emulate_error(int ret)
  */
 static atomic_t real_released = ATOMIC_INIT(0);
 
+/*
+ * Does the kernel entry @pte map its page?  Not pte_present(), which also
+ * says yes for an entry whose present bit was cleared but whose global bit
+ * (_PAGE_PROTNONE for user pages) was not: KFENCE guards pages that way.
+ */
+static bool kpte_mapped(pte_t pte)
+{
+	return pte_flags(pte) & _PAGE_PRESENT;
+}
+
 static bool given_back(unsigned long addr, unsigned long error_code)
 {
 	unsigned int level;
 	pte_t *ptep;
 
-	if (!atomic_read(&real_released) || (error_code & X86_PF_PROT))
-		return false;
+	if (!atomic_read(&real_released) || (error_code & X86_PF_PROT) ||
+	    addr < VMALLOC_START || addr > VMALLOC_END)
+		return false;	/* ioremap() maps in the vmalloc area */
 	ptep = lookup_address(addr, &level);
-	return ptep && level == PG_LEVEL_4K && pte_present(*ptep);
+	return ptep && level == PG_LEVEL_4K && kpte_mapped(*ptep);
 }
 
 static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr,
@@ -1027,7 +1038,7 @@ static bool map_prot(unsigned long va, pgprot_t *prot)
 	unsigned int level;
 	pte_t *ptep = lookup_address(va, &level);
 
-	if (!ptep || !pte_present(*ptep))
+	if (!ptep || !kpte_mapped(*ptep))
 		return false;
 	if (level == PG_LEVEL_4K)
 		*prot = pte_pgprot(*ptep);
@@ -1324,7 +1335,7 @@ static bool run_unchanged(const struct scan_run *r)
 		pte_t *ptep = lookup_address(r->va + i * PAGE_SIZE, &level);
 		unsigned long pfn;
 
-		if (!ptep || !pte_present(*ptep))
+		if (!ptep || !kpte_mapped(*ptep))
 			return false;
 		if (level == PG_LEVEL_4K)
 			pfn = pte_pfn(*ptep);
@@ -1427,14 +1438,14 @@ void pciem_trap_take_over_existing(struct pciem_device *dev)
 		if (!ptep) {
 			span = empty_span(level);
 		} else if (level == PG_LEVEL_4K) {
-			if (pte_present(*ptep) && !in_alias_area(va)) {
+			if (kpte_mapped(*ptep) && !in_alias_area(va)) {
 				pfn = pte_pfn(*ptep);
 				prot = pte_pgprot(*ptep);
 				hit = page_in_bar(dev, pfn, &bar);
 			}
 		} else if (level == PG_LEVEL_2M) {
 			span = PMD_SIZE;
-			if (pmd_present(*(pmd_t *)ptep)) {
+			if (kpte_mapped(*ptep)) {
 				pfn = pmd_pfn(*(pmd_t *)ptep);
 				prot = pgprot_large_2_4k(__pgprot(pmd_flags(*(pmd_t *)ptep)));
 				hit = page_in_bar(dev, pfn, &bar) &&
