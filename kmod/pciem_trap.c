@@ -543,6 +543,19 @@ static void trapped_access(struct trap_ctx *c, struct pciem_mapping *m,
 		raw_spin_unlock_irqrestore(&dev->access_lock, flags);
 }
 
+/*
+ * The mapping holding @addr: most accesses of an instruction are in the
+ * one it faulted on, known already.
+ */
+static struct pciem_mapping *ctx_lookup(struct trap_ctx *c, unsigned long addr)
+{
+	struct pciem_mapping *m = c->m;
+
+	if (m && addr >= m->va && addr - m->va < m->npages * PAGE_SIZE)
+		return m;
+	return map_lookup(addr);
+}
+
 /* Ordinary memory, kernel or user (copy_from_user() into iomem). */
 static bool plain_read(unsigned long addr, u8 *buf, unsigned int size)
 {
@@ -634,9 +647,9 @@ static bool movs_dst_ok(struct trap_ctx *c, unsigned int size)
  * Is any byte of [@addr, @addr + @size) trapped?  A string element of
  * which neither operand is trapped is left to the CPU.
  */
-static bool any_trapped(unsigned long addr, unsigned int size)
+static bool any_trapped(struct trap_ctx *c, unsigned long addr, unsigned int size)
 {
-	return map_lookup(addr) || map_lookup(addr + size - 1);
+	return ctx_lookup(c, addr) || ctx_lookup(c, addr + size - 1);
 }
 
 /*
@@ -647,7 +660,7 @@ static bool any_trapped(unsigned long addr, unsigned int size)
 static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bool write)
 {
 	if (c->string) {
-		bool trapped = any_trapped(addr, size);
+		bool trapped = any_trapped(c, addr, size);
 
 		switch (c->in->op) {
 		case PCIEM_INSN_MOVS:
@@ -668,7 +681,7 @@ static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bo
 	}
 	while (size) {
 		unsigned int n = min_t(u64, size, PAGE_SIZE - (addr & ~PAGE_MASK));
-		struct pciem_mapping *m = map_lookup(addr);
+		struct pciem_mapping *m = ctx_lookup(c, addr);
 
 		if (m) {
 			/* read once: the device may be forgotten meanwhile */

@@ -11,7 +11,12 @@
  *   echo "loop BAR OFF COUNT TAG" > mmio     COUNT times: writel(TAG << 24 | i)
  *                                            then readl, at OFF (i = 0, 1, ...)
  *   echo "bench BAR OFF COUNT KIND" > mmio   COUNT readl (KIND 0) or writel (1) at
- *                                            OFF; cat mmio gives the time in ns
+ *                                            OFF; cat mmio gives the time in ns.
+ *                                            KIND 2: the floor under any trap, COUNT
+ *                                            copy_from_kernel_nofault() reads of a
+ *                                            kernel page that is not present (a
+ *                                            vmalloc guard page): a page fault
+ *                                            that does nothing useful
  *   echo "exercise 0 0 0" > mmio             every accessor once on BAR 0, in
  *                                            the order of exercise() below
  *   echo "rmw BAR OFF 4 BITS" > mmio         one "orl $BITS" on the register:
@@ -991,20 +996,31 @@ static int do_cmd(struct testdrv *td, const char *buf)
 	}
 	if (!strcmp(op, "exercise"))
 		return exercise(td);
-	if (!strcmp(op, "bench") && n == 5 && off + 4 <= td->len[bar]) {
+	if (!strcmp(op, "bench") && n == 5 && off + 4 <= td->len[bar] && val <= 2) {
 		unsigned long long i;
-		u64 t0 = ktime_get_ns();
+		char *area = val == 2 ? vmalloc(PAGE_SIZE) : NULL;
+		u64 t0;
+		u32 x;
 
+		if (val == 2 && !area)
+			return -ENOMEM;
+		t0 = ktime_get_ns();
 		for (i = 0; i < arg; i++) {
-			if (val)
+			if (val == 2) {
+				/* the guard page after the area: never mapped */
+				if (!copy_from_kernel_nofault(&x, area + PAGE_SIZE, sizeof(x)))
+					break;
+			} else if (val) {
 				writel(i, p);
-			else
+			} else {
 				(void)readl(p);
+			}
 			if (!(i & 1023))
 				cond_resched();
 		}
 		td->last = ktime_get_ns() - t0;
-		return 0;
+		vfree(area);
+		return i == arg ? 0 : -EIO;
 	}
 	if (!strcmp(op, "loop") && n == 5) {
 		unsigned long long i;
