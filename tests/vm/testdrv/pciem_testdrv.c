@@ -6,6 +6,9 @@
  *
  *   echo "w BAR OFF WIDTH VALUE" > mmio     writeb/w/l/q
  *   echo "r BAR OFF WIDTH" > mmio; cat mmio readb/w/l/q, prints the value
+ *   echo "peek BAR OFF WIDTH" > mmio          the same, anywhere in the mapped pages
+ *                                            (past the end of a BAR smaller
+ *                                            than a page)
  *   echo "set BAR OFF LEN BYTE" > mmio       memset_io
  *   echo "copy BAR OFF LEN" > mmio           memcpy_toio of bytes 0, 1, 2...
  *   echo "loop BAR OFF COUNT TAG" > mmio     COUNT times: writel(TAG << 24 | i)
@@ -962,7 +965,11 @@ static int do_cmd(struct testdrv *td, const char *buf)
 		return n;
 	n = sscanf(buf, "%15s %u %lli %lli %lli", op, &bar, &off, &arg, &val);
 	width = arg;
-	if (!strcmp(op, "w") || !strcmp(op, "r")) {
+	if (!strcmp(op, "peek")) {
+		if (off + width > PAGE_ALIGN(td->len[bar]))
+			return -EINVAL;
+		strcpy(op, "r");
+	} else if (!strcmp(op, "w") || !strcmp(op, "r")) {
 		if (off + width > td->len[bar])
 			return -EINVAL;
 	} else if (strcmp(op, "loop") && strcmp(op, "bench") && off + arg > td->len[bar]) {
