@@ -5,6 +5,7 @@
 # BAR and, through the same mapping, past its end in the same page: the
 # reads inside are recorded with their values, the one outside is
 # performed and not recorded, and the description keeps the real size.
+# A second recorder of the same device is refused (EBUSY).
 # vm-devices: pvpanic-pci
 . tests/vm/lib.sh
 
@@ -21,6 +22,11 @@ PK=${PV#*:}
 R=$!
 PIDS="$PIDS $R"
 wait_until 20 test -e "$TMP/r.ready" || { cat "$TMP/r.log"; fail "recorder did not start"; }
+# one recorder per real device
+"$BIN/tracecat" --match "real:${PV%%:*}:${PK%%:*}:${PK#*:}" >"$TMP/r2.log" 2>&1 &&
+	fail "a second recorder of the same device was accepted"
+grep -q "TRACE_SUBSCRIBE: Device or resource busy" "$TMP/r2.log" ||
+	fail "a second recorder: $(cat "$TMP/r2.log"), want EBUSY"
 echo "r 0 0x0 1" > "$PDEV/mmio" || fail "read inside the BAR"
 in0=$(cat "$PDEV/mmio")
 echo "peek 0 0x100 4" > "$PDEV/mmio" || fail "read past the BAR"
