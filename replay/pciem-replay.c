@@ -62,6 +62,13 @@ static const char argp_doc[] =
 "The kernel keeps a FIFO of --fifo events ahead of the driver; on a\n"
 "machine with one CPU make it as large as the trace.\n"
 "\n"
+"A real device's trace (pciem-record --bdf of a real device) replays the\n"
+"same way, with no hardware: its config space, BARs (their real sizes) and\n"
+"the capabilities PCIem can present; the others (MSI-X for now) are\n"
+"reported and left out before the replay starts.  Refused: a trace whose\n"
+"driver was bound before recording (no probe: record with --rebind), and\n"
+"one of a device with I/O port BARs unless --without-io-bars.\n"
+"\n"
 "EXIT STATUS:\n"
 "   0  the driver made exactly the recorded accesses: all consumed, all\n"
 "      matched, every interrupt injected (and COMMAND exited with 0)\n"
@@ -81,6 +88,7 @@ enum {
 	OPT_WINDOW,
 	OPT_WAIT_US,
 	OPT_CONFIG_WRITES,
+	OPT_WITHOUT_IO_BARS,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -111,6 +119,9 @@ static const struct argp_option argp_opts[] = {
 	  "Look-ahead for per-register matching and resynchronising (default 64)", 0 },
 	{ "wait-us", OPT_WAIT_US, "USEC", 0,
 	  "How long an access waits for a recorded event not fed yet, with interrupts off (1 to 100000, default 100000)", 0 },
+	{ "without-io-bars", OPT_WITHOUT_IO_BARS, NULL, 0,
+	  "A real device's trace: present the device without its I/O port BARs, whose "
+	  "accesses were not recorded (refused otherwise)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say what is done", 0 },
 	{},
 };
@@ -181,6 +192,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CONFIG_WRITES:
 		s->flags |= PCIEM_REPLAY_F_CONFIG_WRITES;
+		break;
+	case OPT_WITHOUT_IO_BARS:
+		opts.without_io_bars = true;
 		break;
 	case OPT_FIFO:
 		s->fifo_events = parse_num(state, arg, "--fifo", PCIEM_REPLAY_MAX_FIFO);
