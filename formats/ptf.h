@@ -229,6 +229,22 @@ int ptf_reader__load_symbols(struct ptf_reader *r);
  * in @buf) if no module recorded so far covers it. */
 int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t len);
 
+/* The same for one module @m: -ENOENT (and @buf untouched) if @ip is not
+ * in [base, base + size). */
+int ptf_module__symbolize(const struct ptf_module *m, uint64_t ip, char *buf, size_t len);
+
+/*
+ * A call stack as one line of text: its frames @ips[0..n), innermost
+ * first, each named by @name (as ptf_reader__symbolize() names it), joined
+ * by PTF_STACK_SEP: "do_cmd+0x4d [drv]; mmio_store+0x2a [drv]; ...".
+ * Frames that do not fit in @len are left out whole (@buf ends after the
+ * last one that fits).  Returns the length written.
+ */
+#define PTF_STACK_SEP		"; "
+#define PTF_STACK_TEXT_MAX	8192	/* a buffer that holds most stacks whole */
+size_t ptf_stack_text(char *buf, size_t len, const uint64_t *ips, uint32_t n,
+		      int (*name)(void *ctx, uint64_t ip, char *buf, size_t len), void *ctx);
+
 struct ptf_summary {
 	int complete;			/* footer, index and seek table present */
 	uint32_t frames;		/* complete frames */

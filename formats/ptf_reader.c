@@ -1243,37 +1243,66 @@ int ptf_reader__load_symbols(struct ptf_reader *r)
 	return ptf_reader__rewind(r);
 }
 
+int ptf_module__symbolize(const struct ptf_module *m, uint64_t ip, char *buf, size_t len)
+{
+	const struct ptf_symbol *sym;
+	uint32_t lo = 0, hi = m->nsyms;
+
+	if (ip < m->base || ip - m->base >= m->size)
+		return -ENOENT;
+	/* the last symbol at or below ip */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (m->syms[mid].addr <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	sym = lo ? &m->syms[lo - 1] : NULL;
+	if (sym && (!sym->size || ip - sym->addr < sym->size))
+		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", sym->name, ip - sym->addr, m->name);
+	else
+		snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", m->name, ip - m->base, m->name);
+	return 0;
+}
+
 int ptf_reader__symbolize(struct ptf_reader *r, uint64_t ip, char *buf, size_t len)
 {
 	uint32_t i;
 
-	for (i = r->nmods; i-- > 0;) {
-		const struct ptf_module *m = &r->mods[i]->m;
-		const struct ptf_symbol *sym;
-		uint32_t lo = 0, hi = m->nsyms;
-
-		if (ip < m->base || ip - m->base >= m->size)
-			continue;
-		/* the last symbol at or below ip */
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-
-			if (m->syms[mid].addr <= ip)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		sym = lo ? &m->syms[lo - 1] : NULL;
-		if (sym && (!sym->size || ip - sym->addr < sym->size))
-			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", sym->name, ip - sym->addr,
-				 m->name);
-		else
-			snprintf(buf, len, "%s+0x%" PRIx64 " [%s]", m->name, ip - m->base, m->name);
-		return 0;
-	}
+	for (i = r->nmods; i-- > 0;)
+		if (!ptf_module__symbolize(&r->mods[i]->m, ip, buf, len))
+			return 0;
 	if (len)
 		snprintf(buf, len, "0x%" PRIx64, ip);
 	return -ENOENT;
+}
+
+size_t ptf_stack_text(char *buf, size_t len, const uint64_t *ips, uint32_t n,
+		      int (*name)(void *ctx, uint64_t ip, char *buf, size_t len), void *ctx)
+{
+	const size_t sep = sizeof(PTF_STACK_SEP) - 1;
+	size_t used = 0, l;
+	uint32_t i;
+	char f[256];
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		name(ctx, ips[i], f, sizeof(f));
+		l = strlen(f);
+		if (used + (i ? sep : 0) + l + 1 > len)
+			break;
+		if (i) {
+			memcpy(buf + used, PTF_STACK_SEP, sep);
+			used += sep;
+		}
+		memcpy(buf + used, f, l + 1);
+		used += l;
+	}
+	return used;
 }
 
 int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s)

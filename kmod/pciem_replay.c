@@ -440,6 +440,30 @@ static void diverge(struct pciem_replay *rp, u32 kind, u32 dflags, u64 index,
 	wake(rp);
 }
 
+/*
+ * The divergences made since there were @before carry the sequence number
+ * @seq that pciem_ring_push() has just given the access's own event (0
+ * when nobody listened: no recorder, no tracepoint user), so that what a
+ * recorder or the tracepoint pciem:pciem_event saw of that access (its
+ * call stack: pciem-replay --stacks) can be joined to the report.  Under
+ * rp->lock, held since diverge(): no reader has seen them yet.
+ */
+static void diverge_seq(struct pciem_replay *rp, u64 before, u64 seq)
+{
+	unsigned int i;
+
+	if (rp->divergences == before)
+		return;
+	for (i = rp->div_head; i != rp->div_tail; i++) {
+		struct pciem_replay_divergence *d = &rp->divq[i % PCIEM_REPLAY_DIV_QUEUE];
+
+		if (d->number > before)
+			d->actual.seq = seq;
+	}
+	if (before == 0)
+		rp->first.actual.seq = seq;
+}
+
 /* ---- matching -------------------------------------------------------------------- */
 
 static void remember(struct pciem_replay *rp, const struct pciem_event *e)
@@ -760,15 +784,17 @@ u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u6
 	struct pciem_event ev;
 	unsigned long flags;
 	enum result res;
-	u64 val = 0;
+	u64 val = 0, before;
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
+	before = rp->divergences;
 	res = replay_access(rp, &a, &val, &flags);
 	if (!write)
 		data = res == R_ANSWER ? val : ones(size);
 	pciem_event_fill(&ev, a.type, bar, off, size, data, ip);
 	ev.flags = evflags;
 	pciem_ring_push(dev, &ev);
+	diverge_seq(rp, before, ev.seq);
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
 	*apply = res == R_ANSWER;
 	return data;
@@ -787,7 +813,7 @@ void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsign
 		.size = size, .data = val, .ip = ip,
 	};
 	unsigned long flags;
-	u64 unused;
+	u64 unused, before;
 
 	if (!(rp->flags & PCIEM_REPLAY_F_CONFIG_WRITES) || !pciem_cfg_plain(dev, where, size)) {
 		if (ev)
@@ -795,9 +821,12 @@ void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsign
 		return;
 	}
 	raw_spin_lock_irqsave(&rp->lock, flags);
+	before = rp->divergences;
 	replay_access(rp, &a, &unused, &flags);
-	if (ev)
+	if (ev) {
 		pciem_ring_push(dev, ev);
+		diverge_seq(rp, before, ev->seq);
+	}
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
 }
 

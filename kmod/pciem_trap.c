@@ -543,6 +543,19 @@ static void trapped_access(struct trap_ctx *c, struct pciem_mapping *m,
 		raw_spin_unlock_irqrestore(&dev->access_lock, flags);
 }
 
+/*
+ * The mapping holding @addr: most accesses of an instruction are in the
+ * one it faulted on, known already.
+ */
+static struct pciem_mapping *ctx_lookup(struct trap_ctx *c, unsigned long addr)
+{
+	struct pciem_mapping *m = c->m;
+
+	if (m && addr >= m->va && addr - m->va < m->npages * PAGE_SIZE)
+		return m;
+	return map_lookup(addr);
+}
+
 /* Ordinary memory, kernel or user (copy_from_user() into iomem). */
 static bool plain_read(unsigned long addr, u8 *buf, unsigned int size)
 {
@@ -634,9 +647,9 @@ static bool movs_dst_ok(struct trap_ctx *c, unsigned int size)
  * Is any byte of [@addr, @addr + @size) trapped?  A string element of
  * which neither operand is trapped is left to the CPU.
  */
-static bool any_trapped(unsigned long addr, unsigned int size)
+static bool any_trapped(struct trap_ctx *c, unsigned long addr, unsigned int size)
 {
-	return map_lookup(addr) || map_lookup(addr + size - 1);
+	return ctx_lookup(c, addr) || ctx_lookup(c, addr + size - 1);
 }
 
 /*
@@ -647,7 +660,7 @@ static bool any_trapped(unsigned long addr, unsigned int size)
 static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bool write)
 {
 	if (c->string) {
-		bool trapped = any_trapped(addr, size);
+		bool trapped = any_trapped(c, addr, size);
 
 		switch (c->in->op) {
 		case PCIEM_INSN_MOVS:
@@ -668,7 +681,7 @@ static int trap_mem(struct trap_ctx *c, u64 addr, u8 *buf, unsigned int size, bo
 	}
 	while (size) {
 		unsigned int n = min_t(u64, size, PAGE_SIZE - (addr & ~PAGE_MASK));
-		struct pciem_mapping *m = map_lookup(addr);
+		struct pciem_mapping *m = ctx_lookup(c, addr);
 
 		if (m) {
 			/* read once: the device may be forgotten meanwhile */
@@ -898,15 +911,26 @@ static const char *emulate_error(int ret)
  */
 static atomic_t real_released = ATOMIC_INIT(0);
 
+/*
+ * Does the kernel entry @pte map its page?  Not pte_present(), which also
+ * says yes for an entry whose present bit was cleared but whose global bit
+ * (_PAGE_PROTNONE for user pages) was not: KFENCE guards pages that way.
+ */
+static bool kpte_mapped(pte_t pte)
+{
+	return pte_flags(pte) & _PAGE_PRESENT;
+}
+
 static bool given_back(unsigned long addr, unsigned long error_code)
 {
 	unsigned int level;
 	pte_t *ptep;
 
-	if (!atomic_read(&real_released) || (error_code & X86_PF_PROT))
-		return false;
+	if (!atomic_read(&real_released) || (error_code & X86_PF_PROT) ||
+	    addr < VMALLOC_START || addr > VMALLOC_END)
+		return false;	/* ioremap() maps in the vmalloc area */
 	ptep = lookup_address(addr, &level);
-	return ptep && level == PG_LEVEL_4K && pte_present(*ptep);
+	return ptep && level == PG_LEVEL_4K && kpte_mapped(*ptep);
 }
 
 static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr,
@@ -1027,7 +1051,7 @@ static bool map_prot(unsigned long va, pgprot_t *prot)
 	unsigned int level;
 	pte_t *ptep = lookup_address(va, &level);
 
-	if (!ptep || !pte_present(*ptep))
+	if (!ptep || !kpte_mapped(*ptep))
 		return false;
 	if (level == PG_LEVEL_4K)
 		*prot = pte_pgprot(*ptep);
@@ -1324,7 +1348,7 @@ static bool run_unchanged(const struct scan_run *r)
 		pte_t *ptep = lookup_address(r->va + i * PAGE_SIZE, &level);
 		unsigned long pfn;
 
-		if (!ptep || !pte_present(*ptep))
+		if (!ptep || !kpte_mapped(*ptep))
 			return false;
 		if (level == PG_LEVEL_4K)
 			pfn = pte_pfn(*ptep);
@@ -1427,14 +1451,14 @@ void pciem_trap_take_over_existing(struct pciem_device *dev)
 		if (!ptep) {
 			span = empty_span(level);
 		} else if (level == PG_LEVEL_4K) {
-			if (pte_present(*ptep) && !in_alias_area(va)) {
+			if (kpte_mapped(*ptep) && !in_alias_area(va)) {
 				pfn = pte_pfn(*ptep);
 				prot = pte_pgprot(*ptep);
 				hit = page_in_bar(dev, pfn, &bar);
 			}
 		} else if (level == PG_LEVEL_2M) {
 			span = PMD_SIZE;
-			if (pmd_present(*(pmd_t *)ptep)) {
+			if (kpte_mapped(*ptep)) {
 				pfn = pmd_pfn(*(pmd_t *)ptep);
 				prot = pgprot_large_2_4k(__pgprot(pmd_flags(*(pmd_t *)ptep)));
 				hit = page_in_bar(dev, pfn, &bar) &&

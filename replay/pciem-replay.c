@@ -51,7 +51,9 @@ static const char argp_doc[] =
 "    pciem-replay --regs dummy_clock.regs --report-json r.json clock.zst\n"
 "                     # no COMMAND: load the driver by other means\n"
 "    pciem-replay --match per-register --on-divergence continue mt.zst -- ./mt\n"
-"                     # a multi-threaded driver; report every divergence"
+"                     # a multi-threaded driver; report every divergence\n"
+"    pciem-replay --stacks clock.zst -- sh workload.sh\n"
+"                     # and the call stack of the access that diverged"
 "\v"
 "Runs of identical polling reads whose length differs from the recording\n"
 "are tolerated in both match modes (the summary says how many reads were\n"
@@ -69,6 +71,12 @@ static const char argp_doc[] =
 "driver was bound before recording (no probe: record with --rebind), and\n"
 "one of a device with I/O port BARs unless --without-io-bars.\n"
 "\n"
+"A divergence shows the recorded call stack of the expected access when\n"
+"the trace has stacks (pciem-record --stacks).  --stacks loads the same\n"
+"eBPF program as pciem-record --stacks and also shows the actual call\n"
+"stack of the access that diverged, trimmed the same way (it starts at\n"
+"the driver's access).\n"
+"\n"
 "EXIT STATUS:\n"
 "   0  the driver made exactly the recorded accesses: all consumed, all\n"
 "      matched, every interrupt injected (and COMMAND exited with 0)\n"
@@ -79,7 +87,10 @@ static const char argp_doc[] =
 "   2  usage or environment error, no verdict: bad option; the pciem\n"
 "      module missing or too old; TRACE unreadable, corrupt, of another\n"
 "      format version, or lossy without --allow-lost; COMMAND not found,\n"
-"      or failed although every access matched; interrupted by a signal\n";
+"      or failed although every access matched; interrupted by a signal\n"
+"  65  --stacks was asked for and BPF cannot be used (the message says why:\n"
+"      built without libbpf, no permission, no tracepoint pciem:pciem_event,\n"
+"      the verifier's refusal); nothing was replayed\n";
 
 enum {
 	OPT_ALLOW_LOST = 1000,
@@ -89,6 +100,7 @@ enum {
 	OPT_WAIT_US,
 	OPT_CONFIG_WRITES,
 	OPT_WITHOUT_IO_BARS,
+	OPT_STACKS,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -122,6 +134,9 @@ static const struct argp_option argp_opts[] = {
 	{ "without-io-bars", OPT_WITHOUT_IO_BARS, NULL, 0,
 	  "A real device's trace: present the device without its I/O port BARs, whose "
 	  "accesses were not recorded (refused otherwise)", 0 },
+	{ "stacks", OPT_STACKS, NULL, 0,
+	  "Also show the kernel call stack of the diverging access (eBPF, as pciem-record "
+	  "--stacks; needs CAP_BPF+CAP_PERFMON or root)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say what is done", 0 },
 	{},
 };
@@ -215,6 +230,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "bad --wait-us '%s' (expected 1 to %u)", arg,
 				   PCIEM_REPLAY_MAX_WAIT_US);
 		break;
+	case OPT_STACKS:
+		opts.stacks = true;
+		break;
 	case 'v':
 		opts.verbose = true;
 		break;
@@ -304,6 +322,14 @@ int main(int argc, char **argv)
 			rp.dev.desc.vendor_id, rp.dev.desc.device_id, rp.driver[0] ? ", driver " : "",
 			rp.driver, (unsigned long long)rp.total_events,
 			(unsigned long long)rp.total_accesses, (unsigned long long)rp.total_irqs);
+	if (opts.stacks) {
+		code = replay__open_stacks(&rp);
+		if (code) {
+			replay__close(&rp);
+			close(sigfd);
+			return code;
+		}
+	}
 	rp.start_ns = replay__now_ns();
 	err = replay__create_device(&rp);
 	if (err)

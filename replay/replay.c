@@ -22,6 +22,12 @@
 
 #include "pciem.h"
 #include "replay.h"
+#include "stack_live.h"
+#include "stacks_api.h"
+
+/* --stacks: how long the BPF ring buffer goes unread at most while the
+ * replay waits, so that it does not fill up (it holds some 15,000 stacks) */
+#define STACKS_POLL_MS		10
 
 #define FEED_CHUNK	512	/* events per REPLAY_FEED call */
 #define MAX_DOMAINS	64
@@ -466,7 +472,61 @@ int replay__create_device(struct replay *rp)
 	if (ioctl(rp->fd, PCIEM_IOCTL_GET_DEVICE_INFO, &info))
 		return ioctl_fail("GET_DEVICE_INFO");
 	pciem_format_address(rp->address, sizeof(rp->address), &info);
+	rp->live_domain = info.domain;
 	return 0;
+}
+
+/*
+ * --stacks: the BPF program on pciem:pciem_event, as pciem-record --stacks
+ * loads it, keeping the newest stacks, and the kernel's symbols to trim
+ * and name them.  Before the device registers, so that every access has
+ * its stack.  0, or REPLAY_EX_NOSTACKS having said exactly why.
+ */
+int replay__open_stacks(struct replay *rp)
+{
+	char why[1200];
+
+	rp->sl = calloc(1, sizeof(*rp->sl));
+	if (!rp->sl) {
+		fprintf(stderr, "%s: --stacks: out of memory\n", prog);
+		return REPLAY_EX_NOSTACKS;
+	}
+	if (stacks__open(&rp->stacks, why, sizeof(why))) {
+		fprintf(stderr, "%s: --stacks: BPF cannot be used: %s\n", prog, why);
+		return REPLAY_EX_NOSTACKS;
+	}
+	stacks__keep_newest(rp->stacks);
+	if (stack_live__open(rp->sl, "", why, sizeof(why))) {
+		free(rp->sl);
+		rp->sl = NULL;
+		fprintf(stderr, "%s: --stacks: %s\n", prog, why);
+		return REPLAY_EX_NOSTACKS;
+	}
+	if (rp->opts->verbose)
+		fprintf(stderr, "%s: --stacks: BPF program attached to pciem:pciem_event\n", prog);
+	return 0;
+}
+
+/* The call stack of the driver's access @a, trimmed and named now (its
+ * module is surely loaded), frames joined by PTF_STACK_SEP; NULL when
+ * none was captured (no --stacks, no sequence number, dropped). */
+static char *actual_stack(struct replay *rp, const struct pciem_event *a)
+{
+	uint64_t ips[SJ_MAX_FRAMES];
+	char text[PTF_STACK_TEXT_MAX];
+	uint32_t n, k;
+
+	if (!rp->stacks || !a->seq)
+		return NULL;
+	/* the BPF program sent it before the kernel let the divergence be read */
+	stacks__consume(rp->stacks);
+	if (!stack_join__take(stacks__join(rp->stacks), rp->live_domain, a->seq, ips, &n))
+		return NULL;
+	k = stack_live__trim(rp->sl, ips, n);
+	if (k == n)
+		return NULL;
+	ptf_stack_text(text, sizeof(text), ips + k, n - k, stack_live__name, rp->sl);
+	return strdup(text);
 }
 
 /* ---- feeding ------------------------------------------------------------------ */
@@ -596,8 +656,11 @@ static int drain_divergences(struct replay *rp)
 			}
 			memset(rd, 0, sizeof(*rd));
 			rd->d = d[i];
+			rd->actual_stack = actual_stack(rp, &rd->d.actual);
 			report__fill_context(rp, rd);
 			report__divergence(rp, rd);
+			if (rd == &tmp)
+				free(tmp.actual_stack);
 		}
 	}
 	if (n < 0 && errno != EAGAIN)
@@ -643,6 +706,13 @@ int replay__run(struct replay *rp, pid_t child, int sigfd, int *child_status)
 				return 0;
 			}
 			timeout = (deadline - now) / 1000000 + 1;
+		}
+		if (rp->stacks) {
+			/* the stacks of accesses that did not diverge make
+			 * room for the next (the join forgets the oldest) */
+			stacks__consume(rp->stacks);
+			if (timeout < 0 || timeout > STACKS_POLL_MS)
+				timeout = STACKS_POLL_MS;
 		}
 		if (poll(p, 2, timeout) < 0) {
 			if (errno == EINTR)
@@ -726,7 +796,15 @@ void replay__close(struct replay *rp)
 	free(rp->hist_stack);
 	free(rp->chunk_stack);
 	rp->hist_stack = rp->chunk_stack = NULL;
+	while (rp->ndivs)
+		free(rp->divs[--rp->ndivs].actual_stack);
 	free(rp->divs);
 	rp->hist = rp->chunk = NULL;
 	rp->divs = NULL;
+	stacks__close(rp->stacks);
+	rp->stacks = NULL;
+	if (rp->sl)
+		stack_live__close(rp->sl);
+	free(rp->sl);
+	rp->sl = NULL;
 }

@@ -21,6 +21,8 @@
 #define REPLAY_EX_OK		0	/* exactly the recorded accesses */
 #define REPLAY_EX_DIVERGED	1	/* a divergence, an early stop, a timeout */
 #define REPLAY_EX_ERROR		2	/* usage, environment, trace, COMMAND */
+#define REPLAY_EX_NOSTACKS	65	/* --stacks and BPF cannot be used (as
+					 * pciem-record's REC_EX_NOSTACKS) */
 
 #define REPLAY_LAST_MATCHED	10	/* events shown before a divergence */
 #define REPLAY_KEEP_DIVS	1000	/* divergences kept for the report */
@@ -36,6 +38,7 @@ struct replay_opts {
 	bool without_io_bars;		/* a real device: present it without
 					 * its I/O port BARs (not recorded) */
 	bool verbose;
+	bool stacks;			/* --stacks: the actual access's call stack */
 	unsigned int timeout_s;		/* 0: none */
 	struct pciem_replay_start start;
 	char **cmd;			/* COMMAND and its arguments, or NULL */
@@ -47,6 +50,10 @@ struct replay_div {
 	char actual_sym[160];		/* the driver's ip, named by the kernel */
 	uint32_t expected_stack;	/* the expected access's recorded call
 					 * stack (pciem-record --stacks), 0 none */
+	char *actual_stack;		/* --stacks: the diverging access's call
+					 * stack, trimmed, named when it was read,
+					 * frames joined by PTF_STACK_SEP; NULL:
+					 * none was captured */
 	unsigned int nprev;
 	struct pciem_event prev[REPLAY_LAST_MATCHED];	/* oldest first */
 	uint64_t prev_index[REPLAY_LAST_MATCHED];
@@ -76,6 +83,9 @@ struct replay {
 	uint64_t total_irqs;
 	uint64_t lost;
 	char address[32];		/* where the replayed device is */
+	uint32_t live_domain;		/* its domain now */
+	struct stacks *stacks;		/* --stacks: the BPF program */
+	struct stack_live *sl;		/* and the kernel's symbols */
 
 	int fd, ifd;			/* /dev/pciem, the instance */
 	/* feeding */
@@ -114,6 +124,7 @@ int replay__open_trace(struct replay *rp);
 unsigned int replay__adapt_config(uint8_t cfg[4096], FILE *out, const char *who);
 int replay__create_device(struct replay *rp);
 int replay__feed(struct replay *rp);
+int replay__open_stacks(struct replay *rp);
 int replay__run(struct replay *rp, pid_t child, int sigfd, int *child_status);
 int replay__finish(struct replay *rp);
 void replay__close(struct replay *rp);

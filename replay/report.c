@@ -171,6 +171,41 @@ static void print_stack(struct replay *rp, FILE *f, uint32_t id, bool json)
 		fputc(']', f);
 }
 
+/* --stacks: the diverging access's call stack, under it (text), or as
+ * ,"actual_stack":[...] (JSON). */
+static void print_actual_stack(struct replay *rp, FILE *f, const struct replay_div *rd, bool json)
+{
+	const size_t sep = strlen(PTF_STACK_SEP);
+	const char *p = rd->actual_stack, *e;
+	bool first = true;
+
+	if (!rp->opts->stacks || !rd->d.actual.type)
+		return;
+	if (!p) {
+		if (!json)
+			fprintf(f, "            actual stack: not captured (%s)\n", rd->d.actual.seq ?
+				"the BPF program dropped it" :
+				"the kernel gave this access no sequence number to find it by");
+		return;
+	}
+	fprintf(f, json ? ",\"actual_stack\":[" : "            actual stack:\n");
+	for (; p; p = e ? e + sep : NULL, first = false) {
+		char frame[256];
+
+		e = strstr(p, PTF_STACK_SEP);
+		snprintf(frame, sizeof(frame), "%.*s", (int)(e ? (size_t)(e - p) : strlen(p)), p);
+		if (!json) {
+			fprintf(f, "              %s\n", frame);
+			continue;
+		}
+		if (!first)
+			fputc(',', f);
+		json_string(f, frame);
+	}
+	if (json)
+		fputc(']', f);
+}
+
 static void print_prev(struct replay *rp, const struct replay_div *rd)
 {
 	const char *what = rp->opts->start.match == PCIEM_REPLAY_MATCH_REGISTER ?
@@ -223,6 +258,7 @@ void report__divergence(struct replay *rp, const struct replay_div *rd)
 	if (d->actual.ip)
 		fprintf(rp->out, "            at %s (cpu %u, pid %u)\n", rd->actual_sym,
 			d->actual.cpu, d->actual.pid);
+	print_actual_stack(rp, rp->out, rd, false);
 	print_prev(rp, rd);
 	fflush(rp->out);
 }
@@ -420,6 +456,7 @@ static void json_div(struct replay *rp, FILE *f, const struct replay_div *rd)
 	print_stack(rp, f, rd->expected_stack, true);
 	fprintf(f, ",\"actual\":");
 	json_event(rp, f, &d->actual, false, rd->actual_sym);
+	print_actual_stack(rp, f, rd, true);
 	fprintf(f, ",\"last_matched\":[");
 	for (i = 0; i < rd->nprev; i++) {
 		fprintf(f, "%s{\"index\":%llu,\"event\":", i ? "," : "",

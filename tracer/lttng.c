@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lttng.h"
+#include "ptf.h"
 
 #ifdef HAVE_LTTNG_UST
 #define LTTNG_UST_TRACEPOINT_DEFINE
@@ -54,16 +55,45 @@ static void location(char *buf, size_t len, const struct pciem_event *ev)
 		snprintf(buf, len, "bar%u+0x%llx", ev->bar, (unsigned long long)ev->offset);
 }
 
-/* An access tracepoint; reg is formatted only when a session wants it. */
+/* The frames of the event being emitted, named only when a session
+ * wants the event (ptf_stack_text()). */
+struct tp_stack {
+	const uint64_t *ips;
+	uint32_t n;
+	int (*name)(void *ctx, uint64_t ip, char *buf, size_t len);
+	void *ctx;
+};
+
+static const char *stack_text(const struct tp_stack *st)
+{
+	static char text[PTF_STACK_TEXT_MAX];
+
+	if (!st->n)
+		return "";
+	ptf_stack_text(text, sizeof(text), st->ips, st->n, st->name, st->ctx);
+	return text;
+}
+
+/* An access tracepoint; reg and stack are formatted only when a session
+ * wants it. */
 #define EMIT_ACCESS(name)						\
 	do {								\
 		if (lttng_ust_tracepoint_enabled(pciem, name)) {	\
 			location(reg, sizeof(reg), ev);			\
-			lttng_ust_do_tracepoint(pciem, name, domain, ev, reg); \
+			lttng_ust_do_tracepoint(pciem, name, domain, ev, reg, \
+						stack_text(st));	\
 		}							\
 	} while (0)
 
-static void emit_event(uint32_t domain, const struct pciem_event *ev)
+/* Any other event tracepoint, with its arguments after @ev (evaluated
+ * only when a session wants it). */
+#define EMIT_EVENT(name, ...)						\
+	do {								\
+		if (lttng_ust_tracepoint_enabled(pciem, name))		\
+			lttng_ust_do_tracepoint(pciem, name, domain, ev, __VA_ARGS__); \
+	} while (0)
+
+static void emit_event(uint32_t domain, const struct pciem_event *ev, const struct tp_stack *st)
 {
 	char reg[48];
 
@@ -84,21 +114,23 @@ static void emit_event(uint32_t domain, const struct pciem_event *ev)
 		EMIT_ACCESS(watchpoint);
 		break;
 	case PCIEM_EVENT_UNSUPPORTED:
-		lttng_ust_tracepoint(pciem, unsupported, domain, ev);
+		EMIT_EVENT(unsupported, stack_text(st));
 		break;
 	case PCIEM_EVENT_IRQ:
-		lttng_ust_tracepoint(pciem, irq, domain, ev);
+		EMIT_EVENT(irq, stack_text(st));
 		break;
 	case PCIEM_EVENT_LIFECYCLE:
-		lttng_ust_tracepoint(pciem, lifecycle, domain, ev, lc_name(ev->offset));
+		EMIT_EVENT(lifecycle, lc_name(ev->offset), stack_text(st));
 		break;
 	default:
 		break;
 	}
 }
 
-void lttng__emit(const struct pciem_trace_rec *rec)
+void lttng__emit(const struct pciem_trace_rec *rec, const uint64_t *stack, uint32_t nstack,
+		 int (*name)(void *ctx, uint64_t ip, char *buf, size_t len), void *ctx)
 {
+	const struct tp_stack st = { stack, name ? nstack : 0, name, ctx };
 	const void *payload = rec + 1;
 
 	if (!tp_handle)
@@ -106,7 +138,7 @@ void lttng__emit(const struct pciem_trace_rec *rec)
 	switch (rec->type) {
 	case PCIEM_TREC_EVENT:
 		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_event))
-			emit_event(rec->domain, payload);
+			emit_event(rec->domain, payload, &st);
 		break;
 	case PCIEM_TREC_DEVICE:
 		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_device)) {
@@ -207,9 +239,14 @@ void lttng__exit(void)
 
 #else /* !HAVE_LTTNG_UST */
 
-void lttng__emit(const struct pciem_trace_rec *rec)
+void lttng__emit(const struct pciem_trace_rec *rec, const uint64_t *stack, uint32_t nstack,
+		 int (*name)(void *ctx, uint64_t ip, char *buf, size_t len), void *ctx)
 {
 	(void)rec;
+	(void)stack;
+	(void)nstack;
+	(void)name;
+	(void)ctx;
 }
 
 void lttng__driver(uint32_t domain, const char *driver)

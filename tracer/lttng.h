@@ -9,6 +9,7 @@
 #define PCIEM_RECORD_LTTNG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "pciem_userspace.h"
 
@@ -25,8 +26,12 @@
  */
 bool lttng__init(bool verbose);
 
-/* Emits the tracepoint for one record of the trace channel. */
-void lttng__emit(const struct pciem_trace_rec *rec);
+/* Emits the tracepoint for one record of the trace channel.  An event's
+ * stack field: the frames @stack[0..nstack), innermost first, named by
+ * @name (called with @ctx, only when a session wants the event), or ""
+ * (@nstack 0). */
+void lttng__emit(const struct pciem_trace_rec *rec, const uint64_t *stack, uint32_t nstack,
+		 int (*name)(void *ctx, uint64_t ip, char *buf, size_t len), void *ctx);
 
 /* Emits pciem:driver: @driver is bound to the device of @domain. */
 void lttng__driver(uint32_t domain, const char *driver);

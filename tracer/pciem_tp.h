@@ -36,23 +36,34 @@
  * header, so they give the same fields as written out.
  */
 #define PCIEM_TP_EVENT_ARGS \
-	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev)
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev, \
+			  const char *, stack)
 
 /* first: the device (PCI domain) and its sequence number */
 #define PCIEM_TP_EVENT_HEAD						\
 	lttng_ust_field_integer_hex(uint32_t, domain, domain)		\
 	lttng_ust_field_integer(uint64_t, seq, ev->seq)
 
-/* last: when, where in the driver, on which CPU, in which task */
+/*
+ * The kernel call stack of the event (pciem-record --stacks), innermost
+ * frame first, each "function+0xoff [module]", joined by "; "
+ * (PTF_STACK_SEP); "" when it has none.  Last in every event class.
+ */
+#define PCIEM_TP_EVENT_STACK						\
+	lttng_ust_field_string(stack, stack)
+
+/* last: when, where in the driver, on which CPU, in which task, and the
+ * call stack */
 #define PCIEM_TP_EVENT_TAIL						\
 	lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)	\
 	lttng_ust_field_integer_hex(uint64_t, ip, ev->ip)		\
 	lttng_ust_field_integer(uint32_t, cpu, ev->cpu)			\
-	lttng_ust_field_integer(uint32_t, pid, ev->pid)
+	lttng_ust_field_integer(uint32_t, pid, ev->pid)			\
+	PCIEM_TP_EVENT_STACK
 
 #define PCIEM_TP_ACCESS_ARGS \
 	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev, \
-			  const char *, reg)
+			  const char *, reg, const char *, stack)
 
 /* MMIO and config-space accesses and watchpoint hits share one layout.
  * reg names the register: pciem-record gives where the access went
@@ -108,6 +119,7 @@ LTTNG_UST_TRACEPOINT_EVENT(pciem, irq,
 		lttng_ust_field_integer(uint64_t, timestamp, ev->timestamp_ns)
 		lttng_ust_field_integer(uint32_t, cpu, ev->cpu)
 		lttng_ust_field_integer(uint32_t, pid, ev->pid)
+		PCIEM_TP_EVENT_STACK
 	)
 )
 
@@ -115,7 +127,7 @@ LTTNG_UST_TRACEPOINT_EVENT(pciem, irq,
  * name; bar, data and ip as the ABI header describes for each kind. */
 LTTNG_UST_TRACEPOINT_EVENT(pciem, lifecycle,
 	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev,
-			  const char *, kind_name),
+			  const char *, kind_name, const char *, stack),
 	LTTNG_UST_TP_FIELDS(
 		PCIEM_TP_EVENT_HEAD
 		lttng_ust_field_integer(uint32_t, kind, (uint32_t)ev->offset)

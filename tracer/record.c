@@ -33,16 +33,17 @@
 #include "symbols.h"
 #include "lttng.h"
 #include "stacks_api.h"
+#include "stack_live.h"
 
 #define NSEC_PER_SEC		1000000000ULL
 #define FLUSH_NS		NSEC_PER_SEC		/* a frame at least this often */
 #define STATUS_NS		(NSEC_PER_SEC / 4)	/* status line refresh */
 #define DRAIN_QUIET_MS		50	/* at the end: no record for this long */
 #define DRAIN_MAX_NS		(NSEC_PER_SEC / 2)	/* or at most this long */
-#define STACK_WAIT_MS		50	/* for an event's stack still on its way */
+#define STACK_WAIT_MS		50	/* for an event's stack still on its way,
+					 * after its access */
 #define CORE_REWRITE_NS		(10 * NSEC_PER_SEC)	/* vmlinux symbols at most this often */
 #define CORE_REWRITES_MAX	1000	/* then only at the end */
-#define ADDR_CACHE		4096	/* frames' classification, direct mapped */
 
 struct rec_device {
 	uint32_t domain;		/* stream key */
@@ -62,24 +63,12 @@ struct rec_module {
 	uint64_t base;
 };
 
-/* A frame address's classification, for trimming and symbols. */
-struct addr_class {
-	uint64_t addr;
-	uint8_t where;			/* enum sj_where */
-	uint8_t valid;
-	int32_t sym;			/* SJ_CORE: index in ksyms */
-	int32_t mod;			/* SJ_MODULE, SJ_PCIEM: index in mranges */
-};
-
 struct recorder {
 	struct record_opts opts;
 
 	/* --stacks */
 	struct stacks *st;
-	struct ksyms ks;
-	struct sym_range *mranges;	/* /proc/modules, refreshed on a miss */
-	size_t nmranges;
-	struct addr_class *acache;
+	struct stack_live sl;		/* the kernel's symbols and modules */
 	uint8_t *core_used;		/* per ksyms symbol: in a stack */
 	uint32_t ncore_used;
 	bool core_dirty;
@@ -148,27 +137,19 @@ static int stacks_setup(struct recorder *r)
 		fprintf(stderr, "pciem-record: --stacks: BPF cannot be used: %s\n", why);
 		return REC_EX_NOSTACKS;
 	}
-	err = ksyms__load(&r->ks, r->opts.sys_root);
+	err = stack_live__open(&r->sl, r->opts.sys_root, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "pciem-record: --stacks: cannot name kernel frames: %s/proc/kallsyms: %s\n",
-			r->opts.sys_root, err == -EPERM ?
-			"the kernel hides its addresses (kernel.kptr_restrict; needs root)" :
-			err == -ENOENT ? "no kernel text symbols listed" : strerror(-err));
+		fprintf(stderr, "pciem-record: --stacks: %s\n", why);
 		return REC_EX_NOSTACKS;
 	}
-	err = symbols__modules(r->opts.sys_root, &r->mranges, &r->nmranges);
-	if (err == -ENOENT)
-		err = 0;		/* a kernel without modules */
-	r->acache = calloc(ADDR_CACHE, sizeof(*r->acache));
-	r->core_used = calloc(r->ks.n, 1);
-	if (err || !r->acache || !r->core_used) {
-		fprintf(stderr, "pciem-record: --stacks: %s/proc/modules: %s\n", r->opts.sys_root,
-			strerror(err ? -err : ENOMEM));
+	r->core_used = calloc(r->sl.ks.n ? r->sl.ks.n : 1, 1);
+	if (!r->core_used) {
+		fprintf(stderr, "pciem-record: --stacks: out of memory\n");
 		return REC_EX_NOSTACKS;
 	}
 	if (r->opts.verbose)
 		fprintf(stderr, "pciem-record: --stacks: BPF program attached to pciem:pciem_event "
-			"(%zu kernel symbols)\n", r->ks.n);
+			"(%zu kernel symbols)\n", r->sl.ks.n);
 	return 0;
 }
 
@@ -356,9 +337,8 @@ void recorder__close(struct recorder *r)
 	free(r->devs);
 	free(r->mods);
 	stacks__close(r->st);
-	ksyms__free(&r->ks);
-	free(r->mranges);
-	free(r->acache);
+	if (r->sl.cache)
+		stack_live__close(&r->sl);
 	free(r->core_used);
 	free(r);
 }
@@ -543,57 +523,6 @@ static int module_by_ip(struct recorder *r, struct rec_device *dev, uint64_t ip)
 
 /* ---- --stacks ---------------------------------------------------------------- */
 
-static int mrange_find(const struct recorder *r, uint64_t ip)
-{
-	size_t i;
-
-	for (i = 0; i < r->nmranges; i++)
-		if (ip >= r->mranges[i].base && ip - r->mranges[i].base < r->mranges[i].size)
-			return (int)i;
-	return -1;
-}
-
-/* Where @ip lies: core kernel (named), pciem.ko, another module, unknown. */
-static const struct addr_class *classify(struct recorder *r, uint64_t ip)
-{
-	struct addr_class *c = &r->acache[(ip ^ (ip >> 12)) % ADDR_CACHE];
-	const struct ksym *k;
-	int m;
-
-	if (c->valid && c->addr == ip)
-		return c;
-	c->addr = ip;
-	c->valid = 1;
-	c->sym = c->mod = -1;
-	k = ksyms__find(&r->ks, ip, NULL);
-	if (k) {
-		c->where = SJ_CORE;
-		c->sym = (int32_t)(k - r->ks.syms);
-		return c;
-	}
-	if (ksyms__is_other(&r->ks, ip)) {
-		c->where = SJ_OTHER;	/* a trampoline, in a module's range maybe */
-		return c;
-	}
-	m = mrange_find(r, ip);
-	if (m < 0) {
-		/* a module loaded since: look again (once per unknown address,
-		 * as the answer is cached) */
-		free(r->mranges);
-		r->mranges = NULL;
-		r->nmranges = 0;
-		symbols__modules(r->opts.sys_root, &r->mranges, &r->nmranges);
-		m = mrange_find(r, ip);
-	}
-	if (m < 0) {
-		c->where = SJ_OTHER;
-		return c;
-	}
-	c->mod = m;
-	c->where = !strcmp(r->mranges[m].name, "pciem") ? SJ_PCIEM : SJ_MODULE;
-	return c;
-}
-
 /* The symbols that name a new stack's frames: its modules' (whole), and
  * the core kernel functions (collected for the vmlinux record). */
 static int stack_symbols(struct recorder *r, const uint64_t *ips, uint32_t n)
@@ -602,7 +531,7 @@ static int stack_symbols(struct recorder *r, const uint64_t *ips, uint32_t n)
 	int err;
 
 	for (i = 0; i < n; i++) {
-		const struct addr_class *c = classify(r, ips[i]);
+		const struct stack_addr *c = stack_live__classify(&r->sl, ips[i]);
 		char name[64];
 
 		if (c->where == SJ_CORE) {
@@ -612,14 +541,14 @@ static int stack_symbols(struct recorder *r, const uint64_t *ips, uint32_t n)
 				r->core_dirty = true;
 			}
 		} else if (c->where != SJ_OTHER) {
-			snprintf(name, sizeof(name), "%s", r->mranges[c->mod].name);
-			if (module_written(r, name, r->mranges[c->mod].base))
+			snprintf(name, sizeof(name), "%s", r->sl.mranges[c->mod].name);
+			if (module_written(r, name, r->sl.mranges[c->mod].base))
 				continue;
 			err = capture_module(r, NULL, name);
 			if (err)
 				return err;
-			if (!module_written(r, name, r->mranges[c->mod].base) &&
-			    remember_module(r, name, r->mranges[c->mod].base))
+			if (!module_written(r, name, r->sl.mranges[c->mod].base) &&
+			    remember_module(r, name, r->sl.mranges[c->mod].base))
 				return -ENOMEM;
 		}
 	}
@@ -632,8 +561,8 @@ static int write_core_symbols(struct recorder *r)
 {
 	struct ptf_module mod = {
 		.name = "vmlinux",
-		.base = r->ks.stext,
-		.size = r->ks.etext - r->ks.stext,
+		.base = r->sl.ks.stext,
+		.size = r->sl.ks.etext - r->sl.ks.stext,
 	};
 	struct ptf_symbol *syms;
 	size_t i;
@@ -644,15 +573,15 @@ static int write_core_symbols(struct recorder *r)
 	syms = calloc(r->ncore_used ? r->ncore_used : 1, sizeof(*syms));
 	if (!syms)
 		return -ENOMEM;
-	for (i = 0; i < r->ks.n; i++) {
+	for (i = 0; i < r->sl.ks.n; i++) {
 		uint64_t size;
 
 		if (!r->core_used[i])
 			continue;
-		ksyms__find(&r->ks, r->ks.syms[i].addr, &size);
-		syms[mod.nsyms].addr = r->ks.syms[i].addr;
+		ksyms__find(&r->sl.ks, r->sl.ks.syms[i].addr, &size);
+		syms[mod.nsyms].addr = r->sl.ks.syms[i].addr;
 		syms[mod.nsyms].size = size;
-		syms[mod.nsyms].name = r->ks.syms[i].name;
+		syms[mod.nsyms].name = r->sl.ks.syms[i].name;
 		mod.nsyms++;
 	}
 	mod.syms = syms;
@@ -672,17 +601,17 @@ static int write_core_symbols(struct recorder *r)
 }
 
 /* The stack of event @ev of @domain, trimmed, as a stack id of the file
- * (*id 0: none).  0 or -errno of the file. */
+ * (*id 0: none) and as its frames, *@frames[0..*nframes) in @ips (room
+ * for SJ_MAX_FRAMES).  0 or -errno of the file. */
 static int event_stack(struct recorder *r, uint32_t domain, const struct pciem_event *ev,
-		       uint32_t *id)
+		       uint64_t *ips, const uint64_t **frames, uint32_t *nframes, uint32_t *id)
 {
 	struct stack_join *j = stacks__join(r->st);
-	struct sj_frame f[SJ_MAX_FRAMES];
-	uint64_t ips[SJ_MAX_FRAMES];
-	uint32_t n, k, i;
+	uint32_t n, k;
 	int found, err;
 
 	*id = 0;
+	*nframes = 0;
 	found = stack_join__take(j, domain, ev->seq, ips, &n);
 	if (!found && stack_join__full(j)) {
 		/* not in a full table: its stack was lost before (the BPF side
@@ -691,8 +620,9 @@ static int event_stack(struct recorder *r, uint32_t domain, const struct pciem_e
 		stack_join__make_room(j, domain, ev->seq);
 	}
 	if (!found) {
-		uint64_t deadline = record__now_ns(CLOCK_MONOTONIC) +
-				    STACK_WAIT_MS * (NSEC_PER_SEC / 1000);
+		/* from the access, not from now: behind a burst whose stacks
+		 * the BPF side dropped, each event would wait again */
+		uint64_t deadline = ev->timestamp_ns + STACK_WAIT_MS * (NSEC_PER_SEC / 1000);
 
 		stacks__consume(r->st);
 		found = stack_join__take(j, domain, ev->seq, ips, &n);
@@ -716,17 +646,13 @@ static int event_stack(struct recorder *r, uint32_t domain, const struct pciem_e
 		r->stacks_lost++;
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		const struct addr_class *c = classify(r, ips[i]);
-
-		f[i].where = c->where;
-		f[i].name = c->where == SJ_CORE ? r->ks.syms[c->sym].name : NULL;
-	}
-	k = stack_trim(f, n);
+	k = stack_live__trim(&r->sl, ips, n);
 	if (k == n) {
 		r->stacks_lost++;
 		return 0;
 	}
+	*frames = ips + k;
+	*nframes = n - k;
 	err = ptf_writer__add_stack(r->w, ips + k, n - k, id);
 	if (err)
 		return err;
@@ -770,7 +696,7 @@ static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 			err = capture_driver(r, dev);
 		if (err)
 			return err;
-		lttng__emit(rec);
+		lttng__emit(rec, NULL, 0, NULL, NULL);
 		r->records++;
 		r->unflushed++;
 		return 0;
@@ -809,17 +735,20 @@ static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 	default:
 		break;
 	}
-	lttng__emit(rec);
 	if (r->st && rec->type == PCIEM_TREC_EVENT &&
 	    rec->size >= sizeof(*rec) + sizeof(struct pciem_event)) {
+		uint64_t ips[SJ_MAX_FRAMES];
+		const uint64_t *frames = NULL;
 		struct pciem_event ev;
-		uint32_t id;
+		uint32_t id, n;
 
 		memcpy(&ev, payload, sizeof(ev));
-		err = event_stack(r, rec->domain, &ev, &id);
+		err = event_stack(r, rec->domain, &ev, ips, &frames, &n, &id);
+		lttng__emit(rec, frames, n, stack_live__name, &r->sl);
 		if (!err)
 			err = ptf_writer__add_event_stack(r->w, rec->domain, &ev, id);
 	} else {
+		lttng__emit(rec, NULL, 0, NULL, NULL);
 		err = ptf_writer__add_trace_rec(r->w, rec);
 	}
 	if (err)

@@ -12,11 +12,23 @@
 
 struct stacks;
 
+/* The environment variable that sizes the BPF ring buffer, in bytes (a
+ * power of two, at least a page; default STACKS_RINGBUF_BYTES, 8 MiB):
+ * a small one makes the BPF side drop stacks, for the tests. */
+#define STACKS_RING_ENV		"PCIEM_STACKS_RING_BYTES"
+
 /* Loads stacks.bpf.c and attaches it to pciem:pciem_event.  0, or -errno
  * with the exact reason in @why (permission, no tracepoint, the
- * verifier's refusal, built without BPF). */
+ * verifier's refusal, built without BPF, a bad STACKS_RING_ENV). */
 int stacks__open(struct stacks **s, char *why, size_t len);
 void stacks__close(struct stacks *s);
+
+/* The join keeps the newest stacks: when its table is full, consuming
+ * goes on and the oldest stack is forgotten (pciem-replay, which asks
+ * for the stack of an access it learns of after the fact), instead of
+ * leaving the rest in the ring buffer until the recorder has taken their
+ * events (pciem-record, the default). */
+void stacks__keep_newest(struct stacks *s);
 
 /* Moves the stacks waiting in the BPF ring buffer into the join table
  * without waiting (consume), or waiting at most @timeout_ms for one

@@ -692,7 +692,11 @@ struct pciem_replay_divergence {
 	struct pciem_event actual;	/* the access: type, bar, offset, size,
 					 * data (written, or returned to the
 					 * driver), ip, cpu, pid, timestamp_ns;
-					 * seq is 0 */
+					 * seq: the sequence number its own
+					 * event got (as recorders and the
+					 * pciem:pciem_event tracepoint see
+					 * it); 0 when nothing listened, and
+					 * for UNSUPPORTED */
 	char symbol[96];	/* actual.ip named by the kernel at the
 				 * access, "function+0xoff/0xsize [module]"
 				 * (while the driver's module surely is

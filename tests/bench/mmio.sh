@@ -7,8 +7,15 @@
 #     channel (text lines to /dev/null, like cat trace_pipe below); then
 #     with a model not woken per write, without and with the kernel
 #     tracepoint pciem:pciem_event enabled;
-#   - QEMU's pci-testdev BAR, untraced (emulated hardware: the floor);
-#   - the pci-testdev BAR under mmiotrace, draining trace_pipe.
+#   - QEMU's pci-testdev BAR, untraced (emulated hardware);
+#   - the floor under any trap design: a kernel page fault that does nothing
+#     useful (copy_from_kernel_nofault() of a page that is not present);
+#   - the pci-testdev BAR traced as a real device by PCIem (a recorder of
+#     it draining the trace channel as text to /dev/null);
+#   - the pci-testdev BAR under mmiotrace, draining trace_pipe;
+#   - the wall time of one workload (the driver's probe and 2000 writes and
+#     reads of the device, "loop") untraced, traced by PCIem and traced by
+#     mmiotrace.
 # Prints one line per case with ns per access, then the ratios.
 . tests/vm/lib.sh
 
@@ -65,6 +72,43 @@ TDEV=/sys/bus/pci/devices/$TD
 wait_bound "$TDEV"
 qemu_read=$(per_access "$TDEV" 0 0x800 0)
 qemu_write=$(per_access "$TDEV" 0 0x800 1)
+floor=$(per_access "$TDEV" 0 0x800 2)
+
+# workload: the driver's probe (rebinding it), then 2000 writes and reads
+workload() {
+	_t0=$(date +%s%N)
+	echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/unbind
+	echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/bind
+	echo "loop 0 0x800 2000 7" > "$TDEV/mmio" || fail "loop on $TD"
+	echo $(( ($(date +%s%N) - _t0) / 1000 ))
+}
+wall_untraced=$(workload)
+
+# the same device traced by PCIem as a real device
+TDK=${TD#*:}
+"$BIN/tracecat" --match "real:${TD%%:*}:${TDK%%:*}:${TDK#*:}" --ring 67108864 \
+	--ready "$TMP/real.ready" >/dev/null 2>"$TMP/real.err" &
+REC=$!
+PIDS="$PIDS $REC"
+wait_until 20 test -e "$TMP/real.ready" || fail "real-device recorder did not start: $(cat "$TMP/real.err")"
+real_read=$(per_access "$TDEV" 0 0x800 0)
+real_write=$(per_access "$TDEV" 0 0x800 1)
+wall_real=$(workload)
+kill "$REC"
+wait "$REC"
+# and with a recorder that reads nothing while the loop runs (its ring
+# holds every record): the trap and the event write alone, no consumer
+# competing for the guest's CPU time
+rm -f "$TMP/real.ready"
+"$BIN/tracecat" --match "real:${TD%%:*}:${TDK%%:*}:${TDK#*:}" --ring 67108864 --stall \
+	--ready "$TMP/real.ready" >/dev/null 2>"$TMP/real.err" &
+REC=$!
+PIDS="$PIDS $REC"
+wait_until 20 test -e "$TMP/real.ready" || fail "real-device recorder did not start: $(cat "$TMP/real.err")"
+stall_read=$(per_access "$TDEV" 0 0x800 0)
+stall_write=$(per_access "$TDEV" 0 0x800 1)
+kill "$REC"
+wait "$REC"
 
 echo mmiotrace > $T/current_tracer || fail "cannot enable mmiotrace"
 cat $T/trace_pipe > /dev/null &
@@ -76,6 +120,7 @@ echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/bind
 wait_bound "$TDEV"
 mmio_read=$(per_access "$TDEV" 0 0x800 0)
 mmio_write=$(per_access "$TDEV" 0 0x800 1)
+wall_mmio=$(workload)
 echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/unbind
 echo nop > $T/current_tracer 2>/dev/null || echo "note: mmiotrace would not switch off (it stays on until the VM ends)"
 kill "$PIPE"
@@ -89,6 +134,13 @@ printf '  %-44s %8s %8s\n' "  the same, model not woken per write" "$nowake_read
 printf '  %-44s %8s %8s\n' "  the same, tracepoint pciem:pciem_event on" "$tp_read" "$tp_write"
 printf '  %-44s %8s %8s\n' "QEMU pci-testdev, untraced" "$qemu_read" "$qemu_write"
 printf '  %-44s %8s %8s\n' "QEMU pci-testdev under mmiotrace" "$mmio_read" "$mmio_write"
+printf '  %-44s %8s %8s\n' "QEMU pci-testdev traced by PCIem (real device)" "$real_read" "$real_write"
+printf '  %-44s %8s %8s\n' "  the same, recorder not draining meanwhile" "$stall_read" "$stall_write"
+printf '  %-44s %8s\n' "floor: a kernel fault doing nothing useful" "$floor"
+echo "  real device traced by PCIem / mmiotrace: read $(ratio "$real_read" "$mmio_read"), write $(ratio "$real_write" "$mmio_write")"
+echo "  real device traced by PCIem / floor: read $(ratio "$real_read" "$floor"), write $(ratio "$real_write" "$floor")"
+echo "  the same, recorder not draining / floor: read $(ratio "$stall_read" "$floor"), write $(ratio "$stall_write" "$floor")"
+echo "  workload (probe + 2000 writes and reads), us: untraced $wall_untraced, PCIem $wall_real, mmiotrace $wall_mmio"
 echo "  full trap / mmiotrace: read $(ratio "$full_read" "$mmio_read"), write $(ratio "$full_write" "$mmio_write")"
 echo "  full trap, model not woken / mmiotrace: read $(ratio "$nowake_read" "$mmio_read"), write $(ratio "$nowake_write" "$mmio_write")"
 echo "  tracepoint on / off (model not woken): read $(ratio "$tp_read" "$nowake_read"), write $(ratio "$tp_write" "$nowake_write")"

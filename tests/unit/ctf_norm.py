@@ -13,7 +13,8 @@ must contain by its rules (tools/pciem-trace/export.c): events at their
 time in their CPU's stream; device, driver and lost records in the stream
 of the event before them, at the latest event time so far; a stream's
 times never go back.  Fields dump does not print (config events' bar,
-life-cycle data outside bar_mapped) are left out on both sides.
+life-cycle data outside bar_mapped) are left out on both sides.  An
+event's stack field is dump's "stack" array joined by "; " ("" without).
 """
 import json
 import re
@@ -73,7 +74,7 @@ def tokens(body):
 
 
 def from_bt(path):
-    line_re = re.compile(r'^\[(\d+)\] \([^)]*\) \S+ pciem:(\w+): \{ (.*?) \}, \{ (.*) \}$')
+    line_re = re.compile(r'^\[(\d+)\] \([^)]*\) +(?:\S+ )?pciem:(\w+): \{ (.*?) \}, \{ (.*) \}$')
     rows = []
     for line in open(path):
         line = line.rstrip("\n")
@@ -127,6 +128,7 @@ def from_dump(path, start):
                             ("data", o.get("map_size", 0))] + tail
             else:
                 continue       # not exported (the export warns)
+            f.append(("stack", "; ".join(o.get("stack", []))))
             put(t, o["timestamp_ns"], o["cpu"], f)
             cur = o["cpu"]
             now = max(now, last[cur])

@@ -4,14 +4,15 @@
 # pciem-trace export --ctf on traces written by gen_trace and gen_ctf_trace
 # (libptf's writer), read back by babeltrace2:
 #
-#   tests/unit/test_ctf_export.sh PCIEM_TRACE GEN_TRACE GEN_CTF_TRACE [PLAIN]
+#   tests/unit/test_ctf_export.sh PCIEM_TRACE GEN_TRACE GEN_CTF_TRACE [PLAIN [GEN_STACK_TRACE]]
 #
 # PCIEM_TRACE is best a sanitizer build; PLAIN, a build without
 # sanitizers, is used to check that memory does not grow with the trace.
 #
 # Every export is read by babeltrace2 and its events equal dump --json's
 # in a normalised form (tests/unit/ctf_norm.py); a round trip through
-# sink.ctf.fs gives the same events; LOST shows a discarded count; a cut
+# sink.ctf.fs gives the same events; each event's call stack is its stack
+# field (GEN_STACK_TRACE's trace), "" without one; LOST shows a discarded count; a cut
 # trace exports its prefix with a warning and status 1; output is
 # deterministic; filters and --regs act as for dump; the CLI's errors.
 # Run from the top directory (make check-ctf).
@@ -21,6 +22,7 @@ PT=$1
 GEN=$2
 GENCTF=$3
 PLAIN=${4:-}
+GENSTACK=${5:-}
 REGS=examples/dummy_clock/dummy_clock.regs
 NORM=tests/unit/ctf_norm.py
 DIR=$(mktemp -d /tmp/test_ctf_export.XXXXXX)
@@ -34,7 +36,7 @@ command -v babeltrace2 > /dev/null || { echo "FAIL babeltrace2 missing (make dep
 
 # start NAME.zst: the header's start time in ns
 start_ns() {
-	"$PT" info "$1" | sed -n 's/.*(CLOCK_MONOTONIC \([0-9]*\)\.\([0-9]*\))$/\1\2/p' | sed 's/^0*//'
+	"$PT" info "$1" | sed -n 's/.*(CLOCK_MONOTONIC \([0-9]*\)\.\([0-9]*\))$/\1\2/p' | sed 's/^0*\([0-9]\)/\1/'
 }
 
 # same_as_dump NAME TRACE CTFDIR [DUMP OPTIONS...]: babeltrace2's reading
@@ -74,6 +76,26 @@ expect_line regs-named "$DIR/bt-good-regs.bt" 'pciem:mmio_write: .* offset = 0x0
 expect_line regs-cfg "$DIR/bt-good-regs.bt" 'pciem:config_write: .* reg = "PCI_COMMAND",'
 expect_line regs-other-device "$DIR/bt-good-regs.bt" 'domain = 0x10001, seq = 4, .* reg = "bar2\+0x8",'
 expect_line no-regs "$DIR/bt-good.bt" 'pciem:mmio_write: .* offset = 0x0, .* reg = "bar0\+0x0",'
+
+# ---- call stacks: the stack field ---------------------------------------------------
+if [ -n "$GENSTACK" ]; then
+	"$GENSTACK" "$DIR/stk.zst" || bad "gen_stack_trace failed"
+	run export-stk "$PT" export --ctf "$DIR/stk.ctf" "$DIR/stk.zst"
+	expect_rc export-stk 0
+	same_as_dump "bt-stk" "$DIR/stk.zst" "$DIR/stk.ctf"
+	expect_line stk-frames "$DIR/bt-stk.bt" 'pciem:mmio_write: .* offset = 0x10, .* stack = "do_cmd\+0x10 \[drv\]; mmio_store\+0x20 \[drv\]; vfs_write\+0x30 \[vmlinux\]" \}$'
+	expect_line stk-none "$DIR/bt-stk.bt" 'pciem:mmio_write: .* offset = 0x30, .* stack = "" \}$'
+	n=$(grep -c 'stack = "[^"]' "$DIR/bt-stk.bt")
+	[ "$n" = 9 ] && ok "stk: 9 events with a stack" || bad "stk: $n events with a stack, not 9"
+else
+	echo "SKIP the stack field: no GEN_STACK_TRACE given (not counted)"
+fi
+# every class of an event ends with the stack field, even without stacks
+for c in mmio_read mmio_write config_read config_write watchpoint unsupported irq lifecycle; do
+	sed -n "/name = \"pciem:$c\";/,/^};/p" "$DIR/good.ctf/metadata" | grep -B1 '^	} align(8);' |
+		grep -q 'string { encoding = UTF8; } _stack;' && ok "meta-stack-$c" ||
+		bad "meta-stack-$c: pciem:$c does not end with the stack field"
+done
 
 # ---- what the metadata says ----------------------------------------------------------
 M=$DIR/boot.ctf/metadata

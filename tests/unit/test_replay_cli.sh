@@ -30,7 +30,7 @@ run help "$PR" --help
 expect_rc help 0
 for w in '--match=strict|per-register' '--timing=asap|recorded' '--on-divergence=stop|continue' \
 	 '--regs=FILE' '--allow-lost' '--timeout=SEC' '--report-json=FILE' '--device=DOMAIN' \
-	 'PCIEM_REPLAY_DEVICE' 'EXIT STATUS' '^ +2 +usage'; do
+	 'PCIEM_REPLAY_DEVICE' 'EXIT STATUS' '^ +2 +usage' '--stacks' '^ +65 +--stacks'; do
 	expect_line "help has $w" "$out" "$w"
 done
 
@@ -53,6 +53,14 @@ expect_line "two traces" "$err" 'one trace file only'
 run nocmd "$PR" "$DIR/good.zst" --
 expect_rc "-- without COMMAND" 2
 expect_line "-- without COMMAND" "$err" 'no COMMAND after --'
+
+# --stacks where BPF cannot be used (no tracepoint pciem:pciem_event on
+# the host, or no permission): 65, the reason, before any device or COMMAND
+run nobpf "$PR" --stacks --device 10000 "$DIR/good.zst" -- touch "$DIR/ran"
+expect_rc "--stacks without BPF" 65
+expect_line "--stacks without BPF" "$err" '^pciem-replay: --stacks: BPF cannot be used: ..'
+[ ! -e "$DIR/ran" ] && ok "--stacks without BPF: COMMAND not run" ||
+	bad "--stacks without BPF: COMMAND was run"
 
 # ---- the trace ------------------------------------------------------------------
 run missing "$PR" "$DIR/none.zst" -- touch "$DIR/ran"

@@ -7,6 +7,7 @@
 #    anything is subscribed or started: status 65, the reason named,
 #    COMMAND not run and no file created; the same for a pciem-record
 #    built without libbpf (HAVE_BPF=n), which says so;
+#  - a bad PCIEM_STACKS_RING_BYTES (the BPF ring's size) is 65 too, named;
 #  - --help documents --stacks and status 65.
 #
 #   tests/unit/test_stacks_cli.sh BUILD_DIR
@@ -49,6 +50,13 @@ for rec in "$build/bin/pciem-record" "$build/nobpf/pciem-record"; do
 done
 check "without libbpf: says so" grep -q "built without BPF support" "$tmp/err"
 check "without libbpf: not linked" sh -c "! ldd \"$build/nobpf/pciem-record\" | grep -q libbpf"
+for v in 5 6000 abc; do
+	check "PCIEM_STACKS_RING_BYTES=$v: 65" \
+		env PCIEM_RECORD_DEVICE=/dev/null PCIEM_STACKS_RING_BYTES=$v sh -c \
+		"\"$build/bin/pciem-record\" --stacks -o \"$tmp/s.zst\" -- true >\"$tmp/out\" 2>\"$tmp/err\"; [ \$? = 65 ]"
+	check "PCIEM_STACKS_RING_BYTES=$v: named" \
+		grep -q "BPF cannot be used: PCIEM_STACKS_RING_BYTES=$v: not a power of two" "$tmp/err"
+done
 check "--help: --stacks and 65" sh -c "\"$build/bin/pciem-record\" --help >\"$tmp/err\" 2>&1 &&
 	grep -q -- '--stacks' \"$tmp/err\" && grep -q '^   65  --stacks' \"$tmp/err\""
 [ $failed = 0 ] || { echo "$failed failed" >&2; exit 1; }

@@ -9,7 +9,9 @@
 # (tests/unit/tc_analysis.py), ends with COUNTER = 100, CONTROL last
 # written 1, 10 interrupts on vector 0, each served by an access, the
 # device removed, and the analysis names only events and fields of the
-# export's metadata.
+# export's metadata.  The counter recorded with --stacks: each event's
+# stack field is its stack as dump --json gives it, frames joined by "; ",
+# and a counter write's starts at the driver's tick_store.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -62,6 +64,17 @@ babeltrace2 --clock-cycles "$TMP/rt" >"$TMP/rt.bt" 2>&1 || fail "reading the rou
 python3 "$NORM" bt "$TMP/rt.bt" >"$TMP/rt.n" || fail "normalising the round trip"
 cmp -s "$TMP/rt.n" "$TMP/counter.n-bt" || fail "the round trip through sink.ctf.fs changed the events"
 ok "round trip through sink.ctf.fs"
+
+# ---- with call stacks ------------------------------------------------------------
+"$REC" --stacks -o "$TMP/s.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/s.err" ||
+	fail "recording the counter with --stacks: $(cat "$TMP/s.err")"
+"$PT" export --ctf "$TMP/s.ctf" "$TMP/s.zst" || fail "export of the counter with stacks"
+same_as_dump stacks "$TMP/s.zst" "$TMP/s.ctf"
+n=$(grep -c 'stack = "[^"]' "$TMP/stacks.bt")
+[ "$n" -gt 100 ] || fail "only $n events of the export have a stack"
+grep -q 'pciem:mmio_write: .* stack = "tick_store+0x[0-9a-f]* \[dummy_clock\]; ' "$TMP/stacks.bt" ||
+	{ grep -m 2 'pciem:mmio_write' "$TMP/stacks.bt"; fail "no counter write's stack starts at tick_store"; }
+ok "the stack field: $n events with one, a write's starting at tick_store"
 
 # ---- the Trace Compass analysis on the counter's export -------------------------
 XML=tools/tracecompass/pciem-analysis.xml

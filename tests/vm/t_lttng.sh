@@ -7,7 +7,10 @@
 # event to the session.  The export of the first recording (pciem-trace
 # export --ctf) has the same event classes with the same fields as the
 # session (babeltrace2's sink.text.details), and the same number of events
-# of each class.
+# of each class.  The first recording is made with --stacks: every event's
+# stack field is the same string in the session (named by pciem-record
+# from the running kernel) and in the export (named from the trace's
+# symbols), and the counter's writes show the driver's tick_store.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -28,7 +31,7 @@ lttng create pciem --output="$TMP/lttng" >"$TMP/lttng.log" 2>&1 || fail "lttng c
 lttng enable-event -u 'pciem:*' >>"$TMP/lttng.log" 2>&1 || fail "lttng enable-event"
 lttng start >>"$TMP/lttng.log" 2>&1 || fail "lttng start"
 
-"$REC" -v -o "$TMP/a.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/a.err"
+"$REC" -v --stacks -o "$TMP/a.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/a.err"
 rc=$?
 cat "$TMP/a.err"
 [ $rc = 0 ] || fail "recording: status $rc"
@@ -99,6 +102,19 @@ sed -n 's/.* \(pciem:[a-z_]*\): .*/\1/p' "$TMP/bt.txt" | sort | uniq -c >"$TMP/l
 sed -n 's/.* \(pciem:[a-z_]*\): .*/\1/p' "$TMP/export.txt" | sort | uniq -c >"$TMP/export.count"
 diff -u "$TMP/lttng.count" "$TMP/export.count" || fail "the numbers of events per class differ"
 ok "the same number of events of each class: $(tr -s ' \n' ' ' <"$TMP/export.count")"
+# stacks: the stack field of each event, by (class, domain, seq)
+stacks() {
+	sed -n 's/.* \(pciem:[a-z_]*\): .* domain = \(0x[0-9A-Fa-f]*\), seq = \([0-9]*\), .* stack = \("[^"]*"\) }$/\1 \2 \3 \4/p' "$1" | sort
+}
+stacks "$TMP/bt.txt" >"$TMP/lttng.stacks"
+stacks "$TMP/export.txt" >"$TMP/export.stacks"
+n=$(grep -vc '""$' "$TMP/export.stacks")
+[ "$n" -gt 100 ] || { head -3 "$TMP/export.stacks"; fail "only $n events of the export have a stack"; }
+diff -u "$TMP/lttng.stacks" "$TMP/export.stacks" | head -20
+cmp -s "$TMP/lttng.stacks" "$TMP/export.stacks" || fail "the stack fields of the session and the export differ"
+grep -q '^pciem:mmio_write 0x[0-9A-F]* [0-9]* "tick_store+0x[0-9a-f]* \[dummy_clock\]; ' "$TMP/export.stacks" ||
+	{ grep -m 3 mmio_write "$TMP/export.stacks"; fail "no counter write's stack starts at tick_store"; }
+ok "the same stack field in the session and the export ($n events with a stack)"
 
 # ---- one analysis: it names only what both have, and sees the same state -------
 XML=tools/tracecompass/pciem-analysis.xml

@@ -4,8 +4,9 @@
 # takes bpf_probe_read_kernel() away from BPF programs, so the verifier
 # refuses stacks.bpf.c, and pciem-record gives the verifier's reason.  pciem-record says so, exits with status 65 (its
 # documented status for --stacks without BPF), does not start COMMAND and
-# creates no file; without --stacks it still records.  Lockdown lasts
-# until reboot: this test has its own VM boot.
+# creates no file; without --stacks it still records.  pciem-replay
+# --stacks fails the same way: status 65, the reason, COMMAND not started.
+# Lockdown lasts until reboot: this test has its own VM boot.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -40,3 +41,13 @@ wait_bound "$DEV"
 "$REC" --bdf "$(basename "$DEV")" -o "$TMP/n.zst" -- sh -c "echo 'w 0 0x10 4 0x55' > $DEV/mmio" \
 	2>"$TMP/n.err" || { cat "$TMP/n.err"; fail "recording without --stacks under lockdown"; }
 ok "without --stacks it records"
+
+RP=$BIN/pciem-replay
+"$RP" --stacks "$TMP/n.zst" -- touch "$TMP/replayed" 2>"$TMP/r.err"
+rc=$?
+cat "$TMP/r.err"
+[ $rc = 65 ] || fail "pciem-replay --stacks under lockdown: status $rc, not 65"
+[ ! -e "$TMP/replayed" ] || fail "pciem-replay started COMMAND"
+grep -Eq "^pciem-replay: --stacks: BPF cannot be used: loading the BPF program: .*(unknown func|cannot use helper) bpf_probe_read.*kernel lockdown" "$TMP/r.err" ||
+	fail "pciem-replay's message does not say why"
+ok "pciem-replay --stacks under lockdown: status 65, the reason, COMMAND not started"

@@ -71,8 +71,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 /* ---- the event classes: as in tracer/pciem_tp.h --------------------------- */
 
 #define F_HEAD	{ "domain", CTF_U32, 1 }, { "seq", CTF_U64, 0 }
+/* the call stack (pciem-record --stacks): frames joined by PTF_STACK_SEP,
+ * "" when none; last in every class of an event */
+#define F_STACK	{ "stack", CTF_STRING, 0 }
 #define F_TAIL	{ "timestamp", CTF_U64, 0 }, { "ip", CTF_U64, 1 }, \
-		{ "cpu", CTF_U32, 0 }, { "pid", CTF_U32, 0 }
+		{ "cpu", CTF_U32, 0 }, { "pid", CTF_U32, 0 }, F_STACK
 
 static const struct ctf_field access_fields[] = {
 	F_HEAD,
@@ -91,7 +94,7 @@ static const struct ctf_field unsupported_fields[] = {
 static const struct ctf_field irq_fields[] = {
 	F_HEAD,
 	{ "data", CTF_U64, 0 }, { "flags", CTF_U32, 1 }, { "timestamp", CTF_U64, 0 },
-	{ "cpu", CTF_U32, 0 }, { "pid", CTF_U32, 0 },
+	{ "cpu", CTF_U32, 0 }, { "pid", CTF_U32, 0 }, F_STACK,
 };
 
 static const struct ctf_field lifecycle_fields[] = {
@@ -138,9 +141,9 @@ static const struct ctf_event_class classes[] = {
 };
 
 /* Longest strings written: a register name as reg__format() gives it, a
- * life-cycle kind, a device address, a driver. */
+ * life-cycle kind, a device address, a driver; and a stack. */
 #define REG_TEXT_MAX	(REGS_NAME_MAX + 24)
-#define MAX_PAYLOAD	(128 + REG_TEXT_MAX + 256)
+#define MAX_PAYLOAD	(128 + REG_TEXT_MAX + 256 + PTF_STACK_TEXT_MAX)
 
 /* ---- export ------------------------------------------------------------------ */
 
@@ -163,6 +166,8 @@ struct export {
 	uint64_t now;			/* the latest event time written */
 	uint64_t events, unknown;
 	struct reg_slot *regs;		/* REG_CACHE of them */
+	char **stacks;			/* the stack field of each stack id met */
+	uint32_t nstacks;
 };
 
 /* Writes the reg field of an access: its register's name under the map,
@@ -194,6 +199,40 @@ static uint8_t *put_reg(struct export *x, uint8_t *p, uint32_t domain,
 	return p + sl->len + 1;
 }
 
+static int name_frame(void *r, uint64_t ip, char *buf, size_t len)
+{
+	return ptf_reader__symbolize(r, ip, buf, len);
+}
+
+/* Writes the stack field of an event with stack @id (0: none, ""),
+ * formatted once per stack.  NULL without memory. */
+static uint8_t *put_stack(struct export *x, uint8_t *p, uint32_t id)
+{
+	char text[PTF_STACK_TEXT_MAX];
+	const uint64_t *ips;
+	uint32_t n;
+
+	if (!id || ptf_reader__stack(x->r, id, &ips, &n))
+		return ctf_put_str(p, "", 0);
+	if (id >= x->nstacks) {
+		uint32_t cap = id + 1 > 2 * x->nstacks ? id + 1 : 2 * x->nstacks;
+		char **grown = realloc(x->stacks, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		memset(grown + x->nstacks, 0, (cap - x->nstacks) * sizeof(*grown));
+		x->stacks = grown;
+		x->nstacks = cap;
+	}
+	if (!x->stacks[id]) {
+		ptf_stack_text(text, sizeof(text), ips, n, name_frame, x->r);
+		x->stacks[id] = strdup(text);
+		if (!x->stacks[id])
+			return NULL;
+	}
+	return ctf_put_str(p, x->stacks[id], PTF_STACK_TEXT_MAX - 1);
+}
+
 /* The stream of @cpu, and the writer's message when it cannot be had. */
 static struct ctf_stream *stream_of(struct export *x, uint32_t cpu)
 {
@@ -214,7 +253,7 @@ static struct ctf_stream *stream_now(struct export *x)
 }
 
 static int write_event(struct export *x, uint32_t domain, const struct pciem_event *ev,
-		       const struct ptf_device *dev)
+		       uint32_t stack, const struct ptf_device *dev)
 {
 	struct ctf_stream *s;
 	uint64_t ts = ev->timestamp_ns;
@@ -254,9 +293,7 @@ static int write_event(struct export *x, uint32_t domain, const struct pciem_eve
 		p = ctf_put_u64(p, ev->timestamp_ns);
 		p = ctf_put_u32(p, ev->cpu);
 		p = ctf_put_u32(p, ev->pid);
-		ctf_stream__commit(s, p);
-		x->events++;
-		return 0;
+		break;
 	case ID_LIFECYCLE: {
 		const char *kn = lifecycle__name(ev->offset);
 
@@ -281,10 +318,17 @@ static int write_event(struct export *x, uint32_t domain, const struct pciem_eve
 		p = put_reg(x, p, domain, ev, dev);
 		break;
 	}
-	p = ctf_put_u64(p, ev->timestamp_ns);
-	p = ctf_put_u64(p, ev->ip);
-	p = ctf_put_u32(p, ev->cpu);
-	p = ctf_put_u32(p, ev->pid);
+	if (id != ID_IRQ) {
+		p = ctf_put_u64(p, ev->timestamp_ns);
+		p = ctf_put_u64(p, ev->ip);
+		p = ctf_put_u32(p, ev->cpu);
+		p = ctf_put_u32(p, ev->pid);
+	}
+	p = put_stack(x, p, stack);
+	if (!p) {
+		ptrace_err("out of memory");
+		return -1;
+	}
 	ctf_stream__commit(s, p);
 	x->events++;
 	return 0;
@@ -435,6 +479,10 @@ int cmd_export(int argc, char **argv)
 	x.map = map;
 	h = ptf_reader__header(x.r);
 	start = h->start_mono_ns;
+	/* a stack's frames are named by modules recorded after its event too;
+	 * a damaged file is reported by the loop below */
+	if (h->flags & PTF_HDR_F_STACKS)
+		ptf_reader__load_symbols(x.r);
 
 	/* the clock: CLOCK_MONOTONIC, its 0 at start_real - start_mono */
 	diff = h->start_real_ns - (int64_t)h->start_mono_ns;
@@ -503,7 +551,7 @@ int cmd_export(int argc, char **argv)
 		if (!filter__match(&env.filter, &rec, dev, map, start))
 			continue;
 		if (rec.type == PTF_REC_EVENT) {
-			if (write_event(&x, rec.domain, &rec.event, dev))
+			if (write_event(&x, rec.domain, &rec.event, rec.stack, dev))
 				goto cleanup;
 		} else if (rec.type != PTF_REC_MODULE) {
 			if (write_record(&x, &rec))
@@ -544,6 +592,9 @@ cleanup:
 		ret = EXIT_ERROR;
 	}
 	ctf_writer__close(x.w);
+	while (x.nstacks)
+		free(x.stacks[--x.nstacks]);
+	free(x.stacks);
 	free(x.regs);
 	ptf_reader__close(x.r);
 	regmap__free(map);

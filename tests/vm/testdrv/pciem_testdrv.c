@@ -6,12 +6,20 @@
  *
  *   echo "w BAR OFF WIDTH VALUE" > mmio     writeb/w/l/q
  *   echo "r BAR OFF WIDTH" > mmio; cat mmio readb/w/l/q, prints the value
+ *   echo "peek BAR OFF WIDTH" > mmio          the same, anywhere in the mapped pages
+ *                                            (past the end of a BAR smaller
+ *                                            than a page)
  *   echo "set BAR OFF LEN BYTE" > mmio       memset_io
  *   echo "copy BAR OFF LEN" > mmio           memcpy_toio of bytes 0, 1, 2...
  *   echo "loop BAR OFF COUNT TAG" > mmio     COUNT times: writel(TAG << 24 | i)
  *                                            then readl, at OFF (i = 0, 1, ...)
  *   echo "bench BAR OFF COUNT KIND" > mmio   COUNT readl (KIND 0) or writel (1) at
- *                                            OFF; cat mmio gives the time in ns
+ *                                            OFF; cat mmio gives the time in ns.
+ *                                            KIND 2: the floor under any trap, COUNT
+ *                                            copy_from_kernel_nofault() reads of a
+ *                                            kernel page that is not present (a
+ *                                            vmalloc guard page): a page fault
+ *                                            that does nothing useful
  *   echo "exercise 0 0 0" > mmio             every accessor once on BAR 0, in
  *                                            the order of exercise() below
  *   echo "rmw BAR OFF 4 BITS" > mmio         one "orl $BITS" on the register:
@@ -957,7 +965,11 @@ static int do_cmd(struct testdrv *td, const char *buf)
 		return n;
 	n = sscanf(buf, "%15s %u %lli %lli %lli", op, &bar, &off, &arg, &val);
 	width = arg;
-	if (!strcmp(op, "w") || !strcmp(op, "r")) {
+	if (!strcmp(op, "peek")) {
+		if (off + width > PAGE_ALIGN(td->len[bar]))
+			return -EINVAL;
+		strcpy(op, "r");
+	} else if (!strcmp(op, "w") || !strcmp(op, "r")) {
 		if (off + width > td->len[bar])
 			return -EINVAL;
 	} else if (strcmp(op, "loop") && strcmp(op, "bench") && off + arg > td->len[bar]) {
@@ -991,20 +1003,31 @@ static int do_cmd(struct testdrv *td, const char *buf)
 	}
 	if (!strcmp(op, "exercise"))
 		return exercise(td);
-	if (!strcmp(op, "bench") && n == 5 && off + 4 <= td->len[bar]) {
+	if (!strcmp(op, "bench") && n == 5 && off + 4 <= td->len[bar] && val <= 2) {
 		unsigned long long i;
-		u64 t0 = ktime_get_ns();
+		char *area = val == 2 ? vmalloc(PAGE_SIZE) : NULL;
+		u64 t0;
+		u32 x;
 
+		if (val == 2 && !area)
+			return -ENOMEM;
+		t0 = ktime_get_ns();
 		for (i = 0; i < arg; i++) {
-			if (val)
+			if (val == 2) {
+				/* the guard page after the area: never mapped */
+				if (!copy_from_kernel_nofault(&x, area + PAGE_SIZE, sizeof(x)))
+					break;
+			} else if (val) {
 				writel(i, p);
-			else
+			} else {
 				(void)readl(p);
+			}
 			if (!(i & 1023))
 				cond_resched();
 		}
 		td->last = ktime_get_ns() - t0;
-		return 0;
+		vfree(area);
+		return i == arg ? 0 : -EIO;
 	}
 	if (!strcmp(op, "loop") && n == 5) {
 		unsigned long long i;
