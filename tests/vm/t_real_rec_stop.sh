@@ -12,13 +12,22 @@
 #      events), then a rescan;
 # and after each, the device works (the driver probes again and reads the
 # same capability from the device) and a second recording of it works.
-# tests/vm/run.sh checks the kernel log.
+# tests/vm/run.sh checks the kernel log.  Where the driver is built in
+# (the debug kernel), unbinding stands for rmmod and binding for modprobe.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
 PT=$BIN/pciem-trace
 [ -x "$REC" ] && [ -x "$PT" ] || fail "pciem-record or pciem-trace missing: run make"
-modinfo pvpanic-pci >/dev/null 2>&1 || notrun "no pvpanic-pci module in $KVER"
+PDRV=/sys/bus/pci/drivers/pvpanic-pci
+if modinfo pvpanic-pci >/dev/null 2>&1 && ! [ -d /sys/module/pvpanic_pci ] ||
+   grep -q "^pvpanic_pci " /proc/modules; then
+	BUILTIN=false
+elif [ -d "$PDRV" ]; then
+	BUILTIN=true
+else
+	notrun "no pvpanic-pci driver in $KVER"
+fi
 
 find_dev() {
 	BDF=
@@ -28,9 +37,16 @@ find_dev() {
 	[ -n "$BDF" ] || fail "no pvpanic-pci device (1b36:0011)"
 	D=/sys/bus/pci/devices/$BDF
 }
+# drv_load, drv_unload: modprobe and rmmod, or bind and unbind
+drv_load() {
+	if $BUILTIN; then echo "$BDF" >"$PDRV/bind"; else modprobe pvpanic-pci; fi
+}
+drv_unload() {
+	if $BUILTIN; then echo "$BDF" >"$PDRV/unbind"; else rmmod pvpanic_pci; fi
+}
 find_dev
-rmmod pvpanic_pci 2>/dev/null
-modprobe pvpanic-pci || fail "modprobe"
+[ -e "$D/driver" ] && drv_unload
+drv_load || fail "loading the driver"
 wait_bound "$D"
 CAP=$(cat "$D/capability") || fail "no capability attribute"
 
@@ -52,11 +68,16 @@ probe_reads() {
 # usable WHAT: the driver probes again, reading the same capability, and
 # a second recording of the device (unload and load) has that probe's read
 usable() {
-	rmmod pvpanic_pci 2>/dev/null
-	modprobe pvpanic-pci || fail "$1: modprobe after"
+	[ -e "$D/driver" ] && drv_unload
+	drv_load || fail "$1: loading the driver after"
 	wait_bound "$D"
 	[ "$(cat "$D/capability")" = "$CAP" ] || fail "$1: capability $(cat "$D/capability"), was $CAP"
-	"$REC" --bdf "$BDF" -o "$TMP/after.zst" --force -- sh -c 'rmmod pvpanic_pci && modprobe pvpanic-pci' \
+	if $BUILTIN; then
+		_cmd="echo $BDF >$PDRV/unbind && echo $BDF >$PDRV/bind"
+	else
+		_cmd="rmmod pvpanic_pci && modprobe pvpanic-pci"
+	fi
+	"$REC" --bdf "$BDF" -o "$TMP/after.zst" --force -- sh -c "$_cmd" \
 		2>"$TMP/after.err" || fail "$1: a second recording: $(cat "$TMP/after.err")"
 	[ "$(probe_reads "$TMP/after.zst")" = 1 ] || fail "$1: the second recording lacks the probe's read"
 }
@@ -82,10 +103,10 @@ ok "(2) kill -9 with the mapping taken over: the device works and records again"
 
 # ---- (3) rmmod mid-recording -------------------------------------------------------------
 recorder rmmod --rebind
-rmmod pvpanic_pci || fail "(3) rmmod while recorded"
+drv_unload || fail "(3) rmmod while recorded"
 [ -e "$D/driver" ] && fail "(3) still bound"
 kill -0 "$RPID" || fail "(3) the recorder ended with the driver"
-modprobe pvpanic-pci || fail "(3) modprobe while recorded"
+drv_load || fail "(3) modprobe while recorded"
 wait_bound "$D"
 kill -INT "$RPID"
 wait "$RPID" || fail "(3) pciem-record exited with $?: $(cat "$TMP/rmmod.err")"
