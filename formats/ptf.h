@@ -9,7 +9,8 @@
  * failure, and leave a message naming the file and what is wrong in
  * ptf_writer__error() / ptf_reader__error().  Destructors accept NULL.
  *
- * Devices are keyed by their PCI domain (struct pciem_trace_rec.domain):
+ * Devices are keyed by their stream key (struct pciem_trace_rec.domain):
+ * a PCIem device's PCI domain, or a real device's PCIEM_REAL_KEY() (1.3);
  * a trace may hold several devices, each with its own sequence numbers.
  */
 #ifndef PTF_H
@@ -20,7 +21,7 @@
 #include "pciem_userspace.h"
 
 #define PTF_VERSION_MAJOR	1	/* readers refuse another major */
-#define PTF_VERSION_MINOR	2	/* readers accept any minor */
+#define PTF_VERSION_MINOR	3	/* readers accept any minor */
 
 /* ---- what a trace holds ------------------------------------------------ */
 
@@ -46,7 +47,9 @@ struct ptf_header {
  * learnt from the system. */
 struct ptf_device {
 	uint32_t domain;
-	struct pciem_trace_device desc;	/* IDs, BARs, cap offsets, config */
+	struct pciem_trace_device desc;	/* IDs, BARs, cap offsets, config,
+					 * PCIEM_TDEV_F_* flags (1.3; 0 in
+					 * older files) */
 };
 
 struct ptf_symbol {

@@ -461,6 +461,11 @@ static int parse_device(struct ptf_reader *r, uint32_t k, const struct rec_hdr *
 	if (c.err)
 		return bad_rec(r, k, h->pos, c.err);
 	memcpy(d.config, cfg, sizeof(d.config));
+	/* 1.3: Device_Flags; a 1.0 to 1.2 DEVICE ends here (flags 0) */
+	if (c.p < c.end)
+		d.flags = (uint8_t)ptf_cur__max(&c, UINT8_MAX, "DEVICE: bad Device_Flags");
+	if (c.err)
+		return bad_rec(r, k, h->pos, c.err);
 	rd = rdev_get(r, domain);
 	if (!rd)
 		return bad_rec(r, k, h->pos, "more than 1024 devices (or out of memory)");

@@ -544,6 +544,7 @@ int ptf_writer__add_device(struct ptf_writer *w, const struct ptf_device *dev)
 	}
 	memcpy(p, d->config, sizeof(d->config));
 	p += sizeof(d->config);
+	p = ptf_put_varint(p, d->flags);		/* 1.3 */
 	rec_end(w, PTF_T_DEVICE, p, PTF_FF_DEVICE);
 	return added(w);
 }

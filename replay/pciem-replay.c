@@ -64,6 +64,13 @@ static const char argp_doc[] =
 "The kernel keeps a FIFO of --fifo events ahead of the driver; on a\n"
 "machine with one CPU make it as large as the trace.\n"
 "\n"
+"A real device's trace (pciem-record --bdf of a real device) replays the\n"
+"same way, with no hardware: its config space, BARs (their real sizes) and\n"
+"the capabilities PCIem can present; the others (MSI-X for now) are\n"
+"reported and left out before the replay starts.  Refused: a trace whose\n"
+"driver was bound before recording (no probe: record with --rebind), and\n"
+"one of a device with I/O port BARs unless --without-io-bars.\n"
+"\n"
 "A divergence shows the recorded call stack of the expected access when\n"
 "the trace has stacks (pciem-record --stacks).  --stacks loads the same\n"
 "eBPF program as pciem-record --stacks and also shows the actual call\n"
@@ -92,6 +99,7 @@ enum {
 	OPT_WINDOW,
 	OPT_WAIT_US,
 	OPT_CONFIG_WRITES,
+	OPT_WITHOUT_IO_BARS,
 	OPT_STACKS,
 };
 
@@ -123,6 +131,9 @@ static const struct argp_option argp_opts[] = {
 	  "Look-ahead for per-register matching and resynchronising (default 64)", 0 },
 	{ "wait-us", OPT_WAIT_US, "USEC", 0,
 	  "How long an access waits for a recorded event not fed yet, with interrupts off (1 to 100000, default 100000)", 0 },
+	{ "without-io-bars", OPT_WITHOUT_IO_BARS, NULL, 0,
+	  "A real device's trace: present the device without its I/O port BARs, whose "
+	  "accesses were not recorded (refused otherwise)", 0 },
 	{ "stacks", OPT_STACKS, NULL, 0,
 	  "Also show the kernel call stack of the diverging access (eBPF, as pciem-record "
 	  "--stacks; needs CAP_BPF+CAP_PERFMON or root)", 0 },
@@ -196,6 +207,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CONFIG_WRITES:
 		s->flags |= PCIEM_REPLAY_F_CONFIG_WRITES;
+		break;
+	case OPT_WITHOUT_IO_BARS:
+		opts.without_io_bars = true;
 		break;
 	case OPT_FIFO:
 		s->fifo_events = parse_num(state, arg, "--fifo", PCIEM_REPLAY_MAX_FIFO);

@@ -110,6 +110,183 @@ static int prepass(struct replay *rp, struct dom_count *doms, unsigned int *ndom
 	return 0;
 }
 
+/* ---- a real device's trace ------------------------------------------------ */
+
+static const char *cap_name(uint8_t id)
+{
+	switch (id) {
+	case PCI_CAP_ID_PM: return "power management";
+	case PCI_CAP_ID_AGP: return "AGP";
+	case PCI_CAP_ID_VPD: return "VPD";
+	case PCI_CAP_ID_MSI: return "MSI";
+	case PCI_CAP_ID_PCIX: return "PCI-X";
+	case PCI_CAP_ID_VNDR: return "vendor-specific";
+	case PCI_CAP_ID_SSVID: return "subsystem IDs";
+	case PCI_CAP_ID_EXP: return "PCI Express";
+	case PCI_CAP_ID_MSIX: return "MSI-X";
+	case PCI_CAP_ID_SATA: return "SATA";
+	case PCI_CAP_ID_AF: return "advanced features";
+	case PCI_CAP_ID_EA: return "enhanced allocation";
+	default: return "unknown";
+	}
+}
+
+static uint16_t cfg16(const uint8_t *c, unsigned int at)
+{
+	return c[at] | (c[at + 1] << 8);
+}
+
+/* Why PCIem cannot present capability @id at @at as it is, NULL if it can
+ * (the checks of SET_CONFIG_IMAGE: kmod/pciem_cfg.c). */
+static const char *cap_refused(const uint8_t *c, unsigned int at)
+{
+	uint16_t f;
+
+	switch (c[at]) {
+	case PCI_CAP_ID_PM:
+		return NULL;
+	case PCI_CAP_ID_MSI:
+		f = cfg16(c, at + PCI_MSI_FLAGS);
+		if (f & ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QMASK | PCI_MSI_FLAGS_QSIZE |
+			  PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT) ||
+		    ((f & PCI_MSI_FLAGS_QMASK) >> 1) > 5)
+			return "a form of MSI that PCIem does not build (extended message data, "
+			       "or more than 32 vectors); the driver will use INTx, if it can";
+		return NULL;
+	case PCI_CAP_ID_EXP:
+		f = cfg16(c, at + PCI_EXP_FLAGS);
+		if ((f & PCI_EXP_FLAGS_VERS) != 2)
+			return "PCIem presents PCI Express capabilities of version 2 only; the "
+			       "driver will see a conventional PCI device";
+		if (((f & PCI_EXP_FLAGS_TYPE) >> 4) != PCI_EXP_TYPE_ENDPOINT &&
+		    ((f & PCI_EXP_FLAGS_TYPE) >> 4) != PCI_EXP_TYPE_LEG_END)
+			return "PCIem presents PCI Express endpoints only (this is another port "
+			       "type, e.g. a root complex integrated endpoint); the driver will "
+			       "see a conventional PCI device";
+		return NULL;
+	case PCI_CAP_ID_MSIX:
+		return "PCIem cannot present MSI-X yet; the driver will take another path: "
+		       "MSI if the device has it, else INTx";
+	default:
+		return "PCIem does not emulate it; the driver will not find it";
+	}
+}
+
+unsigned int replay__adapt_config(uint8_t cfg[4096], FILE *out, const char *who)
+{
+	unsigned int prev = PCI_CAPABILITY_LIST, at, n = 0, kept = 0, count = 0;
+	bool seen[64] = { false }, pcie = false;
+	const char *why;
+
+	if (cfg[PCI_HEADER_TYPE] & 0x80) {
+		cfg[PCI_HEADER_TYPE] &= 0x7f;
+		fprintf(out, "%s: the multi-function bit of the header type is cleared: the "
+			"replayed device is a single function\n", who);
+		n++;
+	}
+	if (cfg[PCI_INTERRUPT_PIN] > 1) {
+		fprintf(out, "%s: interrupt pin INT%c is presented as INTA (PCIem's only pin)\n",
+			who, 'A' + cfg[PCI_INTERRUPT_PIN] - 1);
+		cfg[PCI_INTERRUPT_PIN] = 1;
+		n++;
+	}
+	if (!(cfg16(cfg, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+		return n;
+	for (at = cfg[PCI_CAPABILITY_LIST] & 0xfc; at; at = cfg[at + PCI_CAP_LIST_NEXT] & 0xfc) {
+		if (at < 0x40 || seen[at / 4] || ++count > 48) {
+			/* a broken list: cut it here */
+			fprintf(out, "%s: the capability list is broken at 0x%02x; it is cut there\n",
+				who, at);
+			cfg[prev] = 0;
+			n++;
+			break;
+		}
+		seen[at / 4] = true;
+		why = cap_refused(cfg, at);
+		if (cfg[at] == PCI_CAP_ID_EXP && !why)
+			pcie = true;
+		if (why) {
+			fprintf(out, "%s: capability %s (0x%02x) at 0x%02x is not presented: %s\n",
+				who, cap_name(cfg[at]), cfg[at], at, why);
+			cfg[prev] = cfg[at + PCI_CAP_LIST_NEXT] & 0xfc;
+			n++;
+			continue;	/* prev stays */
+		}
+		kept++;
+		prev = at + PCI_CAP_LIST_NEXT;
+	}
+	if (!kept) {
+		cfg[PCI_CAPABILITY_LIST] = 0;
+		cfg[PCI_STATUS] &= ~PCI_STATUS_CAP_LIST;
+	}
+	if (pcie) {
+		unsigned int i;
+
+		for (i = 256; i < 4096 && !cfg[i]; i++)
+			;
+		if (i < 4096) {
+			fprintf(out, "%s: the extended capabilities (from 0x100: AER, ...) are not "
+				"presented: PCIem emulates none\n", who);
+			memset(cfg + 256, 0, 4096 - 256);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * A real device's trace (PCIEM_TDEV_F_REAL): refuses what cannot be
+ * replayed exactly, and makes its description one PCIem can present.
+ */
+static int real_device(struct replay *rp)
+{
+	struct pciem_trace_device *d = &rp->dev.desc;
+	const char *path = rp->opts->trace;
+	char who[300];
+	int i;
+
+	snprintf(who, sizeof(who), "%s: %s: real device %04x:%02x:%02x.%x", prog, path,
+		 PCIEM_KEY_REAL_DOMAIN(rp->domain), d->bus, d->devfn >> 3, d->devfn & 7);
+	if (d->flags & PCIEM_TDEV_F_BOUND) {
+		fprintf(stderr, "%s: its driver was bound when the recording started, so the "
+			"driver's probe is not in the trace and a replay cannot start from it; "
+			"record it again with pciem-record --rebind\n", who);
+		return -EPROTO;
+	}
+	for (i = 0; i < 6; i++) {
+		struct pciem_trace_bar *b = &d->bars[i];
+
+		if (!b->size)
+			continue;
+		if (b->flags & PCI_BASE_ADDRESS_SPACE_IO) {
+			if (!rp->opts->without_io_bars) {
+				fprintf(stderr, "%s: BAR%d is an I/O port BAR, whose accesses "
+					"could not be recorded, so the driver's port accesses cannot "
+					"be replayed; --without-io-bars presents the device without "
+					"its I/O BARs (the driver may then fail, or take another "
+					"path)\n", who, i);
+				return -EPROTO;
+			}
+			fprintf(stderr, "%s: I/O port BAR%d is left out (--without-io-bars)\n",
+				who, i);
+			memset(b, 0, sizeof(*b));
+			continue;
+		}
+		if (b->size < PCIEM_BAR_MIN_SIZE || b->size > PCIEM_BAR_MAX_SIZE ||
+		    (b->size & (b->size - 1))) {
+			fprintf(stderr, "%s: BAR%d of %llu bytes cannot be presented (PCIem BARs "
+				"are powers of two from %llu bytes to %llu MiB)\n", who, i,
+				(unsigned long long)b->size, PCIEM_BAR_MIN_SIZE,
+				PCIEM_BAR_MAX_SIZE >> 20);
+			return -EPROTO;
+		}
+		/* the real BAR's flags are those ADD_BAR takes, address left out */
+		b->flags &= PCI_BASE_ADDRESS_MEM_TYPE_MASK | PCI_BASE_ADDRESS_MEM_PREFETCH;
+	}
+	replay__adapt_config(d->config, stderr, who);
+	return 0;
+}
+
 int replay__open_trace(struct replay *rp)
 {
 	const struct replay_opts *o = rp->opts;
@@ -194,6 +371,11 @@ int replay__open_trace(struct replay *rp)
 	rp->dev = *dev;
 	drv = ptf_reader__driver(rp->r, rp->domain);
 	snprintf(rp->driver, sizeof(rp->driver), "%s", drv ? drv : "");
+	if (rp->dev.desc.flags & PCIEM_TDEV_F_REAL) {
+		err = real_device(rp);
+		if (err)
+			return err;
+	}
 
 	if (o->regs) {
 		char msg[512];

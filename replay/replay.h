@@ -35,6 +35,8 @@ struct replay_opts {
 	bool have_domain;		/* --device */
 	uint32_t domain;
 	bool allow_lost;
+	bool without_io_bars;		/* a real device: present it without
+					 * its I/O port BARs (not recorded) */
 	bool verbose;
 	bool stacks;			/* --stacks: the actual access's call stack */
 	unsigned int timeout_s;		/* 0: none */
@@ -111,6 +113,15 @@ struct replay {
 
 /* replay.c */
 int replay__open_trace(struct replay *rp);
+/*
+ * A real device's config space made one PCIem can present (what
+ * SET_CONFIG_IMAGE accepts): capabilities other than MSI (in the forms
+ * PCIem builds), PCI Express (version 2 endpoint or legacy endpoint) and
+ * PM are unlinked, extended capabilities cleared, interrupt pin B-D made
+ * A, the multi-function bit cleared.  Each change is said on @out,
+ * prefixed with @who.  Returns the number of changes.
+ */
+unsigned int replay__adapt_config(uint8_t cfg[4096], FILE *out, const char *who);
 int replay__create_device(struct replay *rp);
 int replay__feed(struct replay *rp);
 int replay__open_stacks(struct replay *rp);

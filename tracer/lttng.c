@@ -37,6 +37,7 @@ static const char *lc_name(uint64_t kind)
 		[PCIEM_LC_DRIVER_BOUND] = "driver_bound",
 		[PCIEM_LC_DRIVER_UNBOUND] = "driver_unbound",
 		[PCIEM_LC_REMOVED] = "removed",
+		[PCIEM_LC_BAR_TAKEN_OVER] = "bar_taken_over",
 	};
 
 	if (kind < sizeof(names) / sizeof(names[0]) && names[kind])

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pciem-record: records the traffic between drivers and PCIem devices
- * into a trace file.  Options and main(); the recording loop is record.c.
+ * pciem-record: records the traffic between drivers and PCIem devices,
+ * or a real PCI device (--bdf in a domain below 0x10000), into a trace
+ * file.  Options, the real device's checks and rebinding, and main(); the
+ * recording loop is record.c.
  *
  *   pciem-record [-o FILE] [--match VID:DID | --bdf D:B:D.F | --pid PID]
  *                [--mode full|writes] [--ring-size SIZE] [--lossless]
+ *                [--rebind] [--force-device]
  *                [--stacks] [--force] [-v] [-- COMMAND [ARGS...]]
  */
 #define _GNU_SOURCE
 #include <argp.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -33,6 +38,8 @@
 
 #define DEFAULT_RING	(64ULL << 20)
 #define DEVICE_ENV	"PCIEM_RECORD_DEVICE"	/* instead of /dev/pciem (tests) */
+#define ROOT_ENV	"PCIEM_RECORD_ROOT"	/* prefix of /proc and /sys (tests) */
+#define PCIEM_FIRST_DOMAIN 0x10000		/* PCIem devices' domains start here */
 #define CHILD_TERM_MS	5000	/* after SIGTERM, before SIGKILL */
 
 static struct env {
@@ -45,6 +52,11 @@ static struct env {
 	uint8_t bus, devfn;
 	const char *bdf;
 	bool full_trap;
+	bool mode_given;
+	bool real;			/* --bdf names a real device */
+	bool rebind;
+	bool force_device;
+	char bdfname[32];		/* "0000:00:03.0", as sysfs names it */
 	uint64_t ring_size;
 	bool lossless;
 	bool force;
@@ -61,11 +73,13 @@ static struct env {
 const char *argp_program_version = RECORD_TOOL_VERSION;
 
 static const char argp_doc[] =
-"Record the traffic between drivers and PCIem devices into a trace file.\n"
+"Record the traffic between drivers and PCIem devices, or a real PCI device,\n"
+"into a trace file.\n"
 "\n"
 "USAGE: pciem-record [-o FILE] [--match VID:DID | --bdf DOMAIN:BUS:DEV.FN |\n"
 "                    --pid PID] [--mode full|writes] [--ring-size SIZE]\n"
-"                    [--lossless] [--stacks] [--force] [-v] [-- COMMAND [ARGS...]]\n"
+"                    [--lossless] [--rebind] [--force-device] [--stacks]\n"
+"                    [--force] [-v] [-- COMMAND [ARGS...]]\n"
 "\n"
 "pciem-record subscribes to the PCIem trace channel before it starts\n"
 "COMMAND, so a driver's probe is recorded, and records until COMMAND exits\n"
@@ -87,7 +101,13 @@ static const char argp_doc[] =
 "                     # devices of process 4242; the kernel waits for us\n"
 "                     # rather than drop a record\n"
 "    pciem-record --stacks -o probe.zst -- modprobe mydrv\n"
-"                     # with the kernel call stack of every access"
+"                     # with the kernel call stack of every access\n"
+"    pciem-record --bdf 0000:00:03.0 -o pvpanic.zst -- modprobe pvpanic-pci\n"
+"                     # a real device: its driver's probe, MMIO, config\n"
+"                     # accesses and interrupts\n"
+"    pciem-record --bdf 0000:00:03.0 --rebind -o probe.zst -- sleep 1\n"
+"                     # a real device whose driver is bound: unbind it,\n"
+"                     # subscribe, bind it again: the probe is recorded"
 "\v"
 "SIZE takes a K, M or G suffix (powers of 1024); the ring must be a power\n"
 "of two from 64K to 1G.  The output defaults to pciem-YYYYmmdd-HHMMSS.zst\n"
@@ -106,6 +126,19 @@ static const char argp_doc[] =
 "trap machinery, once per distinct stack, with the symbols of the modules\n"
 "and core kernel functions in them; pciem-trace dump --stacks shows them.\n"
 "\n"
+"A real device (--bdf with a PCI domain below 10000, as lspci -D shows it)\n"
+"is traced in full trap whatever --mode says: every access through its\n"
+"driver's mappings of its memory BARs, its config-space accesses (the\n"
+"driver's, the PCI core's, lspci's) and its interrupts.  Not recorded: I/O\n"
+"port BARs (the trace notes that their accesses are missing), mappings of\n"
+"BARs by userspace through sysfs resource files, and accesses by anything\n"
+"but the CPU.  One recorder per real device.  A driver bound before\n"
+"recording has its existing mappings taken over and its probe is missing\n"
+"(the trace says so); --rebind unbinds it before subscribing and binds it\n"
+"again after, so that the probe is recorded (and pciem-replay can replay\n"
+"the trace).  A device that a mounted file system or active swap sits on\n"
+"is refused, naming it, unless --force-device.\n"
+"\n"
 "EXIT STATUS: COMMAND's status (128+N if it was killed by signal N), or 0\n"
 "without COMMAND; pciem-record's own failures take precedence and use\n"
 "sysexits-style codes 64..78, which a COMMAND should avoid:\n"
@@ -121,17 +154,21 @@ static const char argp_doc[] =
 "   73  the output file exists (use --force) or cannot be created\n"
 "   74  writing the file failed, e.g. disk full; what was written up to\n"
 "       the last complete frame stays readable\n"
+"   75  the real device is in use by the system (a mounted file system or\n"
+"       swap; --force-device), or traced already by another recorder\n"
 "   77  no permission to open /dev/pciem (needs root: CAP_SYS_ADMIN)\n"
 "   78  the loaded pciem module refuses the subscription (too old; full\n"
-"       trap needs PCIEM_TRACE_F_FULL_TRAP, or use --mode writes)\n"
+"       trap needs PCIEM_TRACE_F_FULL_TRAP, or use --mode writes), or\n"
+"       cannot trace that real device (a bridge, a domain above 7fff)\n"
 "  126  COMMAND is not executable;  127  COMMAND was not found\n";
 
-enum { OPT_NO_LTTNG = 1000, OPT_STACKS };
+enum { OPT_NO_LTTNG = 1000, OPT_STACKS, OPT_REBIND, OPT_FORCE_DEVICE };
 
 static const struct argp_option argp_opts[] = {
 	{ "output", 'o', "FILE", 0, "Trace file to write (default pciem-YYYYmmdd-HHMMSS.zst)", 0 },
 	{ "match", 'm', "VID:DID", 0, "Devices with this vendor:device ID (hex), existing or new", 0 },
-	{ "bdf", 'b', "DOMAIN:BUS:DEV.FN", 0, "The existing device at this address (as lspci -D)", 0 },
+	{ "bdf", 'b', "DOMAIN:BUS:DEV.FN", 0,
+	  "The existing device at this address (as lspci -D): a PCIem device, or a real one", 0 },
 	{ "pid", 'p', "PID", 0, "Devices created by process PID (existing or new)", 0 },
 	{ "mode", 'M', "full|writes", 0,
 	  "full (default): reads trapped and recorded too; writes: the device model's own trap mode", 0 },
@@ -141,6 +178,10 @@ static const struct argp_option argp_opts[] = {
 	{ "force", 'f', NULL, 0, "Overwrite an existing output file", 0 },
 	{ "verbose", 'v', NULL, 0, "Say what is recorded (devices, drivers, modules, LTTng)", 0 },
 	{ "no-lttng", OPT_NO_LTTNG, NULL, 0, "Do not load the LTTng-UST provider", 0 },
+	{ "rebind", OPT_REBIND, NULL, 0,
+	  "Real device: unbind its driver, subscribe, bind it again (the probe is recorded)", 0 },
+	{ "force-device", OPT_FORCE_DEVICE, NULL, 0,
+	  "Real device: trace it even if a mounted file system or swap is on it", 0 },
 	{ "stacks", OPT_STACKS, NULL, 0,
 	  "Record each event's kernel call stack (eBPF; needs CAP_BPF+CAP_PERFMON or root)", 0 },
 	{},
@@ -228,6 +269,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.pid = v;
 		break;
 	case 'M':
+		env.mode_given = true;
 		if (!strcmp(arg, "full"))
 			env.full_trap = true;
 		else if (!strcmp(arg, "writes"))
@@ -256,6 +298,21 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACKS:
 		env.stacks = true;
+		break;
+	case OPT_REBIND:
+		env.rebind = true;
+		break;
+	case OPT_FORCE_DEVICE:
+		env.force_device = true;
+		break;
+	case ARGP_KEY_END:
+		env.real = env.bdf && env.domain < PCIEM_FIRST_DOMAIN;
+		if (env.real && !env.full_trap)
+			argp_error(state, "--mode writes: a real device is always recorded in full "
+				   "trap (its reads are performed on the device)");
+		if ((env.rebind || env.force_device) && !env.real)
+			argp_error(state, "--rebind and --force-device are for a real device "
+				   "(--bdf in a domain below 10000)");
 		break;
 	case ARGP_KEY_ARG:
 		/* the first argument that is not an option starts COMMAND */
@@ -355,6 +412,160 @@ static void summary(const char *path, const struct record_stats *rs,
 			rs->stacks_dropped, rs->stacks_evicted);
 }
 
+/* ---- a real device: is the system using it? rebinding ------------------ */
+
+/* Does the sysfs directory @dir (a block device) lie under the PCI device
+ * @bdf, itself or through the devices it is made of (dm, md: slaves/)? */
+static bool block_under(const char *dir, const char *bdf, int depth)
+{
+	char real[PATH_MAX], sub[PATH_MAX + 8], pat[40];
+	struct dirent *de;
+	bool found = false;
+	size_t n;
+	DIR *d;
+
+	if (depth > 8 || !realpath(dir, real))
+		return false;
+	snprintf(pat, sizeof(pat), "/%s/", bdf);
+	n = strlen(pat) - 1;
+	if (strstr(real, pat) || (strlen(real) >= n && !strcmp(real + strlen(real) - n, pat)))
+		return true;
+	snprintf(sub, sizeof(sub), "%s/slaves", real);
+	d = opendir(sub);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char slave[PATH_MAX + 300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(slave, sizeof(slave), "%s/%s", sub, de->d_name);
+		found = block_under(slave, bdf, depth + 1);
+	}
+	closedir(d);
+	return found;
+}
+
+static bool devnum_under(const char *root, unsigned int maj, unsigned int min, const char *bdf)
+{
+	char path[PATH_MAX];
+
+	if (!maj)
+		return false;		/* no block device: tmpfs, 9p, proc... */
+	snprintf(path, sizeof(path), "%s/sys/dev/block/%u:%u", root, maj, min);
+	return block_under(path, bdf, 0);
+}
+
+/*
+ * Is a mounted file system or an active swap area on @bdf?  1 and @why
+ * ("/ (ext4 on /dev/sda1)", "swap /dev/sda2") if so, else 0.
+ */
+static int device_in_use(const char *root, const char *bdf, char *why, size_t len)
+{
+	char path[PATH_MAX], line[4096];
+	int used = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", root);
+	f = fopen(path, "re");
+	while (f && !used && fgets(line, sizeof(line), f)) {
+		char mnt[1024], fstype[64] = "?", source[1024] = "?";
+		unsigned int maj, min;
+		const char *sep;
+
+		if (sscanf(line, "%*u %*u %u:%u %*s %1023s", &maj, &min, mnt) != 3)
+			continue;
+		sep = strstr(line, " - ");
+		if (sep)
+			sscanf(sep + 3, "%63s %1023s", fstype, source);
+		if (devnum_under(root, maj, min, bdf)) {
+			snprintf(why, len, "the file system mounted on %s (%s on %s)", mnt, fstype,
+				 source);
+			used = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "%s/proc/swaps", root);
+	f = fopen(path, "re");
+	while (f && !used && fgets(line, sizeof(line), f)) {
+		char name[1024], file[PATH_MAX + 1100];
+		struct stat st;
+
+		if (sscanf(line, "%1023s", name) != 1 || name[0] != '/')
+			continue;		/* the heading */
+		snprintf(file, sizeof(file), "%s%s", root, name);
+		if (stat(file, &st))
+			continue;
+		if (S_ISBLK(st.st_mode) ? devnum_under(root, major(st.st_rdev), minor(st.st_rdev), bdf)
+					: devnum_under(root, major(st.st_dev), minor(st.st_dev), bdf)) {
+			snprintf(why, len, "the active swap area %s", name);
+			used = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	return used;
+}
+
+/* The driver bound to the real device, "" if none. */
+static void bound_driver(const char *root, char *drv, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	drv[0] = '\0';
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/driver", root, env.bdfname);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) < len)
+		strcpy(drv, base);
+}
+
+/* Writes the device's name to @root/sys/bus/pci/@file; 0 or -errno. */
+static int sysfs_put(const char *root, const char *file)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(env.bdfname);
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/%s", root, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, env.bdfname, n) != (ssize_t)n)
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+/* Binds @drv to the device again: its bind file, else drivers_probe. */
+static int rebind(const char *root, const char *drv)
+{
+	char file[128], now[64];
+	int err;
+
+	snprintf(file, sizeof(file), "drivers/%s/bind", drv);
+	err = sysfs_put(root, file);
+	if (err)
+		err = sysfs_put(root, "drivers_probe");
+	bound_driver(root, now, sizeof(now));
+	if (!now[0])
+		fprintf(stderr, "pciem-record: --rebind: %s could not be bound to %s again (%s); "
+			"the device is left without a driver\n", env.bdfname, drv,
+			strerror(err ? -err : ENODEV));
+	else if (strcmp(now, drv))
+		fprintf(stderr, "pciem-record: --rebind: %s is now bound to %s, not %s\n",
+			env.bdfname, now, drv);
+	return now[0] ? 0 : -ENODEV;
+}
+
 int main(int argc, char **argv)
 {
 	struct record_opts opts = { .sys_root = "" };
@@ -368,6 +579,8 @@ int main(int argc, char **argv)
 	const char *out;
 	sigset_t mask, orig;
 	int err, sigfd = -1, child_st = -1, exit_code = 0;
+	char unbound[64] = "";		/* --rebind: the driver to bind again */
+	const char *root;
 	pid_t child = 0;
 
 	argp_err_exit_status = REC_EX_USAGE;
@@ -375,14 +588,26 @@ int main(int argc, char **argv)
 	if (err)
 		return REC_EX_USAGE;
 
+	root = getenv(ROOT_ENV) ? getenv(ROOT_ENV) : "";
 	if (env.bdf) {
-		char path[PATH_MAX];
+		char path[PATH_MAX], why[2200];
 
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%04x:%02x:%02x.%x", env.domain,
+		snprintf(env.bdfname, sizeof(env.bdfname), "%04x:%02x:%02x.%x", env.domain,
 			 env.bus, env.devfn >> 3, env.devfn & 7);
+		snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s", root, env.bdfname);
 		if (access(path, F_OK)) {
 			fprintf(stderr, "pciem-record: no device %s (%s)\n", env.bdf, path);
 			return REC_EX_NODEVICE;
+		}
+		if (env.real && device_in_use(root, env.bdfname, why, sizeof(why))) {
+			if (!env.force_device) {
+				fprintf(stderr, "pciem-record: %s: %s is on it; tracing would slow "
+					"down or (if anything goes wrong) break the system; "
+					"--force-device traces it anyway\n", env.bdfname, why);
+				return REC_EX_BUSY;
+			}
+			fprintf(stderr, "pciem-record: %s: %s is on it; traced anyway "
+				"(--force-device)\n", env.bdfname, why);
 		}
 	}
 	/*
@@ -404,7 +629,11 @@ int main(int argc, char **argv)
 		lttng__init(env.verbose);
 
 	opts.device_path = getenv(DEVICE_ENV) ? getenv(DEVICE_ENV) : PCIEM_DEVICE_PATH;
-	opts.match = env.match;
+	opts.sys_root = root;
+	opts.match = env.real ? PCIEM_TRACE_MATCH_REAL : env.match;
+	opts.bus = env.bus;
+	opts.devfn = env.devfn;
+	opts.bdf = env.bdfname;
 	opts.vendor_id = env.vendor_id;
 	opts.device_id = env.device_id;
 	opts.pid = env.pid;
@@ -417,11 +646,43 @@ int main(int argc, char **argv)
 	opts.verbose = env.verbose;
 	opts.status_line = isatty(STDERR_FILENO);
 	opts.stacks = env.stacks;
+	if (env.rebind) {
+		/* unbound before subscribing: the trace starts with a device
+		 * without driver, as a replay does, and has its probe */
+		bound_driver(root, unbound, sizeof(unbound));
+		if (!unbound[0]) {
+			fprintf(stderr, "pciem-record: --rebind: no driver is bound to %s: "
+				"nothing to rebind\n", env.bdfname);
+		} else {
+			char file[128];
+
+			snprintf(file, sizeof(file), "drivers/%s/unbind", unbound);
+			err = sysfs_put(root, file);
+			if (err) {
+				fprintf(stderr, "pciem-record: --rebind: cannot unbind %s from %s: "
+					"%s\n", env.bdfname, unbound, strerror(-err));
+				exit_code = err == -EACCES || err == -EPERM ? REC_EX_NOPERM
+									  : REC_EX_OSERR;
+				goto out;
+			}
+			if (env.verbose)
+				fprintf(stderr, "pciem-record: %s: driver %s unbound\n",
+					env.bdfname, unbound);
+		}
+	}
 	exit_code = recorder__open(&rec, &opts);
+	if (!exit_code && unbound[0]) {
+		if (rebind(root, unbound))
+			exit_code = REC_EX_OSERR;
+		else if (env.verbose)
+			fprintf(stderr, "pciem-record: %s: driver %s bound again (its probe "
+				"is recorded)\n", env.bdfname, unbound);
+		unbound[0] = '\0';
+	}
 	if (exit_code)
 		goto out;
 	/* an existing device's description is written while subscribing */
-	if (env.bdf && !recorder__has_records(rec)) {
+	if (env.bdf && !env.real && !recorder__has_records(rec)) {
 		fprintf(stderr, "pciem-record: %s is not a PCIem device\n", env.bdf);
 		exit_code = REC_EX_NODEVICE;
 		goto out;
@@ -430,7 +691,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pciem-record: subscribed (%s, %s trap%s, %" PRIu64 " MiB ring)\n",
 			env.match == PCIEM_TRACE_MATCH_ALL ? "every new device" :
 			env.match == PCIEM_TRACE_MATCH_ID ? "by ID" :
-			env.match == PCIEM_TRACE_MATCH_PID ? "by creator" : "by address",
+			env.match == PCIEM_TRACE_MATCH_PID ? "by creator" :
+			env.real ? "a real device" : "by address",
 			env.full_trap ? "full" : "write", env.lossless ? ", lossless" : "",
 			env.ring_size >> 20);
 
@@ -495,6 +757,8 @@ out_close:
 	}
 out:
 	recorder__close(rec);
+	if (unbound[0])		/* subscribing failed: give the driver back */
+		rebind(root, unbound);
 	lttng__exit();
 	if (sigfd >= 0)
 		close(sigfd);

@@ -46,8 +46,11 @@
 #define CORE_REWRITES_MAX	1000	/* then only at the end */
 
 struct rec_device {
-	uint32_t domain;
+	uint32_t domain;		/* stream key */
+	uint32_t pci_domain;		/* its PCI domain (a real device's
+					 * comes from its key) */
 	uint8_t bus, devfn;
+	uint8_t flags;			/* PCIEM_TDEV_F_* */
 	uint16_t vendor_id, device_id;
 	bool have_driver;		/* driver recorded for the current binding */
 	bool have_module;		/* and its module (or none to find) */
@@ -150,6 +153,57 @@ static int stacks_setup(struct recorder *r)
 	return 0;
 }
 
+/*
+ * Why the kernel refused to trace a real device (uapi: the comment after
+ * struct pciem_trace_subscribe).  true with *status set once said; false
+ * for the errors every subscription shares.
+ */
+static bool real_subscribe_error(const struct record_opts *o, int err, int *status)
+{
+	const char *bdf = o->bdf;
+
+	switch (err) {
+	case ENODEV:
+		fprintf(stderr, "pciem-record: %s: no such device (it left the bus?)\n", bdf);
+		*status = REC_EX_NODEVICE;
+		return true;
+	case EINVAL:
+		fprintf(stderr, "pciem-record: %s: the pciem module refuses to trace it (%s): "
+			"only ordinary devices can be traced, not bridges (header type 1 or 2); "
+			"or the loaded module is older than real-device tracing\n", bdf,
+			strerror(err));
+		*status = REC_EX_CONFIG;
+		return true;
+	case EBUSY:
+		fprintf(stderr, "pciem-record: %s is traced already (%s): one recorder per real "
+			"device; stop the other pciem-record first\n", bdf, strerror(err));
+		*status = REC_EX_BUSY;
+		return true;
+	case ENOSPC:
+		fprintf(stderr, "pciem-record: %s: %d real devices are traced already, the most "
+			"the module allows (%s)\n", bdf, PCIEM_MAX_REAL, strerror(err));
+		*status = REC_EX_BUSY;
+		return true;
+	case EOPNOTSUPP:
+		fprintf(stderr, "pciem-record: %s: real devices in PCI domains above %x cannot be "
+			"traced (%s)\n", bdf, PCIEM_REAL_MAX_DOMAIN, strerror(err));
+		*status = REC_EX_CONFIG;
+		return true;
+	case EPERM:
+	case EACCES:
+		fprintf(stderr, "pciem-record: %s: tracing a real device needs root "
+			"(CAP_SYS_ADMIN): %s\n", bdf, strerror(err));
+		*status = REC_EX_NOPERM;
+		return true;
+	case ENOENT:
+		fprintf(stderr, "pciem-record: %s: the kernel has no irq_handler_entry tracepoint "
+			"to trace its interrupts with (%s)\n", bdf, strerror(err));
+		*status = REC_EX_CONFIG;
+		return true;
+	}
+	return false;
+}
+
 int recorder__open(struct recorder **out, const struct record_opts *opts)
 {
 	struct pciem_trace_subscribe sub = {
@@ -180,6 +234,11 @@ int recorder__open(struct recorder **out, const struct record_opts *opts)
 		break;
 	case PCIEM_TRACE_MATCH_DOMAIN:
 		sub.domain = opts->domain;
+		break;
+	case PCIEM_TRACE_MATCH_REAL:
+		sub.domain = opts->domain;
+		sub.bus = opts->bus;
+		sub.devfn = opts->devfn;
 		break;
 	}
 	if (opts->full_trap)
@@ -219,6 +278,8 @@ int recorder__open(struct recorder **out, const struct record_opts *opts)
 	if (ioctl(r->fd, PCIEM_IOCTL_TRACE_SUBSCRIBE, &sub)) {
 		err = errno;
 		fmt_bytes(size, sizeof(size), opts->ring_size);
+		if (opts->match == PCIEM_TRACE_MATCH_REAL && real_subscribe_error(opts, err, &err))
+			goto out_free;
 		if (err == EINVAL && opts->full_trap) {
 			fprintf(stderr,
 				"pciem-record: the loaded pciem module refuses the subscription "
@@ -322,6 +383,8 @@ static struct rec_device *add_dev(struct recorder *r, uint32_t domain,
 	}
 	memset(dev, 0, sizeof(*dev));
 	dev->domain = domain;
+	dev->pci_domain = PCIEM_KEY_IS_REAL(domain) ? PCIEM_KEY_REAL_DOMAIN(domain) : domain;
+	dev->flags = d->flags;
 	dev->bus = d->bus;
 	dev->devfn = d->devfn;
 	dev->vendor_id = d->vendor_id;
@@ -390,7 +453,7 @@ static int capture_module(struct recorder *r, struct rec_device *dev, const char
 		if (r->opts.verbose && dev)
 			note(r,
 				"%04x:%02x:%02x.%x: module %s at 0x%" PRIx64
-				", %u symbols (%u outside its core left out)\n", dev->domain,
+				", %u symbols (%u outside its core left out)\n", dev->pci_domain,
 				dev->bus, dev->devfn >> 3, dev->devfn & 7, name, mod->base,
 				mod->nsyms, outside);
 		else if (r->opts.verbose)
@@ -414,12 +477,12 @@ static int capture_driver(struct recorder *r, struct rec_device *dev)
 	char driver[64], module[64];
 	int err;
 
-	err = symbols__driver(r->opts.sys_root, dev->domain, dev->bus, dev->devfn, driver,
+	err = symbols__driver(r->opts.sys_root, dev->pci_domain, dev->bus, dev->devfn, driver,
 			      sizeof(driver), module, sizeof(module));
 	if (err) {
 		if (r->opts.verbose)
 			note(r, "%04x:%02x:%02x.%x: no driver to record (%s)\n",
-				dev->domain, dev->bus, dev->devfn >> 3, dev->devfn & 7,
+				dev->pci_domain, dev->bus, dev->devfn >> 3, dev->devfn & 7,
 				strerror(-err));
 		return 0;
 	}
@@ -432,7 +495,7 @@ static int capture_driver(struct recorder *r, struct rec_device *dev)
 		lttng__driver(dev->domain, driver);
 		r->unflushed++;
 		if (r->opts.verbose)
-			note(r, "%04x:%02x:%02x.%x: driver %s\n", dev->domain,
+			note(r, "%04x:%02x:%02x.%x: driver %s\n", dev->pci_domain,
 				dev->bus, dev->devfn >> 3, dev->devfn & 7, driver);
 	}
 	if (!module[0])
@@ -614,10 +677,29 @@ static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 		if (!dev)
 			return -ENOMEM;
 		if (r->opts.verbose)
-			note(r, "device %04x:%02x:%02x.%x %04x:%04x\n",
-				dev->domain, dev->bus, dev->devfn >> 3, dev->devfn & 7,
-				dev->vendor_id, dev->device_id);
-		break;
+			note(r, "device %04x:%02x:%02x.%x %04x:%04x%s\n",
+				dev->pci_domain, dev->bus, dev->devfn >> 3, dev->devfn & 7,
+				dev->vendor_id, dev->device_id,
+				dev->flags & PCIEM_TDEV_F_REAL ? " (real device)" : "");
+		if (dev->flags & PCIEM_TDEV_F_BOUND)
+			note(r, "%04x:%02x:%02x.%x: a driver is bound already: its probe is not "
+				"recorded, its mappings are taken over (use --rebind to record "
+				"the probe)\n", dev->pci_domain, dev->bus, dev->devfn >> 3,
+				dev->devfn & 7);
+		if (dev->flags & PCIEM_TDEV_F_IO_BAR)
+			note(r, "%04x:%02x:%02x.%x: it has an I/O port BAR, whose accesses cannot "
+				"be recorded\n", dev->pci_domain, dev->bus, dev->devfn >> 3,
+				dev->devfn & 7);
+		/* the driver bound before tracing, named after its device */
+		err = ptf_writer__add_trace_rec(r->w, rec);
+		if (!err && (dev->flags & PCIEM_TDEV_F_BOUND))
+			err = capture_driver(r, dev);
+		if (err)
+			return err;
+		lttng__emit(rec, NULL, 0, NULL, NULL);
+		r->records++;
+		r->unflushed++;
+		return 0;
 	case PCIEM_TREC_EVENT: {
 		const struct pciem_event *ev = payload;
 
@@ -628,7 +710,8 @@ static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 		if (!dev)
 			break;
 		if (ev->type == PCIEM_EVENT_LIFECYCLE &&
-		    (ev->offset == PCIEM_LC_BAR_MAPPED || ev->offset == PCIEM_LC_DRIVER_BOUND) &&
+		    (ev->offset == PCIEM_LC_BAR_MAPPED || ev->offset == PCIEM_LC_DRIVER_BOUND ||
+		     ev->offset == PCIEM_LC_BAR_TAKEN_OVER) &&
 		    !dev->have_driver) {
 			err = capture_driver(r, dev);
 			if (err)

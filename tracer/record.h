@@ -26,6 +26,9 @@
 #define REC_EX_OSERR		71	/* system error: memory, fork, mmap... */
 #define REC_EX_CANTCREAT	73	/* output exists (no --force) or cannot be created */
 #define REC_EX_IOERR		74	/* writing the file failed (disk full...) */
+#define REC_EX_BUSY		75	/* real device: the system uses it (a file
+					 * system or swap; --force-device), or
+					 * it is traced already */
 #define REC_EX_NOPERM		77	/* no permission to open /dev/pciem */
 #define REC_EX_CONFIG		78	/* the module refuses the subscription */
 #define REC_EX_CMD_NOEXEC	126	/* COMMAND found but not executable */
@@ -40,6 +43,8 @@ struct record_opts {
 	uint16_t vendor_id, device_id;
 	uint32_t pid;
 	uint32_t domain;
+	uint8_t bus, devfn;		/* PCIEM_TRACE_MATCH_REAL */
+	const char *bdf;		/* --bdf as given, for messages */
 	uint64_t ring_size;
 	bool full_trap;
 	bool lossless;

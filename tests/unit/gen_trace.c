@@ -12,6 +12,13 @@
  * DIR/gap.zst       as good, but device 10000's seq 15 missing, no LOST record
  * DIR/truncated.zst good.zst cut at half its size
  * DIR/corrupt.zst   good.zst with one byte flipped at 40% of its size
+ * DIR/real.zst      a real device (format 1.3) at 0000:00:03.0, as
+ *                   pvpanic-pci: a 16-byte BAR0, its probe and removal
+ * DIR/real_bound.zst   the same, bound before recording (no probe; its
+ *                   mapping taken over)
+ * DIR/real_io.zst   the same with an I/O port BAR1
+ * DIR/real_caps.zst the same with capabilities PM (kept), MSI-X (removed
+ *                   on replay) and a vendor-specific one, interrupt pin B
  *
  * The test relies on the exact contents; change both together.
  */
@@ -225,6 +232,87 @@ static void write_trace(const char *path, enum variant v)
 	}
 }
 
+enum real_variant { R_PLAIN, R_BOUND, R_IO, R_CAPS };
+
+/* A real device's trace: the description as pciem.ko gives it, then its
+ * driver's probe (or, bound already, the mapping taken over), lspci's
+ * config reads, the driver's removal. */
+static void write_real(const char *path, enum real_variant rv)
+{
+	const uint32_t key = PCIEM_REAL_KEY(0, 0, 0x18);
+	struct ptf_writer_opts o = { .force = 1 };
+	struct gen g = { .path = path, .v = V_GOOD };
+	struct ptf_header h;
+	struct ptf_device dev;
+	uint64_t seq = 0;
+
+	memset(&h, 0, sizeof(h));
+	snprintf(h.tool_version, sizeof(h.tool_version), "gen_trace");
+	snprintf(h.kernel_release, sizeof(h.kernel_release), "6.1.0-57-amd64");
+	snprintf(h.clock, sizeof(h.clock), "CLOCK_MONOTONIC");
+	h.start_mono_ns = START_NS;
+	h.trap_mode = PCIEM_TRAP_FULL;
+	check(&g, "open", ptf_writer__open(&g.w, path, &h, &o));
+	memset(&dev, 0, sizeof(dev));
+	dev.domain = key;
+	dev.desc.vendor_id = 0x1b36;
+	dev.desc.device_id = 0x0011;
+	dev.desc.devfn = 0x18;
+	dev.desc.flags = PCIEM_TDEV_F_REAL;
+	dev.desc.bars[0].size = 16;
+	dev.desc.bars[0].bus_addr = 0xfebd5000;
+	dev.desc.config[0] = 0x36;
+	dev.desc.config[1] = 0x1b;
+	dev.desc.config[2] = 0x11;
+	dev.desc.config[0x10] = 0x00;
+	dev.desc.config[0x11] = 0x50;
+	dev.desc.config[0x12] = 0xbd;
+	dev.desc.config[0x13] = 0xfe;
+	if (rv == R_BOUND)
+		dev.desc.flags |= PCIEM_TDEV_F_BOUND;
+	if (rv == R_IO) {
+		dev.desc.flags |= PCIEM_TDEV_F_IO_BAR;
+		dev.desc.bars[1].size = 32;
+		dev.desc.bars[1].flags = PCI_BASE_ADDRESS_SPACE_IO;
+		dev.desc.bars[1].bus_addr = 0xc000;
+	}
+	if (rv == R_CAPS) {
+		uint8_t *c = dev.desc.config;
+
+		c[PCI_STATUS] = PCI_STATUS_CAP_LIST;
+		c[PCI_INTERRUPT_PIN] = 2;
+		c[PCI_CAPABILITY_LIST] = 0x40;
+		c[0x40] = PCI_CAP_ID_MSIX;	/* 4 vectors, table in BAR0 */
+		c[0x41] = 0x50;
+		c[0x42] = 3;
+		c[0x50] = PCI_CAP_ID_PM;
+		c[0x51] = 0x60;
+		c[0x52] = 3;
+		c[0x60] = PCI_CAP_ID_VNDR;
+		c[0x61] = 0;
+		c[0x62] = 8;
+		dev.desc.pm_cap = 0x50;
+	}
+	check(&g, "add_device", ptf_writer__add_device(g.w, &dev));
+	check(&g, "add_driver", ptf_writer__add_driver(g.w, key, "pvpanic-pci"));
+	if (rv == R_BOUND) {
+		event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_TAKEN_OVER, 0, 4096, 0, 0);
+	} else {
+		event(&g, key, seq++, PCIEM_EVENT_CONFIG_READ, 0, PCI_COMMAND, 2, 0x0103, 0, 0);
+		event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_MAPPED, 0, 16,
+		      0, MOD_BASE + 0x40);
+		event(&g, key, seq++, PCIEM_EVENT_MMIO_READ, 0, 0, 1, 0x3, 0, MOD_BASE + 0x48);
+		event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_BOUND, 0, 0, 0, 0);
+	}
+	event(&g, key, seq++, PCIEM_EVENT_CONFIG_READ, 0, PCI_BASE_ADDRESS_0, 4, 0xfebd5000, 0, 0);
+	event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_UNBOUND, 0, 0, 0, 0);
+	event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_UNMAPPED, 0, 0, 0, 0);
+	if (ptf_writer__close(g.w) < 0) {
+		fprintf(stderr, "gen_trace: %s: close failed\n", path);
+		exit(1);
+	}
+}
+
 static unsigned char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -275,6 +363,14 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s", argv[1], traces[i].name);
 		write_trace(path, traces[i].v);
 	}
+	snprintf(path, sizeof(path), "%s/real.zst", argv[1]);
+	write_real(path, R_PLAIN);
+	snprintf(path, sizeof(path), "%s/real_bound.zst", argv[1]);
+	write_real(path, R_BOUND);
+	snprintf(path, sizeof(path), "%s/real_io.zst", argv[1]);
+	write_real(path, R_IO);
+	snprintf(path, sizeof(path), "%s/real_caps.zst", argv[1]);
+	write_real(path, R_CAPS);
 	snprintf(path, sizeof(path), "%s/good.zst", argv[1]);
 	buf = slurp(path, &len);
 	snprintf(path, sizeof(path), "%s/truncated.zst", argv[1]);

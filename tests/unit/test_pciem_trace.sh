@@ -352,6 +352,34 @@ expect_rc diff-corrupt 2
 run diff-usage "$PT" diff "$G"
 expect_rc diff-usage 2
 
+# ---- a real device (format 1.3) ------------------------------------------------
+run real-info "$PT" info "$DIR/real.zst"
+expect_rc real-info 0
+expect_line real-info "$out" '^ 0000:00:03.0 1b36:0011 driver pvpanic-pci events 7$'
+expect_line real-info "$out" '^ BAR0 16 bytes mem32 at 0xfebd5000$'
+expect_line real-info "$out" '^ real device$'
+expect_count real-info "$out" 'note:|created by pid' 0
+run real-bound-info "$PT" info "$DIR/real_bound.zst"
+expect_line real-bound-info "$out" '^ note: a driver was bound when recording started: its probe was not recorded$'
+run real-io-info "$PT" info "$DIR/real_io.zst"
+expect_line real-io-info "$out" '^ BAR1 32 bytes io at 0xc000$'
+expect_line real-io-info "$out" '^ note: I/O port BAR1: its accesses are missing$'
+run real-dump "$PT" dump "$DIR/real_bound.zst"
+expect_rc real-dump 0
+expect_line real-dump "$out" ' device +1b36:0011 at 0000:00:03.0 bar0 0x10 \(real device; a driver was bound when recording started: its probe was not recorded\)$'
+expect_line real-dump "$out" ' lifecycle +bar_taken_over bar0 size 0x1000$'
+run real-dump-json "$PT" dump --json "$DIR/real_io.zst"
+expect_line real-dump-json "$out" '"record":"device","domain":"80000018","address":"0000:00:03.0".*"real":true,"bound":false,"io_bar":true,"device_flags":5}'
+run real-dump-json-bound "$PT" dump --json --type lifecycle "$DIR/real_bound.zst"
+expect_line real-dump-json-bound "$out" '"lifecycle":"bar_taken_over","bar":0,"map_size":4096'
+run real-dump-device "$PT" dump --device 0000:00:03.0 --type mmio_read "$DIR/real.zst"
+expect_rc real-dump-device 0
+expect_count real-dump-device "$out" 'mmio_read' 1
+run real-dump-other "$PT" dump --device 0000:00:04.0 --type mmio_read "$DIR/real.zst"
+expect_count real-dump-other "$out" 'mmio_read' 0
+run pciem-dev-notes "$PT" dump --type device "$G"
+expect_count pciem-dev-notes "$out" 'real device' 0
+
 # ---- register maps ---------------------------------------------------------------
 printf 'bar0 0x00 4 CONTROL\nbar0 0x02 2 OOPS\n' > "$DIR/bad.regs"
 for sub in info dump stats verify; do

@@ -51,7 +51,7 @@ export PCIEM_RECORD_DEVICE="$nodev"
 check "--help" eval "run 0 '$rec' --help && grep -q 'EXIT STATUS' '$tmp/out' &&
 	grep -q -- '--ring-size' '$tmp/out' && grep -q '^ *69 ' '$tmp/out'"
 help_has_statuses() {
-	for s in 64 66 69 70 71 73 74 77 78 126 127; do
+	for s in 64 66 69 70 71 73 74 75 77 78 126 127; do
 		grep -q "^ *$s " "$tmp/out" || grep -q "; *$s " "$tmp/out" ||
 			{ echo "--help lacks status $s" >"$tmp/err"; return 1; }
 	done
@@ -71,6 +71,41 @@ check "no /dev/pciem: 69 and a clear message" eval "run 69 '$rec' -o '$tmp/a.zst
 check "no /dev/pciem, COMMAND not started" eval "run 69 '$rec' -o '$tmp/b.zst' -- touch '$tmp/started' &&
 	test ! -e '$tmp/started'"
 check "--bdf of a device that does not exist: 66" eval "run 66 '$rec' --bdf 7777:00:00.0 && err_has 'no device'"
+
+# A real device (--bdf below domain 10000): its options, and the refusal
+# of a device that a mounted file system sits on (a fake /proc and /sys
+# under PCIEM_RECORD_ROOT; past the check the recorder stops at the
+# missing /dev/pciem, 69).
+check "real device: --mode writes refused (64)" eval "run 64 '$rec' --bdf 0000:00:03.0 --mode writes &&
+	err_has 'always recorded in full trap'"
+check "--rebind without a real device (64)" eval "run 64 '$rec' --bdf 10000:00:00.0 --rebind &&
+	err_has 'for a real device'"
+check "--force-device without --bdf (64)" eval "run 64 '$rec' --force-device"
+fake=$tmp/root
+disk=sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sda
+mkdir -p "$fake/proc/self" "$fake/sys/bus/pci/devices/0000:00:1f.2" "$fake/sys/bus/pci/devices/0000:00:03.0" \
+	"$fake/$disk/sda1" "$fake/$disk/sda2" "$fake/sys/dev/block" "$fake/sys/devices/virtual/block/dm-0/slaves"
+ln -s ../../devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1 "$fake/sys/dev/block/8:1"
+ln -s ../../devices/virtual/block/dm-0 "$fake/sys/dev/block/253:0"
+ln -s ../../../../pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda2 \
+	"$fake/sys/devices/virtual/block/dm-0/slaves/sda2"
+printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$fake/proc/swaps"
+mountinfo() {
+	printf '%s\n' "22 1 0:21 / /proc rw,nosuid - proc proc rw" "$@" >"$fake/proc/self/mountinfo"
+}
+export PCIEM_RECORD_ROOT=$fake
+mountinfo "25 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw"
+check "the root file system's device: 75, naming the mount" eval "run 75 '$rec' --bdf 0000:00:1f.2 &&
+	err_has 'mounted on / (ext4 on /dev/sda1)' && err_has 'force-device'"
+check "another device on the same machine is not refused" eval "run 69 '$rec' --bdf 0000:00:03.0"
+check "--force-device: traced anyway, said so" eval "run 69 '$rec' --bdf 0000:00:1f.2 --force-device &&
+	err_has 'traced anyway'"
+mountinfo "25 1 0:30 / / rw - 9p root rw" "26 25 253:0 / /home rw - xfs /dev/mapper/vg-home rw"
+check "through device mapper (slaves/): 75" eval "run 75 '$rec' --bdf 0000:00:1f.2 &&
+	err_has 'mounted on /home (xfs on /dev/mapper/vg-home)'"
+mountinfo "25 1 0:30 / / rw - 9p root rw"
+check "nothing on it: goes on" eval "run 69 '$rec' --bdf 0000:00:1f.2"
+unset PCIEM_RECORD_ROOT
 
 # a device node this user may not open: 77
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then

@@ -136,5 +136,30 @@ run regs "$PR" --device 10000 --regs "$DIR/none.regs" "$DIR/good.zst"
 expect_rc "--regs missing" 2
 expect_line "--regs missing" "$err" 'none.regs'
 
+# ---- a real device's trace (format 1.3) -------------------------------------------
+run real "$PR" "$DIR/real.zst"
+expect_rc "real device" 2
+expect_line "real device" "$err" 'the pciem module is not loaded'
+expect_no_line "real device" "$err" 'real device 0000:00:03.0'
+run real-dev "$PR" --device 0000:00:03.0 "$DIR/real.zst"
+expect_line "real device by address" "$err" 'the pciem module is not loaded'
+run real-bound "$PR" "$DIR/real_bound.zst"
+expect_rc "real device, bound" 2
+expect_line "real device, bound" "$err" "real_bound.zst: real device 0000:00:03.0: its driver was bound when the recording started, .*record it again with pciem-record --rebind"
+expect_no_line "real device, bound" "$err" 'not loaded'
+run real-io "$PR" "$DIR/real_io.zst"
+expect_rc "real device, I/O BAR" 2
+expect_line "real device, I/O BAR" "$err" 'BAR1 is an I/O port BAR, whose accesses could not be recorded, .*--without-io-bars'
+expect_no_line "real device, I/O BAR" "$err" 'not loaded'
+run real-io-ok "$PR" --without-io-bars "$DIR/real_io.zst"
+expect_line "--without-io-bars" "$err" 'I/O port BAR1 is left out \(--without-io-bars\)'
+expect_line "--without-io-bars" "$err" 'the pciem module is not loaded'
+run real-caps "$PR" "$DIR/real_caps.zst"
+expect_line "real device, caps" "$err" 'capability MSI-X \(0x11\) at 0x40 is not presented: PCIem cannot present MSI-X yet; the driver will take another path: MSI if the device has it, else INTx'
+expect_line "real device, caps" "$err" 'capability vendor-specific \(0x09\) at 0x60 is not presented'
+expect_line "real device, caps" "$err" 'interrupt pin INTB is presented as INTA'
+expect_no_line "real device, caps" "$err" 'power management'
+expect_line "real device, caps" "$err" 'the pciem module is not loaded'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -97,7 +97,7 @@ static void test_codec(void **state)
 	assert_int_equal(ptf_writer__close(w), 0);
 
 	assert_int_equal(ptf_reader__open(&r, path), 0);
-	assert_int_equal(ptf_reader__header(r)->version_minor, 2);
+	assert_int_equal(ptf_reader__header(r)->version_minor, PTF_VERSION_MINOR);
 	assert_true(ptf_reader__header(r)->flags & PTF_HDR_F_STACKS);
 	assert_int_equal(ptf_reader__summary(r, &sum), 0);
 	assert_int_equal(sum.stacks, 3);

@@ -125,8 +125,14 @@ int parse_domain(const char *s, uint32_t *domain)
 	uint8_t bus, devfn;
 	char *end;
 
-	if (strchr(s, ':'))
-		return pciem_parse_address(s, domain, &bus, &devfn) ? -EINVAL : 0;
+	if (strchr(s, ':')) {
+		if (pciem_parse_address(s, domain, &bus, &devfn))
+			return -EINVAL;
+		/* a real device's address: its stream key */
+		if (*domain <= PCIEM_REAL_MAX_DOMAIN)
+			*domain = PCIEM_REAL_KEY(*domain, bus, devfn);
+		return 0;
+	}
 	if (!*s || *s == '-' || *s == '+' || *s == ' ')
 		return -EINVAL;
 	errno = 0;
@@ -161,17 +167,45 @@ const char *lifecycle__name(uint64_t kind)
 	case PCIEM_LC_DRIVER_BOUND: return "driver_bound";
 	case PCIEM_LC_DRIVER_UNBOUND: return "driver_unbound";
 	case PCIEM_LC_REMOVED: return "removed";
+	case PCIEM_LC_BAR_TAKEN_OVER: return "bar_taken_over";
 	default: return NULL;
 	}
 }
 
 void device__format_addr(char *buf, size_t len, uint32_t domain, const struct ptf_device *dev)
 {
-	if (dev)
+	if (PCIEM_KEY_IS_REAL(domain))
+		snprintf(buf, len, "%04x:%02x:%02x.%x", PCIEM_KEY_REAL_DOMAIN(domain),
+			 PCIEM_KEY_REAL_BUS(domain), PCIEM_KEY_REAL_DEVFN(domain) >> 3,
+			 PCIEM_KEY_REAL_DEVFN(domain) & 7);
+	else if (dev)
 		snprintf(buf, len, "%04x:%02x:%02x.%x", domain, dev->desc.bus,
 			 dev->desc.devfn >> 3, dev->desc.devfn & 7);
 	else
 		snprintf(buf, len, "%04x", domain);
+}
+
+void device__format_notes(char *buf, size_t len, const struct ptf_device *dev)
+{
+	uint8_t f = dev ? dev->desc.flags : 0;
+	int i, n = 0, io = -1;
+
+	buf[0] = '\0';
+	if (!(f & PCIEM_TDEV_F_REAL))
+		return;
+	for (i = 0; i < 6 && io < 0; i++)
+		if (dev->desc.bars[i].size && (dev->desc.bars[i].flags & PCI_BASE_ADDRESS_SPACE_IO))
+			io = i;
+	n = snprintf(buf, len, "real device");
+	if ((f & PCIEM_TDEV_F_BOUND) && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, "; a driver was bound when recording started: "
+			      "its probe was not recorded");
+	if ((f & PCIEM_TDEV_F_IO_BAR) && n >= 0 && (size_t)n < len) {
+		if (io >= 0)
+			snprintf(buf + n, len - n, "; I/O port BAR%d: its accesses are missing", io);
+		else
+			snprintf(buf + n, len - n, "; an I/O port BAR: its accesses are missing");
+	}
 }
 
 int64_t rel_ns(uint64_t ts, uint64_t start)

@@ -148,7 +148,7 @@ static void text_event(struct dump *d, uint32_t domain, const struct pciem_event
 			printf(" %s", lc);
 		else
 			printf(" kind %llu", (unsigned long long)ev->offset);
-		if (ev->offset == PCIEM_LC_BAR_MAPPED)
+		if (ev->offset == PCIEM_LC_BAR_MAPPED || ev->offset == PCIEM_LC_BAR_TAKEN_OVER)
 			printf(" bar%u size 0x%llx", ev->bar, (unsigned long long)ev->data);
 		else if (ev->offset == PCIEM_LC_BAR_UNMAPPED)
 			printf(" bar%u", ev->bar);
@@ -228,6 +228,9 @@ static void json_event(struct dump *d, uint32_t domain, const struct pciem_event
 			       (unsigned long long)ev->data);
 		else if (ev->offset == PCIEM_LC_BAR_UNMAPPED)
 			printf(",\"bar\":%u", ev->bar);
+		else if (ev->offset == PCIEM_LC_BAR_TAKEN_OVER)
+			printf(",\"bar\":%u,\"map_size\":%llu", ev->bar,
+			       (unsigned long long)ev->data);
 		break;
 	}
 	}
@@ -323,14 +326,23 @@ static void dump__record(struct dump *d, const struct ptf_record *rec, const str
 				       i ? "," : "", i, (unsigned long long)b->size, b->flags,
 				       (unsigned long long)b->bus_addr);
 			}
-			printf("]}\n");
+			printf("],\"real\":%s,\"bound\":%s,\"io_bar\":%s,\"device_flags\":%u}\n",
+			       (desc->flags & PCIEM_TDEV_F_REAL) ? "true" : "false",
+			       (desc->flags & PCIEM_TDEV_F_BOUND) ? "true" : "false",
+			       (desc->flags & PCIEM_TDEV_F_IO_BAR) ? "true" : "false", desc->flags);
 		} else {
+			char notes[256];
+
 			printf("%04x %8s %14s  %-20s %-12s %04x:%04x at %s", rec->domain, "-", "-",
 			       "", "device", desc->vendor_id, desc->device_id, addr);
 			for (i = 0; i < 6; i++)
 				if (desc->bars[i].size)
-					printf(" bar%d 0x%llx", i,
-					       (unsigned long long)desc->bars[i].size);
+					printf(" bar%d%s 0x%llx", i,
+					       (desc->bars[i].flags & PCI_BASE_ADDRESS_SPACE_IO) ?
+					       " io" : "", (unsigned long long)desc->bars[i].size);
+			device__format_notes(notes, sizeof(notes), rec->device);
+			if (notes[0])
+				printf(" (%s)", notes);
 			printf("\n");
 		}
 		break;

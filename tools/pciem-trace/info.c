@@ -201,7 +201,22 @@ static void print_device(const struct info_dev *d, const struct regmap *map)
 			printf("  PM at 0x%02x", desc->pm_cap);
 		printf("\n");
 	}
-	printf("    created by pid %u\n", desc->creator_pid);
+	if (desc->flags & PCIEM_TDEV_F_REAL) {
+		char notes[256], *p, *q;
+
+		/* one note a line */
+		device__format_notes(notes, sizeof(notes), &d->dev);
+		for (p = notes; p; p = q) {
+			q = strstr(p, "; ");
+			if (q) {
+				*q = '\0';
+				q += 2;
+			}
+			printf("    %s%s\n", p == notes ? "" : "note: ", p);
+		}
+	} else {
+		printf("    created by pid %u\n", desc->creator_pid);
+	}
 	if (map)
 		printf("    register map  %u registers\n",
 		       regmap__count_device(map, desc->vendor_id, desc->device_id));

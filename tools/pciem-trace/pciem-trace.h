@@ -80,8 +80,10 @@ int trace__load_regs(struct regmap **map, const char *path);
 /* Whole-string unsigned number, decimal or 0x-hex (strtoull + errno). */
 int parse_u64(const char *s, uint64_t *v);
 
-/* PCI domain in hex as lspci prints it ("10000", "0x10000"), or a full
- * address "10000:00:00.0" whose domain is taken. */
+/* A device's stream key: a PCI domain in hex as lspci prints it ("10000",
+ * "0x10000", or a real device's key "80001800"), or a full address:
+ * "10000:00:00.0" gives its domain, a real device's "0000:00:03.0" (domain
+ * up to 7fff) its PCIEM_REAL_KEY. */
 int parse_domain(const char *s, uint32_t *domain);
 
 /* Lower-case event type names used on the command line and in output:
@@ -89,8 +91,16 @@ int parse_domain(const char *s, uint32_t *domain);
 const char *evtype__name(uint32_t type);
 const char *lifecycle__name(uint64_t kind);	/* "registered", ... */
 
-/* "10000:00:00.0" of a device; "10000" when @dev is NULL. */
+/* "10000:00:00.0" of a device; "10000" when @dev is NULL.  A real
+ * device's stream key gives its address, "0000:00:03.0", with or without
+ * @dev. */
 void device__format_addr(char *buf, size_t len, uint32_t domain, const struct ptf_device *dev);
+
+/* "" for a PCIem device (or NULL); for a real one "real device" and what
+ * is missing from its trace: "; a driver was bound when recording started:
+ * its probe was not recorded", "; I/O port BAR2: its accesses are
+ * missing". */
+void device__format_notes(char *buf, size_t len, const struct ptf_device *dev);
 
 /* Seconds with nanoseconds, "1.000000250", "-0.000000100". */
 void format_rel_time(char *buf, size_t len, int64_t ns);
