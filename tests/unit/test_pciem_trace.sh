@@ -326,6 +326,10 @@ expect_rc verify-usage 2
 run diff-same "$PT" diff "$G" "$G"
 expect_rc diff-same 0
 expect_line diff-same "$out" '^traces are equal in accesses and values: 32 accesses$'
+# --no-config: the 3 config accesses of the 32 are left out
+run diff-noconfig "$PT" diff --no-config "$G" "$G"
+expect_rc diff-noconfig 0
+expect_line diff-noconfig "$out" '^traces are equal in accesses and values: 29 accesses$'
 run diff-equal "$PT" diff "$G" "$DIR/equal.zst"
 expect_rc diff-equal 0
 expect_line diff-equal "$out" '^traces are equal in accesses and values: 32 accesses$'

@@ -17,6 +17,7 @@ static struct env {
 	int ntraces;
 	const char *regs;
 	unsigned int context;
+	int no_config;
 } env = {
 	.context = 3,
 };
@@ -33,8 +34,12 @@ static const char doc[] =
 	"index among its device's accesses.  When the traces were recorded with call stacks "
 	"(pciem-record --stacks), the stack of each differing access follows it, indented, "
 	"innermost first.\n\n"
+	"With --no-config, config-space accesses are left out: a real device's recording "
+	"and a recording of its replay (pciem-replay) differ there by nature, since the PCI "
+	"core enumerates the replayed device afresh and BAR addresses depend on the machine.\n\n"
 	"Examples:\n"
 	"  pciem-trace diff good.zst new.zst\n"
+	"  pciem-trace diff --no-config real.zst replayed.zst\n"
 	"  pciem-trace diff -C 10 --regs dummy_clock.regs a.zst b.zst\n\n"
 	"Exit status: 0 the accesses are equal, 1 they differ, 2 usage error, or a file "
 	"cannot be opened or is corrupt.";
@@ -42,6 +47,7 @@ static const char doc[] =
 static const struct argp_option options[] = {
 	{ "context", 'C', "N", 0, "Show N accesses before the first difference (default 3)", 0 },
 	{ "regs", 'r', "FILE", 0, "Register map: name the registers", 0 },
+	{ "no-config", 'n', NULL, 0, "Leave config-space accesses out (MMIO and IRQs only)", 0 },
 	{ 0 },
 };
 
@@ -57,6 +63,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'r':
 		env.regs = arg;
+		break;
+	case 'n':
+		env.no_config = 1;
 		break;
 	case ARGP_KEY_ARG:
 		if (env.ntraces == 2)
@@ -102,8 +111,9 @@ struct dtrace {
 
 static int is_access(uint32_t type)
 {
+	if (type == PCIEM_EVENT_CONFIG_READ || type == PCIEM_EVENT_CONFIG_WRITE)
+		return !env.no_config;
 	return type == PCIEM_EVENT_MMIO_READ || type == PCIEM_EVENT_MMIO_WRITE ||
-	       type == PCIEM_EVENT_CONFIG_READ || type == PCIEM_EVENT_CONFIG_WRITE ||
 	       type == PCIEM_EVENT_IRQ;
 }
 
