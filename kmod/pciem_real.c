@@ -73,26 +73,35 @@ static struct pci_ops *bus_orig(struct pci_bus *bus, unsigned int devfn,
 	return orig;
 }
 
+/*
+ * Under RCU: where an access of @bus goes, the bus's own operations (NULL
+ * in the instant ours are neither in reals[] nor replaced back yet), and
+ * the traced device it is for, if any.
+ */
+static struct pci_ops *route(struct pci_bus *bus, unsigned int devfn, struct pciem_real **traced)
+{
+	struct pci_ops *orig = bus_orig(bus, devfn, traced);
+
+	if (orig)
+		return orig;
+	/* ours were replaced back just now: the bus has its own again */
+	orig = READ_ONCE(bus->ops);
+	return orig == &pciem_real_pci_ops ? NULL : orig;
+}
+
 static int real_cfg_read(struct pci_bus *bus, unsigned int devfn, int where, int size, u32 *val)
 {
 	struct pciem_real *r;
 	struct pci_ops *orig;
 	struct pciem_event ev;
-	int ret;
+	int ret = PCIBIOS_DEVICE_NOT_FOUND;
 
 	rcu_read_lock();
-	orig = bus_orig(bus, devfn, &r);
-	if (!orig) {
-		/* ours were replaced back just now: the bus has its own again */
-		rcu_read_unlock();
-		orig = READ_ONCE(bus->ops);
-		if (orig == &pciem_real_pci_ops) {
-			*val = ~0U;
-			return PCIBIOS_DEVICE_NOT_FOUND;
-		}
-		return orig->read(bus, devfn, where, size, val);
-	}
-	ret = orig->read(bus, devfn, where, size, val);
+	orig = route(bus, devfn, &r);
+	if (orig)
+		ret = orig->read(bus, devfn, where, size, val);
+	else
+		*val = ~0U;
 	if (r && ret == PCIBIOS_SUCCESSFUL) {
 		pciem_event_fill(&ev, PCIEM_EVENT_CONFIG_READ, 0, where, size, *val, _RET_IP_);
 		pciem_ring_push(r->dev, &ev);
@@ -106,18 +115,12 @@ static int real_cfg_write(struct pci_bus *bus, unsigned int devfn, int where, in
 	struct pciem_real *r;
 	struct pci_ops *orig;
 	struct pciem_event ev;
-	int ret;
+	int ret = PCIBIOS_DEVICE_NOT_FOUND;
 
 	rcu_read_lock();
-	orig = bus_orig(bus, devfn, &r);
-	if (!orig) {
-		rcu_read_unlock();
-		orig = READ_ONCE(bus->ops);
-		if (orig == &pciem_real_pci_ops)
-			return PCIBIOS_DEVICE_NOT_FOUND;
-		return orig->write(bus, devfn, where, size, val);
-	}
-	ret = orig->write(bus, devfn, where, size, val);
+	orig = route(bus, devfn, &r);
+	if (orig)
+		ret = orig->write(bus, devfn, where, size, val);
 	if (r && ret == PCIBIOS_SUCCESSFUL) {
 		pciem_event_fill(&ev, PCIEM_EVENT_CONFIG_WRITE, 0, where, size, val, _RET_IP_);
 		if (where < PCI_STD_HEADER_SIZEOF)

@@ -84,27 +84,26 @@ workload() {
 }
 wall_untraced=$(workload)
 
-# the same device traced by PCIem as a real device
-TDK=${TD#*:}
-"$BIN/tracecat" --match "real:${TD%%:*}:${TDK%%:*}:${TDK#*:}" --ring 67108864 \
-	--ready "$TMP/real.ready" >/dev/null 2>"$TMP/real.err" &
-REC=$!
-PIDS="$PIDS $REC"
-wait_until 20 test -e "$TMP/real.ready" || fail "real-device recorder did not start: $(cat "$TMP/real.err")"
+# real_rec [--stall]: a recorder of the same device, traced by PCIem as a
+# real device; --stall: it reads nothing while the loop runs (its ring
+# holds every record), so the trap and the event write are alone, with no
+# consumer competing for the guest's CPU time
+real_rec() {
+	rm -f "$TMP/real.ready"
+	"$BIN/tracecat" --match "real:$TD" --ring 67108864 "$@" \
+		--ready "$TMP/real.ready" >/dev/null 2>"$TMP/real.err" &
+	REC=$!
+	PIDS="$PIDS $REC"
+	wait_until 20 test -e "$TMP/real.ready" ||
+		fail "real-device recorder did not start: $(cat "$TMP/real.err")"
+}
+real_rec
 real_read=$(per_access "$TDEV" 0 0x800 0)
 real_write=$(per_access "$TDEV" 0 0x800 1)
 wall_real=$(workload)
 kill "$REC"
 wait "$REC"
-# and with a recorder that reads nothing while the loop runs (its ring
-# holds every record): the trap and the event write alone, no consumer
-# competing for the guest's CPU time
-rm -f "$TMP/real.ready"
-"$BIN/tracecat" --match "real:${TD%%:*}:${TDK%%:*}:${TDK#*:}" --ring 67108864 --stall \
-	--ready "$TMP/real.ready" >/dev/null 2>"$TMP/real.err" &
-REC=$!
-PIDS="$PIDS $REC"
-wait_until 20 test -e "$TMP/real.ready" || fail "real-device recorder did not start: $(cat "$TMP/real.err")"
+real_rec --stall
 stall_read=$(per_access "$TDEV" 0 0x800 0)
 stall_write=$(per_access "$TDEV" 0 0x800 1)
 kill "$REC"

@@ -122,6 +122,37 @@ no_unsupported() {
 	! dmesg | grep -q "pciem: cannot emulate"
 }
 
+# real_key BDF: the stream key (PCIEM_REAL_KEY) under which a real device,
+# DOMAIN:BUS:DEV.FN as lspci -D prints it, is traced, in hex as tracecat
+# prints it.  (tracecat --match real:BDF traces it.)
+real_key() {
+	_rk_d=${1%%:*} _rk_r=${1#*:}
+	_rk_b=${_rk_r%%:*} _rk_sf=${_rk_r#*:}
+	printf '%x' $(( 0x80000000 | (0x$_rk_d << 16) | (0x$_rk_b << 8) |
+		(0x${_rk_sf%.*} << 3) | ${_rk_sf#*.} ))
+}
+
+# js FILE EXPR: EXPR (Python) over the JSON document r in FILE (a report)
+js() {
+	python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# replays_alike N ARGS...: the test's replay function run N times as
+# "replay okI 0 ARGS..." (I = 1..N, expecting exit status 0); their JSON
+# reports ($TMP/okI.json) must agree on the Python expression $SIG.
+replays_alike() {
+	_ra_n=$1
+	shift
+	_ra_i=1
+	while [ $_ra_i -le "$_ra_n" ]; do
+		replay ok$_ra_i 0 "$@"
+		js "$TMP/ok$_ra_i.json" "$SIG" >"$TMP/sig.$_ra_i"
+		[ $_ra_i = 1 ] || cmp -s "$TMP/sig.1" "$TMP/sig.$_ra_i" ||
+			fail "replay $_ra_i differs: $(cat "$TMP/sig.$_ra_i") vs $(cat "$TMP/sig.1")"
+		_ra_i=$((_ra_i + 1))
+	done
+}
+
 # any_pciem_device: some PCIem device is on the bus (domains from 0x10000).
 any_pciem_device() {
 	for _d in /sys/bus/pci/devices/1[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*; do

@@ -25,17 +25,9 @@ rmmod virtio_rng 2>/dev/null
 [ -d /sys/bus/pci/drivers/e1000 ] || modinfo e1000 >/dev/null 2>&1 ||
 	notrun "no e1000 driver in this kernel"
 
-# key BDF: the stream key of a real device
-key() {
-	_d=${1%%:*} _r=${1#*:}
-	_b=${_r%%:*} _sf=${_r#*:}
-	printf '%x' $(( 0x80000000 | (0x$_d << 16) | (0x$_b << 8) | (0x${_sf%.*} << 3) | ${_sf#*.} ))
-}
-
 # rec NAME BDF: a recorder of BDF, logging to $TMP/NAME.log
 rec() {
-	_d=${2%%:*} _r=${2#*:}
-	"$BIN/tracecat" --match "real:$_d:${_r%%:*}:${_r#*:}" --ready "$TMP/$1.ready" \
+	"$BIN/tracecat" --match "real:$2" --ready "$TMP/$1.ready" \
 		>"$TMP/$1.log" 2>&1 &
 	PIDS="$PIDS $!"
 	eval "$1_PID=$!"
@@ -44,7 +36,7 @@ rec() {
 
 rec rng "$RNG"
 rec e1k "$E1K"
-RK=$(key "$RNG") EK=$(key "$E1K")
+RK=$(real_key "$RNG") EK=$(real_key "$E1K")
 
 # virtio-rng: the driver's probe, then reads that the device answers
 # with an interrupt on the queue

@@ -14,10 +14,8 @@ X=$(lspci -D -d 1033:0194 | awk '{ print $1; exit }')
 [ -e "/sys/bus/pci/devices/$X/driver" ] &&
 	notrun "xhci_pci is built in: its probe cannot be traced from the start"
 modinfo xhci_pci >/dev/null 2>&1 || notrun "no xhci_pci module in this kernel"
-XK=${X#*:}
-B=${XK%%:*} SF=${XK#*:}
-K=$(printf '%x' $(( 0x80000000 | (0x${X%%:*} << 16) | (0x$B << 8) | (0x${SF%.*} << 3) | ${SF#*.} )))
-"$BIN/tracecat" --match "real:${X%%:*}:$B:$SF" --ready "$TMP/r.ready" >"$TMP/r.log" 2>&1 &
+K=$(real_key "$X")
+"$BIN/tracecat" --match "real:$X" --ready "$TMP/r.ready" >"$TMP/r.log" 2>&1 &
 R=$!
 PIDS="$PIDS $R"
 wait_until 20 test -e "$TMP/r.ready" || { cat "$TMP/r.log"; fail "recorder did not start"; }

@@ -37,10 +37,6 @@ rmmod bochs 2>/dev/null
 modprobe drm_kms_helper || fail "modprobe drm_kms_helper"
 echo 0 >/sys/module/drm_kms_helper/parameters/fbdev_emulation || fail "fbdev emulation cannot be turned off"
 
-js() {
-	python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
 # KMS from Python: the first connector's mode WxH on the first CRTC, with
 # a dumb buffer (DRM_IOCTL_MODE_GETRESOURCES, GETCONNECTOR, CREATE_DUMB,
 # ADDFB, SETCRTC).
@@ -160,14 +156,7 @@ replay() {	# NAME WANT_RC W H
 }
 SIG='r["result"], r["exit_status"], r["status"], r["divergences"], r["trace_accesses"]'
 N=20
-i=1
-while [ $i -le "$N" ]; do
-	replay ok$i 0 320 240
-	js "$TMP/ok$i.json" "$SIG" >"$TMP/sig.$i"
-	[ $i = 1 ] || cmp -s "$TMP/sig.1" "$TMP/sig.$i" ||
-		fail "replay $i differs: $(cat "$TMP/sig.$i") vs $(cat "$TMP/sig.1")"
-	i=$((i + 1))
-done
+replays_alike $N 320 240
 [ "$(js "$TMP/ok1.json" 'r["result"], r["status"]["matched"] == r["trace_accesses"], r["command"]["exit_status"]')" = \
   "('ok', True, 0)" ] || fail "replay report: $(cat "$TMP/ok1.json")"
 ok "(2) $BDF removed; $N replays of $(js "$TMP/ok1.json" 'r["trace_accesses"]') accesses with no hardware and no model: exit 0, identical results$(grep -q 'not presented' "$TMP/ok1.err" && echo "; $(grep -m1 'not presented' "$TMP/ok1.err" | sed 's/.*: capability/capability/')")"

@@ -37,15 +37,9 @@ for d in /sys/bus/pci/devices/*; do
 done
 [ -n "$BDF" ] || fail "no pvpanic-pci device (1b36:0011) in the guest: vm-devices not honoured?"
 case $BDF in 1[0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*) fail "$BDF is a PCIem device" ;; esac
-KEY=$(printf '%x' $(( 0x80000000 | (0x${BDF%%:*} << 16) | (0x$(echo "$BDF" | cut -d: -f2) << 8) |
-	((0x$(echo "$BDF" | cut -d: -f3 | cut -d. -f1) << 3) | $(echo "$BDF" | cut -d. -f2)) )))
+KEY=$(real_key "$BDF")
 rmmod pvpanic_pci 2>/dev/null
 [ ! -e "/sys/bus/pci/devices/$BDF/driver" ] || fail "$BDF still has a driver"
-
-# js FILE EXPR: EXPR (Python) over the JSON report r in FILE
-js() {
-	python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
 
 # The workload, on the device at $1: load the driver (probe: one read),
 # lspci, the driver's attributes, an unbind and $2 more probes, unload.
@@ -168,14 +162,7 @@ replay() {
 	return 0
 }
 SIG='r["result"], r["exit_status"], r["status"], r["divergences"], r["trace_accesses"]'
-i=1
-while [ $i -le 20 ]; do
-	replay ok$i 0 1
-	js "$TMP/ok$i.json" "$SIG" >"$TMP/sig.$i"
-	[ $i = 1 ] || cmp -s "$TMP/sig.1" "$TMP/sig.$i" ||
-		fail "replay $i differs: $(cat "$TMP/sig.$i") vs $(cat "$TMP/sig.1")"
-	i=$((i + 1))
-done
+replays_alike 20 1
 [ "$(js "$TMP/ok1.json" 'r["result"], r["status"]["matched"], r["command"]["exit_status"], r["device"]["recorded_driver"]')" = \
   "('ok', $NREADS, 0, 'pvpanic-pci')" ] || fail "replay report: $(cat "$TMP/ok1.json")"
 grep -q "OK: the driver made exactly the recorded accesses" "$TMP/ok1.err" || fail "no OK line: $(cat "$TMP/ok1.err")"

@@ -17,13 +17,13 @@ load_testdrv
 echo pciem_testdrv > "$PDEV/driver_override"
 echo "$PV" > /sys/bus/pci/drivers_probe
 wait_bound "$PDEV"
-PK=${PV#*:}
-"$BIN/tracecat" --match "real:${PV%%:*}:${PK%%:*}:${PK#*:}" --ready "$TMP/r.ready" >"$TMP/r.log" 2>&1 &
+KEY=$(real_key "$PV")
+"$BIN/tracecat" --match "real:$PV" --ready "$TMP/r.ready" >"$TMP/r.log" 2>&1 &
 R=$!
 PIDS="$PIDS $R"
 wait_until 20 test -e "$TMP/r.ready" || { cat "$TMP/r.log"; fail "recorder did not start"; }
 # one recorder per real device
-"$BIN/tracecat" --match "real:${PV%%:*}:${PK%%:*}:${PK#*:}" >"$TMP/r2.log" 2>&1 &&
+"$BIN/tracecat" --match "real:$PV" >"$TMP/r2.log" 2>&1 &&
 	fail "a second recorder of the same device was accepted"
 grep -q "TRACE_SUBSCRIBE: Device or resource busy" "$TMP/r2.log" ||
 	fail "a second recorder: $(cat "$TMP/r2.log"), want EBUSY"
@@ -36,7 +36,7 @@ sleep 0.3
 kill "$R"
 wait "$R" 2>/dev/null
 cat "$TMP/r.log"
-grep -q "^DEVICE [0-9a-f]* 1b36:0011 bars 16,0,0,0,0,0 " "$TMP/r.log" ||
+grep -q "^DEVICE $KEY 1b36:0011 bars 16,0,0,0,0,0 " "$TMP/r.log" ||
 	fail "the description does not keep the 16-byte BAR"
 grep -q " MMIO_READ bar0+0x0 1 $in0 " "$TMP/r.log" || fail "the read inside the BAR is not recorded"
 grep -q " MMIO_READ bar0+0xc 4 $inc " "$TMP/r.log" || fail "the read of the BAR's last 4 bytes is not recorded"

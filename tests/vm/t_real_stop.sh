@@ -24,18 +24,14 @@ TDEV=/sys/bus/pci/devices/$TD
 load_testdrv
 wait_bound "$TDEV"
 modprobe pvpanic-pci 2>/dev/null
-# tracecat's --match real:DOMAIN:BUS:DEV.FN and the stream key
-D=${TD%%:*} REST=${TD#*:}
-B=${REST%%:*} SF=${REST#*:}
-SLOT=${SF%.*} FN=${SF#*.}
-KEY=$(printf '%x' $(( 0x80000000 | (0x$D << 16) | (0x$B << 8) | (0x$SLOT << 3) | FN )))
+KEY=$(real_key "$TD")
 
 n=0
 rec_start() {
 	n=$((n + 1))
 	LOG=$TMP/rec$n.log
 	rm -f "$TMP/rec.ready"
-	"$BIN/tracecat" --match "real:$D:$B:$SF" --ready "$TMP/rec.ready" >"$LOG" 2>&1 &
+	"$BIN/tracecat" --match "real:$TD" --ready "$TMP/rec.ready" >"$LOG" 2>&1 &
 	REC=$!
 	PIDS="$PIDS $REC"
 	wait_until 20 test -e "$TMP/rec.ready" || { cat "$LOG"; fail "recorder $n did not start"; }

@@ -17,8 +17,7 @@ TD=$(lspci -D -d 1b36:0005 | awk '{ print $1; exit }')
 TDEV=/sys/bus/pci/devices/$TD
 load_testdrv
 wait_bound "$TDEV"
-TDK=${TD#*:}
-MATCH=real:${TD%%:*}:${TDK%%:*}:${TDK#*:}
+MATCH=real:$TD
 (
 	while :; do
 		read -r _x <"$TDEV/config"
