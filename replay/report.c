@@ -231,18 +231,19 @@ static void print_prev(struct replay *rp, const struct replay_div *rd)
 void report__divergence(struct replay *rp, const struct replay_div *rd)
 {
 	const struct pciem_replay_divergence *d = &rd->d;
-	char desc[512], sym[256];
+	char desc[512], sym[256], rec_addr[32];
 
 	fprintf(rp->out, "\n%s: DIVERGENCE #%llu%s: %s\n", prog, (unsigned long long)d->number,
 		(d->flags & PCIEM_DIV_F_RESYNC) ? " (resynchronised further on)" : "",
 		kind_text(d));
+	device__format_addr(rec_addr, sizeof(rec_addr), rp->domain, NULL);
 	if (d->expected.type)
-		fprintf(rp->out, "  at event %llu of %" PRIu64 " of device %04x in %s (seq %llu)\n",
-			(unsigned long long)d->index + 1, rp->total_events, rp->domain,
+		fprintf(rp->out, "  at event %llu of %" PRIu64 " of device %s in %s (seq %llu)\n",
+			(unsigned long long)d->index + 1, rp->total_events, rec_addr,
 			rp->opts->trace, (unsigned long long)d->expected.seq);
 	else
-		fprintf(rp->out, "  after event %llu of %" PRIu64 " of device %04x in %s\n",
-			(unsigned long long)d->index, rp->total_events, rp->domain, rp->opts->trace);
+		fprintf(rp->out, "  after event %llu of %" PRIu64 " of device %s in %s\n",
+			(unsigned long long)d->index, rp->total_events, rec_addr, rp->opts->trace);
 	if (d->expected.type) {
 		describe(rp, &d->expected, desc, sizeof(desc));
 		recorded_sym(rp, d->expected.ip, sym, sizeof(sym));
@@ -333,6 +334,7 @@ void report__summary(struct replay *rp)
 {
 	const struct pciem_replay_status *st = &rp->st;
 	double secs = (rp->end_ns - rp->start_ns) / 1e9;
+	char rec_addr[32];
 
 	fprintf(rp->out, "\n");
 	switch (rp->result) {
@@ -376,9 +378,10 @@ void report__summary(struct replay *rp)
 	}
 	if (!rp->status_valid)
 		return;
-	fprintf(rp->out, "%s: %s, device %04x as %s, %.1f s: %llu of %" PRIu64 " accesses "
+	device__format_addr(rec_addr, sizeof(rec_addr), rp->domain, NULL);
+	fprintf(rp->out, "%s: %s, device %s as %s, %.1f s: %llu of %" PRIu64 " accesses "
 		"matched, %llu of %" PRIu64 " interrupts injected (%llu of %" PRIu64 " events "
-		"passed)", prog, rp->opts->trace, rp->domain, rp->address, secs,
+		"passed)", prog, rp->opts->trace, rec_addr, rp->address, secs,
 		(unsigned long long)st->matched, rp->total_accesses, (unsigned long long)st->irqs,
 		rp->total_irqs, (unsigned long long)st->consumed, rp->total_events);
 	if (st->polls_extra || st->polls_skipped)

@@ -172,6 +172,8 @@ ok "(2) $BDF removed; 20 replays with no hardware and no model: exit 0, identica
 # the probe's read is ioread8()'s, called by devm_pvpanic_probe()
 TOTAL=$(js "$TMP/ok1.json" 'r["trace_events"]')
 replay more 1 2
+cat "$TMP/more.out" "$TMP/more.err" | grep -q "of device $BDF in " ||
+	fail "the divergence report does not name the recorded device $BDF: $(cat "$TMP/more.out" "$TMP/more.err")"
 [ "$(js "$TMP/more.json" 'r["result"], r["divergences"][0]["kind"], r["divergences"][0]["index"], r["divergences"][0]["actual"]["type"], r["divergences"][0]["actual"]["offset"], r["divergences"][0]["actual"]["size"]')" = \
   "('diverged', 'past_end', $TOTAL, 'mmio_read', 0, 1)" ] ||
 	fail "a third probe: $(cat "$TMP/more.json")"
