@@ -78,7 +78,6 @@ struct pciem_mapping {
 	/* a real device's mapping: what the driver's entries pointed at */
 	u64 phys;			/* of the first page */
 	pgprot_t prot;			/* of its 4 KiB entries (cache mode) */
-	bool taken_over;		/* made before tracing started */
 };
 
 /* An armed hardware breakpoint: watchpoint @wp on one driver mapping. */

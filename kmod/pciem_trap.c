@@ -1382,7 +1382,6 @@ static void take_over_run(struct pciem_device *dev, const struct scan_run *r)
 	m->npages = r->npages;
 	m->phys = r->phys;
 	m->prot = r->prot;
-	m->taken_over = true;
 	ret = map_prepare(m, &tables);
 	if (!ret) {
 		rcu_read_lock();
