@@ -70,6 +70,25 @@ static int mrange_find(const struct stack_live *sl, uint64_t ip)
 	return -1;
 }
 
+/* /proc/modules read again; if it changed, module indices did too, so the
+ * cache goes. */
+static void reload_mranges(struct stack_live *sl)
+{
+	struct sym_range *v;
+	size_t n;
+
+	if (symbols__modules(sl->root, &v, &n))
+		return;
+	if (n == sl->nmranges && (!n || !memcmp(v, sl->mranges, n * sizeof(*v)))) {
+		free(v);
+		return;
+	}
+	free(sl->mranges);
+	sl->mranges = v;
+	sl->nmranges = n;
+	memset(sl->cache, 0, ADDR_CACHE * sizeof(*sl->cache));
+}
+
 const struct stack_addr *stack_live__classify(struct stack_live *sl, uint64_t ip)
 {
 	struct stack_addr *c = &sl->cache[(ip ^ (ip >> 12)) % ADDR_CACHE];
@@ -90,18 +109,11 @@ const struct stack_addr *stack_live__classify(struct stack_live *sl, uint64_t ip
 		c->where = SJ_OTHER;	/* a trampoline, in a module's range maybe */
 		goto out;
 	}
+	/* a module loaded since the last look may lie in what was then a
+	 * hole at the end of a neighbour's range: look again, once per new
+	 * address (the answer is cached) */
+	reload_mranges(sl);
 	m = mrange_find(sl, ip);
-	if (m < 0) {
-		/* a module loaded since: look again (once per unknown address,
-		 * as the answer is cached); module indices change, so the
-		 * cache goes */
-		free(sl->mranges);
-		sl->mranges = NULL;
-		sl->nmranges = 0;
-		symbols__modules(sl->root, &sl->mranges, &sl->nmranges);
-		memset(sl->cache, 0, ADDR_CACHE * sizeof(*sl->cache));
-		m = mrange_find(sl, ip);
-	}
 	if (m < 0) {
 		c->where = SJ_OTHER;
 		goto out;

@@ -128,6 +128,44 @@ static int proc_modules__next(FILE *f, char **line, size_t *cap, struct proc_mod
 	return 0;
 }
 
+/*
+ * The size of a module's range, cut at the next module's base.  Since
+ * Linux 6.4 a module's text, data and read-only data are allocated apart,
+ * yet /proc/modules and coresize give their sum from the text's base: the
+ * range would reach over other modules' text, and a frame in one of them
+ * would be named after the wrong module.
+ */
+/*
+ * @r's size cut at the base of the next module in @v above it.  Since
+ * Linux 6.4 a module's text, data and read-only data are allocated apart,
+ * yet /proc/modules and coresize give their sum from the text's base: such
+ * a range reaches over other modules' text, and a frame in one of them
+ * would be named after the wrong module.
+ */
+static void clip_one(struct sym_range *r, const struct sym_range *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].base > r->base && v[i].base - r->base < r->size)
+			r->size = v[i].base - r->base;
+}
+
+/* *@size cut at the base of the next module above @base. */
+static int clip_to_next(const char *root, uint64_t base, uint64_t *size)
+{
+	struct sym_range *v, me = { .base = base, .size = *size };
+	size_t n;
+	int err = symbols__modules(root, &v, &n);
+
+	if (err)
+		return err;
+	clip_one(&me, v, n);
+	free(v);
+	*size = me.size;
+	return 0;
+}
+
 int symbols__module_base(const char *root, const char *name, uint64_t *base, uint64_t *size)
 {
 	struct proc_module m;
@@ -162,8 +200,9 @@ int symbols__module_base(const char *root, const char *name, uint64_t *base, uin
 		if (text_section(root, name, &text) || !text)
 			return -EPERM;
 		*base = text;
+		return 0;
 	}
-	return 0;
+	return clip_to_next(root, *base, size);
 }
 
 int symbols__module_at(const char *root, uint64_t ip, char *name, size_t len)
@@ -198,7 +237,7 @@ int symbols__modules(const char *root, struct sym_range **out, size_t *n)
 	struct sym_range *v = NULL, *p;
 	struct proc_module m;
 	char *line = NULL;
-	size_t cap = 0, vcap = 0;
+	size_t cap = 0, vcap = 0, i;
 	FILE *f;
 
 	*out = NULL;
@@ -220,6 +259,7 @@ int symbols__modules(const char *root, struct sym_range **out, size_t *n)
 			}
 			v = p;
 		}
+		memset(&v[*n], 0, sizeof(v[*n]));	/* compared whole by callers */
 		snprintf(v[*n].name, sizeof(v[*n].name), "%s", m.name);
 		v[*n].base = m.addr;
 		v[*n].size = m.size;
@@ -227,6 +267,8 @@ int symbols__modules(const char *root, struct sym_range **out, size_t *n)
 	}
 	free(line);
 	fclose(f);
+	for (i = 0; i < *n; i++)
+		clip_one(&v[i], v, *n);
 	*out = v;
 	return 0;
 }

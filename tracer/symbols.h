@@ -38,7 +38,9 @@ int symbols__module_at(const char *root, uint64_t ip, char *name, size_t len);
  * size, from /proc/modules, or from /sys/module/@name/sections/.text
  * when /proc/modules hides addresses; the size from
  * /sys/module/@name/coresize when there is one (/proc/modules adds the
- * init sections while the module's init runs).  -ENOENT if it is not loaded,
+ * init sections while the module's init runs), cut at the next loaded
+ * module's base (since 6.4 that sum counts data allocated apart from the
+ * text).  -ENOENT if it is not loaded,
  * -EPERM if the kernel hides its addresses (kptr_restrict, not root).
  */
 int symbols__module_base(const char *root, const char *name, uint64_t *base, uint64_t *size);
@@ -58,7 +60,8 @@ int symbols__load_module(const char *root, const char *name, struct ptf_module *
 void symbols__free_module(struct ptf_module *mod);
 
 /* The loaded modules' ranges, from /proc/modules (those whose address the
- * kernel shows).  Free *@out with free().  0 or -errno. */
+ * kernel shows), each cut at the next one's base as for
+ * symbols__module_base().  Free *@out with free().  0 or -errno. */
 struct sym_range {
 	char name[64];
 	uint64_t base, size;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "stack_live.h"
 #include "symbols.h"
 
 static char root[64];
@@ -256,6 +257,58 @@ static void test_init_symbols_outside_core(void **state)
 	put("proc/kallsyms", kallsyms);
 }
 
+/*
+ * Since 6.4 a module's size counts its data, allocated apart from its
+ * text: from the text's base the range reaches over the text of modules
+ * loaded later at higher addresses.  Ranges stop at the next module, and a
+ * frame in a module loaded into such a hole after the list was first read
+ * is named after that module, not its neighbour.
+ */
+static void test_ranges_cut_at_next_module(void **state)
+{
+	static const char wide[] = "ninep 102400 0 - Live 0xffffffffc0a10000\n";
+	struct stack_live sl;
+	struct sym_range *v;
+	uint64_t base, size;
+	char why[256], name[128];
+	size_t n;
+
+	(void)state;
+	put("proc/modules", wide);
+	put("proc/kallsyms",
+	    "ffffffff81000000 T _stext\n"
+	    "ffffffff81000100 T core_fn\n"
+	    "ffffffff82000000 T _etext\n"
+	    "ffffffffc0a10000 t p9_fn\t[ninep]\n"
+	    "ffffffffc0a1e000 t irq_count_show\t[dummy_clock]\n");
+	assert_int_equal(stack_live__open(&sl, root, why, sizeof(why)), 0);
+	/* alone, the wide module's range holds the address... */
+	assert_int_equal(stack_live__classify(&sl, 0xffffffffc0a1e010ULL)->where, SJ_MODULE);
+	assert_int_equal(stack_live__name(&sl, 0xffffffffc0a10004ULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "p9_fn+0x4 [ninep]");
+
+	/* ...until a module is loaded there */
+	put("proc/modules", "dummy_clock 16384 0 - Live 0xffffffffc0a1e000 (OE)\n"
+	    "ninep 102400 0 - Live 0xffffffffc0a10000\n");
+	assert_int_equal(symbols__module_base(root, "ninep", &base, &size), 0);
+	assert_int_equal(size, 0xe000);
+	assert_int_equal(symbols__modules(root, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1].name, "ninep");
+	assert_int_equal(v[1].size, 0xe000);
+	assert_int_equal(v[0].size, 16384);
+	free(v);
+	assert_int_equal(stack_live__name(&sl, 0xffffffffc0a1e014ULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "irq_count_show+0x14 [dummy_clock]");
+	assert_int_equal(stack_live__name(&sl, 0xffffffffc0a10008ULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "p9_fn+0x8 [ninep]");
+	assert_int_equal(stack_live__name(&sl, 0xffffffff81000104ULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "core_fn+0x4 [vmlinux]");
+	stack_live__close(&sl);
+	put("proc/modules", modules);
+	put("proc/kallsyms", kallsyms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_load_module),
 		cmocka_unit_test(test_kallsyms_hidden),
 		cmocka_unit_test(test_init_symbols_outside_core),
+		cmocka_unit_test(test_ranges_cut_at_next_module),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

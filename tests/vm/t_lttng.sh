@@ -110,7 +110,7 @@ stacks "$TMP/bt.txt" >"$TMP/lttng.stacks"
 stacks "$TMP/export.txt" >"$TMP/export.stacks"
 n=$(grep -vc '""$' "$TMP/export.stacks")
 [ "$n" -gt 100 ] || { head -3 "$TMP/export.stacks"; fail "only $n events of the export have a stack"; }
-diff -u "$TMP/lttng.stacks" "$TMP/export.stacks" | head -20
+diff "$TMP/lttng.stacks" "$TMP/export.stacks" | head -20
 cmp -s "$TMP/lttng.stacks" "$TMP/export.stacks" || fail "the stack fields of the session and the export differ"
 grep -q '^pciem:mmio_write 0x[0-9A-F]* [0-9]* "tick_store+0x[0-9a-f]* \[dummy_clock\]; ' "$TMP/export.stacks" ||
 	{ grep -m 3 mmio_write "$TMP/export.stacks"; fail "no counter write's stack starts at tick_store"; }
