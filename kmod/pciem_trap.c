@@ -861,18 +861,24 @@ static void report_unsupported(struct pciem_mapping *m, struct pciem_device *dev
 			       int n, const char *why)
 {
 	struct pciem_event ev;
-	u64 first = 0;
+	unsigned int bar = m->bar;
+	u64 first = 0, off = m->bar_off + (addr - m->va);
 
 	pr_warn_ratelimited("cannot emulate the access at %pS (%*ph): %s; that page of the mapping is no longer trapped\n",
 			    (void *)regs->ip, n, bytes, why);
 	if (!dev)
 		return;
+	/* a real device's page may begin below its BAR, or hold other
+	 * devices' registers: those accesses are none of the trace's */
+	if (pciem_is_real(dev) &&
+	    !real_bar_of(dev, m->phys + (addr - m->va), 1, &bar, &off))
+		return;
 	memcpy(&first, bytes, min_t(int, n, sizeof(first)));
-	pciem_event_fill(&ev, PCIEM_EVENT_UNSUPPORTED, m->bar, m->bar_off + (addr - m->va),
+	pciem_event_fill(&ev, PCIEM_EVENT_UNSUPPORTED, bar, off,
 			 min_t(int, n, sizeof(first)), first, regs->ip);
 	pciem_ring_push(dev, &ev);
 	if (dev->replay)
-		pciem_replay_unsupported(dev, m->bar, m->bar_off + (addr - m->va), regs->ip);
+		pciem_replay_unsupported(dev, bar, off, regs->ip);
 }
 
 static int fetch_insn(unsigned long ip, u8 *buf)

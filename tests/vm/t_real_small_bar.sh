@@ -4,7 +4,8 @@
 # The test driver (bound to it in place of pvpanic-pci) reads inside the
 # BAR and, through the same mapping, past its end in the same page: the
 # reads inside are recorded with their values, the one outside is
-# performed and not recorded, and the description keeps the real size.
+# performed and not recorded (nor is an instruction PCIem cannot emulate
+# there), and the description keeps the real size.
 # A second recorder of the same device is refused (EBUSY).
 # vm-devices: pvpanic-pci
 . tests/vm/lib.sh
@@ -32,6 +33,10 @@ in0=$(cat "$PDEV/mmio")
 echo "peek 0 0x100 4" > "$PDEV/mmio" || fail "read past the BAR"
 echo "peek 0 0xc 4" > "$PDEV/mmio" || fail "read at the BAR's end"
 inc=$(cat "$PDEV/mmio")
+# an instruction PCIem cannot emulate, in the page but outside the BAR: the
+# page is untrapped as for any device, and no UNSUPPORTED event is recorded
+echo "untrap_peek 0 0x100 0" > "$PDEV/mmio" || fail "sgdt past the BAR"
+dmesg | grep -q "pciem: cannot emulate the access at .*pciem_testdrv" || fail "sgdt: no kernel log line"
 sleep 0.3
 kill "$R"
 wait "$R" 2>/dev/null
@@ -40,7 +45,7 @@ grep -q "^DEVICE $KEY 1b36:0011 bars 16,0,0,0,0,0 " "$TMP/r.log" ||
 	fail "the description does not keep the 16-byte BAR"
 grep -q " MMIO_READ bar0+0x0 1 $in0 " "$TMP/r.log" || fail "the read inside the BAR is not recorded"
 grep -q " MMIO_READ bar0+0xc 4 $inc " "$TMP/r.log" || fail "the read of the BAR's last 4 bytes is not recorded"
-[ "$(grep -c " MMIO_" "$TMP/r.log")" = 2 ] || fail "an access outside the BAR was recorded"
-ok "a 16-byte BAR: accesses inside recorded, the rest of its page not"
+[ "$(grep -c " MMIO_\| UNSUPPORTED" "$TMP/r.log")" = 2 ] || fail "an access outside the BAR was recorded"
+ok "a 16-byte BAR: accesses inside recorded, the rest of its page not (an unsupported instruction neither)"
 echo "$PV" > "$PDEV/driver/unbind"
 echo > "$PDEV/driver_override"

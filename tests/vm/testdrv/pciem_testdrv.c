@@ -9,6 +9,7 @@
  *   echo "peek BAR OFF WIDTH" > mmio          the same, anywhere in the mapped pages
  *                                            (past the end of a BAR smaller
  *                                            than a page)
+ *   echo "untrap_peek BAR OFF 0" > mmio      "untrap" (below) there, the same way
  *   echo "set BAR OFF LEN BYTE" > mmio       memset_io
  *   echo "copy BAR OFF LEN" > mmio           memcpy_toio of bytes 0, 1, 2...
  *   echo "loop BAR OFF COUNT TAG" > mmio     COUNT times: writel(TAG << 24 | i)
@@ -969,6 +970,12 @@ static int do_cmd(struct testdrv *td, const char *buf)
 		if (off + width > PAGE_ALIGN(td->len[bar]))
 			return -EINVAL;
 		strcpy(op, "r");
+	} else if (!strcmp(op, "untrap_peek")) {
+		/* "untrap" past a BAR smaller than a page, in its page */
+		if (n < 2 || off + 16 > PAGE_ALIGN(td->len[bar]))
+			return -EINVAL;
+		asm volatile("sgdt %0" : "=m" (*(struct fblob __force *)(td->bar[bar] + off)));
+		return 0;
 	} else if (!strcmp(op, "w") || !strcmp(op, "r")) {
 		if (off + width > td->len[bar])
 			return -EINVAL;
