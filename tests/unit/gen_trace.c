@@ -19,6 +19,8 @@
  * DIR/real_io.zst   the same with an I/O port BAR1
  * DIR/real_caps.zst the same with capabilities PM (kept), MSI-X (removed
  *                   on replay) and a vendor-specific one, interrupt pin B
+ * DIR/real_lost.zst real.zst with seq 1 missing (no LOST record: a gap) and
+ *                   seq 4 replaced by a LOST record
  *
  * The test relies on the exact contents; change both together.
  */
@@ -232,7 +234,22 @@ static void write_trace(const char *path, enum variant v)
 	}
 }
 
-enum real_variant { R_PLAIN, R_BOUND, R_IO, R_CAPS };
+enum real_variant { R_PLAIN, R_BOUND, R_IO, R_CAPS, R_LOST };
+
+/* An event of the real device @key, unless R_LOST drops it. */
+static void r_event(struct gen *g, enum real_variant rv, uint32_t key, uint64_t seq,
+		    uint32_t type, uint32_t bar, uint64_t offset, uint32_t size, uint64_t data,
+		    uint32_t flags, uint64_t ip)
+{
+	if (rv == R_LOST && seq == 4) {
+		struct pciem_trace_lost lost = { .first_seq = 4, .last_seq = 4, .count = 1 };
+
+		check(g, "add_lost", ptf_writer__add_lost(g->w, key, &lost));
+	}
+	if (rv == R_LOST && (seq == 1 || seq == 4))
+		return;
+	event(g, key, seq, type, bar, offset, size, data, flags, ip);
+}
 
 /* A real device's trace: the description as pciem.ko gives it, then its
  * driver's probe (or, bound already, the mapping taken over), lspci's
@@ -296,17 +313,24 @@ static void write_real(const char *path, enum real_variant rv)
 	check(&g, "add_device", ptf_writer__add_device(g.w, &dev));
 	check(&g, "add_driver", ptf_writer__add_driver(g.w, key, "pvpanic-pci"));
 	if (rv == R_BOUND) {
-		event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_TAKEN_OVER, 0, 4096, 0, 0);
+		r_event(&g, rv, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_TAKEN_OVER, 0,
+			4096, 0, 0);
 	} else {
-		event(&g, key, seq++, PCIEM_EVENT_CONFIG_READ, 0, PCI_COMMAND, 2, 0x0103, 0, 0);
-		event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_MAPPED, 0, 16,
-		      0, MOD_BASE + 0x40);
-		event(&g, key, seq++, PCIEM_EVENT_MMIO_READ, 0, 0, 1, 0x3, 0, MOD_BASE + 0x48);
-		event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_BOUND, 0, 0, 0, 0);
+		r_event(&g, rv, key, seq++, PCIEM_EVENT_CONFIG_READ, 0, PCI_COMMAND, 2, 0x0103, 0,
+			0);
+		r_event(&g, rv, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_MAPPED, 0, 16,
+			0, MOD_BASE + 0x40);
+		r_event(&g, rv, key, seq++, PCIEM_EVENT_MMIO_READ, 0, 0, 1, 0x3, 0,
+			MOD_BASE + 0x48);
+		r_event(&g, rv, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_BOUND, 0, 0,
+			0, 0);
 	}
-	event(&g, key, seq++, PCIEM_EVENT_CONFIG_READ, 0, PCI_BASE_ADDRESS_0, 4, 0xfebd5000, 0, 0);
-	event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_UNBOUND, 0, 0, 0, 0);
-	event(&g, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_UNMAPPED, 0, 0, 0, 0);
+	r_event(&g, rv, key, seq++, PCIEM_EVENT_CONFIG_READ, 0, PCI_BASE_ADDRESS_0, 4, 0xfebd5000,
+		0, 0);
+	r_event(&g, rv, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_UNBOUND, 0, 0, 0,
+		0);
+	r_event(&g, rv, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_UNMAPPED, 0, 0, 0,
+		0);
 	if (ptf_writer__close(g.w) < 0) {
 		fprintf(stderr, "gen_trace: %s: close failed\n", path);
 		exit(1);
@@ -371,6 +395,8 @@ int main(int argc, char **argv)
 	write_real(path, R_IO);
 	snprintf(path, sizeof(path), "%s/real_caps.zst", argv[1]);
 	write_real(path, R_CAPS);
+	snprintf(path, sizeof(path), "%s/real_lost.zst", argv[1]);
+	write_real(path, R_LOST);
 	snprintf(path, sizeof(path), "%s/good.zst", argv[1]);
 	buf = slurp(path, &len);
 	snprintf(path, sizeof(path), "%s/truncated.zst", argv[1]);

@@ -383,6 +383,20 @@ run real-dump-other "$PT" dump --device 0000:00:04.0 --type mmio_read "$DIR/real
 expect_count real-dump-other "$out" 'mmio_read' 0
 run pciem-dev-notes "$PT" dump --type device "$G"
 expect_count pciem-dev-notes "$out" 'real device' 0
+# a real device is named by its address, never by its stream key (80000018)
+run real-verify "$PT" verify "$DIR/real.zst"
+expect_rc real-verify 0
+expect_line real-verify "$out" '^device 0000:00:03.0 1b36:0011: 7 events, seq 0-6$'
+expect_no_line real-verify "$out" '80000018'
+run real-verify-lost "$PT" verify "$DIR/real_lost.zst"
+expect_rc real-verify-lost 1
+expect_line real-verify-lost "$out" '^FINDING: device 0000:00:03.0: gap: seq 1 missing, no LOST record covers it$'
+expect_line real-verify-lost "$out" '^FINDING: device 0000:00:03.0: loss: seq 4 \(declared by a LOST record\)$'
+expect_line real-verify-lost "$out" '^device 0000:00:03.0 1b36:0011: 5 events, seq 0-6$'
+expect_no_line real-verify-lost "$out" '80000018'
+run real-info-lost "$PT" info "$DIR/real_lost.zst"
+expect_line real-info-lost "$out" '^ 0000:00:03.0 seq 4-4 \(1 events\)$'
+expect_no_line real-info-lost "$out" '80000018'
 
 # ---- register maps ---------------------------------------------------------------
 printf 'bar0 0x00 4 CONTROL\nbar0 0x02 2 OOPS\n' > "$DIR/bad.regs"

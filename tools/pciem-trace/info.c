@@ -296,9 +296,11 @@ int cmd_info(int argc, char **argv)
 		       in.nlosts, in.nlosts == 1 ? "" : "s");
 		for (k = 0; k < in.nlosts; k++) {
 			const struct pciem_trace_lost *l = &in.losts[k].lost;
+			char addr[32];
 
 			format_seq_range(range, sizeof(range), l->first_seq, l->last_seq, l->count);
-			printf("  %04x  %s\n", in.losts[k].domain, range);
+			device__format_addr(addr, sizeof(addr), in.losts[k].domain, NULL);
+			printf("  %s  %s\n", addr, range);
 		}
 	}
 	if (!(h->flags & PTF_HDR_F_STACKS)) {

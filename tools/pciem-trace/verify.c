@@ -94,6 +94,7 @@ static int range_cmp(const void *a, const void *b)
 
 struct vdev {
 	uint32_t domain;		/* first, for devs__get() */
+	char name[32];			/* "10000", or a real device's "0000:00:03.0" */
 	int described, described_late;
 	uint16_t vid, did;
 	int have_seq;
@@ -129,8 +130,8 @@ static int verify__event(struct verify *v, struct vdev *d, const struct pciem_ev
 {
 	d->events++;
 	if (!d->described && !d->described_late) {
-		verify__finding(v, "device %04x: event seq %llu comes before any description of "
-				"the device", d->domain, (unsigned long long)ev->seq);
+		verify__finding(v, "device %s: event seq %llu comes before any description of "
+				"the device", d->name, (unsigned long long)ev->seq);
 		d->described_late = 1;
 	}
 	if (!d->have_seq) {
@@ -150,13 +151,13 @@ static int verify__event(struct verify *v, struct vdev *d, const struct pciem_ev
 		return err;
 	}
 	if (++d->disorder <= VERIFY_MAX_LISTED)
-		verify__finding(v, "device %04x: seq %llu comes after seq %llu (%s)", d->domain,
+		verify__finding(v, "device %s: seq %llu comes after seq %llu (%s)", d->name,
 				(unsigned long long)ev->seq, (unsigned long long)d->next_seq - 1,
 				ev->seq == d->next_seq - 1 ? "duplicate" : "out of order");
 	return 0;
 }
 
-static void print_range(const char *what, uint32_t domain, uint64_t a, uint64_t b,
+static void print_range(const char *what, const char *dev, uint64_t a, uint64_t b,
 			const char *why, struct verify *v)
 {
 	char range[80];
@@ -165,7 +166,7 @@ static void print_range(const char *what, uint32_t domain, uint64_t a, uint64_t 
 		snprintf(range, sizeof(range), "seq %llu", (unsigned long long)a);
 	else
 		format_seq_range(range, sizeof(range), a, b, b - a + 1);
-	verify__finding(v, "device %04x: %s: %s%s", domain, what, range, why);
+	verify__finding(v, "device %s: %s: %s%s", dev, what, range, why);
 }
 
 /* Sets each missing range against the LOST records of the device. */
@@ -181,8 +182,8 @@ static void verify__reconcile(struct verify *v, struct vdev *d)
 	for (j = 0; j < l->n; j++) {
 		lost_total += l->v[j].last - l->v[j].first + 1;
 		if (j && l->v[j].first <= l->v[j - 1].last)
-			verify__finding(v, "device %04x: LOST records overlap at seq %llu",
-					d->domain, (unsigned long long)l->v[j].first);
+			verify__finding(v, "device %s: LOST records overlap at seq %llu",
+					d->name, (unsigned long long)l->v[j].first);
 	}
 	/* losses before the first event: a gap at the start */
 	if (d->have_seq && d->first_seq > 0 && l->n && l->v[0].first < d->first_seq) {
@@ -208,7 +209,7 @@ static void verify__reconcile(struct verify *v, struct vdev *d)
 				uint64_t stop = l->v[j].last < end ? l->v[j].last : end;
 
 				if (++listed_losses <= VERIFY_MAX_LISTED)
-					print_range("loss", d->domain, pos, stop,
+					print_range("loss", d->name, pos, stop,
 						    " (declared by a LOST record)", v);
 				else
 					v->findings++;
@@ -222,7 +223,7 @@ static void verify__reconcile(struct verify *v, struct vdev *d)
 				if (j < l->n && l->v[j].first - 1 < stop)
 					stop = l->v[j].first - 1;
 				if (++listed_gaps <= VERIFY_MAX_LISTED)
-					print_range("gap", d->domain, pos, stop,
+					print_range("gap", d->name, pos, stop,
 						    " missing, no LOST record covers it", v);
 				else
 					v->findings++;
@@ -233,29 +234,29 @@ static void verify__reconcile(struct verify *v, struct vdev *d)
 		}
 	}
 	if (listed_gaps > VERIFY_MAX_LISTED || listed_losses > VERIFY_MAX_LISTED)
-		printf("FINDING: device %04x: %u gaps and %u losses in all (only the first %d of "
-		       "each listed)\n", d->domain, listed_gaps, listed_losses, VERIFY_MAX_LISTED);
+		printf("FINDING: device %s: %u gaps and %u losses in all (only the first %d of "
+		       "each listed)\n", d->name, listed_gaps, listed_losses, VERIFY_MAX_LISTED);
 	/* LOST records after the last event: losses at the end */
 	for (j = 0; j < l->n; j++) {
 		uint64_t a = l->v[j].first, b = l->v[j].last;
 
 		if (!d->have_seq || a >= d->next_seq) {
-			print_range("loss", d->domain, a, b, " at the end (declared by a LOST record)",
+			print_range("loss", d->name, a, b, " at the end (declared by a LOST record)",
 				    v);
 			lost_in_gaps += b - a + 1;
 		} else if (b >= d->next_seq) {
-			print_range("loss", d->domain, d->next_seq, b,
+			print_range("loss", d->name, d->next_seq, b,
 				    " at the end (declared by a LOST record)", v);
 			lost_in_gaps += b - d->next_seq + 1;
 		}
 	}
 	if (lost_in_gaps < lost_total)
-		verify__finding(v, "device %04x: LOST records declare %llu sequence numbers lost "
-				"that are present in the trace", d->domain,
+		verify__finding(v, "device %s: LOST records declare %llu sequence numbers lost "
+				"that are present in the trace", d->name,
 				(unsigned long long)(lost_total - lost_in_gaps));
 	if (d->disorder > VERIFY_MAX_LISTED)
-		printf("FINDING: device %04x: %llu sequence numbers out of order or duplicated in "
-		       "all\n", d->domain, (unsigned long long)d->disorder);
+		printf("FINDING: device %s: %llu sequence numbers out of order or duplicated in "
+		       "all\n", d->name, (unsigned long long)d->disorder);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -301,6 +302,8 @@ int cmd_verify(int argc, char **argv)
 		d = devs__get((void **)&v.devs, &v.ndevs, sizeof(*d), rec.domain);
 		if (!d)
 			goto nomem;
+		if (!d->name[0])
+			device__format_addr(d->name, sizeof(d->name), d->domain, NULL);
 		switch (rec.type) {
 		case PTF_REC_DEVICE:
 			d->described = 1;
@@ -316,8 +319,8 @@ int cmd_verify(int argc, char **argv)
 			v.lost += rec.lost.count;
 			if (rec.lost.last_seq < rec.lost.first_seq ||
 			    rec.lost.count != rec.lost.last_seq - rec.lost.first_seq + 1) {
-				verify__finding(&v, "device %04x: LOST record seq %llu-%llu says "
-						"count %llu", d->domain,
+				verify__finding(&v, "device %s: LOST record seq %llu-%llu says "
+						"count %llu", d->name,
 						(unsigned long long)rec.lost.first_seq,
 						(unsigned long long)rec.lost.last_seq,
 						(unsigned long long)rec.lost.count);
@@ -362,7 +365,7 @@ int cmd_verify(int argc, char **argv)
 		for (k = 0; k < v.ndevs; k++) {
 			const struct vdev *d = &v.devs[k];
 
-			printf("device %04x", d->domain);
+			printf("device %s", d->name);
 			if (d->described)
 				printf(" %04x:%04x", d->vid, d->did);
 			if (d->have_seq)
