@@ -120,7 +120,8 @@ static const struct argp_option argp_opts[] = {
 	{ "report-json", OPT_REPORT_JSON, "FILE", 0,
 	  "Also write the report as JSON to FILE (for CI systems)", 0 },
 	{ "device", 'D', "DOMAIN", 0,
-	  "Which device of a trace that holds several (its PCI domain, hex)", 0 },
+	  "Which device of a trace that holds several (its PCI domain, hex; a real "
+	  "device's address, 0000:00:03.0)", 0 },
 	{ "config-writes", OPT_CONFIG_WRITES, NULL, 0,
 	  "Also compare the driver's writes to device-specific config registers "
 	  "(0x40 and up, outside the standard capabilities)", 0 },
@@ -316,12 +317,16 @@ int main(int argc, char **argv)
 	err = replay__open_trace(&rp);
 	if (err)
 		goto fail;
-	if (opts.verbose)
-		fprintf(stderr, "pciem-replay: %s: device %04x (%04x:%04x%s%s), %llu events: "
-			"%llu accesses, %llu interrupts\n", opts.trace, rp.domain,
+	if (opts.verbose) {
+		char addr[32];
+
+		device__format_addr(addr, sizeof(addr), rp.domain, NULL);
+		fprintf(stderr, "pciem-replay: %s: device %s (%04x:%04x%s%s), %llu events: "
+			"%llu accesses, %llu interrupts\n", opts.trace, addr,
 			rp.dev.desc.vendor_id, rp.dev.desc.device_id, rp.driver[0] ? ", driver " : "",
 			rp.driver, (unsigned long long)rp.total_events,
 			(unsigned long long)rp.total_accesses, (unsigned long long)rp.total_irqs);
+	}
 	if (opts.stacks) {
 		code = replay__open_stacks(&rp);
 		if (code) {

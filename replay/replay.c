@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pciem.h"
+#include "pciem-trace.h"
 #include "replay.h"
 #include "stack_live.h"
 #include "stacks_api.h"
@@ -242,11 +243,11 @@ static int real_device(struct replay *rp)
 {
 	struct pciem_trace_device *d = &rp->dev.desc;
 	const char *path = rp->opts->trace;
-	char who[300];
+	char who[300], addr[32];
 	int i;
 
-	snprintf(who, sizeof(who), "%s: %s: real device %04x:%02x:%02x.%x", prog, path,
-		 PCIEM_KEY_REAL_DOMAIN(rp->domain), d->bus, d->devfn >> 3, d->devfn & 7);
+	device__format_addr(addr, sizeof(addr), rp->domain, NULL);
+	snprintf(who, sizeof(who), "%s: %s: real device %s", prog, path, addr);
 	if (d->flags & PCIEM_TDEV_F_BOUND) {
 		fprintf(stderr, "%s: its driver was bound when the recording started, so the "
 			"driver's probe is not in the trace and a replay cannot start from it; "
@@ -294,6 +295,7 @@ int replay__open_trace(struct replay *rp)
 	unsigned int ndoms = 0, i, described = 0;
 	const struct ptf_device *dev;
 	const char *warn, *drv;
+	char addr[32];
 	int err;
 
 	err = ptf_reader__open(&rp->r, o->trace);
@@ -326,8 +328,10 @@ int replay__open_trace(struct replay *rp)
 			if (doms[i].domain == o->domain && doms[i].described)
 				c = &doms[i];
 		if (!c) {
-			fprintf(stderr, "%s: %s has no device in domain %04x\n", prog, o->trace,
-				o->domain);
+			/* --device 0000:00:04.0 gives a real device's key */
+			device__format_addr(addr, sizeof(addr), o->domain, NULL);
+			fprintf(stderr, "%s: %s has no device %s%s\n", prog, o->trace,
+				PCIEM_KEY_IS_REAL(o->domain) ? "" : "in domain ", addr);
 			return -ENOENT;
 		}
 	} else {
@@ -343,8 +347,11 @@ int replay__open_trace(struct replay *rp)
 			fprintf(stderr, "%s: %s holds %u devices; choose one with --device DOMAIN:",
 				prog, o->trace, described);
 			for (i = 0; i < ndoms; i++)
-				if (doms[i].described)
-					fprintf(stderr, " %04x", doms[i].domain);
+				if (doms[i].described) {
+					device__format_addr(addr, sizeof(addr), doms[i].domain,
+							    NULL);
+					fprintf(stderr, " %s", addr);
+				}
 			fputc('\n', stderr);
 			return -EINVAL;
 		}
@@ -354,17 +361,18 @@ int replay__open_trace(struct replay *rp)
 	rp->total_accesses = c->accesses;
 	rp->total_irqs = c->irqs;
 	rp->lost = c->lost;
+	device__format_addr(addr, sizeof(addr), c->domain, NULL);
 	if (c->lost && !o->allow_lost) {
-		fprintf(stderr, "%s: %s: %" PRIu64 " events of device %04x were lost while "
+		fprintf(stderr, "%s: %s: %" PRIu64 " events of device %s were lost while "
 			"recording (the first at seq %" PRIu64 "), so the replay would diverge "
 			"there; record again with pciem-record --lossless, or pass --allow-lost\n",
-			prog, o->trace, c->lost, c->domain, c->first_lost_seq);
+			prog, o->trace, c->lost, addr, c->first_lost_seq);
 		return -EPROTO;
 	}
 	if (c->lost)
-		fprintf(stderr, "%s: warning: %" PRIu64 " events of device %04x were lost while "
+		fprintf(stderr, "%s: warning: %" PRIu64 " events of device %s were lost while "
 			"recording (the first at seq %" PRIu64 "); a divergence there may come "
-			"from the loss\n", prog, c->lost, c->domain, c->first_lost_seq);
+			"from the loss\n", prog, c->lost, addr, c->first_lost_seq);
 	dev = ptf_reader__device(rp->r, rp->domain);
 	if (!dev)
 		return -ENOENT;		/* described above: cannot happen */
@@ -597,11 +605,13 @@ int replay__feed(struct replay *rp)
 				return 0;
 			if (errno == EINVAL) {
 				const struct pciem_event *ev = &rp->chunk[rp->chunk_off];
+				char addr[32];
 
-				fprintf(stderr, "%s: %s: event seq %llu of device %04x (type %u, "
+				device__format_addr(addr, sizeof(addr), rp->domain, NULL);
+				fprintf(stderr, "%s: %s: event seq %llu of device %s (type %u, "
 					"bar %u, offset 0x%llx, size %u) cannot be replayed on the "
 					"recorded device\n", prog, rp->opts->trace,
-					(unsigned long long)ev->seq, rp->domain, ev->type, ev->bar,
+					(unsigned long long)ev->seq, addr, ev->type, ev->bar,
 					(unsigned long long)ev->offset, ev->size);
 				return -EINVAL;
 			}

@@ -154,6 +154,23 @@ expect_no_line "real device, I/O BAR" "$err" 'not loaded'
 run real-io-ok "$PR" --without-io-bars "$DIR/real_io.zst"
 expect_line "--without-io-bars" "$err" 'I/O port BAR1 is left out \(--without-io-bars\)'
 expect_line "--without-io-bars" "$err" 'the pciem module is not loaded'
+# named by its address, never by its stream key (80000018); a PCIem
+# device by its domain
+run real-v "$PR" -v "$DIR/real.zst"
+expect_line "real device, -v" "$err" 'real.zst: device 0000:00:03.0 \(1b36:0011, driver pvpanic-pci\), 7 events: 1 accesses, 0 interrupts$'
+expect_no_line "real device, -v" "$err" '80000018'
+run pciem-v "$PR" -v --device 10001 "$DIR/good.zst"
+expect_line "PCIem device, -v" "$err" 'good.zst: device 10001 \(1af4:1110, driver [^)]*\), 8 events: '
+run real-lost "$PR" -v "$DIR/real_lost.zst"
+expect_rc "real device, lost" 2
+expect_line "real device, lost" "$err" 'real_lost.zst: 1 events of device 0000:00:03.0 were lost while recording \(the first at seq 4\)'
+run real-lost-ok "$PR" -v --allow-lost "$DIR/real_lost.zst"
+expect_line "real device, lost, --allow-lost" "$err" 'warning: 1 events of device 0000:00:03.0 were lost'
+expect_no_line "real device, lost" "$DIR/real-lost.err" '80000018'
+expect_no_line "real device, lost, --allow-lost" "$err" '80000018'
+run real-nodev "$PR" --device 0000:00:04.0 "$DIR/real.zst"
+expect_rc "--device absent, real" 2
+expect_line "--device absent, real" "$err" 'real.zst has no device 0000:00:04.0$'
 run real-caps "$PR" "$DIR/real_caps.zst"
 expect_line "real device, caps" "$err" 'capability MSI-X \(0x11\) at 0x40 is not presented: PCIem cannot present MSI-X yet; the driver will take another path: MSI if the device has it, else INTx'
 expect_line "real device, caps" "$err" 'capability vendor-specific \(0x09\) at 0x60 is not presented'
