@@ -10,7 +10,8 @@
 #      unbind and a second probe, more accesses, and the removal (rmmod):
 #      format 1.3's real device, the driver named, BAR0 4096 bytes of
 #      memory, the I/O BAR's note, and exactly the MMIO reads and writes
-#      the workload's commands make, with their values;
+#      the workload's commands make, with their values; pciem-trace verify
+#      names the device by its address, not its stream key;
 #  (2) pciem-replay refuses the trace without --without-io-bars (exit 2,
 #      the I/O BAR named, COMMAND not run, no device created);
 #  (3) the device is removed from the guest (sysfs remove); pciem-replay
@@ -19,10 +20,10 @@
 #  (4) a changed workload (another value written by the second probe's
 #      loop) diverges, exit 1, at that loop's first write (kind, index,
 #      seq, type, offset, values); one more loop iteration diverges at its
-#      write where the next recorded read was expected;
-#  (5) pciem-record -- pciem-replay --without-io-bars: the recording of the
-#      replay has the original's MMIO accesses and interrupts
-#      (pciem-trace diff --no-config).
+#      write, where the next command's write (at 0x828) was recorded;
+#  (5) pciem-record -- pciem-replay -v --without-io-bars: the recording of
+#      the replay has the original's MMIO accesses and interrupts
+#      (pciem-trace diff --no-config); -v names the device by its address.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -114,6 +115,9 @@ expected "$TMP/ops1" "$TMP/ops2" >"$TMP/expected" || fail "the expected accesses
 	2>"$TMP/rec.err" || fail "recording: $(cat "$TMP/rec.err")"
 [ -e "/sys/bus/pci/devices/$TD" ] && [ ! -e "/sys/bus/pci/devices/$TD/driver" ] ||
 	fail "after the recording: $TD gone or still bound"
+grep -q "device $TD 1b36:0005 (real device)" "$TMP/rec.err" &&
+	grep -q "$TD: it has an I/O port BAR, whose accesses cannot be recorded" "$TMP/rec.err" &&
+	grep -q "$TD: driver pciem_testdrv" "$TMP/rec.err" || fail "pciem-record -v: $(cat "$TMP/rec.err")"
 "$PT" info "$TMP/orig.zst" >"$TMP/info" || fail "info: $(cat "$TMP/info")"
 grep -q "^format  *1\.3$" "$TMP/info" || fail "not format 1.3: $(cat "$TMP/info")"
 grep -q "^  $TD  1b36:0005  driver pciem_testdrv  events " "$TMP/info" || fail "info: device: $(cat "$TMP/info")"
@@ -161,6 +165,10 @@ assert "bar_taken_over" not in lc, lc
 print(wr, rd)
 EOF
 read -r NWR NRD <"$TMP/counts"
+# named by its address, not by its stream key
+"$PT" verify "$TMP/orig.zst" >"$TMP/verify" || fail "verify: $(cat "$TMP/verify")"
+grep -q "^device $TD 1b36:0005: [0-9]* events, seq 0-" "$TMP/verify" || fail "verify: $(cat "$TMP/verify")"
+grep -q "$KEY" "$TMP/verify" && fail "verify names the stream key: $(cat "$TMP/verify")"
 ok "(1) recorded $TD (key $KEY): format 1.3, real, pciem_testdrv, BAR0 4096 bytes mem, the I/O BAR noted; $NWR writes and $NRD reads, as the workload made them"
 
 # ---- (2) refused without --without-io-bars ----------------------------------------------
@@ -240,7 +248,7 @@ print(next(i for i, a in enumerate(acc) if a[2] == 0x828))')
 read -r IDX2 SEQ2 TYPE2 OFF2 VAL2 <<EOF
 $(at_access "$N2")
 EOF
-[ "$TYPE2 $OFF2" = "mmio_write $((0x828))" ] || fail "the recorded access $N2: $TYPE2 $OFF2"
+[ "$TYPE2 $OFF2 $VAL2" = "mmio_write $((0x828)) $((0x7e))" ] || fail "the recorded access $N2: $TYPE2 $OFF2 $VAL2"
 replay more 1 "$TMP/ops2.more"
 [ "$(js "$TMP/more.json" 'r["result"], r["divergences"][0]["kind"], r["divergences"][0]["index"], r["divergences"][0]["expected"]["seq"], r["divergences"][0]["expected"]["offset"], r["divergences"][0]["actual"]["type"], r["divergences"][0]["actual"]["offset"], r["divergences"][0]["actual"]["value"]')" = \
   "('diverged', 'mismatch', $IDX2, $SEQ2, $((0x828)), 'mmio_write', 2080, '0x2000004')" ] ||
@@ -248,9 +256,12 @@ replay more 1 "$TMP/ops2.more"
 ok "(4) another value diverges at event $IDX (seq $SEQ, the loop's first write, in $SYM); one more iteration at event $IDX2 (seq $SEQ2)"
 
 # ---- (5) recording the replay ------------------------------------------------------------
-"$REC" -o "$TMP/rr.zst" -- "$RP" --without-io-bars "$TMP/orig.zst" -- \
+"$REC" -o "$TMP/rr.zst" -- "$RP" -v --without-io-bars "$TMP/orig.zst" -- \
 	sh -c 'exec sh "$0" "$PCIEM_REPLAY_DEVICE" "$1" "$2"' "$TMP/wl.sh" "$TMP/ops1" "$TMP/ops2" \
 	2>"$TMP/rr.err" || fail "recording the replay: $(cat "$TMP/rr.err")"
+grep -q "orig.zst: device $TD (1b36:0005, driver pciem_testdrv), [0-9]* events: $((NWR + NRD)) accesses, 0 interrupts$" "$TMP/rr.err" ||
+	fail "pciem-replay -v does not name $TD: $(cat "$TMP/rr.err")"
+grep -q "$KEY" "$TMP/rr.err" && fail "pciem-replay -v names the stream key: $(cat "$TMP/rr.err")"
 # MMIO accesses alike; config space differs by design (the PCI core
 # enumerates the replayed device; BAR addresses are the machine's)
 "$PT" diff --no-config "$TMP/orig.zst" "$TMP/rr.zst" >"$TMP/diff.out" 2>&1 ||
