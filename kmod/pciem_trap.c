@@ -212,15 +212,15 @@ static void map_untrap_page(struct pciem_mapping *m, struct pciem_device *dev,
 	unsigned long i = (addr - m->va) >> PAGE_SHIFT;
 	unsigned int level;
 	pte_t *ptep = lookup_address(m->va + i * PAGE_SIZE, &level);
-	struct page *page = dev ? map_page(m, dev, i) : pciem_sink_page;
 
 	/* taken over page by page (map_install()), so level is 4K */
 	if (!ptep || level != PG_LEVEL_4K)
 		return;
-	if (dev && pciem_is_real(dev))	/* the device itself, as the driver mapped it */
+	if (dev && pciem_is_real(dev))	/* the device itself (it has no BAR pages) */
 		set_pte(ptep, pfn_pte((m->phys >> PAGE_SHIFT) + i, m->prot));
 	else
-		set_pte(ptep, pfn_pte(page_to_pfn(page), PAGE_KERNEL));
+		set_pte(ptep, pfn_pte(page_to_pfn(dev ? map_page(m, dev, i) : pciem_sink_page),
+				      PAGE_KERNEL));
 }
 
 /* ---- real devices: the alias pages -------------------------------------- */
