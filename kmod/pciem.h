@@ -124,6 +124,18 @@ struct pciem_device {
 	bool msi_64, msi_mask;
 	unsigned long msi_pending;	/* vectors waiting for unmask/enable */
 	atomic_t msi_busy;		/* deliveries in flight */
+	/*
+	 * MSI-X (PCIEM_CAP_MSIX): the table and the PBA live in BAR memory,
+	 * owned by the kernel; msix_pending is the truth the PBA mirrors.
+	 * msix_virq caches each vector's Linux interrupt, learnt in process
+	 * context (0: not known), checked against its MSI descriptor.
+	 */
+	u8 msix_off;			/* capability offset, 0: none */
+	u8 msix_tbar, msix_pbar;
+	u16 msix_n;			/* table size */
+	u32 msix_toff, msix_poff;
+	unsigned long *msix_pending;
+	unsigned int *msix_virq;
 	int intx_irq;			/* Linux irq of INTA, 0 if no pin */
 	bool intx_pending;		/* raised while INTx was disabled */
 
@@ -234,6 +246,15 @@ void pciem_irq_work_fn(struct irq_work *work);
 void pciem_irq_slow_work_fn(struct work_struct *work);
 int pciem_intx_alloc(struct pciem_device *dev);
 void pciem_intx_free(struct pciem_device *dev);
+int pciem_msix_setup(struct pciem_device *dev, u16 n, u8 tbar, u32 toff, u8 pbar, u32 poff);
+void pciem_msix_free(struct pciem_device *dev);
+int pciem_msix_register(struct pciem_device *dev);
+bool pciem_msix_page(const struct pciem_device *dev, unsigned int bar, u64 page_off);
+int pciem_msix_range(const struct pciem_device *dev, unsigned int bar, u64 off,
+		     unsigned int size);
+#define PCIEM_MSIX_TABLE	1
+#define PCIEM_MSIX_PBA		2
+void pciem_msix_table_written(struct pciem_device *dev, u64 off, unsigned int size);
 
 /* pciem_trap.c */
 int pciem_trap_init(void);
@@ -256,6 +277,8 @@ static inline bool pciem_bar_full_trap(const struct pciem_device *dev, unsigned 
 bool pciem_trap_va_in_bar(struct pciem_device *dev, unsigned int bar, unsigned long va);
 int pciem_trap_snapshot(struct pciem_device *dev, struct pciem_mapping *out, int max);
 u64 pciem_bar_read(struct pciem_device *dev, unsigned int bar, u64 off, unsigned int size);
+void pciem_bar_write(struct pciem_device *dev, unsigned int bar, u64 off, unsigned int size,
+		     u64 v);
 
 /* pciem_wp.c */
 void pciem_wp_init(struct pciem_device *dev);

@@ -127,6 +127,9 @@ int pciem_bus_register(struct pciem_device *dev)
 	struct pci_bus *bus;
 	int i, ret;
 
+	ret = pciem_msix_register(dev);
+	if (ret)
+		return ret;
 	size32 = layout(dev, false, offs);
 	size64 = layout(dev, true, offs);
 	dev->win32.name = "pciem";

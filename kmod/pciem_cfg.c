@@ -189,6 +189,40 @@ static int cap_msi(struct pciem_device *dev, const struct pciem_cap_msi_userspac
 	return 0;
 }
 
+/*
+ * The MSI-X capability's registers and write masks at @at, its state set
+ * up already (pciem_msix_setup()): the table size and the two locations
+ * are read-only, enable and function mask the driver's (the device starts
+ * disabled and unmasked, as after reset).
+ */
+static void msix_layout(struct pciem_device *dev, unsigned int at)
+{
+	dev->msix_off = at;
+	put16(dev, at + PCI_MSIX_FLAGS, dev->msix_n - 1,
+	      PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	put32(dev, at + PCI_MSIX_TABLE, dev->msix_toff | dev->msix_tbar, 0);
+	put32(dev, at + PCI_MSIX_PBA, dev->msix_poff | dev->msix_pbar, 0);
+}
+
+static int cap_msix(struct pciem_device *dev, const struct pciem_cap_msix_userspace *m)
+{
+	int at, ret;
+
+	if (memchr_inv(m->reserved, 0, sizeof(m->reserved)))
+		return -EINVAL;
+	ret = pciem_msix_setup(dev, m->table_size, m->table_bar, m->table_offset,
+			       m->pba_bar, m->pba_offset);
+	if (ret)
+		return ret;
+	at = cfg_new_cap(dev, PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF);
+	if (at < 0) {
+		pciem_msix_free(dev);
+		return at;
+	}
+	msix_layout(dev, at);
+	return 0;
+}
+
 /* The PCI Express capability's write masks at @at (values: cap_pcie()). */
 static void pcie_layout(struct pciem_device *dev, unsigned int at)
 {
@@ -264,6 +298,7 @@ int pciem_cfg_add_cap(struct pciem_device *dev, const struct pciem_cap_config *c
 		[PCIEM_CAP_MSI] = sizeof(struct pciem_cap_msi_userspace),
 		[PCIEM_CAP_PCIE] = sizeof(struct pciem_cap_pcie_userspace),
 		[PCIEM_CAP_PM] = sizeof(struct pciem_cap_pm_userspace),
+		[PCIEM_CAP_MSIX] = sizeof(struct pciem_cap_msix_userspace),
 	};
 
 	if (c->cap_type == 0 || c->cap_type >= ARRAY_SIZE(sizes) || c->cap_size != sizes[c->cap_type])
@@ -280,6 +315,10 @@ int pciem_cfg_add_cap(struct pciem_device *dev, const struct pciem_cap_config *c
 		if (dev->pcie_off)
 			return -EEXIST;
 		return cap_pcie(dev, (const void *)c->cap_data);
+	case PCIEM_CAP_MSIX:
+		if (dev->msix_off)
+			return -EEXIST;
+		return cap_msix(dev, (const void *)c->cap_data);
 	default:
 		if (dev->pm_off)
 			return -EEXIST;
@@ -296,6 +335,8 @@ struct img_cap {
 	unsigned int at, len;
 	u8 log2;		/* MSI */
 	bool is64, mask;	/* MSI */
+	u16 n;			/* MSI-X: table size */
+	u32 table, pba;		/* MSI-X: offset | BAR */
 };
 
 static u16 img16(const u8 *img, unsigned int at)
@@ -353,6 +394,16 @@ static int img_parse_caps(const u8 *img, struct img_cap *caps, unsigned int *n)
 		case PCI_CAP_ID_PM:
 			c->len = PCI_PM_SIZEOF;
 			break;
+		case PCI_CAP_ID_MSIX:
+			flags = img16(img, at + PCI_MSIX_FLAGS);
+			if (flags & ~(PCI_MSIX_FLAGS_QSIZE | PCI_MSIX_FLAGS_ENABLE |
+				      PCI_MSIX_FLAGS_MASKALL))
+				return -EINVAL;
+			c->n = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
+			c->table = img32(img, at + PCI_MSIX_TABLE);
+			c->pba = img32(img, at + PCI_MSIX_PBA);
+			c->len = PCI_CAP_MSIX_SIZEOF;
+			break;
 		default:
 			return -EINVAL;	/* not one PCIem emulates */
 		}
@@ -397,6 +448,18 @@ int pciem_cfg_load_image(struct pciem_device *dev, const u8 *img, const u8 *wmas
 	ret = img_parse_caps(img, caps, &n);
 	if (ret)
 		goto out;
+	/* the one capability that can still be refused, before any change */
+	for (i = 0; i < n; i++) {
+		const struct img_cap *c = &caps[i];
+
+		if (c->id != PCI_CAP_ID_MSIX)
+			continue;
+		ret = pciem_msix_setup(dev, c->n, c->table & PCI_MSIX_TABLE_BIR,
+				       c->table & PCI_MSIX_TABLE_OFFSET,
+				       c->pba & PCI_MSIX_PBA_BIR, c->pba & PCI_MSIX_PBA_OFFSET);
+		if (ret)
+			goto out;
+	}
 
 	/* write masks (and default values) as ADD_CAPABILITY makes them */
 	for (i = 0; i < n; i++) {
@@ -404,6 +467,8 @@ int pciem_cfg_load_image(struct pciem_device *dev, const u8 *img, const u8 *wmas
 
 		if (c->id == PCI_CAP_ID_MSI)
 			msi_layout(dev, c->at, c->log2, c->is64, c->mask);
+		else if (c->id == PCI_CAP_ID_MSIX)
+			msix_layout(dev, c->at);
 		else if (c->id == PCI_CAP_ID_EXP)
 			pcie_layout(dev, c->at);
 		else
@@ -419,6 +484,9 @@ int pciem_cfg_load_image(struct pciem_device *dev, const u8 *img, const u8 *wmas
 	if (dev->msi_off && dev->msi_mask)	/* pending bits are PCIem's */
 		memset(dev->cfg + dev->msi_off + (dev->msi_64 ? PCI_MSI_PENDING_64 :
 						    PCI_MSI_PENDING_32), 0, 4);
+	if (dev->msix_off)	/* disabled and unmasked, as after reset */
+		dev->cfg[dev->msix_off + PCI_MSIX_FLAGS + 1] &=
+			~((PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8);
 	if (wmask)
 		memcpy(dev->wmask + PCIEM_CAP_START, wmask + PCIEM_CAP_START,
 		       PCIEM_CFG_SIZE - PCIEM_CAP_START);
@@ -435,14 +503,14 @@ out:
  */
 bool pciem_cfg_plain(const struct pciem_device *dev, unsigned int where, unsigned int size)
 {
-	unsigned int lo[3] = { dev->msi_off, dev->pcie_off, dev->pm_off };
-	unsigned int len[3] = { msi_len(dev->msi_64, dev->msi_mask),
-				PCI_CAP_EXP_ENDPOINT_SIZEOF_V2, PCI_PM_SIZEOF };
+	unsigned int lo[4] = { dev->msi_off, dev->pcie_off, dev->pm_off, dev->msix_off };
+	unsigned int len[4] = { msi_len(dev->msi_64, dev->msi_mask),
+				PCI_CAP_EXP_ENDPOINT_SIZEOF_V2, PCI_PM_SIZEOF, PCI_CAP_MSIX_SIZEOF };
 	int i;
 
 	if (where < PCIEM_CAP_START || where + size > PCIEM_CFG_SIZE)
 		return false;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (lo[i] && where < lo[i] + len[i] && lo[i] < where + size)
 			return false;
 	return true;
@@ -498,11 +566,14 @@ static int pciem_pci_read(struct pci_bus *bus, unsigned int devfn, int where, in
 	return PCIBIOS_SUCCESSFUL;
 }
 
+/* Does the write touch MSI state, or MSI-X's enable and function mask? */
 static bool in_msi_state(const struct pciem_device *dev, unsigned int where, int size)
 {
 	unsigned int lo = dev->msi_off, hi = dev->msi_off + 24;
+	unsigned int xlo = dev->msix_off + PCI_MSIX_FLAGS;
 
-	return dev->msi_off && where < hi && where + size > lo;
+	return (dev->msi_off && where < hi && where + size > lo) ||
+	       (dev->msix_off && where < xlo + 2 && where + size > xlo);
 }
 
 static int pciem_pci_write(struct pci_bus *bus, unsigned int devfn, int where, int size, u32 val)
@@ -525,7 +596,7 @@ static int pciem_pci_write(struct pci_bus *bus, unsigned int devfn, int where, i
 	}
 	raw_spin_unlock_irqrestore(&dev->cfg_lock, flags);
 
-	/* a write that disables MSI or masks a vector waits out deliveries */
+	/* a write that disables MSI(-X) or masks vectors waits out deliveries */
 	if (in_msi_state(dev, where, size))
 		pciem_irq_msi_quiesce(dev);
 	if (in_msi_state(dev, where, size) || (where <= PCI_COMMAND + 1 && where + size > PCI_COMMAND))

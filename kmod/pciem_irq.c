@@ -8,6 +8,10 @@
  * allocated for the vector, so the driver's handler runs in hard interrupt
  * context through the normal x86 vector path.
  *
+ * MSI-X works the same way, with the table and pending bits in BAR memory
+ * that the kernel owns: a vector is open when MSI-X is enabled, the
+ * function is not masked and its table entry is not masked.
+ *
  * INTx (a device with interrupt pin INTA): PCIem gives the device a Linux
  * interrupt of its own, raised from an irq_work so that the driver's
  * handler runs in hard interrupt context; the command register's
@@ -197,12 +201,296 @@ static void msi_flush_pending(struct pciem_device *dev, bool can_sleep)
 		schedule_work(&dev->irq_slow_work);
 }
 
+/* ---- MSI-X ---------------------------------------------------------------- */
+
+#define MSIX_ENTRY	PCI_MSIX_ENTRY_SIZE
+
+static u16 msix_ctrl(struct pciem_device *dev)
+{
+	return pciem_cfg_read(dev, dev->msix_off + PCI_MSIX_FLAGS, 2);
+}
+
+static bool msix_enabled(struct pciem_device *dev)
+{
+	return dev->msix_off && (msix_ctrl(dev) & PCI_MSIX_FLAGS_ENABLE);
+}
+
+static bool msix_entry_masked(struct pciem_device *dev, u32 vector)
+{
+	return pciem_bar_read(dev, dev->msix_tbar, dev->msix_toff + vector * MSIX_ENTRY +
+			      PCI_MSIX_ENTRY_VECTOR_CTRL, 4) & PCI_MSIX_ENTRY_CTRL_MASKBIT;
+}
+
+/* May @vector fire now: MSI-X on, the function and the vector unmasked? */
+static bool msix_open(struct pciem_device *dev, u32 vector)
+{
+	u16 ctrl = msix_ctrl(dev);
+
+	return (ctrl & PCI_MSIX_FLAGS_ENABLE) && !(ctrl & PCI_MSIX_FLAGS_MASKALL) &&
+	       !msix_entry_masked(dev, vector);
+}
+
+/* The PBA's word holding @vector, from msix_pending. */
+static void msix_mirror(struct pciem_device *dev, u32 vector)
+{
+	unsigned int w = vector / 64, i;
+	u64 bits = 0;
+
+	for (i = 0; i < 64 && w * 64 + i < dev->msix_n; i++)
+		if (test_bit(w * 64 + i, dev->msix_pending))
+			bits |= BIT_ULL(i);
+	pciem_bar_write(dev, dev->msix_pbar, dev->msix_poff + 8 * w, 8, bits);
+}
+
+/*
+ * The Linux interrupt of MSI-X @vector, without sleeping: the one learnt
+ * by msix_learn(), if its MSI descriptor still says it is this device's
+ * entry @vector.  -EAGAIN when not known (yet).
+ */
+static int msix_virq(struct pciem_device *dev, u32 vector)
+{
+	struct pci_dev *pdev = dev->pdev;
+	unsigned int virq = READ_ONCE(dev->msix_virq[vector]);
+	struct msi_desc *desc;
+
+	if (!pdev || !pdev->msix_enabled || !virq)
+		return -EAGAIN;
+	desc = irq_get_msi_desc(virq);
+	if (!desc || desc->dev != &pdev->dev || desc->msi_index != vector)
+		return -EAGAIN;
+	return virq;
+}
+
+/* Process context: the Linux interrupt of @vector, from the PCI core. */
+static void msix_learn(struct pciem_device *dev, u32 vector)
+{
+	int virq;
+
+	if (!dev->pdev || !dev->pdev->msix_enabled)
+		return;
+	virq = pci_irq_vector(dev->pdev, vector);	/* takes the descriptors' mutex */
+	WRITE_ONCE(dev->msix_virq[vector], virq > 0 ? virq : 0);
+}
+
+/*
+ * Fires MSI-X @vector if it is open, as msi_deliver() does MSI (the same
+ * msi_busy handshake with the writes that close it: MSI-X disable or
+ * function mask in config space, an entry's mask bit in the table).
+ * 0; -ENODEV if it is not open (no event emitted); -EAGAIN if its
+ * interrupt is not known yet (no event); -ENOENT if the driver freed or
+ * disabled it; -EIO.
+ */
+static int msix_deliver(struct pciem_device *dev, u32 vector, u32 evflags)
+{
+	struct irq_data *d;
+	unsigned long flags;
+	int ret = -ENODEV, virq;
+
+	local_irq_save(flags);
+	atomic_inc(&dev->msi_busy);
+	smp_mb__after_atomic();
+	if (!msix_open(dev, vector))
+		goto out;
+	virq = msix_virq(dev, vector);
+	if (virq < 0) {
+		ret = virq;
+		goto out;
+	}
+	irq_event(dev, vector, evflags);
+	d = irq_get_irq_data(virq);
+	ret = -ENOENT;
+	if (!d || !irqd_is_activated(d) || irqd_irq_disabled(d))
+		goto out;
+	ret = irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
+out:
+	smp_mb__before_atomic();
+	atomic_dec(&dev->msi_busy);
+	local_irq_restore(flags);
+	return ret;
+}
+
+/*
+ * Delivers the pending vectors that are open.  Without sleeping, a vector
+ * whose interrupt is not known stays pending for the slow work, which
+ * learns it.
+ */
+static void msix_flush_pending(struct pciem_device *dev, bool can_sleep)
+{
+	bool retry = false;
+	unsigned int vec;
+	int ret;
+
+	if (!dev->msix_off || !msix_enabled(dev))
+		return;
+	for_each_set_bit(vec, dev->msix_pending, dev->msix_n) {
+		if (!msix_open(dev, vec))
+			continue;
+		if (can_sleep)
+			msix_learn(dev, vec);
+		if (!test_and_clear_bit(vec, dev->msix_pending))
+			continue;
+		ret = msix_deliver(dev, vec, PCIEM_EVENT_F_DEFERRED);
+		if (ret == -ENODEV || ret == -EAGAIN) {
+			/* closed again meanwhile, or not known yet */
+			set_bit(vec, dev->msix_pending);
+			retry |= ret == -EAGAIN;
+		} else if (ret) {
+			pr_warn_ratelimited("device %d: MSI-X vector %u could not be delivered\n",
+					    dev->id, vec);
+		}
+		msix_mirror(dev, vec);
+	}
+	/*
+	 * From the slow work, a vector still unknown is one the PCI core is
+	 * setting up (the work waited for its mutex, so only until it is
+	 * enabled) or one the driver did not allocate (left pending).
+	 */
+	if (retry && (!can_sleep || !dev->pdev || !dev->pdev->msix_enabled))
+		schedule_work(&dev->irq_slow_work);
+}
+
+/* Learns the interrupts of the open vectors that have none known. */
+static void msix_learn_open(struct pciem_device *dev)
+{
+	unsigned int vec;
+
+	if (!dev->msix_off || !msix_enabled(dev))
+		return;
+	for (vec = 0; vec < dev->msix_n; vec++)
+		if (msix_open(dev, vec) && msix_virq(dev, vec) < 0)
+			msix_learn(dev, vec);
+}
+
+/*
+ * The driver wrote the table at BAR offset @off (fault path, the
+ * device's access lock held): a write that masks a vector waits out the
+ * deliveries that may not have seen it; one that unmasks has pending
+ * vectors delivered and the interrupts learnt.
+ */
+void pciem_msix_table_written(struct pciem_device *dev, u64 off, unsigned int size)
+{
+	pciem_irq_msi_quiesce(dev);
+	if (READ_ONCE(dev->dying))
+		return;
+	if (!bitmap_empty(dev->msix_pending, dev->msix_n))
+		irq_work_queue(&dev->irq_work);
+	schedule_work(&dev->irq_slow_work);
+}
+
+static int msix_inject(struct pciem_device *dev, u32 vector, u32 *status)
+{
+	if (vector >= dev->msix_n)
+		return -EINVAL;
+	/* the event is numbered before the handler can run (msi_deliver()) */
+	if (!msix_deliver(dev, vector, 0)) {
+		*status = PCIEM_IRQ_DELIVERED;
+		return 0;
+	}
+	set_bit(vector, dev->msix_pending);
+	msix_mirror(dev, vector);
+	*status = PCIEM_IRQ_PENDING;
+	irq_event(dev, vector, PCIEM_EVENT_F_PENDING);
+	/* opened between our look and set_bit, or its interrupt unknown */
+	irq_work_queue(&dev->irq_work);
+	return 0;
+}
+
+/* The table and PBA ranges, within BAR @bar: which holds [@off, +@size)? */
+int pciem_msix_range(const struct pciem_device *dev, unsigned int bar, u64 off,
+		     unsigned int size)
+{
+	u64 tlen = (u64)dev->msix_n * MSIX_ENTRY, plen = 8 * DIV_ROUND_UP(dev->msix_n, 64);
+
+	if (bar == dev->msix_tbar && off < dev->msix_toff + tlen && dev->msix_toff < off + size)
+		return PCIEM_MSIX_TABLE;
+	if (bar == dev->msix_pbar && off < dev->msix_poff + plen && dev->msix_poff < off + size)
+		return PCIEM_MSIX_PBA;
+	return 0;
+}
+
+/* Does the page at BAR offset @page_off of @bar hold MSI-X state? */
+bool pciem_msix_page(const struct pciem_device *dev, unsigned int bar, u64 page_off)
+{
+	return dev->msix_off && pciem_msix_range(dev, bar, page_off & PAGE_MASK, PAGE_SIZE);
+}
+
+/*
+ * ADD_CAPABILITY or SET_CONFIG_IMAGE (process context, before REGISTER):
+ * the state of an MSI-X capability, which the caller then places in
+ * config space (setting msix_off).  0, -EINVAL (a layout PCIem cannot
+ * present) or -ENOMEM.
+ */
+int pciem_msix_setup(struct pciem_device *dev, u16 n, u8 tbar, u32 toff, u8 pbar, u32 poff)
+{
+	u64 tlen = (u64)n * MSIX_ENTRY, plen = 8 * DIV_ROUND_UP(n, 64);
+
+	if (!n || n > PCIEM_MSIX_MAX_VECTORS || tbar >= PCIEM_NUM_BARS ||
+	    pbar >= PCIEM_NUM_BARS || (toff & 7) || (poff & 7))
+		return -EINVAL;
+	if (tbar == pbar && toff < poff + plen && poff < toff + tlen)
+		return -EINVAL;
+	pciem_msix_free(dev);
+	dev->msix_pending = bitmap_zalloc(n, GFP_KERNEL);
+	dev->msix_virq = kcalloc(n, sizeof(*dev->msix_virq), GFP_KERNEL);
+	if (!dev->msix_pending || !dev->msix_virq) {
+		pciem_msix_free(dev);
+		return -ENOMEM;
+	}
+	dev->msix_n = n;
+	dev->msix_tbar = tbar;
+	dev->msix_toff = toff;
+	dev->msix_pbar = pbar;
+	dev->msix_poff = poff;
+	return 0;
+}
+
+void pciem_msix_free(struct pciem_device *dev)
+{
+	bitmap_free(dev->msix_pending);
+	kfree(dev->msix_virq);
+	dev->msix_pending = NULL;
+	dev->msix_virq = NULL;
+	dev->msix_off = 0;
+}
+
+static bool msix_fits(const struct pciem_device *dev, unsigned int bar, u64 off, u64 len)
+{
+	const struct pciem_bar *b = &dev->bars[bar];
+
+	return b->present && !b->upper && off <= b->size && len <= b->size - off;
+}
+
+/* REGISTER: the table and PBA in their BARs, every vector masked. */
+int pciem_msix_register(struct pciem_device *dev)
+{
+	unsigned int i;
+
+	if (!dev->msix_off)
+		return 0;
+	if (!msix_fits(dev, dev->msix_tbar, dev->msix_toff, (u64)dev->msix_n * MSIX_ENTRY) ||
+	    !msix_fits(dev, dev->msix_pbar, dev->msix_poff, 8 * DIV_ROUND_UP(dev->msix_n, 64)))
+		return -EINVAL;
+	for (i = 0; i < dev->msix_n; i++) {
+		u64 e = dev->msix_toff + (u64)i * MSIX_ENTRY;
+
+		pciem_bar_write(dev, dev->msix_tbar, e, 8, 0);
+		pciem_bar_write(dev, dev->msix_tbar, e + PCI_MSIX_ENTRY_DATA, 4, 0);
+		pciem_bar_write(dev, dev->msix_tbar, e + PCI_MSIX_ENTRY_VECTOR_CTRL, 4,
+				PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	}
+	for (i = 0; i < DIV_ROUND_UP(dev->msix_n, 64); i++)
+		pciem_bar_write(dev, dev->msix_pbar, dev->msix_poff + 8 * i, 8, 0);
+	return 0;
+}
+
 /* Pending vectors whose interrupt only process context can look up. */
 void pciem_irq_slow_work_fn(struct work_struct *work)
 {
 	struct pciem_device *dev = container_of(work, struct pciem_device, irq_slow_work);
 
 	msi_flush_pending(dev, true);
+	msix_learn_open(dev);
+	msix_flush_pending(dev, true);
 }
 
 static bool intx_disabled(struct pciem_device *dev)
@@ -215,7 +503,9 @@ void pciem_irq_work_fn(struct irq_work *work)
 	struct pciem_device *dev = container_of(work, struct pciem_device, irq_work);
 
 	msi_flush_pending(dev, false);
-	if (READ_ONCE(dev->intx_pending) && !intx_disabled(dev) && !msi_enabled(dev)) {
+	msix_flush_pending(dev, false);
+	if (READ_ONCE(dev->intx_pending) && !intx_disabled(dev) && !msi_enabled(dev) &&
+	    !msix_enabled(dev)) {
 		WRITE_ONCE(dev->intx_pending, false);
 		irq_event(dev, 0, PCIEM_EVENT_F_DEFERRED);
 		generic_handle_irq_safe(dev->intx_irq);
@@ -230,8 +520,11 @@ void pciem_irq_cfg_changed(struct pciem_device *dev)
 {
 	if (READ_ONCE(dev->dying))
 		return;
-	if (READ_ONCE(dev->msi_pending) || READ_ONCE(dev->intx_pending))
+	if (READ_ONCE(dev->msi_pending) || READ_ONCE(dev->intx_pending) ||
+	    (dev->msix_off && !bitmap_empty(dev->msix_pending, dev->msix_n)))
 		irq_work_queue(&dev->irq_work);
+	if (msix_enabled(dev))	/* its vectors' interrupts, to fire them at once */
+		schedule_work(&dev->irq_slow_work);
 }
 
 static int intx_inject(struct pciem_device *dev, u32 vector, u32 *status)
@@ -279,8 +572,12 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 {
 	struct msi_view v;
 
+	if (msix_enabled(dev))
+		return msix_inject(dev, vector, status);
 	if (dev->intx_irq && !msi_enabled(dev))
 		return intx_inject(dev, vector, status);
+	if (!dev->msi_off && dev->msix_off)
+		return msix_inject(dev, vector, status);	/* pending until enabled */
 	if (!dev->msi_off)
 		return -EOPNOTSUPP;	/* no MSI capability and no interrupt pin */
 	if (vector >= (1U << dev->msi_log2))

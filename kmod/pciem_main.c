@@ -99,6 +99,7 @@ static void pciem_device_free(struct kref *ref)
 	for (i = 0; i < PCIEM_NUM_BARS; i++)
 		bar_free_pages(&dev->bars[i]);
 	pciem_replay_free(dev);
+	pciem_msix_free(dev);
 	pciem_ring_free(dev);
 	if (!PCIEM_KEY_IS_REAL((u32)dev->domain))
 		ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);

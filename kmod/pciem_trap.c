@@ -65,11 +65,13 @@ static struct page *map_page(const struct pciem_mapping *m, struct pciem_device 
 
 /*
  * What page @i of @m maps while trapped: nothing (full trap) or read-only.
- * Under pciem_map_lock, which m->dev only changes under.
+ * A page holding MSI-X state is always fully trapped.  Under
+ * pciem_map_lock, which m->dev only changes under.
  */
 static pte_t map_pte(const struct pciem_mapping *m, unsigned long i)
 {
-	if (m->dev && (pciem_is_real(m->dev) || pciem_bar_full_trap(m->dev, m->bar)))
+	if (m->dev && (pciem_is_real(m->dev) || pciem_bar_full_trap(m->dev, m->bar) ||
+		       pciem_msix_page(m->dev, m->bar, m->bar_off + i * PAGE_SIZE)))
 		return __pte(0);
 	return pfn_pte(page_to_pfn(map_page(m, m->dev, i)), PAGE_KERNEL_RO);
 }
@@ -368,8 +370,8 @@ u64 pciem_bar_read(struct pciem_device *dev, unsigned int bar, u64 off, unsigned
 	return v;
 }
 
-static void bar_write(struct pciem_device *dev, unsigned int bar, u64 off,
-		      unsigned int size, u64 v)
+void pciem_bar_write(struct pciem_device *dev, unsigned int bar, u64 off,
+		     unsigned int size, u64 v)
 {
 	struct pciem_bar *b = &dev->bars[bar];
 	unsigned int i;
@@ -500,6 +502,7 @@ static void trapped_access(struct trap_ctx *c, struct pciem_mapping *m,
 	u32 evflags = 0;
 	struct pciem_event ev;
 	bool unlock, recorded;
+	int msix;
 
 	if (!dev) {		/* an orphan: unplugged hardware */
 		if (!write)
@@ -509,21 +512,29 @@ static void trapped_access(struct trap_ctx *c, struct pciem_mapping *m,
 	unlock = access_lock(c, dev, &flags);
 	if (c->held == dev && c->emitted)
 		evflags = PCIEM_EVENT_F_SAME_INSN;
-	recorded = write || dev->replay || pciem_bar_full_trap(dev, m->bar);
+	msix = dev->msix_off ? pciem_msix_range(dev, m->bar, off, size) : 0;
+	recorded = write || dev->replay || pciem_bar_full_trap(dev, m->bar) || msix;
 	if (write) {
+		/* the MSI-X table is the kernel's, the PBA read-only */
+		bool apply = msix != PCIEM_MSIX_PBA;
+
 		*v &= size_mask(size);
 		if (dev->replay) {
-			bool apply;
+			bool live;
 
-			pciem_replay_mmio(dev, true, m->bar, off, size, *v, ip, evflags, &apply);
-			if (apply)	/* a stopped replay ignores writes */
-				bar_write(dev, m->bar, off, size, *v);
-		} else {
-			bar_write(dev, m->bar, off, size, *v);
+			pciem_replay_mmio(dev, true, m->bar, off, size, *v, ip, evflags, &live);
+			/* a stopped replay ignores writes */
+			apply = (apply && live) || msix == PCIEM_MSIX_TABLE;
+		}
+		if (apply)
+			pciem_bar_write(dev, m->bar, off, size, *v);
+		if (!dev->replay) {
 			pciem_event_fill(&ev, PCIEM_EVENT_MMIO_WRITE, m->bar, off, size, *v, ip);
 			ev.flags = evflags;
 			pciem_ring_push(dev, &ev);
 		}
+		if (msix == PCIEM_MSIX_TABLE)
+			pciem_msix_table_written(dev, off, size);
 		pciem_wp_check_access(dev, m->bar, off, size, *v, true, ip);
 	} else if (dev->replay) {
 		bool unused;

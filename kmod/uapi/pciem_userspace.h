@@ -71,6 +71,7 @@ enum pciem_cap_type {
 	PCIEM_CAP_MSI	= 1,	/* struct pciem_cap_msi_userspace */
 	PCIEM_CAP_PCIE	= 2,	/* struct pciem_cap_pcie_userspace */
 	PCIEM_CAP_PM	= 3,	/* struct pciem_cap_pm_userspace */
+	PCIEM_CAP_MSIX	= 4,	/* struct pciem_cap_msix_userspace */
 };
 #define PCIEM_CAP_DATA_MAX	64
 
@@ -94,6 +95,36 @@ struct pciem_cap_pm_userspace {
 	__u8 d2_support;	/* 0 or 1 */
 	__u8 no_soft_reset;	/* 0 or 1 */
 	__u8 reserved[5];
+};
+
+/*
+ * MSI-X: a table of @table_size 16-byte entries at @table_offset of memory
+ * BAR @table_bar, and the pending-bit array (one bit per vector, in 64-bit
+ * words: 8 * ceil(table_size / 64) bytes) at @pba_offset of BAR @pba_bar.
+ * Offsets are 8-byte aligned; each range lies inside its BAR (checked at
+ * REGISTER, so ADD_BAR may come later: EINVAL there otherwise) and the two
+ * do not overlap.
+ *
+ * The kernel owns both ranges.  At REGISTER it sets every entry to zero
+ * with its vector masked and clears the pending bits; from then on the
+ * driver's reads and writes of them act as on hardware and are recorded,
+ * in every trap mode (the pages that hold them are always fully trapped;
+ * the driver's other reads in those pages are recorded only in full trap,
+ * as elsewhere), and the PBA ignores writes.  The model sees them through its mapping of the BAR
+ * and must not write them.
+ *
+ * INJECT_IRQ with .vector = N, while the driver has MSI-X enabled, fires
+ * vector N; while the function or the vector is masked it sets the
+ * vector's pending bit instead, and the vector fires when both are
+ * unmasked (while MSI-X is disabled, the same, on enable). */
+#define PCIEM_MSIX_MAX_VECTORS	2048
+struct pciem_cap_msix_userspace {
+	__u16 table_size;	/* 1..PCIEM_MSIX_MAX_VECTORS */
+	__u8 table_bar;		/* 0..5 */
+	__u8 pba_bar;		/* 0..5 */
+	__u32 table_offset;
+	__u32 pba_offset;
+	__u8 reserved[4];
 };
 
 struct pciem_cap_config {
@@ -126,15 +157,18 @@ struct pciem_config_space {
  *  - the BAR registers (0x10-0x27) and the expansion ROM register (0x30)
  *    are ignored: BARs come from ADD_BAR (before or after this call) and
  *    get their addresses at REGISTER;
- *  - the MSI pending bits are cleared (PCIem keeps them);
+ *  - the MSI pending bits are cleared (PCIem keeps them), and so are the
+ *    MSI-X enable and function-mask bits (the device starts as after
+ *    reset);
  *  - bytes 0x100 on are only reachable when there is a PCI Express
  *    capability, as with SET_CONFIG.
  * The image must describe a device PCIem can emulate, else EINVAL: vendor
  * ID not 0x0000 nor 0xffff, header type 0x00, interrupt pin 0 or 1; if
  * the status register has the capability-list bit, a list of at most 48
- * dword-aligned entries in 0x40-0xff, without loops, of MSI, PCI Express
- * and PM capabilities (each at most once, in the forms ADD_CAPABILITY
- * builds: MSI with 1-32 vectors, PCI Express version 2 endpoint or legacy
+ * dword-aligned entries in 0x40-0xff, without loops, of MSI, MSI-X, PCI
+ * Express and PM capabilities (each at most once, in the forms
+ * ADD_CAPABILITY builds: MSI with 1-32 vectors, MSI-X as struct
+ * pciem_cap_msix_userspace allows, PCI Express version 2 endpoint or legacy
  * endpoint), not overlapping each other; and, with PCI Express, no
  * extended capability (the dword at 0x100 is 0).
  *
@@ -196,10 +230,13 @@ struct pciem_bar_info_query {
 /* The instance fd (returned by REGISTER) maps BAR n at this offset. */
 #define PCIEM_BAR_MMAP_OFFSET(n)	((__u64)(n) << 32)
 
-/* PCIEM_IOCTL_INJECT_IRQ: raise MSI @vector (INTx if the device has no
- * MSI capability; vector must then be 0).  If MSI is disabled or the
- * vector is masked, the interrupt is left pending (the MSI pending bit is
- * set) and delivered when the driver unmasks it.  @status reports which. */
+/* PCIEM_IOCTL_INJECT_IRQ: raise MSI-X or MSI @vector (INTx if the device
+ * has neither enabled and has an interrupt pin; vector must then be 0).
+ * MSI-X when the driver enabled it, else MSI if the device has it, else
+ * MSI-X if the device has only that.  If the vector cannot be delivered
+ * now (disabled, masked), it is left pending (the pending bit is set) and
+ * delivered when the driver unmasks or enables it.  @status reports
+ * which. */
 #define PCIEM_IRQ_DELIVERED	0
 #define PCIEM_IRQ_PENDING	1
 struct pciem_irq_inject {

@@ -5,12 +5,17 @@
  * format) on stdout, and can inject interrupts on request.
  *
  *   devmodel [--id VID:DID] [--bar N:SIZE[:64][:pf]]... [--msi LOG2[:64][:mask]]
- *            [--pcie] [--pm] [--intx] [--watch BAR:OFF:WIDTH]... [--ready-file PATH]
- *            [--irq-on-write BAR:OFF] [--fill BAR:BYTE] [--quiet] [--no-eventfd]
+ *            [--msix N:TBAR:TOFF:PBAR:POFF] [--pcie] [--pm] [--intx]
+ *            [--watch BAR:OFF:WIDTH]... [--ready-file PATH]
+ *            [--irq-on-write BAR:OFF[:vec]] [--fill BAR:BYTE] [--quiet] [--no-eventfd]
  *            [--dump DIR] [--irq-storm]
  *
+ * --msix: an MSI-X capability with N vectors, its table at TOFF of BAR
+ *          TBAR and its pending bits at POFF of BAR PBAR.
  * --intx: the device has interrupt pin INTA.
- * --irq-on-write: inject vector 0 each time the driver writes there.
+ * --irq-on-write: inject vector 0 each time the driver writes there (with
+ *          ":vec", the vector the value written names), and print
+ *          "irq N delivered" or "irq N pending".
  * --fill: fill BAR memory with BYTE after REGISTER (reads see it).
  * --stall: consume nothing until SIGTERM/SIGINT, then drain the ring and
  *          print "drained N first SEQ last SEQ" before the lost count.
@@ -63,6 +68,7 @@ int main(int argc, char **argv)
 		{ "id", required_argument, NULL, 'i' },
 		{ "bar", required_argument, NULL, 'b' },
 		{ "msi", required_argument, NULL, 'm' },
+		{ "msix", required_argument, NULL, 'X' },
 		{ "pcie", no_argument, NULL, 'e' },
 		{ "pm", no_argument, NULL, 'p' },
 		{ "intx", no_argument, NULL, 'x' },
@@ -85,12 +91,13 @@ int main(int argc, char **argv)
 	};
 	struct pciem_bar_config bars[6];
 	struct pciem_watchpoint_config wps[8];
-	struct pciem_cap_config caps[3];
+	struct pciem_cap_config caps[4];
 	int nbars = 0, nwps = 0, ncaps = 0;
 	const char *ready = NULL, *dump = NULL;
 	int storm = 0;
 	unsigned long long storm_n[3] = { 0, 0, 0 };
 	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0, full = 0, no_efd = 0;
+	int irq_vec = 0;
 	unsigned long irq_off = 0;
 	int c, fd, ifd, efd, sfd, i;
 
@@ -100,6 +107,8 @@ int main(int argc, char **argv)
 		unsigned long long size;
 		char flags[32] = "";
 
+		if (ncaps == 4 && strchr("mXep", c))
+			usage_error("a capability given twice");
 		switch (c) {
 		case 'i':
 			if (sscanf(optarg, "%x:%x", &a, &b) != 2)
@@ -132,6 +141,22 @@ int main(int argc, char **argv)
 			memcpy(caps[ncaps++].cap_data, &msi, sizeof(msi));
 			break;
 		}
+		case 'X': {
+			struct pciem_cap_msix_userspace x = { 0 };
+			unsigned int n, tb, pb, to, po;
+
+			if (sscanf(optarg, "%u:%u:%i:%u:%i", &n, &tb, &to, &pb, &po) != 5)
+				usage_error("bad --msix");
+			x.table_size = n;
+			x.table_bar = tb;
+			x.table_offset = to;
+			x.pba_bar = pb;
+			x.pba_offset = po;
+			caps[ncaps].cap_type = PCIEM_CAP_MSIX;
+			caps[ncaps].cap_size = sizeof(x);
+			memcpy(caps[ncaps++].cap_data, &x, sizeof(x));
+			break;
+		}
 		case 'e':
 			caps[ncaps].cap_type = PCIEM_CAP_PCIE;
 			caps[ncaps++].cap_size = sizeof(struct pciem_cap_pcie_userspace);
@@ -159,8 +184,9 @@ int main(int argc, char **argv)
 			ready = optarg;
 			break;
 		case 'I':
-			if (sscanf(optarg, "%d:%li", &irq_bar, &irq_off) != 2)
+			if (sscanf(optarg, "%d:%li%31s", &irq_bar, &irq_off, flags) < 2)
 				usage_error("bad --irq-on-write");
+			irq_vec = !strcmp(flags, ":vec");
 			break;
 		case 'f':
 			if (sscanf(optarg, "%d:%i", &fill_bar, &fill_byte) != 2)
@@ -284,13 +310,15 @@ int main(int argc, char **argv)
 			}
 			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == irq_bar &&
 			    ev.offset == irq_off) {
-				struct pciem_irq_inject irq = { .vector = 0 };
+				struct pciem_irq_inject irq = {
+					.vector = irq_vec ? (__u32)ev.data : 0,
+				};
 
 				if (ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq))
 					die("INJECT_IRQ");
 				if (!quiet)
-					printf("irq 0 %s\n", irq.status == PCIEM_IRQ_DELIVERED ?
-					       "delivered" : "pending");
+					printf("irq %u %s\n", irq.vector,
+					       irq.status == PCIEM_IRQ_DELIVERED ? "delivered" : "pending");
 			}
 		}
 		if (r < 0)

@@ -67,8 +67,10 @@
  * that may change the instruction pointer (IPMODIFY), as a livepatch does;
  * the load fails (-EBUSY) if another such user holds FUNC.
  *
- * "irq_count" counts interrupts of vector 0; "nvec" is how many vectors
- * the PCI core granted (0: none); "irq_kind" is msi, intx or none.
+ * The driver asks for up to 32 vectors of any kind and handles each.
+ * "irq_count" counts interrupts of vector 0, "irq_counts" those of every
+ * vector ("N0 N1 ..."); "nvec" is how many vectors the PCI core granted
+ * (0: none); "irq_kind" is msix, msi, intx or none.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -93,6 +95,7 @@
 
 #define DRV_BARS 6
 #define DRV_HAMMERS 4
+#define DRV_VECS 32
 
 struct testdrv;
 
@@ -106,11 +109,16 @@ struct hammer {
 	struct completion finished;
 };
 
+struct testdrv_vec {
+	struct testdrv *td;
+	atomic_t count;
+};
+
 struct testdrv {
 	struct pci_dev *pdev;
 	void __iomem *bar[DRV_BARS];
 	resource_size_t len[DRV_BARS];
-	atomic_t irqs;
+	struct testdrv_vec vec[DRV_VECS];
 	int nvec;
 	u64 last;
 	struct mutex lock;
@@ -120,10 +128,51 @@ struct testdrv {
 
 static irqreturn_t testdrv_irq(int irq, void *data)
 {
-	struct testdrv *td = data;
+	struct testdrv_vec *v = data;
 
-	atomic_inc(&td->irqs);
+	atomic_inc(&v->count);
 	return IRQ_HANDLED;
+}
+
+static void vectors_put(struct testdrv *td)
+{
+	struct pci_dev *pdev = td->pdev;
+	int i;
+
+	if (!td->nvec)
+		return;
+	irq_clear_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
+	for (i = 0; i < td->nvec; i++)
+		free_irq(pci_irq_vector(pdev, i), &td->vec[i]);
+	pci_free_irq_vectors(pdev);
+	td->nvec = 0;
+}
+
+/* Every vector the PCI core grants (up to 32), each with the handler. */
+static int vectors_get(struct testdrv *td)
+{
+	struct pci_dev *pdev = td->pdev;
+	int i, n, ret;
+
+	n = pci_alloc_irq_vectors(pdev, 1, DRV_VECS, PCI_IRQ_ALL_TYPES);
+	if (n < 0)
+		return n;
+	/* masking vector 0 takes effect at once, so tests see the mask bit */
+	irq_set_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
+	for (i = 0; i < n; i++) {
+		td->vec[i].td = td;
+		ret = request_irq(pci_irq_vector(pdev, i), testdrv_irq, 0, KBUILD_MODNAME,
+				  &td->vec[i]);
+		if (ret) {
+			td->nvec = i;
+			vectors_put(td);
+			if (!i)		/* vectors_put() does nothing then */
+				pci_free_irq_vectors(pdev);
+			return ret;
+		}
+	}
+	td->nvec = n;
+	return 0;
 }
 
 /*
@@ -361,28 +410,14 @@ static int big(struct testdrv *td, void __iomem *p, int kind, size_t len, int by
 
 static int irqcycle(struct testdrv *td, unsigned long n)
 {
-	struct pci_dev *pdev = td->pdev;
 	unsigned long i;
 	int ret;
 
 	for (i = 0; i < n; i++) {
-		if (td->nvec) {
-			irq_clear_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
-			free_irq(pci_irq_vector(pdev, 0), td);
-			pci_free_irq_vectors(pdev);
-			td->nvec = 0;
-		}
-		ret = pci_alloc_irq_vectors(pdev, 1, 32, PCI_IRQ_ALL_TYPES);
-		if (ret < 0)
+		vectors_put(td);
+		ret = vectors_get(td);
+		if (ret)
 			return ret;
-		td->nvec = ret;
-		irq_set_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
-		ret = request_irq(pci_irq_vector(pdev, 0), testdrv_irq, 0, KBUILD_MODNAME, td);
-		if (ret) {
-			pci_free_irq_vectors(pdev);
-			td->nvec = 0;
-			return ret;
-		}
 		cond_resched();
 	}
 	return 0;
@@ -1120,9 +1155,20 @@ static ssize_t irq_count_show(struct device *dev, struct device_attribute *attr,
 {
 	struct testdrv *td = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%d\n", atomic_read(&td->irqs));
+	return sysfs_emit(buf, "%d\n", atomic_read(&td->vec[0].count));
 }
 static DEVICE_ATTR_RO(irq_count);
+
+static ssize_t irq_counts_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct testdrv *td = dev_get_drvdata(dev);
+	int i, n = 0;
+
+	for (i = 0; i < td->nvec; i++)
+		n += sysfs_emit_at(buf, n, "%s%d", i ? " " : "", atomic_read(&td->vec[i].count));
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+static DEVICE_ATTR_RO(irq_counts);
 
 static ssize_t nvec_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -1138,7 +1184,8 @@ static ssize_t irq_kind_show(struct device *dev, struct device_attribute *attr, 
 
 	if (!td->nvec)
 		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%s\n", td->pdev->msi_enabled ? "msi" : "intx");
+	return sysfs_emit(buf, "%s\n", td->pdev->msix_enabled ? "msix" :
+			  td->pdev->msi_enabled ? "msi" : "intx");
 }
 static DEVICE_ATTR_RO(irq_kind);
 
@@ -1165,6 +1212,7 @@ static struct attribute *testdrv_attrs[] = {
 	&dev_attr_mmio.attr,
 	&dev_attr_form.attr,
 	&dev_attr_irq_count.attr,
+	&dev_attr_irq_counts.attr,
 	&dev_attr_nvec.attr,
 	NULL,
 };
@@ -1197,16 +1245,10 @@ static int testdrv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		}
 	}
 	pci_set_master(pdev);
-	if (pdev->msi_cap || pdev->irq) {
-		ret = pci_alloc_irq_vectors(pdev, 1, 32, PCI_IRQ_ALL_TYPES);
-		if (ret < 0)
-			goto err_unmap;
-		td->nvec = ret;
-		/* masking takes effect at once, so tests see the mask bit */
-		irq_set_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
-		ret = request_irq(pci_irq_vector(pdev, 0), testdrv_irq, 0, KBUILD_MODNAME, td);
+	if (pdev->msi_cap || pdev->msix_cap || pdev->irq) {
+		ret = vectors_get(td);
 		if (ret)
-			goto err_vectors;
+			goto err_unmap;
 	}
 	pci_set_drvdata(pdev, td);
 	mutex_lock(&uio_lock);
@@ -1215,8 +1257,6 @@ static int testdrv_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_unlock(&uio_lock);
 	return 0;
 
-err_vectors:
-	pci_free_irq_vectors(pdev);
 err_unmap:
 	for (i = 0; i < DRV_BARS; i++)
 		if (td->bar[i])
@@ -1237,11 +1277,7 @@ static void testdrv_remove(struct pci_dev *pdev)
 		uio_td = NULL;
 	mutex_unlock(&uio_lock);
 	hammer_stop(td);
-	if (td->nvec) {
-		irq_clear_status_flags(pci_irq_vector(pdev, 0), IRQ_DISABLE_UNLAZY);
-		free_irq(pci_irq_vector(pdev, 0), td);
-		pci_free_irq_vectors(pdev);
-	}
+	vectors_put(td);
 	for (i = 0; i < DRV_BARS; i++)
 		if (td->bar[i])
 			pci_iounmap(pdev, td->bar[i]);
