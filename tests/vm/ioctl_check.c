@@ -79,6 +79,19 @@ static struct pciem_cap_config msi_cap(unsigned int log2, unsigned int b64, unsi
 	return c;
 }
 
+static struct pciem_cap_config msix_cap(unsigned int n, unsigned int tbar, unsigned int toff,
+					unsigned int pbar, unsigned int poff)
+{
+	struct pciem_cap_config c = { .cap_type = PCIEM_CAP_MSIX,
+				      .cap_size = sizeof(struct pciem_cap_msix_userspace) };
+	struct pciem_cap_msix_userspace m = { .table_size = n, .table_bar = tbar,
+					      .table_offset = toff, .pba_bar = pbar,
+					      .pba_offset = poff };
+
+	memcpy(c.cap_data, &m, sizeof(m));
+	return c;
+}
+
 static struct pciem_config_space ident(void)
 {
 	struct pciem_config_space c = { .vendor_id = 0x1234, .device_id = 0xfff0,
@@ -100,6 +113,7 @@ static void config_image_table(void)
 	struct pciem_config_image ci = { .data = (uintptr_t)img };
 	struct pciem_cap_config cap = msi_cap(0, 1, 0);
 	struct pciem_config_space cfg = ident();
+	struct pciem_bar_config b;
 	int fd = created(), ifd;
 
 #define CFG_IMAGE(what, want) expect(what, ioctl(fd, PCIEM_IOCTL_SET_CONFIG_IMAGE, &ci), want)
@@ -143,7 +157,17 @@ static void config_image_table(void)
 	img[0x59] = 0xfc;
 	img[0xfc] = PCI_CAP_ID_PM;
 	CFG_IMAGE("image with a capability past 0xff", EINVAL);
-	img[0x59] = 0;
+	img[0x59] = 0xa0;
+	img[0xa0] = PCI_CAP_ID_MSIX;
+	put16(img, 0xa2, 0x3800 | 3);
+	CFG_IMAGE("image with MSI-X reserved control bits", EINVAL);
+	put16(img, 0xa2, PCI_MSIX_FLAGS_ENABLE | 3);	/* 4 vectors, enabled */
+	put16(img, 0xa4, 0x800 | 6);
+	CFG_IMAGE("image with an MSI-X table in BAR 6", EINVAL);
+	put16(img, 0xa4, 0x800);
+	put16(img, 0xa8, 0x810);
+	CFG_IMAGE("image with the MSI-X PBA inside the table", EINVAL);
+	put16(img, 0xa8, 0xc00);
 	ci.flags = 1;
 	CFG_IMAGE("SET_CONFIG_IMAGE flags", EINVAL);
 	ci.flags = 0;
@@ -156,10 +180,14 @@ static void config_image_table(void)
 	ci.wmask = 16;
 	CFG_IMAGE("SET_CONFIG_IMAGE bad mask pointer", EFAULT);
 	ci.wmask = (uintptr_t)img;
-	CFG_IMAGE("SET_CONFIG_IMAGE MSI + PCIe, own mask", 0);
+	CFG_IMAGE("SET_CONFIG_IMAGE MSI + PCIe + MSI-X, own mask", 0);
 	CFG_IMAGE("SET_CONFIG_IMAGE twice", EBUSY);
 	expect("ADD_CAPABILITY after an image", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EBUSY);
 	expect("SET_CONFIG after an image", ioctl(fd, PCIEM_IOCTL_SET_CONFIG, &cfg), 0);
+	expect("REGISTER with the MSI-X table in an absent BAR",
+	       ioctl(fd, PCIEM_IOCTL_REGISTER, 0), EINVAL);
+	b = bar(0, 4096, 0);
+	expect("ADD_BAR 0 for the MSI-X table", ioctl(fd, PCIEM_IOCTL_ADD_BAR, &b), 0);
 	ifd = ioctl(fd, PCIEM_IOCTL_REGISTER, 0);
 	expect("REGISTER with an image", ifd < 0 ? -1 : 0, 0);
 	close(ifd);
@@ -422,6 +450,22 @@ static void table(void)
 	cap.cap_size = sizeof(struct pciem_cap_pm_userspace);
 	cap.cap_data[1] = 7;
 	expect("PM d2_support=7", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msix_cap(0, 0, 0, 0, 0x800);
+	expect("MSI-X 0 vectors", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msix_cap(PCIEM_MSIX_MAX_VECTORS + 1, 0, 0, 0, 0x800);
+	expect("MSI-X 2049 vectors", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msix_cap(8, 6, 0, 0, 0x800);
+	expect("MSI-X table in BAR 6", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msix_cap(8, 0, 4, 0, 0x800);
+	expect("MSI-X table misaligned", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msix_cap(8, 0, 0, 0, 0x40);
+	expect("MSI-X PBA inside the table", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msix_cap(8, 0, 0, 0, 0x800);
+	cap.cap_data[15] = 1;
+	expect("MSI-X reserved", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EINVAL);
+	cap = msix_cap(8, 0, 0x400, 0, 0x800);
+	expect("MSI-X 8 vectors in BAR 0", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), 0);
+	expect("MSI-X twice", ioctl(fd, PCIEM_IOCTL_ADD_CAPABILITY, &cap), EEXIST);
 
 	/* SET_CONFIG */
 	cfg = ident();
@@ -713,6 +757,19 @@ static void random_run(unsigned int seed, long count)
 
 			memcpy(buf + 8, &size, sizeof(size));
 			buf[0] %= 6;
+		}
+		if (cmd == PCIEM_IOCTL_ADD_CAPABILITY && random() % 2) {
+			/* an MSI-X capability, its layout small random numbers */
+			struct pciem_cap_msix_userspace x = {
+				.table_size = random() % 40, .table_bar = random() % 7,
+				.pba_bar = random() % 7, .table_offset = 8 * (random() % 600),
+				.pba_offset = 8 * (random() % 600),
+			};
+
+			memset(buf, 0, sizeof(struct pciem_cap_config));
+			((struct pciem_cap_config *)buf)->cap_type = PCIEM_CAP_MSIX;
+			((struct pciem_cap_config *)buf)->cap_size = sizeof(x);
+			memcpy(((struct pciem_cap_config *)buf)->cap_data, &x, sizeof(x));
 		}
 		if (random() % 64 == 0)
 			arg = (void *)(random() % 2 ? 8UL : 0xffff800000000000UL);
