@@ -145,8 +145,10 @@ void lttng__emit(const struct pciem_trace_rec *rec, const uint64_t *stack, uint3
 			const struct pciem_trace_device *d = payload;
 			char addr[32];
 
-			snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", rec->domain, d->bus,
-				 d->devfn >> 3, d->devfn & 7);
+			/* a real device's stream key is not its domain */
+			snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x",
+				 PCIEM_KEY_IS_REAL(rec->domain) ? PCIEM_KEY_REAL_DOMAIN(rec->domain) :
+				 rec->domain, d->bus, d->devfn >> 3, d->devfn & 7);
 			lttng_ust_tracepoint(pciem, device, rec->domain, d, addr);
 		}
 		break;

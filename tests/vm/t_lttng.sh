@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# vm-devices: pvpanic-pci
 # LTTng-UST: a user-space session records pciem-record's pciem:*
 # tracepoints while it records the counter workload; babeltrace2 shows
 # the 100 writes of 1 to REG_CONTROL (offset 0x0), the 10 interrupts, the
@@ -134,3 +135,20 @@ diff -u "$TMP/lttng.final" "$TMP/export.final" || fail "the analysis ends in ano
 	fail "the analysis finds other interrupt services on the session"
 grep -q '/Registers/0/bar0+0x8/value = 100$' "$TMP/export.final" || fail "no COUNTER (bar0+0x8) value 100"
 ok "the analysis applies to both and ends in the same state ($(wc -l <"$TMP/export.final") attributes)"
+
+# ---- a real device (pvpanic-pci), in a session of its own ------------------------
+# its device event gives its address, not its stream key
+PV=$(lspci -D -d 1b36:0011 | awk '{ print $1; exit }')
+[ -n "$PV" ] || fail "no pvpanic-pci in the guest: vm-devices not honoured?"
+rmmod pvpanic_pci 2>/dev/null
+lttng create real --output="$TMP/lttng-real" >>"$TMP/lttng.log" 2>&1 || fail "lttng create real"
+lttng enable-event -u 'pciem:*' >>"$TMP/lttng.log" 2>&1 || fail "lttng enable-event (real)"
+lttng start >>"$TMP/lttng.log" 2>&1 || fail "lttng start (real)"
+"$REC" --bdf "$PV" -o "$TMP/pv.zst" -- modprobe pvpanic-pci 2>"$TMP/pv.err" ||
+	fail "recording $PV: $(cat "$TMP/pv.err")"
+lttng stop >>"$TMP/lttng.log" 2>&1 || fail "lttng stop (real)"
+lttng destroy >>"$TMP/lttng.log" 2>&1 || fail "lttng destroy (real)"
+babeltrace2 "$TMP/lttng-real" >"$TMP/bt-real.txt" 2>"$TMP/bt.err" || fail "babeltrace2: $(cat "$TMP/bt.err")"
+grep "pciem:device:" "$TMP/bt-real.txt" | grep -q "address = \"$PV\"" ||
+	fail "the real device's address is not $PV: $(grep "pciem:device:" "$TMP/bt-real.txt")"
+ok "a real device's device event names it $PV"
