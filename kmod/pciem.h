@@ -136,6 +136,7 @@ struct pciem_device {
 	u32 msix_toff, msix_poff;
 	unsigned long *msix_pending;
 	unsigned int *msix_virq;
+	struct pciem_dma_state *dma;	/* its DMA mappings (pciem_dma.c) */
 	int intx_irq;			/* Linux irq of INTA, 0 if no pin */
 	bool intx_pending;		/* raised while INTx was disabled */
 
@@ -255,6 +256,12 @@ int pciem_msix_range(const struct pciem_device *dev, unsigned int bar, u64 off,
 #define PCIEM_MSIX_TABLE	1
 #define PCIEM_MSIX_PBA		2
 void pciem_msix_table_written(struct pciem_device *dev, u64 off, unsigned int size);
+
+/* pciem_dma.c */
+struct pciem_dma_state;
+int pciem_dma_attach(struct pciem_device *dev);
+void pciem_dma_free(struct pciem_device *dev);
+int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d);
 
 /* pciem_trap.c */
 int pciem_trap_init(void);

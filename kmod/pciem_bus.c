@@ -186,6 +186,8 @@ int pciem_bus_register(struct pciem_device *dev)
 		goto out_bus;
 	}
 	ret = pciem_intx_alloc(dev);
+	if (!ret)
+		ret = pciem_dma_attach(dev);	/* before any driver probes it */
 	if (ret)
 		goto out_bus;
 	pciem_lifecycle(dev, PCIEM_LC_REGISTERED, 0, 0, 0);

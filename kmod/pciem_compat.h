@@ -51,6 +51,21 @@ static inline void pciem_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t f
 #endif
 }
 
+/*
+ * dev->dma_ops, which PCIem's devices get their DMA layer through: 6.1 has
+ * it with CONFIG_DMA_OPS, later kernels with CONFIG_ARCH_HAS_DMA_OPS (on
+ * x86, when an IOMMU driver that needs it is built in).  The ops' page
+ * allocation member was renamed between 6.1 and 6.12.
+ */
+#if defined(CONFIG_DMA_OPS) || defined(CONFIG_ARCH_HAS_DMA_OPS)
+#define PCIEM_HAVE_DMA_OPS
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define PCIEM_DMA_OPS_ALLOC_PAGES(fn)	.alloc_pages_op = (fn)
+#else
+#define PCIEM_DMA_OPS_ALLOC_PAGES(fn)	.alloc_pages = (fn)
+#endif
+
 #endif /* !__ASSEMBLY__ */
 
 #endif /* _PCIEM_COMPAT_H */

@@ -515,6 +515,21 @@ static int ioc_inject_irq(struct pciem_device *dev, void __user *arg)
 	return copy_to_user(arg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 
+static int ioc_dma(struct pciem_device *dev, void __user *arg)
+{
+	struct pciem_dma d;
+
+	if (copy_from_user(&d, arg, sizeof(d)))
+		return -EFAULT;
+	if (d.reserved[0] || d.reserved[1] || !d.len || d.len > PCIEM_DMA_MAX_LEN ||
+	    (d.flags != PCIEM_DMA_TO_HOST && d.flags != PCIEM_DMA_FROM_HOST) ||
+	    d.bus_addr + d.len - 1 < d.bus_addr)
+		return -EINVAL;
+	if (dev->state != PCIEM_REGISTERED)
+		return -EBUSY;
+	return pciem_dma_xfer(dev, &d);
+}
+
 static int ioc_set_trap_mode(struct pciem_device *dev, void __user *arg)
 {
 	struct pciem_trap_mode t;
@@ -644,6 +659,7 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case PCIEM_IOCTL_REPLAY_FEED:
 	case PCIEM_IOCTL_REPLAY_END:
 	case PCIEM_IOCTL_REPLAY_STATUS:
+	case PCIEM_IOCTL_DMA:
 		break;
 	default:
 		return -ENOTTY;
@@ -692,6 +708,9 @@ static long pciem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case PCIEM_IOCTL_REPLAY_STATUS:
 		ret = ioc_replay_status(dev, uarg);
+		break;
+	case PCIEM_IOCTL_DMA:
+		ret = ioc_dma(dev, uarg);
 		break;
 	default:
 		ret = ioc_inject_irq(dev, uarg);

@@ -245,6 +245,37 @@ struct pciem_irq_inject {
 	__u64 reserved;
 };
 
+/*
+ * PCIEM_IOCTL_DMA: the device reads or writes host memory, as its DMA
+ * engine would, at @bus_addr as the driver programmed it into the device.
+ * PCIem is the device's IOMMU: it gives the driver the bus addresses of
+ * its DMA mappings (coherent allocations, streaming map/unmap of pages and
+ * scatter lists) from an address space of its own, and a DMA is allowed
+ * only inside one live mapping, in a direction the mapping allows:
+ * PCIEM_DMA_TO_HOST (the device writes host memory, from @user_addr) into
+ * a coherent, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL mapping;
+ * PCIEM_DMA_FROM_HOST (the device reads host memory, into @user_addr)
+ * from a coherent, DMA_TO_DEVICE or DMA_BIDIRECTIONAL one.  Anything else
+ * gets EFAULT and touches no memory: no byte of a transfer that would
+ * leave its mapping is written.  @len is at most PCIEM_DMA_MAX_LEN; longer
+ * transfers and scatter lists are several calls.  After REGISTER, on the
+ * same fd as INJECT_IRQ.  EINVAL: bad flags, length, reserved field or an
+ * address range that wraps; EBUSY: not registered; EOPNOTSUPP: a kernel
+ * where PCIem cannot be a device's DMA layer (no dev->dma_ops: x86 has it
+ * only with an IOMMU driver built in, as Debian's kernels have); EFAULT:
+ * as above, or @user_addr is not readable/writable.
+ */
+#define PCIEM_DMA_TO_HOST	(1U << 0)
+#define PCIEM_DMA_FROM_HOST	(1U << 1)
+#define PCIEM_DMA_MAX_LEN	(1U << 20)
+struct pciem_dma {
+	__u64 bus_addr;
+	__u64 user_addr;	/* the model's buffer */
+	__u32 len;		/* 1..PCIEM_DMA_MAX_LEN */
+	__u32 flags;		/* exactly one of PCIEM_DMA_TO_HOST, _FROM_HOST */
+	__u64 reserved[2];
+};
+
 /* PCIEM_IOCTL_GET_DEVICE_INFO: where the device sits on the bus. */
 #define PCIEM_STATE_CREATED	1	/* CREATE_DEVICE done */
 #define PCIEM_STATE_REGISTERED	2	/* on the bus */
@@ -801,6 +832,7 @@ struct pciem_replay_status {
 #define PCIEM_IOCTL_REPLAY_FEED	   _IOW(PCIEM_IOCTL_MAGIC, 0x0e, struct pciem_replay_feed)
 #define PCIEM_IOCTL_REPLAY_END	   _IO(PCIEM_IOCTL_MAGIC, 0x0f)
 #define PCIEM_IOCTL_REPLAY_STATUS  _IOR(PCIEM_IOCTL_MAGIC, 0x10, struct pciem_replay_status)
+#define PCIEM_IOCTL_DMA		   _IOW(PCIEM_IOCTL_MAGIC, 0x11, struct pciem_dma)
 
 /* Layout checks (C11 and C++11). */
 #if defined(__cplusplus)

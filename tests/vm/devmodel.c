@@ -8,8 +8,14 @@
  *            [--msix N:TBAR:TOFF:PBAR:POFF] [--pcie] [--pm] [--intx]
  *            [--watch BAR:OFF:WIDTH]... [--ready-file PATH]
  *            [--irq-on-write BAR:OFF[:vec]] [--fill BAR:BYTE] [--quiet] [--no-eventfd]
- *            [--dump DIR] [--irq-storm]
+ *            [--dump DIR] [--irq-storm] [--dma-on-write BAR:OFF]
  *
+ * --dma-on-write: a DMA engine.  The driver writes the bus address (low
+ *          and high dwords) at OFF-12 and OFF-8, the length at OFF-4, then
+ *          a command at OFF: 1, the device writes LEN bytes (byte i is
+ *          (i + 7) & 0xff) to host memory; 2, it reads LEN bytes and prints
+ *          "dma read sum S" (their sum).  Each prints "dma CMD ok" or
+ *          "dma CMD failed: ERROR".
  * --msix: an MSI-X capability with N vectors, its table at TOFF of BAR
  *          TBAR and its pending bits at POFF of BAR PBAR.
  * --intx: the device has interrupt pin INTA.
@@ -62,6 +68,43 @@ static void usage_error(const char *msg)
 	exit(2);
 }
 
+static uint32_t reg32(volatile uint8_t *bar, unsigned long off)
+{
+	return *(volatile uint32_t *)(bar + off);
+}
+
+/* --dma-on-write: command @cmd, its arguments in the registers before @off. */
+static void dma_command(int fd, volatile uint8_t *bar, unsigned long off, uint64_t cmd,
+			int quiet)
+{
+	struct pciem_dma d = {
+		.bus_addr = reg32(bar, off - 12) | (uint64_t)reg32(bar, off - 8) << 32,
+		.len = reg32(bar, off - 4),
+		.flags = cmd == 1 ? PCIEM_DMA_TO_HOST : PCIEM_DMA_FROM_HOST,
+	};
+	unsigned long long sum = 0;
+	uint8_t *buf = malloc(d.len ? d.len : 1);
+	uint32_t i;
+
+	if (!buf)
+		die("malloc");
+	for (i = 0; i < d.len; i++)
+		buf[i] = (uint8_t)(i + 7);
+	d.user_addr = (uintptr_t)buf;
+	if (ioctl(fd, PCIEM_IOCTL_DMA, &d)) {
+		printf("dma %llu failed: %s\n", (unsigned long long)cmd, strerror(errno));
+	} else {
+		if (cmd != 1) {
+			for (i = 0; i < d.len; i++)
+				sum += buf[i];
+			printf("dma read sum %llu\n", sum);
+		}
+		printf("dma %llu ok\n", (unsigned long long)cmd);
+	}
+	(void)quiet;
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -82,6 +125,7 @@ int main(int argc, char **argv)
 		{ "full-trap", no_argument, NULL, 't' },
 		{ "dump", required_argument, NULL, 'D' },
 		{ "irq-storm", no_argument, NULL, 'S' },
+		{ "dma-on-write", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_config_space cfg = {
@@ -97,7 +141,8 @@ int main(int argc, char **argv)
 	int storm = 0;
 	unsigned long long storm_n[3] = { 0, 0, 0 };
 	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0, full = 0, no_efd = 0;
-	int irq_vec = 0;
+	int irq_vec = 0, dma_bar = -1;
+	unsigned long dma_off = 0;
 	unsigned long irq_off = 0;
 	int c, fd, ifd, efd, sfd, i;
 
@@ -141,6 +186,10 @@ int main(int argc, char **argv)
 			memcpy(caps[ncaps++].cap_data, &msi, sizeof(msi));
 			break;
 		}
+		case 'M':
+			if (sscanf(optarg, "%d:%li", &dma_bar, &dma_off) != 2 || dma_off < 12)
+				usage_error("bad --dma-on-write");
+			break;
 		case 'X': {
 			struct pciem_cap_msix_userspace x = { 0 };
 			unsigned int n, tb, pb, to, po;
@@ -308,6 +357,9 @@ int main(int argc, char **argv)
 				pciem_event_format(line, sizeof(line), &ev);
 				printf("%s\n", line);
 			}
+			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == dma_bar &&
+			    ev.offset == dma_off && barmem[dma_bar])
+				dma_command(fd, barmem[dma_bar], dma_off, ev.data, quiet);
 			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == irq_bar &&
 			    ev.offset == irq_off) {
 				struct pciem_irq_inject irq = {

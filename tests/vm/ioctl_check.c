@@ -92,6 +92,16 @@ static struct pciem_cap_config msix_cap(unsigned int n, unsigned int tbar, unsig
 	return c;
 }
 
+/* A DMA request of 16 bytes at the start of PCIem's bus address window. */
+static struct pciem_dma dma_req(unsigned int flags)
+{
+	static unsigned char buf[16];
+	struct pciem_dma d = { .bus_addr = 0x80001000, .user_addr = (uintptr_t)buf,
+			       .len = sizeof(buf), .flags = flags };
+
+	return d;
+}
+
 static struct pciem_config_space ident(void)
 {
 	struct pciem_config_space c = { .vendor_id = 0x1234, .device_id = 0xfff0,
@@ -358,7 +368,8 @@ static void table(void)
 	struct pciem_eventfd_config ef;
 	struct pciem_bar_info_query q;
 	struct pciem_irq_inject irq;
-	int fd, ifd, i;
+	struct pciem_dma dma;
+	int fd, ifd, i, r;
 	void *p;
 
 	/* before CREATE_DEVICE */
@@ -530,6 +541,8 @@ static void table(void)
 	expect("GET_BAR_INFO index 9", ioctl(fd, PCIEM_IOCTL_GET_BAR_INFO, &q), EINVAL);
 	memset(&irq, 0, sizeof(irq));
 	expect("INJECT_IRQ before REGISTER", ioctl(fd, PCIEM_IOCTL_INJECT_IRQ, &irq), EBUSY);
+	dma = dma_req(PCIEM_DMA_TO_HOST);
+	expect("DMA before REGISTER", ioctl(fd, PCIEM_IOCTL_DMA, &dma), EBUSY);
 	expect("mmap ring at offset 4096",
 	       mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096) == MAP_FAILED ? -1 : 0, EINVAL);
 	expect("mmap ring too large",
@@ -583,6 +596,25 @@ static void table(void)
 		printf("FAIL INJECT_IRQ status %u, want pending\n", irq.status);
 		failures++;
 	}
+	dma = dma_req(PCIEM_DMA_TO_HOST | PCIEM_DMA_FROM_HOST);
+	expect("DMA both ways", ioctl(fd, PCIEM_IOCTL_DMA, &dma), EINVAL);
+	dma = dma_req(0);
+	expect("DMA no way", ioctl(fd, PCIEM_IOCTL_DMA, &dma), EINVAL);
+	dma = dma_req(PCIEM_DMA_TO_HOST);
+	dma.len = 0;
+	expect("DMA of 0 bytes", ioctl(fd, PCIEM_IOCTL_DMA, &dma), EINVAL);
+	dma.len = PCIEM_DMA_MAX_LEN + 1;
+	expect("DMA too long", ioctl(fd, PCIEM_IOCTL_DMA, &dma), EINVAL);
+	dma = dma_req(PCIEM_DMA_FROM_HOST);
+	dma.reserved[1] = 1;
+	expect("DMA reserved", ioctl(fd, PCIEM_IOCTL_DMA, &dma), EINVAL);
+	dma = dma_req(PCIEM_DMA_TO_HOST);
+	dma.bus_addr = ~0ULL - 8;
+	expect("DMA wrapping", ioctl(fd, PCIEM_IOCTL_DMA, &dma), EINVAL);
+	dma = dma_req(PCIEM_DMA_TO_HOST);
+	/* no driver, no mapping (EOPNOTSUPP: a kernel without dev->dma_ops) */
+	r = ioctl(fd, PCIEM_IOCTL_DMA, &dma) < 0 ? errno : 0;
+	expect("DMA outside any mapping", r ? -1 : 0, r == EOPNOTSUPP ? EOPNOTSUPP : EFAULT);
 	p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, ifd, PCIEM_BAR_MMAP_OFFSET(0));
 	expect("mmap BAR 0 beyond its size", p == MAP_FAILED ? -1 : 0, EINVAL);
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, ifd, PCIEM_BAR_MMAP_OFFSET(1));
@@ -701,7 +733,7 @@ static const unsigned long cmds[] = {
 	PCIEM_IOCTL_SET_EVENTFD, PCIEM_IOCTL_GET_BAR_INFO, PCIEM_IOCTL_INJECT_IRQ,
 	PCIEM_IOCTL_GET_DEVICE_INFO, PCIEM_IOCTL_SET_TRAP_MODE, PCIEM_IOCTL_TRACE_SUBSCRIBE,
 	PCIEM_IOCTL_SET_CONFIG_IMAGE, PCIEM_IOCTL_REPLAY_START, PCIEM_IOCTL_REPLAY_FEED,
-	PCIEM_IOCTL_REPLAY_END, PCIEM_IOCTL_REPLAY_STATUS,
+	PCIEM_IOCTL_REPLAY_END, PCIEM_IOCTL_REPLAY_STATUS, PCIEM_IOCTL_DMA,
 };
 
 static int documented(int e)

@@ -75,6 +75,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/dma-mapping.h>
 #include <linux/pci.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
@@ -120,6 +121,11 @@ struct testdrv {
 	resource_size_t len[DRV_BARS];
 	struct testdrv_vec vec[DRV_VECS];
 	int nvec;
+	/* DMA: one coherent buffer, one streaming buffer (see dma_cmd()) */
+	void *cbuf, *sbuf;
+	dma_addr_t cbus, sbus;
+	size_t clen, slen;
+	enum dma_data_direction sdir;
 	u64 last;
 	struct mutex lock;
 	struct hammer ham[DRV_HAMMERS];
@@ -938,6 +944,98 @@ static int run_form(struct testdrv *td, unsigned int bar, unsigned long k)
 	return why[0] ? -EIO : 0;
 }
 
+/* ---- DMA ---------------------------------------------------------------------- */
+
+static void dma_release(struct testdrv *td)
+{
+	if (td->sbuf) {
+		dma_unmap_single(&td->pdev->dev, td->sbus, td->slen, td->sdir);
+		kfree(td->sbuf);
+		td->sbuf = NULL;
+	}
+	if (td->cbuf) {
+		dma_free_coherent(&td->pdev->dev, td->clen, td->cbuf, td->cbus);
+		td->cbuf = NULL;
+	}
+}
+
+/*
+ * "dma_alloc 0 0 LEN": a coherent buffer (mmio: its bus address);
+ * "dma_map 0 DIR LEN": a streaming one (kmalloc, dma_map_single; DIR 0
+ * bidirectional, 1 to the device, 2 from it); "dma_free"/"dma_unmap";
+ * "dma_cset"/"dma_sset 0 OFF LEN BYTE": memset of the coherent/streaming
+ * buffer; "dma_csum"/"dma_ssum 0 OFF LEN": mmio is the sum of its bytes.
+ * -ENOIOCTLCMD: not one of them.
+ */
+static int dma_cmd(struct testdrv *td, const char *op, unsigned long long off,
+		   unsigned long long arg, long long val)
+{
+	static const enum dma_data_direction dirs[] = {
+		DMA_BIDIRECTIONAL, DMA_TO_DEVICE, DMA_FROM_DEVICE,
+	};
+	struct device *d = &td->pdev->dev;
+	u8 *buf;
+	size_t len, i;
+	u64 sum = 0;
+
+	if (!strcmp(op, "dma_alloc")) {
+		if (td->cbuf || !arg || arg > SZ_4M)
+			return -EINVAL;
+		td->cbuf = dma_alloc_coherent(d, arg, &td->cbus, GFP_KERNEL);
+		if (!td->cbuf)
+			return -ENOMEM;
+		td->clen = arg;
+		td->last = td->cbus;
+		return 0;
+	}
+	if (!strcmp(op, "dma_map")) {
+		if (td->sbuf || !arg || arg > SZ_4M || off >= ARRAY_SIZE(dirs))
+			return -EINVAL;
+		td->sbuf = kzalloc(arg, GFP_KERNEL);
+		if (!td->sbuf)
+			return -ENOMEM;
+		td->slen = arg;
+		td->sdir = dirs[off];
+		td->sbus = dma_map_single(d, td->sbuf, arg, td->sdir);
+		if (dma_mapping_error(d, td->sbus)) {
+			kfree(td->sbuf);
+			td->sbuf = NULL;
+			return -EIO;
+		}
+		td->last = td->sbus;
+		return 0;
+	}
+	if (!strcmp(op, "dma_free") || !strcmp(op, "dma_unmap")) {
+		void **b = op[4] == 'f' ? &td->cbuf : &td->sbuf;
+
+		if (!*b)
+			return -EINVAL;
+		if (op[4] == 'f') {
+			dma_free_coherent(d, td->clen, td->cbuf, td->cbus);
+		} else {
+			dma_unmap_single(d, td->sbus, td->slen, td->sdir);
+			kfree(td->sbuf);
+		}
+		*b = NULL;
+		return 0;
+	}
+	if (strncmp(op, "dma_", 4) || (op[4] != 'c' && op[4] != 's') ||
+	    (strcmp(op + 5, "set") && strcmp(op + 5, "sum")))
+		return -ENOIOCTLCMD;
+	buf = op[4] == 'c' ? td->cbuf : td->sbuf;
+	len = op[4] == 'c' ? td->clen : td->slen;
+	if (!buf || off > len || arg > len - off)
+		return -EINVAL;
+	if (!strcmp(op + 5, "set")) {
+		memset(buf + off, val, arg);
+		return 0;
+	}
+	for (i = 0; i < arg; i++)
+		sum += buf[off + i];
+	td->last = sum;
+	return 0;
+}
+
 /* The commands added for the stress tests; -ENOIOCTLCMD: not one of them. */
 static int do_cmd2(struct testdrv *td, const char *op, unsigned int bar,
 		   unsigned long long off, unsigned long long arg, long long val, int n)
@@ -971,6 +1069,8 @@ static int do_cmd2(struct testdrv *td, const char *op, unsigned int bar,
 	}
 	if (!strcmp(op, "irqcycle"))
 		return irqcycle(td, arg);
+	if (!strncmp(op, "dma_", 4))
+		return dma_cmd(td, op, off, arg, val);
 	if (!strcmp(op, "untrap")) {
 		if (off + 16 > td->len[bar])
 			return -EINVAL;
@@ -1277,6 +1377,7 @@ static void testdrv_remove(struct pci_dev *pdev)
 		uio_td = NULL;
 	mutex_unlock(&uio_lock);
 	hammer_stop(td);
+	dma_release(td);
 	vectors_put(td);
 	for (i = 0; i < DRV_BARS; i++)
 		if (td->bar[i])

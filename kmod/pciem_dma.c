@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA for device models: PCIem is its devices' DMA layer and IOMMU.
+ *
+ * A PCIem device gets dma_map_ops of PCIem's own (set before any driver
+ * probes).  They hand the driver bus addresses from a window of the
+ * device's own, first fit, so that a driver that repeats its mappings gets
+ * the same addresses; no real device ever sees them, so nothing needs
+ * bouncing, and an address outside a live mapping is invalid by
+ * construction.  Every mapping is kept (coherent allocations, streaming
+ * pages and scatter-list entries), with the kernel address of its memory
+ * and the directions it allows; PCIEM_IOCTL_DMA moves the model's data
+ * only inside one of them.
+ *
+ * The ops may be called in any context but NMI (drivers map buffers in
+ * their interrupt handlers), so the mappings are under a spinlock taken
+ * with interrupts off; a model's transfer copies at most a chunk under it.
+ *
+ * Why per-device ops rather than watching the DMA API: they see every call
+ * (the inline wrappers end in them), they decide the addresses, and they
+ * need nothing the kernel does not export.  x86 has dev->dma_ops only when
+ * an IOMMU driver that uses it is built in (GART on Debian's kernels, and
+ * in the debug kernel's config); elsewhere PCIEM_IOCTL_DMA says so.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-map-ops.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/rbtree.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "pciem.h"
+#include "pciem_compat.h"
+
+/* The bus address window: 1 GiB at 2 GiB, under any 32-bit mask. */
+#define DMA_WINDOW_BASE		0x80000000ULL
+#define DMA_WINDOW_PAGES	(1UL << (30 - PAGE_SHIFT))
+/* What one transfer copies under the lock. */
+#define DMA_CHUNK		(16 * PAGE_SIZE)
+
+struct pciem_dma_map {
+	struct rb_node node;
+	u64 addr;			/* bus address of the first byte */
+	u64 size;
+	unsigned long first_page;	/* in the window */
+	unsigned long npages;
+	void *cpu;			/* the memory, in the direct map */
+	enum dma_data_direction dir;
+	bool coherent;
+};
+
+struct pciem_dma_state {
+	spinlock_t lock;
+	struct rb_root maps;
+	unsigned long *window;		/* one bit per page in use */
+	unsigned long nmaps;
+};
+
+#ifdef PCIEM_HAVE_DMA_OPS
+
+static struct pciem_device *dma_dev(struct device *d)
+{
+	return pciem_bus_to_dev(to_pci_dev(d)->bus);
+}
+
+static struct pciem_dma_map *map_find(struct pciem_dma_state *s, u64 addr)
+{
+	struct rb_node *n = s->maps.rb_node;
+
+	while (n) {
+		struct pciem_dma_map *m = rb_entry(n, struct pciem_dma_map, node);
+
+		if (addr < m->addr)
+			n = n->rb_left;
+		else if (addr - m->addr >= m->size)
+			n = n->rb_right;
+		else
+			return m;
+	}
+	return NULL;
+}
+
+static void map_insert(struct pciem_dma_state *s, struct pciem_dma_map *m)
+{
+	struct rb_node **p = &s->maps.rb_node, *parent = NULL;
+
+	while (*p) {
+		parent = *p;
+		if (m->addr < rb_entry(parent, struct pciem_dma_map, node)->addr)
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
+	}
+	rb_link_node(&m->node, parent, p);
+	rb_insert_color(&m->node, &s->maps);
+	s->nmaps++;
+}
+
+/*
+ * A new mapping of @size bytes at @cpu (its offset in the page kept in
+ * the bus address), or DMA_MAPPING_ERROR.
+ */
+static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
+			  enum dma_data_direction dir, bool coherent, gfp_t gfp)
+{
+	struct pciem_dma_state *s = dma_dev(d)->dma;
+	unsigned long off = offset_in_page(cpu), first, flags;
+	struct pciem_dma_map *m;
+
+	if (!s || !size)
+		return DMA_MAPPING_ERROR;
+	m = kzalloc(sizeof(*m), gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC);
+	if (!m)
+		return DMA_MAPPING_ERROR;
+	m->npages = PAGE_ALIGN(off + size) >> PAGE_SHIFT;
+	m->size = size;
+	m->cpu = cpu;
+	m->dir = dir;
+	m->coherent = coherent;
+	spin_lock_irqsave(&s->lock, flags);
+	first = bitmap_find_next_zero_area(s->window, DMA_WINDOW_PAGES, 1, m->npages, 0);
+	if (first >= DMA_WINDOW_PAGES) {
+		spin_unlock_irqrestore(&s->lock, flags);
+		kfree(m);
+		return DMA_MAPPING_ERROR;
+	}
+	bitmap_set(s->window, first, m->npages);
+	m->first_page = first;
+	m->addr = DMA_WINDOW_BASE + ((u64)first << PAGE_SHIFT) + off;
+	map_insert(s, m);
+	spin_unlock_irqrestore(&s->lock, flags);
+	return m->addr;
+}
+
+/* Forgets the mapping at @addr; its kernel address, or NULL if none. */
+static void *map_drop(struct device *d, dma_addr_t addr)
+{
+	struct pciem_dma_state *s = dma_dev(d)->dma;
+	struct pciem_dma_map *m;
+	unsigned long flags;
+	void *cpu = NULL;
+
+	if (!s)
+		return NULL;
+	spin_lock_irqsave(&s->lock, flags);
+	m = map_find(s, addr);
+	if (m && m->addr == addr) {
+		rb_erase(&m->node, &s->maps);
+		s->nmaps--;
+		bitmap_clear(s->window, m->first_page, m->npages);
+		cpu = m->cpu;
+	} else {
+		m = NULL;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (!m)
+		dev_warn_ratelimited(d, "pciem: DMA unmap of %pad, which is not mapped\n", &addr);
+	kfree(m);
+	return cpu;
+}
+
+static void *op_alloc(struct device *d, size_t size, dma_addr_t *handle, gfp_t gfp,
+		       unsigned long attrs)
+{
+	struct page *page = alloc_pages_node(dev_to_node(d), gfp | __GFP_ZERO, get_order(size));
+	void *cpu;
+
+	if (!page)
+		return NULL;
+	cpu = page_address(page);
+	*handle = map_new(d, cpu, size, DMA_BIDIRECTIONAL, true, gfp);
+	if (*handle == DMA_MAPPING_ERROR) {
+		__free_pages(page, get_order(size));
+		return NULL;
+	}
+	return cpu;
+}
+
+static void op_free(struct device *d, size_t size, void *cpu, dma_addr_t handle,
+		     unsigned long attrs)
+{
+	if (map_drop(d, handle) == cpu)
+		__free_pages(virt_to_page(cpu), get_order(size));
+}
+
+static dma_addr_t op_map_page(struct device *d, struct page *page, unsigned long off,
+			       size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	return map_new(d, page_address(page) + off, size, dir, false, GFP_ATOMIC);
+}
+
+static void op_unmap_page(struct device *d, dma_addr_t handle, size_t size,
+			   enum dma_data_direction dir, unsigned long attrs)
+{
+	map_drop(d, handle);
+}
+
+static void op_unmap_sg(struct device *d, struct scatterlist *sgl, int nents,
+			 enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		map_drop(d, sg_dma_address(sg));
+}
+
+static int op_map_sg(struct device *d, struct scatterlist *sgl, int nents,
+		      enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg_dma_address(sg) = map_new(d, sg_virt(sg), sg->length, dir, false, GFP_ATOMIC);
+		sg_dma_len(sg) = sg->length;
+		if (sg_dma_address(sg) == DMA_MAPPING_ERROR) {
+			op_unmap_sg(d, sgl, i, dir, attrs);
+			return -ENOMEM;
+		}
+	}
+	return nents;
+}
+
+/* The CPU and the device see the same memory on x86: syncs move nothing. */
+static void op_sync_single(struct device *d, dma_addr_t handle, size_t size,
+			    enum dma_data_direction dir)
+{
+}
+
+static void op_sync_sg(struct device *d, struct scatterlist *sgl, int nents,
+			enum dma_data_direction dir)
+{
+}
+
+static struct page *op_alloc_pages(struct device *d, size_t size, dma_addr_t *handle,
+				    enum dma_data_direction dir, gfp_t gfp)
+{
+	struct page *page = alloc_pages_node(dev_to_node(d), gfp, get_order(size));
+
+	if (!page)
+		return NULL;
+	*handle = map_new(d, page_address(page), size, dir, false, gfp);
+	if (*handle == DMA_MAPPING_ERROR) {
+		__free_pages(page, get_order(size));
+		return NULL;
+	}
+	return page;
+}
+
+static void op_free_pages(struct device *d, size_t size, struct page *page,
+			   dma_addr_t handle, enum dma_data_direction dir)
+{
+	if (map_drop(d, handle) == page_address(page))
+		__free_pages(page, get_order(size));
+}
+
+static int op_mmap(struct device *d, struct vm_area_struct *vma, void *cpu,
+		    dma_addr_t handle, size_t size, unsigned long attrs)
+{
+	unsigned long pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+
+	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
+		return -ENXIO;
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(virt_to_page(cpu)) + vma->vm_pgoff,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static int op_get_sgtable(struct device *d, struct sg_table *sgt, void *cpu,
+			   dma_addr_t handle, size_t size, unsigned long attrs)
+{
+	int ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
+
+	if (!ret)
+		sg_set_page(sgt->sgl, virt_to_page(cpu), PAGE_ALIGN(size), 0);
+	return ret;
+}
+
+static int op_supported(struct device *d, u64 mask)
+{
+	return mask >= DMA_WINDOW_BASE + ((u64)DMA_WINDOW_PAGES << PAGE_SHIFT) - 1;
+}
+
+static const struct dma_map_ops pciem_dma_ops = {
+	.alloc = op_alloc,
+	.free = op_free,
+	.map_page = op_map_page,
+	.unmap_page = op_unmap_page,
+	.map_sg = op_map_sg,
+	.unmap_sg = op_unmap_sg,
+	.sync_single_for_cpu = op_sync_single,
+	.sync_single_for_device = op_sync_single,
+	.sync_sg_for_cpu = op_sync_sg,
+	.sync_sg_for_device = op_sync_sg,
+	PCIEM_DMA_OPS_ALLOC_PAGES(op_alloc_pages),
+	.free_pages = op_free_pages,
+	.mmap = op_mmap,
+	.get_sgtable = op_get_sgtable,
+	.dma_supported = op_supported,
+};
+
+/* REGISTER, once the device is scanned and before any driver probes it. */
+int pciem_dma_attach(struct pciem_device *dev)
+{
+	struct pciem_dma_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return -ENOMEM;
+	s->window = bitmap_zalloc(DMA_WINDOW_PAGES, GFP_KERNEL);
+	if (!s->window) {
+		kfree(s);
+		return -ENOMEM;
+	}
+	spin_lock_init(&s->lock);
+	s->maps = RB_ROOT;
+	dev->dma = s;
+	set_dma_ops(&dev->pdev->dev, &pciem_dma_ops);
+	return 0;
+}
+
+/*
+ * The device is gone (its driver was unbound, which unmaps): mappings left
+ * are a driver's leak, reported; their memory stays the driver's.
+ */
+void pciem_dma_free(struct pciem_device *dev)
+{
+	struct pciem_dma_state *s = dev->dma;
+	struct rb_node *n;
+
+	if (!s)
+		return;
+	if (s->nmaps)
+		pr_warn("device %d: its driver left %lu DMA mappings\n", dev->id, s->nmaps);
+	while ((n = rb_first(&s->maps))) {
+		rb_erase(n, &s->maps);
+		kfree(rb_entry(n, struct pciem_dma_map, node));
+	}
+	bitmap_free(s->window);
+	kfree(s);
+	dev->dma = NULL;
+}
+
+static bool dir_allows(const struct pciem_dma_map *m, bool to_host)
+{
+	if (m->coherent || m->dir == DMA_BIDIRECTIONAL)
+		return true;
+	return m->dir == (to_host ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
+}
+
+/*
+ * Does [@addr, @addr + @n) lie in one live mapping that lets the device
+ * move data that way?  Under s->lock; the mapping, or NULL.
+ */
+static struct pciem_dma_map *xfer_map(struct pciem_dma_state *s, u64 addr, u64 n, bool to_host)
+{
+	struct pciem_dma_map *m = map_find(s, addr);
+
+	return m && n <= m->size - (addr - m->addr) && dir_allows(m, to_host) ? m : NULL;
+}
+
+/*
+ * PCIEM_IOCTL_DMA, in process context (the caller checked the arguments).
+ * The whole range is checked first, so a transfer that would leave its
+ * mapping moves nothing; each chunk is checked again as it is copied, so
+ * a mapping the driver ends meanwhile gets no more of it.
+ */
+int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d)
+{
+	bool to_host = d->flags & PCIEM_DMA_TO_HOST;
+	u8 __user *user = u64_to_user_ptr(d->user_addr);
+	struct pciem_dma_state *s = dev->dma;
+	unsigned long flags;
+	u64 done = 0;
+	u8 *bounce;
+	bool ok;
+	int ret = 0;
+
+	if (!s || get_dma_ops(&dev->pdev->dev) != &pciem_dma_ops)
+		return -EOPNOTSUPP;
+	spin_lock_irqsave(&s->lock, flags);
+	ok = xfer_map(s, d->bus_addr, d->len, to_host);
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (!ok)
+		goto refused;
+	bounce = kmalloc(DMA_CHUNK, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	while (done < d->len) {
+		u32 n = min_t(u64, d->len - done, DMA_CHUNK);
+		u64 addr = d->bus_addr + done;
+		struct pciem_dma_map *m;
+
+		if (to_host && copy_from_user(bounce, user + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		spin_lock_irqsave(&s->lock, flags);
+		m = xfer_map(s, addr, n, to_host);
+		if (m && to_host)
+			memcpy(m->cpu + (addr - m->addr), bounce, n);
+		else if (m)
+			memcpy(bounce, m->cpu + (addr - m->addr), n);
+		spin_unlock_irqrestore(&s->lock, flags);
+		if (!m) {
+			ret = -EFAULT;		/* unmapped meanwhile */
+			break;
+		}
+		if (!to_host && copy_to_user(user + done, bounce, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+	}
+	kfree(bounce);
+	return ret;
+
+refused:
+	pr_warn_ratelimited("device %d: model DMA %s %#llx+%u outside the driver's mappings or against their direction: refused\n",
+			    dev->id, to_host ? "to" : "from", d->bus_addr, d->len);
+	return -EFAULT;
+}
+
+#else /* !PCIEM_HAVE_DMA_OPS */
+
+int pciem_dma_attach(struct pciem_device *dev)
+{
+	return 0;
+}
+
+void pciem_dma_free(struct pciem_device *dev)
+{
+}
+
+int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d)
+{
+	return -EOPNOTSUPP;
+}
+
+#endif
