@@ -96,43 +96,57 @@ static bool msi_enabled(struct pciem_device *dev)
 	       (pciem_cfg_read(dev, dev->msi_off + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE);
 }
 
+static bool msix_open(struct pciem_device *dev, u32 vector);
+static int msix_virq(struct pciem_device *dev, u32 vector);
+
+/* May MSI @vector fire now: MSI on, the vector enabled and unmasked? */
+static bool msi_open(struct pciem_device *dev, u32 vector)
+{
+	struct msi_view v;
+
+	msi_read(dev, &v);
+	return v.enabled && vector < v.nvec && !(v.mask & BIT(vector));
+}
+
 /*
- * Raises MSI @vector, if MSI is still enabled and the vector unmasked,
- * through the interrupt msi_virq() finds for it; once the interrupt is
- * found, its IRQ event (@evflags) is emitted first, so that the handler's
- * accesses follow it.  Returns 0, -EAGAIN when the interrupt cannot be
- * looked up yet (no event emitted), or another -errno.
+ * Raises MSI (or, @msix, MSI-X) @vector, if it is still open (enabled and
+ * unmasked), through the interrupt msi_virq() or msix_virq() finds for it;
+ * once the interrupt is found, its IRQ event (@evflags) is emitted first,
+ * so that the handler's accesses follow it.  Returns 0; -ENODEV if the
+ * vector is not open or -EAGAIN if its interrupt cannot be looked up yet
+ * (no event emitted either way); -ENOENT if the driver freed or disabled
+ * the interrupt; -EIO.
  *
- * The PCI core disables MSI (or masks the vector) in config space before
- * it frees a vector's interrupt, and a config write that does so waits
- * for the deliveries in flight (pciem_irq_msi_quiesce()): each announces
- * itself in msi_busy before it looks at config space, so either the
- * write sees it and waits, or it sees the write.  The interrupt's
- * descriptors therefore live until it is done.  An interrupt the driver
- * freed while MSI stays on (no mask bits to tell) is not activated, or
- * disabled: it is left alone, as the vector would be ignored.
+ * The PCI core disables MSI or MSI-X (or masks the vector, in config space
+ * or in the MSI-X table) before it frees a vector's interrupt, and a write
+ * that does so waits for the deliveries in flight
+ * (pciem_irq_msi_quiesce()): each announces itself in msi_busy before it
+ * looks at the vector's state, so either the write sees it and waits, or
+ * it sees the write.  The interrupt's descriptors therefore live until it
+ * is done.  An interrupt the driver freed while the vector stays open (no
+ * mask bits to tell) is not activated, or disabled: it is left alone, as
+ * the vector would be ignored.
  */
-static int msi_deliver(struct pciem_device *dev, u32 vector, u32 evflags)
+static int vector_deliver(struct pciem_device *dev, u32 vector, u32 evflags, bool msix)
 {
 	struct irq_data *d;
 	unsigned long flags;
-	struct msi_view v;
 	int ret = -ENODEV, virq;
 
 	local_irq_save(flags);
 	atomic_inc(&dev->msi_busy);
 	smp_mb__after_atomic();
-	msi_read(dev, &v);
-	if (!v.enabled || vector >= v.nvec || (v.mask & BIT(vector)))
+	if (!(msix ? msix_open(dev, vector) : msi_open(dev, vector)))
 		goto out;
 	/* the interrupt's descriptors are only looked at in here */
-	virq = msi_virq(dev, vector);
+	virq = msix ? msix_virq(dev, vector) : msi_virq(dev, vector);
 	if (virq < 0) {
 		ret = virq;
 		goto out;
 	}
 	irq_event(dev, vector, evflags);
 	d = irq_get_irq_data(virq);
+	ret = -ENOENT;
 	if (!d || !irqd_is_activated(d) || irqd_irq_disabled(d))
 		goto out;
 	ret = irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
@@ -185,7 +199,7 @@ static void msi_flush_pending(struct pciem_device *dev, bool can_sleep)
 		 */
 		if (can_sleep && dev->pdev && dev->pdev->msi_enabled)
 			pci_irq_vector(dev->pdev, vec);
-		ret = msi_deliver(dev, vec, PCIEM_EVENT_F_DEFERRED);
+		ret = vector_deliver(dev, vec, PCIEM_EVENT_F_DEFERRED, false);
 		if (ret == -EAGAIN) {
 			set_bit(vec, &dev->msi_pending);
 			retry = true;
@@ -273,43 +287,6 @@ static void msix_learn(struct pciem_device *dev, u32 vector)
 }
 
 /*
- * Fires MSI-X @vector if it is open, as msi_deliver() does MSI (the same
- * msi_busy handshake with the writes that close it: MSI-X disable or
- * function mask in config space, an entry's mask bit in the table).
- * 0; -ENODEV if it is not open (no event emitted); -EAGAIN if its
- * interrupt is not known yet (no event); -ENOENT if the driver freed or
- * disabled it; -EIO.
- */
-static int msix_deliver(struct pciem_device *dev, u32 vector, u32 evflags)
-{
-	struct irq_data *d;
-	unsigned long flags;
-	int ret = -ENODEV, virq;
-
-	local_irq_save(flags);
-	atomic_inc(&dev->msi_busy);
-	smp_mb__after_atomic();
-	if (!msix_open(dev, vector))
-		goto out;
-	virq = msix_virq(dev, vector);
-	if (virq < 0) {
-		ret = virq;
-		goto out;
-	}
-	irq_event(dev, vector, evflags);
-	d = irq_get_irq_data(virq);
-	ret = -ENOENT;
-	if (!d || !irqd_is_activated(d) || irqd_irq_disabled(d))
-		goto out;
-	ret = irq_chip_retrigger_hierarchy(d) ? 0 : -EIO;
-out:
-	smp_mb__before_atomic();
-	atomic_dec(&dev->msi_busy);
-	local_irq_restore(flags);
-	return ret;
-}
-
-/*
  * Delivers the pending vectors that are open.  Without sleeping, a vector
  * whose interrupt is not known stays pending for the slow work, which
  * learns it.
@@ -329,7 +306,7 @@ static void msix_flush_pending(struct pciem_device *dev, bool can_sleep)
 			msix_learn(dev, vec);
 		if (!test_and_clear_bit(vec, dev->msix_pending))
 			continue;
-		ret = msix_deliver(dev, vec, PCIEM_EVENT_F_DEFERRED);
+		ret = vector_deliver(dev, vec, PCIEM_EVENT_F_DEFERRED, true);
 		if (ret == -ENODEV || ret == -EAGAIN) {
 			/* closed again meanwhile, or not known yet */
 			set_bit(vec, dev->msix_pending);
@@ -381,8 +358,8 @@ static int msix_inject(struct pciem_device *dev, u32 vector, u32 *status)
 {
 	if (vector >= dev->msix_n)
 		return -EINVAL;
-	/* the event is numbered before the handler can run (msi_deliver()) */
-	if (!msix_deliver(dev, vector, 0)) {
+	/* the event is numbered before the handler can run (vector_deliver()) */
+	if (!vector_deliver(dev, vector, 0, true)) {
 		*status = PCIEM_IRQ_DELIVERED;
 		return 0;
 	}
@@ -591,7 +568,7 @@ int pciem_irq_inject(struct pciem_device *dev, u32 vector, u32 *status)
 		 * fail, a PENDING event follows.  A vector whose interrupt
 		 * cannot be looked up yet is left pending at once.
 		 */
-		if (!msi_deliver(dev, vector, 0)) {
+		if (!vector_deliver(dev, vector, 0, false)) {
 			*status = PCIEM_IRQ_DELIVERED;
 			return 0;
 		}
