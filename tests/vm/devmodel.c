@@ -9,13 +9,15 @@
  *            [--watch BAR:OFF:WIDTH]... [--ready-file PATH]
  *            [--irq-on-write BAR:OFF[:vec]] [--fill BAR:BYTE] [--quiet] [--no-eventfd]
  *            [--dump DIR] [--irq-storm] [--dma-on-write BAR:OFF]
+ *            [--dma-repeat N]
  *
  * --dma-on-write: a DMA engine.  The driver writes the bus address (low
  *          and high dwords) at OFF-12 and OFF-8, the length at OFF-4, then
  *          a command at OFF: 1, the device writes LEN bytes (byte i is
  *          (i + 7) & 0xff) to host memory; 2, it reads LEN bytes and prints
  *          "dma read sum S" (their sum).  Each prints "dma CMD ok" or
- *          "dma CMD failed: ERROR".
+ *          "dma CMD failed: ERROR".  --dma-repeat N: each command is
+ *          carried out N times (the outcome printed is the last one's).
  * --msix: an MSI-X capability with N vectors, its table at TOFF of BAR
  *          TBAR and its pending bits at POFF of BAR PBAR.
  * --intx: the device has interrupt pin INTA.
@@ -75,7 +77,7 @@ static uint32_t reg32(volatile uint8_t *bar, unsigned long off)
 
 /* --dma-on-write: command @cmd, its arguments in the registers before @off. */
 static void dma_command(int fd, volatile uint8_t *bar, unsigned long off, uint64_t cmd,
-			int quiet)
+			int repeat)
 {
 	struct pciem_dma d = {
 		.bus_addr = reg32(bar, off - 12) | (uint64_t)reg32(bar, off - 8) << 32,
@@ -91,6 +93,8 @@ static void dma_command(int fd, volatile uint8_t *bar, unsigned long off, uint64
 	for (i = 0; i < d.len; i++)
 		buf[i] = (uint8_t)(i + 7);
 	d.user_addr = (uintptr_t)buf;
+	while (--repeat > 0)
+		ioctl(fd, PCIEM_IOCTL_DMA, &d);
 	if (ioctl(fd, PCIEM_IOCTL_DMA, &d)) {
 		printf("dma %llu failed: %s\n", (unsigned long long)cmd, strerror(errno));
 	} else {
@@ -101,7 +105,6 @@ static void dma_command(int fd, volatile uint8_t *bar, unsigned long off, uint64
 		}
 		printf("dma %llu ok\n", (unsigned long long)cmd);
 	}
-	(void)quiet;
 	free(buf);
 }
 
@@ -126,6 +129,7 @@ int main(int argc, char **argv)
 		{ "dump", required_argument, NULL, 'D' },
 		{ "irq-storm", no_argument, NULL, 'S' },
 		{ "dma-on-write", required_argument, NULL, 'M' },
+		{ "dma-repeat", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_config_space cfg = {
@@ -141,7 +145,7 @@ int main(int argc, char **argv)
 	int storm = 0;
 	unsigned long long storm_n[3] = { 0, 0, 0 };
 	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0, full = 0, no_efd = 0;
-	int irq_vec = 0, dma_bar = -1;
+	int irq_vec = 0, dma_bar = -1, dma_repeat = 1;
 	unsigned long dma_off = 0;
 	unsigned long irq_off = 0;
 	int c, fd, ifd, efd, sfd, i;
@@ -189,6 +193,11 @@ int main(int argc, char **argv)
 		case 'M':
 			if (sscanf(optarg, "%d:%li", &dma_bar, &dma_off) != 2 || dma_off < 12)
 				usage_error("bad --dma-on-write");
+			break;
+		case 'R':
+			dma_repeat = atoi(optarg);
+			if (dma_repeat < 1)
+				usage_error("bad --dma-repeat");
 			break;
 		case 'X': {
 			struct pciem_cap_msix_userspace x = { 0 };
@@ -359,7 +368,7 @@ int main(int argc, char **argv)
 			}
 			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == dma_bar &&
 			    ev.offset == dma_off && barmem[dma_bar])
-				dma_command(fd, barmem[dma_bar], dma_off, ev.data, quiet);
+				dma_command(fd, barmem[dma_bar], dma_off, ev.data, dma_repeat);
 			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == irq_bar &&
 			    ev.offset == irq_off) {
 				struct pciem_irq_inject irq = {

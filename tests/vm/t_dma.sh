@@ -10,7 +10,10 @@
 #  - a transfer outside any mapping, across a mapping's end, against a
 #    streaming mapping's direction, or to an unmapped buffer gets EFAULT
 #    and changes nothing;
-#  - the driver unloads with its mappings gone, the kernel log clean.
+#  - the driver unloads with its mappings gone, the kernel log clean;
+#  - the driver frees and reallocates its buffer while the model writes
+#    it (3000 transfers of 1 MiB), and the model is killed (-9) in the
+#    middle of its transfers: the kernel log stays clean, the device goes.
 . tests/vm/lib.sh
 
 load_testdrv
@@ -95,3 +98,38 @@ r=$(dma 2 "$C" 16)
 rmmod pciem_testdrv || fail "rmmod"
 dmesg | grep -q "left .* DMA mappings" && fail "the driver's mappings were not all gone: $(dmesg | grep 'DMA mappings')"
 ok "freed buffers refuse DMA; the driver unloads with no mapping left"
+kill "$m_PID"
+wait "$m_PID"
+
+# ---- the driver frees its buffer while the model writes it, then the model
+# is killed mid-transfer: the kernel log stays clean (run.sh checks it)
+load_testdrv
+start_model m --bar 0:4096 --dma-on-write 0:0x4c --dma-repeat 3000
+wait_bound "$DEV"
+C=$(drv dma_alloc 0 0 1048576)
+echo "w 0 0x40 4 $((C & 0xffffffff))" > "$DEV/mmio"
+echo "w 0 0x44 4 $((C >> 32))" > "$DEV/mmio"
+echo "w 0 0x48 4 1048576" > "$DEV/mmio"
+echo "w 0 0x4c 4 1" > "$DEV/mmio"
+sleep 0.2
+log_has m "^dma 1 " && fail "the model's 3000 transfers ended before the driver freed the buffer"
+i=0
+while [ $i -lt 20 ]; do
+	drv dma_free 0 0 0 >/dev/null
+	C2=$(drv dma_alloc 0 0 1048576)
+	[ "$C2" = "$C" ] || fail "the buffer came back at $C2, not $C (first fit)"
+	i=$((i + 1))
+done
+wait_until 120 log_has m "^dma 1 " || fail "the model's 3000 transfers did not end"
+[ "$(dma 1 "$C" 4096)" = ok ] || fail "DMA after the frees: $(tail -2 "$TMP/m.log")"
+[ "$(drv dma_csum 0 0 4096)" = "0x$(printf %x "$(pattern_sum 4096)")" ] ||
+	fail "the buffer after the frees: sum $(drv dma_csum 0 0 4096)"
+ok "20 frees and allocations of the buffer, the first during the model's 3000 transfers into it"
+echo "w 0 0x4c 4 1" > "$DEV/mmio"
+sleep 0.5
+kill -9 "$m_PID"
+wait "$m_PID" 2>/dev/null
+gone "$DEV" || fail "the device did not go away with its killed model"
+dmesg | grep -q "left .* DMA mappings" && fail "mappings left: $(dmesg | grep 'DMA mappings')"
+ok "the model killed (-9) during its transfers: device gone, no mapping left"
+
