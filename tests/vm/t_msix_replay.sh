@@ -16,7 +16,8 @@
 #      on CPU 0 and are replayed on CPU 1 (/proc/irq/default_smp_affinity),
 #      so the PCI core writes another message address into the table: the
 #      driver's read of it gets this machine's value, not the recorded one,
-#      and no divergence comes of it;
+#      and no divergence comes of it.  The same with --match per-register
+#      and with --timing recorded;
 #  (3) the workload with one vector fewer diverges (exit 1) where the
 #      recorded write firing vector 3 was expected.
 . tests/vm/lib.sh
@@ -127,15 +128,17 @@ ok "(1) recorded: $(cat "$TMP/trace"); vector 0's address $ADDR0"
 
 # ---- (2) the replay: interrupts on CPU 1 ------------------------------------------
 echo 2 >/proc/irq/default_smp_affinity || fail "cannot set the default IRQ affinity"
-# replay NAME WANT_RC VECTORS: the workload replayed, firing VECTORS
+# replay NAME WANT_RC VECTORS [OPTIONS]: the workload replayed, firing VECTORS
 replay() {
-	"$RP" -v --report-json "$TMP/$1.json" --timeout 60 "$TMP/orig.zst" -- \
-		sh -c 'exec sh "$0" "$PCIEM_REPLAY_DEVICE" "$1" "$2"' "$TMP/drv.sh" "$3" "$TMP/$1.out" \
-		>"$TMP/$1.stdout" 2>"$TMP/$1.err"
+	_n=$1 _want=$2 _vecs=$3
+	shift 3
+	"$RP" -v "$@" --report-json "$TMP/$_n.json" --timeout 60 "$TMP/orig.zst" -- \
+		sh -c 'exec sh "$0" "$PCIEM_REPLAY_DEVICE" "$1" "$2"' "$TMP/drv.sh" "$_vecs" "$TMP/$_n.out" \
+		>"$TMP/$_n.stdout" 2>"$TMP/$_n.err"
 	_rc=$?
-	[ "$_rc" = "$2" ] || { cat "$TMP/$1.err" "$TMP/$1.out"; fail "$1: pciem-replay exited with $_rc, want $2"; }
-	[ ! -e /sys/module/pciem_testdrv ] || rmmod pciem_testdrv || fail "$1: cannot unload pciem_testdrv"
-	any_pciem_device && fail "$1: a PCIem device is left"
+	[ "$_rc" = "$_want" ] || { cat "$TMP/$_n.err" "$TMP/$_n.out"; fail "$_n: pciem-replay exited with $_rc, want $_want"; }
+	[ ! -e /sys/module/pciem_testdrv ] || rmmod pciem_testdrv || fail "$_n: cannot unload pciem_testdrv"
+	any_pciem_device && fail "$_n: a PCIem device is left"
 	return 0
 }
 pgrep -x devmodel && fail "a device model runs"
@@ -155,6 +158,15 @@ res=$(js "$TMP/ok.json" '(r["result"], r["status"]["matched"] == r["trace_access
 grep -q "MSI-X table and PBA accesses in the trace, emulated, not compared" "$TMP/ok.err" ||
 	fail "the summary does not say the MSI-X accesses were not compared: $(cat "$TMP/ok.err")"
 ok "(2) replayed with no model: $(grep 'accesses matched' "$TMP/ok.err" | sed 's/^pciem-replay: //'); irq_counts $(sed -n 's/^counts //p' "$TMP/ok.out"); vector 0's address $ADDR1 (recorded $ADDR0)"
+replay reg 0 "0 1 2 3" --match per-register
+replay timed 0 "0 1 2 3" --timing recorded
+for n in reg timed; do
+	grep -q "^pba 0x1 masked 1 1 1 1$" "$TMP/$n.out" && grep -q "^counts 2 1 1 1$" "$TMP/$n.out" ||
+		fail "$n: $(cat "$TMP/$n.out")"
+	[ "$(js "$TMP/$n.json" '(r["result"], r["status"]["matched"] == r["trace_accesses"], r["status"]["irqs"] == r["trace_irqs"])')" = "('ok', True, True)" ] ||
+		fail "$n: $(cat "$TMP/$n.json")"
+done
+ok "(2) the same with --match per-register and with --timing recorded"
 
 # ---- (3) one vector fewer ----------------------------------------------------------
 replay fewer 1 "0 1 2"
