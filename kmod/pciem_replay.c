@@ -44,6 +44,7 @@
 enum rclass {
 	RC_PASS,	/* passed over */
 	RC_MARKER,	/* waited at until the device emits it, or an access */
+	RC_HOLD,	/* an MSI-X table or PBA access: waited at until an access */
 	RC_IRQ,		/* injected */
 	RC_ACCESS,	/* matched against the driver's access */
 };
@@ -101,7 +102,7 @@ struct pciem_replay {
 	struct hrtimer timer;
 	struct irq_work timer_work;	/* starts it out of the fault path */
 
-	u8 irq_q[IRQ_QUEUE];
+	u16 irq_q[IRQ_QUEUE];		/* vectors: below PCIEM_MSIX_MAX_VECTORS */
 	unsigned int irq_head, irq_tail;
 	struct irq_work irq_work;
 
@@ -145,12 +146,25 @@ static u32 ev_space(const struct pciem_event *e)
 	       SPACE_CFG : e->bar;
 }
 
+/*
+ * Is this MMIO access in the MSI-X table or PBA?  Those are the kernel's
+ * (pciem_irq.c), emulated during a replay as in a recording, and never
+ * matched: the PCI core fills the table with the machine's message
+ * addresses and data, in an order that depends on the kernel, and a real
+ * device's trace has none of the core's accesses (the core maps the table
+ * itself, untraced).
+ */
+static bool in_msix(const struct pciem_device *dev, u32 bar, u64 off, u32 size)
+{
+	return dev->msix_off && pciem_msix_range(dev, bar, off, size);
+}
+
 static enum rclass classify(const struct pciem_replay *rp, const struct pciem_event *e)
 {
 	switch (e->type) {
 	case PCIEM_EVENT_MMIO_READ:
 	case PCIEM_EVENT_MMIO_WRITE:
-		return RC_ACCESS;
+		return in_msix(rp->dev, e->bar, e->offset, e->size) ? RC_HOLD : RC_ACCESS;
 	case PCIEM_EVENT_CONFIG_WRITE:
 		return (rp->flags & PCIEM_REPLAY_F_CONFIG_WRITES) &&
 		       !(e->flags & PCIEM_EVENT_F_HEADER) &&
@@ -215,7 +229,7 @@ static void irq_fn(struct irq_work *work)
 	struct pciem_replay *rp = container_of(work, struct pciem_replay, irq_work);
 	unsigned long flags;
 	u32 status;
-	u8 vec;
+	u32 vec;
 	int ret;
 
 	for (;;) {
@@ -348,6 +362,7 @@ static void advance(struct pciem_replay *rp, bool access)
 		case RC_ACCESS:
 			return;
 		case RC_MARKER:
+		case RC_HOLD:
 			if (!access)
 				return;
 			fallthrough;
@@ -574,7 +589,7 @@ static enum result match_strict(struct pciem_replay *rp, const struct access *a,
 		if (is_done(rp, q))
 			continue;
 		c = classify(rp, slot(rp, q));
-		if (c == RC_PASS || c == RC_MARKER)
+		if (c == RC_PASS || c == RC_MARKER || c == RC_HOLD)
 			continue;
 		if (c != RC_ACCESS || !continues_run(&rp->last, slot(rp, q)))
 			break;
@@ -769,9 +784,35 @@ static enum result replay_access(struct pciem_replay *rp, const struct access *a
 }
 
 /*
+ * An access to the MSI-X table or PBA (see in_msix()), under rp->lock:
+ * not matched, but it passes the recorded table and PBA accesses (holds)
+ * at the cursor, so that an interrupt recorded after them is injected
+ * after it, as recorded (a masked vector is then left pending).  Done
+ * before the access takes effect: the interrupt is raised from an
+ * irq_work, which runs after the fault handler has applied the write.
+ */
+static void msix_access(struct pciem_replay *rp)
+{
+	if (stopped(rp))
+		return;
+	for (;;) {
+		advance(rp, false);
+		if (rp->cur == rp->tail || stopped(rp) || is_done(rp, rp->cur) ||
+		    classify(rp, slot(rp, rp->cur)) != RC_HOLD)
+			break;
+		rp->passed_over++;
+		pass(rp);
+	}
+	update_state(rp);
+}
+
+/*
  * A trapped MMIO access of the driver (fault handler).  Emits its event with
  * the value the driver gets.  Returns the value read (reads), and sets
- * *apply when a write is to land in BAR memory.
+ * *apply when a write is to land in BAR memory.  An access to the MSI-X
+ * table or PBA is the emulation's, also once the replay has stopped (like
+ * config space): a read gets the kernel's table or PBA, a write is not
+ * compared (pciem_trap.c applies it to the table, never to the PBA).
  */
 u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u64 off,
 		      unsigned int size, u64 data, unsigned long ip, u32 evflags, bool *apply)
@@ -788,9 +829,16 @@ u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u6
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
 	before = rp->divergences;
-	res = replay_access(rp, &a, &val, &flags);
-	if (!write)
-		data = res == R_ANSWER ? val : ones(size);
+	if (in_msix(dev, bar, off, size)) {
+		msix_access(rp);
+		res = R_ANSWER;
+		if (!write)
+			data = pciem_bar_read(dev, bar, off, size);
+	} else {
+		res = replay_access(rp, &a, &val, &flags);
+		if (!write)
+			data = res == R_ANSWER ? val : ones(size);
+	}
 	pciem_event_fill(&ev, a.type, bar, off, size, data, ip);
 	ev.flags = evflags;
 	pciem_ring_push(dev, &ev);
@@ -867,7 +915,7 @@ void pciem_replay_lifecycle(struct pciem_device *dev, u32 kind)
 		struct pciem_event *e = slot(rp, q);
 		enum rclass c = classify(rp, e);
 
-		if (is_done(rp, q) || c == RC_PASS)
+		if (is_done(rp, q) || c == RC_PASS || c == RC_HOLD)
 			continue;
 		if (c != RC_MARKER)
 			goto out;
@@ -915,7 +963,7 @@ static bool event_valid(const struct pciem_device *dev, const struct pciem_event
 		return size_ok(e->size, 4) && e->offset < PCIEM_CFG_SIZE &&
 		       e->size <= PCIEM_CFG_SIZE - e->offset && !(e->data & ~ones(e->size));
 	case PCIEM_EVENT_IRQ:
-		return e->data < 32 &&
+		return e->data < PCIEM_MSIX_MAX_VECTORS &&
 		       !(e->flags & ~(PCIEM_EVENT_F_PENDING | PCIEM_EVENT_F_DEFERRED));
 	case PCIEM_EVENT_LIFECYCLE:
 		return e->offset >= PCIEM_LC_REGISTERED && e->offset <= PCIEM_LC_REMOVED &&

@@ -63,11 +63,15 @@ static const char argp_doc[] =
 "lost events while recording is refused unless --allow-lost is given.\n"
 "The kernel keeps a FIFO of --fifo events ahead of the driver; on a\n"
 "machine with one CPU make it as large as the trace.\n"
+"The MSI-X table and pending bits are emulated by the kernel, as when\n"
+"recording: their accesses are not compared (the PCI core writes this\n"
+"machine's message addresses), a read of them gets the emulated value.\n"
 "\n"
 "A real device's trace (pciem-record --bdf of a real device) replays the\n"
 "same way, with no hardware: its config space, BARs (their real sizes) and\n"
-"the capabilities PCIem can present; the others (MSI-X for now) are\n"
-"reported and left out before the replay starts.  Refused: a trace whose\n"
+"the capabilities PCIem can present (MSI-X when its table and pending bits\n"
+"lie in memory BARs the replayed device has); the others are reported and\n"
+"left out before the replay starts.  Refused: a trace whose\n"
 "driver was bound before recording (no probe: record with --rebind), and\n"
 "one of a device with I/O port BARs unless --without-io-bars.\n"
 "\n"
@@ -319,13 +323,17 @@ int main(int argc, char **argv)
 		goto fail;
 	if (opts.verbose) {
 		char addr[32];
+		char msix[80] = "";
 
+		if (rp.total_msix_accesses)
+			snprintf(msix, sizeof(msix), " (and %llu to the MSI-X table and PBA, not "
+				 "compared)", (unsigned long long)rp.total_msix_accesses);
 		device__format_addr(addr, sizeof(addr), rp.domain, NULL);
 		fprintf(stderr, "pciem-replay: %s: device %s (%04x:%04x%s%s), %llu events: "
-			"%llu accesses, %llu interrupts\n", opts.trace, addr,
+			"%llu accesses%s, %llu interrupts\n", opts.trace, addr,
 			rp.dev.desc.vendor_id, rp.dev.desc.device_id, rp.driver[0] ? ", driver " : "",
 			rp.driver, (unsigned long long)rp.total_events,
-			(unsigned long long)rp.total_accesses, (unsigned long long)rp.total_irqs);
+			(unsigned long long)rp.total_accesses, msix, (unsigned long long)rp.total_irqs);
 	}
 	if (opts.stacks) {
 		code = replay__open_stacks(&rp);

@@ -48,9 +48,105 @@ uint64_t replay__now_ns(void)
 struct dom_count {
 	uint32_t domain;
 	bool described;
-	uint64_t events, accesses, irqs, lost;
+	struct msix_layout msix;	/* of its description, if PCIem presents it */
+	uint64_t events, accesses, msix_accesses, irqs, lost;
 	uint64_t first_lost_seq;
 };
+
+static uint16_t cfg16(const uint8_t *c, unsigned int at)
+{
+	return c[at] | (c[at + 1] << 8);
+}
+
+static uint32_t cfg32(const uint8_t *c, unsigned int at)
+{
+	return cfg16(c, at) | ((uint32_t)cfg16(c, at + 2) << 16);
+}
+
+/* The table and PBA of the MSI-X capability at @at of config space @c. */
+static void msix_read(const uint8_t *c, unsigned int at, struct msix_layout *m)
+{
+	uint32_t t = cfg32(c, at + PCI_MSIX_TABLE), p = cfg32(c, at + PCI_MSIX_PBA);
+
+	m->present = true;
+	m->n = (cfg16(c, at + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1;
+	m->tbar = t & PCI_MSIX_TABLE_BIR;
+	m->toff = t & PCI_MSIX_TABLE_OFFSET;
+	m->tlen = 16ULL * m->n;
+	m->pbar = p & PCI_MSIX_PBA_BIR;
+	m->poff = p & PCI_MSIX_PBA_OFFSET;
+	m->plen = 8ULL * ((m->n + 63) / 64);
+}
+
+/*
+ * Why PCIem cannot present the MSI-X capability @m of a device with BARs
+ * @bars, NULL if it can: the table and the PBA must lie in memory BARs the
+ * replayed device has, and not overlap (ADD_CAPABILITY's and REGISTER's
+ * checks, kmod/pciem_irq.c).
+ */
+static const char *msix_refused(const struct msix_layout *m, const struct pciem_trace_bar *bars)
+{
+	static char why[200];
+	const struct {
+		const char *what;
+		unsigned int bar;
+		uint64_t off, len;
+	} r[2] = { { "table", m->tbar, m->toff, m->tlen }, { "PBA", m->pbar, m->poff, m->plen } };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct pciem_trace_bar *b = r[i].bar < 6 ? &bars[r[i].bar] : NULL;
+
+		if (!b || !b->size || (b->flags & PCI_BASE_ADDRESS_SPACE_IO)) {
+			snprintf(why, sizeof(why), "its %s is in BAR%u, which %s; the driver will "
+				 "take another path: MSI if the device has it, else INTx",
+				 r[i].what, r[i].bar, !b ? "does not exist" :
+				 !b->size ? "the replayed device does not have" :
+				 "is an I/O port BAR");
+			return why;
+		}
+		if (r[i].off + r[i].len > b->size) {
+			snprintf(why, sizeof(why), "its %s (0x%" PRIx64 "-0x%" PRIx64 ") reaches "
+				 "past the end of BAR%u (%" PRIu64 " bytes); the driver will take "
+				 "another path: MSI if the device has it, else INTx", r[i].what,
+				 r[i].off, r[i].off + r[i].len - 1, r[i].bar, (uint64_t)b->size);
+			return why;
+		}
+	}
+	if (m->tbar == m->pbar && m->toff < m->poff + m->plen && m->poff < m->toff + m->tlen)
+		return "its table and PBA overlap; the driver will take another path: MSI if "
+		       "the device has it, else INTx";
+	return NULL;
+}
+
+/* The MSI-X capability of description @d, if it has one PCIem presents. */
+static void msix_of(const struct pciem_trace_device *d, struct msix_layout *m)
+{
+	const uint8_t *c = d->config;
+	unsigned int at, count = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (!(cfg16(c, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+		return;
+	for (at = c[PCI_CAPABILITY_LIST] & 0xfc; at >= 0x40 && count < 48;
+	     at = c[at + PCI_CAP_LIST_NEXT] & 0xfc, count++) {
+		if (c[at] != PCI_CAP_ID_MSIX)
+			continue;
+		msix_read(c, at, m);
+		if (msix_refused(m, d->bars))
+			memset(m, 0, sizeof(*m));
+		return;
+	}
+}
+
+bool replay__in_msix(const struct msix_layout *m, const struct pciem_event *ev)
+{
+	return m->present && (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE) &&
+	       ((ev->bar == m->tbar && ev->offset < m->toff + m->tlen &&
+		 m->toff < ev->offset + ev->size) ||
+		(ev->bar == m->pbar && ev->offset < m->poff + m->plen &&
+		 m->poff < ev->offset + ev->size));
+}
 
 static struct dom_count *dom_get(struct dom_count *d, unsigned int *n, uint32_t domain)
 {
@@ -69,7 +165,9 @@ static struct dom_count *dom_get(struct dom_count *d, unsigned int *n, uint32_t 
 static void count_event(struct dom_count *c, const struct pciem_event *ev)
 {
 	c->events++;
-	if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE)
+	if (replay__in_msix(&c->msix, ev))
+		c->msix_accesses++;
+	else if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE)
 		c->accesses++;
 	else if (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED))
 		c->irqs++;
@@ -95,6 +193,7 @@ static int prepass(struct replay *rp, struct dom_count *doms, unsigned int *ndom
 		}
 		if (rec.type == PTF_REC_DEVICE) {
 			c->described = true;
+			msix_of(&rec.device->desc, &c->msix);
 		} else if (rec.type == PTF_REC_EVENT) {
 			count_event(c, &rec.event);
 		} else {
@@ -132,15 +231,13 @@ static const char *cap_name(uint8_t id)
 	}
 }
 
-static uint16_t cfg16(const uint8_t *c, unsigned int at)
-{
-	return c[at] | (c[at + 1] << 8);
-}
-
 /* Why PCIem cannot present capability @id at @at as it is, NULL if it can
- * (the checks of SET_CONFIG_IMAGE: kmod/pciem_cfg.c). */
-static const char *cap_refused(const uint8_t *c, unsigned int at)
+ * (the checks of SET_CONFIG_IMAGE: kmod/pciem_cfg.c), on a device with
+ * BARs @bars. */
+static const char *cap_refused(const uint8_t *c, unsigned int at,
+			       const struct pciem_trace_bar *bars)
 {
+	struct msix_layout m;
 	uint16_t f;
 
 	switch (c[at]) {
@@ -166,14 +263,15 @@ static const char *cap_refused(const uint8_t *c, unsigned int at)
 			       "see a conventional PCI device";
 		return NULL;
 	case PCI_CAP_ID_MSIX:
-		return "PCIem cannot present MSI-X yet; the driver will take another path: "
-		       "MSI if the device has it, else INTx";
+		msix_read(c, at, &m);
+		return msix_refused(&m, bars);
 	default:
 		return "PCIem does not emulate it; the driver will not find it";
 	}
 }
 
-unsigned int replay__adapt_config(uint8_t cfg[4096], FILE *out, const char *who)
+unsigned int replay__adapt_config(uint8_t cfg[4096], const struct pciem_trace_bar bars[6],
+				  FILE *out, const char *who)
 {
 	unsigned int prev = PCI_CAPABILITY_LIST, at, n = 0, kept = 0, count = 0;
 	bool seen[64] = { false }, pcie = false;
@@ -203,7 +301,7 @@ unsigned int replay__adapt_config(uint8_t cfg[4096], FILE *out, const char *who)
 			break;
 		}
 		seen[at / 4] = true;
-		why = cap_refused(cfg, at);
+		why = cap_refused(cfg, at, bars);
 		if (cfg[at] == PCI_CAP_ID_EXP && !why)
 			pcie = true;
 		if (why) {
@@ -284,7 +382,7 @@ static int real_device(struct replay *rp)
 		/* the real BAR's flags are those ADD_BAR takes, address left out */
 		b->flags &= PCI_BASE_ADDRESS_MEM_TYPE_MASK | PCI_BASE_ADDRESS_MEM_PREFETCH;
 	}
-	replay__adapt_config(d->config, stderr, who);
+	replay__adapt_config(d->config, d->bars, stderr, who);
 	return 0;
 }
 
@@ -359,6 +457,8 @@ int replay__open_trace(struct replay *rp)
 	rp->domain = c->domain;
 	rp->total_events = c->events;
 	rp->total_accesses = c->accesses;
+	rp->total_msix_accesses = c->msix_accesses;
+	rp->msix = c->msix;
 	rp->total_irqs = c->irqs;
 	rp->lost = c->lost;
 	device__format_addr(addr, sizeof(addr), c->domain, NULL);

@@ -71,6 +71,14 @@ enum replay_result {
 };
 
 /* What pciem-replay knows about the trace and how the replay went. */
+/* An MSI-X capability's table and PBA: BAR and byte range of each. */
+struct msix_layout {
+	bool present;			/* and PCIem presents it */
+	unsigned int n;			/* table entries */
+	unsigned int tbar, pbar;	/* BIR: 0-7 */
+	uint64_t toff, tlen, poff, plen;
+};
+
 struct replay {
 	const struct replay_opts *opts;
 	struct ptf_reader *r;		/* the feeding reader */
@@ -79,8 +87,12 @@ struct replay {
 	struct ptf_device dev;
 	char driver[64];		/* recorded driver, "" if none */
 	uint64_t total_events;		/* of the device, in the file */
-	uint64_t total_accesses;	/* MMIO reads and writes among them */
+	uint64_t total_accesses;	/* MMIO reads and writes among them, not
+					 * counting: */
+	uint64_t total_msix_accesses;	/* those of the MSI-X table and PBA
+					 * (emulated by the kernel, not compared) */
 	uint64_t total_irqs;
+	struct msix_layout msix;	/* the device's MSI-X table and PBA */
 	uint64_t lost;
 	char address[32];		/* where the replayed device is */
 	uint32_t live_domain;		/* its domain now */
@@ -113,15 +125,19 @@ struct replay {
 
 /* replay.c */
 int replay__open_trace(struct replay *rp);
+/* Is @ev an access to the MSI-X table or PBA @m (not compared)? */
+bool replay__in_msix(const struct msix_layout *m, const struct pciem_event *ev);
 /*
  * A real device's config space made one PCIem can present (what
  * SET_CONFIG_IMAGE accepts): capabilities other than MSI (in the forms
- * PCIem builds), PCI Express (version 2 endpoint or legacy endpoint) and
- * PM are unlinked, extended capabilities cleared, interrupt pin B-D made
- * A, the multi-function bit cleared.  Each change is said on @out,
+ * PCIem builds), MSI-X (its table and PBA in memory BARs of @bars, the
+ * replayed device's), PCI Express (version 2 endpoint or legacy endpoint)
+ * and PM are unlinked, extended capabilities cleared, interrupt pin B-D
+ * made A, the multi-function bit cleared.  Each change is said on @out,
  * prefixed with @who.  Returns the number of changes.
  */
-unsigned int replay__adapt_config(uint8_t cfg[4096], FILE *out, const char *who);
+unsigned int replay__adapt_config(uint8_t cfg[4096], const struct pciem_trace_bar bars[6],
+				  FILE *out, const char *who);
 int replay__create_device(struct replay *rp);
 int replay__feed(struct replay *rp);
 int replay__open_stacks(struct replay *rp);

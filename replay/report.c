@@ -24,10 +24,12 @@ static const char prog[] = "pciem-replay";
 
 /* ---- events ---------------------------------------------------------------- */
 
-/* An event the replay answers, checks or injects (what "matched" means). */
-static bool replayed(const struct pciem_event *ev)
+/* An event the replay answers, checks or injects (what "matched" means):
+ * not an access to the MSI-X table or PBA, which the kernel emulates. */
+static bool replayed(const struct replay *rp, const struct pciem_event *ev)
 {
-	return ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE ||
+	return ((ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE) &&
+		!replay__in_msix(&rp->msix, ev)) ||
 	       (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED));
 }
 
@@ -102,7 +104,7 @@ void report__fill_context(struct replay *rp, struct replay_div *rd)
 
 		if (!ev)
 			break;
-		if (!replayed(ev))
+		if (!replayed(rp, ev))
 			continue;
 		prev[n] = *ev;
 		idx[n++] = at;
@@ -305,7 +307,7 @@ static int64_t next_expected(const struct replay *rp)
 
 		if (!ev)
 			return -1;
-		if (replayed(ev))
+		if (replayed(rp, ev))
 			return i;
 	}
 	return -1;
@@ -391,6 +393,9 @@ void report__summary(struct replay *rp)
 	if (st->skipped)
 		fprintf(rp->out, "; %llu events skipped to resynchronise",
 			(unsigned long long)st->skipped);
+	if (rp->total_msix_accesses)
+		fprintf(rp->out, "; %" PRIu64 " MSI-X table and PBA accesses in the trace, "
+			"emulated, not compared", rp->total_msix_accesses);
 	fprintf(rp->out, "\n");
 	fflush(rp->out);
 }
@@ -524,8 +529,9 @@ int report__json(struct replay *rp, const char *path)
 		fprintf(f, "null");
 	}
 	fprintf(f, ",\"trace_events\":%" PRIu64 ",\"trace_accesses\":%" PRIu64
-		",\"trace_irqs\":%" PRIu64 ",\"trace_lost\":%" PRIu64,
-		rp->total_events, rp->total_accesses, rp->total_irqs, rp->lost);
+		",\"trace_msix_accesses\":%" PRIu64 ",\"trace_irqs\":%" PRIu64
+		",\"trace_lost\":%" PRIu64, rp->total_events, rp->total_accesses,
+		rp->total_msix_accesses, rp->total_irqs, rp->lost);
 	fprintf(f, ",\"status\":{\"state\":\"%s\",\"fed\":%llu,\"consumed\":%llu,\"left\":%llu,"
 		"\"matched\":%llu,\"irqs\":%llu,\"irq_errors\":%llu,\"passed_over\":%llu,"
 		"\"polls_extra\":%llu,\"polls_skipped\":%llu,\"skipped\":%llu,"

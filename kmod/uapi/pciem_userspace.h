@@ -601,7 +601,21 @@ struct pciem_trace_lost {
  * takes an index from userspace.  By type, an event of the sequence is:
  *   MMIO_READ, MMIO_WRITE: an *access* the driver is expected to make.  A
  *     read is answered with the recorded @data; a write is compared (bar,
- *     offset, size, data; the value also lands in BAR memory).
+ *     offset, size, data; the value also lands in BAR memory).  Except in
+ *     the MSI-X table and PBA (PCIEM_CAP_MSIX): those are emulated by the
+ *     kernel during a replay as while recording, and their accesses are
+ *     not matched.  The PCI core writes each entry's message address and
+ *     data, which depend on the machine (APIC destination, vector number),
+ *     in an order that depends on the kernel, and a real device's trace
+ *     does not have the core's accesses to the table at all.  So a read
+ *     there gets the kernel's table or pending bits (not the recording's
+ *     value), a write updates the table (masking a vector, with its
+ *     pending bit, as on hardware; the PBA ignores writes), neither is
+ *     compared nor can diverge, also after a stop.  Recorded accesses
+ *     there are *holds*: the replay waits at one until the driver makes
+ *     any access (one to the table or PBA passes every hold up to the
+ *     next access to be matched), so that an interrupt recorded after a
+ *     table write (an unmask) is injected after it.
  *   CONFIG_WRITE: with PCIEM_REPLAY_F_CONFIG_WRITES, a write to a
  *     device-specific config register (0x40 and up, outside the MSI, PCI
  *     Express and PM capabilities, and without PCIEM_EVENT_F_HEADER) is an
@@ -652,15 +666,15 @@ struct pciem_trace_lost {
  * answered.  PCIEM_REPLAY_DIV_STOP: the first divergence stops the replay
  * (state DIVERGED or OVERRUN) and the device behaves like unplugged
  * hardware from then on: MMIO reads return all-ones, writes are ignored,
- * no interrupt is injected (config space stays emulated, so that the
- * kernel can tear the device down).  PCIEM_REPLAY_DIV_CONTINUE: every
- * divergence is reported and the replay resynchronises as well as it can:
- * a write to the expected register with another value consumes the
- * expected event; otherwise the access is looked for among the next
- * @window events and, when found, the events before it are skipped
- * (PCIEM_DIV_F_RESYNC; skipped interrupts are not injected); when not
- * found, a read returns all-ones, a write is ignored, and the sequence
- * does not move.
+ * no interrupt is injected (config space and the MSI-X table and PBA stay
+ * emulated, so that the kernel can tear the device down).
+ * PCIEM_REPLAY_DIV_CONTINUE: every divergence is reported and the replay
+ * resynchronises as well as it can: a write to the expected register with
+ * another value consumes the expected event; otherwise the access is
+ * looked for among the next @window events and, when found, the events
+ * before it are skipped (PCIEM_DIV_F_RESYNC; skipped interrupts are not
+ * injected); when not found, a read returns all-ones, a write is ignored,
+ * and the sequence does not move.
  *
  * Recorders attached to a replayed device get its events as usual: a
  * read's MMIO_READ event carries the value the driver got.
@@ -719,9 +733,11 @@ struct pciem_replay_start {
  * the PCIEM_EVENT_* above; an MMIO event names a BAR that is absent or
  * has size not 1, 2, 4 or 8, or reaches past the BAR's end; a config event
  * has size not 1, 2 or 4 or reaches past 4 KiB; @data has bits above
- * @size; an IRQ's vector is 32 or more; a LIFECYCLE kind is unknown; or
- * @flags has bits the type does not define.  @seq, @timestamp_ns, @ip,
- * @cpu and @pid are not checked (seq is only reported back). */
+ * @size; an IRQ's vector is PCIEM_MSIX_MAX_VECTORS or more (one the
+ * device does not have is counted in status.irq_errors when injected); a
+ * LIFECYCLE kind is unknown; or @flags has bits the type does not define.
+ * @seq, @timestamp_ns, @ip, @cpu and @pid are not checked (seq is only
+ * reported back). */
 struct pciem_replay_feed {
 	__u64 events;		/* user pointer: struct pciem_event[@count] */
 	__u32 count;

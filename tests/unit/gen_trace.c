@@ -21,6 +21,11 @@
  *                   on replay) and a vendor-specific one, interrupt pin B
  * DIR/real_lost.zst real.zst with seq 1 missing (no LOST record: a gap) and
  *                   seq 4 replaced by a LOST record
+ * DIR/real_msix.zst real.zst with a 4 KiB BAR0 holding an MSI-X table of
+ *                   4 vectors at 0x800 and its PBA at 0xc00 (presented),
+ *                   and a driver read of the table (at 0x80c)
+ * DIR/real_msix_io.zst the same with an I/O port BAR1 holding the PBA
+ *                   (left out with --without-io-bars, so MSI-X is too)
  *
  * The test relies on the exact contents; change both together.
  */
@@ -234,7 +239,7 @@ static void write_trace(const char *path, enum variant v)
 	}
 }
 
-enum real_variant { R_PLAIN, R_BOUND, R_IO, R_CAPS, R_LOST };
+enum real_variant { R_PLAIN, R_BOUND, R_IO, R_CAPS, R_LOST, R_MSIX, R_MSIX_IO };
 
 /* An event of the real device @key, unless R_LOST drops it. */
 static void r_event(struct gen *g, enum real_variant rv, uint32_t key, uint64_t seq,
@@ -293,6 +298,25 @@ static void write_real(const char *path, enum real_variant rv)
 		dev.desc.bars[1].flags = PCI_BASE_ADDRESS_SPACE_IO;
 		dev.desc.bars[1].bus_addr = 0xc000;
 	}
+	if (rv == R_MSIX || rv == R_MSIX_IO) {
+		uint8_t *c = dev.desc.config;
+
+		dev.desc.bars[0].size = 4096;
+		c[PCI_STATUS] = PCI_STATUS_CAP_LIST;
+		c[PCI_CAPABILITY_LIST] = 0x40;
+		c[0x40] = PCI_CAP_ID_MSIX;
+		c[0x42] = 3;			/* 4 vectors */
+		c[0x45] = 0x08;			/* table: BAR0 + 0x800 */
+		c[0x49] = 0x0c;			/* PBA: BAR0 + 0xc00 */
+		if (rv == R_MSIX_IO) {
+			c[0x48] = 1;		/* PBA: BAR1 + 0xc00 */
+			c[0x49] = 0;
+			dev.desc.flags |= PCIEM_TDEV_F_IO_BAR;
+			dev.desc.bars[1].size = 32;
+			dev.desc.bars[1].flags = PCI_BASE_ADDRESS_SPACE_IO;
+			dev.desc.bars[1].bus_addr = 0xc000;
+		}
+	}
 	if (rv == R_CAPS) {
 		uint8_t *c = dev.desc.config;
 
@@ -322,6 +346,9 @@ static void write_real(const char *path, enum real_variant rv)
 			0, MOD_BASE + 0x40);
 		r_event(&g, rv, key, seq++, PCIEM_EVENT_MMIO_READ, 0, 0, 1, 0x3, 0,
 			MOD_BASE + 0x48);
+		if (rv == R_MSIX)
+			r_event(&g, rv, key, seq++, PCIEM_EVENT_MMIO_READ, 0, 0x80c, 4, 0x1, 0,
+				MOD_BASE + 0x50);
 		r_event(&g, rv, key, seq++, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_BOUND, 0, 0,
 			0, 0);
 	}
@@ -397,6 +424,10 @@ int main(int argc, char **argv)
 	write_real(path, R_CAPS);
 	snprintf(path, sizeof(path), "%s/real_lost.zst", argv[1]);
 	write_real(path, R_LOST);
+	snprintf(path, sizeof(path), "%s/real_msix.zst", argv[1]);
+	write_real(path, R_MSIX);
+	snprintf(path, sizeof(path), "%s/real_msix_io.zst", argv[1]);
+	write_real(path, R_MSIX_IO);
 	snprintf(path, sizeof(path), "%s/good.zst", argv[1]);
 	buf = slurp(path, &len);
 	snprintf(path, sizeof(path), "%s/truncated.zst", argv[1]);

@@ -172,11 +172,17 @@ run real-nodev "$PR" --device 0000:00:04.0 "$DIR/real.zst"
 expect_rc "--device absent, real" 2
 expect_line "--device absent, real" "$err" 'real.zst has no device 0000:00:04.0$'
 run real-caps "$PR" "$DIR/real_caps.zst"
-expect_line "real device, caps" "$err" 'capability MSI-X \(0x11\) at 0x40 is not presented: PCIem cannot present MSI-X yet; the driver will take another path: MSI if the device has it, else INTx'
+expect_line "real device, caps" "$err" 'capability MSI-X \(0x11\) at 0x40 is not presented: its table \(0x0-0x3f\) reaches past the end of BAR0 \(16 bytes\); the driver will take another path: MSI if the device has it, else INTx'
 expect_line "real device, caps" "$err" 'capability vendor-specific \(0x09\) at 0x60 is not presented'
 expect_line "real device, caps" "$err" 'interrupt pin INTB is presented as INTA'
 expect_no_line "real device, caps" "$err" 'power management'
 expect_line "real device, caps" "$err" 'the pciem module is not loaded'
+run real-msix "$PR" -v "$DIR/real_msix.zst"
+expect_no_line "real device, MSI-X presented" "$err" 'not presented'
+expect_line "real device, MSI-X presented" "$err" 'real_msix.zst: device 0000:00:03.0 \(1b36:0011, driver pvpanic-pci\), 8 events: 1 accesses \(and 1 to the MSI-X table and PBA, not compared\), 0 interrupts$'
+expect_line "real device, MSI-X presented" "$err" 'the pciem module is not loaded'
+run real-msix-io "$PR" --without-io-bars "$DIR/real_msix_io.zst"
+expect_line "real device, MSI-X PBA in an I/O BAR" "$err" 'capability MSI-X \(0x11\) at 0x40 is not presented: its PBA is in BAR1, which the replayed device does not have; the driver will take another path: MSI if the device has it, else INTx'
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -309,7 +309,7 @@ static void replay_table(void)
 	FEED1("event data wider than its size", mmio_ev(PCIEM_EVENT_MMIO_READ, 0, 0, 1, 0x100), EINVAL);
 	FEED1("config event of size 8", mmio_ev(PCIEM_EVENT_CONFIG_WRITE, 0, 0, 8, 0), EINVAL);
 	FEED1("config event past 4 KiB", mmio_ev(PCIEM_EVENT_CONFIG_READ, 0, 4094, 4, 0), EINVAL);
-	FEED1("IRQ vector 32", mmio_ev(PCIEM_EVENT_IRQ, 0, 0, 0, 32), EINVAL);
+	FEED1("IRQ vector 2048", mmio_ev(PCIEM_EVENT_IRQ, 0, 0, 0, PCIEM_MSIX_MAX_VECTORS), EINVAL);
 	FEED1("lifecycle kind 7", mmio_ev(PCIEM_EVENT_LIFECYCLE, 0, 7, 0, 0), EINVAL);
 	ev[0] = mmio_ev(PCIEM_EVENT_MMIO_WRITE, 0, 0, 4, 1);
 	ev[0].flags = PCIEM_EVENT_F_PENDING;
