@@ -261,6 +261,7 @@ void pciem_msix_table_written(struct pciem_device *dev, u64 off, unsigned int si
 struct pciem_dma_state;
 int pciem_dma_attach(struct pciem_device *dev);
 void pciem_dma_free(struct pciem_device *dev);
+void pciem_dma_unbound(struct pciem_device *dev);
 int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d);
 
 /* pciem_trap.c */

@@ -323,9 +323,20 @@ int pciem_dma_attach(struct pciem_device *dev)
 }
 
 /*
- * The device is gone (its driver was unbound, which unmaps): mappings left
- * are a driver's leak, reported; their memory stays the driver's.
+ * The driver has let go of the device (after its remove() and its devres
+ * release): a mapping left is its leak, reported.  The next driver's
+ * mappings go elsewhere in the window.
  */
+void pciem_dma_unbound(struct pciem_device *dev)
+{
+	struct pciem_dma_state *s = dev->dma;
+
+	if (s && READ_ONCE(s->nmaps))
+		pr_warn("device %d: its driver left %lu DMA mappings\n", dev->id,
+			READ_ONCE(s->nmaps));
+}
+
+/* The device is gone: the mappings' records go, their memory stays. */
 void pciem_dma_free(struct pciem_device *dev)
 {
 	struct pciem_dma_state *s = dev->dma;
@@ -333,8 +344,6 @@ void pciem_dma_free(struct pciem_device *dev)
 
 	if (!s)
 		return;
-	if (s->nmaps)
-		pr_warn("device %d: its driver left %lu DMA mappings\n", dev->id, s->nmaps);
 	while ((n = rb_first(&s->maps))) {
 		rb_erase(n, &s->maps);
 		kfree(rb_entry(n, struct pciem_dma_map, node));
@@ -429,6 +438,10 @@ refused:
 int pciem_dma_attach(struct pciem_device *dev)
 {
 	return 0;
+}
+
+void pciem_dma_unbound(struct pciem_device *dev)
+{
 }
 
 void pciem_dma_free(struct pciem_device *dev)

@@ -100,6 +100,7 @@ static void pciem_device_free(struct kref *ref)
 		bar_free_pages(&dev->bars[i]);
 	pciem_replay_free(dev);
 	pciem_msix_free(dev);
+	pciem_dma_free(dev);
 	pciem_ring_free(dev);
 	if (!PCIEM_KEY_IS_REAL((u32)dev->domain))
 		ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);
@@ -821,6 +822,8 @@ static int pciem_bus_event(struct notifier_block *nb, unsigned long action, void
 		pciem_lifecycle(pciem_bus_to_dev(pdev->bus), PCIEM_LC_DRIVER_BOUND, 0, 0, 0);
 	else if (action == BUS_NOTIFY_UNBIND_DRIVER)	/* before remove() */
 		pciem_lifecycle(pciem_bus_to_dev(pdev->bus), PCIEM_LC_DRIVER_UNBOUND, 0, 0, 0);
+	else if (action == BUS_NOTIFY_UNBOUND_DRIVER)	/* after it, and after devres */
+		pciem_dma_unbound(pciem_bus_to_dev(pdev->bus));
 	return NOTIFY_DONE;
 }
 
