@@ -15,7 +15,8 @@
 #    as busy until the late completion comes, then copies work again;
 #  - lengths out of range are refused; a recording of a copy, dumped with
 #    dma_copy.regs, names the registers;
-#  - the driver unloads with no DMA mapping left, the model exits with 0.
+#  - the driver unloads with no DMA mapping left (loaded again, its
+#    buffers get the same bus addresses), the model exits with 0.
 # On a kernel where the model cannot do DMA (EOPNOTSUPP: the debug kernel
 # without dev->dma_ops) it is not runnable.
 . tests/vm/lib.sh
@@ -29,6 +30,12 @@ BDF=$(cat "$TMP/m.ready")
 DEV=/sys/bus/pci/devices/$BDF
 insmod "$KM/dma_copy/dma_copy.ko" || fail "cannot load dma_copy.ko"
 wait_until 20 test -e "$DEV/copy" || fail "dma_copy did not bind: $(dmesg | tail -n 5)"
+# buffers: the bus addresses of the buffers, as the driver's probe said
+buffers() {
+	dmesg | sed -n 's/.*copy engine, .* buffers at \(.* and [^,]*\),.*/\1/p' | tail -n 1
+}
+B1=$(buffers)
+[ -n "$B1" ] || fail "no probe message: $(dmesg | grep dma_copy)"
 lspci -vv -s "$BDF" >"$TMP/lspci"
 grep -q "MSI-X: Enable+ Count=2 Masked-" "$TMP/lspci" || fail "lspci: $(cat "$TMP/lspci")"
 grep -q "Vector table: BAR=0 offset=00001000" "$TMP/lspci" || fail "lspci: table: $(cat "$TMP/lspci")"
@@ -132,11 +139,19 @@ done
 ok "a recorded copy, dumped with dma_copy.regs, names the registers"
 
 rmmod dma_copy || fail "rmmod dma_copy"
-dmesg | grep -q "left .* DMA mappings" && fail "the driver left DMA mappings: $(dmesg | grep 'DMA mappings')"
 dmesg | grep -q "removed after $n completions and 1 errors" || fail "no removal message: $(dmesg | tail -n 3)"
+# PCIem hands out bus addresses first fit: a driver that freed all its
+# mappings gets the same addresses when it maps the same again
+insmod "$KM/dma_copy/dma_copy.ko" || fail "cannot load dma_copy.ko again"
+wait_until 20 test -e "$DEV/copy" || fail "dma_copy did not bind again: $(dmesg | tail -n 5)"
+[ "$(buffers)" = "$B1" ] || fail "buffers at $(buffers) after a reload, $B1 before: the driver left mappings"
+copy copy 4096 || fail "a copy after a reload: '$R' ($E)"
+n=$((n + 1))
+expect $n 1 0
+rmmod dma_copy || fail "rmmod dma_copy"
 kill "$M_PID"
 wait "$M_PID"
 rc=$?
 [ $rc = 0 ] || fail "the device model exited with $rc: $(tail -n 3 "$TMP/m.log")"
 wait_until 20 sh -c "! test -e $DEV" || fail "the device did not go away"
-ok "driver unloaded with no mapping left, model exited with 0 after $n copies"
+ok "driver unloaded with no mapping left (buffers at $B1 again after a reload), model exited with 0 after $n copies"

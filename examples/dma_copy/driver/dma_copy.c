@@ -13,8 +13,9 @@
  * Userspace interface, attributes of the PCI device in sysfs:
  *   copy            (write) N, 1..DC_BUF_SIZE: copy N bytes of a pattern
  *                   from one coherent buffer to another, and check them
- *   copy_streaming  (write) N: the same between two kmalloc'd buffers
- *                   mapped with dma_map_single for the copy only
+ *   copy_streaming  (write) N, 1..DC_BUF_SIZE - DC_GUARD: the same
+ *                   between two kmalloc'd buffers mapped with
+ *                   dma_map_single for the copy only
  *   copy_stale      (write) N: a deliberate bug: the source is the bus
  *                   address of a streaming mapping already unmapped, so
  *                   the device's read is refused and it reports an error;
@@ -22,7 +23,8 @@
  *   result          (read)  the last copy's outcome, one line: "ok N",
  *                   "mismatch at byte I", "overrun at byte I",
  *                   "error E, destination untouched", "error E,
- *                   destination changed at byte I" or "timeout"
+ *                   destination changed at byte I", "timeout", "busy"
+ *                   (see below), or "none" before the first copy
  *   copies          (read)  the device's COUNT register: copies done
  *   irqs_done, irqs_error  (read)  interrupts handled on each vector
  * A write returns once the copy is over: with success if the result is
