@@ -24,7 +24,8 @@
  *                   "mismatch at byte I", "overrun at byte I",
  *                   "error E, destination untouched", "error E,
  *                   destination changed at byte I", "timeout", "busy"
- *                   (see below), or "none" before the first copy
+ *                   (see below), "mapping failed" (ENOMEM), or "none"
+ *                   before the first copy
  *   copies          (read)  the device's COUNT register: copies done
  *   irqs_done, irqs_error  (read)  interrupts handled on each vector
  * A write returns once the copy is over: with success if the result is
@@ -237,8 +238,10 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		 * unmap the buffer is the device's; the CPU keeps off it.
 		 */
 		src_bus = dma_map_single(dev, src, len, DMA_TO_DEVICE);
-		if (dma_mapping_error(dev, src_bus))
+		if (dma_mapping_error(dev, src_bus)) {
+			strscpy(dc->result, "mapping failed", sizeof(dc->result));
 			return -ENOMEM;
+		}
 	}
 	if (kind == DC_STALE) {
 		/* the bug: unmap the source, then give its address anyway */
@@ -248,6 +251,7 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		dst_bus = dma_map_single(dev, dst, len + DC_GUARD, DMA_FROM_DEVICE);
 		if (dma_mapping_error(dev, dst_bus)) {
 			dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
+			strscpy(dc->result, "mapping failed", sizeof(dc->result));
 			return -ENOMEM;
 		}
 	}
