@@ -68,6 +68,7 @@ debug-kernel:
 # build side by side from one source tree.
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/*.S) kmod/Kbuild
 DRV_SRCS := $(wildcard examples/dummy_clock/driver/*.c) examples/dummy_clock/driver/Kbuild
+DCP_SRCS := $(wildcard examples/dma_copy/driver/*.c) examples/dma_copy/driver/Kbuild
 TDRV_SRCS := tests/vm/testdrv/pciem_testdrv.c tests/vm/testdrv/Kbuild
 
 define kmod_rules
@@ -80,11 +81,16 @@ $(BUILD)/$(1)/dummy_clock/dummy_clock.ko: $(DRV_SRCS)
 	@mkdir -p $(BUILD)/$(1)/dummy_clock
 	@for f in $(notdir $(DRV_SRCS)); do ln -sf $(TOP)/examples/dummy_clock/driver/$$$$f $(BUILD)/$(1)/dummy_clock/$$$$f; done
 	$(MAKE) -C $(2) M=$(BUILD)/$(1)/dummy_clock KCFLAGS=-Werror modules
+$(BUILD)/$(1)/dma_copy/dma_copy.ko: $(DCP_SRCS)
+	@mkdir -p $(BUILD)/$(1)/dma_copy
+	@for f in $(notdir $(DCP_SRCS)); do ln -sf $(TOP)/examples/dma_copy/driver/$$$$f $(BUILD)/$(1)/dma_copy/$$$$f; done
+	$(MAKE) -C $(2) M=$(BUILD)/$(1)/dma_copy KCFLAGS=-Werror modules
 $(BUILD)/$(1)/testdrv/pciem_testdrv.ko: $(TDRV_SRCS)
 	@mkdir -p $(BUILD)/$(1)/testdrv
 	@for f in $(notdir $(TDRV_SRCS)); do ln -sf $(TOP)/tests/vm/testdrv/$$$$f $(BUILD)/$(1)/testdrv/$$$$f; done
 	$(MAKE) -C $(2) M=$(BUILD)/$(1)/testdrv KCFLAGS=-Werror modules
-KMODS += $(BUILD)/$(1)/kmod/pciem.ko $(BUILD)/$(1)/dummy_clock/dummy_clock.ko
+KMODS += $(BUILD)/$(1)/kmod/pciem.ko $(BUILD)/$(1)/dummy_clock/dummy_clock.ko \
+	 $(BUILD)/$(1)/dma_copy/dma_copy.ko
 TEST_KMODS += $(BUILD)/$(1)/testdrv/pciem_testdrv.ko
 endef
 $(foreach k,$(KDIRS),$(eval $(call kmod_rules,$(call kver_of,$(k)),$(k))))
@@ -115,11 +121,14 @@ $(BUILD)/bin/%: tests/vm/%.c $(LIBPCIEM) $(LIBPCIEM_H)
 $(BUILD)/examples/dummy_clock/device: examples/dummy_clock/device.c kmod/uapi/pciem_userspace.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(UAPI) $< -o $@
+$(BUILD)/examples/dma_copy/device: examples/dma_copy/device.c kmod/uapi/pciem_userspace.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(UAPI) $< -o $@
 
 TEST_BINS := $(BUILD)/bin/devmodel $(BUILD)/bin/ioctl_check $(BUILD)/bin/tracecat \
 	     $(BUILD)/bin/replayer
 userspace: $(TEST_BINS) pciem-trace
-examples: $(BUILD)/examples/dummy_clock/device
+examples: $(BUILD)/examples/dummy_clock/device $(BUILD)/examples/dma_copy/device
 include tracer/Makefile.inc
 
 # The walkthrough's code compiles unchanged with both compilers.
