@@ -22,7 +22,10 @@
 # option touches) when this script, the fragment or the linux-source-6.12
 # package version changes; a new package version starts from scratch.
 # Takes about 10 minutes with two cores; a second run with nothing
-# changed returns at once.
+# changed returns at once.  A build removes PROJECT/build/RELEASE, the
+# modules built for the kernel it replaces, so that make builds them again.
+# A copy of DIR elsewhere does not build modules: obj/ names src/ by its
+# absolute path.
 set -eu
 
 prog=debug-kernel.sh
@@ -179,6 +182,10 @@ base=$(kmake -s kernelversion 2>>"$log") || die "make kernelversion failed"
 [ -f "$obj/vmlinux" ] && [ -f "$obj/arch/x86/boot/bzImage" ] && [ -f "$obj/Module.symvers" ] ||
 	die "the build left no vmlinux, bzImage or Module.symvers in $obj"
 
+# Modules built against the kernel before this build have the same release
+# but may not fit it (a structure that changed with an option), and kbuild
+# can take their objects for up to date: make builds them afresh.
+rm -rf "${proj:?}/build/$release"
 printf '%s\n' "$stamp" >"$out/stamp"
 printf '%s\n' "$release" >"$out/kernelrelease"
 say "built $release in $((SECONDS - start)) s: $obj"
