@@ -250,15 +250,19 @@ struct pciem_irq_inject {
  * engine would, at @bus_addr as the driver programmed it into the device.
  * PCIem is the device's IOMMU: it gives the driver the bus addresses of
  * its DMA mappings (coherent allocations, streaming map/unmap of pages and
- * scatter lists) from an address space of its own, and a DMA is allowed
+ * scatter lists) from an address space of its own (1 GiB from 0x80000000,
+ * first fit; a driver's DMA mask must reach 0xbfffffff), and a DMA is allowed
  * only inside one live mapping, in a direction the mapping allows:
  * PCIEM_DMA_TO_HOST (the device writes host memory, from @user_addr) into
  * a coherent, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL mapping;
  * PCIEM_DMA_FROM_HOST (the device reads host memory, into @user_addr)
  * from a coherent, DMA_TO_DEVICE or DMA_BIDIRECTIONAL one.  Anything else
  * gets EFAULT and touches no memory: no byte of a transfer that would
- * leave its mapping is written.  @len is at most PCIEM_DMA_MAX_LEN; longer
- * transfers and scatter lists are several calls.  After REGISTER, on the
+ * leave its mapping is written (the range is checked before any byte
+ * moves; a mapping the driver ends during a long transfer gets none of
+ * the rest, and the call fails with EFAULT).  @len is at most
+ * PCIEM_DMA_MAX_LEN; longer transfers and scatter lists are several
+ * calls.  Not recorded in traces yet.  After REGISTER, on the
  * same fd as INJECT_IRQ.  EINVAL: bad flags, length, reserved field or an
  * address range that wraps; EBUSY: not registered; EOPNOTSUPP: a kernel
  * where PCIem cannot be a device's DMA layer (no dev->dma_ops: x86 has it
