@@ -255,7 +255,6 @@ int pciem_msix_range(const struct pciem_device *dev, unsigned int bar, u64 off,
 		     unsigned int size);
 #define PCIEM_MSIX_TABLE	1
 #define PCIEM_MSIX_PBA		2
-void pciem_msix_table_written(struct pciem_device *dev, u64 off, unsigned int size);
 
 /* pciem_dma.c */
 struct pciem_dma_state;

@@ -338,22 +338,6 @@ static void msix_learn_open(struct pciem_device *dev)
 			msix_learn(dev, vec);
 }
 
-/*
- * The driver wrote the table at BAR offset @off (fault path, the
- * device's access lock held): a write that masks a vector waits out the
- * deliveries that may not have seen it; one that unmasks has pending
- * vectors delivered and the interrupts learnt.
- */
-void pciem_msix_table_written(struct pciem_device *dev, u64 off, unsigned int size)
-{
-	pciem_irq_msi_quiesce(dev);
-	if (READ_ONCE(dev->dying))
-		return;
-	if (!bitmap_empty(dev->msix_pending, dev->msix_n))
-		irq_work_queue(&dev->irq_work);
-	schedule_work(&dev->irq_slow_work);
-}
-
 static int msix_inject(struct pciem_device *dev, u32 vector, u32 *status)
 {
 	if (vector >= dev->msix_n)
@@ -491,7 +475,8 @@ void pciem_irq_work_fn(struct irq_work *work)
 
 /*
  * The driver wrote the command register or MSI capability (under the PCI
- * core's config lock, interrupts off: see pciem_device_teardown()).
+ * core's config lock, interrupts off: see pciem_device_teardown()), or the
+ * MSI-X table (in the fault path, interrupts off too).
  */
 void pciem_irq_cfg_changed(struct pciem_device *dev)
 {

@@ -533,8 +533,12 @@ static void trapped_access(struct trap_ctx *c, struct pciem_mapping *m,
 			ev.flags = evflags;
 			pciem_ring_push(dev, &ev);
 		}
-		if (msix == PCIEM_MSIX_TABLE)
-			pciem_msix_table_written(dev, off, size);
+		if (msix == PCIEM_MSIX_TABLE) {
+			/* as for a config write to MSI state: a mask waits out
+			 * the deliveries in flight, an unmask delivers */
+			pciem_irq_msi_quiesce(dev);
+			pciem_irq_cfg_changed(dev);
+		}
 		pciem_wp_check_access(dev, m->bar, off, size, *v, true, ip);
 	} else if (dev->replay) {
 		bool unused;
