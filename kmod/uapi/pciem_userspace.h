@@ -262,7 +262,8 @@ struct pciem_irq_inject {
  * moves; a mapping the driver ends during a long transfer gets none of
  * the rest, and the call fails with EFAULT).  @len is at most
  * PCIEM_DMA_MAX_LEN; longer transfers and scatter lists are several
- * calls.  Not recorded in traces yet.  After REGISTER, on the
+ * calls.  Recorded as DMA_READ / DMA_WRITE events (refusals too, with
+ * PCIEM_EVENT_F_DMA_FAULT).  After REGISTER, on the
  * same fd as INJECT_IRQ.  EINVAL: bad flags, length, reserved field or an
  * address range that wraps; EBUSY: not registered; EOPNOTSUPP: a kernel
  * where PCIem cannot be a device's DMA layer (no dev->dma_ops: x86 has it
@@ -367,6 +368,39 @@ enum pciem_event_type {
 					 * a mapping the driver made before
 					 * tracing started, traced from here */
 
+/*
+ * DMA (trace channel only).  The driver's DMA mappings of the device and
+ * the data the device moves through them:
+ *   DMA_MAP, DMA_UNMAP: a mapping made or ended (dma_alloc_* and dma_free_*
+ *     too, with PCIEM_EVENT_F_DMA_COHERENT): @offset its bus address, @data
+ *     its size in bytes, @bar the direction (PCIEM_DMA_DIR_*; a coherent
+ *     one is BIDIRECTIONAL), @ip the driver's call site.  A scatter list
+ *     is one event per entry.
+ *   DMA_SYNC: a dma_sync_*_for_cpu or _for_device call (the latter with
+ *     PCIEM_EVENT_F_DMA_FOR_DEVICE): @offset, @data, @bar, @ip as given.
+ *   DMA_READ, DMA_WRITE: the device read (resp. wrote) host memory at bus
+ *     address @offset, @data bytes, which follow the event in its trace
+ *     record (struct pciem_trace_rec): at most PCIEM_TRACE_DMA_PIECE per
+ *     event, so a longer transfer is several events in address order, each
+ *     but the first with PCIEM_EVENT_F_SAME_INSN (same transfer).  With
+ *     PCIEM_EVENT_F_DMA_FAULT the transfer was refused (outside the
+ *     driver's mappings or against their direction): @data is the length
+ *     asked for, no byte moved and none follows.  @pid is the device
+ *     model's thread.
+ */
+#define PCIEM_EVENT_DMA_MAP	18
+#define PCIEM_EVENT_DMA_UNMAP	19
+#define PCIEM_EVENT_DMA_SYNC	20
+#define PCIEM_EVENT_DMA_READ	21
+#define PCIEM_EVENT_DMA_WRITE	22
+
+/* DMA directions, as the kernel's enum dma_data_direction numbers them */
+#define PCIEM_DMA_DIR_BIDIRECTIONAL	0
+#define PCIEM_DMA_DIR_TO_DEVICE		1
+#define PCIEM_DMA_DIR_FROM_DEVICE	2
+
+#define PCIEM_TRACE_DMA_PIECE	4096
+
 /* pciem_event.flags */
 #define PCIEM_EVENT_F_WRITE	(1U << 0)	/* WATCHPOINT: a write */
 #define PCIEM_EVENT_F_PENDING	(1U << 1)	/* IRQ: left pending */
@@ -382,6 +416,11 @@ enum pciem_event_type {
  * address order).  No other access to the device comes between them.
  */
 #define PCIEM_EVENT_F_SAME_INSN	(1U << 4)
+#define PCIEM_EVENT_F_DMA_COHERENT	(1U << 5)	/* DMA_MAP, DMA_UNMAP: a coherent
+							 * allocation */
+#define PCIEM_EVENT_F_DMA_FOR_DEVICE	(1U << 6)	/* DMA_SYNC: for the device
+							 * (else for the CPU) */
+#define PCIEM_EVENT_F_DMA_FAULT		(1U << 7)	/* DMA_READ, DMA_WRITE: refused */
 
 struct pciem_event {
 	__u64 seq;		/* per-device sequence number, from 0 */
@@ -529,7 +568,9 @@ struct pciem_trace_header {
 
 /* Record types */
 #define PCIEM_TREC_PAD		0	/* skip @size bytes */
-#define PCIEM_TREC_EVENT	1	/* struct pciem_event */
+#define PCIEM_TREC_EVENT	1	/* struct pciem_event; a DMA_READ or
+					 * DMA_WRITE without F_DMA_FAULT is
+					 * followed by its @data bytes */
 #define PCIEM_TREC_DEVICE	2	/* struct pciem_trace_device */
 #define PCIEM_TREC_LOST		3	/* struct pciem_trace_lost */
 
