@@ -221,6 +221,9 @@ int pciem_ring_alloc(struct pciem_device *dev);
 void pciem_ring_put_eventfd(struct pciem_device *dev, struct eventfd_ctx *old);
 void pciem_ring_free(struct pciem_device *dev);
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev);
+bool pciem_traced(const struct pciem_device *dev);
+void pciem_ring_push_data(struct pciem_device *dev, struct pciem_event *ev,
+			 const void *data, size_t len);
 bool pciem_lock_any(raw_spinlock_t *lock, unsigned long *flags);
 struct pciem_kick {
 	call_single_data_t csd;
@@ -295,7 +298,8 @@ void pciem_wp_check_access(struct pciem_device *dev, unsigned int bar, u64 off,
 			   unsigned int size, u64 val, bool write, unsigned long ip);
 
 /* pciem_trace.c */
-void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev);
+void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev,
+		       const void *data, size_t len);
 void pciem_trace_describe(struct pciem_device *dev);
 void pciem_trace_match(struct pciem_device *dev, bool creating);
 void pciem_trace_detach_all(struct pciem_device *dev);

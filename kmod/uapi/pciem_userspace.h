@@ -684,6 +684,9 @@ struct pciem_trace_lost {
  *     the same kind (driver bound, BAR mapped, ...) so that interrupts
  *     recorded after it are not injected before it; an access passes it.
  *   WATCHPOINT, UNSUPPORTED: passed over.
+ *   DMA_MAP, DMA_UNMAP, DMA_SYNC, DMA_READ, DMA_WRITE: passed over for now
+ *     (fed without their bytes; a replay does not perform the device's DMA
+ *     yet).
  *
  * Matching.  PCIEM_REPLAY_MATCH_STRICT: accesses in the recorded order.
  * PCIEM_REPLAY_MATCH_REGISTER: each register's (BAR and offset, or config

@@ -5,6 +5,7 @@
  *
  *   DEVICE <domain> <vid>:<did> bars <size0>,<size1>,... cfg0 <dword 0> flags <flags>
  *   EVENT <domain> #<seq> <TYPE> bar<N>+0x<off> <size> 0x<data> flags 0x<f>
+ *     (DMA events add " ip 0x<ip>", transfers " bytes <n> sum <sum of them>")
  *   LOST <domain> <first> <last> <count>
  *
  * and, at the end (SIGTERM/SIGINT), "lost <n>" from the ring header.
@@ -53,6 +54,28 @@ static void dump_device(const struct pciem_trace_device *d)
 	dump_path = NULL;	/* the first device only */
 }
 
+/*
+ * A DMA event's extra: its ip, and for a transfer's bytes their count and
+ * sum ("SHORT" if the record is too short to hold them).
+ */
+static void print_dma(const struct pciem_trace_rec *rec, const struct pciem_event *e)
+{
+	const unsigned char *b = (const unsigned char *)(e + 1);
+	unsigned long long sum = 0, i;
+
+	printf(" ip 0x%llx", (unsigned long long)e->ip);
+	if ((e->type != PCIEM_EVENT_DMA_READ && e->type != PCIEM_EVENT_DMA_WRITE) ||
+	    (e->flags & PCIEM_EVENT_F_DMA_FAULT))
+		return;
+	if (e->data > PCIEM_TRACE_DMA_PIECE || rec->size < sizeof(*rec) + sizeof(*e) + e->data) {
+		printf(" SHORT");
+		return;
+	}
+	for (i = 0; i < e->data; i++)
+		sum += b[i];
+	printf(" bytes %llu sum %llu", (unsigned long long)e->data, sum);
+}
+
 static void print_rec(const struct pciem_trace_rec *rec)
 {
 	const void *p = rec + 1;
@@ -77,6 +100,8 @@ static void print_rec(const struct pciem_trace_rec *rec)
 		       e->flags);
 		if (print_ts)
 			printf(" ts %llu", (unsigned long long)e->timestamp_ns);
+		if (e->type >= PCIEM_EVENT_DMA_MAP && e->type <= PCIEM_EVENT_DMA_WRITE)
+			print_dma(rec, e);
 		printf("\n");
 	} else if (rec->type == PCIEM_TREC_LOST) {
 		const struct pciem_trace_lost *l = p;
