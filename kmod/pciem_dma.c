@@ -44,6 +44,30 @@
 #include "pciem.h"
 #include "pciem_compat.h"
 
+/*
+ * @n bytes at @buf that crossed bus address @addr (DMA_READ or DMA_WRITE
+ * @type), as events of at most PCIEM_TRACE_DMA_PIECE bytes each, in
+ * address order, all with @flags, and PCIEM_EVENT_F_SAME_INSN on all but
+ * the first (which has it only if @flags does: a continuation).  Any
+ * context; the caller serialises it with the mappings' changes.
+ */
+void pciem_dma_data_event(struct pciem_device *dev, u32 type, u64 addr, const void *buf,
+			  u64 n, u32 flags)
+{
+	struct pciem_event ev;
+	u64 off;
+	u32 len;
+
+	if (!pciem_traced(dev))
+		return;
+	for (off = 0; off < n; off += len) {
+		len = min_t(u64, n - off, PCIEM_TRACE_DMA_PIECE);
+		pciem_event_fill(&ev, type, 0, addr + off, 0, len, 0);
+		ev.flags = flags | (off ? PCIEM_EVENT_F_SAME_INSN : 0);
+		pciem_ring_push_data(dev, &ev, buf + off, len);
+	}
+}
+
 /* The bus address window: 1 GiB at 2 GiB, under any 32-bit mask. */
 #define DMA_WINDOW_BASE		0x80000000ULL
 #define DMA_WINDOW_PAGES	(1UL << (30 - PAGE_SHIFT))
@@ -150,26 +174,11 @@ static void map_event(struct pciem_device *dev, u32 type, const struct pciem_dma
 		  m->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0);
 }
 
-/*
- * A model transfer's bytes as DMA_READ / DMA_WRITE events, a piece at a
- * time; @first: the transfer's first piece.  Under s->lock.
- */
 static void xfer_event(struct pciem_device *dev, bool to_host, u64 addr, const u8 *buf,
 		       u32 n, bool first)
 {
-	struct pciem_event ev;
-	u32 off, len;
-
-	if (!pciem_traced(dev))
-		return;
-	for (off = 0; off < n; off += len) {
-		len = min_t(u32, n - off, PCIEM_TRACE_DMA_PIECE);
-		pciem_event_fill(&ev, to_host ? PCIEM_EVENT_DMA_WRITE : PCIEM_EVENT_DMA_READ,
-				 0, addr + off, 0, len, 0);
-		if (!first || off)
-			ev.flags = PCIEM_EVENT_F_SAME_INSN;
-		pciem_ring_push_data(dev, &ev, buf + off, len);
-	}
+	pciem_dma_data_event(dev, to_host ? PCIEM_EVENT_DMA_WRITE : PCIEM_EVENT_DMA_READ,
+			     addr, buf, n, first ? 0 : PCIEM_EVENT_F_SAME_INSN);
 }
 
 /* A refused transfer (no bytes follow).  Under s->lock. */

@@ -12,11 +12,12 @@
  *
  *   tracecat [--match all|id:VID:DID|pid:PID|domain:D|real:DOM:BUS:DEV.FN] [--ring BYTES]
  *            [--lossless] [--wait-us N] [--existing] [--full] [--stall]
- *            [--ts] [--dump-device FILE] [--ready FILE]
+ *            [--ts] [--dump-device FILE] [--dma-data FILE] [--ready FILE]
  *
  * --full: PCIEM_TRACE_F_FULL_TRAP (reads of matched devices trapped too).
  * --stall: read nothing until SIGUSR1 (to fill the ring on purpose).
  * --ts: EVENT lines end with " ts <timestamp_ns>".
+ * --dma-data: append the bytes of every DMA transfer event to FILE.
  * --dump-device: write the first DEVICE record's payload (a struct
  *   pciem_trace_device: BARs and config space) to FILE, for the replayer.
  */
@@ -38,6 +39,7 @@
 
 static int print_ts;
 static const char *dump_path;
+static FILE *dma_data;
 
 static void die(const char *what)
 {
@@ -73,6 +75,8 @@ static void print_dma(const struct pciem_trace_rec *rec, const struct pciem_even
 	}
 	for (i = 0; i < e->data; i++)
 		sum += b[i];
+	if (dma_data && fwrite(b, 1, e->data, dma_data) != e->data)
+		die("--dma-data");
 	printf(" bytes %llu sum %llu", (unsigned long long)e->data, sum);
 }
 
@@ -126,6 +130,7 @@ int main(int argc, char **argv)
 		{ "ready", required_argument, NULL, 'R' },
 		{ "ts", no_argument, NULL, 't' },
 		{ "dump-device", required_argument, NULL, 'D' },
+		{ "dma-data", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_trace_subscribe sub = { .ring_size = 1 << 20 };
@@ -185,6 +190,11 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			print_ts = 1;
+			break;
+		case 'A':
+			dma_data = fopen(optarg, "a");
+			if (!dma_data)
+				die("--dma-data");
 			break;
 		case 'D':
 			dump_path = optarg;
@@ -262,6 +272,8 @@ int main(int argc, char **argv)
 			die("ring");
 		pciem_trace_done(&rd);
 	}
+	if (dma_data && fclose(dma_data))
+		die("--dma-data");
 	printf("lost %llu\n", (unsigned long long)pciem_trace_lost(&rd));
 	return 0;
 }
