@@ -183,19 +183,22 @@ static void look_one(struct pciem_device *dev, struct rdma_map *m, u32 type)
 {
 	const u8 *now = m->cpu;
 	u8 *was = m->shadow;
-	u64 i = 0, start, end;
+	u64 i = 0, start, end, n = m->size;
 
-	while (i < m->size) {
-		if (now[i] == was[i]) {
-			i++;
+	while (i < n) {
+		u64 blk = min_t(u64, LOOK_GAP, n - i);
+
+		if (!memcmp(now + i, was + i, blk)) {
+			i += blk;	/* unchanged: most of it, most of the time */
 			continue;
 		}
+		while (now[i] == was[i])
+			i++;
+		/* a run goes on while the next change comes within LOOK_GAP */
 		start = end = i;
-		while (i < m->size && i - end <= LOOK_GAP) {
+		for (i = end + 1; i < n && i - end <= LOOK_GAP; i++)
 			if (now[i] != was[i])
 				end = i;
-			i++;
-		}
 		memcpy(was + start, now + start, end + 1 - start);
 		pciem_dma_data_event(dev, type, m->addr + start, was + start, end + 1 - start,
 				     PCIEM_EVENT_F_DMA_SEEN | PCIEM_EVENT_F_DMA_COHERENT);
