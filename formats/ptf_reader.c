@@ -1389,3 +1389,12 @@ void ptf_reader__close(struct ptf_reader *r)
 	free(r->name);
 	free(r);
 }
+
+int ptf_reader__payload(struct ptf_reader *r, uint32_t id, const void **buf, uint32_t *len)
+{
+	(void)r;
+	(void)id;
+	*buf = NULL;
+	*len = 0;
+	return -ENOENT;
+}

@@ -952,3 +952,21 @@ int ptf_writer__close(struct ptf_writer *w)
 	free(w);
 	return err;
 }
+
+/* ---- DMA payloads (1.4): declared; implementation follows ------------------ */
+
+int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len, uint32_t *id)
+{
+	(void)buf;
+	(void)len;
+	*id = 0;
+	return usage_err(w, -EOPNOTSUPP, "DMA payloads: not implemented yet");
+}
+
+int ptf_writer__add_event_ex(struct ptf_writer *w, uint32_t domain,
+			     const struct pciem_event *ev, uint32_t stack, uint32_t payload)
+{
+	if (payload)
+		return usage_err(w, -EOPNOTSUPP, "DMA payloads: not implemented yet");
+	return ptf_writer__add_event_stack(w, domain, ev, stack);
+}
