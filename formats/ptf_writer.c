@@ -15,9 +15,21 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include "ptf_codec.h"
+
+/* The zstd level of frames whose content is mostly DMA payload, when the
+ * caller asked for no level: payload is compressed at this level at
+ * 500 MB/s or more on one core (docs/benchmarks.md). */
+#define PTF_PAYLOAD_LEVEL	1
+
+/* A payload already written (1.4): what identifies its bytes. */
+struct ptf_wpay {
+	XXH128_hash_t digest;
+	uint32_t len;
+};
 
 struct ptf_wdev {			/* per domain, for the footer */
 	uint32_t domain;
@@ -60,6 +72,15 @@ struct ptf_writer {
 	uint32_t *shash;		/* open addressing: id, 0 empty */
 	uint32_t shash_cap;		/* power of two, or 0 */
 	uint64_t stacks_lost;
+
+	/* payloads written so far (1.4): id i + 1 is pays[i] */
+	struct ptf_wpay *pays;
+	uint32_t npays, pays_cap;
+	uint32_t *phash;		/* open addressing: id, 0 empty */
+	uint32_t phash_cap;		/* power of two, or 0 */
+	uint32_t frame_pay_bytes;	/* payload bytes in the frame being built */
+	int pay_level;			/* level of frames mostly of payload */
+	int cur_level;			/* the compressor's level now */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -175,6 +196,7 @@ static int frame_begin(struct ptf_writer *w)
 	w->buf.len = 0;
 	w->frame_records = 0;
 	w->frame_flags = 0;
+	w->frame_pay_bytes = 0;
 	ptf_codec__reset(w->codec);
 	if (w->frame_no == 0) {
 		if (ptf_buf__reserve(&w->buf, PTF_PREAMBLE_LEN))
@@ -193,6 +215,22 @@ static int frame_begin(struct ptf_writer *w)
 	return 0;
 }
 
+/* The compression level of the next frame. */
+static int set_level(struct ptf_writer *w, int level)
+{
+	size_t zerr;
+
+	if (level == w->cur_level)
+		return 0;
+	zerr = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+	if (ZSTD_isError(zerr)) {
+		w->err = -EINVAL;
+		return fail(w, -EINVAL, "compression level %d: %s", level, ZSTD_getErrorName(zerr));
+	}
+	w->cur_level = level;
+	return 0;
+}
+
 static int frame_end(struct ptf_writer *w)
 {
 	struct ptf_frame_info *f;
@@ -206,6 +244,9 @@ static int frame_end(struct ptf_writer *w)
 	w->zbuf.len = 0;
 	if (ptf_buf__reserve(&w->zbuf, bound))
 		return fail(w, -ENOMEM, "out of memory");
+	err = set_level(w, (uint64_t)w->frame_pay_bytes * 2 > w->buf.len ? w->pay_level : w->level);
+	if (err)
+		return err;
 	csize = ZSTD_compress2(w->cctx, w->zbuf.p, w->zbuf.cap, w->buf.p, w->buf.len);
 	if (ZSTD_isError(csize)) {
 		w->err = -EIO;
@@ -407,6 +448,9 @@ int ptf_writer__open(struct ptf_writer **pw, const char *path,
 	}
 	*pw = w;
 	w->level = opts && opts->level ? opts->level : 3;
+	/* frames that are mostly DMA payload: a faster level unless one was
+	 * asked for (see docs/benchmarks.md) */
+	w->pay_level = opts && opts->level ? opts->level : PTF_PAYLOAD_LEVEL;
 	w->frame_bytes = opts && opts->frame_bytes ? opts->frame_bytes : PTF_FRAME_DEFAULT;
 	if (w->frame_bytes < 256)
 		w->frame_bytes = 256;
@@ -417,6 +461,7 @@ int ptf_writer__open(struct ptf_writer **pw, const char *path,
 		w->hdr = *hdr;
 
 	zerr = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
+	w->cur_level = w->level;
 	if (!ZSTD_isError(zerr))
 		zerr = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	if (!ZSTD_isError(zerr))
@@ -462,11 +507,22 @@ cleanup:
 
 int ptf_writer__add_event(struct ptf_writer *w, uint32_t domain, const struct pciem_event *ev)
 {
-	return ptf_writer__add_event_stack(w, domain, ev, 0);
+	return ptf_writer__add_event_ex(w, domain, ev, 0, 0);
 }
 
 int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
 				const struct pciem_event *ev, uint32_t stack)
+{
+	return ptf_writer__add_event_ex(w, domain, ev, stack, 0);
+}
+
+static int is_dma_xfer(uint32_t type)
+{
+	return type == PCIEM_EVENT_DMA_READ || type == PCIEM_EVENT_DMA_WRITE;
+}
+
+int ptf_writer__add_event_ex(struct ptf_writer *w, uint32_t domain,
+			     const struct pciem_event *ev, uint32_t stack, uint32_t payload)
 {
 	struct ptf_dev_state *d;
 	struct ptf_wdev *wd;
@@ -483,7 +539,21 @@ int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
 	if (stack > w->nstacks)
 		return usage_err(w, -EINVAL, "event refers to stack %" PRIu32 ", but %" PRIu32
 				 " stacks were written", stack, w->nstacks);
-	n = ptf_encode_event_stack(w->codec, w->buf.p + w->buf.len, domain, ev, stack, &d);
+	if (payload) {
+		if (payload > w->npays)
+			return usage_err(w, -EINVAL, "event refers to payload %" PRIu32 ", but %"
+					 PRIu32 " payloads were written", payload, w->npays);
+		if (!is_dma_xfer(ev->type) || (ev->flags & PCIEM_EVENT_F_DMA_FAULT))
+			return usage_err(w, -EINVAL, "event of type %" PRIu32 "%s refers to payload %"
+					 PRIu32 ": only a DMA_READ or DMA_WRITE that moved bytes "
+					 "has one", ev->type, ev->flags & PCIEM_EVENT_F_DMA_FAULT ?
+					 " (a refused transfer)" : "", payload);
+		if (ev->data != w->pays[payload - 1].len)
+			return usage_err(w, -EINVAL, "event of %" PRIu64 " bytes refers to payload %"
+					 PRIu32 " of %" PRIu32 " bytes", (uint64_t)ev->data, payload,
+					 w->pays[payload - 1].len);
+	}
+	n = ptf_encode_event_ex(w->codec, w->buf.p + w->buf.len, domain, ev, stack, payload, &d);
 	if (n == -ENOSPC) {
 		/* the frame has its 256 devices: the event starts the next one */
 		err = frame_end(w);
@@ -491,14 +561,16 @@ int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
 			err = prepare(w, PTF_EVENT_MAX);
 		if (err)
 			return err;
-		n = ptf_encode_event_stack(w->codec, w->buf.p + w->buf.len, domain, ev, stack,
-					   &d);
+		n = ptf_encode_event_ex(w->codec, w->buf.p + w->buf.len, domain, ev, stack,
+					payload, &d);
 	}
 	w->buf.len += (size_t)n;
 	w->frame_flags |= PTF_FF_EVENTS;
 	w->frame_records++;
 	w->st.records++;
 	w->st.events++;
+	if (payload)
+		w->st.dma_bytes += ev->data;
 	if (!wd->events || ev->seq < wd->first_seq)
 		wd->first_seq = ev->seq;
 	if (!wd->events || ev->seq > wd->last_seq)
@@ -807,6 +879,147 @@ void ptf_writer__set_stacks_lost(struct ptf_writer *w, uint64_t n)
 	w->stacks_lost = n;
 }
 
+/* ---- DMA payloads (1.4) ------------------------------------------------------ */
+
+static void phash_insert(struct ptf_writer *w, uint32_t id)
+{
+	uint32_t mask = w->phash_cap - 1, i = (uint32_t)w->pays[id - 1].digest.low64 & mask;
+
+	while (w->phash[i])
+		i = (i + 1) & mask;
+	w->phash[i] = id;
+}
+
+static int phash_grow(struct ptf_writer *w)
+{
+	uint32_t cap = w->phash_cap ? w->phash_cap * 2 : 1024, i;
+	uint32_t *old = w->phash, ocap = w->phash_cap;
+
+	w->phash = calloc(cap, sizeof(*w->phash));
+	if (!w->phash) {
+		w->phash = old;
+		return -ENOMEM;
+	}
+	w->phash_cap = cap;
+	for (i = 0; i < ocap; i++)
+		if (old[i])
+			phash_insert(w, old[i]);
+	free(old);
+	return 0;
+}
+
+int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len, uint32_t *id)
+{
+	XXH128_hash_t h;
+	uint32_t mask, i, k;
+	size_t size;
+	uint8_t *p;
+	int err;
+
+	*id = 0;
+	if (w->err)
+		return w->err;
+	if (!len || len > PTF_PAYLOAD_MAX || !buf)
+		return usage_err(w, -EINVAL, "DMA payload of %" PRIu32 " bytes (1 to %u)", len,
+				 PTF_PAYLOAD_MAX);
+	/* the same bytes: the same length and 128-bit digest */
+	h = XXH3_128bits(buf, len);
+	if (w->phash_cap) {
+		mask = w->phash_cap - 1;
+		for (i = (uint32_t)h.low64 & mask; w->phash[i]; i = (i + 1) & mask) {
+			k = w->phash[i] - 1;
+			if (w->pays[k].len == len && XXH128_isEqual(w->pays[k].digest, h)) {
+				*id = k + 1;
+				return 0;
+			}
+		}
+	}
+	if (w->npays == PTF_MAX_PAYLOADS)
+		return usage_err(w, -E2BIG, "more than %" PRIu32 " DMA payloads in one trace",
+				 PTF_MAX_PAYLOADS);
+	if (w->npays == w->pays_cap) {
+		uint32_t cap = w->pays_cap ? w->pays_cap * 2 : 1024;
+		struct ptf_wpay *np;
+
+		if (w->pays_cap > UINT32_MAX / 2)
+			cap = UINT32_MAX;
+		np = realloc(w->pays, (size_t)cap * sizeof(*np));
+		if (!np)
+			return fail(w, -ENOMEM, "out of memory");
+		w->pays = np;
+		w->pays_cap = cap;
+	}
+	if ((uint64_t)(w->npays + 1) * 2 > w->phash_cap && w->phash_cap < (1U << 31) &&
+	    phash_grow(w))
+		return fail(w, -ENOMEM, "out of memory");
+	/* write it: Data_Id, Length, the bytes */
+	size = ptf_varint_len(w->npays + 1) + ptf_varint_len(len) + (size_t)len;
+	err = prepare(w, size + 8);
+	if (err)
+		return err;
+	if (ptf_buf__reserve(&w->buf, size + 8))
+		return fail(w, -ENOMEM, "out of memory");
+	p = w->buf.p + w->buf.len;
+	*p++ = PTF_T_DMA_DATA;
+	*p++ = 0;
+	p = ptf_put_varint(p, size);
+	p = ptf_put_varint(p, w->npays + 1);
+	p = ptf_put_varint(p, len);
+	memcpy(p, buf, len);
+	w->buf.len = (size_t)(p + len - w->buf.p);
+	w->frame_flags |= PTF_FF_DMA_DATA;
+	w->frame_pay_bytes += len;
+	w->pays[w->npays].digest = h;
+	w->pays[w->npays].len = len;
+	w->npays++;
+	phash_insert(w, w->npays);
+	w->st.payloads++;
+	w->st.payload_bytes += len;
+	*id = w->npays;
+	return added(w);
+}
+
+/* A trace-channel EVENT: the event, and its bytes as its payload when it
+ * is a transfer that moved some. */
+static int add_trace_event(struct ptf_writer *w, const struct pciem_trace_rec *rec,
+			   uint32_t stack)
+{
+	const uint8_t *payload = (const uint8_t *)(rec + 1);
+	struct pciem_event ev;
+	uint32_t id = 0;
+	int err;
+
+	if (rec->size < sizeof(*rec) + sizeof(ev))
+		return usage_err(w, -EINVAL, "trace record: EVENT of %" PRIu32 " bytes",
+				 rec->size);
+	memcpy(&ev, payload, sizeof(ev));
+	if (is_dma_xfer(ev.type) && !(ev.flags & PCIEM_EVENT_F_DMA_FAULT) && ev.data) {
+		if (ev.data > rec->size - sizeof(*rec) - sizeof(ev))
+			return usage_err(w, -EINVAL, "trace record: DMA_%s event of %" PRIu64
+					 " bytes in a record of %" PRIu32 " bytes (its bytes "
+					 "must follow the event)",
+					 ev.type == PCIEM_EVENT_DMA_READ ? "READ" : "WRITE",
+					 (uint64_t)ev.data, rec->size);
+		err = ptf_writer__add_payload(w, payload + sizeof(ev), (uint32_t)ev.data, &id);
+		if (err)
+			return err;
+	}
+	return ptf_writer__add_event_ex(w, rec->domain, &ev, stack, id);
+}
+
+int ptf_writer__add_trace_rec_stack(struct ptf_writer *w, const struct pciem_trace_rec *rec,
+				    uint32_t stack)
+{
+	if (w->err)
+		return w->err;
+	if (rec->type == PCIEM_TREC_EVENT)
+		return add_trace_event(w, rec, stack);
+	if (stack)
+		return usage_err(w, -EINVAL, "trace record of type %u with a stack: only "
+				 "EVENT records have one", rec->type);
+	return ptf_writer__add_trace_rec(w, rec);
+}
+
 int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec *rec)
 {
 	const uint8_t *payload = (const uint8_t *)(rec + 1);
@@ -814,15 +1027,8 @@ int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec
 	if (w->err)
 		return w->err;
 	switch (rec->type) {
-	case PCIEM_TREC_EVENT: {
-		struct pciem_event ev;
-
-		if (rec->size < sizeof(*rec) + sizeof(ev))
-			return usage_err(w, -EINVAL, "trace record: EVENT of %" PRIu32 " bytes",
-					 rec->size);
-		memcpy(&ev, payload, sizeof(ev));
-		return ptf_writer__add_event(w, rec->domain, &ev);
-	}
+	case PCIEM_TREC_EVENT:
+		return add_trace_event(w, rec, 0);
 	case PCIEM_TREC_DEVICE: {
 		struct ptf_device dev;
 
@@ -902,6 +1108,9 @@ static int add_footer(struct ptf_writer *w)
 	}
 	p = ptf_put_varint(p, w->nstacks);		/* 1.2 */
 	p = ptf_put_varint(p, w->stacks_lost);
+	p = ptf_put_varint(p, w->st.payloads);		/* 1.4 */
+	p = ptf_put_varint(p, w->st.payload_bytes);
+	p = ptf_put_varint(p, w->st.dma_bytes);
 	rec_end(w, PTF_T_FOOTER, p, PTF_FF_FOOTER);
 	return frame_end(w);
 }
@@ -948,25 +1157,10 @@ int ptf_writer__close(struct ptf_writer *w)
 	free(w->soff);
 	free(w->slen);
 	free(w->shash);
+	free(w->pays);
+	free(w->phash);
 	free(w->path);
 	free(w);
 	return err;
 }
 
-/* ---- DMA payloads (1.4): declared; implementation follows ------------------ */
-
-int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len, uint32_t *id)
-{
-	(void)buf;
-	(void)len;
-	*id = 0;
-	return usage_err(w, -EOPNOTSUPP, "DMA payloads: not implemented yet");
-}
-
-int ptf_writer__add_event_ex(struct ptf_writer *w, uint32_t domain,
-			     const struct pciem_event *ev, uint32_t stack, uint32_t payload)
-{
-	if (payload)
-		return usage_err(w, -EOPNOTSUPP, "DMA payloads: not implemented yet");
-	return ptf_writer__add_event_stack(w, domain, ev, stack);
-}
