@@ -77,7 +77,8 @@ struct ptf_writer {
 	struct ptf_wpay *pays;
 	uint32_t npays, pays_cap;
 	uint32_t *phash;		/* open addressing: id, 0 empty */
-	uint32_t phash_cap;		/* power of two, or 0 */
+	uint64_t phash_cap;		/* power of two, or 0 (up to 2^33: room
+					 * for 2^32 - 1 ids at half load) */
 	uint32_t frame_pay_bytes;	/* payload bytes in the frame being built */
 	int pay_level;			/* level of frames mostly of payload */
 	int cur_level;			/* the compressor's level now */
@@ -883,7 +884,7 @@ void ptf_writer__set_stacks_lost(struct ptf_writer *w, uint64_t n)
 
 static void phash_insert(struct ptf_writer *w, uint32_t id)
 {
-	uint32_t mask = w->phash_cap - 1, i = (uint32_t)w->pays[id - 1].digest.low64 & mask;
+	uint64_t mask = w->phash_cap - 1, i = w->pays[id - 1].digest.low64 & mask;
 
 	while (w->phash[i])
 		i = (i + 1) & mask;
@@ -892,8 +893,9 @@ static void phash_insert(struct ptf_writer *w, uint32_t id)
 
 static int phash_grow(struct ptf_writer *w)
 {
-	uint32_t cap = w->phash_cap ? w->phash_cap * 2 : 1024, i;
-	uint32_t *old = w->phash, ocap = w->phash_cap;
+	uint64_t cap = w->phash_cap ? w->phash_cap * 2 : 1024, i;
+	uint64_t ocap = w->phash_cap;
+	uint32_t *old = w->phash;
 
 	w->phash = calloc(cap, sizeof(*w->phash));
 	if (!w->phash) {
@@ -911,7 +913,8 @@ static int phash_grow(struct ptf_writer *w)
 int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len, uint32_t *id)
 {
 	XXH128_hash_t h;
-	uint32_t mask, i, k;
+	uint64_t mask, i;
+	uint32_t k;
 	size_t size;
 	uint8_t *p;
 	int err;
@@ -926,7 +929,7 @@ int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len,
 	h = XXH3_128bits(buf, len);
 	if (w->phash_cap) {
 		mask = w->phash_cap - 1;
-		for (i = (uint32_t)h.low64 & mask; w->phash[i]; i = (i + 1) & mask) {
+		for (i = h.low64 & mask; w->phash[i]; i = (i + 1) & mask) {
 			k = w->phash[i] - 1;
 			if (w->pays[k].len == len && XXH128_isEqual(w->pays[k].digest, h)) {
 				*id = k + 1;
@@ -949,8 +952,7 @@ int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len,
 		w->pays = np;
 		w->pays_cap = cap;
 	}
-	if ((uint64_t)(w->npays + 1) * 2 > w->phash_cap && w->phash_cap < (1U << 31) &&
-	    phash_grow(w))
+	if ((uint64_t)(w->npays + 1) * 2 > w->phash_cap && phash_grow(w))
 		return fail(w, -ENOMEM, "out of memory");
 	/* write it: Data_Id, Length, the bytes */
 	size = ptf_varint_len(w->npays + 1) + ptf_varint_len(len) + (size_t)len;
