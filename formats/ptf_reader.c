@@ -773,7 +773,8 @@ static int parse_payload(struct ptf_reader *r, uint32_t k, const struct rec_hdr 
 			 id, want);
 		return bad_rec(r, k, h->pos, msg);
 	}
-	if (f->pay_known && r->pay_count >= f->npay)
+	/* a seek would not have read this frame for its payloads */
+	if (r->have_index && !(f->flags & PTF_FF_DMA_DATA))
 		return bad_rec(r, k, h->pos, "DMA_DATA record in a frame whose index entry does "
 			       "not have the DMA_DATA flag");
 	if (id > r->npays) {

@@ -25,6 +25,14 @@
  * 500 MB/s or more on one core (docs/benchmarks.md). */
 #define PTF_PAYLOAD_LEVEL	1
 
+/* Ids (1 and up) of things written, found by a hash of the thing: open
+ * addressing with linear probing, at most half full (a capacity of up to
+ * 2^33 holds 2^32 - 1 ids). */
+struct ptf_idset {
+	uint32_t *slots;		/* id, 0: empty */
+	uint64_t cap;			/* power of two, or 0 */
+};
+
 /* A payload already written (1.4): what identifies its bytes. */
 struct ptf_wpay {
 	XXH128_hash_t digest;
@@ -69,16 +77,13 @@ struct ptf_writer {
 	size_t *soff;
 	uint32_t *slen;
 	uint32_t nstacks, stacks_cap;
-	uint32_t *shash;		/* open addressing: id, 0 empty */
-	uint32_t shash_cap;		/* power of two, or 0 */
+	struct ptf_idset stack_ids;	/* by stack_hash() */
 	uint64_t stacks_lost;
 
 	/* payloads written so far (1.4): id i + 1 is pays[i] */
 	struct ptf_wpay *pays;
 	uint32_t npays, pays_cap;
-	uint32_t *phash;		/* open addressing: id, 0 empty */
-	uint64_t phash_cap;		/* power of two, or 0 (up to 2^33: room
-					 * for 2^32 - 1 ids at half load) */
+	struct ptf_idset pay_ids;	/* by the digest's low 64 bits */
 	uint32_t frame_pay_bytes;	/* payload bytes in the frame being built */
 	int pay_level;			/* level of frames mostly of payload */
 	int cur_level;			/* the compressor's level now */
@@ -747,6 +752,56 @@ cleanup:
 	return err;
 }
 
+/* ---- the id sets ---------------------------------------------------------------- */
+
+static void idset_put(struct ptf_idset *set, uint64_t h, uint32_t id)
+{
+	uint64_t mask = set->cap - 1, i = h & mask;
+
+	while (set->slots[i])
+		i = (i + 1) & mask;
+	set->slots[i] = id;
+}
+
+/* Room for @n ids; @hash gives the hash of an id already in the set. */
+static int idset_reserve(struct ptf_idset *set, uint64_t n, const struct ptf_writer *w,
+			 uint64_t (*hash)(const struct ptf_writer *w, uint32_t id))
+{
+	struct ptf_idset old = *set;
+	uint64_t cap = set->cap ? set->cap : 1024, i;
+
+	if (n * 2 <= set->cap)
+		return 0;
+	while (cap < n * 2)
+		cap *= 2;
+	set->slots = calloc(cap, sizeof(*set->slots));
+	if (!set->slots) {
+		*set = old;
+		return -ENOMEM;
+	}
+	set->cap = cap;
+	for (i = 0; i < old.cap; i++)
+		if (old.slots[i])
+			idset_put(set, hash(w, old.slots[i]), old.slots[i]);
+	free(old.slots);
+	return 0;
+}
+
+/* The id whose thing @same() says is @key, 0 if none. */
+static uint32_t idset_find(const struct ptf_idset *set, uint64_t h, const struct ptf_writer *w,
+			   int (*same)(const struct ptf_writer *w, uint32_t id, const void *key),
+			   const void *key)
+{
+	uint64_t mask = set->cap - 1, i;
+
+	if (!set->cap)
+		return 0;
+	for (i = h & mask; set->slots[i]; i = (i + 1) & mask)
+		if (same(w, set->slots[i], key))
+			return set->slots[i];
+	return 0;
+}
+
 /* ---- stacks (1.2) ----------------------------------------------------------- */
 
 static uint64_t stack_hash(const uint64_t *ips, uint32_t n)
@@ -762,40 +817,29 @@ static uint64_t stack_hash(const uint64_t *ips, uint32_t n)
 	return h;
 }
 
-static void shash_insert(struct ptf_writer *w, uint64_t h, uint32_t id)
-{
-	uint32_t mask = w->shash_cap - 1, i = (uint32_t)h & mask;
+struct stack_key {
+	const uint64_t *ips;
+	uint32_t n;
+};
 
-	while (w->shash[i])
-		i = (i + 1) & mask;
-	w->shash[i] = id;
+static uint64_t stack_id_hash(const struct ptf_writer *w, uint32_t id)
+{
+	return stack_hash(w->sframes + w->soff[id - 1], w->slen[id - 1]);
 }
 
-static int shash_grow(struct ptf_writer *w)
+static int stack_same(const struct ptf_writer *w, uint32_t id, const void *key)
 {
-	uint32_t cap = w->shash_cap ? w->shash_cap * 2 : 1024, i;
-	uint32_t *old = w->shash, ocap = w->shash_cap;
+	const struct stack_key *k = key;
 
-	w->shash = calloc(cap, sizeof(*w->shash));
-	if (!w->shash) {
-		w->shash = old;
-		return -ENOMEM;
-	}
-	w->shash_cap = cap;
-	for (i = 0; i < ocap; i++) {
-		uint32_t id = old[i];
-
-		if (id)
-			shash_insert(w, stack_hash(w->sframes + w->soff[id - 1], w->slen[id - 1]), id);
-	}
-	free(old);
-	return 0;
+	return w->slen[id - 1] == k->n &&
+	       !memcmp(w->sframes + w->soff[id - 1], k->ips, k->n * sizeof(*k->ips));
 }
 
 int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n, uint32_t *id)
 {
+	struct stack_key key = { ips, n };
 	uint64_t h, prev;
-	uint32_t mask, i, k;
+	uint32_t i;
 	uint8_t *p;
 	int err;
 
@@ -806,17 +850,9 @@ int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n,
 		return usage_err(w, -EINVAL, "stack of %" PRIu32 " frames (1 to %d)", n,
 				 PTF_STACK_MAX_FRAMES);
 	h = stack_hash(ips, n);
-	if (w->shash_cap) {
-		mask = w->shash_cap - 1;
-		for (i = (uint32_t)h & mask; w->shash[i]; i = (i + 1) & mask) {
-			k = w->shash[i] - 1;
-			if (w->slen[k] == n &&
-			    !memcmp(w->sframes + w->soff[k], ips, n * sizeof(*ips))) {
-				*id = k + 1;
-				return 0;
-			}
-		}
-	}
+	*id = idset_find(&w->stack_ids, h, w, stack_same, &key);
+	if (*id)
+		return 0;
 	if (w->nstacks == PTF_MAX_STACKS)
 		return usage_err(w, -E2BIG, "more than %u stacks in one trace", PTF_MAX_STACKS);
 	/* remember it */
@@ -846,7 +882,7 @@ int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n,
 		w->sframes = f;
 		w->sframes_cap = cap;
 	}
-	if ((w->nstacks + 1) * 2 > w->shash_cap && shash_grow(w))
+	if (idset_reserve(&w->stack_ids, (uint64_t)w->nstacks + 1, w, stack_id_hash))
 		return fail(w, -ENOMEM, "out of memory");
 	/* write it: First_Id, Stack_Count 1, the stack */
 	err = prepare(w, 32 + (size_t)n * 10);
@@ -870,7 +906,7 @@ int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n,
 	w->slen[w->nstacks] = n;
 	w->nsframes += n;
 	w->nstacks++;
-	shash_insert(w, h, w->nstacks);
+	idset_put(&w->stack_ids, h, w->nstacks);
 	*id = w->nstacks;
 	return added(w);
 }
@@ -882,39 +918,26 @@ void ptf_writer__set_stacks_lost(struct ptf_writer *w, uint64_t n)
 
 /* ---- DMA payloads (1.4) ------------------------------------------------------ */
 
-static void phash_insert(struct ptf_writer *w, uint32_t id)
-{
-	uint64_t mask = w->phash_cap - 1, i = w->pays[id - 1].digest.low64 & mask;
+struct pay_key {
+	XXH128_hash_t digest;
+	uint32_t len;
+};
 
-	while (w->phash[i])
-		i = (i + 1) & mask;
-	w->phash[i] = id;
+static uint64_t pay_id_hash(const struct ptf_writer *w, uint32_t id)
+{
+	return w->pays[id - 1].digest.low64;
 }
 
-static int phash_grow(struct ptf_writer *w)
+static int pay_same(const struct ptf_writer *w, uint32_t id, const void *key)
 {
-	uint64_t cap = w->phash_cap ? w->phash_cap * 2 : 1024, i;
-	uint64_t ocap = w->phash_cap;
-	uint32_t *old = w->phash;
+	const struct pay_key *k = key;
 
-	w->phash = calloc(cap, sizeof(*w->phash));
-	if (!w->phash) {
-		w->phash = old;
-		return -ENOMEM;
-	}
-	w->phash_cap = cap;
-	for (i = 0; i < ocap; i++)
-		if (old[i])
-			phash_insert(w, old[i]);
-	free(old);
-	return 0;
+	return w->pays[id - 1].len == k->len && XXH128_isEqual(w->pays[id - 1].digest, k->digest);
 }
 
 int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len, uint32_t *id)
 {
-	XXH128_hash_t h;
-	uint64_t mask, i;
-	uint32_t k;
+	struct pay_key key;
 	size_t size;
 	uint8_t *p;
 	int err;
@@ -926,17 +949,11 @@ int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len,
 		return usage_err(w, -EINVAL, "DMA payload of %" PRIu32 " bytes (1 to %u)", len,
 				 PTF_PAYLOAD_MAX);
 	/* the same bytes: the same length and 128-bit digest */
-	h = XXH3_128bits(buf, len);
-	if (w->phash_cap) {
-		mask = w->phash_cap - 1;
-		for (i = h.low64 & mask; w->phash[i]; i = (i + 1) & mask) {
-			k = w->phash[i] - 1;
-			if (w->pays[k].len == len && XXH128_isEqual(w->pays[k].digest, h)) {
-				*id = k + 1;
-				return 0;
-			}
-		}
-	}
+	key.digest = XXH3_128bits(buf, len);
+	key.len = len;
+	*id = idset_find(&w->pay_ids, key.digest.low64, w, pay_same, &key);
+	if (*id)
+		return 0;
 	if (w->npays == PTF_MAX_PAYLOADS)
 		return usage_err(w, -E2BIG, "more than %" PRIu32 " DMA payloads in one trace",
 				 PTF_MAX_PAYLOADS);
@@ -952,7 +969,7 @@ int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len,
 		w->pays = np;
 		w->pays_cap = cap;
 	}
-	if ((uint64_t)(w->npays + 1) * 2 > w->phash_cap && phash_grow(w))
+	if (idset_reserve(&w->pay_ids, (uint64_t)w->npays + 1, w, pay_id_hash))
 		return fail(w, -ENOMEM, "out of memory");
 	/* write it: Data_Id, Length, the bytes */
 	size = ptf_varint_len(w->npays + 1) + ptf_varint_len(len) + (size_t)len;
@@ -971,10 +988,10 @@ int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len,
 	w->buf.len = (size_t)(p + len - w->buf.p);
 	w->frame_flags |= PTF_FF_DMA_DATA;
 	w->frame_pay_bytes += len;
-	w->pays[w->npays].digest = h;
+	w->pays[w->npays].digest = key.digest;
 	w->pays[w->npays].len = len;
 	w->npays++;
-	phash_insert(w, w->npays);
+	idset_put(&w->pay_ids, key.digest.low64, w->npays);
 	w->st.payloads++;
 	w->st.payload_bytes += len;
 	*id = w->npays;
@@ -1158,9 +1175,9 @@ int ptf_writer__close(struct ptf_writer *w)
 	free(w->sframes);
 	free(w->soff);
 	free(w->slen);
-	free(w->shash);
+	free(w->stack_ids.slots);
 	free(w->pays);
-	free(w->phash);
+	free(w->pay_ids.slots);
 	free(w->path);
 	free(w);
 	return err;

@@ -87,6 +87,22 @@ static void seeds_of(const char *path)
 	free(buf);
 }
 
+/* Ends the trace, complete or (@cut) as a killed recorder leaves it (no
+ * footer, no index), and makes its seeds. */
+static void finish(struct ptf_writer *w, const char *path, int cut)
+{
+	if (cut) {
+		if (ptf_writer__flush(w))
+			die(ptf_writer__error(w));
+		seeds_of(path);
+		ptf_writer__close(w);
+		return;
+	}
+	if (ptf_writer__close(w))
+		die("close");
+	seeds_of(path);
+}
+
 /* DMA events (1.4) with payloads, some repeated, in small frames: each
  * payload's event in a later frame than its DMA_DATA record, too. */
 static void dma_trace(const char *path, int cut)
@@ -135,16 +151,7 @@ static void dma_trace(const char *path, int cut)
 		    (i % 5 == 0 && ptf_writer__add_event(w, d.domain, &m)))
 			die(ptf_writer__error(w));
 	}
-	if (cut) {
-		if (ptf_writer__flush(w))
-			die(ptf_writer__error(w));
-		seeds_of(path);
-		ptf_writer__close(w);
-		return;
-	}
-	if (ptf_writer__close(w))
-		die("close");
-	seeds_of(path);
+	finish(w, path, cut);
 }
 
 static void trace(const char *path, int devices, int events, uint32_t frame_bytes, int cut)
@@ -195,17 +202,7 @@ static void trace(const char *path, int devices, int events, uint32_t frame_byte
 				die(ptf_writer__error(w));
 		}
 	}
-	if (cut) {
-		/* a killed recorder: no footer, no index */
-		if (ptf_writer__flush(w))
-			die(ptf_writer__error(w));
-		seeds_of(path);
-		ptf_writer__close(w);
-		return;
-	}
-	if (ptf_writer__close(w))
-		die("close");
-	seeds_of(path);
+	finish(w, path, cut);
 }
 
 int main(int argc, char **argv)

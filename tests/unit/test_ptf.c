@@ -40,6 +40,24 @@ static char *tpath(const char *name)
 	return p;
 }
 
+/* The whole file at @path, in an allocation of its exact size (and one
+ * byte more, so that an empty file is an allocation too). */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return buf;
+}
+
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 
 static uint64_t rnd(void)
@@ -491,9 +509,8 @@ static void test_trace_rec(void **state)
 	struct ptf_writer *w = wopen(path, 0);
 	struct ptf_reader *r;
 	struct ptf_record rec;
-	FILE *f;
-	char *buf;
-	long len;
+	uint8_t *buf;
+	size_t len;
 
 	(void)state;
 	memset(&k, 0, sizeof(k));
@@ -527,15 +544,8 @@ static void test_trace_rec(void **state)
 	assert_non_null(strstr(ptf_writer__error(w), "EVENT"));
 	assert_int_equal(ptf_writer__close(w), 0);
 
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)len);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	assert_int_equal(ptf_reader__open_mem(&r, buf, (size_t)len, "mem.zst"), 0);
+	buf = slurp(path, &len);
+	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "mem.zst"), 0);
 	assert_int_equal(ptf_reader__next(r, &rec), 1);
 	assert_int_equal(rec.type, PTF_REC_DEVICE);
 	assert_int_equal(rec.domain, 10003);
@@ -853,7 +863,6 @@ static void test_dma_seek(void **state)
 	uint32_t k, kdef = 0, kfar = 0;
 	const void *p;
 	uint32_t n;
-	FILE *f;
 	int i;
 
 	(void)state;
@@ -869,13 +878,7 @@ static void test_dma_seek(void **state)
 	assert_int_equal(w_dma(w, NULL, 10000, &ev, bytes), 1);
 	assert_int_equal(ptf_writer__close(w), 0);
 
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	len = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(len);
-	assert_int_equal(fread(buf, 1, len, f), len);
-	fclose(f);
+	buf = slurp(path, &len);
 	/* where the payload and the far event are */
 	assert_int_equal(ptf_index__read(buf, len, &ix, why, sizeof(why)), 1);
 	for (k = 0; k < ix.nframes; k++) {
@@ -912,6 +915,28 @@ static void test_dma_seek(void **state)
 	assert_memory_equal(p, bytes, 4096);
 	ptf_reader__rewind(r);
 	dma_far_check(r, bytes, far_seq);
+	ptf_reader__close(r);
+	buf[len - 30] ^= 0x01;
+
+	/* an index that hides the payload's frame from a seek: refused */
+	assert_int_equal(ptf_index__read(buf, len, &ix, why, sizeof(why)), 1);
+	assert_true(ix.frames[kdef].flags & PTF_FF_DMA_DATA);
+	ix.frames[kdef].flags &= (uint16_t)~PTF_FF_DMA_DATA;
+	assert_int_equal(ptf_index__size(&ix), len - (ix.frames[ix.nframes - 1].offset +
+						      ix.frames[ix.nframes - 1].csize));
+	ptf_index__write(&ix, buf + len - ptf_index__size(&ix));
+	ptf_index__free(&ix);
+	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "dma_badflag.zst"), 0);
+	assert_null(ptf_reader__warning(r));
+	/* the seek does not read the frame: the event's reference is refused */
+	assert_int_equal(ptf_reader__seek_seq(r, 10000, far_seq), -EBADMSG);
+	assert_non_null(strstr(ptf_reader__error(r), "Payload_Ref 1 names a payload not "
+				"defined before it"));
+	/* reading in order meets the record */
+	ptf_reader__rewind(r);
+	assert_int_equal(ptf_reader__next(r, &rec), -EBADMSG);
+	assert_non_null(strstr(ptf_reader__error(r), "DMA_DATA record in a frame whose index "
+				"entry does not have the DMA_DATA flag"));
 	ptf_reader__close(r);
 	free(buf);
 }
@@ -1463,7 +1488,6 @@ static void test_seek(void **state)
 	struct ptf_summary s;
 	uint8_t *buf;
 	size_t len, cut;
-	FILE *f;
 	int n;
 
 	(void)state;
@@ -1473,13 +1497,7 @@ static void test_seek(void **state)
 	ptf_reader__close(r);
 
 	/* without the index: the file cut in its last quarter */
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	len = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(len);
-	assert_int_equal(fread(buf, 1, len, f), len);
-	fclose(f);
+	buf = slurp(path, &len);
 	/* with a damaged index: frames scanned, same answers */
 	buf[len - 30] ^= 0x01;
 	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "damaged-index.zst"), 0);
@@ -1533,7 +1551,6 @@ static uint8_t *small_file(struct xlist *l, size_t *len, struct ptf_index *ix)
 	struct pciem_event ev;
 	char why[256];
 	uint8_t *buf;
-	FILE *f;
 	int i;
 
 	w_device(w, l, 10000);
@@ -1568,13 +1585,7 @@ static uint8_t *small_file(struct xlist *l, size_t *len, struct ptf_index *ix)
 		}
 	}
 	assert_int_equal(ptf_writer__close(w), 0);
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(*len);
-	assert_int_equal(fread(buf, 1, *len, f), *len);
-	fclose(f);
+	buf = slurp(path, len);
 	assert_int_equal(ptf_index__read(buf, *len, ix, why, sizeof(why)), 1);
 	return buf;
 }
@@ -1823,17 +1834,10 @@ static void test_zstd_cli(void **state)
 	char why[256], *out, *line;
 	size_t len, dlen, pos = 0;
 	uint32_t k;
-	FILE *f;
 
 	(void)state;
 	write_everything(path, &l, 2000);
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	len = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(len);
-	assert_int_equal(fread(buf, 1, len, f), len);
-	fclose(f);
+	buf = slurp(path, &len);
 	assert_int_equal(ptf_index__read(buf, len, &ix, why, sizeof(why)), 1);
 	for (k = 0; k < ix.nframes; k++)
 		total += ix.frames[k].dsize;
@@ -1855,14 +1859,7 @@ static void test_zstd_cli(void **state)
 	}
 	run("zstd -q -d -f -o %s %s 2>&1", raw, path);
 
-	f = fopen(raw, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	dlen = (size_t)ftell(f);
-	rewind(f);
-	dec = malloc(dlen + 1);
-	assert_int_equal(fread(dec, 1, dlen, f), dlen);
-	fclose(f);
+	dec = slurp(raw, &dlen);
 	assert_int_equal(dlen, total);
 	assert_memory_equal(dec, PTF_MAGIC, 8);
 	/* and byte for byte the frames' contents, concatenated */
