@@ -181,6 +181,18 @@ static const struct ptf_symbol syms[] = {
 	{ MOD_BASE + 0x1300, 0x60, "dummy_clock_irq" },
 };
 
+/* The header of good.zst and its variants, and of dma.zst */
+static void test_header(struct ptf_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->tool_version, sizeof(h->tool_version), "gen_trace 1");
+	snprintf(h->kernel_release, sizeof(h->kernel_release), "6.1.0-test-amd64");
+	snprintf(h->clock, sizeof(h->clock), "CLOCK_MONOTONIC");
+	h->start_mono_ns = START_NS;
+	h->start_real_ns = 1700000000123456789LL;
+	h->trap_mode = PCIEM_TRAP_FULL;
+}
+
 static void write_trace(const char *path, enum variant v)
 {
 	struct ptf_header hdr;
@@ -199,14 +211,8 @@ static void write_trace(const char *path, enum variant v)
 		g.dom_b = 0x10006;
 	}
 	a = g.dom_a;
-	memset(&hdr, 0, sizeof(hdr));
-	snprintf(hdr.tool_version, sizeof(hdr.tool_version), "gen_trace 1");
-	snprintf(hdr.kernel_release, sizeof(hdr.kernel_release), "6.1.0-test-amd64");
+	test_header(&hdr);
 	snprintf(hdr.hostname, sizeof(hdr.hostname), "testhost");
-	snprintf(hdr.clock, sizeof(hdr.clock), "CLOCK_MONOTONIC");
-	hdr.start_mono_ns = START_NS;
-	hdr.start_real_ns = 1700000000123456789LL;
-	hdr.trap_mode = PCIEM_TRAP_FULL;
 	hdr.flags = PTF_HDR_F_LOSSLESS;
 	snprintf(hdr.command, sizeof(hdr.command), "insmod dummy_clock.ko");
 	check(&g, "open", ptf_writer__open(&g.w, path, &hdr, &opts));
@@ -302,13 +308,7 @@ static void write_dma(const char *path, enum dma_variant dv)
 	memset(p5, 0x5a, sizeof(p5));
 	if (dv == D_DIFF)
 		p2[100] = 0xa6;
-	memset(&h, 0, sizeof(h));
-	snprintf(h.tool_version, sizeof(h.tool_version), "gen_trace 1");
-	snprintf(h.kernel_release, sizeof(h.kernel_release), "6.1.0-test-amd64");
-	snprintf(h.clock, sizeof(h.clock), "CLOCK_MONOTONIC");
-	h.start_mono_ns = START_NS;
-	h.start_real_ns = 1700000000123456789LL;
-	h.trap_mode = PCIEM_TRAP_FULL;
+	test_header(&h);
 	check(&g, "open", ptf_writer__open(&g.w, path, &h, &o));
 	check(&g, "add_module", ptf_writer__add_module(g.w, &mod));
 	device(&g, DOM_A, 0x1234, 0x5678, 0);
