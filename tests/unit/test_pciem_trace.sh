@@ -487,6 +487,11 @@ expect_line dma-list-json "$out" '^\{"record":"mapping","domain":"10000","index"
 expect_line dma-list-json "$out" '^\{"record":"outside","domain":"10000","seq":12,.*"refused":true,"why":"outside every live mapping"\}$'
 run dma-list-dev "$PT" dma --device 10001 "$D"
 expect_line dma-list-dev "$out" '^no DMA events of that device$'
+run dma-list-trunc "$PT" dma "$DIR/truncated.zst"
+expect_rc dma-list-trunc 0
+expect_line dma-list-trunc "$err" 'truncated.zst: warning: the trace is incomplete'
+run dma-list-corrupt "$PT" dma "$DIR/corrupt.zst"
+expect_rc dma-list-corrupt 2
 run dma-list-none "$PT" dma "$G"
 expect_rc dma-list-none 0
 expect_line dma-list-none "$out" '^no DMA events$'

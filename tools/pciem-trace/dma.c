@@ -33,6 +33,7 @@ static const char doc[] =
 	"  pciem-trace dma run.zst\n"
 	"  pciem-trace dma --device 10000 run.zst\n"
 	"  pciem-trace dma --json run.zst | jq -c 'select(.record == \"mapping\")'\n\n"
+	"A truncated trace is listed as far as it can be read, with a warning.\n\n"
 	"Exit status: 0 ok, 2 usage error, or the file cannot be opened or is corrupt.";
 
 static const struct argp_option options[] = {
@@ -220,6 +221,7 @@ int cmd_dma(int argc, char **argv)
 	struct regmap *map = NULL;
 	struct dma_tracker t;
 	struct dma_result res;
+	struct ptf_summary sum;
 	struct ptf_record rec;
 	uint64_t start, ndma = 0;
 	int ret = EXIT_ERROR, rd;
@@ -247,6 +249,13 @@ int cmd_dma(int argc, char **argv)
 		ptrace_err("%s", ptf_reader__error(r));
 		goto cleanup;
 	}
+	if (ptf_reader__summary(r, &sum) < 0) {
+		ptrace_err("%s", ptf_reader__error(r));
+		goto cleanup;
+	}
+	if (!sum.complete || sum.trailing_bytes)
+		ptrace_err("%s: warning: the trace is incomplete: a mapping listed as still mapped "
+			   "may have been unmapped in the missing part", env.args.trace);
 	for (k = 0; k < t.ndevs; k++) {
 		if (env.json)
 			json_device(r, &t.devs[k], start);

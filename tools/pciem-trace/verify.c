@@ -216,10 +216,8 @@ static int verify__dma(struct verify *v, struct vdev *d, const struct ptf_record
 	const void *buf;
 	uint32_t len;
 
-	if (!event__is_dma(ev)) {
-		/* ends a run of pieces */
-		return d->dma_events ? dma_tracker__event(&v->dma, d->domain, ev, &res) : 0;
-	}
+	if (!event__is_dma(ev))		/* ends a run of pieces */
+		return dma_tracker__event(&v->dma, d->domain, ev, &res);
 	d->dma_events++;
 	if (dma_tracker__event(&v->dma, d->domain, ev, &res))
 		return -ENOMEM;
