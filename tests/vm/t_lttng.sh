@@ -7,8 +7,8 @@
 # the same recording with the provider hidden still works and adds no
 # event to the session.  The export of the first recording (pciem-trace
 # export --ctf) has the same event classes with the same fields as the
-# session (babeltrace2's sink.text.details), and the same number of events
-# of each class.  The first recording is made with --stacks: every event's
+# session (babeltrace2's sink.text.details), the DMA classes among them,
+# and the same number of events of each class.  The first recording is made with --stacks: every event's
 # stack field is the same string in the session (named by pciem-record
 # from the running kernel) and in the export (named from the trace's
 # symbols), and the counter's writes show the driver's tick_store.
@@ -93,7 +93,13 @@ babeltrace2 -c sink.text.details -p with-data=no "$TMP/a.ctf" >"$TMP/export.deta
 classes "$TMP/lttng.details" >"$TMP/lttng.classes"
 classes "$TMP/export.details" >"$TMP/export.classes"
 n=$(cut -d '|' -f 1 "$TMP/export.classes" | sort -u | grep -c '^pciem:')
-[ "$n" -ge 11 ] || fail "the export declares $n event classes"
+[ "$n" -ge 16 ] || fail "the export declares $n event classes"
+# DMA (format 1.4): declared by both whether or not the recording has any
+for c in dma_map dma_unmap dma_sync dma_read dma_write; do
+	grep -q "^pciem:$c|payload\|^pciem:$c|addr" "$TMP/lttng.classes" || fail "the session lacks pciem:$c"
+done
+grep -q '^pciem:dma_write|payload: Dynamic array' "$TMP/lttng.classes" ||
+	fail "the session's pciem:dma_write has no byte sequence"
 if ! diff -u "$TMP/lttng.classes" "$TMP/export.classes"; then
 	fail "the session's and the export's event classes differ (above: - session, + export)"
 fi
