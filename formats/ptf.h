@@ -21,7 +21,7 @@
 #include "pciem_userspace.h"
 
 #define PTF_VERSION_MAJOR	1	/* readers refuse another major */
-#define PTF_VERSION_MINOR	3	/* readers accept any minor */
+#define PTF_VERSION_MINOR	4	/* readers accept any minor */
 
 /* ---- what a trace holds ------------------------------------------------ */
 
@@ -178,6 +178,10 @@ int ptf_writer__add_event_ex(struct ptf_writer *w, uint32_t domain,
  * after the event: they are stored as its payload (1.4); a record too
  * short for them is refused with -EINVAL. */
 int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec *rec);
+/* The same with the call stack @stack (0: none) for an EVENT record;
+ * -EINVAL for a stack on another type. */
+int ptf_writer__add_trace_rec_stack(struct ptf_writer *w, const struct pciem_trace_rec *rec,
+				    uint32_t stack);
 
 /* Ends the current frame and writes it out, so that everything added so
  * far survives the writer being killed.  Nothing is written when nothing
@@ -291,9 +295,10 @@ struct ptf_summary {
 	uint64_t stacks;
 	uint64_t stacks_lost;
 	int stacks_lost_known;
-	/* 1.4, DMA payloads, from a 1.4 footer (payloads_known 0 without
-	 * one): distinct payloads stored, their bytes, and the bytes of the
-	 * events that refer to them */
+	/* 1.4, DMA payloads: distinct payloads stored, their bytes, and the
+	 * bytes of the events that refer to them; from the footer when
+	 * complete (payloads_known 0 when it predates 1.4), else counted by
+	 * reading (payloads_known 1) */
 	uint64_t payloads;
 	uint64_t payload_bytes;
 	uint64_t dma_bytes;

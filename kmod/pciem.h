@@ -137,6 +137,7 @@ struct pciem_device {
 	unsigned long *msix_pending;
 	unsigned int *msix_virq;
 	struct pciem_dma_state *dma;	/* its DMA mappings (pciem_dma.c) */
+	struct pciem_rdma *rdma;	/* a real device's (pciem_real_dma.c) */
 	int intx_irq;			/* Linux irq of INTA, 0 if no pin */
 	bool intx_pending;		/* raised while INTx was disabled */
 
@@ -221,6 +222,9 @@ int pciem_ring_alloc(struct pciem_device *dev);
 void pciem_ring_put_eventfd(struct pciem_device *dev, struct eventfd_ctx *old);
 void pciem_ring_free(struct pciem_device *dev);
 void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev);
+bool pciem_traced(const struct pciem_device *dev);
+void pciem_ring_push_data(struct pciem_device *dev, struct pciem_event *ev,
+			 const void *data, size_t len);
 bool pciem_lock_any(raw_spinlock_t *lock, unsigned long *flags);
 struct pciem_kick {
 	call_single_data_t csd;
@@ -262,6 +266,19 @@ int pciem_dma_attach(struct pciem_device *dev);
 void pciem_dma_free(struct pciem_device *dev);
 void pciem_dma_unbound(struct pciem_device *dev);
 int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d);
+void pciem_dma_data_event(struct pciem_device *dev, u32 type, u64 addr, const void *buf,
+			  u64 n, u32 flags);
+
+/* pciem_real_dma.c: a traced real device's DMA */
+struct pciem_rdma;
+struct pciem_rdma *pciem_rdma_new(void);
+void pciem_rdma_free(struct pciem_rdma *rd);
+int pciem_rdma_probes_start(void);
+void pciem_rdma_probes_stop(void);
+void pciem_rdma_arm(struct pciem_device *dev);
+void pciem_rdma_look(struct pciem_device *dev, u32 type);
+struct pciem_device *pciem_real_lookup(struct pci_dev *pdev);
+struct pci_dev *pciem_real_pdev(struct pciem_device *dev);
 
 /* pciem_trap.c */
 int pciem_trap_init(void);
@@ -295,7 +312,8 @@ void pciem_wp_check_access(struct pciem_device *dev, unsigned int bar, u64 off,
 			   unsigned int size, u64 val, bool write, unsigned long ip);
 
 /* pciem_trace.c */
-void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev);
+void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev,
+		       const void *data, size_t len);
 void pciem_trace_describe(struct pciem_device *dev);
 void pciem_trace_match(struct pciem_device *dev, bool creating);
 void pciem_trace_detach_all(struct pciem_device *dev);

@@ -66,6 +66,24 @@ static inline void pciem_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t f
 #define PCIEM_DMA_OPS_ALLOC_PAGES(fn)	.alloc_pages = (fn)
 #endif
 
+/*
+ * Since 6.11 the DMA API's sync calls are inline tests of dev->dma_skip_sync
+ * around exported __dma_sync_*() functions (and the flag is set for
+ * coherent devices, x86's all, once a DMA mask is set); before, they were
+ * the exported functions themselves.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define PCIEM_DMA_SYNC_SYM(name)	"__" name
+#ifdef CONFIG_DMA_NEED_SYNC
+#define pciem_dma_unskip_sync(d)	do { if ((d)->dma_skip_sync) (d)->dma_skip_sync = false; } while (0)
+#endif
+#else
+#define PCIEM_DMA_SYNC_SYM(name)	name
+#endif
+#ifndef pciem_dma_unskip_sync
+#define pciem_dma_unskip_sync(d)	do { } while (0)
+#endif
+
 #endif /* !__ASSEMBLY__ */
 
 #endif /* _PCIEM_COMPAT_H */

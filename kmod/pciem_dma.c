@@ -16,6 +16,12 @@
  * their interrupt handlers), so the mappings are under a spinlock taken
  * with interrupts off; a model's transfer copies at most a chunk under it.
  *
+ * Everything is traced (PCIEM_EVENT_DMA_*): mappings made and ended, syncs,
+ * and the bytes of every model transfer, refusals included.  The events are
+ * pushed under the mappings' lock, so the one event order is the order in
+ * which mappings and transfers really met (no transfer appears after the
+ * unmap that ended its mapping).
+ *
  * Why per-device ops rather than watching the DMA API: they see every call
  * (the inline wrappers end in them), they decide the addresses, and they
  * need nothing the kernel does not export.  x86 has dev->dma_ops only when
@@ -26,15 +32,41 @@
 
 #include <linux/dma-map-ops.h>
 #include <linux/highmem.h>
+#include <linux/kallsyms.h>
 #include <linux/mm.h>
 #include <linux/rbtree.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/stacktrace.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "pciem.h"
 #include "pciem_compat.h"
+
+/*
+ * @n bytes at @buf that crossed bus address @addr (DMA_READ or DMA_WRITE
+ * @type), as events of at most PCIEM_TRACE_DMA_PIECE bytes each, in
+ * address order, all with @flags, and PCIEM_EVENT_F_SAME_INSN on all but
+ * the first (which has it only if @flags does: a continuation).  Any
+ * context; the caller serialises it with the mappings' changes.
+ */
+void pciem_dma_data_event(struct pciem_device *dev, u32 type, u64 addr, const void *buf,
+			  u64 n, u32 flags)
+{
+	struct pciem_event ev;
+	u64 off;
+	u32 len;
+
+	if (!pciem_traced(dev))
+		return;
+	for (off = 0; off < n; off += len) {
+		len = min_t(u64, n - off, PCIEM_TRACE_DMA_PIECE);
+		pciem_event_fill(&ev, type, 0, addr + off, 0, len, 0);
+		ev.flags = flags | (off ? PCIEM_EVENT_F_SAME_INSN : 0);
+		pciem_ring_push_data(dev, &ev, buf + off, len);
+	}
+}
 
 /* The bus address window: 1 GiB at 2 GiB, under any 32-bit mask. */
 #define DMA_WINDOW_BASE		0x80000000ULL
@@ -101,13 +133,76 @@ static void map_insert(struct pciem_dma_state *s, struct pciem_dma_map *m)
 }
 
 /*
+ * The driver's call site: the first return address outside PCIem and
+ * outside the DMA API's own functions (dma_*, __dma_*, dmam_*: the mapping
+ * calls, dma_pool, the managed variants).  Only when someone traces.
+ */
+static unsigned long dma_caller(void)
+{
+	char name[KSYM_SYMBOL_LEN];
+	unsigned long ips[16];
+	unsigned int n, i;
+
+	n = stack_trace_save(ips, ARRAY_SIZE(ips), 1);
+	for (i = 0; i < n; i++) {
+		if (within_module(ips[i], THIS_MODULE))
+			continue;
+		sprint_symbol_no_offset(name, ips[i]);
+		if (strncmp(name, "dma_", 4) && strncmp(name, "__dma_", 6) &&
+		    strncmp(name, "dmam_", 5))
+			return ips[i];
+	}
+	return n ? ips[n - 1] : 0;
+}
+
+/* A DMA_MAP, DMA_UNMAP or DMA_SYNC event; under s->lock (see the top). */
+static void dma_event(struct pciem_device *dev, u32 type, u64 addr, u64 size,
+		      enum dma_data_direction dir, u32 flags)
+{
+	struct pciem_event ev;
+
+	if (!pciem_traced(dev))
+		return;
+	pciem_event_fill(&ev, type, dir, addr, 0, size, dma_caller());
+	ev.flags = flags;
+	pciem_ring_push(dev, &ev);
+}
+
+static void map_event(struct pciem_device *dev, u32 type, const struct pciem_dma_map *m)
+{
+	dma_event(dev, type, m->addr, m->size, m->dir,
+		  m->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0);
+}
+
+static void xfer_event(struct pciem_device *dev, bool to_host, u64 addr, const u8 *buf,
+		       u32 n, bool first)
+{
+	pciem_dma_data_event(dev, to_host ? PCIEM_EVENT_DMA_WRITE : PCIEM_EVENT_DMA_READ,
+			     addr, buf, n, first ? 0 : PCIEM_EVENT_F_SAME_INSN);
+}
+
+/* A refused transfer (no bytes follow).  Under s->lock. */
+static void fault_event(struct pciem_device *dev, bool to_host, u64 addr, u64 len)
+{
+	struct pciem_event ev;
+
+	if (!pciem_traced(dev))
+		return;
+	pciem_event_fill(&ev, to_host ? PCIEM_EVENT_DMA_WRITE : PCIEM_EVENT_DMA_READ,
+			 0, addr, 0, len, 0);
+	ev.flags = PCIEM_EVENT_F_DMA_FAULT;
+	pciem_ring_push(dev, &ev);
+}
+
+/*
  * A new mapping of @size bytes at @cpu (its offset in the page kept in
  * the bus address), or DMA_MAPPING_ERROR.
  */
 static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 			  enum dma_data_direction dir, bool coherent, gfp_t gfp)
 {
-	struct pciem_dma_state *s = dma_dev(d)->dma;
+	struct pciem_device *dev = dma_dev(d);
+	struct pciem_dma_state *s = dev->dma;
 	unsigned long off = offset_in_page(cpu), first, flags;
 	struct pciem_dma_map *m;
 
@@ -132,6 +227,7 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 	m->first_page = first;
 	m->addr = DMA_WINDOW_BASE + ((u64)first << PAGE_SHIFT) + off;
 	map_insert(s, m);
+	map_event(dev, PCIEM_EVENT_DMA_MAP, m);
 	spin_unlock_irqrestore(&s->lock, flags);
 	return m->addr;
 }
@@ -139,7 +235,8 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 /* Forgets the mapping at @addr; its kernel address, or NULL if none. */
 static void *map_drop(struct device *d, dma_addr_t addr)
 {
-	struct pciem_dma_state *s = dma_dev(d)->dma;
+	struct pciem_device *dev = dma_dev(d);
+	struct pciem_dma_state *s = dev->dma;
 	struct pciem_dma_map *m;
 	unsigned long flags;
 	void *cpu = NULL;
@@ -153,6 +250,7 @@ static void *map_drop(struct device *d, dma_addr_t addr)
 		s->nmaps--;
 		bitmap_clear(s->window, m->first_page, m->npages);
 		cpu = m->cpu;
+		map_event(dev, PCIEM_EVENT_DMA_UNMAP, m);
 	} else {
 		m = NULL;
 	}
@@ -226,15 +324,55 @@ static int op_map_sg(struct device *d, struct scatterlist *sgl, int nents,
 	return nents;
 }
 
-/* The CPU and the device see the same memory on x86: syncs move nothing. */
-static void op_sync_single(struct device *d, dma_addr_t handle, size_t size,
-			    enum dma_data_direction dir)
+/*
+ * The CPU and the device see the same memory on x86: syncs move nothing,
+ * but they are where ownership passes, so they are traced.
+ */
+static void sync_event(struct device *d, dma_addr_t handle, size_t size,
+		       enum dma_data_direction dir, u32 flags)
 {
+	struct pciem_device *dev = dma_dev(d);
+	struct pciem_dma_state *s = dev->dma;
+	unsigned long irqflags;
+
+	if (!s || !pciem_traced(dev))
+		return;
+	spin_lock_irqsave(&s->lock, irqflags);
+	dma_event(dev, PCIEM_EVENT_DMA_SYNC, handle, size, dir, flags);
+	spin_unlock_irqrestore(&s->lock, irqflags);
 }
 
-static void op_sync_sg(struct device *d, struct scatterlist *sgl, int nents,
-			enum dma_data_direction dir)
+static void op_sync_for_cpu(struct device *d, dma_addr_t handle, size_t size,
+			    enum dma_data_direction dir)
 {
+	sync_event(d, handle, size, dir, 0);
+}
+
+static void op_sync_for_device(struct device *d, dma_addr_t handle, size_t size,
+			       enum dma_data_direction dir)
+{
+	sync_event(d, handle, size, dir, PCIEM_EVENT_F_DMA_FOR_DEVICE);
+}
+
+static void op_sg_for_cpu(struct device *d, struct scatterlist *sgl, int nents,
+			  enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		sync_event(d, sg_dma_address(sg), sg_dma_len(sg), dir, 0);
+}
+
+static void op_sg_for_device(struct device *d, struct scatterlist *sgl, int nents,
+			     enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		sync_event(d, sg_dma_address(sg), sg_dma_len(sg), dir,
+			   PCIEM_EVENT_F_DMA_FOR_DEVICE);
 }
 
 static struct page *op_alloc_pages(struct device *d, size_t size, dma_addr_t *handle,
@@ -292,10 +430,10 @@ static const struct dma_map_ops pciem_dma_ops = {
 	.unmap_page = op_unmap_page,
 	.map_sg = op_map_sg,
 	.unmap_sg = op_unmap_sg,
-	.sync_single_for_cpu = op_sync_single,
-	.sync_single_for_device = op_sync_single,
-	.sync_sg_for_cpu = op_sync_sg,
-	.sync_sg_for_device = op_sync_sg,
+	.sync_single_for_cpu = op_sync_for_cpu,
+	.sync_single_for_device = op_sync_for_device,
+	.sync_sg_for_cpu = op_sg_for_cpu,
+	.sync_sg_for_device = op_sg_for_device,
 	PCIEM_DMA_OPS_ALLOC_PAGES(op_alloc_pages),
 	.free_pages = op_free_pages,
 	.mmap = op_mmap,
@@ -392,6 +530,8 @@ int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d)
 		return -EOPNOTSUPP;
 	spin_lock_irqsave(&s->lock, flags);
 	ok = xfer_map(s, d->bus_addr, d->len, to_host);
+	if (!ok)
+		fault_event(dev, to_host, d->bus_addr, d->len);
 	spin_unlock_irqrestore(&s->lock, flags);
 	if (!ok)
 		goto refused;
@@ -413,6 +553,10 @@ int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d)
 			memcpy(m->cpu + (addr - m->addr), bounce, n);
 		else if (m)
 			memcpy(bounce, m->cpu + (addr - m->addr), n);
+		if (m)
+			xfer_event(dev, to_host, addr, bounce, n, !done);
+		else
+			fault_event(dev, to_host, addr, d->len - done);
 		spin_unlock_irqrestore(&s->lock, flags);
 		if (!m) {
 			ret = -EFAULT;		/* unmapped meanwhile */

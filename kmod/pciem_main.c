@@ -106,6 +106,7 @@ static void pciem_device_free(struct kref *ref)
 		ida_free(&pciem_domains, dev->domain - PCIEM_DOMAIN_BASE);
 	ida_free(&pciem_ids, dev->id);
 	pciem_real_free(dev->real);
+	pciem_rdma_free(dev->rdma);
 	kfree(dev);
 	module_put(THIS_MODULE);
 }

@@ -47,6 +47,7 @@ static DEFINE_MUTEX(real_lock);		/* starts and stops */
 static struct pciem_real __rcu *reals[PCIEM_MAX_REAL];
 static unsigned int nreal;		/* devices traced, under real_lock */
 static struct tracepoint *irq_entry_tp;
+static bool rdma_probes;		/* the DMA API's are in, under real_lock */
 
 /* ---- config space ------------------------------------------------------- */
 
@@ -179,6 +180,8 @@ static void real_irq_entry(void *data, int irq, struct irqaction *action)
 		vec = irq_vector(r, irq, action);
 		if (vec < 0)
 			continue;
+		/* what the device wrote to coherent memory before it signalled */
+		pciem_rdma_look(r->dev, PCIEM_EVENT_DMA_WRITE);
 		pciem_event_fill(&ev, PCIEM_EVENT_IRQ, 0, 0, 0, vec,
 				 (unsigned long)action->handler);
 		pciem_ring_push(r->dev, &ev);
@@ -199,6 +202,28 @@ static struct module *driver_owner(struct pci_dev *pdev)
 	struct device_driver *drv = pdev->dev.driver;
 
 	return drv ? drv->owner : NULL;
+}
+
+/*
+ * The traced device's pciem_device for @pdev, NULL if it is not traced
+ * (any more).  Under RCU, or with preemption off (kprobe handlers).
+ */
+struct pciem_device *pciem_real_lookup(struct pci_dev *pdev)
+{
+	int i;
+
+	for (i = 0; i < PCIEM_MAX_REAL; i++) {
+		struct pciem_real *r = rcu_dereference_sched(reals[i]);
+
+		if (r && r->pdev == pdev && !READ_ONCE(r->stopped))
+			return r->dev;
+	}
+	return NULL;
+}
+
+struct pci_dev *pciem_real_pdev(struct pciem_device *dev)
+{
+	return dev->real->pdev;
 }
 
 /* Under real_lock: the traced device that is @pdev, if any. */
@@ -324,6 +349,9 @@ struct pciem_device *pciem_real_new(const struct pciem_trace_subscribe *s)
 		pci_dev_put(pdev);
 		return dev;
 	}
+	dev->rdma = pciem_rdma_new();
+	if (!dev->rdma)
+		pr_warn("%s: no memory to trace its DMA\n", pci_name(pdev));
 	r->dev = dev;
 	r->pdev = pdev;
 	r->bus = pdev->bus;
@@ -370,6 +398,8 @@ int pciem_real_arm(struct pciem_device *dev)
 			       ret);
 			goto out;
 		}
+		/* without them the trace still has everything but DMA (said) */
+		rdma_probes = !pciem_rdma_probes_start();
 	}
 	nreal++;
 	r->slot = slot;
@@ -386,6 +416,7 @@ out:
 	spin_lock_irqsave(&pciem_devices_lock, flags);
 	list_add_tail(&dev->node, &pciem_devices);
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
+	pciem_rdma_arm(dev);
 	pciem_trap_take_over_existing(dev);
 	return 0;
 }
@@ -427,6 +458,10 @@ void pciem_real_stop(struct pciem_device *dev)
 		last = true;
 	if (last)
 		tracepoint_probe_unregister(irq_entry_tp, real_irq_entry, NULL);
+	if (last && rdma_probes) {
+		pciem_rdma_probes_stop();
+		rdma_probes = false;
+	}
 	mutex_unlock(&real_lock);
 	if (last)
 		tracepoint_synchronize_unregister();

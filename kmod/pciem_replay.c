@@ -972,6 +972,16 @@ static bool event_valid(const struct pciem_device *dev, const struct pciem_event
 		return !(e->flags & ~PCIEM_EVENT_F_WRITE);
 	case PCIEM_EVENT_UNSUPPORTED:
 		return !e->flags;
+	case PCIEM_EVENT_DMA_MAP:
+	case PCIEM_EVENT_DMA_UNMAP:
+		return e->bar <= PCIEM_DMA_DIR_FROM_DEVICE &&
+		       !(e->flags & ~PCIEM_EVENT_F_DMA_COHERENT);
+	case PCIEM_EVENT_DMA_SYNC:
+		return e->bar <= PCIEM_DMA_DIR_FROM_DEVICE &&
+		       !(e->flags & ~PCIEM_EVENT_F_DMA_FOR_DEVICE);
+	case PCIEM_EVENT_DMA_READ:
+	case PCIEM_EVENT_DMA_WRITE:
+		return !e->bar && !(e->flags & ~(PCIEM_EVENT_F_SAME_INSN | PCIEM_EVENT_F_DMA_FAULT));
 	default:
 		return false;
 	}

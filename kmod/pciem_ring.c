@@ -173,6 +173,13 @@ void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
 	ev->pid = in_task() ? task_pid_nr(current) : 0;
 }
 
+/* Does anyone but the device model see @dev's events (recorders, the
+ * tracepoint)?  For producers of events the model never gets. */
+bool pciem_traced(const struct pciem_device *dev)
+{
+	return READ_ONCE(dev->nattach) || trace_pciem_event_enabled();
+}
+
 /*
  * Event types the device model's ring carries; the rest go to recorders
  * only.  Reads are the model's only in the full trap it asked for, not in
@@ -199,11 +206,13 @@ static bool for_model(const struct pciem_device *dev, const struct pciem_event *
 /*
  * Gives @ev the device's next sequence number and writes it to the device
  * model's ring (if it is of a kind the model gets), to every recorder
- * attached to the device and to the tracepoint pciem:pciem_event.  Any
- * context, NMI-like (#DB) included: never sleeps; a lossless recorder may
- * make it wait, for a bounded time.
+ * attached to the device (with the @len bytes at @data after it: a DMA
+ * transfer's, at most PCIEM_TRACE_DMA_PIECE) and to the tracepoint
+ * pciem:pciem_event.  Any context, NMI-like (#DB) included: never sleeps;
+ * a lossless recorder may make it wait, for a bounded time.
  */
-void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
+void pciem_ring_push_data(struct pciem_device *dev, struct pciem_event *ev,
+			  const void *data, size_t len)
 {
 	struct pciem_shared_ring *ring = dev->ring;
 	bool model = for_model(dev, ev), notify;
@@ -211,7 +220,7 @@ void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 	unsigned long flags;
 	u32 head, next;
 
-	if (!model && !READ_ONCE(dev->nattach) && !trace_pciem_event_enabled())
+	if (!model && !pciem_traced(dev))
 		return;		/* nobody to tell */
 
 	if (!pciem_lock_any(&dev->ring_lock, &flags)) {
@@ -237,7 +246,7 @@ void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 		rcu_read_lock();	/* see pciem_ring_put_eventfd() */
 		efd = dev->efd;
 	}
-	pciem_trace_event(dev, ev);
+	pciem_trace_event(dev, ev, data, len);
 	raw_spin_unlock_irqrestore(&dev->ring_lock, flags);
 	/* in the context of the access, for perf and BPF (call stacks) */
 	trace_pciem_event(dev->domain, ev);
@@ -247,6 +256,11 @@ void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
 	} else if (notify) {
 		irq_work_queue(&dev->notify_work);
 	}
+}
+
+void pciem_ring_push(struct pciem_device *dev, struct pciem_event *ev)
+{
+	pciem_ring_push_data(dev, ev, NULL, 0);
 }
 
 void pciem_lifecycle(struct pciem_device *dev, u32 kind, u32 bar, u64 data, unsigned long ip)

@@ -135,11 +135,20 @@ static bool rec_wait_room(struct pciem_recorder *rec, u64 need)
 	return true;
 }
 
+/*
+ * A record's content: @len bytes at @p, then @xlen bytes at @x (a DMA
+ * event's data; 0 for other records).
+ */
+struct rec_body {
+	const void *p, *x;
+	size_t len, xlen;
+};
+
 /* Caller holds rec->lock and checked the room. */
 static void rec_put(struct pciem_recorder *rec, u16 type, u32 domain,
-		    const void *payload, size_t len)
+		    const struct rec_body *b)
 {
-	u64 need = ALIGN(REC_HDR + len, 16);
+	u64 need = ALIGN(REC_HDR + b->len + b->xlen, 16);
 	u64 pos = rec->tail & (rec->size - 1);
 	struct pciem_trace_rec h = { .type = type, .domain = domain };
 
@@ -154,7 +163,9 @@ static void rec_put(struct pciem_recorder *rec, u16 type, u32 domain,
 	}
 	h.size = need;
 	memcpy(rec->data + pos, &h, sizeof(h));
-	memcpy(rec->data + pos + REC_HDR, payload, len);
+	memcpy(rec->data + pos + REC_HDR, b->p, b->len);
+	if (b->xlen)
+		memcpy(rec->data + pos + REC_HDR + b->len, b->x, b->xlen);
 	rec->tail += need;
 	smp_store_release(&rec->hdr->tail, rec->tail);
 }
@@ -165,8 +176,9 @@ static void put_lost(struct pciem_attach *a, u32 domain)
 	struct pciem_trace_lost l = {
 		.first_seq = a->lost_first, .last_seq = a->lost_last, .count = a->lost_count,
 	};
+	struct rec_body b = { .p = &l, .len = sizeof(l) };
 
-	rec_put(a->rec, PCIEM_TREC_LOST, domain, &l, sizeof(l));
+	rec_put(a->rec, PCIEM_TREC_LOST, domain, &b);
 	a->lost_count = 0;
 }
 
@@ -184,9 +196,10 @@ static void rec_kick(struct pciem_recorder *rec)
  * Any context; the caller holds the device's ring lock.
  */
 static void attach_write(struct pciem_attach *a, u32 domain, u16 type,
-			 const void *payload, size_t len, u64 seq)
+			 const struct rec_body *b, u64 seq)
 {
 	struct pciem_recorder *rec = a->rec;
+	size_t len = b->len + b->xlen;
 	unsigned long flags;
 
 	if (!pciem_lock_any(&rec->lock, &flags)) {
@@ -203,7 +216,7 @@ static void attach_write(struct pciem_attach *a, u32 domain, u16 type,
 	    rec_wait_room(rec, rec_need(rec, sizeof(struct pciem_trace_lost)) + rec_need(rec, len) + 64))
 		put_lost(a, domain);
 	if (!a->lost_count && rec_wait_room(rec, rec_need(rec, len))) {
-		rec_put(rec, type, domain, payload, len);
+		rec_put(rec, type, domain, b);
 	} else {
 		/* a lost description has no sequence number: the header counts it */
 		if (type == PCIEM_TREC_EVENT) {
@@ -253,15 +266,19 @@ static void flush_lost(struct pciem_recorder *rec)
 	spin_unlock_irqrestore(&pciem_devices_lock, flags);
 }
 
-/* Under dev->ring_lock: the event (seq assigned) to every recorder. */
-void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev)
+/*
+ * Under dev->ring_lock: the event (seq assigned) to every recorder, with
+ * @len bytes of @data after it (a DMA transfer's; 0 for other events).
+ */
+void pciem_trace_event(struct pciem_device *dev, const struct pciem_event *ev,
+		       const void *data, size_t len)
 {
+	struct rec_body b = { .p = ev, .len = sizeof(*ev), .x = data, .xlen = len };
 	unsigned int i;
 
 	for (i = 0; i < dev->nattach; i++)
 		if (!dev->attach[i].undescribed)
-			attach_write(&dev->attach[i], dev->domain, PCIEM_TREC_EVENT,
-				     ev, sizeof(*ev), ev->seq);
+			attach_write(&dev->attach[i], dev->domain, PCIEM_TREC_EVENT, &b, ev->seq);
 }
 
 static void fill_description(struct pciem_device *dev, struct pciem_trace_device *d)
@@ -304,8 +321,8 @@ static void describe(struct pciem_device *dev, struct pciem_recorder *only)
 		if (only && dev->attach[i].rec != only)
 			continue;
 		if (d)
-			attach_write(&dev->attach[i], dev->domain,
-				     PCIEM_TREC_DEVICE, d, sizeof(*d), dev->seq);
+			attach_write(&dev->attach[i], dev->domain, PCIEM_TREC_DEVICE,
+				     &(struct rec_body){ .p = d, .len = sizeof(*d) }, dev->seq);
 		else	/* no memory: the header counts a lost record */
 			WRITE_ONCE(dev->attach[i].rec->hdr->lost,
 				   dev->attach[i].rec->hdr->lost + 1);

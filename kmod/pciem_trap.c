@@ -474,6 +474,10 @@ static void real_access(struct trap_ctx *c, struct pciem_mapping *m,
 
 	if (in_bar)
 		unlock = access_lock(c, dev, &flags);
+	/* what changed in coherent DMA memory before the driver acts on
+	 * the device (it may tell the device to read, or learn of a write) */
+	if (in_bar)
+		pciem_rdma_look(dev, write ? PCIEM_EVENT_DMA_READ : PCIEM_EVENT_DMA_WRITE);
 	if (write) {
 		*v &= size_mask(size);
 		real_write(p, size, *v);

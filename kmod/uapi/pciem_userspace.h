@@ -421,6 +421,9 @@ enum pciem_event_type {
 #define PCIEM_EVENT_F_DMA_FOR_DEVICE	(1U << 6)	/* DMA_SYNC: for the device
 							 * (else for the CPU) */
 #define PCIEM_EVENT_F_DMA_FAULT		(1U << 7)	/* DMA_READ, DMA_WRITE: refused */
+#define PCIEM_EVENT_F_DMA_SEEN		(1U << 8)	/* DMA_READ, DMA_WRITE: a real
+							 * device's, seen where ownership
+							 * passed (see MATCH_REAL) */
 
 struct pciem_event {
 	__u64 seq;		/* per-device sequence number, from 0 */
@@ -537,6 +540,30 @@ struct pciem_trace_subscribe {
  *     else the MSI or MSI-X index).
  *   LIFECYCLE: BAR_MAPPED, BAR_UNMAPPED, BAR_TAKEN_OVER, DRIVER_BOUND,
  *     DRIVER_UNBOUND, REMOVED (the device left the bus: tracing it ends).
+ *   DMA_MAP, DMA_UNMAP, DMA_SYNC: the driver's calls of the DMA API for
+ *     the device (mapping pages, single buffers and scatter lists, coherent
+ *     allocations, dma_pool's and the managed variants through them, and
+ *     syncs), from the moment tracing starts: mappings made before are
+ *     not known (trace from the driver's probe to have them all).  @ip is
+ *     the return address of the DMA API call (a dma_pool or dmam_ call is
+ *     seen as the DMA API call it makes).
+ *   DMA_READ, DMA_WRITE with PCIEM_EVENT_F_DMA_SEEN: the CPU cannot see a
+ *     real device's transfers, so its data is taken where ownership of a
+ *     buffer passes: a streaming buffer the device may read (TO_DEVICE,
+ *     BIDIRECTIONAL) as DMA_READ when it is mapped or synced for the
+ *     device; one the device may have written (FROM_DEVICE, BIDIRECTIONAL)
+ *     as DMA_WRITE when it is synced for the CPU or unmapped; a coherent
+ *     buffer (with F_DMA_COHERENT too) as the bytes that changed since the
+ *     last look: DMA_WRITE before each interrupt and each MMIO read the
+ *     driver makes (where it can learn that the device wrote), DMA_READ
+ *     before each MMIO write (where it may tell the device to read).  A
+ *     driver that polls coherent memory with no interrupt or register
+ *     access in between is seen only at the next one.  Coherent buffers
+ *     are compared with a copy kept of each (up to PCIEM_REAL_DMA_SHADOW
+ *     bytes per device; a buffer beyond that is not compared, said once in
+ *     the kernel log).  A DMA API call missed by the kernel's probes (two
+ *     probes on one CPU at once) is counted in the kernel log when tracing
+ *     stops.
  * When the recorder goes (close, or its process's death), or the device is
  * removed, every trapped mapping points at the device again and the bus's
  * operations are restored; the driver goes on working.  Errors: ENODEV (no
@@ -545,6 +572,7 @@ struct pciem_trace_subscribe {
  * (@domain above PCIEM_REAL_MAX_DOMAIN), ENOSPC (PCIEM_MAX_REAL devices are
  * traced).
  */
+#define PCIEM_REAL_DMA_SHADOW	(4U << 20)	/* compared at every access: kept small */
 #define PCIEM_REAL_MAX_DOMAIN	0x7fff
 #define PCIEM_MAX_REAL		8
 #define PCIEM_REAL_KEY(domain, bus, devfn) \
@@ -684,6 +712,9 @@ struct pciem_trace_lost {
  *     the same kind (driver bound, BAR mapped, ...) so that interrupts
  *     recorded after it are not injected before it; an access passes it.
  *   WATCHPOINT, UNSUPPORTED: passed over.
+ *   DMA_MAP, DMA_UNMAP, DMA_SYNC, DMA_READ, DMA_WRITE: passed over for now
+ *     (fed without their bytes; a replay does not perform the device's DMA
+ *     yet).
  *
  * Matching.  PCIEM_REPLAY_MATCH_STRICT: accesses in the recorded order.
  * PCIEM_REPLAY_MATCH_REGISTER: each register's (BAR and offset, or config

@@ -5,17 +5,19 @@
  *
  *   DEVICE <domain> <vid>:<did> bars <size0>,<size1>,... cfg0 <dword 0> flags <flags>
  *   EVENT <domain> #<seq> <TYPE> bar<N>+0x<off> <size> 0x<data> flags 0x<f>
+ *     (DMA events add " ip 0x<ip>", transfers " bytes <n> sum <sum of them>")
  *   LOST <domain> <first> <last> <count>
  *
  * and, at the end (SIGTERM/SIGINT), "lost <n>" from the ring header.
  *
  *   tracecat [--match all|id:VID:DID|pid:PID|domain:D|real:DOM:BUS:DEV.FN] [--ring BYTES]
  *            [--lossless] [--wait-us N] [--existing] [--full] [--stall]
- *            [--ts] [--dump-device FILE] [--ready FILE]
+ *            [--ts] [--dump-device FILE] [--dma-data FILE] [--ready FILE]
  *
  * --full: PCIEM_TRACE_F_FULL_TRAP (reads of matched devices trapped too).
  * --stall: read nothing until SIGUSR1 (to fill the ring on purpose).
  * --ts: EVENT lines end with " ts <timestamp_ns>".
+ * --dma-data: append the bytes of every DMA transfer event to FILE.
  * --dump-device: write the first DEVICE record's payload (a struct
  *   pciem_trace_device: BARs and config space) to FILE, for the replayer.
  */
@@ -37,6 +39,7 @@
 
 static int print_ts;
 static const char *dump_path;
+static FILE *dma_data;
 
 static void die(const char *what)
 {
@@ -51,6 +54,30 @@ static void dump_device(const struct pciem_trace_device *d)
 	if (!f || fwrite(d, sizeof(*d), 1, f) != 1 || fclose(f))
 		die("--dump-device");
 	dump_path = NULL;	/* the first device only */
+}
+
+/*
+ * A DMA event's extra: its ip, and for a transfer's bytes their count and
+ * sum ("SHORT" if the record is too short to hold them).
+ */
+static void print_dma(const struct pciem_trace_rec *rec, const struct pciem_event *e)
+{
+	const unsigned char *b = (const unsigned char *)(e + 1);
+	unsigned long long sum = 0, i;
+
+	printf(" ip 0x%llx", (unsigned long long)e->ip);
+	if ((e->type != PCIEM_EVENT_DMA_READ && e->type != PCIEM_EVENT_DMA_WRITE) ||
+	    (e->flags & PCIEM_EVENT_F_DMA_FAULT))
+		return;
+	if (e->data > PCIEM_TRACE_DMA_PIECE || rec->size < sizeof(*rec) + sizeof(*e) + e->data) {
+		printf(" SHORT");
+		return;
+	}
+	for (i = 0; i < e->data; i++)
+		sum += b[i];
+	if (dma_data && fwrite(b, 1, e->data, dma_data) != e->data)
+		die("--dma-data");
+	printf(" bytes %llu sum %llu", (unsigned long long)e->data, sum);
 }
 
 static void print_rec(const struct pciem_trace_rec *rec)
@@ -77,6 +104,8 @@ static void print_rec(const struct pciem_trace_rec *rec)
 		       e->flags);
 		if (print_ts)
 			printf(" ts %llu", (unsigned long long)e->timestamp_ns);
+		if (e->type >= PCIEM_EVENT_DMA_MAP && e->type <= PCIEM_EVENT_DMA_WRITE)
+			print_dma(rec, e);
 		printf("\n");
 	} else if (rec->type == PCIEM_TREC_LOST) {
 		const struct pciem_trace_lost *l = p;
@@ -101,6 +130,7 @@ int main(int argc, char **argv)
 		{ "ready", required_argument, NULL, 'R' },
 		{ "ts", no_argument, NULL, 't' },
 		{ "dump-device", required_argument, NULL, 'D' },
+		{ "dma-data", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_trace_subscribe sub = { .ring_size = 1 << 20 };
@@ -160,6 +190,11 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			print_ts = 1;
+			break;
+		case 'A':
+			dma_data = fopen(optarg, "a");
+			if (!dma_data)
+				die("--dma-data");
 			break;
 		case 'D':
 			dump_path = optarg;
@@ -237,6 +272,8 @@ int main(int argc, char **argv)
 			die("ring");
 		pciem_trace_done(&rd);
 	}
+	if (dma_data && fclose(dma_data))
+		die("--dma-data");
 	printf("lost %llu\n", (unsigned long long)pciem_trace_lost(&rd));
 	return 0;
 }

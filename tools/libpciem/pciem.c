@@ -39,6 +39,11 @@ const char *pciem_event_type_name(uint32_t type)
 	case PCIEM_EVENT_UNSUPPORTED: return "UNSUPPORTED";
 	case PCIEM_EVENT_IRQ: return "IRQ";
 	case PCIEM_EVENT_LIFECYCLE: return "LIFECYCLE";
+	case PCIEM_EVENT_DMA_MAP: return "DMA_MAP";
+	case PCIEM_EVENT_DMA_UNMAP: return "DMA_UNMAP";
+	case PCIEM_EVENT_DMA_SYNC: return "DMA_SYNC";
+	case PCIEM_EVENT_DMA_READ: return "DMA_READ";
+	case PCIEM_EVENT_DMA_WRITE: return "DMA_WRITE";
 	default: return "UNKNOWN";
 	}
 }

@@ -964,7 +964,9 @@ static void dma_release(struct testdrv *td)
  * "dma_map 0 DIR LEN": a streaming one (kmalloc, dma_map_single; DIR 0
  * bidirectional, 1 to the device, 2 from it); "dma_free"/"dma_unmap";
  * "dma_cset"/"dma_sset 0 OFF LEN BYTE": memset of the coherent/streaming
- * buffer; "dma_csum"/"dma_ssum 0 OFF LEN": mmio is the sum of its bytes.
+ * buffer; "dma_csum"/"dma_ssum 0 OFF LEN": mmio is the sum of its bytes;
+ * "dma_sync 0 FOR LEN": dma_sync_single_for_cpu (FOR 0) or _for_device
+ * (FOR 1) of the streaming buffer's first LEN bytes.
  * -ENOIOCTLCMD: not one of them.
  */
 static int dma_cmd(struct testdrv *td, const char *op, unsigned long long off,
@@ -1017,6 +1019,15 @@ static int dma_cmd(struct testdrv *td, const char *op, unsigned long long off,
 			kfree(td->sbuf);
 		}
 		*b = NULL;
+		return 0;
+	}
+	if (!strcmp(op, "dma_sync")) {
+		if (!td->sbuf || off > 1 || !arg || arg > td->slen)
+			return -EINVAL;
+		if (off)
+			dma_sync_single_for_device(d, td->sbus, arg, td->sdir);
+		else
+			dma_sync_single_for_cpu(d, td->sbus, arg, td->sdir);
 		return 0;
 	}
 	if (strncmp(op, "dma_", 4) || (op[4] != 'c' && op[4] != 's') ||
