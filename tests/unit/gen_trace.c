@@ -29,8 +29,10 @@
  * DIR/dma.zst       DMA (format 1.4): a device's mappings (streaming
  *                   to-device and from-device, a coherent one), syncs,
  *                   transfers with their bytes (one in two pieces, one of
- *                   6000 bytes, identical payloads stored once), two
- *                   refusals, two unmaps; the coherent mapping stays
+ *                   6000 bytes, identical payloads stored once, one as a
+ *                   real device's coherent buffer is seen), two
+ *                   refusals, two unmaps; the coherent mapping stays, and
+ *                   a transfer to it comes in two chunks with an IRQ between
  * DIR/dma_diff.zst  dma.zst with byte 100 of seq 6's payload changed
  * DIR/dma_bad.zst   dma.zst with what verify must find: seq 7 does not
  *                   continue seq 6, seq 12 is a transfer outside every
@@ -328,7 +330,9 @@ static void write_dma(const char *path, enum dma_variant dv)
 		  PCIEM_EVENT_F_SAME_INSN, 0, p1);
 	dma_event(&g, 8, PCIEM_EVENT_DMA_SYNC, from, 0x80003000, 8192, 0, irq, NULL);
 	dma_event(&g, 9, PCIEM_EVENT_DMA_WRITE, 0, 0x80010000, 16, 0, 0, p3);
-	dma_event(&g, 10, PCIEM_EVENT_DMA_READ, 0, 0x80010000, 16, 0, 0, p3);
+	/* as a real device's coherent buffer is seen */
+	dma_event(&g, 10, PCIEM_EVENT_DMA_READ, 0, 0x80010000, 16,
+		  PCIEM_EVENT_F_DMA_SEEN | PCIEM_EVENT_F_DMA_COHERENT, 0, p3);
 	dma_event(&g, 11, PCIEM_EVENT_DMA_WRITE, 0, 0x80003000, 6000, 0, 0, p4);
 	/* outside every mapping, and against the direction of 0x80001000's */
 	if (dv == D_BAD)
@@ -347,6 +351,13 @@ static void write_dma(const char *path, enum dma_variant dv)
 	if (dv == D_BAD) {
 		dma_event(&g, 17, PCIEM_EVENT_DMA_UNMAP, to, 0x70000000, 4096, 0, irq + 12, NULL);
 		dma_event(&g, 18, PCIEM_EVENT_DMA_READ, 0, 0x80001000, 64, 0, 0, p5);
+	} else {
+		/* a transfer in two chunks with an interrupt between them, as a
+		 * model's long transfer can be */
+		dma_event(&g, 17, PCIEM_EVENT_DMA_WRITE, 0, 0x80010020, 16, 0, 0, p3);
+		event(&g, DOM_A, 18, PCIEM_EVENT_IRQ, 0, 0, 0, 1, 0, 0);
+		dma_event(&g, 19, PCIEM_EVENT_DMA_WRITE, 0, 0x80010030, 16, PCIEM_EVENT_F_SAME_INSN,
+			  0, p3);
 	}
 	if (ptf_writer__close(g.w) < 0) {
 		fprintf(stderr, "gen_trace: %s: close failed\n", path);

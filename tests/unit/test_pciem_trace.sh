@@ -409,6 +409,7 @@ expect_line dma-dump "$out" '^10000 8 .* dma_sync 0x80003000\+8192 from-device f
 expect_line dma-dump "$out" '^10000 5 0.000006000 cpu0 pid 4300 dma_read 0x80001000\+4096$'
 expect_line dma-dump "$out" '^10000 7 .* dma_write 0x80004000\+4096 same-insn$'
 expect_line dma-dump "$out" '^10000 12 .* dma_write 0x90000000\+64 refused$'
+expect_line dma-dump "$out" '^10000 10 .* dma_read 0x80010000\+16 coherent seen$'
 expect_line dma-dump "$out" '^10000 16 .* dma_unmap 0x80003000\+8192 from-device streaming at dummy_clock_irq\+0x28 '
 expect_no_line dma-dump "$out" '^ +0000 '
 run dma-payload "$PT" dump --payload --type dma_read,dma_write "$D"
@@ -432,14 +433,14 @@ expect_no_line dma-payload-all "$out" 'more bytes'
 run dma-payload-bad "$PT" dump --payload=lots "$D"
 expect_rc dma-payload-bad 2
 run dma-type "$PT" dump --type dma "$D"
-expect_count dma-type "$out" '.' 15
+expect_count dma-type "$out" '.' 17
 run dma-json "$PT" dump --json --payload=4 --type dma "$D"
 expect_rc dma-json 0
 if command -v python3 > /dev/null; then
 	if python3 - "$out" <<'EOF'
 import json, sys
 ev = {r["seq"]: r for r in map(json.loads, open(sys.argv[1]))}
-assert len(ev) == 15, len(ev)
+assert len(ev) == 17, len(ev)
 m = ev[3]
 assert (m["type"], m["bus_addr"], m["length"], m["direction"], m["coherent"]) == \
     ("dma_map", "0x80010000", 256, "bidirectional", True), m
@@ -448,6 +449,7 @@ r = ev[5]
 assert (r["type"], r["payload_length"], r["payload"], r["payload_omitted"], r["refused"]) == \
     ("dma_read", 4096, "00010203", 4092, False), r
 assert ev[7]["same_insn"] is True and ev[12]["refused"] is True and ev[12]["payload_length"] == 0
+assert (ev[10]["seen"], ev[10]["coherent"], ev[9]["seen"], ev[9]["coherent"]) == (True, True, False, False)
 EOF
 	then ok "dma-json: field values"; else bad "dma-json: field values"; fi
 fi
@@ -455,10 +457,11 @@ fi
 run dma-info "$PT" info "$D"
 expect_rc dma-info 0
 expect_line dma-info "$out" '^ dma_map 3$'
-expect_line dma-info "$out" '^ dma_write 6$'
-expect_line dma-info "$out" '^dma 4112 bytes read by the devices, 14208 bytes written, in the transfers not refused; 2 refused$'
-# 5 transfers carry 18320 bytes; 4 distinct payloads (seq 7 repeats seq 5's bytes, seq 10 seq 9's)
-expect_line dma-info "$out" '^payloads 4 stored, 14208 bytes, for 18320 bytes of transfers \(identical payloads are stored once\)$'
+expect_line dma-info "$out" '^ dma_write 8$'
+expect_line dma-info "$out" '^dma 4112 bytes read by the devices, 14240 bytes written, in the transfers not refused; 2 refused$'
+# 8 transfers carry 18352 bytes; 4 distinct payloads (seq 7 repeats seq 5's bytes,
+# seq 10, 17 and 19 seq 9's)
+expect_line dma-info "$out" '^payloads 4 stored, 14208 bytes, for 18352 bytes of transfers \(identical payloads are stored once\)$'
 run dma-info-old "$PT" info "$G"
 expect_no_line dma-info-old "$out" '^dma|^payloads'
 
@@ -466,7 +469,7 @@ run dma-stats "$PT" stats "$D"
 expect_rc dma-stats 0
 expect_line dma-stats "$out" '^ 0x80001000 4096 to-device streaming 1 1 4096 0 1 15$'
 expect_line dma-stats "$out" '^ 0x80003000 8192 from-device streaming 1 1 0 14192 2 16$'
-expect_line dma-stats "$out" '^ 0x80010000 256 bidirectional coherent 1 0 16 16 3 10$'
+expect_line dma-stats "$out" '^ 0x80010000 256 bidirectional coherent 1 0 16 48 3 19$'
 expect_line dma-stats "$out" '^ dma outside mappings: 2 transfers \(2 refused\), 0 other events'
 
 run dma-list "$PT" dma "$D"
@@ -483,7 +486,7 @@ expect_line dma-list "$out" '^ seq 13 0.000014000 s dma_write 0x80001000\+64 ref
 run dma-list-json "$PT" dma --json "$D"
 expect_rc dma-list-json 0
 expect_count dma-list-json "$out" '"record":"mapping"' 3
-expect_line dma-list-json "$out" '^\{"record":"mapping","domain":"10000","index":3,"bus_addr":"0x80010000","size":256,"direction":"bidirectional","coherent":true,"map_seq":3,.*"unmapped":false,.*"reads":1,"read_bytes":16,"writes":1,"written_bytes":16\}$'
+expect_line dma-list-json "$out" '^\{"record":"mapping","domain":"10000","index":3,"bus_addr":"0x80010000","size":256,"direction":"bidirectional","coherent":true,"map_seq":3,.*"unmapped":false,.*"reads":1,"read_bytes":16,"writes":3,"written_bytes":48\}$'
 expect_line dma-list-json "$out" '^\{"record":"outside","domain":"10000","seq":12,.*"refused":true,"why":"outside every live mapping"\}$'
 run dma-list-dev "$PT" dma --device 10001 "$D"
 expect_line dma-list-dev "$out" '^no DMA events of that device$'
@@ -498,10 +501,10 @@ expect_line dma-list-none "$out" '^no DMA events$'
 
 run dma-verify "$PT" verify "$D"
 expect_rc dma-verify 0
-expect_line dma-verify "$out" '^ dma: 15 events, 0 findings$'
+expect_line dma-verify "$out" '^ dma: 17 events, 0 findings$'
 run dma-verify-bad "$PT" verify "$DIR/dma_bad.zst"
 expect_rc dma-verify-bad 1
-expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 7: dma_write 0x80003800\+4096 same-insn: a later piece of a transfer, but seq 6 \(dma_write\) ends at 0x80004000$'
+expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 7: dma_write 0x80003800\+4096 same-insn: a later piece of a transfer, but the piece before it \(seq 6\) ends at 0x80004000$'
 expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 12: dma_write 0x90000000\+64: outside every mapping live at that moment$'
 expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 14: dma_read 0x80003000\+64: against the direction of its mapping 0x80003000\+8192 from-device streaming \(mapped at seq 2\)$'
 expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 17: dma_unmap 0x70000000\+4096 to-device streaming: nothing is mapped at that address$'
@@ -511,7 +514,7 @@ expect_line dma-verify-bad "$out" 'dma_bad.zst: 5 findings$'
 
 run dma-diff-same "$PT" diff "$D" "$D"
 expect_rc dma-diff-same 0
-expect_line dma-diff-same "$out" '^traces are equal in accesses and values: 16 accesses$'
+expect_line dma-diff-same "$out" '^traces are equal in accesses and values: 19 accesses$'
 run dma-diff "$PT" diff "$D" "$DIR/dma_diff.zst"
 expect_rc dma-diff 1
 expect_line dma-diff "$out" '^- \[5\] dma_write 0x80003000\+4096$'
@@ -519,7 +522,7 @@ expect_line dma-diff "$out" '^\+ \[5\] dma_write 0x80003000\+4096$'
 expect_line dma-diff "$out" '^first difference: device 1 .*, access 5: seq 6 in A, seq 6 in B; the bytes differ first at byte 100 \(0x64\): 0xa5 in A, 0xa6 in B$'
 run dma-diff-nodma "$PT" diff --no-dma "$D" "$DIR/dma_diff.zst"
 expect_rc dma-diff-nodma 0
-expect_line dma-diff-nodma "$out" '^traces are equal in accesses and values: 1 accesses$'
+expect_line dma-diff-nodma "$out" '^traces are equal in accesses and values: 2 accesses$'
 run dma-diff-bad "$PT" diff "$D" "$DIR/dma_bad.zst"
 expect_rc dma-diff-bad 1
 expect_line dma-diff-bad "$out" '^\+ \[6\] dma_write 0x80003800\+4096 same-insn$'

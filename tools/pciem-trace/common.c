@@ -231,8 +231,10 @@ void dma__format(char *buf, size_t len, const struct pciem_event *ev)
 			 (ev->flags & PCIEM_EVENT_F_DMA_FOR_DEVICE) ? "for-device" : "for-cpu");
 		break;
 	default:
-		snprintf(buf + n, len - n, "%s%s",
+		snprintf(buf + n, len - n, "%s%s%s%s",
 			 (ev->flags & PCIEM_EVENT_F_SAME_INSN) ? " same-insn" : "",
+			 (ev->flags & PCIEM_EVENT_F_DMA_COHERENT) ? " coherent" : "",
+			 (ev->flags & PCIEM_EVENT_F_DMA_SEEN) ? " seen" : "",
 			 (ev->flags & PCIEM_EVENT_F_DMA_FAULT) ? " refused" : "");
 		break;
 	}

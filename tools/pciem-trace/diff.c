@@ -159,7 +159,8 @@ static int ddev__add(struct ddev *d, const struct pciem_event *ev, uint32_t stac
 		a->offset = ev->offset;
 		a->bar = ev->bar;
 		a->flags = ev->flags & (PCIEM_EVENT_F_SAME_INSN | PCIEM_EVENT_F_DMA_COHERENT |
-					PCIEM_EVENT_F_DMA_FOR_DEVICE | PCIEM_EVENT_F_DMA_FAULT);
+					PCIEM_EVENT_F_DMA_FOR_DEVICE | PCIEM_EVENT_F_DMA_FAULT |
+					PCIEM_EVENT_F_DMA_SEEN);
 		return 0;
 	}
 	a->offset = ev->offset;

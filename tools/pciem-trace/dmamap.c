@@ -175,20 +175,26 @@ int dma_tracker__event(struct dma_tracker *t, uint32_t domain, const struct pcie
 	res->mapping = -1;
 	if (!d)
 		return -ENOMEM;
-	/* a later piece of a transfer comes right after the piece before */
-	if (transfer && (ev->flags & PCIEM_EVENT_F_SAME_INSN)) {
-		res->piece_ok = d->have_last && d->last_seq + 1 == ev->seq &&
-				d->last_type == ev->type && d->last_end == ev->offset &&
-				d->last_fault == !!(ev->flags & PCIEM_EVENT_F_DMA_FAULT);
-		res->piece_checked = d->have_last && d->last_seq + 1 == ev->seq;
-		res->prev_type = d->last_type;
-		res->prev_end = d->last_end;
+	/*
+	 * A later piece of a transfer starts where the piece before ended:
+	 * the device's last piece of the same type, made by the same task (a
+	 * model's long transfer is copied in chunks, and other events of the
+	 * device may come between them).  A refused transfer ends one.
+	 */
+	if (transfer) {
+		int w = ev->type == PCIEM_EVENT_DMA_WRITE;
+
+		if (ev->flags & PCIEM_EVENT_F_SAME_INSN) {
+			res->piece_orphan = !d->last[w].have || d->last[w].pid != ev->pid;
+			res->piece_ok = !res->piece_orphan && d->last[w].end == ev->offset;
+			res->prev_seq = d->last[w].seq;
+			res->prev_end = d->last[w].end;
+		}
+		d->last[w].have = !(ev->flags & PCIEM_EVENT_F_DMA_FAULT);
+		d->last[w].pid = ev->pid;
+		d->last[w].seq = ev->seq;
+		d->last[w].end = ev->offset + ev->data;
 	}
-	d->have_last = 1;
-	d->last_seq = ev->seq;
-	d->last_type = ev->type;
-	d->last_end = ev->offset + ev->data;
-	d->last_fault = !!(ev->flags & PCIEM_EVENT_F_DMA_FAULT);
 
 	switch (ev->type) {
 	case PCIEM_EVENT_DMA_MAP:

@@ -274,9 +274,11 @@ static void json_event(struct dump *d, uint32_t domain, const struct pciem_event
 		printf(",\"bus_addr\":\"0x%llx\",\"length\":%llu", (unsigned long long)ev->offset,
 		       (unsigned long long)ev->data);
 		if (ev->type == PCIEM_EVENT_DMA_READ || ev->type == PCIEM_EVENT_DMA_WRITE) {
-			printf(",\"same_insn\":%s,\"refused\":%s",
+			printf(",\"same_insn\":%s,\"refused\":%s,\"seen\":%s,\"coherent\":%s",
 			       (ev->flags & PCIEM_EVENT_F_SAME_INSN) ? "true" : "false",
-			       (ev->flags & PCIEM_EVENT_F_DMA_FAULT) ? "true" : "false");
+			       (ev->flags & PCIEM_EVENT_F_DMA_FAULT) ? "true" : "false",
+			       (ev->flags & PCIEM_EVENT_F_DMA_SEEN) ? "true" : "false",
+			       (ev->flags & PCIEM_EVENT_F_DMA_COHERENT) ? "true" : "false");
 			print_payload(d, ev, payload, 1);
 			break;
 		}

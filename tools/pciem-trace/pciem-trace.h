@@ -105,7 +105,8 @@ int event__is_dma_transfer(const struct pciem_event *ev);	/* DMA_READ, DMA_WRITE
 /* What a DMA event says, as dump prints it: "0x80001000+4096 to-device
  * streaming" (map, unmap; or coherent), "0x80001000+64 from-device
  * for-cpu" (sync; or for-device), "0x80001000+4096 same-insn refused"
- * (transfers: a later piece of one transfer, a refused one). */
+ * (transfers: a later piece of one transfer, a refused one; "coherent
+ * seen": a real device's coherent buffer's changed bytes). */
 void dma__format(char *buf, size_t len, const struct pciem_event *ev);
 
 /* "10000:00:00.0" of a device; "10000" when @dev is NULL.  A real
@@ -198,9 +199,11 @@ struct dma_dev {
 	struct dma_outside *outside;
 	size_t noutside, outcap;
 	uint64_t out_transfers, out_refused;	/* transfers in no mapping, refused ones */
-	int have_last, last_fault;	/* the device's previous event */
-	uint64_t last_seq, last_end;
-	uint32_t last_type;
+	struct {			/* the last piece of a read [0], a write [1] */
+		int have;
+		uint32_t pid;
+		uint64_t seq, end;
+	} last[2];
 };
 
 struct dma_tracker {
@@ -213,10 +216,11 @@ struct dma_result {
 	enum dma_verdict verdict;
 	long mapping;			/* index in the device's maps (with history), -1 */
 	struct dma_mapping found;	/* the mapping concerned, as it is now */
-	int piece_checked, piece_ok;	/* a later piece (F_SAME_INSN) after its
-					 * device's previous event */
-	uint32_t prev_type;
-	uint64_t prev_end;
+	/* a later piece (F_SAME_INSN): the device's previous piece of the same
+	 * type was refused or by another task (piece_orphan; or none), or does
+	 * not end where this one starts (!piece_ok) */
+	int piece_orphan, piece_ok;
+	uint64_t prev_seq, prev_end;
 };
 
 /* @keep: keep every mapping made and the list of transfers outside them
@@ -226,8 +230,8 @@ void dma_tracker__free(struct dma_tracker *t);
 struct dma_dev *dma_tracker__dev(struct dma_tracker *t, uint32_t domain);
 int dma_tracker__has(const struct dma_tracker *t, uint32_t domain);
 
-/* Feeds one event of @domain (any type: the others only end a transfer's
- * run of pieces) and says in @res where a DMA one fell.  0 or -ENOMEM. */
+/* Feeds one DMA event of @domain (the others are passed over) and says in
+ * @res where it fell.  0 or -ENOMEM. */
 int dma_tracker__event(struct dma_tracker *t, uint32_t domain, const struct pciem_event *ev,
 		       struct dma_result *res);
 

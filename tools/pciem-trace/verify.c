@@ -216,8 +216,8 @@ static int verify__dma(struct verify *v, struct vdev *d, const struct ptf_record
 	const void *buf;
 	uint32_t len;
 
-	if (!event__is_dma(ev))		/* ends a run of pieces */
-		return dma_tracker__event(&v->dma, d->domain, ev, &res);
+	if (!event__is_dma(ev))
+		return 0;
 	d->dma_events++;
 	if (dma_tracker__event(&v->dma, d->domain, ev, &res))
 		return -ENOMEM;
@@ -232,18 +232,17 @@ static int verify__dma(struct verify *v, struct vdev *d, const struct ptf_record
 		if (rec->payload && !ptf_reader__payload(v->r, rec->payload, &buf, &len) &&
 		    len != ev->data)
 			dma_finding(v, d, ev, "its payload holds %u bytes", len);
-		if ((ev->flags & PCIEM_EVENT_F_SAME_INSN) && res.piece_checked && !res.piece_ok) {
-			const char *pt = evtype__name(res.prev_type);
-
-			if (res.prev_type == ev->type)
-				dma_finding(v, d, ev, "a later piece of a transfer, but seq %llu "
-					    "(%s) ends at 0x%llx", (unsigned long long)ev->seq - 1,
-					    pt ? pt : "?", (unsigned long long)res.prev_end);
-			else
-				dma_finding(v, d, ev, "a later piece of a transfer, but seq %llu "
-					    "is a %s", (unsigned long long)ev->seq - 1,
-					    pt ? pt : "?");
-		}
+		if ((ev->flags & PCIEM_EVENT_F_SAME_INSN) && res.piece_orphan &&
+		    !d->dma_unsure && !d->bound)
+			dma_finding(v, d, ev, "a later piece of a transfer whose earlier piece is "
+				    "not in the trace (none of this type by this task, or it "
+				    "was refused)");
+		else if ((ev->flags & PCIEM_EVENT_F_SAME_INSN) && !res.piece_orphan &&
+			 !res.piece_ok)
+			dma_finding(v, d, ev, "a later piece of a transfer, but the piece "
+				    "before it (seq %llu) ends at 0x%llx",
+				    (unsigned long long)res.prev_seq,
+				    (unsigned long long)res.prev_end);
 	}
 	if (res.verdict == DMA_OK || (refused && res.verdict != DMA_NOT_MAPPED))
 		return 0;
