@@ -113,6 +113,10 @@ static void text_device(struct ptf_reader *r, const struct dma_dev *d, uint64_t 
 		printf(" %04x:%04x", dev->desc.vendor_id, dev->desc.device_id);
 	printf(": %zu mapping%s (%zu still mapped at the end), %zu event%s outside them\n",
 	       d->n, d->n == 1 ? "" : "s", live, d->noutside, d->noutside == 1 ? "" : "s");
+	if (d->first_seq > 0)
+		printf("  note: recorded from seq %llu: mappings made before are not in the trace, "
+		       "and what went through them is listed outside\n",
+		       (unsigned long long)d->first_seq);
 	for (i = 0; i < d->n; i++) {
 		const struct dma_mapping *m = &d->maps[i];
 
@@ -220,6 +224,7 @@ int cmd_dma(int argc, char **argv)
 	struct ptf_reader *r = NULL;
 	struct regmap *map = NULL;
 	struct dma_tracker t;
+	struct dma_dev *dd;
 	struct dma_result res;
 	struct ptf_summary sum;
 	struct ptf_record rec;
@@ -236,10 +241,18 @@ int cmd_dma(int argc, char **argv)
 	while ((rd = ptf_reader__next(r, &rec)) > 0) {
 		if (rec.type != PTF_REC_EVENT || (env.has_domain && rec.domain != env.domain))
 			continue;
-		/* only devices that have DMA events get listed */
-		if (!event__is_dma(&rec.event) && !dma_tracker__has(&t, rec.domain))
+		dd = dma_tracker__dev(&t, rec.domain);
+		if (!dd) {
+			ptrace_err("%s: out of memory", env.args.trace);
+			goto cleanup;
+		}
+		if (!dd->have_first) {
+			dd->have_first = 1;
+			dd->first_seq = rec.event.seq;
+		}
+		if (!event__is_dma(&rec.event))
 			continue;
-		ndma += event__is_dma(&rec.event);
+		ndma++;
 		if (dma_tracker__event(&t, rec.domain, &rec.event, &res)) {
 			ptrace_err("%s: out of memory", env.args.trace);
 			goto cleanup;
@@ -257,6 +270,9 @@ int cmd_dma(int argc, char **argv)
 		ptrace_err("%s: warning: the trace is incomplete: a mapping listed as still mapped "
 			   "may have been unmapped in the missing part", env.args.trace);
 	for (k = 0; k < t.ndevs; k++) {
+		/* only devices that have DMA events get listed */
+		if (!t.devs[k].n && !t.devs[k].noutside)
+			continue;
 		if (env.json)
 			json_device(r, &t.devs[k], start);
 		else

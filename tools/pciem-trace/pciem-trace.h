@@ -199,6 +199,8 @@ struct dma_dev {
 	struct dma_outside *outside;
 	size_t noutside, outcap;
 	uint64_t out_transfers, out_refused;	/* transfers in no mapping, refused ones */
+	int have_first;			/* the device's first event's seq (dma) */
+	uint64_t first_seq;
 	struct {			/* the last piece of a read [0], a write [1] */
 		int have;
 		uint32_t pid;

@@ -147,6 +147,10 @@ static int verify__event(struct verify *v, struct vdev *d, const struct pciem_ev
 		d->have_seq = 1;
 		d->first_seq = ev->seq;
 		d->next_seq = ev->seq + 1;
+		/* recorded from an existing device: its driver's earlier
+		 * mappings are not in the trace */
+		if (ev->seq > 0)
+			d->dma_unsure = 1;
 		return 0;
 	}
 	if (ev->seq == d->next_seq) {
@@ -509,8 +513,10 @@ int cmd_verify(int argc, char **argv)
 				printf("; %llu outside the known mappings not counted as findings (%s)",
 				       (unsigned long long)d->dma_unchecked,
 				       d->bound ? "the driver was bound before recording: its "
-				       "earlier mappings are not in the trace" : "events of the device "
-				       "are missing, and mappings with them");
+				       "earlier mappings are not in the trace" :
+				       d->first_seq > 0 ? "recorded from an existing device: "
+				       "mappings made before are not in the trace" : "events of the "
+				       "device are missing, and mappings with them");
 			if (d->dma_events)
 				printf("\n");
 		}
