@@ -34,6 +34,8 @@
  *                   refusals, two unmaps; the coherent mapping stays, and
  *                   a transfer to it comes in two chunks with an IRQ between
  * DIR/dma_diff.zst  dma.zst with byte 100 of seq 6's payload changed
+ * DIR/dma_attached.zst dma.zst from seq 5 on, as recorded from an existing
+ *                   device: its mappings were made before
  * DIR/dma_bad.zst   dma.zst with what verify must find: seq 7 does not
  *                   continue seq 6, seq 12 is a transfer outside every
  *                   mapping and seq 14 one against its mapping's direction
@@ -62,6 +64,7 @@ struct gen {
 	uint64_t clock;			/* events written so far, for times */
 	uint32_t dom_a, dom_b;
 	const char *path;
+	uint64_t from_seq;		/* DMA traces: events before it left out */
 };
 
 static void die(struct gen *g, const char *what, int err)
@@ -260,7 +263,7 @@ static void write_trace(const char *path, enum variant v)
 
 /* ---- DMA (format 1.4) ---------------------------------------------------- */
 
-enum dma_variant { D_GOOD, D_DIFF, D_BAD };
+enum dma_variant { D_GOOD, D_DIFF, D_BAD, D_ATTACHED };
 
 #define DMA_PIECE	4096
 
@@ -274,6 +277,8 @@ static void dma_event(struct gen *g, uint64_t seq, uint32_t type, uint32_t dir, 
 	};
 	uint32_t id = 0;
 
+	if (g->from_seq > seq)
+		return;
 	g->clock++;
 	ev.timestamp_ns = START_NS + g->clock * 1000;
 	ev.cpu = g->clock % 2;
@@ -290,7 +295,8 @@ static void write_dma(const char *path, enum dma_variant dv)
 	static uint8_t p1[DMA_PIECE], p2[DMA_PIECE], p4[6000], p5[64];
 	static const uint8_t p3[16] = "coherent status!";
 	struct ptf_writer_opts o = { .force = 1 };
-	struct gen g = { .path = path, .v = V_GOOD, .dom_a = DOM_A };
+	struct gen g = { .path = path, .v = V_GOOD, .dom_a = DOM_A,
+			 .from_seq = dv == D_ATTACHED ? 5 : 0 };
 	struct ptf_module mod = {
 		.name = "dummy_clock", .base = MOD_BASE, .size = 0x4000,
 		.nsyms = sizeof(syms) / sizeof(syms[0]), .syms = syms,
@@ -315,7 +321,8 @@ static void write_dma(const char *path, enum dma_variant dv)
 	check(&g, "add_module", ptf_writer__add_module(g.w, &mod));
 	device(&g, DOM_A, 0x1234, 0x5678, 0);
 	check(&g, "add_driver", ptf_writer__add_driver(g.w, DOM_A, "dma_drv"));
-	event(&g, DOM_A, 0, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REGISTERED, 0, 0, 0, 0);
+	if (dv != D_ATTACHED)
+		event(&g, DOM_A, 0, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REGISTERED, 0, 0, 0, 0);
 	dma_event(&g, 1, PCIEM_EVENT_DMA_MAP, to, 0x80001000, 4096, 0, probe, NULL);
 	dma_event(&g, 2, PCIEM_EVENT_DMA_MAP, from, 0x80003000, 8192, 0, probe + 4, NULL);
 	dma_event(&g, 3, PCIEM_EVENT_DMA_MAP, bidi, 0x80010000, 256, PCIEM_EVENT_F_DMA_COHERENT,
@@ -560,6 +567,8 @@ int main(int argc, char **argv)
 	write_dma(path, D_DIFF);
 	snprintf(path, sizeof(path), "%s/dma_bad.zst", argv[1]);
 	write_dma(path, D_BAD);
+	snprintf(path, sizeof(path), "%s/dma_attached.zst", argv[1]);
+	write_dma(path, D_ATTACHED);
 	snprintf(path, sizeof(path), "%s/good.zst", argv[1]);
 	buf = slurp(path, &len);
 	snprintf(path, sizeof(path), "%s/truncated.zst", argv[1]);

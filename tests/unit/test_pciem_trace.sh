@@ -512,6 +512,15 @@ expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 18: dma_read 0x80
 expect_count dma-verify-bad "$out" '^FINDING' 5
 expect_line dma-verify-bad "$out" 'dma_bad.zst: 5 findings$'
 
+# recorded from an existing device: mappings unknown, nothing outside is a finding
+# (seq 5-11, 15-17 and 19: all but the refused 12 and 13)
+run dma-verify-attached "$PT" verify "$DIR/dma_attached.zst"
+expect_rc dma-verify-attached 0
+expect_line dma-verify-attached "$out" '^ dma: 13 events, 0 findings; 11 outside the known mappings not counted as findings \(recorded from an existing device: mappings made before are not in the trace\)$'
+run dma-list-attached "$PT" dma "$DIR/dma_attached.zst"
+expect_line dma-list-attached "$out" '^ note: recorded from seq 5: mappings made before are not in the trace'
+expect_line dma-list-attached "$out" '^ seq 5 .* dma_read 0x80001000\+4096: outside every live mapping$'
+
 run dma-diff-same "$PT" diff "$D" "$D"
 expect_rc dma-diff-same 0
 expect_line dma-diff-same "$out" '^traces are equal in accesses and values: 19 accesses$'
