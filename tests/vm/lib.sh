@@ -80,6 +80,13 @@ load_testdrv() {
 	insmod "$KM/testdrv/pciem_testdrv.ko" || fail "cannot load pciem_testdrv"
 }
 
+# need_bins NAME...: the project's programs NAME (in build/bin) are built.
+need_bins() {
+	for _nb in "$@"; do
+		[ -x "$BIN/$_nb" ] || fail "build/bin/$_nb missing: run make"
+	done
+}
+
 # For the DMA tests: the test driver on a model started as "m" with
 # --dma-on-write 0:0x4c.
 # drv CMD...: a test-driver command; its result (mmio) on stdout

@@ -17,7 +17,7 @@
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
-[ -x "$REC" ] || fail "build/bin/pciem-record missing: run make"
+need_bins pciem-record
 [ -e "$TOP/build/lib/libpciem-tp.so" ] || fail "build/lib/libpciem-tp.so missing (liblttng-ust-dev?)"
 command -v lttng-sessiond >/dev/null && command -v babeltrace2 >/dev/null ||
 	fail "lttng-tools or babeltrace2 missing: run make deps"

@@ -22,8 +22,7 @@
 # pciem-trace verify and dma read it.
 . tests/vm/lib.sh
 
-[ -x "$BIN/pciem-record" ] && [ -x "$BIN/ptfcat" ] && [ -x "$BIN/pciem-trace" ] ||
-	fail "pciem-record, ptfcat or pciem-trace missing: run make"
+need_bins pciem-record ptfcat pciem-trace
 
 BDF=$(lspci -D -n -d 8086:100e | awk '{ print $1; exit }')
 [ -n "$BDF" ] || fail "no e1000 in the guest: $(lspci -n)"

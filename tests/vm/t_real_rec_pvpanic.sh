@@ -28,7 +28,7 @@
 REC=$BIN/pciem-record
 RP=$BIN/pciem-replay
 PT=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$RP" ] && [ -x "$PT" ] || fail "pciem-record, pciem-replay or pciem-trace missing: run make"
+need_bins pciem-record pciem-replay pciem-trace
 modinfo pvpanic-pci >/dev/null 2>&1 || notrun "no pvpanic-pci module in $KVER"
 
 BDF=

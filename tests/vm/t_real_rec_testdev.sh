@@ -30,7 +30,7 @@ REC=$BIN/pciem-record
 RP=$BIN/pciem-replay
 PT=$BIN/pciem-trace
 KO=$KM/testdrv/pciem_testdrv.ko
-[ -x "$REC" ] && [ -x "$RP" ] && [ -x "$PT" ] || fail "pciem-record, pciem-replay or pciem-trace missing: run make"
+need_bins pciem-record pciem-replay pciem-trace
 [ -f "$KO" ] || fail "$KO missing: run make test-kmods"
 
 TD=$(lspci -D -d 1b36:0005 | awk '{ print $1; exit }')
