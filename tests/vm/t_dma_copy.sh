@@ -122,9 +122,10 @@ copy copy_streaming 2097089 && fail "a streaming copy into the guard bytes was a
 expect $n $n 1
 ok "lengths out of range refused"
 
-"$BIN/pciem-record" --match 1234:dc01 -o "$TMP/c.zst" -- sh -c "echo 4096 > $DEV/copy && cat $DEV/copies" >"$TMP/rec.log" 2>&1 ||
+"$BIN/pciem-record" --match 1234:dc01 -o "$TMP/c.zst" -- \
+	sh -c "echo 4096 > $DEV/copy && echo 8192 > $DEV/copy_streaming && cat $DEV/copies" >"$TMP/rec.log" 2>&1 ||
 	fail "pciem-record of a copy: $(cat "$TMP/rec.log")"
-n=$((n + 1))
+n=$((n + 2))
 "$BIN/pciem-trace" dump --regs "$REGS" "$TMP/c.zst" >"$TMP/dump" 2>&1 || fail "pciem-trace dump --regs: $(cat "$TMP/dump")"
 for r in "SRC_LO 4" "DST_HI 4" "LEN 4 0x00001000" "CTRL 4 0x00000001 {START}" "STATUS 4 0x00000001 {DONE}" \
 	"COUNT 4 $(printf 0x%08x $n)"; do
@@ -140,6 +141,15 @@ wr=$(grep " DMA_WRITE .* bytes 4096 sum " "$TMP/cat" | sed 's/.* sum \([0-9]*\).
 "$BIN/pciem-trace" dump --type dma --payload "$TMP/c.zst" >"$TMP/dmadump" 2>&1 ||
 	fail "pciem-trace dump --type dma --payload: $(cat "$TMP/dmadump")"
 grep -q "4032 more bytes" "$TMP/dmadump" || fail "dump --payload: $(head -n 12 "$TMP/dmadump")"
+# the streaming copy's two mappings, made and ended inside the recording,
+# each with the bytes that went through it
+"$BIN/pciem-trace" dma "$TMP/c.zst" >"$TMP/maps" 2>&1 || fail "pciem-trace dma: $(cat "$TMP/maps")"
+grep -A4 "^  mapping [0-9]*: 0x[0-9a-f]*+8192 to-device streaming" "$TMP/maps" |
+	grep -q "device  *read 8192 bytes in 2 transfers, wrote 0 bytes" &&
+	grep -A4 "^  mapping [0-9]*: 0x[0-9a-f]*+8192 from-device streaming" "$TMP/maps" |
+	grep -q "device  *read 0 bytes in 0 transfers, wrote 8192 bytes in 2 transfers" ||
+	fail "pciem-trace dma: the streaming copy's mappings: $(cat "$TMP/maps")"
+[ "$(grep -c "unmapped   seq" "$TMP/maps")" -ge 2 ] || fail "pciem-trace dma: mappings not ended: $(cat "$TMP/maps")"
 ok "a recorded copy, dumped with dma_copy.regs, names the registers; its 4096 bytes read and written are in the file (sum $rd)"
 
 rmmod dma_copy || fail "rmmod dma_copy"
