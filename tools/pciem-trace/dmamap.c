@@ -260,10 +260,11 @@ int dma_tracker__event(struct dma_tracker *t, uint32_t domain, const struct pcie
 			else
 				m->syncs_cpu++;
 		} else if (ev->type == PCIEM_EVENT_DMA_READ) {
-			m->reads++;
+			/* a transfer's later pieces (F_SAME_INSN) add bytes, not transfers */
+			m->reads += !(ev->flags & PCIEM_EVENT_F_SAME_INSN);
 			m->read_bytes += ev->data;
 		} else {
-			m->writes++;
+			m->writes += !(ev->flags & PCIEM_EVENT_F_SAME_INSN);
 			m->written_bytes += ev->data;
 		}
 		if (ev->seq > m->last_seq)
