@@ -568,29 +568,73 @@ static int sync_sg_dev_entry(struct kretprobe_instance *ri, struct pt_regs *regs
 	return 1;
 }
 
-#define RDMA_PROBE(sym, entry, ret) {					\
-	.kp.symbol_name = (sym), .entry_handler = (entry), .handler = (ret),	\
-	.data_size = sizeof(struct rdma_call), .maxactive = 64,		\
-}
-
 /*
  * dmam_alloc_attrs and dmam_free_coherent are not probed: they call
  * dma_alloc_attrs and dma_free_attrs, which are.  dma_pool's pages come
  * through those too.
  */
-static struct kretprobe rdma_probes[] = {
-	RDMA_PROBE("dma_map_page_attrs", call_entry, map_page_ret),
-	RDMA_PROBE("dma_unmap_page_attrs", unmap_page_entry, unmap_ret),
-	RDMA_PROBE("dma_map_sg_attrs", call_entry, map_sg_ret),
-	RDMA_PROBE("dma_map_sgtable", call_entry, map_sgtable_ret),
-	RDMA_PROBE("dma_unmap_sg_attrs", unmap_sg_entry, unmap_ret),
-	RDMA_PROBE("dma_alloc_attrs", call_entry, alloc_ret),
-	RDMA_PROBE("dma_free_attrs", free_entry, NULL),
-	RDMA_PROBE(PCIEM_DMA_SYNC_SYM("dma_sync_single_for_cpu"), call_entry, sync_cpu_ret),
-	RDMA_PROBE(PCIEM_DMA_SYNC_SYM("dma_sync_single_for_device"), sync_dev_entry, NULL),
-	RDMA_PROBE(PCIEM_DMA_SYNC_SYM("dma_sync_sg_for_cpu"), call_entry, sync_sg_cpu_ret),
-	RDMA_PROBE(PCIEM_DMA_SYNC_SYM("dma_sync_sg_for_device"), sync_sg_dev_entry, NULL),
+#define RDMA_PROBES(P)							\
+	P("dma_map_page_attrs", call_entry, map_page_ret)		\
+	P("dma_unmap_page_attrs", unmap_page_entry, unmap_ret)		\
+	P("dma_map_sg_attrs", call_entry, map_sg_ret)			\
+	P("dma_map_sgtable", call_entry, map_sgtable_ret)		\
+	P("dma_unmap_sg_attrs", unmap_sg_entry, unmap_ret)		\
+	P("dma_alloc_attrs", call_entry, alloc_ret)			\
+	P("dma_free_attrs", free_entry, NULL)				\
+	P(PCIEM_DMA_SYNC_SYM("dma_sync_single_for_cpu"), call_entry, sync_cpu_ret) \
+	P(PCIEM_DMA_SYNC_SYM("dma_sync_single_for_device"), sync_dev_entry, NULL) \
+	P(PCIEM_DMA_SYNC_SYM("dma_sync_sg_for_cpu"), call_entry, sync_sg_cpu_ret) \
+	P(PCIEM_DMA_SYNC_SYM("dma_sync_sg_for_device"), sync_sg_dev_entry, NULL)
+
+struct rdma_hook {
+	kretprobe_handler_t entry, ret;
 };
+
+#define RDMA_HOOK(sym, entry, ret)	{ (entry), (ret) },
+static const struct rdma_hook rdma_hooks[] = { RDMA_PROBES(RDMA_HOOK) };
+
+static int rdma_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+static int rdma_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
+
+#define RDMA_PROBE(sym, entry, ret) {					\
+	.kp.symbol_name = (sym), .entry_handler = rdma_entry,		\
+	.handler = rdma_ret,						\
+	.data_size = sizeof(struct rdma_call), .maxactive = 64,		\
+},
+static struct kretprobe rdma_probes[] = { RDMA_PROBES(RDMA_PROBE) };
+
+/*
+ * Every handler runs with interrupts off.  While a kprobe's handler runs,
+ * the kernel takes any other kprobe hit on the CPU as missed, PCIem's
+ * fault hook included: an interrupt handler touching a trapped BAR then
+ * would fault for good.  Interrupts stay on only in the few instructions
+ * the kprobe code runs around the handler (see the README's limits).
+ */
+static int rdma_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct rdma_hook *h = &rdma_hooks[get_kretprobe(ri) - rdma_probes];
+	unsigned long flags;
+	int ret;
+
+	local_irq_save(flags);
+	ret = h->entry(ri, regs);
+	local_irq_restore(flags);
+	return ret;
+}
+
+static int rdma_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct rdma_hook *h = &rdma_hooks[get_kretprobe(ri) - rdma_probes];
+	unsigned long flags;
+	int ret;
+
+	if (!h->ret)
+		return 0;	/* its entry handler did it all */
+	local_irq_save(flags);
+	ret = h->ret(ri, regs);
+	local_irq_restore(flags);
+	return ret;
+}
 
 static struct kretprobe *rdma_probe_ptrs[ARRAY_SIZE(rdma_probes)];
 
