@@ -195,7 +195,8 @@ test: deps
 # make bench: MMIO cost per access in each trap mode and under mmiotrace,
 # one VM boot per kernel (tests/bench/mmio.sh); then a recording of 100,000
 # ticks of the counter device (tests/bench/counter_record.sh, in a VM) and
-# libptf's speed and size on it and on synthetic workloads, on the host
+# libptf's speed and size on it and on synthetic workloads (DMA payloads
+# among them), on the host
 # (tests/bench/ptf_bench.c); pciem-trace export --ctf beside dump --json
 # (tests/bench/export_bench.sh); full trap recorded with and without
 # pciem-record --stacks (tests/bench/stacks.sh, in a VM).  Results and

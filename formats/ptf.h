@@ -21,7 +21,7 @@
 #include "pciem_userspace.h"
 
 #define PTF_VERSION_MAJOR	1	/* readers refuse another major */
-#define PTF_VERSION_MINOR	3	/* readers accept any minor */
+#define PTF_VERSION_MINOR	4	/* readers accept any minor */
 
 /* ---- what a trace holds ------------------------------------------------ */
 
@@ -81,6 +81,8 @@ struct ptf_record {
 	uint32_t domain;
 	uint32_t stack;			/* EVENT: its call stack's id for
 					 * ptf_reader__stack(), 0: none (1.2) */
+	uint32_t payload;		/* EVENT: id of its DMA payload for
+					 * ptf_reader__payload(), 0: none (1.4) */
 	union {
 		struct pciem_event event;
 		struct pciem_trace_lost lost;
@@ -111,6 +113,9 @@ struct ptf_writer_stats {
 	uint64_t raw_bytes;		/* encoded records before compression */
 	uint64_t file_bytes;		/* written to the file so far */
 	uint32_t frames;
+	uint64_t payloads;		/* distinct payloads stored (DMA_DATA records) */
+	uint64_t payload_bytes;		/* their bytes, before compression */
+	uint64_t dma_bytes;		/* bytes of the events that refer to payloads */
 };
 
 /* open(2) of @path with @flags (O_CREAT among them) for a file that holds
@@ -151,9 +156,32 @@ int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
 				const struct pciem_event *ev, uint32_t stack);
 void ptf_writer__set_stacks_lost(struct ptf_writer *w, uint64_t n);
 
+/*
+ * DMA payloads (format 1.4): ptf_writer__add_payload() gives the id of the
+ * bytes @buf[0..len) (1 <= len <= PTF_PAYLOAD_MAX), writing a DMA_DATA
+ * record the first time these bytes are seen (identical payloads are
+ * stored once: same length and same 128-bit XXH3 digest);
+ * ptf_writer__add_event_ex() writes an event with a stack id (0: none) and
+ * a payload id (0: none).  An event that refers to a payload must be a
+ * DMA_READ or DMA_WRITE whose @data equals the payload's length (-EINVAL
+ * otherwise).  ptf_writer__add_trace_rec() does all this by itself for a
+ * trace-channel EVENT record that carries bytes (see the ABI header).
+ */
+#define PTF_PAYLOAD_MAX		(1U << 20)
+int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len, uint32_t *id);
+int ptf_writer__add_event_ex(struct ptf_writer *w, uint32_t domain,
+			     const struct pciem_event *ev, uint32_t stack, uint32_t payload);
+
 /* One record of the kernel's trace channel (DEVICE, EVENT or LOST; PAD and
- * unknown types are ignored and return 0). */
+ * unknown types are ignored and return 0).  An EVENT record of a DMA_READ
+ * or DMA_WRITE without PCIEM_EVENT_F_DMA_FAULT carries its @data bytes
+ * after the event: they are stored as its payload (1.4); a record too
+ * short for them is refused with -EINVAL. */
 int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec *rec);
+/* The same with the call stack @stack (0: none) for an EVENT record;
+ * -EINVAL for a stack on another type. */
+int ptf_writer__add_trace_rec_stack(struct ptf_writer *w, const struct pciem_trace_rec *rec,
+				    uint32_t stack);
 
 /* Ends the current frame and writes it out, so that everything added so
  * far survives the writer being killed.  Nothing is written when nothing
@@ -212,6 +240,11 @@ int ptf_reader__seek_time(struct ptf_reader *r, uint64_t ns);
  * read. */
 int ptf_reader__stack(struct ptf_reader *r, uint32_t id, const uint64_t **ips, uint32_t *n);
 
+/* Payload @id (as in struct ptf_record.payload): its bytes, valid until the
+ * next call on the reader.  0, -ENOENT if no payload @id has been read (or
+ * seen in a frame a seek skipped), -errno on a corrupt file. */
+int ptf_reader__payload(struct ptf_reader *r, uint32_t id, const void **buf, uint32_t *len);
+
 /* The description of @domain, NULL if none has been read. */
 const struct ptf_device *ptf_reader__device(struct ptf_reader *r, uint32_t domain);
 
@@ -262,6 +295,14 @@ struct ptf_summary {
 	uint64_t stacks;
 	uint64_t stacks_lost;
 	int stacks_lost_known;
+	/* 1.4, DMA payloads: distinct payloads stored, their bytes, and the
+	 * bytes of the events that refer to them; from the footer when
+	 * complete (payloads_known 0 when it predates 1.4), else counted by
+	 * reading (payloads_known 1) */
+	uint64_t payloads;
+	uint64_t payload_bytes;
+	uint64_t dma_bytes;
+	int payloads_known;
 };
 
 /* Reads the whole file if needed (the reader is rewound afterwards). */

@@ -230,14 +230,14 @@ static unsigned int slot_pick(struct ptf_dev_state *d, const struct pciem_event 
 int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		     const struct pciem_event *ev, struct ptf_dev_state **dev)
 {
-	return ptf_encode_event_stack(c, out, domain, ev, 0, dev);
+	return ptf_encode_event_ex(c, out, domain, ev, 0, 0, dev);
 }
 
-int ptf_encode_event_stack(struct ptf_codec *c, uint8_t *out, uint32_t domain,
-			   const struct pciem_event *ev, uint32_t stack,
-			   struct ptf_dev_state **dev)
+int ptf_encode_event_ex(struct ptf_codec *c, uint8_t *out, uint32_t domain,
+			const struct pciem_event *ev, uint32_t stack, uint32_t payload,
+			struct ptf_dev_state **dev)
 {
-	unsigned int ext1 = 0, mode, slot;
+	unsigned int ext1 = 0, ext2 = 0, mode, slot;
 	struct ptf_dev_state *d;
 	struct ptf_slot *s;
 	uint64_t ddelta = 0;
@@ -273,6 +273,10 @@ int ptf_encode_event_stack(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 	if (ev->pid != d->last_pid)
 		ext1 |= PTF_X1_PID;
 	if (stack)
+		ext2 |= PTF_X2_STACK;
+	if (payload)
+		ext2 |= PTF_X2_PAYLOAD;
+	if (ext2)
 		ext1 |= PTF_X1_MORE;
 
 	if (ev->data == s->data) {
@@ -296,7 +300,7 @@ int ptf_encode_event_stack(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 	if (ext1)
 		*p++ = (uint8_t)ext1;
 	if (ext1 & PTF_X1_MORE)
-		*p++ = PTF_X2_STACK;
+		*p++ = (uint8_t)ext2;
 	if (ext1 & PTF_X1_DOM)
 		p = ptf_put_varint8(p, domain);
 	if (ext1 & PTF_X1_KEY) {
@@ -326,6 +330,8 @@ int ptf_encode_event_stack(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		p = ptf_put_varint8(p, ev->pid);
 	if (stack)
 		p = ptf_put_varint8(p, stack);
+	if (payload)
+		p = ptf_put_varint8(p, payload);
 	out[1] = (uint8_t)(p - out - 2);	/* always < 0x80 */
 
 	s->size = ev->size;

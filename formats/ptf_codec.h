@@ -26,10 +26,11 @@
 #define PTF_NAME_MAX		255
 #define PTF_SYM_NAME_MAX	511
 #define PTF_SLOTS		16
-/* An encoded event never exceeds 93 bytes (87 before 1.2's Ext2 and
- * Stack_Ref); the encoder's 8-byte stores (ptf_put_varint8()) reach at
- * most 7 bytes past its end.  Room for both: */
-#define PTF_EVENT_MAX		104
+/* An encoded event never exceeds 98 bytes (87 before 1.2's Ext2 and
+ * Stack_Ref, 93 before 1.4's Payload_Ref); the encoder's 8-byte stores
+ * (ptf_put_varint8()) reach at most 7 bytes past its end.  Room for both: */
+#define PTF_EVENT_MAX		112
+#define PTF_MAX_PAYLOADS	UINT32_MAX	/* DMA_DATA records in a trace (1.4) */
 
 /* Record types (tags 0x01-0x7f); tags 0x80-0xff are events. */
 enum {
@@ -60,6 +61,7 @@ enum { PTF_DATA_SAME, PTF_DATA_DELTA, PTF_DATA_VARINT, PTF_DATA_FIXED };
 #define PTF_X1_PID		0x40
 #define PTF_X1_MORE		0x80
 #define PTF_X2_STACK		0x01
+#define PTF_X2_PAYLOAD		0x02	/* 1.4 */
 
 /* Index frame flags */
 #define PTF_FF_HEADER		0x0001
@@ -70,6 +72,7 @@ enum { PTF_DATA_SAME, PTF_DATA_DELTA, PTF_DATA_VARINT, PTF_DATA_FIXED };
 #define PTF_FF_FOOTER		0x0020
 #define PTF_FF_EVENTS		0x0040
 #define PTF_FF_STACKS		0x0080	/* 1.2: STACK_TABLE records */
+#define PTF_FF_DMA_DATA		0x0100	/* 1.4: DMA_DATA records */
 #define PTF_FF_META		(PTF_FF_DEVICE | PTF_FF_DRIVER | PTF_FF_MODULE | PTF_FF_STACKS)
 
 #define PTF_ZSTD_MAGIC		0xFD2FB528U
@@ -320,10 +323,10 @@ struct ptf_dev_state *ptf_codec__get(struct ptf_codec *c, uint32_t domain);
  * returns its length, or -ENOSPC if the frame cannot take another device. */
 int ptf_encode_event(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 		     const struct pciem_event *ev, struct ptf_dev_state **dev);
-/* The same with a Stack_Ref (@stack != 0). */
-int ptf_encode_event_stack(struct ptf_codec *c, uint8_t *out, uint32_t domain,
-			   const struct pciem_event *ev, uint32_t stack,
-			   struct ptf_dev_state **dev);
+/* The same with a Stack_Ref (@stack != 0) and a Payload_Ref (@payload != 0). */
+int ptf_encode_event_ex(struct ptf_codec *c, uint8_t *out, uint32_t domain,
+			const struct pciem_event *ev, uint32_t stack, uint32_t payload,
+			struct ptf_dev_state **dev);
 
 /* for ptf_decode_event(): a field, or return what is wrong */
 #define GET(v, what)						\
@@ -353,7 +356,7 @@ int ptf_encode_event_stack(struct ptf_codec *c, uint8_t *out, uint32_t domain,
 static inline const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag,
 					   const uint8_t *p, const uint8_t *end,
 					   struct pciem_event *ev, uint32_t *stack,
-					   struct ptf_dev_state **dev)
+					   uint32_t *payload, struct ptf_dev_state **dev)
 {
 	unsigned int ext1 = 0, ext2 = 0, slot;
 	struct ptf_dev_state *d;
@@ -447,6 +450,12 @@ static inline const char *ptf_decode_event(struct ptf_codec *c, unsigned int tag
 		if (!*stack)
 			return "event: Stack_Ref 0";
 	}
+	*payload = 0;
+	if (ext2 & PTF_X2_PAYLOAD) {
+		GET32(*payload, "event: Payload_Ref");
+		if (!*payload)
+			return "event: Payload_Ref 0";
+	}
 	/* anything after the known fields belongs to a later minor version */
 
 	if (ext1 & PTF_X1_KEY) {
@@ -495,6 +504,9 @@ struct ptf_frame_info {
 	uint16_t ndev;
 	uint32_t dev0;			/* first of its devices in the dev array */
 	uint8_t meta_loaded;		/* reader: DEVICE/DRIVER/MODULE absorbed */
+	uint8_t pay_known;		/* reader: its DMA_DATA records counted */
+	uint32_t pay0;			/* reader: id of its first payload (1.4) */
+	uint32_t npay;			/* reader: its DMA_DATA records */
 };
 
 struct ptf_index {

@@ -46,7 +46,24 @@ struct ptf_footer {
 	uint32_t devices;
 	int has_stacks;			/* 1.2's fields are there */
 	uint64_t stacks, stacks_lost;
+	int has_payloads;		/* 1.4's fields are there */
+	uint64_t payloads, payload_bytes, dma_bytes;
 };
+
+/* Where a payload's bytes are (1.4): the id's DMA_DATA record is in data
+ * frame @frame, its bytes at @off in the frame's content. */
+struct ptf_rpay {
+	uint32_t frame, off, len;
+};
+
+/* A frame decompressed to serve ptf_reader__payload(). */
+struct ptf_pcache {
+	int64_t frame;			/* -1: empty */
+	uint8_t *buf;
+	size_t cap, len;
+	uint64_t used;			/* when last used, for LRU */
+};
+#define PTF_PCACHE_FRAMES	2
 
 struct ptf_reader {
 	char *name;
@@ -93,6 +110,17 @@ struct ptf_reader {
 	size_t *soff;
 	uint32_t *slen;
 	uint32_t nstacks, stacks_cap;
+
+	/* payloads (1.4): id i + 1 is pays[i], for ids defined by the frames
+	 * read so far (never their bytes: those stay in the file) */
+	struct ptf_rpay *pays;
+	uint32_t npays;
+	size_t pays_cap;
+	uint64_t pay_next;		/* in the frame entered last: id of its first
+					 * payload, 0 when not known */
+	uint32_t pay_count;		/* its DMA_DATA records met so far */
+	struct ptf_pcache pcache[PTF_PCACHE_FRAMES];
+	uint64_t pcache_clock;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -233,17 +261,16 @@ static int scan(struct ptf_reader *r)
 	return 0;
 }
 
-/* Decompresses frame @k into fbuf. */
-static int frame_load(struct ptf_reader *r, uint32_t k)
+/* Decompresses frame @k into *@buf (of *@cap bytes, grown if needed),
+ * verifying its checksum; its content's length in *@len. */
+static int frame_decompress(struct ptf_reader *r, uint32_t k, uint8_t **buf, size_t *cap,
+			    size_t *len)
 {
 	struct ptf_frame_info *f = &r->ix.frames[k];
 	const uint8_t *src = r->data + f->offset;
 	unsigned long long fcs;
 	size_t n;
 
-	if (r->loaded == k)
-		return 0;
-	r->loaded = -1;
 	if (f->csize < 6 || !(src[4] & 0x04))
 		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
 			   "): no content checksum", k, f->offset);
@@ -265,21 +292,21 @@ static int frame_load(struct ptf_reader *r, uint32_t k)
 	if (ZSTD_isError(n) || n != f->csize)
 		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
 			   "): damaged (its blocks do not end where the frame does)", k, f->offset);
-	if (fcs + PTF_READ_PAD > r->fcap) {
+	if (fcs + PTF_READ_PAD > *cap) {
 		/* one allocation, the content's size rounded up to 64 KiB */
-		size_t cap = ((size_t)fcs + PTF_READ_PAD + 0xffff) & ~(size_t)0xffff;
+		size_t ncap = ((size_t)fcs + PTF_READ_PAD + 0xffff) & ~(size_t)0xffff;
 		void *p;
 
 		/* realloc() would copy the old content: it is not needed */
-		free(r->fbuf);
-		r->fcap = 0;
-		p = malloc(cap);
-		r->fbuf = p;
+		free(*buf);
+		*cap = 0;
+		p = malloc(ncap);
+		*buf = p;
 		if (!p)
 			return bad(r, -ENOMEM, "out of memory");
-		r->fcap = cap;
+		*cap = ncap;
 	}
-	n = ZSTD_decompressDCtx(r->dctx, r->fbuf, (size_t)fcs, src, f->csize);
+	n = ZSTD_decompressDCtx(r->dctx, *buf, (size_t)fcs, src, f->csize);
 	if (ZSTD_isError(n)) {
 		if (ZSTD_getErrorCode(n) == ZSTD_error_checksum_wrong)
 			return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
@@ -291,11 +318,25 @@ static int frame_load(struct ptf_reader *r, uint32_t k)
 		return bad(r, -EBADMSG, "frame %" PRIu32 " (at byte %" PRIu64
 			   "): %zu bytes decompressed, %llu announced", k, f->offset, n, fcs);
 	/* the event decoder loads 8 bytes at a time: defined bytes after the end */
-	memset(r->fbuf + n, 0, PTF_READ_PAD);
-	r->flen = n;
+	memset(*buf + n, 0, PTF_READ_PAD);
+	*len = n;
+	return 0;
+}
+
+/* Decompresses frame @k into fbuf. */
+static int frame_load(struct ptf_reader *r, uint32_t k)
+{
+	int err;
+
+	if (r->loaded == k)
+		return 0;
+	r->loaded = -1;
+	err = frame_decompress(r, k, &r->fbuf, &r->fcap, &r->flen);
+	if (err)
+		return err;
 	r->loaded = k;
 	if (!r->have_index)
-		f->dsize = (uint32_t)n;
+		r->ix.frames[k].dsize = (uint32_t)r->flen;
 	return 0;
 }
 
@@ -382,9 +423,30 @@ static int frame_enter(struct ptf_reader *r, uint32_t k, const uint8_t **pp, con
 		snprintf(msg, sizeof(msg), "FRAME record says frame %" PRIu64, num);
 		return bad_rec(r, k, h.pos, msg);
 	}
+	/* payload ids continue those of the frame before (1.4) */
+	r->pay_count = 0;
+	if (k == 0)
+		r->pay_next = 1;
+	else if (r->ix.frames[k - 1].pay_known)
+		r->pay_next = (uint64_t)r->ix.frames[k - 1].pay0 + r->ix.frames[k - 1].npay;
+	else
+		r->pay_next = 0;
 	*pp = p;
 	*pend = end;
 	return 0;
+}
+
+/* Frame @k, entered last, has been read to its end: its payloads are
+ * counted. */
+static void frame_payloads_done(struct ptf_reader *r, uint32_t k)
+{
+	struct ptf_frame_info *f = &r->ix.frames[k];
+
+	if (f->pay_known || !r->pay_next)
+		return;
+	f->pay_known = 1;
+	f->pay0 = (uint32_t)r->pay_next;
+	f->npay = r->pay_count;
 }
 
 /* ---- described records ----------------------------------------------------- */
@@ -677,6 +739,125 @@ int ptf_reader__stack(struct ptf_reader *r, uint32_t id, const uint64_t **ips, u
 	return 0;
 }
 
+/* A DMA_DATA record (1.4) of frame @k, entered last and in fbuf: checks it
+ * and notes where its bytes are (once: a frame read again defines nothing
+ * new). */
+static int parse_payload(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h)
+{
+	struct ptf_cur c = { h->content, h->content + h->size, NULL };
+	const struct ptf_frame_info *f = &r->ix.frames[k];
+	const uint8_t *bytes;
+	uint64_t want;
+	uint32_t id, len;
+	char msg[160];
+
+	id = ptf_cur__u32(&c, "DMA_DATA: bad Data_Id");
+	len = ptf_cur__u32(&c, "DMA_DATA: bad Length");
+	if (c.err)
+		return bad_rec(r, k, h->pos, c.err);
+	if (!len || len > PTF_PAYLOAD_MAX) {
+		snprintf(msg, sizeof(msg), "DMA_DATA: Length %" PRIu32 " (1 to %u)", len,
+			 PTF_PAYLOAD_MAX);
+		return bad_rec(r, k, h->pos, msg);
+	}
+	bytes = ptf_cur__bytes(&c, len, "DMA_DATA: Length larger than the record");
+	if (c.err)
+		return bad_rec(r, k, h->pos, c.err);
+	if (!r->pay_next)
+		return bad_rec(r, k, h->pos, "DMA_DATA: the payloads of earlier frames were not "
+			       "counted (reader bug)");
+	want = r->pay_next + r->pay_count;
+	if (id != want) {
+		snprintf(msg, sizeof(msg), "DMA_DATA: Data_Id %" PRIu32 ", expected %" PRIu64
+			 " (payloads are numbered from 1 in the order the file defines them)",
+			 id, want);
+		return bad_rec(r, k, h->pos, msg);
+	}
+	/* a seek would not have read this frame for its payloads */
+	if (r->have_index && !(f->flags & PTF_FF_DMA_DATA))
+		return bad_rec(r, k, h->pos, "DMA_DATA record in a frame whose index entry does "
+			       "not have the DMA_DATA flag");
+	if (id > r->npays) {
+		if (r->npays == r->pays_cap) {
+			size_t cap = r->pays_cap ? r->pays_cap * 2 : 1024;
+			struct ptf_rpay *np = realloc(r->pays, cap * sizeof(*np));
+
+			if (!np)
+				return bad(r, -ENOMEM, "out of memory");
+			r->pays = np;
+			r->pays_cap = cap;
+		}
+		r->pays[r->npays].frame = k;
+		r->pays[r->npays].off = (uint32_t)(bytes - r->fbuf);
+		r->pays[r->npays].len = len;
+		r->npays++;
+	}
+	r->pay_count++;
+	return 0;
+}
+
+/* The id of the last payload defined before the current point of frame
+ * @k (entered last). */
+static uint64_t payloads_defined(const struct ptf_reader *r)
+{
+	return r->pay_next ? r->pay_next + r->pay_count - 1 : 0;
+}
+
+static void pcache_free(struct ptf_reader *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < PTF_PCACHE_FRAMES; i++) {
+		free(r->pcache[i].buf);
+		r->pcache[i].buf = NULL;
+		r->pcache[i].cap = 0;
+		r->pcache[i].frame = -1;
+	}
+}
+
+int ptf_reader__payload(struct ptf_reader *r, uint32_t id, const void **buf, uint32_t *len)
+{
+	struct ptf_pcache *c, *lru;
+	const struct ptf_rpay *e;
+	unsigned int i;
+	int err;
+
+	*buf = NULL;
+	*len = 0;
+	if (!id || id > r->npays)
+		return bad(r, -ENOENT, "no payload %" PRIu32 " has been read (%" PRIu32
+			   " known)", id, r->npays);
+	e = &r->pays[id - 1];
+	if (r->loaded == (int64_t)e->frame) {
+		*buf = r->fbuf + e->off;
+		*len = e->len;
+		return 0;
+	}
+	/* an earlier frame's: decompressed again, and kept for the next */
+	lru = &r->pcache[0];
+	for (i = 0; i < PTF_PCACHE_FRAMES; i++) {
+		c = &r->pcache[i];
+		if (c->frame == (int64_t)e->frame)
+			goto found;
+		if (c->used < lru->used)
+			lru = c;
+	}
+	c = lru;
+	c->frame = -1;
+	err = frame_decompress(r, e->frame, &c->buf, &c->cap, &c->len);
+	if (err)
+		return err;
+	c->frame = e->frame;
+found:
+	if ((size_t)e->off + e->len > c->len)
+		return bad(r, -EBADMSG, "payload %" PRIu32 " lies outside frame %" PRIu32
+			   " (reader bug)", id, e->frame);
+	c->used = ++r->pcache_clock;
+	*buf = c->buf + e->off;
+	*len = e->len;
+	return 0;
+}
+
 static int parse_footer(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
 			struct ptf_footer *f)
 {
@@ -701,6 +882,13 @@ static int parse_footer(struct ptf_reader *r, uint32_t k, const struct rec_hdr *
 	if (f->has_stacks) {
 		f->stacks = ptf_cur__u64(&c, "FOOTER: bad Stack_Count");
 		f->stacks_lost = ptf_cur__u64(&c, "FOOTER: bad Stacks_Lost");
+	}
+	f->has_payloads = !c.err && c.p < c.end;
+	f->payloads = f->payload_bytes = f->dma_bytes = 0;
+	if (f->has_payloads) {
+		f->payloads = ptf_cur__u64(&c, "FOOTER: bad Payload_Count");
+		f->payload_bytes = ptf_cur__u64(&c, "FOOTER: bad Payload_Bytes");
+		f->dma_bytes = ptf_cur__u64(&c, "FOOTER: bad Dma_Bytes");
 	}
 	if (!c.err && f->events > f->records)
 		c.err = "FOOTER: more events than records";
@@ -758,6 +946,8 @@ static int rec_apply(struct ptf_reader *r, uint32_t k, const struct rec_hdr *h,
 		return 1;
 	case PTF_T_STACK_TABLE:
 		return parse_stacks(r, k, h);
+	case PTF_T_DMA_DATA:
+		return parse_payload(r, k, h);
 	case PTF_T_LOST: {
 		struct ptf_cur c = { h->content, h->content + h->size, NULL };
 
@@ -815,6 +1005,8 @@ static int frame_apply(struct ptf_reader *r, uint32_t k, bool (*want)(uint8_t ta
 				return err;
 		}
 	}
+	if (want(PTF_T_DMA_DATA))
+		frame_payloads_done(r, k);
 	return 0;
 }
 
@@ -824,15 +1016,21 @@ static bool is_meta(uint8_t tag)
 	       tag == PTF_T_STACK_TABLE;
 }
 
+static bool is_meta_or_payload(uint8_t tag)
+{
+	return is_meta(tag) || tag == PTF_T_DMA_DATA;
+}
+
 static bool is_symbols(uint8_t tag)
 {
 	return tag == PTF_T_MODULE || tag == PTF_T_STACK_TABLE;
 }
 
-/* Reads frame @k's DEVICE, DRIVER and MODULE records (a seek skips it). */
+/* Reads frame @k's DEVICE, DRIVER, MODULE, STACK_TABLE and DMA_DATA
+ * records (a seek skips it). */
 static int frame_meta(struct ptf_reader *r, uint32_t k)
 {
-	int err = frame_apply(r, k, is_meta);
+	int err = frame_apply(r, k, is_meta_or_payload);
 
 	if (err)
 		return err;
@@ -877,6 +1075,8 @@ static struct ptf_reader *reader_alloc(const char *name)
 	r->devs = calloc(PTF_MAX_DOMAINS, sizeof(*r->devs));
 	r->mods = calloc(PTF_MAX_MODULES, sizeof(*r->mods));
 	r->loaded = -1;
+	for (int i = 0; i < PTF_PCACHE_FRAMES; i++)
+		r->pcache[i].frame = -1;
 	if (!r->name || !r->dctx || !r->codec || !r->devs || !r->mods) {
 		ptf_reader__close(r);
 		return NULL;
@@ -1033,6 +1233,27 @@ static int end_of_data(struct ptf_reader *r)
 	return 0;
 }
 
+/* An event's Payload_Ref (1.4): NULL, or what is wrong (in @msg). */
+static const char *check_payload_ref(const struct ptf_reader *r, const struct pciem_event *ev,
+				     uint32_t id, char *msg, size_t len)
+{
+	if (id > payloads_defined(r))
+		snprintf(msg, len, "event: Payload_Ref %" PRIu32 " names a payload not defined "
+			 "before it (%" PRIu64 " defined so far)", id, payloads_defined(r));
+	else if (ev->type != PCIEM_EVENT_DMA_READ && ev->type != PCIEM_EVENT_DMA_WRITE)
+		snprintf(msg, len, "event: Payload_Ref on an event of type %" PRIu32 " (only "
+			 "DMA_READ and DMA_WRITE carry one)", ev->type);
+	else if (ev->flags & PCIEM_EVENT_F_DMA_FAULT)
+		snprintf(msg, len, "event: Payload_Ref on a refused DMA transfer (flag DMA_FAULT: "
+			 "no byte moved)");
+	else if (ev->data != r->pays[id - 1].len)
+		snprintf(msg, len, "event: data of %" PRIu64 " bytes, but its payload %" PRIu32
+			 " has %" PRIu32, (uint64_t)ev->data, id, r->pays[id - 1].len);
+	else
+		return NULL;
+	return msg;
+}
+
 static int raw_next(struct ptf_reader *r, struct ptf_record *rec)
 {
 	const uint8_t *p, *content, *cend;
@@ -1056,6 +1277,7 @@ static int raw_next(struct ptf_reader *r, struct ptf_record *rec)
 		p = r->p;
 		if (p >= r->end) {
 			r->ix.frames[r->cur].meta_loaded = 1;
+			frame_payloads_done(r, r->cur);
 			r->in_frame = 0;
 			r->cur++;
 			continue;
@@ -1083,11 +1305,19 @@ static int raw_next(struct ptf_reader *r, struct ptf_record *rec)
 	}
 
 	/* an event record at p, its content [content, cend) */
-	why = ptf_decode_event(r->codec, tag, content, cend, &rec->event, &rec->stack, &d);
+	why = ptf_decode_event(r->codec, tag, content, cend, &rec->event, &rec->stack,
+			       &rec->payload, &d);
 	if (!why && rec->stack > r->nstacks)
 		why = "event: Stack_Ref names a stack not defined before it";
 	if (why)
 		return bad_rec(r, r->cur, (size_t)(p - r->fbuf), why);
+	if (rec->payload) {
+		char msg[160];
+
+		why = check_payload_ref(r, &rec->event, rec->payload, msg, sizeof(msg));
+		if (why)
+			return bad_rec(r, r->cur, (size_t)(p - r->fbuf), why);
+	}
 	r->p = cend;
 	rd = d->user;
 	if (!rd) {
@@ -1134,8 +1364,16 @@ static int seek_to_frame(struct ptf_reader *r, uint32_t k)
 
 	for (i = 0; i < k; i++) {
 		struct ptf_frame_info *f = &r->ix.frames[i];
+		int meta = !f->meta_loaded && (f->flags & PTF_FF_META);
+		int pay = !f->pay_known && (f->flags & PTF_FF_DMA_DATA);
 
-		if (f->meta_loaded || !(f->flags & PTF_FF_META))
+		if (!f->pay_known && !(f->flags & PTF_FF_DMA_DATA)) {
+			/* no payload: its ids continue those of the frame before */
+			f->pay0 = i ? r->ix.frames[i - 1].pay0 + r->ix.frames[i - 1].npay : 1;
+			f->npay = 0;
+			f->pay_known = 1;
+		}
+		if (!meta && !pay)
 			continue;
 		err = frame_meta(r, i);
 		if (err)
@@ -1328,6 +1566,10 @@ int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s)
 		s->stacks = r->footer.stacks;
 		s->stacks_lost = r->footer.stacks_lost;
 		s->stacks_lost_known = r->footer.has_stacks;
+		s->payloads = r->footer.payloads;
+		s->payload_bytes = r->footer.payload_bytes;
+		s->dma_bytes = r->footer.dma_bytes;
+		s->payloads_known = r->footer.has_payloads;
 		return ptf_reader__rewind(r);
 	}
 	ptf_reader__rewind(r);
@@ -1337,6 +1579,8 @@ int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s)
 			s->lost += rec.lost.count;
 		if (rec.type != PTF_REC_EVENT)
 			continue;
+		if (rec.payload)
+			s->dma_bytes += rec.event.data;
 		if (!s->events++ || rec.event.timestamp_ns < s->first_ns)
 			s->first_ns = rec.event.timestamp_ns;
 		if (rec.event.timestamp_ns > s->last_ns)
@@ -1345,6 +1589,11 @@ int ptf_reader__summary(struct ptf_reader *r, struct ptf_summary *s)
 	for (i = 0; i < r->ndevs; i++)
 		s->devices += r->devs[i]->described || r->devs[i]->seen;
 	s->stacks = r->nstacks;
+	/* 1.4: counted here as the events are */
+	s->payloads = r->npays;
+	for (i = 0; i < r->npays; i++)
+		s->payload_bytes += r->pays[i].len;
+	s->payloads_known = 1;
 	ptf_reader__rewind(r);
 	return err;
 }
@@ -1381,6 +1630,8 @@ void ptf_reader__close(struct ptf_reader *r)
 	free(r->sframes);
 	free(r->soff);
 	free(r->slen);
+	free(r->pays);
+	pcache_free(r);
 	ptf_index__free(&r->ix);
 	ZSTD_freeDCtx(r->dctx);
 	free(r->fbuf);

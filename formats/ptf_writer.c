@@ -15,9 +15,29 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include "ptf_codec.h"
+
+/* The zstd level of frames whose content is mostly DMA payload, when the
+ * caller asked for no level: payload is compressed at this level at
+ * 500 MB/s or more on one core (docs/benchmarks.md). */
+#define PTF_PAYLOAD_LEVEL	1
+
+/* Ids (1 and up) of things written, found by a hash of the thing: open
+ * addressing with linear probing, at most half full (a capacity of up to
+ * 2^33 holds 2^32 - 1 ids). */
+struct ptf_idset {
+	uint32_t *slots;		/* id, 0: empty */
+	uint64_t cap;			/* power of two, or 0 */
+};
+
+/* A payload already written (1.4): what identifies its bytes. */
+struct ptf_wpay {
+	XXH128_hash_t digest;
+	uint32_t len;
+};
 
 struct ptf_wdev {			/* per domain, for the footer */
 	uint32_t domain;
@@ -57,9 +77,16 @@ struct ptf_writer {
 	size_t *soff;
 	uint32_t *slen;
 	uint32_t nstacks, stacks_cap;
-	uint32_t *shash;		/* open addressing: id, 0 empty */
-	uint32_t shash_cap;		/* power of two, or 0 */
+	struct ptf_idset stack_ids;	/* by stack_hash() */
 	uint64_t stacks_lost;
+
+	/* payloads written so far (1.4): id i + 1 is pays[i] */
+	struct ptf_wpay *pays;
+	uint32_t npays, pays_cap;
+	struct ptf_idset pay_ids;	/* by the digest's low 64 bits */
+	uint32_t frame_pay_bytes;	/* payload bytes in the frame being built */
+	int pay_level;			/* level of frames mostly of payload */
+	int cur_level;			/* the compressor's level now */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -175,6 +202,7 @@ static int frame_begin(struct ptf_writer *w)
 	w->buf.len = 0;
 	w->frame_records = 0;
 	w->frame_flags = 0;
+	w->frame_pay_bytes = 0;
 	ptf_codec__reset(w->codec);
 	if (w->frame_no == 0) {
 		if (ptf_buf__reserve(&w->buf, PTF_PREAMBLE_LEN))
@@ -193,6 +221,22 @@ static int frame_begin(struct ptf_writer *w)
 	return 0;
 }
 
+/* The compression level of the next frame. */
+static int set_level(struct ptf_writer *w, int level)
+{
+	size_t zerr;
+
+	if (level == w->cur_level)
+		return 0;
+	zerr = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+	if (ZSTD_isError(zerr)) {
+		w->err = -EINVAL;
+		return fail(w, -EINVAL, "compression level %d: %s", level, ZSTD_getErrorName(zerr));
+	}
+	w->cur_level = level;
+	return 0;
+}
+
 static int frame_end(struct ptf_writer *w)
 {
 	struct ptf_frame_info *f;
@@ -206,6 +250,9 @@ static int frame_end(struct ptf_writer *w)
 	w->zbuf.len = 0;
 	if (ptf_buf__reserve(&w->zbuf, bound))
 		return fail(w, -ENOMEM, "out of memory");
+	err = set_level(w, (uint64_t)w->frame_pay_bytes * 2 > w->buf.len ? w->pay_level : w->level);
+	if (err)
+		return err;
 	csize = ZSTD_compress2(w->cctx, w->zbuf.p, w->zbuf.cap, w->buf.p, w->buf.len);
 	if (ZSTD_isError(csize)) {
 		w->err = -EIO;
@@ -407,6 +454,9 @@ int ptf_writer__open(struct ptf_writer **pw, const char *path,
 	}
 	*pw = w;
 	w->level = opts && opts->level ? opts->level : 3;
+	/* frames that are mostly DMA payload: a faster level unless one was
+	 * asked for (see docs/benchmarks.md) */
+	w->pay_level = opts && opts->level ? opts->level : PTF_PAYLOAD_LEVEL;
 	w->frame_bytes = opts && opts->frame_bytes ? opts->frame_bytes : PTF_FRAME_DEFAULT;
 	if (w->frame_bytes < 256)
 		w->frame_bytes = 256;
@@ -417,6 +467,7 @@ int ptf_writer__open(struct ptf_writer **pw, const char *path,
 		w->hdr = *hdr;
 
 	zerr = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level);
+	w->cur_level = w->level;
 	if (!ZSTD_isError(zerr))
 		zerr = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	if (!ZSTD_isError(zerr))
@@ -462,11 +513,22 @@ cleanup:
 
 int ptf_writer__add_event(struct ptf_writer *w, uint32_t domain, const struct pciem_event *ev)
 {
-	return ptf_writer__add_event_stack(w, domain, ev, 0);
+	return ptf_writer__add_event_ex(w, domain, ev, 0, 0);
 }
 
 int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
 				const struct pciem_event *ev, uint32_t stack)
+{
+	return ptf_writer__add_event_ex(w, domain, ev, stack, 0);
+}
+
+static int is_dma_xfer(uint32_t type)
+{
+	return type == PCIEM_EVENT_DMA_READ || type == PCIEM_EVENT_DMA_WRITE;
+}
+
+int ptf_writer__add_event_ex(struct ptf_writer *w, uint32_t domain,
+			     const struct pciem_event *ev, uint32_t stack, uint32_t payload)
 {
 	struct ptf_dev_state *d;
 	struct ptf_wdev *wd;
@@ -483,7 +545,21 @@ int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
 	if (stack > w->nstacks)
 		return usage_err(w, -EINVAL, "event refers to stack %" PRIu32 ", but %" PRIu32
 				 " stacks were written", stack, w->nstacks);
-	n = ptf_encode_event_stack(w->codec, w->buf.p + w->buf.len, domain, ev, stack, &d);
+	if (payload) {
+		if (payload > w->npays)
+			return usage_err(w, -EINVAL, "event refers to payload %" PRIu32 ", but %"
+					 PRIu32 " payloads were written", payload, w->npays);
+		if (!is_dma_xfer(ev->type) || (ev->flags & PCIEM_EVENT_F_DMA_FAULT))
+			return usage_err(w, -EINVAL, "event of type %" PRIu32 "%s refers to payload %"
+					 PRIu32 ": only a DMA_READ or DMA_WRITE that moved bytes "
+					 "has one", ev->type, ev->flags & PCIEM_EVENT_F_DMA_FAULT ?
+					 " (a refused transfer)" : "", payload);
+		if (ev->data != w->pays[payload - 1].len)
+			return usage_err(w, -EINVAL, "event of %" PRIu64 " bytes refers to payload %"
+					 PRIu32 " of %" PRIu32 " bytes", (uint64_t)ev->data, payload,
+					 w->pays[payload - 1].len);
+	}
+	n = ptf_encode_event_ex(w->codec, w->buf.p + w->buf.len, domain, ev, stack, payload, &d);
 	if (n == -ENOSPC) {
 		/* the frame has its 256 devices: the event starts the next one */
 		err = frame_end(w);
@@ -491,14 +567,16 @@ int ptf_writer__add_event_stack(struct ptf_writer *w, uint32_t domain,
 			err = prepare(w, PTF_EVENT_MAX);
 		if (err)
 			return err;
-		n = ptf_encode_event_stack(w->codec, w->buf.p + w->buf.len, domain, ev, stack,
-					   &d);
+		n = ptf_encode_event_ex(w->codec, w->buf.p + w->buf.len, domain, ev, stack,
+					payload, &d);
 	}
 	w->buf.len += (size_t)n;
 	w->frame_flags |= PTF_FF_EVENTS;
 	w->frame_records++;
 	w->st.records++;
 	w->st.events++;
+	if (payload)
+		w->st.dma_bytes += ev->data;
 	if (!wd->events || ev->seq < wd->first_seq)
 		wd->first_seq = ev->seq;
 	if (!wd->events || ev->seq > wd->last_seq)
@@ -674,6 +752,56 @@ cleanup:
 	return err;
 }
 
+/* ---- the id sets ---------------------------------------------------------------- */
+
+static void idset_put(struct ptf_idset *set, uint64_t h, uint32_t id)
+{
+	uint64_t mask = set->cap - 1, i = h & mask;
+
+	while (set->slots[i])
+		i = (i + 1) & mask;
+	set->slots[i] = id;
+}
+
+/* Room for @n ids; @hash gives the hash of an id already in the set. */
+static int idset_reserve(struct ptf_idset *set, uint64_t n, const struct ptf_writer *w,
+			 uint64_t (*hash)(const struct ptf_writer *w, uint32_t id))
+{
+	struct ptf_idset old = *set;
+	uint64_t cap = set->cap ? set->cap : 1024, i;
+
+	if (n * 2 <= set->cap)
+		return 0;
+	while (cap < n * 2)
+		cap *= 2;
+	set->slots = calloc(cap, sizeof(*set->slots));
+	if (!set->slots) {
+		*set = old;
+		return -ENOMEM;
+	}
+	set->cap = cap;
+	for (i = 0; i < old.cap; i++)
+		if (old.slots[i])
+			idset_put(set, hash(w, old.slots[i]), old.slots[i]);
+	free(old.slots);
+	return 0;
+}
+
+/* The id whose thing @same() says is @key, 0 if none. */
+static uint32_t idset_find(const struct ptf_idset *set, uint64_t h, const struct ptf_writer *w,
+			   int (*same)(const struct ptf_writer *w, uint32_t id, const void *key),
+			   const void *key)
+{
+	uint64_t mask = set->cap - 1, i;
+
+	if (!set->cap)
+		return 0;
+	for (i = h & mask; set->slots[i]; i = (i + 1) & mask)
+		if (same(w, set->slots[i], key))
+			return set->slots[i];
+	return 0;
+}
+
 /* ---- stacks (1.2) ----------------------------------------------------------- */
 
 static uint64_t stack_hash(const uint64_t *ips, uint32_t n)
@@ -689,40 +817,29 @@ static uint64_t stack_hash(const uint64_t *ips, uint32_t n)
 	return h;
 }
 
-static void shash_insert(struct ptf_writer *w, uint64_t h, uint32_t id)
-{
-	uint32_t mask = w->shash_cap - 1, i = (uint32_t)h & mask;
+struct stack_key {
+	const uint64_t *ips;
+	uint32_t n;
+};
 
-	while (w->shash[i])
-		i = (i + 1) & mask;
-	w->shash[i] = id;
+static uint64_t stack_id_hash(const struct ptf_writer *w, uint32_t id)
+{
+	return stack_hash(w->sframes + w->soff[id - 1], w->slen[id - 1]);
 }
 
-static int shash_grow(struct ptf_writer *w)
+static int stack_same(const struct ptf_writer *w, uint32_t id, const void *key)
 {
-	uint32_t cap = w->shash_cap ? w->shash_cap * 2 : 1024, i;
-	uint32_t *old = w->shash, ocap = w->shash_cap;
+	const struct stack_key *k = key;
 
-	w->shash = calloc(cap, sizeof(*w->shash));
-	if (!w->shash) {
-		w->shash = old;
-		return -ENOMEM;
-	}
-	w->shash_cap = cap;
-	for (i = 0; i < ocap; i++) {
-		uint32_t id = old[i];
-
-		if (id)
-			shash_insert(w, stack_hash(w->sframes + w->soff[id - 1], w->slen[id - 1]), id);
-	}
-	free(old);
-	return 0;
+	return w->slen[id - 1] == k->n &&
+	       !memcmp(w->sframes + w->soff[id - 1], k->ips, k->n * sizeof(*k->ips));
 }
 
 int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n, uint32_t *id)
 {
+	struct stack_key key = { ips, n };
 	uint64_t h, prev;
-	uint32_t mask, i, k;
+	uint32_t i;
 	uint8_t *p;
 	int err;
 
@@ -733,17 +850,9 @@ int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n,
 		return usage_err(w, -EINVAL, "stack of %" PRIu32 " frames (1 to %d)", n,
 				 PTF_STACK_MAX_FRAMES);
 	h = stack_hash(ips, n);
-	if (w->shash_cap) {
-		mask = w->shash_cap - 1;
-		for (i = (uint32_t)h & mask; w->shash[i]; i = (i + 1) & mask) {
-			k = w->shash[i] - 1;
-			if (w->slen[k] == n &&
-			    !memcmp(w->sframes + w->soff[k], ips, n * sizeof(*ips))) {
-				*id = k + 1;
-				return 0;
-			}
-		}
-	}
+	*id = idset_find(&w->stack_ids, h, w, stack_same, &key);
+	if (*id)
+		return 0;
 	if (w->nstacks == PTF_MAX_STACKS)
 		return usage_err(w, -E2BIG, "more than %u stacks in one trace", PTF_MAX_STACKS);
 	/* remember it */
@@ -773,7 +882,7 @@ int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n,
 		w->sframes = f;
 		w->sframes_cap = cap;
 	}
-	if ((w->nstacks + 1) * 2 > w->shash_cap && shash_grow(w))
+	if (idset_reserve(&w->stack_ids, (uint64_t)w->nstacks + 1, w, stack_id_hash))
 		return fail(w, -ENOMEM, "out of memory");
 	/* write it: First_Id, Stack_Count 1, the stack */
 	err = prepare(w, 32 + (size_t)n * 10);
@@ -797,7 +906,7 @@ int ptf_writer__add_stack(struct ptf_writer *w, const uint64_t *ips, uint32_t n,
 	w->slen[w->nstacks] = n;
 	w->nsframes += n;
 	w->nstacks++;
-	shash_insert(w, h, w->nstacks);
+	idset_put(&w->stack_ids, h, w->nstacks);
 	*id = w->nstacks;
 	return added(w);
 }
@@ -807,6 +916,129 @@ void ptf_writer__set_stacks_lost(struct ptf_writer *w, uint64_t n)
 	w->stacks_lost = n;
 }
 
+/* ---- DMA payloads (1.4) ------------------------------------------------------ */
+
+struct pay_key {
+	XXH128_hash_t digest;
+	uint32_t len;
+};
+
+static uint64_t pay_id_hash(const struct ptf_writer *w, uint32_t id)
+{
+	return w->pays[id - 1].digest.low64;
+}
+
+static int pay_same(const struct ptf_writer *w, uint32_t id, const void *key)
+{
+	const struct pay_key *k = key;
+
+	return w->pays[id - 1].len == k->len && XXH128_isEqual(w->pays[id - 1].digest, k->digest);
+}
+
+int ptf_writer__add_payload(struct ptf_writer *w, const void *buf, uint32_t len, uint32_t *id)
+{
+	struct pay_key key;
+	size_t size;
+	uint8_t *p;
+	int err;
+
+	*id = 0;
+	if (w->err)
+		return w->err;
+	if (!len || len > PTF_PAYLOAD_MAX || !buf)
+		return usage_err(w, -EINVAL, "DMA payload of %" PRIu32 " bytes (1 to %u)", len,
+				 PTF_PAYLOAD_MAX);
+	/* the same bytes: the same length and 128-bit digest */
+	key.digest = XXH3_128bits(buf, len);
+	key.len = len;
+	*id = idset_find(&w->pay_ids, key.digest.low64, w, pay_same, &key);
+	if (*id)
+		return 0;
+	if (w->npays == PTF_MAX_PAYLOADS)
+		return usage_err(w, -E2BIG, "more than %" PRIu32 " DMA payloads in one trace",
+				 PTF_MAX_PAYLOADS);
+	if (w->npays == w->pays_cap) {
+		uint32_t cap = w->pays_cap ? w->pays_cap * 2 : 1024;
+		struct ptf_wpay *np;
+
+		if (w->pays_cap > UINT32_MAX / 2)
+			cap = UINT32_MAX;
+		np = realloc(w->pays, (size_t)cap * sizeof(*np));
+		if (!np)
+			return fail(w, -ENOMEM, "out of memory");
+		w->pays = np;
+		w->pays_cap = cap;
+	}
+	if (idset_reserve(&w->pay_ids, (uint64_t)w->npays + 1, w, pay_id_hash))
+		return fail(w, -ENOMEM, "out of memory");
+	/* write it: Data_Id, Length, the bytes */
+	size = ptf_varint_len(w->npays + 1) + ptf_varint_len(len) + (size_t)len;
+	err = prepare(w, size + 8);
+	if (err)
+		return err;
+	if (ptf_buf__reserve(&w->buf, size + 8))
+		return fail(w, -ENOMEM, "out of memory");
+	p = w->buf.p + w->buf.len;
+	*p++ = PTF_T_DMA_DATA;
+	*p++ = 0;
+	p = ptf_put_varint(p, size);
+	p = ptf_put_varint(p, w->npays + 1);
+	p = ptf_put_varint(p, len);
+	memcpy(p, buf, len);
+	w->buf.len = (size_t)(p + len - w->buf.p);
+	w->frame_flags |= PTF_FF_DMA_DATA;
+	w->frame_pay_bytes += len;
+	w->pays[w->npays].digest = key.digest;
+	w->pays[w->npays].len = len;
+	w->npays++;
+	idset_put(&w->pay_ids, key.digest.low64, w->npays);
+	w->st.payloads++;
+	w->st.payload_bytes += len;
+	*id = w->npays;
+	return added(w);
+}
+
+/* A trace-channel EVENT: the event, and its bytes as its payload when it
+ * is a transfer that moved some. */
+static int add_trace_event(struct ptf_writer *w, const struct pciem_trace_rec *rec,
+			   uint32_t stack)
+{
+	const uint8_t *payload = (const uint8_t *)(rec + 1);
+	struct pciem_event ev;
+	uint32_t id = 0;
+	int err;
+
+	if (rec->size < sizeof(*rec) + sizeof(ev))
+		return usage_err(w, -EINVAL, "trace record: EVENT of %" PRIu32 " bytes",
+				 rec->size);
+	memcpy(&ev, payload, sizeof(ev));
+	if (is_dma_xfer(ev.type) && !(ev.flags & PCIEM_EVENT_F_DMA_FAULT) && ev.data) {
+		if (ev.data > rec->size - sizeof(*rec) - sizeof(ev))
+			return usage_err(w, -EINVAL, "trace record: DMA_%s event of %" PRIu64
+					 " bytes in a record of %" PRIu32 " bytes (its bytes "
+					 "must follow the event)",
+					 ev.type == PCIEM_EVENT_DMA_READ ? "READ" : "WRITE",
+					 (uint64_t)ev.data, rec->size);
+		err = ptf_writer__add_payload(w, payload + sizeof(ev), (uint32_t)ev.data, &id);
+		if (err)
+			return err;
+	}
+	return ptf_writer__add_event_ex(w, rec->domain, &ev, stack, id);
+}
+
+int ptf_writer__add_trace_rec_stack(struct ptf_writer *w, const struct pciem_trace_rec *rec,
+				    uint32_t stack)
+{
+	if (w->err)
+		return w->err;
+	if (rec->type == PCIEM_TREC_EVENT)
+		return add_trace_event(w, rec, stack);
+	if (stack)
+		return usage_err(w, -EINVAL, "trace record of type %u with a stack: only "
+				 "EVENT records have one", rec->type);
+	return ptf_writer__add_trace_rec(w, rec);
+}
+
 int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec *rec)
 {
 	const uint8_t *payload = (const uint8_t *)(rec + 1);
@@ -814,15 +1046,8 @@ int ptf_writer__add_trace_rec(struct ptf_writer *w, const struct pciem_trace_rec
 	if (w->err)
 		return w->err;
 	switch (rec->type) {
-	case PCIEM_TREC_EVENT: {
-		struct pciem_event ev;
-
-		if (rec->size < sizeof(*rec) + sizeof(ev))
-			return usage_err(w, -EINVAL, "trace record: EVENT of %" PRIu32 " bytes",
-					 rec->size);
-		memcpy(&ev, payload, sizeof(ev));
-		return ptf_writer__add_event(w, rec->domain, &ev);
-	}
+	case PCIEM_TREC_EVENT:
+		return add_trace_event(w, rec, 0);
 	case PCIEM_TREC_DEVICE: {
 		struct ptf_device dev;
 
@@ -902,6 +1127,9 @@ static int add_footer(struct ptf_writer *w)
 	}
 	p = ptf_put_varint(p, w->nstacks);		/* 1.2 */
 	p = ptf_put_varint(p, w->stacks_lost);
+	p = ptf_put_varint(p, w->st.payloads);		/* 1.4 */
+	p = ptf_put_varint(p, w->st.payload_bytes);
+	p = ptf_put_varint(p, w->st.dma_bytes);
 	rec_end(w, PTF_T_FOOTER, p, PTF_FF_FOOTER);
 	return frame_end(w);
 }
@@ -947,8 +1175,11 @@ int ptf_writer__close(struct ptf_writer *w)
 	free(w->sframes);
 	free(w->soff);
 	free(w->slen);
-	free(w->shash);
+	free(w->stack_ids.slots);
+	free(w->pays);
+	free(w->pay_ids.slots);
 	free(w->path);
 	free(w);
 	return err;
 }
+

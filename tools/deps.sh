@@ -10,7 +10,7 @@ set -eu
 # Packages every build and test needs.  The last line is for the debug
 # kernel (tools/vm/debug-kernel.sh): its source and what building it needs.
 pkgs="make gcc clang llvm libclang-rt-14-dev pkg-config cpio kmod
-libzstd-dev zstd libcmocka-dev
+libzstd-dev libxxhash-dev zstd libcmocka-dev
 libbpf-dev bpftool
 liblttng-ust-dev lttng-tools babeltrace2 libbabeltrace2-dev
 qemu-system-x86 busybox-static pciutils libxml2-utils

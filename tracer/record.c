@@ -745,8 +745,9 @@ static int handle(struct recorder *r, const struct pciem_trace_rec *rec)
 		memcpy(&ev, payload, sizeof(ev));
 		err = event_stack(r, rec->domain, &ev, ips, &frames, &n, &id);
 		lttng__emit(rec, frames, n, stack_live__name, &r->sl);
+		/* the whole record: a DMA transfer's bytes follow its event */
 		if (!err)
-			err = ptf_writer__add_event_stack(r->w, rec->domain, &ev, id);
+			err = ptf_writer__add_trace_rec_stack(r->w, rec, id);
 	} else {
 		lttng__emit(rec, NULL, 0, NULL, NULL);
 		err = ptf_writer__add_trace_rec(r->w, rec);

@@ -17,7 +17,18 @@
  * number of accesses at random offsets, sizes and values; and, given
  * a file on the command line, that trace's events re-encoded.
  *
- *   ptf_bench [--level N] [--frame-bytes N] [--repeat N] [--jitter NS] [trace.zst]
+ * Then "dma" (format 1.4's payloads): a device model moving --dma-mib
+ * (128) MiB in 4 KiB pieces, each a DMA_READ or DMA_WRITE with its bytes
+ * plus a doorbell write and a status read per transfer of 1 to 16
+ * pieces.  The pieces are a mix: random bytes (compressed or encrypted
+ * data, 30%), text (30%), descriptor-like records (20%), zeros (10%),
+ * and repeats of an earlier piece (10%).  Written as pciem-record writes
+ * them (ptf_writer__add_trace_rec()) at libptf's default levels and at
+ * fixed levels, then read back with every payload fetched: MB/s of
+ * payload and trace bytes per MB of payload.
+ *
+ *   ptf_bench [--level N] [--frame-bytes N] [--repeat N] [--jitter NS]
+ *             [--dma-mib N] [trace.zst]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,9 +48,10 @@ static struct env {
 	uint64_t jitter;
 	uint32_t frame_bytes;
 	int repeat;
+	int dma_mib;
 	const char *file;
 	char tmp[256];
-} env = { .level = 3, .repeat = 3, .jitter = 512 };
+} env = { .level = 3, .repeat = 3, .jitter = 512, .dma_mib = 128 };
 
 struct workload {
 	const char *name;
@@ -63,6 +75,16 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of this thread: the writer's cost on a machine that other work
+ * shares (wall time is reported too) */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -410,6 +432,243 @@ static void run(const struct workload *w)
 	report(w, &res);
 }
 
+/* ---- DMA payloads (1.4) --------------------------------------------------------------- */
+
+#define PIECE		PCIEM_TRACE_DMA_PIECE
+
+struct dma_workload {
+	uint8_t *recs;			/* trace-channel records, back to back */
+	size_t len, cap;
+	uint64_t payload_bytes;		/* bytes the DMA events carry */
+	uint64_t events, pieces, repeats;
+};
+
+static struct pciem_trace_rec *dma_push(struct dma_workload *d, size_t extra)
+{
+	size_t size = (sizeof(struct pciem_trace_rec) + sizeof(struct pciem_event) + extra + 15) &
+		      ~(size_t)15;
+	struct pciem_trace_rec *h;
+
+	if (d->len + size > d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 1 << 24;
+		d->recs = realloc(d->recs, d->cap);
+		if (!d->recs)
+			die("out of memory");
+	}
+	h = (struct pciem_trace_rec *)(d->recs + d->len);
+	memset(h, 0, size);
+	h->size = (uint32_t)size;
+	h->type = PCIEM_TREC_EVENT;
+	h->domain = 0x10000;
+	d->len += size;
+	d->events++;
+	return h;
+}
+
+/* 4 KiB of one of the kinds of data a device moves */
+static void dma_piece(uint8_t *p, uint64_t n)
+{
+	static const char *const words[] = {
+		"the ", "device ", "driver ", "buffer ", "ring ", "packet ", "queue ", "of ",
+		"a ", "and ", "status ", "0x1f ", "error ", "ok ", "\n", "data ",
+	};
+	unsigned int kind = (unsigned int)(rnd() % 10);
+	size_t i = 0, l;
+
+	if (kind < 3) {				/* random */
+		for (i = 0; i < PIECE; i += 8) {
+			uint64_t v = rnd();
+
+			memcpy(p + i, &v, 8);
+		}
+	} else if (kind < 6) {			/* text */
+		while (i < PIECE) {
+			const char *w = words[rnd() % 16];
+
+			l = strlen(w);
+			if (l > PIECE - i)
+				l = PIECE - i;
+			memcpy(p + i, w, l);
+			i += l;
+		}
+	} else if (kind < 8) {			/* descriptors: 16-byte records */
+		for (i = 0; i < PIECE; i += 16) {
+			uint64_t addr = 0x80000000 + (n * 256 + i) * 16, ctl = 0x8000 | (i & 0xff);
+
+			memcpy(p + i, &addr, 8);
+			memcpy(p + i + 8, &ctl, 8);
+		}
+	} else {				/* zeros */
+		memset(p, 0, PIECE);
+	}
+}
+
+static void dma_workload(struct dma_workload *d, uint64_t bytes)
+{
+	uint64_t t = 5000000000ULL, seq = 0, bus = 0x80000000, npieces = bytes / PIECE;
+	uint8_t *history = malloc((size_t)PIECE * 256);
+	uint64_t nhist = 0;
+
+	if (!history)
+		die("out of memory");
+	while (d->pieces < npieces) {
+		unsigned int k, n = 1 + (unsigned int)(rnd() % 16), write = rnd() % 2;
+		struct pciem_trace_rec *h;
+		struct pciem_event *e;
+
+		/* the driver rings the doorbell */
+		h = dma_push(d, 0);
+		e = (struct pciem_event *)(h + 1);
+		*e = (struct pciem_event){ .seq = seq++, .type = PCIEM_EVENT_MMIO_WRITE,
+					   .offset = 0x10, .data = n, .size = 4,
+					   .timestamp_ns = t += 2000, .ip = IP_TICK, .pid = 1234 };
+		/* the model moves n pieces */
+		for (k = 0; k < n && d->pieces < npieces; k++) {
+			uint8_t *p;
+
+			h = dma_push(d, PIECE);
+			e = (struct pciem_event *)(h + 1);
+			*e = (struct pciem_event){
+				.seq = seq++,
+				.type = write ? PCIEM_EVENT_DMA_WRITE : PCIEM_EVENT_DMA_READ,
+				.offset = bus + (uint64_t)k * PIECE, .data = PIECE,
+				.flags = k ? PCIEM_EVENT_F_SAME_INSN : 0,
+				.timestamp_ns = t += 800, .pid = 999 };
+			p = (uint8_t *)(e + 1);
+			if (nhist && rnd() % 10 == 0) {	/* an earlier piece again */
+				memcpy(p, history + (rnd() % (nhist < 256 ? nhist : 256)) * PIECE,
+				       PIECE);
+				d->repeats++;
+			} else {
+				dma_piece(p, d->pieces);
+				memcpy(history + (nhist++ % 256) * PIECE, p, PIECE);
+			}
+			d->pieces++;
+			d->payload_bytes += PIECE;
+		}
+		bus += 0x100000;
+		if (bus >= 0xc0000000)
+			bus = 0x80000000;
+		/* and the driver reads the status */
+		h = dma_push(d, 0);
+		e = (struct pciem_event *)(h + 1);
+		*e = (struct pciem_event){ .seq = seq++, .type = PCIEM_EVENT_MMIO_READ,
+					   .offset = 0x14, .data = 1, .size = 4,
+					   .timestamp_ns = t += 1500, .ip = IP_COUNT, .pid = 1234 };
+	}
+	free(history);
+}
+
+struct dma_result {
+	double write_s, write_cpu_s, read_s, file_bytes;
+	struct ptf_writer_stats st;
+};
+
+static void bench_dma_level(const struct dma_workload *d, int level, struct dma_result *res)
+{
+	struct ptf_writer_opts o = { .level = level, .frame_bytes = env.frame_bytes, .force = 1 };
+	struct ptf_header h = { .tool_version = "ptf_bench", .clock = "CLOCK_MONOTONIC" };
+	int rep;
+
+	res->write_s = res->write_cpu_s = res->read_s = 1e9;
+	for (rep = 0; rep < env.repeat; rep++) {
+		struct ptf_writer *wr;
+		struct ptf_reader *r;
+		struct ptf_record rec;
+		uint64_t n = 0, got = 0, sum = 0;
+		double t0, t1, c0;
+		size_t off;
+		int err;
+
+		t0 = now();
+		c0 = cpu_now();
+		if (ptf_writer__open(&wr, env.tmp, &h, &o))
+			die(ptf_writer__error(wr));
+		for (off = 0; off < d->len;) {
+			const struct pciem_trace_rec *rec_h = (const void *)(d->recs + off);
+
+			if (ptf_writer__add_trace_rec(wr, rec_h))
+				die(ptf_writer__error(wr));
+			off += rec_h->size;
+		}
+		ptf_writer__stats(wr, &res->st);
+		if (ptf_writer__close(wr))
+			die("closing the trace failed");
+		t1 = now();
+		if (t1 - t0 < res->write_s)
+			res->write_s = t1 - t0;
+		if (cpu_now() - c0 < res->write_cpu_s)
+			res->write_cpu_s = cpu_now() - c0;
+		res->file_bytes = (double)file_size(env.tmp);
+
+		t0 = now();
+		err = ptf_reader__open(&r, env.tmp);
+		if (err)
+			die(ptf_reader__error(r));
+		while ((err = ptf_reader__next(r, &rec)) == 1) {
+			const void *p;
+			uint32_t len;
+
+			n++;
+			if (!rec.payload)
+				continue;
+			if (ptf_reader__payload(r, rec.payload, &p, &len))
+				die(ptf_reader__error(r));
+			got += len;
+			sum += ((const uint8_t *)p)[len - 1];
+		}
+		if (err)
+			die(ptf_reader__error(r));
+		ptf_reader__close(r);
+		t1 = now();
+		if (n != d->events || got != d->payload_bytes)
+			die("the reader did not return every event and payload");
+		if (t1 - t0 < res->read_s)
+			res->read_s = t1 - t0;
+		if (sum == 42)
+			fputc(' ', stderr);	/* keep the loop */
+	}
+	unlink(env.tmp);
+}
+
+static void bench_dma(void)
+{
+	static const int levels[] = { 0, 3, 1, -1, -5 };
+	struct dma_workload d = { 0 };
+	double raw_z, raw_zs;
+	char what[64];
+	size_t i;
+
+	dma_workload(&d, (uint64_t)env.dma_mib << 20);
+	printf("\ndma: %" PRIu64 " events, %" PRIu64 " of them DMA_READ/DMA_WRITE of 4 KiB "
+	       "(%.0f MB of payload, %" PRIu64 " pieces repeated)\n", d.events, d.pieces,
+	       (double)d.payload_bytes / 1e6, d.repeats);
+	printf("  %-34s %11s %8s %11s %11s %10s %9s\n", "", "bytes", "B/MB", "write MB/s",
+	       "(CPU time)", "read MB/s", "payloads");
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		struct dma_result res;
+
+		bench_dma_level(&d, levels[i], &res);
+		if (levels[i])
+			snprintf(what, sizeof(what), "PTF, zstd level %d everywhere", levels[i]);
+		else
+			snprintf(what, sizeof(what), "PTF, libptf's default levels");
+		printf("  %-34s %11.0f %8.0f %11.0f %11.0f %10.0f %9" PRIu64 "\n", what,
+		       res.file_bytes, res.file_bytes / ((double)d.payload_bytes / 1e6),
+		       (double)d.payload_bytes / 1e6 / res.write_s,
+		       (double)d.payload_bytes / 1e6 / res.write_cpu_s,
+		       (double)d.payload_bytes / 1e6 / res.read_s, res.st.payloads);
+	}
+	/* the baseline: the channel's records through zstd as they are */
+	raw_z = zsize(d.recs, d.len, &raw_zs, NULL);
+	snprintf(what, sizeof(what), "channel records + zstd -%d", env.level);
+	printf("  %-34s %11.0f %8.0f %11.0f\n", what, raw_z,
+	       raw_z / ((double)d.payload_bytes / 1e6), (double)d.payload_bytes / 1e6 / raw_zs);
+	printf("  %-34s %11zu %8.0f\n", "  channel records, uncompressed", d.len,
+	       (double)d.len / ((double)d.payload_bytes / 1e6));
+	free(d.recs);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -417,13 +676,14 @@ int main(int argc, char **argv)
 		{ "frame-bytes", required_argument, NULL, 'f' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "jitter", required_argument, NULL, 'j' },
+		{ "dma-mib", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct workload counter = { 0 }, random = { 0 }, file = { 0 };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:f:r:j:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:f:r:j:d:h", opts, NULL)) != -1) {
 		char *end;
 		long v;
 
@@ -433,6 +693,7 @@ int main(int argc, char **argv)
 		case 'f':
 		case 'r':
 		case 'j':
+		case 'd':
 			v = strtol(optarg, &end, 0);
 			if (errno || *end || v < (c == 'l' ? -7 : c == 'j' ? 0 : 1)) {
 				fprintf(stderr, "ptf_bench: bad number '%s'\n", optarg);
@@ -444,12 +705,14 @@ int main(int argc, char **argv)
 				env.frame_bytes = (uint32_t)v;
 			else if (c == 'j')
 				env.jitter = (uint64_t)v;
+			else if (c == 'd')
+				env.dma_mib = (int)v;
 			else
 				env.repeat = (int)v;
 			break;
 		case 'h':
 			printf("usage: ptf_bench [--level N] [--frame-bytes N] [--repeat N] "
-			       "[--jitter NS] [trace.zst]\n");
+			       "[--jitter NS] [--dma-mib N] [trace.zst]\n");
 			return 0;
 		default:
 			return 2;
@@ -472,6 +735,7 @@ int main(int argc, char **argv)
 			return 1;
 		run(&file);
 	}
+	bench_dma();
 	free(counter.ev);
 	free(random.ev);
 	free(file.ev);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target for the libptf reader: open_mem, every record, summary,
- * seeks, symbolize.  The first input byte picks how the rest is used:
+ * seeks, symbolize, DMA payloads.  The first input byte picks how the rest is used:
  *
  *   even  the rest is a trace file, as is;
  *   odd   the rest is frame contents (record streams), separated by the
@@ -20,6 +20,24 @@
 #include "ptf.h"
 
 #define SEP "\xff\xfe\xfd\xfc"
+
+static volatile uint8_t payload_sum;
+
+/* Touches every byte of @rec's payload, if it has one (1.4). */
+static void payload(struct ptf_reader *r, const struct ptf_record *rec)
+{
+	const uint8_t *b;
+	const void *p;
+	uint32_t len, i;
+
+	if (rec->type != PTF_REC_EVENT || !rec->payload ||
+	    ptf_reader__payload(r, rec->payload, &p, &len))
+		return;
+	if (len != rec->event.data)
+		abort();
+	for (b = p, i = 0; i < len; i++)
+		payload_sum += b[i];
+}
 
 static uint8_t *wrap(const uint8_t *in, size_t len, size_t *out_len)
 {
@@ -83,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				seq = rec.event.seq;
 				ts = rec.event.timestamp_ns;
 				ptf_reader__symbolize(r, rec.event.ip, name, sizeof(name));
+				payload(r, &rec);
 			}
 			if (rec.type == PTF_REC_DEVICE && rec.device->domain != rec.domain)
 				abort();
@@ -94,10 +113,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ptf_reader__summary(r, &s);
 		ptf_reader__device(r, domain);
 		ptf_reader__driver(r, domain);
-		if (ptf_reader__seek_seq(r, domain, seq / 2) == 0)
-			ptf_reader__next(r, &rec);
-		if (ptf_reader__seek_time(r, ts / 2) == 0)
-			ptf_reader__next(r, &rec);
+		if (ptf_reader__seek_seq(r, domain, seq / 2) == 0 && ptf_reader__next(r, &rec) == 1)
+			payload(r, &rec);
+		if (ptf_reader__seek_time(r, ts / 2) == 0 && ptf_reader__next(r, &rec) == 1)
+			payload(r, &rec);
+		ptf_reader__payload(r, 1, &(const void *){ NULL }, &(uint32_t){ 0 });
 		ptf_reader__rewind(r);
 		ptf_reader__next(r, &rec);
 	}

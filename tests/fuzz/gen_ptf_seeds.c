@@ -2,7 +2,7 @@
 /*
  * Writes the seed corpus of fuzz_ptf_reader into a directory: small traces
  * made by libptf (complete, cut short, with several devices, modules,
- * drivers and losses), each as a file (first byte 0) and as its frames'
+ * drivers, losses and DMA payloads), each as a file (first byte 0) and as its frames'
  * contents (first byte 1; see fuzz_ptf_reader.c).
  */
 #define _GNU_SOURCE
@@ -87,6 +87,73 @@ static void seeds_of(const char *path)
 	free(buf);
 }
 
+/* Ends the trace, complete or (@cut) as a killed recorder leaves it (no
+ * footer, no index), and makes its seeds. */
+static void finish(struct ptf_writer *w, const char *path, int cut)
+{
+	if (cut) {
+		if (ptf_writer__flush(w))
+			die(ptf_writer__error(w));
+		seeds_of(path);
+		ptf_writer__close(w);
+		return;
+	}
+	if (ptf_writer__close(w))
+		die("close");
+	seeds_of(path);
+}
+
+/* DMA events (1.4) with payloads, some repeated, in small frames: each
+ * payload's event in a later frame than its DMA_DATA record, too. */
+static void dma_trace(const char *path, int cut)
+{
+	struct ptf_header h = { .tool_version = "gen_ptf_seeds", .kernel_release = "6.12.0",
+				.hostname = "fuzz", .clock = "CLOCK_MONOTONIC", .trap_mode = 1 };
+	struct ptf_writer_opts o = { .frame_bytes = 400, .force = 1 };
+	struct ptf_device d = { .domain = 0x10000 };
+	struct ptf_writer *w;
+	uint8_t bytes[300];
+	uint32_t id, first = 0;
+	int i, j;
+
+	if (ptf_writer__open(&w, path, &h, &o) || ptf_writer__add_device(w, &d))
+		die(ptf_writer__error(w));
+	for (i = 0; i < 40; i++) {
+		struct pciem_event e = {
+			.seq = (uint64_t)i * 2, .type = i % 2 ? PCIEM_EVENT_DMA_READ : PCIEM_EVENT_DMA_WRITE,
+			.offset = 0x80000000 + (uint64_t)i * 64, .data = 16 + (uint64_t)(i % 5) * 60,
+			.timestamp_ns = 2000000 + (uint64_t)i * 700, .pid = 43,
+			.flags = i % 7 == 3 ? PCIEM_EVENT_F_SAME_INSN : 0,
+		};
+		struct pciem_event m = {
+			.seq = (uint64_t)i * 2 + 1, .type = PCIEM_EVENT_DMA_SYNC,
+			.bar = PCIEM_DMA_DIR_FROM_DEVICE, .offset = 0x80000000, .data = 4096,
+			.timestamp_ns = 2000000 + (uint64_t)i * 700 + 300,
+			.ip = 0xffffffffc0a00040ULL, .pid = 42,
+		};
+
+		for (j = 0; j < (int)e.data; j++)
+			bytes[j] = (uint8_t)(i % 4 == 1 ? 0 : j * 7 + i);	/* zeros repeat */
+		if (i % 9 == 8) {
+			e.flags = PCIEM_EVENT_F_DMA_FAULT;	/* refused: no payload */
+			id = 0;
+		} else if (ptf_writer__add_payload(w, bytes, (uint32_t)e.data, &id)) {
+			die(ptf_writer__error(w));
+		}
+		if (!first)
+			first = id;
+		if (i == 30) {
+			/* the payload of an early frame */
+			e.data = 16;
+			id = first;
+		}
+		if (ptf_writer__add_event_ex(w, d.domain, &e, 0, id) ||
+		    (i % 5 == 0 && ptf_writer__add_event(w, d.domain, &m)))
+			die(ptf_writer__error(w));
+	}
+	finish(w, path, cut);
+}
+
 static void trace(const char *path, int devices, int events, uint32_t frame_bytes, int cut)
 {
 	static const struct ptf_symbol syms[] = {
@@ -135,17 +202,7 @@ static void trace(const char *path, int devices, int events, uint32_t frame_byte
 				die(ptf_writer__error(w));
 		}
 	}
-	if (cut) {
-		/* a killed recorder: no footer, no index */
-		if (ptf_writer__flush(w))
-			die(ptf_writer__error(w));
-		seeds_of(path);
-		ptf_writer__close(w);
-		return;
-	}
-	if (ptf_writer__close(w))
-		die("close");
-	seeds_of(path);
+	finish(w, path, cut);
 }
 
 int main(int argc, char **argv)
@@ -160,6 +217,8 @@ int main(int argc, char **argv)
 	trace(path, 2, 200, 512, 0);
 	trace(path, 3, 400, 300, 1);
 	trace(path, 1, 5, 0, 0);
+	dma_trace(path, 0);
+	dma_trace(path, 1);
 	remove(path);
 	printf("gen_ptf_seeds: %d seeds in %s\n", nseeds, dir);
 	return 0;

@@ -40,6 +40,24 @@ static char *tpath(const char *name)
 	return p;
 }
 
+/* The whole file at @path, in an allocation of its exact size (and one
+ * byte more, so that an empty file is an allocation too). */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return buf;
+}
+
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 
 static uint64_t rnd(void)
@@ -62,6 +80,9 @@ struct xrec {
 	struct ptf_device *dev;
 	char *driver;
 	struct ptf_module *mod;
+	uint32_t payload;		/* EVENT: its payload's id (1.4) */
+	uint8_t *pay;			/* and its bytes */
+	uint32_t paylen;
 };
 
 struct xlist {
@@ -119,6 +140,7 @@ static void xl_free(struct xlist *l)
 		free(l->v[i].dev);
 		free(l->v[i].driver);
 		mod_free(l->v[i].mod);
+		free(l->v[i].pay);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));
@@ -140,7 +162,7 @@ static int rec_equal(const struct xrec *x, const struct ptf_record *r)
 		return 0;
 	switch (x->type) {
 	case PTF_REC_EVENT:
-		return ev_equal(&x->ev, &r->event);
+		return ev_equal(&x->ev, &r->event) && x->payload == r->payload;
 	case PTF_REC_LOST:
 		return !memcmp(&x->lost, &r->lost, sizeof(x->lost));
 	case PTF_REC_DEVICE:
@@ -202,6 +224,43 @@ static void w_event(struct ptf_writer *w, struct xlist *l, uint32_t domain,
 		x->domain = domain;
 		x->ev = *ev;
 	}
+}
+
+/* A DMA_READ or DMA_WRITE with its bytes (1.4). */
+static uint32_t w_dma(struct ptf_writer *w, struct xlist *l, uint32_t domain,
+		      const struct pciem_event *ev, const void *bytes)
+{
+	struct xrec *x;
+	uint32_t id;
+
+	assert_int_equal(ptf_writer__add_payload(w, bytes, (uint32_t)ev->data, &id), 0);
+	assert_true(id > 0);
+	assert_int_equal(ptf_writer__add_event_ex(w, domain, ev, 0, id), 0);
+	if (l) {
+		x = xl_add(l);
+		x->type = PTF_REC_EVENT;
+		x->domain = domain;
+		x->ev = *ev;
+		x->payload = id;
+		x->paylen = (uint32_t)ev->data;
+		x->pay = malloc(x->paylen);
+		assert_non_null(x->pay);
+		memcpy(x->pay, bytes, x->paylen);
+	}
+	return id;
+}
+
+/* @rec's payload is @x's: 1, else 0. */
+static int payload_equal(struct ptf_reader *r, const struct xrec *x, const struct ptf_record *rec)
+{
+	const void *b;
+	uint32_t n;
+
+	if (!rec->payload)
+		return !x->payload;
+	if (ptf_reader__payload(r, rec->payload, &b, &n))
+		return 0;
+	return n == x->paylen && !memcmp(b, x->pay, n);
 }
 
 static void w_device(struct ptf_writer *w, struct xlist *l, uint32_t domain)
@@ -303,6 +362,9 @@ static void check_all(struct ptf_reader *r, const struct xlist *l)
 			fail_msg("record %zu: more records than written", i);
 		if (!rec_equal(&l->v[i], &rec))
 			fail_msg("record %zu (type %d) differs from what was written", i, rec.type);
+		if (rec.type == PTF_REC_EVENT && !payload_equal(r, &l->v[i], &rec))
+			fail_msg("record %zu: payload %" PRIu32 " differs: %s", i, rec.payload,
+				 ptf_reader__error(r));
 		i++;
 	}
 	if (err)
@@ -447,9 +509,8 @@ static void test_trace_rec(void **state)
 	struct ptf_writer *w = wopen(path, 0);
 	struct ptf_reader *r;
 	struct ptf_record rec;
-	FILE *f;
-	char *buf;
-	long len;
+	uint8_t *buf;
+	size_t len;
 
 	(void)state;
 	memset(&k, 0, sizeof(k));
@@ -483,15 +544,8 @@ static void test_trace_rec(void **state)
 	assert_non_null(strstr(ptf_writer__error(w), "EVENT"));
 	assert_int_equal(ptf_writer__close(w), 0);
 
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)len);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	assert_int_equal(ptf_reader__open_mem(&r, buf, (size_t)len, "mem.zst"), 0);
+	buf = slurp(path, &len);
+	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "mem.zst"), 0);
 	assert_int_equal(ptf_reader__next(r, &rec), 1);
 	assert_int_equal(rec.type, PTF_REC_DEVICE);
 	assert_int_equal(rec.domain, 10003);
@@ -545,6 +599,346 @@ static void test_symbolize(void **state)
 	assert_string_equal(buf, "c+0xfff [m2]");
 	ptf_reader__close(r);
 	xl_free(&l);
+}
+
+/* ---- DMA payloads (1.4) ------------------------------------------------------------ */
+
+static void dma_ev(struct pciem_event *ev, uint32_t type, uint64_t seq, uint64_t len)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = seq;
+	ev->type = type;
+	ev->bar = PCIEM_DMA_DIR_BIDIRECTIONAL;
+	ev->offset = 0x80000000 + seq * 0x1000;
+	ev->data = len;
+	ev->timestamp_ns = 1000 + seq * 10;
+	ev->pid = 4321;
+}
+
+static void fill_random(uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)rnd();
+}
+
+/* Round trip, dedup, and what the writer refuses. */
+static void test_dma_payloads(void **state)
+{
+	static uint8_t a[4096], b[100], c[4096], big[PTF_PAYLOAD_MAX + 1];
+	const char *path = tpath("dma.zst");
+	struct ptf_writer *w = wopen(path, 0);
+	struct ptf_writer_stats st;
+	struct xlist l = { 0 };
+	struct pciem_event ev;
+	struct ptf_reader *r;
+	struct ptf_summary s;
+	uint32_t ida, ida2, idb, idc, id;
+
+	(void)state;
+	fill_random(a, sizeof(a));
+	memset(b, 0x5a, sizeof(b));
+	memcpy(c, a, sizeof(c));
+	c[4095] ^= 1;			/* the same length, one bit apart */
+	w_device(w, &l, 10000);
+	dma_ev(&ev, PCIEM_EVENT_DMA_MAP, 0, 1 << 20);
+	ev.flags = PCIEM_EVENT_F_DMA_COHERENT;
+	w_event(w, &l, 10000, &ev);
+	dma_ev(&ev, PCIEM_EVENT_DMA_READ, 1, sizeof(a));
+	ida = w_dma(w, &l, 10000, &ev, a);
+	dma_ev(&ev, PCIEM_EVENT_DMA_WRITE, 2, sizeof(b));
+	idb = w_dma(w, &l, 10000, &ev, b);
+	dma_ev(&ev, PCIEM_EVENT_DMA_WRITE, 3, sizeof(a));
+	ev.flags = PCIEM_EVENT_F_SAME_INSN;
+	ida2 = w_dma(w, &l, 10000, &ev, a);	/* the same bytes: the same payload */
+	dma_ev(&ev, PCIEM_EVENT_DMA_READ, 4, sizeof(c));
+	idc = w_dma(w, &l, 10000, &ev, c);	/* other bytes: another payload */
+	dma_ev(&ev, PCIEM_EVENT_DMA_READ, 5, 1 << 16);
+	ev.flags = PCIEM_EVENT_F_DMA_FAULT;	/* refused: no bytes */
+	w_event(w, &l, 10000, &ev);
+	assert_int_equal(ida, 1);
+	assert_int_equal(idb, 2);
+	assert_int_equal(ida2, ida);
+	assert_int_equal(idc, 3);
+	ptf_writer__stats(w, &st);
+	assert_int_equal(st.payloads, 3);
+	assert_int_equal(st.payload_bytes, 4096 + 100 + 4096);
+	assert_int_equal(st.dma_bytes, 3 * 4096 + 100);
+
+	/* refused, and the writer goes on */
+	assert_int_equal(ptf_writer__add_payload(w, a, 0, &id), -EINVAL);
+	assert_int_equal(ptf_writer__add_payload(w, big, sizeof(big), &id), -EINVAL);
+	assert_non_null(strstr(ptf_writer__error(w), "1048577 bytes"));
+	assert_int_equal(ptf_writer__add_payload(w, big, PTF_PAYLOAD_MAX, &id), 0);
+	assert_int_equal(id, 4);
+	dma_ev(&ev, PCIEM_EVENT_DMA_READ, 6, 4096);
+	assert_int_equal(ptf_writer__add_event_ex(w, 10000, &ev, 0, 5), -EINVAL);
+	assert_non_null(strstr(ptf_writer__error(w), "payload 5"));
+	assert_int_equal(ptf_writer__add_event_ex(w, 10000, &ev, 0, idb), -EINVAL);
+	assert_non_null(strstr(ptf_writer__error(w), "of 100 bytes"));
+	ev.type = PCIEM_EVENT_MMIO_READ;
+	assert_int_equal(ptf_writer__add_event_ex(w, 10000, &ev, 0, ida), -EINVAL);
+	assert_non_null(strstr(ptf_writer__error(w), "only a DMA_READ or DMA_WRITE"));
+	ev.type = PCIEM_EVENT_DMA_READ;
+	ev.flags = PCIEM_EVENT_F_DMA_FAULT;
+	assert_int_equal(ptf_writer__add_event_ex(w, 10000, &ev, 0, ida), -EINVAL);
+	assert_non_null(strstr(ptf_writer__error(w), "refused"));
+	ev.flags = 0;
+	ev.data = PTF_PAYLOAD_MAX;
+	assert_int_equal(ptf_writer__add_event_ex(w, 10000, &ev, 0, id), 0);
+	{
+		struct xrec *x = xl_add(&l);
+
+		x->type = PTF_REC_EVENT;
+		x->domain = 10000;
+		x->ev = ev;
+		x->payload = id;
+		x->paylen = PTF_PAYLOAD_MAX;
+		x->pay = malloc(PTF_PAYLOAD_MAX);
+		memcpy(x->pay, big, PTF_PAYLOAD_MAX);
+	}
+	assert_int_equal(ptf_writer__close(w), 0);
+
+	assert_int_equal(ptf_reader__open(&r, path), 0);
+	assert_null(ptf_reader__warning(r));
+	check_all(r, &l);
+	/* after reading: any payload read so far, from any frame */
+	{
+		const void *p;
+		uint32_t n;
+
+		assert_int_equal(ptf_reader__payload(r, ida, &p, &n), 0);
+		assert_int_equal(n, sizeof(a));
+		assert_memory_equal(p, a, sizeof(a));
+		assert_int_equal(ptf_reader__payload(r, idc, &p, &n), 0);
+		assert_memory_equal(p, c, sizeof(c));
+		assert_int_equal(ptf_reader__payload(r, 0, &p, &n), -ENOENT);
+		assert_int_equal(ptf_reader__payload(r, 5, &p, &n), -ENOENT);
+		assert_null(p);
+	}
+	assert_int_equal(ptf_reader__summary(r, &s), 0);
+	assert_true(s.complete);
+	assert_true(s.payloads_known);
+	assert_int_equal(s.payloads, 4);
+	assert_int_equal(s.payload_bytes, 4096 + 100 + 4096 + PTF_PAYLOAD_MAX);
+	assert_int_equal(s.dma_bytes, 3 * 4096 + 100 + PTF_PAYLOAD_MAX);
+	check_all(r, &l);
+	ptf_reader__close(r);
+	xl_free(&l);
+}
+
+/* Trace-channel records that carry bytes (the kernel's DMA_READ/WRITE). */
+static void test_dma_trace_rec(void **state)
+{
+	static struct {
+		struct pciem_trace_rec h;
+		struct pciem_event ev;
+		uint8_t bytes[4096];
+	} k;
+	const char *path = tpath("dma_trec.zst");
+	struct ptf_writer *w = wopen(path, 0);
+	struct ptf_writer_stats st;
+	struct ptf_reader *r;
+	struct ptf_record rec;
+	uint64_t ips[2] = { 0xffffffffc0001000ULL, 0xffffffffc0002000ULL };
+	uint32_t stack;
+	const void *p;
+	uint32_t n;
+
+	(void)state;
+	fill_random(k.bytes, sizeof(k.bytes));
+	k.h.type = PCIEM_TREC_EVENT;
+	k.h.domain = 10000;
+	k.h.size = sizeof(k.h) + sizeof(k.ev) + 304;	/* 300 bytes, padded to 16 */
+	dma_ev(&k.ev, PCIEM_EVENT_DMA_WRITE, 0, 300);
+	assert_int_equal(ptf_writer__add_trace_rec(w, &k.h), 0);
+	/* with a stack, as pciem-record --stacks writes it */
+	assert_int_equal(ptf_writer__add_stack(w, ips, 2, &stack), 0);
+	k.ev.seq = 1;
+	k.ev.type = PCIEM_EVENT_DMA_READ;
+	assert_int_equal(ptf_writer__add_trace_rec_stack(w, &k.h, stack), 0);
+	/* refused: no bytes, and none expected */
+	dma_ev(&k.ev, PCIEM_EVENT_DMA_READ, 2, 8192);
+	k.ev.flags = PCIEM_EVENT_F_DMA_FAULT;
+	k.h.size = sizeof(k.h) + sizeof(k.ev);
+	assert_int_equal(ptf_writer__add_trace_rec(w, &k.h), 0);
+	/* too short for its bytes: refused, never read past the record (an
+	 * allocation of its exact size: ASan sees an overread) */
+	dma_ev(&k.ev, PCIEM_EVENT_DMA_READ, 3, 4096);
+	{
+		size_t sz = sizeof(k.h) + sizeof(k.ev) + 4080;
+		struct pciem_trace_rec *shortrec = malloc(sz);
+
+		assert_non_null(shortrec);
+		k.h.size = (uint32_t)sz;
+		memcpy(shortrec, &k, sz);
+		assert_int_equal(ptf_writer__add_trace_rec(w, shortrec), -EINVAL);
+		assert_non_null(strstr(ptf_writer__error(w),
+				       "DMA_READ event of 4096 bytes in a record of 4160 bytes"));
+		shortrec->size = sizeof(k.h) + sizeof(k.ev);
+		assert_int_equal(ptf_writer__add_trace_rec_stack(w, shortrec, stack), -EINVAL);
+		free(shortrec);
+	}
+	/* the writer goes on */
+	k.h.size = sizeof(k.h) + sizeof(k.ev) + 4096;
+	assert_int_equal(ptf_writer__add_trace_rec(w, &k.h), 0);
+	ptf_writer__stats(w, &st);
+	assert_int_equal(st.payloads, 2);
+	assert_int_equal(st.events, 4);
+	assert_int_equal(st.dma_bytes, 300 + 300 + 4096);
+	assert_int_equal(ptf_writer__close(w), 0);
+
+	assert_int_equal(ptf_reader__open(&r, path), 0);
+	assert_int_equal(ptf_reader__next(r, &rec), 1);
+	assert_int_equal(rec.event.type, PCIEM_EVENT_DMA_WRITE);
+	assert_int_equal(rec.payload, 1);
+	assert_int_equal(rec.stack, 0);
+	assert_int_equal(ptf_reader__payload(r, rec.payload, &p, &n), 0);
+	assert_int_equal(n, 300);
+	assert_memory_equal(p, k.bytes, 300);
+	assert_int_equal(ptf_reader__next(r, &rec), 1);
+	assert_int_equal(rec.event.type, PCIEM_EVENT_DMA_READ);
+	assert_int_equal(rec.payload, 1);	/* the same 300 bytes */
+	assert_int_equal(rec.stack, stack);
+	assert_int_equal(ptf_reader__next(r, &rec), 1);
+	assert_int_equal(rec.event.flags, PCIEM_EVENT_F_DMA_FAULT);
+	assert_int_equal(rec.event.data, 8192);
+	assert_int_equal(rec.payload, 0);
+	assert_int_equal(ptf_reader__next(r, &rec), 1);
+	assert_int_equal(rec.event.seq, 3);
+	assert_int_equal(rec.payload, 2);
+	assert_int_equal(ptf_reader__payload(r, rec.payload, &p, &n), 0);
+	assert_int_equal(n, 4096);
+	assert_memory_equal(p, k.bytes, 4096);
+	assert_int_equal(ptf_reader__next(r, &rec), 0);
+	ptf_reader__close(r);
+}
+
+/* A payload defined frames before the event that names it, read in order
+ * and after a seek past its frame, with and without the index. */
+static void dma_far_check(struct ptf_reader *r, const uint8_t *bytes, uint64_t far_seq)
+{
+	struct ptf_record rec;
+	const void *p;
+	uint32_t n;
+	int err, seen = 0;
+
+	/* in order */
+	while ((err = ptf_reader__next(r, &rec)) == 1) {
+		if (rec.type != PTF_REC_EVENT || !rec.payload)
+			continue;
+		assert_int_equal(rec.payload, 1);
+		assert_int_equal(ptf_reader__payload(r, rec.payload, &p, &n), 0);
+		assert_int_equal(n, 4096);
+		assert_memory_equal(p, bytes, 4096);
+		seen++;
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(seen, 2);
+
+	/* back to it by a seek */
+	assert_int_equal(ptf_reader__seek_seq(r, 10000, far_seq), 0);
+	assert_int_equal(ptf_reader__next(r, &rec), 1);
+	assert_int_equal(rec.event.seq, far_seq);
+	assert_int_equal(rec.payload, 1);
+	assert_int_equal(ptf_reader__payload(r, rec.payload, &p, &n), 0);
+	assert_int_equal(n, 4096);
+	assert_memory_equal(p, bytes, 4096);
+}
+
+static void test_dma_seek(void **state)
+{
+	static uint8_t bytes[4096];
+	const char *path = tpath("dma_seek.zst");
+	struct ptf_writer *w = wopen(path, 256);
+	struct pciem_event ev;
+	struct ptf_reader *r;
+	struct ptf_record rec;
+	struct ptf_index ix;
+	char why[256];
+	uint8_t *buf;
+	size_t len;
+	uint64_t far_seq = 0;
+	uint32_t k, kdef = 0, kfar = 0;
+	const void *p;
+	uint32_t n;
+	int i;
+
+	(void)state;
+	fill_random(bytes, sizeof(bytes));
+	dma_ev(&ev, PCIEM_EVENT_DMA_READ, 0, sizeof(bytes));
+	w_dma(w, NULL, 10000, &ev, bytes);
+	for (i = 1; i < 200; i++) {
+		dma_ev(&ev, PCIEM_EVENT_MMIO_WRITE, (uint64_t)i, (uint64_t)i);
+		assert_int_equal(ptf_writer__add_event(w, 10000, &ev), 0);
+	}
+	far_seq = 200;
+	dma_ev(&ev, PCIEM_EVENT_DMA_READ, far_seq, sizeof(bytes));
+	assert_int_equal(w_dma(w, NULL, 10000, &ev, bytes), 1);
+	assert_int_equal(ptf_writer__close(w), 0);
+
+	buf = slurp(path, &len);
+	/* where the payload and the far event are */
+	assert_int_equal(ptf_index__read(buf, len, &ix, why, sizeof(why)), 1);
+	for (k = 0; k < ix.nframes; k++) {
+		if ((ix.frames[k].flags & PTF_FF_DMA_DATA) && !kdef)
+			kdef = k;
+		for (i = 0; i < ix.frames[k].ndev; i++)
+			if (ix.devs[ix.frames[k].dev0 + i].max_seq == far_seq)
+				kfar = k;
+	}
+	print_message("  payload in frame %" PRIu32 ", the event naming it in frame %" PRIu32
+		      " of %" PRIu32 "\n", kdef, kfar, ix.nframes);
+	assert_true(kdef >= 1 && kfar >= kdef + 3);
+	ptf_index__free(&ix);
+
+	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "dma_seek.zst"), 0);
+	dma_far_check(r, bytes, far_seq);
+	ptf_reader__close(r);
+	/* a fresh reader that seeks at once */
+	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "dma_seek.zst"), 0);
+	assert_int_equal(ptf_reader__payload(r, 1, &p, &n), -ENOENT);
+	assert_int_equal(ptf_reader__seek_seq(r, 10000, far_seq), 0);
+	assert_int_equal(ptf_reader__next(r, &rec), 1);
+	assert_int_equal(rec.payload, 1);
+	assert_int_equal(ptf_reader__payload(r, 1, &p, &n), 0);
+	assert_memory_equal(p, bytes, 4096);
+	ptf_reader__close(r);
+	/* the same without the index (damaged): frames scanned */
+	buf[len - 30] ^= 0x01;
+	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "dma_seek_noindex.zst"), 0);
+	assert_non_null(ptf_reader__warning(r));
+	assert_int_equal(ptf_reader__seek_seq(r, 10000, far_seq), 0);
+	assert_int_equal(ptf_reader__next(r, &rec), 1);
+	assert_int_equal(ptf_reader__payload(r, rec.payload, &p, &n), 0);
+	assert_memory_equal(p, bytes, 4096);
+	ptf_reader__rewind(r);
+	dma_far_check(r, bytes, far_seq);
+	ptf_reader__close(r);
+	buf[len - 30] ^= 0x01;
+
+	/* an index that hides the payload's frame from a seek: refused */
+	assert_int_equal(ptf_index__read(buf, len, &ix, why, sizeof(why)), 1);
+	assert_true(ix.frames[kdef].flags & PTF_FF_DMA_DATA);
+	ix.frames[kdef].flags &= (uint16_t)~PTF_FF_DMA_DATA;
+	assert_int_equal(ptf_index__size(&ix), len - (ix.frames[ix.nframes - 1].offset +
+						      ix.frames[ix.nframes - 1].csize));
+	ptf_index__write(&ix, buf + len - ptf_index__size(&ix));
+	ptf_index__free(&ix);
+	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "dma_badflag.zst"), 0);
+	assert_null(ptf_reader__warning(r));
+	/* the seek does not read the frame: the event's reference is refused */
+	assert_int_equal(ptf_reader__seek_seq(r, 10000, far_seq), -EBADMSG);
+	assert_non_null(strstr(ptf_reader__error(r), "Payload_Ref 1 names a payload not "
+				"defined before it"));
+	/* reading in order meets the record */
+	ptf_reader__rewind(r);
+	assert_int_equal(ptf_reader__next(r, &rec), -EBADMSG);
+	assert_non_null(strstr(ptf_reader__error(r), "DMA_DATA record in a frame whose index "
+				"entry does not have the DMA_DATA flag"));
+	ptf_reader__close(r);
+	free(buf);
 }
 
 /* ---- hand-made files ------------------------------------------------------------- */
@@ -616,7 +1010,13 @@ static void test_unknown_skipped(void **state)
 		p = ptf_put_varint(p, ptf_zigzag(-0x100));	/* Addr_Delta */
 		n += put_rec(content + n, PTF_T_STACK_TABLE, 0, st, (size_t)(p - st));
 	}
-	n += put_rec(content + n, PTF_T_DMA_DATA, 0, junk, 0);
+	{
+		/* 1.4: payload 1, of 4 bytes, that no event names; a field of a
+		 * later minor version after its bytes */
+		static const uint8_t dd[] = { 1, 4, 0xde, 0xad, 0xbe, 0xef, 0x99 };
+
+		n += put_rec(content + n, PTF_T_DMA_DATA, 0, dd, sizeof(dd));
+	}
 	ptf_codec__reset(codec);
 	e = content + n;
 	len = ptf_encode_event(codec, e, 10000, &ev, &d);
@@ -687,6 +1087,93 @@ static void test_unknown_skipped(void **state)
 	assert_non_null(strstr(ptf_reader__error(r), "required.zst"));
 	ptf_reader__close(r);
 	free(codec);
+}
+
+/*
+ * 1.4's payloads, by hand: each violation of the spec's rules gives
+ * -EBADMSG and a message naming the file, the frame and the problem.
+ */
+struct dma_case {
+	const char *name;
+	uint64_t data_id, length;	/* of a DMA_DATA record */
+	uint32_t nbytes;		/* bytes it holds */
+	uint32_t type, flags;		/* of the event after it */
+	uint64_t ev_data;
+	uint32_t ref;			/* its Payload_Ref */
+	const char *want;		/* in the message; NULL: reads fine */
+};
+
+static void dma_case_run(const struct dma_case *t)
+{
+	static uint8_t content[8192], file[16384];
+	struct ptf_codec *codec = malloc(sizeof(*codec));
+	struct pciem_event ev;
+	struct ptf_dev_state *d;
+	struct ptf_reader *r;
+	struct ptf_record rec;
+	uint8_t body[4200], *p = body;
+	size_t n, z;
+	int len, err;
+
+	assert_non_null(codec);
+	n = frame0_content(content, PTF_VERSION_MAJOR);
+	p = ptf_put_varint(p, t->data_id);
+	p = ptf_put_varint(p, t->length);
+	memset(p, 0x3c, t->nbytes);
+	p += t->nbytes;
+	n += put_rec(content + n, PTF_T_DMA_DATA, 0, body, (size_t)(p - body));
+	dma_ev(&ev, t->type, 0, t->ev_data);
+	ev.flags = t->flags;
+	ptf_codec__reset(codec);
+	len = ptf_encode_event_ex(codec, content + n, 10000, &ev, 0, t->ref, &d);
+	assert_true(len > 0);
+	n += (size_t)len;
+	z = compress_frame(file, sizeof(file), content, n);
+	assert_int_equal(ptf_reader__open_mem(&r, file, z, "dma_bad.zst"), 0);
+	err = ptf_reader__next(r, &rec);
+	if (!t->want) {
+		if (err != 1)
+			fail_msg("%s: %s", t->name, ptf_reader__error(r));
+		assert_int_equal(rec.payload, t->ref);
+	} else {
+		print_message("  %s: %s\n", t->name, ptf_reader__error(r));
+		if (err != -EBADMSG)
+			fail_msg("%s: %d, not -EBADMSG", t->name, err);
+		if (!strstr(ptf_reader__error(r), t->want) ||
+		    !strstr(ptf_reader__error(r), "dma_bad.zst: frame 0 (at byte 0), record at offset"))
+			fail_msg("%s: message '%s' lacks '%s'", t->name, ptf_reader__error(r),
+				 t->want);
+	}
+	ptf_reader__close(r);
+	free(codec);
+}
+
+static void test_dma_corrupt(void **state)
+{
+	static const struct dma_case cases[] = {
+		{ "valid", 1, 16, 16, PCIEM_EVENT_DMA_READ, 0, 16, 1, NULL },
+		{ "undefined ref", 1, 16, 16, PCIEM_EVENT_DMA_READ, 0, 16, 2,
+		  "Payload_Ref 2 names a payload not defined before it" },
+		{ "id out of order", 2, 16, 16, PCIEM_EVENT_DMA_READ, 0, 16, 1,
+		  "DMA_DATA: Data_Id 2, expected 1" },
+		{ "length 0", 1, 0, 0, PCIEM_EVENT_DMA_READ, 0, 16, 1,
+		  "DMA_DATA: Length 0 (1 to 1048576)" },
+		{ "length > 1 MiB", 1, PTF_PAYLOAD_MAX + 1, 16, PCIEM_EVENT_DMA_READ, 0, 16, 1,
+		  "DMA_DATA: Length 1048577 (1 to 1048576)" },
+		{ "length > record", 1, 17, 16, PCIEM_EVENT_DMA_READ, 0, 16, 1,
+		  "DMA_DATA: Length larger than the record" },
+		{ "length != data", 1, 16, 16, PCIEM_EVENT_DMA_WRITE, 0, 15, 1,
+		  "event: data of 15 bytes, but its payload 1 has 16" },
+		{ "ref on MMIO", 1, 16, 16, PCIEM_EVENT_MMIO_READ, 0, 16, 1,
+		  "Payload_Ref on an event of type 1 (only DMA_READ and DMA_WRITE" },
+		{ "ref on a refused transfer", 1, 16, 16, PCIEM_EVENT_DMA_WRITE,
+		  PCIEM_EVENT_F_DMA_FAULT, 16, 1, "Payload_Ref on a refused DMA transfer" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		dma_case_run(&cases[i]);
 }
 
 /*
@@ -1001,7 +1488,6 @@ static void test_seek(void **state)
 	struct ptf_summary s;
 	uint8_t *buf;
 	size_t len, cut;
-	FILE *f;
 	int n;
 
 	(void)state;
@@ -1011,13 +1497,7 @@ static void test_seek(void **state)
 	ptf_reader__close(r);
 
 	/* without the index: the file cut in its last quarter */
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	len = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(len);
-	assert_int_equal(fread(buf, 1, len, f), len);
-	fclose(f);
+	buf = slurp(path, &len);
 	/* with a damaged index: frames scanned, same answers */
 	buf[len - 30] ^= 0x01;
 	assert_int_equal(ptf_reader__open_mem(&r, buf, len, "damaged-index.zst"), 0);
@@ -1071,7 +1551,6 @@ static uint8_t *small_file(struct xlist *l, size_t *len, struct ptf_index *ix)
 	struct pciem_event ev;
 	char why[256];
 	uint8_t *buf;
-	FILE *f;
 	int i;
 
 	w_device(w, l, 10000);
@@ -1091,15 +1570,22 @@ static uint8_t *small_file(struct xlist *l, size_t *len, struct ptf_index *ix)
 			w_lost(w, l, 10000, 61, 61, 1);
 		if (i == 80)
 			w_module(w, l);
+		if (i == 30 || i == 90) {
+			/* 1.4: the same 24 bytes twice, frames apart */
+			static const char bytes[] = "DMA payload of 24 bytes";
+
+			memset(&ev, 0, sizeof(ev));
+			ev.seq = 1000 + (uint64_t)i;
+			ev.type = PCIEM_EVENT_DMA_WRITE;
+			ev.offset = 0x80001000;
+			ev.data = sizeof(bytes);
+			ev.timestamp_ns = 5000 + (uint64_t)i * 2100 + 1;
+			ev.pid = 78;
+			w_dma(w, l, 10000, &ev, bytes);
+		}
 	}
 	assert_int_equal(ptf_writer__close(w), 0);
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(*len);
-	assert_int_equal(fread(buf, 1, *len, f), *len);
-	fclose(f);
+	buf = slurp(path, len);
 	assert_int_equal(ptf_index__read(buf, *len, ix, why, sizeof(why)), 1);
 	return buf;
 }
@@ -1191,6 +1677,10 @@ static void test_corrupt_every_byte(void **state)
 					if (n >= l.n || !rec_equal(&l.v[n], &rec))
 						fail_msg("byte %zu ^ 0x%02x: record %zu silently wrong",
 							 i, flips[f], n);
+					if (rec.type == PTF_REC_EVENT &&
+					    !payload_equal(r, &l.v[n], &rec))
+						fail_msg("byte %zu ^ 0x%02x: record %zu: payload "
+							 "silently wrong", i, flips[f], n);
 					n++;
 				}
 			}
@@ -1344,17 +1834,10 @@ static void test_zstd_cli(void **state)
 	char why[256], *out, *line;
 	size_t len, dlen, pos = 0;
 	uint32_t k;
-	FILE *f;
 
 	(void)state;
 	write_everything(path, &l, 2000);
-	f = fopen(path, "rb");
-	fseek(f, 0, SEEK_END);
-	len = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(len);
-	assert_int_equal(fread(buf, 1, len, f), len);
-	fclose(f);
+	buf = slurp(path, &len);
 	assert_int_equal(ptf_index__read(buf, len, &ix, why, sizeof(why)), 1);
 	for (k = 0; k < ix.nframes; k++)
 		total += ix.frames[k].dsize;
@@ -1376,14 +1859,7 @@ static void test_zstd_cli(void **state)
 	}
 	run("zstd -q -d -f -o %s %s 2>&1", raw, path);
 
-	f = fopen(raw, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	dlen = (size_t)ftell(f);
-	rewind(f);
-	dec = malloc(dlen + 1);
-	assert_int_equal(fread(dec, 1, dlen, f), dlen);
-	fclose(f);
+	dec = slurp(raw, &dlen);
 	assert_int_equal(dlen, total);
 	assert_memory_equal(dec, PTF_MAGIC, 8);
 	/* and byte for byte the frames' contents, concatenated */
@@ -1475,6 +1951,10 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_trace_rec),
 		cmocka_unit_test(test_symbolize),
+		cmocka_unit_test(test_dma_payloads),
+		cmocka_unit_test(test_dma_trace_rec),
+		cmocka_unit_test(test_dma_seek),
+		cmocka_unit_test(test_dma_corrupt),
 		cmocka_unit_test(test_unknown_skipped),
 		cmocka_unit_test(test_device_flags),
 		cmocka_unit_test(test_version_mismatch),
