@@ -5,6 +5,7 @@
 #ifndef _PCIEM_H
 #define _PCIEM_H
 
+#include <linux/rbtree.h>
 #include <linux/types.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -266,6 +267,13 @@ int pciem_dma_attach(struct pciem_device *dev);
 void pciem_dma_free(struct pciem_device *dev);
 void pciem_dma_unbound(struct pciem_device *dev);
 int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d);
+/* A DMA mapping's bus addresses, in an rbtree by address. */
+struct pciem_dma_range {
+	struct rb_node node;
+	u64 addr, size;
+};
+struct pciem_dma_range *pciem_dma_range_find(const struct rb_root *root, u64 addr);
+void pciem_dma_range_insert(struct rb_root *root, struct pciem_dma_range *r);
 void pciem_dma_data_event(struct pciem_device *dev, u32 type, u64 addr, const void *buf,
 			  u64 n, u32 flags);
 

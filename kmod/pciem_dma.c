@@ -68,6 +68,39 @@ void pciem_dma_data_event(struct pciem_device *dev, u32 type, u64 addr, const vo
 	}
 }
 
+/* The range holding bus address @addr in @root, NULL if none. */
+struct pciem_dma_range *pciem_dma_range_find(const struct rb_root *root, u64 addr)
+{
+	struct rb_node *n = root->rb_node;
+
+	while (n) {
+		struct pciem_dma_range *r = rb_entry(n, struct pciem_dma_range, node);
+
+		if (addr < r->addr)
+			n = n->rb_left;
+		else if (addr - r->addr >= r->size)
+			n = n->rb_right;
+		else
+			return r;
+	}
+	return NULL;
+}
+
+void pciem_dma_range_insert(struct rb_root *root, struct pciem_dma_range *r)
+{
+	struct rb_node **p = &root->rb_node, *parent = NULL;
+
+	while (*p) {
+		parent = *p;
+		if (r->addr < rb_entry(parent, struct pciem_dma_range, node)->addr)
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
+	}
+	rb_link_node(&r->node, parent, p);
+	rb_insert_color(&r->node, root);
+}
+
 /* The bus address window: 1 GiB at 2 GiB, under any 32-bit mask. */
 #define DMA_WINDOW_BASE		0x80000000ULL
 #define DMA_WINDOW_PAGES	(1UL << (30 - PAGE_SHIFT))
@@ -75,9 +108,7 @@ void pciem_dma_data_event(struct pciem_device *dev, u32 type, u64 addr, const vo
 #define DMA_CHUNK		(16 * PAGE_SIZE)
 
 struct pciem_dma_map {
-	struct rb_node node;
-	u64 addr;			/* bus address of the first byte */
-	u64 size;
+	struct pciem_dma_range r;	/* its bus addresses */
 	unsigned long first_page;	/* in the window */
 	unsigned long npages;
 	void *cpu;			/* the memory, in the direct map */
@@ -101,34 +132,14 @@ static struct pciem_device *dma_dev(struct device *d)
 
 static struct pciem_dma_map *map_find(struct pciem_dma_state *s, u64 addr)
 {
-	struct rb_node *n = s->maps.rb_node;
+	struct pciem_dma_range *r = pciem_dma_range_find(&s->maps, addr);
 
-	while (n) {
-		struct pciem_dma_map *m = rb_entry(n, struct pciem_dma_map, node);
-
-		if (addr < m->addr)
-			n = n->rb_left;
-		else if (addr - m->addr >= m->size)
-			n = n->rb_right;
-		else
-			return m;
-	}
-	return NULL;
+	return r ? container_of(r, struct pciem_dma_map, r) : NULL;
 }
 
 static void map_insert(struct pciem_dma_state *s, struct pciem_dma_map *m)
 {
-	struct rb_node **p = &s->maps.rb_node, *parent = NULL;
-
-	while (*p) {
-		parent = *p;
-		if (m->addr < rb_entry(parent, struct pciem_dma_map, node)->addr)
-			p = &parent->rb_left;
-		else
-			p = &parent->rb_right;
-	}
-	rb_link_node(&m->node, parent, p);
-	rb_insert_color(&m->node, &s->maps);
+	pciem_dma_range_insert(&s->maps, &m->r);
 	s->nmaps++;
 }
 
@@ -170,7 +181,7 @@ static void dma_event(struct pciem_device *dev, u32 type, u64 addr, u64 size,
 
 static void map_event(struct pciem_device *dev, u32 type, const struct pciem_dma_map *m)
 {
-	dma_event(dev, type, m->addr, m->size, m->dir,
+	dma_event(dev, type, m->r.addr, m->r.size, m->dir,
 		  m->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0);
 }
 
@@ -212,7 +223,7 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 	if (!m)
 		return DMA_MAPPING_ERROR;
 	m->npages = PAGE_ALIGN(off + size) >> PAGE_SHIFT;
-	m->size = size;
+	m->r.size = size;
 	m->cpu = cpu;
 	m->dir = dir;
 	m->coherent = coherent;
@@ -225,11 +236,11 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 	}
 	bitmap_set(s->window, first, m->npages);
 	m->first_page = first;
-	m->addr = DMA_WINDOW_BASE + ((u64)first << PAGE_SHIFT) + off;
+	m->r.addr = DMA_WINDOW_BASE + ((u64)first << PAGE_SHIFT) + off;
 	map_insert(s, m);
 	map_event(dev, PCIEM_EVENT_DMA_MAP, m);
 	spin_unlock_irqrestore(&s->lock, flags);
-	return m->addr;
+	return m->r.addr;
 }
 
 /* Forgets the mapping at @addr; its kernel address, or NULL if none. */
@@ -245,8 +256,8 @@ static void *map_drop(struct device *d, dma_addr_t addr)
 		return NULL;
 	spin_lock_irqsave(&s->lock, flags);
 	m = map_find(s, addr);
-	if (m && m->addr == addr) {
-		rb_erase(&m->node, &s->maps);
+	if (m && m->r.addr == addr) {
+		rb_erase(&m->r.node, &s->maps);
 		s->nmaps--;
 		bitmap_clear(s->window, m->first_page, m->npages);
 		cpu = m->cpu;
@@ -484,7 +495,7 @@ void pciem_dma_free(struct pciem_device *dev)
 		return;
 	while ((n = rb_first(&s->maps))) {
 		rb_erase(n, &s->maps);
-		kfree(rb_entry(n, struct pciem_dma_map, node));
+		kfree(rb_entry(n, struct pciem_dma_map, r.node));
 	}
 	bitmap_free(s->window);
 	kfree(s);
@@ -506,7 +517,7 @@ static struct pciem_dma_map *xfer_map(struct pciem_dma_state *s, u64 addr, u64 n
 {
 	struct pciem_dma_map *m = map_find(s, addr);
 
-	return m && n <= m->size - (addr - m->addr) && dir_allows(m, to_host) ? m : NULL;
+	return m && n <= m->r.size - (addr - m->r.addr) && dir_allows(m, to_host) ? m : NULL;
 }
 
 /*
@@ -550,9 +561,9 @@ int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d)
 		spin_lock_irqsave(&s->lock, flags);
 		m = xfer_map(s, addr, n, to_host);
 		if (m && to_host)
-			memcpy(m->cpu + (addr - m->addr), bounce, n);
+			memcpy(m->cpu + (addr - m->r.addr), bounce, n);
 		else if (m)
-			memcpy(bounce, m->cpu + (addr - m->addr), n);
+			memcpy(bounce, m->cpu + (addr - m->r.addr), n);
 		if (m)
 			xfer_event(dev, to_host, addr, bounce, n, !done);
 		else

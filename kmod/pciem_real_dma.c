@@ -35,9 +35,8 @@
 #include "pciem_compat.h"
 
 struct rdma_map {
-	struct rb_node node;
+	struct pciem_dma_range r;	/* its bus addresses */
 	struct rdma_map *next;		/* on an unmap's list, once out of the tree */
-	u64 addr, size;
 	void *cpu;			/* its memory (NULL: unknown, no data) */
 	u8 *shadow;			/* coherent: the bytes at the last look */
 	u8 dir;				/* PCIEM_DMA_DIR_* */
@@ -77,7 +76,7 @@ void pciem_rdma_free(struct pciem_rdma *rd)
 		return;
 	while ((n = rb_first(&rd->maps))) {
 		rb_erase(n, &rd->maps);
-		map_free(rb_entry(n, struct rdma_map, node));
+		map_free(rb_entry(n, struct rdma_map, r.node));
 	}
 	kfree(rd);
 }
@@ -86,19 +85,9 @@ void pciem_rdma_free(struct pciem_rdma *rd)
 
 static struct rdma_map *map_find(struct pciem_rdma *rd, u64 addr)
 {
-	struct rb_node *n = rd->maps.rb_node;
+	struct pciem_dma_range *r = pciem_dma_range_find(&rd->maps, addr);
 
-	while (n) {
-		struct rdma_map *m = rb_entry(n, struct rdma_map, node);
-
-		if (addr < m->addr)
-			n = n->rb_left;
-		else if (addr - m->addr >= m->size)
-			n = n->rb_right;
-		else
-			return m;
-	}
-	return NULL;
+	return r ? container_of(r, struct rdma_map, r) : NULL;
 }
 
 /*
@@ -107,27 +96,16 @@ static struct rdma_map *map_find(struct pciem_rdma *rd, u64 addr)
  */
 static void map_insert(struct pciem_rdma *rd, struct rdma_map *m, struct rdma_map **stale)
 {
-	struct rb_node **p, *parent;
 	struct rdma_map *o;
 
-	while ((o = map_find(rd, m->addr)) || (o = map_find(rd, m->addr + m->size - 1))) {
-		rb_erase(&o->node, &rd->maps);
+	while ((o = map_find(rd, m->r.addr)) || (o = map_find(rd, m->r.addr + m->r.size - 1))) {
+		rb_erase(&o->r.node, &rd->maps);
 		if (o->shadow)
-			rd->shadow_bytes -= o->size;
+			rd->shadow_bytes -= o->r.size;
 		o->next = *stale;
 		*stale = o;
 	}
-	p = &rd->maps.rb_node;
-	parent = NULL;
-	while (*p) {
-		parent = *p;
-		if (m->addr < rb_entry(parent, struct rdma_map, node)->addr)
-			p = &parent->rb_left;
-		else
-			p = &parent->rb_right;
-	}
-	rb_link_node(&m->node, parent, p);
-	rb_insert_color(&m->node, &rd->maps);
+	pciem_dma_range_insert(&rd->maps, &m->r);
 }
 
 static void free_list(struct rdma_map *m)
@@ -145,7 +123,7 @@ static void map_event(struct pciem_device *dev, u32 type, const struct rdma_map 
 {
 	struct pciem_event ev;
 
-	pciem_event_fill(&ev, type, m->dir, m->addr, 0, m->size, ip);
+	pciem_event_fill(&ev, type, m->dir, m->r.addr, 0, m->r.size, ip);
 	ev.flags = m->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0;
 	pciem_ring_push(dev, &ev);
 }
@@ -164,10 +142,10 @@ static bool dev_writes(u8 dir)
 static void data_event(struct pciem_device *dev, const struct rdma_map *m, u32 type,
 		       u64 addr, u64 len)
 {
-	if (!m->cpu || addr < m->addr || addr - m->addr >= m->size)
+	if (!m->cpu || addr < m->r.addr || addr - m->r.addr >= m->r.size)
 		return;
-	len = min(len, m->size - (addr - m->addr));
-	pciem_dma_data_event(dev, type, addr, m->cpu + (addr - m->addr), len,
+	len = min(len, m->r.size - (addr - m->r.addr));
+	pciem_dma_data_event(dev, type, addr, m->cpu + (addr - m->r.addr), len,
 			     PCIEM_EVENT_F_DMA_SEEN);
 }
 
@@ -183,21 +161,24 @@ static void look_one(struct pciem_device *dev, struct rdma_map *m, u32 type)
 {
 	const u8 *now = m->cpu;
 	u8 *was = m->shadow;
-	u64 i = 0, start, end;
+	u64 i = 0, start, end, n = m->r.size;
 
-	while (i < m->size) {
-		if (now[i] == was[i]) {
-			i++;
+	while (i < n) {
+		u64 blk = min_t(u64, LOOK_GAP, n - i);
+
+		if (!memcmp(now + i, was + i, blk)) {
+			i += blk;	/* unchanged: most of it, most of the time */
 			continue;
 		}
+		while (now[i] == was[i])
+			i++;
+		/* a run goes on while the next change comes within LOOK_GAP */
 		start = end = i;
-		while (i < m->size && i - end <= LOOK_GAP) {
+		for (i = end + 1; i < n && i - end <= LOOK_GAP; i++)
 			if (now[i] != was[i])
 				end = i;
-			i++;
-		}
 		memcpy(was + start, now + start, end + 1 - start);
-		pciem_dma_data_event(dev, type, m->addr + start, was + start, end + 1 - start,
+		pciem_dma_data_event(dev, type, m->r.addr + start, was + start, end + 1 - start,
 				     PCIEM_EVENT_F_DMA_SEEN | PCIEM_EVENT_F_DMA_COHERENT);
 		i = end + 1;
 	}
@@ -218,7 +199,7 @@ void pciem_rdma_look(struct pciem_device *dev, u32 type)
 		return;
 	raw_spin_lock_irqsave(&rd->lock, flags);
 	for (n = rb_first(&rd->maps); n; n = rb_next(n)) {
-		struct rdma_map *m = rb_entry(n, struct rdma_map, node);
+		struct rdma_map *m = rb_entry(n, struct rdma_map, r.node);
 
 		if (m->shadow)
 			look_one(dev, m, type);
@@ -292,13 +273,13 @@ static void add_maps(struct pciem_device *dev, struct rdma_map **maps, unsigned 
 		struct rdma_map *m = maps[i];
 
 		if (m->shadow) {
-			rd->shadow_bytes += m->size;
-			memcpy(m->shadow, m->cpu, m->size);
+			rd->shadow_bytes += m->r.size;
+			memcpy(m->shadow, m->cpu, m->r.size);
 		}
 		map_insert(rd, m, &stale);
 		map_event(dev, PCIEM_EVENT_DMA_MAP, m, ip);
 		if (!m->coherent && dev_reads(m->dir))
-			data_event(dev, m, PCIEM_EVENT_DMA_READ, m->addr, m->size);
+			data_event(dev, m, PCIEM_EVENT_DMA_READ, m->r.addr, m->r.size);
 	}
 	raw_spin_unlock_irqrestore(&rd->lock, flags);
 	free_list(stale);
@@ -310,8 +291,8 @@ static struct rdma_map *map_alloc(u64 addr, u64 size, void *cpu, u8 dir, bool co
 
 	if (!m)
 		return NULL;
-	m->addr = addr;
-	m->size = size;
+	m->r.addr = addr;
+	m->r.size = size;
 	m->cpu = cpu;
 	m->dir = dir;
 	m->coherent = coherent;
@@ -427,10 +408,10 @@ static void take_map(struct pciem_device *dev, struct rdma_call *c, u64 addr)
 
 	raw_spin_lock_irqsave(&rd->lock, flags);
 	m = map_find(rd, addr);
-	if (m && m->addr == addr) {
-		rb_erase(&m->node, &rd->maps);
+	if (m && m->r.addr == addr) {
+		rb_erase(&m->r.node, &rd->maps);
 		if (m->shadow)
-			rd->shadow_bytes -= m->size;
+			rd->shadow_bytes -= m->r.size;
 		m->next = c->maps;
 		c->maps = m;
 	}
@@ -450,7 +431,7 @@ static void unmap_done(struct pciem_device *dev, struct rdma_call *c)
 			if (m->shadow)
 				look_one(dev, m, PCIEM_EVENT_DMA_WRITE);
 			else if (!m->coherent && dev_writes(m->dir))
-				data_event(dev, m, PCIEM_EVENT_DMA_WRITE, m->addr, m->size);
+				data_event(dev, m, PCIEM_EVENT_DMA_WRITE, m->r.addr, m->r.size);
 			map_event(dev, PCIEM_EVENT_DMA_UNMAP, m, c->ip);
 		}
 		raw_spin_unlock_irqrestore(&rd->lock, flags);

@@ -93,7 +93,27 @@ static const char *stack_text(const struct tp_stack *st)
 			lttng_ust_do_tracepoint(pciem, name, domain, ev, __VA_ARGS__); \
 	} while (0)
 
-static void emit_event(uint32_t domain, const struct pciem_event *ev, const struct tp_stack *st)
+/*
+ * A DMA transfer: its bytes follow the event in the record (@avail bytes
+ * are there), none when refused; at most PCIEM_TRACE_DMA_PIECE.
+ */
+#define EMIT_TRANSFER(name)						\
+	do {								\
+		if (lttng_ust_tracepoint_enabled(pciem, name)) {	\
+			uint32_t n = 0;					\
+									\
+			if (!(ev->flags & PCIEM_EVENT_F_DMA_FAULT))	\
+				n = ev->data < avail ? (uint32_t)ev->data : avail; \
+			if (n > PCIEM_TRACE_DMA_PIECE)			\
+				n = PCIEM_TRACE_DMA_PIECE;		\
+			lttng_ust_do_tracepoint(pciem, name, domain, ev, \
+						(const uint8_t *)(ev + 1), n, \
+						stack_text(st));	\
+		}							\
+	} while (0)
+
+static void emit_event(uint32_t domain, const struct pciem_event *ev, uint32_t avail,
+		       const struct tp_stack *st)
 {
 	char reg[48];
 
@@ -122,6 +142,21 @@ static void emit_event(uint32_t domain, const struct pciem_event *ev, const stru
 	case PCIEM_EVENT_LIFECYCLE:
 		EMIT_EVENT(lifecycle, lc_name(ev->offset), stack_text(st));
 		break;
+	case PCIEM_EVENT_DMA_MAP:
+		EMIT_EVENT(dma_map, stack_text(st));
+		break;
+	case PCIEM_EVENT_DMA_UNMAP:
+		EMIT_EVENT(dma_unmap, stack_text(st));
+		break;
+	case PCIEM_EVENT_DMA_SYNC:
+		EMIT_EVENT(dma_sync, stack_text(st));
+		break;
+	case PCIEM_EVENT_DMA_READ:
+		EMIT_TRANSFER(dma_read);
+		break;
+	case PCIEM_EVENT_DMA_WRITE:
+		EMIT_TRANSFER(dma_write);
+		break;
 	default:
 		break;
 	}
@@ -138,7 +173,8 @@ void lttng__emit(const struct pciem_trace_rec *rec, const uint64_t *stack, uint3
 	switch (rec->type) {
 	case PCIEM_TREC_EVENT:
 		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_event))
-			emit_event(rec->domain, payload, &st);
+			emit_event(rec->domain, payload,
+				   rec->size - sizeof(*rec) - sizeof(struct pciem_event), &st);
 		break;
 	case PCIEM_TREC_DEVICE:
 		if (rec->size >= sizeof(*rec) + sizeof(struct pciem_trace_device)) {

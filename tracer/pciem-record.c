@@ -405,6 +405,10 @@ static void summary(const char *path, const struct record_stats *rs,
 		fprintf(stderr, " (%.1f bytes/event)", (double)size / rs->events);
 	fprintf(stderr, ", %" PRIu64 " lost%s\n", rs->lost,
 		failed ? " (writing failed: the file holds those up to its last complete frame)" : "");
+	if (ws->dma_bytes)
+		fprintf(stderr, "pciem-record: DMA: %" PRIu64 " bytes moved, %" PRIu64
+			" distinct payloads stored (%" PRIu64 " bytes before compression)\n",
+			ws->dma_bytes, ws->payloads, ws->payload_bytes);
 	if (env.stacks)
 		fprintf(stderr, "pciem-record: stacks: %" PRIu64 " distinct, %" PRIu64
 			" events without one (the BPF side dropped %" PRIu64 "; %" PRIu64

@@ -138,6 +138,54 @@ LTTNG_UST_TRACEPOINT_EVENT(pciem, lifecycle,
 	)
 )
 
+/* DMA (format 1.4): a mapping made or ended, a sync.  addr is the bus
+ * address, len the length in bytes, dir the direction (PCIEM_DMA_DIR_*),
+ * flags PCIEM_EVENT_F_DMA_COHERENT or _DMA_FOR_DEVICE; ip the driver's
+ * call site. */
+LTTNG_UST_TRACEPOINT_EVENT_CLASS(pciem, dma,
+	PCIEM_TP_EVENT_ARGS,
+	LTTNG_UST_TP_FIELDS(
+		PCIEM_TP_EVENT_HEAD
+		lttng_ust_field_integer_hex(uint64_t, addr, ev->offset)
+		lttng_ust_field_integer(uint64_t, len, ev->data)
+		lttng_ust_field_integer(uint32_t, dir, ev->bar)
+		lttng_ust_field_integer_hex(uint32_t, flags, ev->flags)
+		PCIEM_TP_EVENT_TAIL
+	)
+)
+
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, dma, pciem, dma_map,
+	PCIEM_TP_EVENT_ARGS)
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, dma, pciem, dma_unmap,
+	PCIEM_TP_EVENT_ARGS)
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, dma, pciem, dma_sync,
+	PCIEM_TP_EVENT_ARGS)
+
+#define PCIEM_TP_TRANSFER_ARGS \
+	LTTNG_UST_TP_ARGS(uint32_t, domain, const struct pciem_event *, ev, \
+			  const uint8_t *, bytes, uint32_t, nbytes, const char *, stack)
+
+/* The device read (dma_read) or wrote (dma_write) host memory: len bytes
+ * at bus address addr, payload the bytes (at most PCIEM_TRACE_DMA_PIECE:
+ * a longer transfer is several events, each but the first with
+ * PCIEM_EVENT_F_SAME_INSN); none when refused (PCIEM_EVENT_F_DMA_FAULT). */
+LTTNG_UST_TRACEPOINT_EVENT_CLASS(pciem, dma_transfer,
+	PCIEM_TP_TRANSFER_ARGS,
+	LTTNG_UST_TP_FIELDS(
+		PCIEM_TP_EVENT_HEAD
+		lttng_ust_field_integer_hex(uint64_t, addr, ev->offset)
+		lttng_ust_field_integer(uint64_t, len, ev->data)
+		lttng_ust_field_integer_hex(uint32_t, flags, ev->flags)
+		lttng_ust_field_sequence_hex(uint8_t, payload, bytes, uint32_t, nbytes)
+		PCIEM_TP_EVENT_TAIL
+	)
+)
+
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, dma_transfer, pciem, dma_read,
+	PCIEM_TP_TRANSFER_ARGS)
+LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(pciem, dma_transfer, pciem, dma_write,
+	PCIEM_TP_TRANSFER_ARGS)
+
 /* Records the kernel could not deliver: the device's sequence numbers
  * first_seq..last_seq, count of them. */
 LTTNG_UST_TRACEPOINT_EVENT(pciem, lost,

@@ -572,7 +572,7 @@ struct pciem_trace_subscribe {
  * (@domain above PCIEM_REAL_MAX_DOMAIN), ENOSPC (PCIEM_MAX_REAL devices are
  * traced).
  */
-#define PCIEM_REAL_DMA_SHADOW	(64U << 20)
+#define PCIEM_REAL_DMA_SHADOW	(4U << 20)	/* compared at every access: kept small */
 #define PCIEM_REAL_MAX_DOMAIN	0x7fff
 #define PCIEM_MAX_REAL		8
 #define PCIEM_REAL_KEY(domain, bus, devfn) \

@@ -15,6 +15,9 @@ of the event before them, at the latest event time so far; a stream's
 times never go back.  Fields dump does not print (config events' bar,
 life-cycle data outside bar_mapped) are left out on both sides.  An
 event's stack field is dump's "stack" array joined by "; " ("" without).
+DMA transfers (dump --json --payload=all) become the export's events: a
+payload longer than PIECE bytes is several, each but the first with
+PCIEM_EVENT_F_SAME_INSN; a byte sequence is printed as its hex string.
 """
 import json
 import re
@@ -23,6 +26,10 @@ import sys
 LC = ["", "registered", "bar_mapped", "bar_unmapped", "driver_bound",
       "driver_unbound", "removed"]
 ACCESS = {"mmio_read", "mmio_write", "config_read", "config_write", "watchpoint"}
+DMA = {"dma_map", "dma_unmap", "dma_sync"}
+DIRS = {"bidirectional": 0, "to-device": 1, "from-device": 2}
+PIECE = 4096           # PCIEM_TRACE_DMA_PIECE
+F_SAME_INSN = 1 << 4
 
 
 def fmt(name, ts, cpu, fields):
@@ -59,7 +66,14 @@ def tokens(body):
     out = []
     pos = 0
     pat = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*) = ("(?:[^"\\]|\\.)*"|[^,]*)(?:,|$)')
+    seq = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*) = \[ ((?:\[\d+\] = \w+(?:, )?)*) ?\](?:,|$)')
     while pos < len(body):
+        m = seq.match(body, pos)
+        if m:
+            items = [x.split(" = ")[1] for x in m.group(2).split(", ") if x]
+            out.append((m.group(1), "".join("%02x" % int(v, 0) for v in items)))
+            pos = m.end()
+            continue
         m = pat.match(body, pos)
         if not m:
             raise ValueError("cannot parse: " + body[pos:])
@@ -126,6 +140,29 @@ def from_dump(path, start):
                 kind = o["lifecycle_id"] if kn == "unknown" else LC.index(kn)
                 f = head + [("kind", kind), ("kind_name", kn), ("bar", o.get("bar", 0)),
                             ("data", o.get("map_size", 0))] + tail
+            elif t in DMA:
+                f = head + [("addr", int(o["bus_addr"], 16)), ("len", o["length"]),
+                            ("dir", DIRS[o["direction"]]), ("flags", o["flags"])] + tail
+            elif t in ("dma_read", "dma_write"):
+                hexb = o.get("payload", "")
+                addr = int(o["bus_addr"], 16)
+                stack = ("stack", "; ".join(o.get("stack", [])))
+                if not hexb:
+                    pieces = [(addr, o["length"], o["flags"], "")]
+                else:
+                    pieces = []
+                    for at in range(0, len(hexb) // 2, PIECE):
+                        b = hexb[2 * at:2 * (at + PIECE)]
+                        pieces.append((addr + at, len(b) // 2,
+                                       o["flags"] | (F_SAME_INSN if at else 0), b))
+                for a, n, fl, b in pieces:
+                    put(t, o["timestamp_ns"], o["cpu"],
+                        head + [("addr", a), ("len", n), ("flags", fl),
+                                ("_payload_length", len(b) // 2), ("payload", b)] + tail +
+                        [stack])
+                cur = o["cpu"]
+                now = max(now, last[cur])
+                continue
             else:
                 continue       # not exported (the export warns)
             f.append(("stack", "; ".join(o.get("stack", []))))

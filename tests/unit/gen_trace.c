@@ -26,6 +26,21 @@
  *                   and a driver read of the table (at 0x80c)
  * DIR/real_msix_io.zst the same with an I/O port BAR1 holding the PBA
  *                   (left out with --without-io-bars, so MSI-X is too)
+ * DIR/dma.zst       DMA (format 1.4): a device's mappings (streaming
+ *                   to-device and from-device, a coherent one), syncs,
+ *                   transfers with their bytes (one in two pieces, one of
+ *                   6000 bytes, identical payloads stored once, one as a
+ *                   real device's coherent buffer is seen), two
+ *                   refusals, two unmaps; the coherent mapping stays, and
+ *                   a transfer to it comes in two chunks with an IRQ between
+ * DIR/dma_diff.zst  dma.zst with byte 100 of seq 6's payload changed
+ * DIR/dma_attached.zst dma.zst from seq 5 on, as recorded from an existing
+ *                   device: its mappings were made before
+ * DIR/dma_bad.zst   dma.zst with what verify must find: seq 7 does not
+ *                   continue seq 6, seq 12 is a transfer outside every
+ *                   mapping and seq 14 one against its mapping's direction
+ *                   (neither refused), seq 17 unmaps nothing, seq 18 reads
+ *                   a mapping ended at seq 15
  *
  * The test relies on the exact contents; change both together.
  */
@@ -49,6 +64,7 @@ struct gen {
 	uint64_t clock;			/* events written so far, for times */
 	uint32_t dom_a, dom_b;
 	const char *path;
+	uint64_t from_seq;		/* DMA traces: events before it left out */
 };
 
 static void die(struct gen *g, const char *what, int err)
@@ -170,6 +186,18 @@ static const struct ptf_symbol syms[] = {
 	{ MOD_BASE + 0x1300, 0x60, "dummy_clock_irq" },
 };
 
+/* The header of good.zst and its variants, and of dma.zst */
+static void test_header(struct ptf_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->tool_version, sizeof(h->tool_version), "gen_trace 1");
+	snprintf(h->kernel_release, sizeof(h->kernel_release), "6.1.0-test-amd64");
+	snprintf(h->clock, sizeof(h->clock), "CLOCK_MONOTONIC");
+	h->start_mono_ns = START_NS;
+	h->start_real_ns = 1700000000123456789LL;
+	h->trap_mode = PCIEM_TRAP_FULL;
+}
+
 static void write_trace(const char *path, enum variant v)
 {
 	struct ptf_header hdr;
@@ -188,14 +216,8 @@ static void write_trace(const char *path, enum variant v)
 		g.dom_b = 0x10006;
 	}
 	a = g.dom_a;
-	memset(&hdr, 0, sizeof(hdr));
-	snprintf(hdr.tool_version, sizeof(hdr.tool_version), "gen_trace 1");
-	snprintf(hdr.kernel_release, sizeof(hdr.kernel_release), "6.1.0-test-amd64");
+	test_header(&hdr);
 	snprintf(hdr.hostname, sizeof(hdr.hostname), "testhost");
-	snprintf(hdr.clock, sizeof(hdr.clock), "CLOCK_MONOTONIC");
-	hdr.start_mono_ns = START_NS;
-	hdr.start_real_ns = 1700000000123456789LL;
-	hdr.trap_mode = PCIEM_TRAP_FULL;
 	hdr.flags = PTF_HDR_F_LOSSLESS;
 	snprintf(hdr.command, sizeof(hdr.command), "insmod dummy_clock.ko");
 	check(&g, "open", ptf_writer__open(&g.w, path, &hdr, &opts));
@@ -233,6 +255,117 @@ static void write_trace(const char *path, enum variant v)
 	a_event(&g, 32, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_UNBOUND, 0, 0, 0, 0);
 	a_event(&g, 33, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_UNMAPPED, 0, 0, 0, 0);
 	a_event(&g, 34, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REMOVED, 0, 0, 0, 0);
+	if (ptf_writer__close(g.w) < 0) {
+		fprintf(stderr, "gen_trace: %s: close failed\n", path);
+		exit(1);
+	}
+}
+
+/* ---- DMA (format 1.4) ---------------------------------------------------- */
+
+enum dma_variant { D_GOOD, D_DIFF, D_BAD, D_ATTACHED };
+
+#define DMA_PIECE	4096
+
+/* A DMA event of device A, with the payload @bytes[0..@data) if any. */
+static void dma_event(struct gen *g, uint64_t seq, uint32_t type, uint32_t dir, uint64_t addr,
+		      uint64_t len, uint32_t flags, uint64_t ip, const uint8_t *bytes)
+{
+	struct pciem_event ev = {
+		.seq = seq, .type = type, .bar = dir, .offset = addr, .data = len,
+		.flags = flags, .ip = ip,
+	};
+	uint32_t id = 0;
+
+	if (g->from_seq > seq)
+		return;
+	g->clock++;
+	ev.timestamp_ns = START_NS + g->clock * 1000;
+	ev.cpu = g->clock % 2;
+	ev.pid = type == PCIEM_EVENT_DMA_READ || type == PCIEM_EVENT_DMA_WRITE ? 4300 : 4242;
+	if (bytes)
+		check(g, "add_payload", ptf_writer__add_payload(g->w, bytes, (uint32_t)len, &id));
+	check(g, "add_event_ex", ptf_writer__add_event_ex(g->w, g->dom_a, &ev, 0, id));
+	if (g->clock % 8 == 0)
+		check(g, "flush", ptf_writer__flush(g->w));
+}
+
+static void write_dma(const char *path, enum dma_variant dv)
+{
+	static uint8_t p1[DMA_PIECE], p2[DMA_PIECE], p4[6000], p5[64];
+	static const uint8_t p3[16] = "coherent status!";
+	struct ptf_writer_opts o = { .force = 1 };
+	struct gen g = { .path = path, .v = V_GOOD, .dom_a = DOM_A,
+			 .from_seq = dv == D_ATTACHED ? 5 : 0 };
+	struct ptf_module mod = {
+		.name = "dummy_clock", .base = MOD_BASE, .size = 0x4000,
+		.nsyms = sizeof(syms) / sizeof(syms[0]), .syms = syms,
+	};
+	const uint32_t to = PCIEM_DMA_DIR_TO_DEVICE, from = PCIEM_DMA_DIR_FROM_DEVICE,
+		       bidi = PCIEM_DMA_DIR_BIDIRECTIONAL;
+	const uint64_t probe = MOD_BASE + 0x1010, irq = MOD_BASE + 0x1320;
+	struct ptf_header h;
+	size_t i;
+
+	for (i = 0; i < sizeof(p1); i++) {
+		p1[i] = (uint8_t)i;
+		p2[i] = 0xa5;
+	}
+	for (i = 0; i < sizeof(p4); i++)
+		p4[i] = (uint8_t)(i * 7);
+	memset(p5, 0x5a, sizeof(p5));
+	if (dv == D_DIFF)
+		p2[100] = 0xa6;
+	test_header(&h);
+	check(&g, "open", ptf_writer__open(&g.w, path, &h, &o));
+	check(&g, "add_module", ptf_writer__add_module(g.w, &mod));
+	device(&g, DOM_A, 0x1234, 0x5678, 0);
+	check(&g, "add_driver", ptf_writer__add_driver(g.w, DOM_A, "dma_drv"));
+	if (dv != D_ATTACHED)
+		event(&g, DOM_A, 0, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REGISTERED, 0, 0, 0, 0);
+	dma_event(&g, 1, PCIEM_EVENT_DMA_MAP, to, 0x80001000, 4096, 0, probe, NULL);
+	dma_event(&g, 2, PCIEM_EVENT_DMA_MAP, from, 0x80003000, 8192, 0, probe + 4, NULL);
+	dma_event(&g, 3, PCIEM_EVENT_DMA_MAP, bidi, 0x80010000, 256, PCIEM_EVENT_F_DMA_COHERENT,
+		  probe + 8, NULL);
+	dma_event(&g, 4, PCIEM_EVENT_DMA_SYNC, to, 0x80001000, 4096, PCIEM_EVENT_F_DMA_FOR_DEVICE,
+		  probe + 12, NULL);
+	/* the device reads the to-device buffer, then writes 8 KiB in two
+	 * pieces (the second's bytes equal the first read's: stored once) */
+	dma_event(&g, 5, PCIEM_EVENT_DMA_READ, 0, 0x80001000, 4096, 0, 0, p1);
+	dma_event(&g, 6, PCIEM_EVENT_DMA_WRITE, 0, 0x80003000, 4096, 0, 0, p2);
+	dma_event(&g, 7, PCIEM_EVENT_DMA_WRITE, 0, dv == D_BAD ? 0x80003800 : 0x80004000, 4096,
+		  PCIEM_EVENT_F_SAME_INSN, 0, p1);
+	dma_event(&g, 8, PCIEM_EVENT_DMA_SYNC, from, 0x80003000, 8192, 0, irq, NULL);
+	dma_event(&g, 9, PCIEM_EVENT_DMA_WRITE, 0, 0x80010000, 16, 0, 0, p3);
+	/* as a real device's coherent buffer is seen */
+	dma_event(&g, 10, PCIEM_EVENT_DMA_READ, 0, 0x80010000, 16,
+		  PCIEM_EVENT_F_DMA_SEEN | PCIEM_EVENT_F_DMA_COHERENT, 0, p3);
+	dma_event(&g, 11, PCIEM_EVENT_DMA_WRITE, 0, 0x80003000, 6000, 0, 0, p4);
+	/* outside every mapping, and against the direction of 0x80001000's */
+	if (dv == D_BAD)
+		dma_event(&g, 12, PCIEM_EVENT_DMA_WRITE, 0, 0x90000000, 64, 0, 0, p5);
+	else
+		dma_event(&g, 12, PCIEM_EVENT_DMA_WRITE, 0, 0x90000000, 64,
+			  PCIEM_EVENT_F_DMA_FAULT, 0, NULL);
+	dma_event(&g, 13, PCIEM_EVENT_DMA_WRITE, 0, 0x80001000, 64, PCIEM_EVENT_F_DMA_FAULT, 0,
+		  NULL);
+	if (dv == D_BAD)
+		dma_event(&g, 14, PCIEM_EVENT_DMA_READ, 0, 0x80003000, 64, 0, 0, p5);
+	else
+		event(&g, DOM_A, 14, PCIEM_EVENT_IRQ, 0, 0, 0, 0, 0, 0);
+	dma_event(&g, 15, PCIEM_EVENT_DMA_UNMAP, to, 0x80001000, 4096, 0, irq + 4, NULL);
+	dma_event(&g, 16, PCIEM_EVENT_DMA_UNMAP, from, 0x80003000, 8192, 0, irq + 8, NULL);
+	if (dv == D_BAD) {
+		dma_event(&g, 17, PCIEM_EVENT_DMA_UNMAP, to, 0x70000000, 4096, 0, irq + 12, NULL);
+		dma_event(&g, 18, PCIEM_EVENT_DMA_READ, 0, 0x80001000, 64, 0, 0, p5);
+	} else {
+		/* a transfer in two chunks with an interrupt between them, as a
+		 * model's long transfer can be */
+		dma_event(&g, 17, PCIEM_EVENT_DMA_WRITE, 0, 0x80010020, 16, 0, 0, p3);
+		event(&g, DOM_A, 18, PCIEM_EVENT_IRQ, 0, 0, 0, 1, 0, 0);
+		dma_event(&g, 19, PCIEM_EVENT_DMA_WRITE, 0, 0x80010030, 16, PCIEM_EVENT_F_SAME_INSN,
+			  0, p3);
+	}
 	if (ptf_writer__close(g.w) < 0) {
 		fprintf(stderr, "gen_trace: %s: close failed\n", path);
 		exit(1);
@@ -428,6 +561,14 @@ int main(int argc, char **argv)
 	write_real(path, R_MSIX);
 	snprintf(path, sizeof(path), "%s/real_msix_io.zst", argv[1]);
 	write_real(path, R_MSIX_IO);
+	snprintf(path, sizeof(path), "%s/dma.zst", argv[1]);
+	write_dma(path, D_GOOD);
+	snprintf(path, sizeof(path), "%s/dma_diff.zst", argv[1]);
+	write_dma(path, D_DIFF);
+	snprintf(path, sizeof(path), "%s/dma_bad.zst", argv[1]);
+	write_dma(path, D_BAD);
+	snprintf(path, sizeof(path), "%s/dma_attached.zst", argv[1]);
+	write_dma(path, D_ATTACHED);
 	snprintf(path, sizeof(path), "%s/good.zst", argv[1]);
 	buf = slurp(path, &len);
 	snprintf(path, sizeof(path), "%s/truncated.zst", argv[1]);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of pciem-trace's CTF writer (tools/pciem-trace/ctf.c): TSDL
- * identifiers and string escaping, the text of every field type, the env
+ * identifiers and string escaping, the text of every field type (byte
+ * sequences too), the env
  * and clock blocks, the directory rules, and the bytes of a packet.
  */
 #include <errno.h>
@@ -265,6 +266,43 @@ static void test_packets(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* A byte sequence: its length field before it, as LTTng-UST declares
+ * lttng_ust_field_sequence_hex(uint8_t, NAME, ..., uint32_t, ...), and its
+ * bytes: a uint32 length, then the bytes. */
+static void test_bytes(void **state)
+{
+	static const struct ctf_field f[] = {
+		{ "addr", CTF_U64, 1 }, { "payload", CTF_BYTES, 1 }, { "stack", CTF_STRING, 0 },
+	};
+	static const struct ctf_event_class c[] = { { "pciem:dma_write", f, 3, 13 } };
+	struct ctf_writer_opts o = base_opts("/nonexistent");
+	uint8_t buf[32], *p;
+	const char *why;
+	char *m;
+
+	(void)state;
+	o.classes = c;
+	o.nclasses = 1;
+	m = tsdl_metadata(&o, &why);
+	assert_non_null(m);
+	assert_non_null(strstr(m, "base = 16; } _addr;\n"
+				  "\t\tinteger { size = 32; align = 8; signed = 0; encoding = none; "
+				  "base = 10; } __payload_length;\n"
+				  "\t\tinteger { size = 8; align = 8; signed = 0; encoding = none; "
+				  "base = 16; } _payload[ __payload_length ];\n"
+				  "\t\tstring { encoding = UTF8; } _stack;"));
+	free(m);
+
+	memset(buf, 0xee, sizeof(buf));
+	p = ctf_put_bytes(buf, "\x01\x02\x03", 3);
+	assert_ptr_equal(p, buf + 7);
+	assert_memory_equal(buf, "\x03\0\0\0\x01\x02\x03", 7);
+	assert_int_equal(buf[7], 0xee);
+	p = ctf_put_bytes(buf, NULL, 0);		/* empty: the length only */
+	assert_ptr_equal(p, buf + 4);
+	assert_memory_equal(buf, "\0\0\0\0", 4);
+}
+
 static void test_packet_full(void **state)
 {
 	char dir[] = "/tmp/test_ctf.XXXXXX", path[128];
@@ -361,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_metadata_text),
 		cmocka_unit_test(test_metadata_refused),
 		cmocka_unit_test(test_packets),
+		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_packet_full),
 		cmocka_unit_test(test_refusals),
 	};

@@ -52,7 +52,7 @@ run help "$PT" --help
 expect_rc help 0
 expect_line help "$out" '^ info '
 expect_line help "$out" 'Exit status: 0 ok, 1'
-for sub in info dump stats verify diff; do
+for sub in info dump stats verify diff dma; do
 	run "help-$sub" "$PT" "$sub" --help
 	expect_rc "help-$sub" 0
 	expect_line "help-$sub" "$out" "^Usage: pciem-trace $sub "
@@ -397,6 +397,144 @@ expect_no_line real-verify-lost "$out" '80000018'
 run real-info-lost "$PT" info "$DIR/real_lost.zst"
 expect_line real-info-lost "$out" '^ 0000:00:03.0 seq 4-4 \(1 events\)$'
 expect_no_line real-info-lost "$out" '80000018'
+
+# ---- DMA (format 1.4) ------------------------------------------------------------
+D=$DIR/dma.zst
+run dma-dump "$PT" dump "$D"
+expect_rc dma-dump 0
+expect_line dma-dump "$out" '^10000 1 0.000002000 cpu0 pid 4242 dma_map 0x80001000\+4096 to-device streaming at dummy_clock_probe\+0x10 \[dummy_clock\]$'
+expect_line dma-dump "$out" '^10000 3 .* dma_map 0x80010000\+256 bidirectional coherent at dummy_clock_probe\+0x18 '
+expect_line dma-dump "$out" '^10000 4 .* dma_sync 0x80001000\+4096 to-device for-device at '
+expect_line dma-dump "$out" '^10000 8 .* dma_sync 0x80003000\+8192 from-device for-cpu at dummy_clock_irq\+0x20 '
+expect_line dma-dump "$out" '^10000 5 0.000006000 cpu0 pid 4300 dma_read 0x80001000\+4096$'
+expect_line dma-dump "$out" '^10000 7 .* dma_write 0x80004000\+4096 same-insn$'
+expect_line dma-dump "$out" '^10000 12 .* dma_write 0x90000000\+64 refused$'
+expect_line dma-dump "$out" '^10000 10 .* dma_read 0x80010000\+16 coherent seen$'
+expect_line dma-dump "$out" '^10000 16 .* dma_unmap 0x80003000\+8192 from-device streaming at dummy_clock_irq\+0x28 '
+expect_no_line dma-dump "$out" '^ +0000 '
+run dma-payload "$PT" dump --payload --type dma_read,dma_write "$D"
+expect_rc dma-payload 0
+expect_line dma-payload "$out" '^ 0000 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f$'
+expect_line dma-payload "$out" '^ 0030 30 31 32 33 34 35 36 37 38 39 3a 3b 3c 3d 3e 3f$'
+expect_no_line dma-payload "$out" '^ 0040 '
+expect_line dma-payload "$out" '^ \(4032 more bytes: --payload=all shows them\)$'
+expect_line dma-payload "$out" '^ \(5936 more bytes: --payload=all shows them\)$'
+# the 16 bytes of seq 9 are shown whole, with nothing left out
+expect_line dma-payload "$out" '^ 0000 63 6f 68 65 72 65 6e 74 20 73 74 61 74 75 73 21$'
+expect_count dma-payload "$out" 'more bytes' 4
+run dma-payload-n "$PT" dump --payload=20 --type dma_write --seq 6 "$D"
+expect_count dma-payload-n "$out" '.' 4
+expect_line dma-payload-n "$out" '^ 0010 a5 a5 a5 a5$'
+expect_line dma-payload-n "$out" '^ \(4076 more bytes'
+run dma-payload-all "$PT" dump --payload=all --type dma_write --seq 11 "$D"
+expect_count dma-payload-all "$out" '^ +[0-9a-f]{4} ' 375
+expect_line dma-payload-all "$out" '^ 1760 a0 a7 ae b5 bc c3 ca d1 d8 df e6 ed f4 fb 02 09$'
+expect_no_line dma-payload-all "$out" 'more bytes'
+run dma-payload-bad "$PT" dump --payload=lots "$D"
+expect_rc dma-payload-bad 2
+run dma-type "$PT" dump --type dma "$D"
+expect_count dma-type "$out" '.' 17
+run dma-json "$PT" dump --json --payload=4 --type dma "$D"
+expect_rc dma-json 0
+if command -v python3 > /dev/null; then
+	if python3 - "$out" <<'EOF'
+import json, sys
+ev = {r["seq"]: r for r in map(json.loads, open(sys.argv[1]))}
+assert len(ev) == 17, len(ev)
+m = ev[3]
+assert (m["type"], m["bus_addr"], m["length"], m["direction"], m["coherent"]) == \
+    ("dma_map", "0x80010000", 256, "bidirectional", True), m
+assert ev[8]["for_device"] is False and ev[4]["for_device"] is True
+r = ev[5]
+assert (r["type"], r["payload_length"], r["payload"], r["payload_omitted"], r["refused"]) == \
+    ("dma_read", 4096, "00010203", 4092, False), r
+assert ev[7]["same_insn"] is True and ev[12]["refused"] is True and ev[12]["payload_length"] == 0
+assert (ev[10]["seen"], ev[10]["coherent"], ev[9]["seen"], ev[9]["coherent"]) == (True, True, False, False)
+EOF
+	then ok "dma-json: field values"; else bad "dma-json: field values"; fi
+fi
+
+run dma-info "$PT" info "$D"
+expect_rc dma-info 0
+expect_line dma-info "$out" '^ dma_map 3$'
+expect_line dma-info "$out" '^ dma_write 8$'
+expect_line dma-info "$out" '^dma 4112 bytes read by the devices, 14240 bytes written, in the transfers not refused; 2 refused$'
+# 8 transfers carry 18352 bytes; 4 distinct payloads (seq 7 repeats seq 5's bytes,
+# seq 10, 17 and 19 seq 9's)
+expect_line dma-info "$out" '^payloads 4 stored, 14208 bytes, for 18352 bytes of transfers \(identical payloads are stored once\)$'
+run dma-info-old "$PT" info "$G"
+expect_no_line dma-info-old "$out" '^dma|^payloads'
+
+run dma-stats "$PT" stats "$D"
+expect_rc dma-stats 0
+expect_line dma-stats "$out" '^ 0x80001000 4096 to-device streaming 1 1 4096 0 1 15$'
+expect_line dma-stats "$out" '^ 0x80003000 8192 from-device streaming 1 1 0 14192 2 16$'
+expect_line dma-stats "$out" '^ 0x80010000 256 bidirectional coherent 1 0 16 48 3 19$'
+expect_line dma-stats "$out" '^ dma outside mappings: 2 transfers \(2 refused\), 0 other events'
+
+run dma-list "$PT" dma "$D"
+expect_rc dma-list 0
+expect_line dma-list "$out" '^device 10000:00:00.0 1234:5678: 3 mappings \(1 still mapped at the end\), 2 events outside them$'
+expect_line dma-list "$out" '^ mapping 2: 0x80003000\+8192 from-device streaming$'
+expect_line dma-list "$out" '^ mapped seq 2 0.000003000 s at dummy_clock_probe\+0x14 \[dummy_clock\]$'
+expect_line dma-list "$out" '^ unmapped seq 16 0.000017000 s at dummy_clock_irq\+0x28 \[dummy_clock\]$'
+expect_line dma-list "$out" '^ syncs 0 for the device, 1 for the CPU$'
+expect_line dma-list "$out" '^ device read 0 bytes in 0 transfers, wrote 14192 bytes in 2 transfers$'
+expect_line dma-list "$out" '^ unmapped no: still mapped at the end of the trace$'
+expect_line dma-list "$out" '^ seq 12 0.000013000 s dma_write 0x90000000\+64 refused: outside every live mapping$'
+expect_line dma-list "$out" '^ seq 13 0.000014000 s dma_write 0x80001000\+64 refused: against the direction of its mapping \(mapping 1, to-device\)$'
+run dma-list-json "$PT" dma --json "$D"
+expect_rc dma-list-json 0
+expect_count dma-list-json "$out" '"record":"mapping"' 3
+expect_line dma-list-json "$out" '^\{"record":"mapping","domain":"10000","index":3,"bus_addr":"0x80010000","size":256,"direction":"bidirectional","coherent":true,"map_seq":3,.*"unmapped":false,.*"reads":1,"read_bytes":16,"writes":2,"written_bytes":48\}$'
+expect_line dma-list-json "$out" '^\{"record":"outside","domain":"10000","seq":12,.*"refused":true,"why":"outside every live mapping"\}$'
+run dma-list-dev "$PT" dma --device 10001 "$D"
+expect_line dma-list-dev "$out" '^no DMA events of that device$'
+run dma-list-trunc "$PT" dma "$DIR/truncated.zst"
+expect_rc dma-list-trunc 0
+expect_line dma-list-trunc "$err" 'truncated.zst: warning: the trace is incomplete'
+run dma-list-corrupt "$PT" dma "$DIR/corrupt.zst"
+expect_rc dma-list-corrupt 2
+run dma-list-none "$PT" dma "$G"
+expect_rc dma-list-none 0
+expect_line dma-list-none "$out" '^no DMA events$'
+
+run dma-verify "$PT" verify "$D"
+expect_rc dma-verify 0
+expect_line dma-verify "$out" '^ dma: 17 events, 0 findings$'
+run dma-verify-bad "$PT" verify "$DIR/dma_bad.zst"
+expect_rc dma-verify-bad 1
+expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 7: dma_write 0x80003800\+4096 same-insn: a later piece of a transfer, but the piece before it \(seq 6\) ends at 0x80004000$'
+expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 12: dma_write 0x90000000\+64: outside every mapping live at that moment$'
+expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 14: dma_read 0x80003000\+64: against the direction of its mapping 0x80003000\+8192 from-device streaming \(mapped at seq 2\)$'
+expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 17: dma_unmap 0x70000000\+4096 to-device streaming: nothing is mapped at that address$'
+expect_line dma-verify-bad "$out" '^FINDING: device 10000: seq 18: dma_read 0x80001000\+64: outside every mapping live at that moment$'
+expect_count dma-verify-bad "$out" '^FINDING' 5
+expect_line dma-verify-bad "$out" 'dma_bad.zst: 5 findings$'
+
+# recorded from an existing device: mappings unknown, nothing outside is a finding
+# (seq 5-11, 15-17 and 19: all but the refused 12 and 13)
+run dma-verify-attached "$PT" verify "$DIR/dma_attached.zst"
+expect_rc dma-verify-attached 0
+expect_line dma-verify-attached "$out" '^ dma: 13 events, 0 findings; 11 outside the known mappings not counted as findings \(recorded from an existing device: mappings made before are not in the trace\)$'
+run dma-list-attached "$PT" dma "$DIR/dma_attached.zst"
+expect_line dma-list-attached "$out" '^ note: recorded from seq 5: mappings made before are not in the trace'
+expect_line dma-list-attached "$out" '^ seq 5 .* dma_read 0x80001000\+4096: outside every live mapping$'
+
+run dma-diff-same "$PT" diff "$D" "$D"
+expect_rc dma-diff-same 0
+expect_line dma-diff-same "$out" '^traces are equal in accesses and values: 19 accesses$'
+run dma-diff "$PT" diff "$D" "$DIR/dma_diff.zst"
+expect_rc dma-diff 1
+expect_line dma-diff "$out" '^- \[5\] dma_write 0x80003000\+4096$'
+expect_line dma-diff "$out" '^\+ \[5\] dma_write 0x80003000\+4096$'
+expect_line dma-diff "$out" '^first difference: device 1 .*, access 5: seq 6 in A, seq 6 in B; the bytes differ first at byte 100 \(0x64\): 0xa5 in A, 0xa6 in B$'
+run dma-diff-nodma "$PT" diff --no-dma "$D" "$DIR/dma_diff.zst"
+expect_rc dma-diff-nodma 0
+expect_line dma-diff-nodma "$out" '^traces are equal in accesses and values: 2 accesses$'
+run dma-diff-bad "$PT" diff "$D" "$DIR/dma_bad.zst"
+expect_rc dma-diff-bad 1
+expect_line dma-diff-bad "$out" '^\+ \[6\] dma_write 0x80003800\+4096 same-insn$'
 
 # ---- register maps ---------------------------------------------------------------
 printf 'bar0 0x00 4 CONTROL\nbar0 0x02 2 OOPS\n' > "$DIR/bad.regs"

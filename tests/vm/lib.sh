@@ -80,6 +80,39 @@ load_testdrv() {
 	insmod "$KM/testdrv/pciem_testdrv.ko" || fail "cannot load pciem_testdrv"
 }
 
+# need_bins NAME...: the project's programs NAME (in build/bin) are built.
+need_bins() {
+	for _nb in "$@"; do
+		[ -x "$BIN/$_nb" ] || fail "build/bin/$_nb missing: run make"
+	done
+}
+
+# For the DMA tests: the test driver on a model started as "m" with
+# --dma-on-write 0:0x4c.
+# drv CMD...: a test-driver command; its result (mmio) on stdout
+drv() {
+	echo "$*" > "$DEV/mmio" || fail "driver command '$*' refused"
+	cat "$DEV/mmio"
+}
+# dma_start CMD BUS LEN: the driver programs the model's DMA engine (bus
+# address, length) and writes command CMD (1: the device writes host
+# memory, 2: it reads)
+dma_start() {
+	echo "w 0 0x40 4 $(($2 & 0xffffffff))" > "$DEV/mmio"
+	echo "w 0 0x44 4 $(($2 >> 32))" > "$DEV/mmio"
+	echo "w 0 0x48 4 $3" > "$DEV/mmio"
+	echo "w 0 0x4c 4 $1" > "$DEV/mmio"
+}
+# dma CMD BUS LEN: dma_start, then the model's outcome line ("ok" or the
+# error) once it has carried the command out
+dma() {
+	_n=$(grep -c "^dma [12] " "$TMP/m.log")
+	dma_start "$@"
+	wait_until 10 sh -c "[ \$(grep -c '^dma [12] ' $TMP/m.log) -gt $_n ]" ||
+		fail "the model did not run DMA command $1: $(tail -5 "$TMP/m.log")"
+	grep "^dma [12] " "$TMP/m.log" | tail -n 1 | cut -d' ' -f3-
+}
+
 # rounds N: the rounds a stress test runs: $STRESS_ROUNDS if set; else N
 # scaled by $STRESS_PCT percent (default 100; make test uses less, make
 # stress more), and a quarter of that on a debug (KASAN, lockdep) kernel,

@@ -8,17 +8,19 @@
  *   DRIVER <domain> <name>
  *   MODULE <name> base 0x<base> size <size> syms <n>
  *   EVENT <domain> #<seq> <TYPE> bar<N>+0x<off> <size> 0x<data> flags 0x<f> ip <ip>
+ *     (an event with DMA bytes adds " bytes <n> sum <sum of them>")
  *   LOST <domain> <first> <last> <count>
  *
  * where <ip> is "function+0xoff [module]" when the file's symbols name it,
  * else 0x<ip>.  Then "END <status>": 0 at the end of the readable data,
  * or the reader's error.
  *
- *   ptfcat [--canon] [--summary] FILE
+ *   ptfcat [--canon] [--summary] [--dma-data OUT] FILE
  *
  * --canon leaves out what differs between two recordings of the same
  * workload (timestamps, cpu, pid, addresses that symbols name, the
  * header): two such recordings print the same.
+ * --dma-data appends the bytes of every DMA event to OUT.
  * --summary prints only "complete <0|1> frames <n> events <n> lost <n>
  * devices <n> trailing <n>" (ptf_reader__summary).
  */
@@ -26,12 +28,36 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pciem.h"
 #include "ptf.h"
 
 static int canon;
+static FILE *dma_data;
+
+/* An event's DMA bytes: their count and sum, and to --dma-data. */
+static void print_payload(struct ptf_reader *r, uint32_t id)
+{
+	const unsigned char *b;
+	const void *buf;
+	uint64_t sum = 0;
+	uint32_t len, i;
+
+	if (ptf_reader__payload(r, id, &buf, &len)) {
+		printf(" bytes MISSING");
+		return;
+	}
+	b = buf;
+	for (i = 0; i < len; i++)
+		sum += b[i];
+	printf(" bytes %u sum %" PRIu64, len, sum);
+	if (dma_data && fwrite(b, 1, len, dma_data) != len) {
+		perror("ptfcat: --dma-data");
+		exit(1);
+	}
+}
 
 static void print_ip(struct ptf_reader *r, uint64_t ip)
 {
@@ -77,6 +103,8 @@ static void print_rec(struct ptf_reader *r, const struct ptf_record *rec)
 		       rec->domain, (uint64_t)e->seq, pciem_event_type_name(e->type), e->bar,
 		       (uint64_t)e->offset, e->size, (uint64_t)e->data, e->flags);
 		print_ip(r, e->ip);
+		if (rec->payload)
+			print_payload(r, rec->payload);
 		if (!canon)
 			printf(" t %" PRIu64 " cpu %u pid %u", (uint64_t)e->timestamp_ns, e->cpu,
 			       e->pid);
@@ -105,11 +133,18 @@ int main(int argc, char **argv)
 			canon = 1;
 		else if (!strcmp(argv[i], "--summary"))
 			summary = 1;
+		else if (!strcmp(argv[i], "--dma-data") && i + 1 < argc) {
+			dma_data = fopen(argv[++i], "a");
+			if (!dma_data) {
+				perror("ptfcat: --dma-data");
+				return 2;
+			}
+		}
 		else
 			path = argv[i];
 	}
 	if (!path) {
-		fprintf(stderr, "usage: ptfcat [--canon] [--summary] FILE\n");
+		fprintf(stderr, "usage: ptfcat [--canon] [--summary] [--dma-data OUT] FILE\n");
 		return 2;
 	}
 	err = ptf_reader__open(&r, path);
@@ -142,6 +177,10 @@ int main(int argc, char **argv)
 	while ((err = ptf_reader__next(r, &rec)) == 1)
 		print_rec(r, &rec);
 	printf("END %d\n", err);
+	if (dma_data && fclose(dma_data)) {
+		perror("ptfcat: --dma-data");
+		err = -EIO;
+	}
 	if (err < 0)
 		fprintf(stderr, "ptfcat: %s\n", ptf_reader__error(r));
 	ptf_reader__close(r);

@@ -18,7 +18,7 @@ REC=$BIN/pciem-record
 PT=$BIN/pciem-trace
 NORM=tests/unit/ctf_norm.py
 REGS=examples/dummy_clock/dummy_clock.regs
-[ -x "$REC" ] && [ -x "$PT" ] || fail "build/bin/pciem-record or pciem-trace missing: run make"
+need_bins pciem-record pciem-trace
 command -v babeltrace2 >/dev/null || fail "babeltrace2 missing: run make deps"
 
 # same_as_dump NAME TRACE CTFDIR [DUMP OPTIONS...]

@@ -7,15 +7,17 @@
 # the same recording with the provider hidden still works and adds no
 # event to the session.  The export of the first recording (pciem-trace
 # export --ctf) has the same event classes with the same fields as the
-# session (babeltrace2's sink.text.details), and the same number of events
-# of each class.  The first recording is made with --stacks: every event's
+# session (babeltrace2's sink.text.details), the DMA classes among them,
+# and the same number of events of each class.  The first recording is made with --stacks: every event's
 # stack field is the same string in the session (named by pciem-record
 # from the running kernel) and in the export (named from the trace's
 # symbols), and the counter's writes show the driver's tick_store.
+# Last, a copy of the dma_copy example in a session of its own: the same
+# pciem:dma_* events, with the bytes moved, in the session and the export.
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
-[ -x "$REC" ] || fail "build/bin/pciem-record missing: run make"
+need_bins pciem-record
 [ -e "$TOP/build/lib/libpciem-tp.so" ] || fail "build/lib/libpciem-tp.so missing (liblttng-ust-dev?)"
 command -v lttng-sessiond >/dev/null && command -v babeltrace2 >/dev/null ||
 	fail "lttng-tools or babeltrace2 missing: run make deps"
@@ -93,7 +95,13 @@ babeltrace2 -c sink.text.details -p with-data=no "$TMP/a.ctf" >"$TMP/export.deta
 classes "$TMP/lttng.details" >"$TMP/lttng.classes"
 classes "$TMP/export.details" >"$TMP/export.classes"
 n=$(cut -d '|' -f 1 "$TMP/export.classes" | sort -u | grep -c '^pciem:')
-[ "$n" -ge 11 ] || fail "the export declares $n event classes"
+[ "$n" -ge 16 ] || fail "the export declares $n event classes"
+# DMA (format 1.4): declared by both whether or not the recording has any
+for c in dma_map dma_unmap dma_sync dma_read dma_write; do
+	grep -q "^pciem:$c|payload\|^pciem:$c|addr" "$TMP/lttng.classes" || fail "the session lacks pciem:$c"
+done
+grep -q '^pciem:dma_write|payload: Dynamic array' "$TMP/lttng.classes" ||
+	fail "the session's pciem:dma_write has no byte sequence"
 if ! diff -u "$TMP/lttng.classes" "$TMP/export.classes"; then
 	fail "the session's and the export's event classes differ (above: - session, + export)"
 fi
@@ -152,3 +160,38 @@ babeltrace2 "$TMP/lttng-real" >"$TMP/bt-real.txt" 2>"$TMP/bt.err" || fail "babel
 grep "pciem:device:" "$TMP/bt-real.txt" | grep -q "address = \"$PV\"" ||
 	fail "the real device's address is not $PV: $(grep "pciem:device:" "$TMP/bt-real.txt")"
 ok "a real device's device event names it $PV"
+
+# ---- DMA (the dma_copy example), in a session of its own --------------------------
+# a streaming copy: the session's pciem:dma_* events equal the export's,
+# field for field, the transferred bytes (payload) included
+"$TOP/build/examples/dma_copy/device" --ready-file "$TMP/dc.ready" >"$TMP/dc.log" 2>&1 &
+DC_PID=$!
+PIDS="$PIDS $DC_PID"
+wait_until 20 test -s "$TMP/dc.ready" || fail "dma_copy's model did not start: $(cat "$TMP/dc.log")"
+DC=/sys/bus/pci/devices/$(cat "$TMP/dc.ready")
+lttng create dma --output="$TMP/lttng-dma" >>"$TMP/lttng.log" 2>&1 || fail "lttng create dma"
+lttng enable-event -u 'pciem:*' >>"$TMP/lttng.log" 2>&1 || fail "lttng enable-event (dma)"
+lttng start >>"$TMP/lttng.log" 2>&1 || fail "lttng start (dma)"
+"$REC" --match 1234:dc01 -o "$TMP/dc.zst" -- sh -c "insmod $KM/dma_copy/dma_copy.ko &&
+	for i in \$(seq 200); do [ -e $DC/copy ] && break; sleep 0.1; done &&
+	/bin/echo 10000 > $DC/copy_streaming; rmmod dma_copy" 2>"$TMP/dc.err" ||
+	fail "recording a copy: $(cat "$TMP/dc.err")"
+lttng stop >>"$TMP/lttng.log" 2>&1 || fail "lttng stop (dma)"
+lttng destroy >>"$TMP/lttng.log" 2>&1 || fail "lttng destroy (dma)"
+kill "$DC_PID"
+wait "$DC_PID"
+"$BIN/pciem-trace" export --ctf "$TMP/dc.ctf" "$TMP/dc.zst" || fail "export of the copy"
+# NAME: FIELDS of each DMA event, without the stream's cpu_id
+dma_events() {
+	babeltrace2 "$1" 2>&1 | sed -n 's/.* \(pciem:dma_[a-z]*\): { cpu_id = [0-9]* }, \(.*\)$/\1 \2/p' | sort
+}
+dma_events "$TMP/lttng-dma" >"$TMP/lttng.dma"
+dma_events "$TMP/dc.ctf" >"$TMP/export.dma"
+n=$(grep -c '^pciem:dma_read .* len = 4096, flags = 0x[0-9A-F]*, _payload_length = 4096, payload = \[ \[0\] = ' "$TMP/export.dma")
+[ "$n" -ge 2 ] || fail "the copy's export has $n dma_read events of 4096 bytes: $(cut -c1-200 "$TMP/export.dma")"
+grep -q '^pciem:dma_map .* dir = 1, ' "$TMP/export.dma" || fail "no to-device mapping: $(cut -c1-200 "$TMP/export.dma")"
+if ! cmp -s "$TMP/lttng.dma" "$TMP/export.dma"; then
+	diff "$TMP/lttng.dma" "$TMP/export.dma" | cut -c1-300 | head -10
+	fail "the session's and the export's DMA events differ (above: < session, > export)"
+fi
+ok "DMA: the session and the export hold the same $(wc -l <"$TMP/export.dma") DMA events, bytes included"

@@ -26,7 +26,7 @@ REC=$BIN/pciem-record
 RP=$BIN/pciem-replay
 PT=$BIN/pciem-trace
 KO=$KM/testdrv/pciem_testdrv.ko
-[ -x "$REC" ] && [ -x "$RP" ] && [ -x "$PT" ] || fail "pciem-record, pciem-replay or pciem-trace missing: run make"
+need_bins pciem-record pciem-replay pciem-trace
 [ -f "$KO" ] || fail "$KO missing: run make test-kmods"
 [ "$(nproc)" -ge 2 ] || notrun "needs 2 CPUs"
 [ ! -e /sys/module/pciem_testdrv ] || rmmod pciem_testdrv || fail "cannot unload pciem_testdrv"

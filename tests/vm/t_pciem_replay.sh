@@ -20,7 +20,7 @@ PT=$BIN/pciem-trace
 WL=examples/dummy_clock/workload.sh
 REGS=examples/dummy_clock/dummy_clock.regs
 KO=$KM/dummy_clock/dummy_clock.ko
-[ -x "$REC" ] && [ -x "$RP" ] && [ -x "$PT" ] || fail "pciem-record, pciem-replay or pciem-trace missing: run make"
+need_bins pciem-record pciem-replay pciem-trace
 # a replay that went wrong makes the workload wait for interrupts that
 # will not come: not for long
 export CLOCK_WAIT=5

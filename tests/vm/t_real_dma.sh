@@ -17,7 +17,12 @@
 #  - the datagrams' bytes exactly once each: the transmit buffers' data,
 #    taken when they were mapped for the device;
 #  - nothing lost; and the kernel log clean (run.sh).
+# Then the same workload (another pattern) recorded by pciem-record --bdf:
+# the file holds the datagrams' bytes once each, every mapping, and
+# pciem-trace verify and dma read it.
 . tests/vm/lib.sh
+
+need_bins pciem-record ptfcat pciem-trace
 
 BDF=$(lspci -D -n -d 8086:100e | awk '{ print $1; exit }')
 [ -n "$BDF" ] || fail "no e1000 in the guest: $(lspci -n)"
@@ -30,28 +35,33 @@ fi
 REC=$!
 PIDS="$PIDS $REC"
 wait_until 10 test -e "$TMP/rec.ready" || fail "recorder did not start: $(cat "$TMP/rec.log")"
-if [ -d /sys/bus/pci/drivers/e1000 ]; then
-	echo "$BDF" > /sys/bus/pci/drivers/e1000/bind || fail "cannot bind e1000"
-else
-	modprobe e1000 || fail "cannot load e1000"
-fi
-wait_until 20 test -d "$DEV/net" || fail "e1000 did not bind: $(dmesg | tail -n 5)"
-IF=$(ls "$DEV/net")
-ip link set "$IF" up || fail "ip link set $IF up"
-ip addr add 10.0.2.15/24 dev "$IF" || fail "ip addr add"
-ip neigh add 10.0.2.2 lladdr 52:54:00:12:34:56 dev "$IF" || fail "ip neigh add"
-# datagrams sent before the link is up would wait in the queue
-wait_until 20 grep -q 1 "/sys/class/net/$IF/carrier" || fail "$IF: no carrier"
-python3 -c '
-import socket
+# workload PATTERN: bind, up, three datagrams of 100 x PATTERN (8 bytes),
+# down, unbind
+workload() {
+	if [ -d /sys/bus/pci/drivers/e1000 ]; then
+		echo "$BDF" > /sys/bus/pci/drivers/e1000/bind || fail "cannot bind e1000"
+	else
+		modprobe e1000 || fail "cannot load e1000"
+	fi
+	wait_until 20 test -d "$DEV/net" || fail "e1000 did not bind: $(dmesg | tail -n 5)"
+	IF=$(ls "$DEV/net")
+	ip link set "$IF" up || fail "ip link set $IF up"
+	ip addr add 10.0.2.15/24 dev "$IF" || fail "ip addr add"
+	ip neigh add 10.0.2.2 lladdr 52:54:00:12:34:56 dev "$IF" || fail "ip neigh add"
+	# datagrams sent before the link is up would wait in the queue
+	wait_until 20 grep -q 1 "/sys/class/net/$IF/carrier" || fail "$IF: no carrier"
+	python3 -c '
+import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(3):
-    s.sendto(b"PCIEMDMA" * 100, ("10.0.2.2", 9))
-' || fail "cannot send the datagrams"
-sleep 1
-ip link set "$IF" down
-echo "$BDF" > "$DEV/driver/unbind" || fail "cannot unbind e1000 at the end"
-sleep 1
+    s.sendto(sys.argv[1].encode() * 100, ("10.0.2.2", 9))
+' "$1" || fail "cannot send the datagrams"
+	sleep 1
+	ip link set "$IF" down
+	echo "$BDF" > "$DEV/driver/unbind" || fail "cannot unbind e1000 at the end"
+	sleep 1
+}
+workload PCIEMDMA
 kill "$REC"
 wait "$REC"
 
@@ -90,3 +100,23 @@ n=$(grep -a -o PCIEMDMA "$TMP/dma.bin" | wc -l)
 [ "$n" = 300 ] || fail "the datagrams' pattern appears $n times in the DMA data, want 300"
 grep -q "^#[0-9]* DMA_READ .* flags 0x100 " "$TMP/dma" || fail "no streaming data read by the device"
 ok "the three datagrams' bytes are in the trace once each ($n copies of the pattern)"
+
+# ---- the same through pciem-record
+"$BIN/pciem-record" -v --bdf "$BDF" -o "$TMP/rec.zst" 2>"$TMP/prec.err" &
+PREC=$!
+PIDS="$PIDS $PREC"
+wait_until 20 grep -q subscribed "$TMP/prec.err" || fail "pciem-record did not start: $(cat "$TMP/prec.err")"
+workload RECORDED
+kill -INT "$PREC"
+wait "$PREC" || fail "pciem-record: status $?: $(cat "$TMP/prec.err")"
+"$BIN/ptfcat" --dma-data "$TMP/rec.bin" "$TMP/rec.zst" >"$TMP/file" || fail "ptfcat: $(tail -n 3 "$TMP/file")"
+grep -q "bytes MISSING" "$TMP/file" && fail "an event's bytes are missing: $(grep -m 1 MISSING "$TMP/file")"
+n=$(grep -a -o RECORDED "$TMP/rec.bin" | wc -l)
+[ "$n" = 300 ] || fail "the recorded datagrams' pattern appears $n times in the file's DMA data, want 300"
+maps=$(grep -c "^EVENT $KEY .* DMA_MAP " "$TMP/file")
+unmaps=$(grep -c "^EVENT $KEY .* DMA_UNMAP " "$TMP/file")
+[ "$maps" -gt 2 ] && [ "$maps" = "$unmaps" ] || fail "the file: $maps mappings made, $unmaps ended"
+"$BIN/pciem-trace" verify "$TMP/rec.zst" >"$TMP/verify" 2>&1 || fail "pciem-trace verify: $(cat "$TMP/verify")"
+"$BIN/pciem-trace" dma "$TMP/rec.zst" >"$TMP/maps" 2>&1 || fail "pciem-trace dma: $(cat "$TMP/maps")"
+"$BIN/pciem-trace" info "$TMP/rec.zst" >"$TMP/info" 2>&1 || fail "pciem-trace info: $(cat "$TMP/info")"
+ok "pciem-record --bdf: the datagrams' bytes once each ($n copies), $maps mappings made and ended; verify passes; $(ls -l "$TMP/rec.zst" | awk '{ print $5 }') bytes"

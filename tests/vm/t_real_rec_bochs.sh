@@ -25,7 +25,7 @@
 REC=$BIN/pciem-record
 RP=$BIN/pciem-replay
 PT=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$RP" ] && [ -x "$PT" ] || fail "pciem-record, pciem-replay or pciem-trace missing: run make"
+need_bins pciem-record pciem-replay pciem-trace
 modinfo bochs >/dev/null 2>&1 || notrun "no bochs module in $KVER"
 
 BDF=

@@ -6,7 +6,7 @@
 # reads BAR0 offset 0) is real hardware to the guest.
 #  (1) pciem-record --bdf records the driver's probe (modprobe), lspci
 #      -vvv's config reads, an unbind and a second probe, and the removal
-#      (rmmod): format 1.3's real device, the driver named, the 16-byte
+#      (rmmod): format 1.4 (real devices since 1.3), the driver named, the 16-byte
 #      BAR, two probe reads, the config reads, no I/O BAR;
 #  (2) the device is then removed from the guest (sysfs remove): no such
 #      hardware is left; pciem-replay replays the trace with no model, 20
@@ -28,7 +28,7 @@
 REC=$BIN/pciem-record
 RP=$BIN/pciem-replay
 PT=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$RP" ] && [ -x "$PT" ] || fail "pciem-record, pciem-replay or pciem-trace missing: run make"
+need_bins pciem-record pciem-replay pciem-trace
 modinfo pvpanic-pci >/dev/null 2>&1 || notrun "no pvpanic-pci module in $KVER"
 
 BDF=
@@ -78,7 +78,7 @@ ok "(6) --mode writes refused (64), a second recorder refused (75): $(cat "$TMP/
 "$REC" -v --bdf "$BDF" -o "$TMP/orig.zst" -- sh "$TMP/wl.sh" "$BDF" 1 2>"$TMP/rec.err" ||
 	fail "recording: $(cat "$TMP/rec.err")"
 "$PT" info "$TMP/orig.zst" >"$TMP/info" || fail "info: $(cat "$TMP/info")"
-grep -q "^format  *1\.3$" "$TMP/info" || fail "not format 1.3: $(cat "$TMP/info")"
+grep -q "^format  *1\.4$" "$TMP/info" || fail "not format 1.4: $(cat "$TMP/info")"
 grep -q "^  $BDF  1b36:0011  driver pvpanic-pci" "$TMP/info" || fail "info: device: $(cat "$TMP/info")"
 grep -q "^    BAR0  16 bytes  mem32" "$TMP/info" || fail "info: BAR0: $(cat "$TMP/info")"
 grep -q "^    real device$" "$TMP/info" || fail "info: not a real device: $(cat "$TMP/info")"

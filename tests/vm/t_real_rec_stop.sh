@@ -18,7 +18,7 @@
 
 REC=$BIN/pciem-record
 PT=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$PT" ] || fail "pciem-record or pciem-trace missing: run make"
+need_bins pciem-record pciem-trace
 PDRV=/sys/bus/pci/drivers/pvpanic-pci
 if modinfo pvpanic-pci >/dev/null 2>&1 && ! [ -d /sys/module/pvpanic_pci ] ||
    grep -q "^pvpanic_pci " /proc/modules; then

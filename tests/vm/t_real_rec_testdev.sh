@@ -8,7 +8,7 @@
 #  (1) pciem-record -v --bdf records the driver's probe (insmod), writes
 #      and reads (loops, single reads and writes of several widths), an
 #      unbind and a second probe, more accesses, and the removal (rmmod):
-#      format 1.3's real device, the driver named, BAR0 4096 bytes of
+#      format 1.4 (real devices since 1.3), the driver named, BAR0 4096 bytes of
 #      memory, the I/O BAR's note, and exactly the MMIO reads and writes
 #      the workload's commands make, with their values; pciem-trace verify
 #      names the device by its address, not its stream key;
@@ -30,7 +30,7 @@ REC=$BIN/pciem-record
 RP=$BIN/pciem-replay
 PT=$BIN/pciem-trace
 KO=$KM/testdrv/pciem_testdrv.ko
-[ -x "$REC" ] && [ -x "$RP" ] && [ -x "$PT" ] || fail "pciem-record, pciem-replay or pciem-trace missing: run make"
+need_bins pciem-record pciem-replay pciem-trace
 [ -f "$KO" ] || fail "$KO missing: run make test-kmods"
 
 TD=$(lspci -D -d 1b36:0005 | awk '{ print $1; exit }')
@@ -119,7 +119,7 @@ grep -q "device $TD 1b36:0005 (real device)" "$TMP/rec.err" &&
 	grep -q "$TD: it has an I/O port BAR, whose accesses cannot be recorded" "$TMP/rec.err" &&
 	grep -q "$TD: driver pciem_testdrv" "$TMP/rec.err" || fail "pciem-record -v: $(cat "$TMP/rec.err")"
 "$PT" info "$TMP/orig.zst" >"$TMP/info" || fail "info: $(cat "$TMP/info")"
-grep -q "^format  *1\.3$" "$TMP/info" || fail "not format 1.3: $(cat "$TMP/info")"
+grep -q "^format  *1\.4$" "$TMP/info" || fail "not format 1.4: $(cat "$TMP/info")"
 grep -q "^  $TD  1b36:0005  driver pciem_testdrv  events " "$TMP/info" || fail "info: device: $(cat "$TMP/info")"
 grep -q "^    BAR0  4 KiB  *mem32  at " "$TMP/info" || fail "info: BAR0: $(cat "$TMP/info")"
 grep -q "^    BAR1  .* io  at " "$TMP/info" || fail "info: BAR1: $(cat "$TMP/info")"
@@ -169,7 +169,7 @@ read -r NWR NRD <"$TMP/counts"
 "$PT" verify "$TMP/orig.zst" >"$TMP/verify" || fail "verify: $(cat "$TMP/verify")"
 grep -q "^device $TD 1b36:0005: [0-9]* events, seq 0-" "$TMP/verify" || fail "verify: $(cat "$TMP/verify")"
 grep -q "$KEY" "$TMP/verify" && fail "verify names the stream key: $(cat "$TMP/verify")"
-ok "(1) recorded $TD (key $KEY): format 1.3, real, pciem_testdrv, BAR0 4096 bytes mem, the I/O BAR noted; $NWR writes and $NRD reads, as the workload made them"
+ok "(1) recorded $TD (key $KEY): format 1.4, real, pciem_testdrv, BAR0 4096 bytes mem, the I/O BAR noted; $NWR writes and $NRD reads, as the workload made them"
 
 # ---- (2) refused without --without-io-bars ----------------------------------------------
 rm -f "$TMP/ran"

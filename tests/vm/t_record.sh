@@ -15,8 +15,7 @@
 REC=$BIN/pciem-record
 CAT=$BIN/ptfcat
 TRACE=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$CAT" ] && [ -x "$TRACE" ] ||
-	fail "build/bin/pciem-record, ptfcat or pciem-trace missing: run make"
+need_bins pciem-record ptfcat pciem-trace
 
 # dump NAME: $TMP/NAME.zst through libptf into $TMP/NAME.txt; must read to the end
 dump() {

@@ -14,8 +14,7 @@
 REC=$BIN/pciem-record
 CAT=$BIN/ptfcat
 TRACE=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$CAT" ] && [ -x "$TRACE" ] ||
-	fail "build/bin/pciem-record, ptfcat or pciem-trace missing: run make"
+need_bins pciem-record ptfcat pciem-trace
 
 # no device of pciem_testdrv's yet: its init only registers the driver
 load_testdrv

@@ -21,7 +21,7 @@
 
 REC=$BIN/pciem-record
 TRACE=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$TRACE" ] || fail "build/bin/pciem-record or pciem-trace missing: run make"
+need_bins pciem-record pciem-trace
 load_testdrv
 
 # stack_of: the frames of a JSON event line on stdin, one a line

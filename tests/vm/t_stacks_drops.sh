@@ -12,7 +12,7 @@
 
 REC=$BIN/pciem-record
 TRACE=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$TRACE" ] || fail "build/bin/pciem-record or pciem-trace missing: run make"
+need_bins pciem-record pciem-trace
 load_testdrv
 start_model m --bar 0:0x1000 --quiet
 wait_bound "$DEV"

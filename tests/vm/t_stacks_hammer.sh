@@ -11,7 +11,7 @@
 
 REC=$BIN/pciem-record
 TRACE=$BIN/pciem-trace
-[ -x "$REC" ] && [ -x "$TRACE" ] || fail "build/bin/pciem-record or pciem-trace missing: run make"
+need_bins pciem-record pciem-trace
 [ "$(nproc)" -ge 2 ] || notrun "needs 2 CPUs"
 load_testdrv
 start_model m --bar 0:0x1000 --full-trap --quiet

@@ -10,7 +10,7 @@
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
-[ -x "$REC" ] || fail "build/bin/pciem-record missing: run make"
+need_bins pciem-record
 L=/sys/kernel/security/lockdown
 [ -e "$L" ] || mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 [ -e "$L" ] || notrun "no $L (kernel without the lockdown LSM)"

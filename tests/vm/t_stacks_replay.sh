@@ -17,7 +17,7 @@
 REC=$BIN/pciem-record
 RP=$BIN/pciem-replay
 WL=examples/dummy_clock/workload.sh
-[ -x "$REC" ] && [ -x "$RP" ] || fail "pciem-record or pciem-replay missing: run make"
+need_bins pciem-record pciem-replay
 export CLOCK_WAIT=5
 
 "$REC" --stacks -o "$TMP/s.zst" -- sh "$WL" 2>"$TMP/rec.err" || fail "recording: $(cat "$TMP/rec.err")"

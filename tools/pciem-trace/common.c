@@ -154,6 +154,11 @@ const char *evtype__name(uint32_t type)
 	case PCIEM_EVENT_UNSUPPORTED: return "unsupported";
 	case PCIEM_EVENT_IRQ: return "irq";
 	case PCIEM_EVENT_LIFECYCLE: return "lifecycle";
+	case PCIEM_EVENT_DMA_MAP: return "dma_map";
+	case PCIEM_EVENT_DMA_UNMAP: return "dma_unmap";
+	case PCIEM_EVENT_DMA_SYNC: return "dma_sync";
+	case PCIEM_EVENT_DMA_READ: return "dma_read";
+	case PCIEM_EVENT_DMA_WRITE: return "dma_write";
 	default: return NULL;
 	}
 }
@@ -169,6 +174,69 @@ const char *lifecycle__name(uint64_t kind)
 	case PCIEM_LC_REMOVED: return "removed";
 	case PCIEM_LC_BAR_TAKEN_OVER: return "bar_taken_over";
 	default: return NULL;
+	}
+}
+
+const char *dma_dir__name(uint32_t dir)
+{
+	switch (dir) {
+	case PCIEM_DMA_DIR_BIDIRECTIONAL: return "bidirectional";
+	case PCIEM_DMA_DIR_TO_DEVICE: return "to-device";
+	case PCIEM_DMA_DIR_FROM_DEVICE: return "from-device";
+	default: return NULL;
+	}
+}
+
+int dma_dir__allows(uint32_t dir, uint32_t type)
+{
+	if (dir == PCIEM_DMA_DIR_BIDIRECTIONAL)
+		return 1;
+	if (type == PCIEM_EVENT_DMA_READ)
+		return dir == PCIEM_DMA_DIR_TO_DEVICE;
+	return type == PCIEM_EVENT_DMA_WRITE && dir == PCIEM_DMA_DIR_FROM_DEVICE;
+}
+
+int event__is_dma(const struct pciem_event *ev)
+{
+	return ev->type >= PCIEM_EVENT_DMA_MAP && ev->type <= PCIEM_EVENT_DMA_WRITE;
+}
+
+int event__is_dma_transfer(const struct pciem_event *ev)
+{
+	return ev->type == PCIEM_EVENT_DMA_READ || ev->type == PCIEM_EVENT_DMA_WRITE;
+}
+
+void dma__format(char *buf, size_t len, const struct pciem_event *ev)
+{
+	const char *dir = dma_dir__name(ev->bar);
+	char d[24];
+	int n;
+
+	if (!dir) {
+		snprintf(d, sizeof(d), "dir%u", ev->bar);
+		dir = d;
+	}
+	n = snprintf(buf, len, "0x%llx+%llu", (unsigned long long)ev->offset,
+		     (unsigned long long)ev->data);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	switch (ev->type) {
+	case PCIEM_EVENT_DMA_MAP:
+	case PCIEM_EVENT_DMA_UNMAP:
+		snprintf(buf + n, len - n, " %s %s", dir,
+			 (ev->flags & PCIEM_EVENT_F_DMA_COHERENT) ? "coherent" : "streaming");
+		break;
+	case PCIEM_EVENT_DMA_SYNC:
+		snprintf(buf + n, len - n, " %s %s", dir,
+			 (ev->flags & PCIEM_EVENT_F_DMA_FOR_DEVICE) ? "for-device" : "for-cpu");
+		break;
+	default:
+		snprintf(buf + n, len - n, "%s%s%s%s",
+			 (ev->flags & PCIEM_EVENT_F_SAME_INSN) ? " same-insn" : "",
+			 (ev->flags & PCIEM_EVENT_F_DMA_COHERENT) ? " coherent" : "",
+			 (ev->flags & PCIEM_EVENT_F_DMA_SEEN) ? " seen" : "",
+			 (ev->flags & PCIEM_EVENT_F_DMA_FAULT) ? " refused" : "");
+		break;
 	}
 }
 

@@ -155,7 +155,7 @@ char *tsdl_metadata(const struct ctf_writer_opts *o, const char **why)
 			const struct ctf_field *fl = &o->classes[i].fields[j];
 
 			if (!tsdl_is_identifier(fl->name) || fl->type < CTF_U8 ||
-			    fl->type > CTF_STRING) {
+			    fl->type > CTF_BYTES) {
 				*why = "bad field";
 				return NULL;
 			}
@@ -236,6 +236,12 @@ char *tsdl_metadata(const struct ctf_writer_opts *o, const char **why)
 
 			if (fl->type == CTF_STRING)
 				fprintf(f, "\t\tstring { encoding = UTF8; } _%s;\n", fl->name);
+			else if (fl->type == CTF_BYTES)
+				fprintf(f, "\t\tinteger { size = 32; align = 8; signed = 0; "
+					   "encoding = none; base = 10; } __%s_length;\n"
+					   "\t\tinteger { size = 8; align = 8; signed = 0; "
+					   "encoding = none; base = 16; } _%s[ __%s_length ];\n",
+					fl->name, fl->name, fl->name);
 			else
 				fprintf(f, "\t\tinteger { size = %s; align = 8; signed = 0; "
 					   "encoding = none; base = %d; } _%s;\n",

@@ -9,8 +9,9 @@
  *   packet context  timestamp_begin, timestamp_end, content_size, packet_size,
  *                   packet_seq_num, events_discarded, cpu_id (as LTTng-UST)
  *   event header    uint16 id, uint64 timestamp (the clock's value)
- *   event payload   the class's fields in order: integers of 8-64 bits, or
- *                   NUL-terminated UTF-8 strings
+ *   event payload   the class's fields in order: integers of 8-64 bits,
+ *                   NUL-terminated UTF-8 strings, or byte sequences (a uint32
+ *                   length, then the bytes)
  * Field names are written with a leading '_', as LTTng does; readers
  * (babeltrace2, Trace Compass) show them without it.
  *
@@ -31,6 +32,11 @@ enum ctf_type {
 	CTF_U32,
 	CTF_U64,
 	CTF_STRING,		/* written with ctf_put_str() */
+	CTF_BYTES,		/* a sequence of uint8 (hex) after its uint32 length,
+				 * as LTTng-UST's lttng_ust_field_sequence_hex(uint8_t,
+				 * NAME, ..., uint32_t, ...) declares it: the length is
+				 * a field of its own, "_NAME_length", before it;
+				 * written with ctf_put_bytes() */
 };
 
 struct ctf_field {
@@ -165,6 +171,15 @@ static inline uint8_t *ctf_put_str(uint8_t *p, const char *s, size_t max)
 	memcpy(p, s, n);
 	p[n] = 0;
 	return p + n + 1;
+}
+
+/* A byte sequence (CTF_BYTES): its uint32 length @len, then @len bytes. */
+static inline uint8_t *ctf_put_bytes(uint8_t *p, const void *buf, uint32_t len)
+{
+	p = ctf_put_u32(p, len);
+	if (len)
+		memcpy(p, buf, len);
+	return p + len;
 }
 
 /* ---- TSDL text, exposed for the unit test --------------------------------- */

@@ -18,14 +18,18 @@ static struct env {
 	const char *regs;
 	unsigned int context;
 	int no_config;
+	int no_dma;
 } env = {
 	.context = 3,
 };
 
 static const char doc[] =
 	"Compare the accesses of two traces, device by device: MMIO reads and writes, "
-	"config-space reads and writes, and IRQ injections, each with its type, BAR, offset, "
-	"size and value (the vector and pending/deferred for an IRQ).  Sequence numbers, "
+	"config-space reads and writes, IRQ injections, and DMA events (format 1.4), each "
+	"with its type, BAR, offset, size and value (the vector and pending/deferred for an "
+	"IRQ; for DMA the bus address, length, direction, flags and the bytes moved: "
+	"transfers whose bytes differ differ, and the first differing byte is named).  "
+	"Sequence numbers, "
 	"times, CPUs, tasks and instruction pointers are ignored, and so are watchpoint, "
 	"unsupported and lifecycle events.\v"
 	"Devices are matched in the order they first appear in each trace; their vendor and "
@@ -36,7 +40,8 @@ static const char doc[] =
 	"innermost first.\n\n"
 	"With --no-config, config-space accesses are left out: a real device's recording "
 	"and a recording of its replay (pciem-replay) differ there by nature, since the PCI "
-	"core enumerates the replayed device afresh and BAR addresses depend on the machine.\n\n"
+	"core enumerates the replayed device afresh and BAR addresses depend on the machine.  "
+	"With --no-dma, DMA events are left out (their bus addresses depend on the run).\n\n"
 	"Examples:\n"
 	"  pciem-trace diff good.zst new.zst\n"
 	"  pciem-trace diff --no-config real.zst replayed.zst\n"
@@ -47,7 +52,8 @@ static const char doc[] =
 static const struct argp_option options[] = {
 	{ "context", 'C', "N", 0, "Show N accesses before the first difference (default 3)", 0 },
 	{ "regs", 'r', "FILE", 0, "Register map: name the registers", 0 },
-	{ "no-config", 'n', NULL, 0, "Leave config-space accesses out (MMIO and IRQs only)", 0 },
+	{ "no-config", 'n', NULL, 0, "Leave config-space accesses out", 0 },
+	{ "no-dma", 'D', NULL, 0, "Leave DMA events out", 0 },
 	{ 0 },
 };
 
@@ -66,6 +72,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'n':
 		env.no_config = 1;
+		break;
+	case 'D':
+		env.no_dma = 1;
 		break;
 	case ARGP_KEY_ARG:
 		if (env.ntraces == 2)
@@ -91,6 +100,8 @@ struct access {
 	uint32_t flags;			/* IRQ: pending and deferred */
 	uint64_t seq;			/* for the report only */
 	uint32_t stack;			/* the call stack, 0 none (report only) */
+	uint32_t payload;		/* DMA transfer: its payload id, 0 none */
+	uint64_t phash;			/* and a hash of its bytes */
 };
 
 struct ddev {
@@ -107,12 +118,16 @@ struct dtrace {
 	struct ddev *devs;
 	unsigned int ndevs;
 	uint64_t total;
+	uint64_t *phash;		/* hash of each payload id met, 0: not yet */
+	uint32_t nphash;
 };
 
 static int is_access(uint32_t type)
 {
 	if (type == PCIEM_EVENT_CONFIG_READ || type == PCIEM_EVENT_CONFIG_WRITE)
 		return !env.no_config;
+	if (type >= PCIEM_EVENT_DMA_MAP && type <= PCIEM_EVENT_DMA_WRITE)
+		return !env.no_dma;
 	return type == PCIEM_EVENT_MMIO_READ || type == PCIEM_EVENT_MMIO_WRITE ||
 	       type == PCIEM_EVENT_IRQ;
 }
@@ -140,10 +155,55 @@ static int ddev__add(struct ddev *d, const struct pciem_event *ev, uint32_t stac
 		a->flags = ev->flags & (PCIEM_EVENT_F_PENDING | PCIEM_EVENT_F_DEFERRED);
 		return 0;
 	}
+	if (event__is_dma(ev)) {
+		a->offset = ev->offset;
+		a->bar = ev->bar;
+		a->flags = ev->flags & (PCIEM_EVENT_F_SAME_INSN | PCIEM_EVENT_F_DMA_COHERENT |
+					PCIEM_EVENT_F_DMA_FOR_DEVICE | PCIEM_EVENT_F_DMA_FAULT |
+					PCIEM_EVENT_F_DMA_SEEN);
+		return 0;
+	}
 	a->offset = ev->offset;
 	a->size = ev->size;
 	if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE)
 		a->bar = ev->bar;
+	return 0;
+}
+
+/* FNV-1a of a payload's bytes, never 0. */
+static uint64_t bytes_hash(const uint8_t *p, uint32_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+/* The hash of payload @id of @t, computed once per id (0: none, or
+ * unreadable, or -1 without memory). */
+static int payload_hash(struct dtrace *t, uint32_t id, uint64_t *h)
+{
+	const void *buf;
+	uint32_t len;
+
+	*h = 0;
+	if (!id)
+		return 0;
+	if (id >= t->nphash) {
+		uint32_t cap = id + 1 > 2 * t->nphash ? id + 1 : 2 * t->nphash;
+		uint64_t *grown = realloc(t->phash, cap * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		memset(grown + t->nphash, 0, (cap - t->nphash) * sizeof(*grown));
+		t->phash = grown;
+		t->nphash = cap;
+	}
+	if (!t->phash[id] && !ptf_reader__payload(t->r, id, &buf, &len))
+		t->phash[id] = bytes_hash(buf, len);
+	*h = t->phash[id];
 	return 0;
 }
 
@@ -176,6 +236,13 @@ static int dtrace__load(struct dtrace *t)
 			continue;
 		if (ddev__add(d, &rec.event, rec.stack))
 			goto nomem;
+		if (rec.payload) {
+			struct access *a = &d->acc[d->n - 1];
+
+			a->payload = rec.payload;
+			if (payload_hash(t, rec.payload, &a->phash))
+				goto nomem;
+		}
 		t->total++;
 	}
 	err = 0;
@@ -211,13 +278,15 @@ static void dtrace__free(struct dtrace *t)
 	for (i = 0; i < t->ndevs; i++)
 		free(t->devs[i].acc);
 	free(t->devs);
+	free(t->phash);
 	ptf_reader__close(t->r);
 }
 
 static int access_equal(const struct access *a, const struct access *b)
 {
 	return a->type == b->type && a->bar == b->bar && a->offset == b->offset &&
-	       a->data == b->data && a->size == b->size && a->flags == b->flags;
+	       a->data == b->data && a->size == b->size && a->flags == b->flags &&
+	       a->phash == b->phash;
 }
 
 static void print_access(char mark, size_t idx, const struct access *a, const struct ddev *d,
@@ -231,6 +300,14 @@ static void print_access(char mark, size_t idx, const struct access *a, const st
 	char name[REGS_NAME_MAX + 24] = "", val[24];
 
 	printf("%c [%zu] %-12s ", mark, idx, evtype__name(a->type));
+	if (event__is_dma(&ev)) {
+		char what[96];
+
+		ev.flags = a->flags;
+		dma__format(what, sizeof(what), &ev);
+		printf("%s\n", what);
+		return;
+	}
 	if (a->type == PCIEM_EVENT_IRQ) {
 		printf("vector %llu%s%s\n", (unsigned long long)a->data,
 		       (a->flags & PCIEM_EVENT_F_PENDING) ? " pending" : "",
@@ -245,6 +322,39 @@ static void print_access(char mark, size_t idx, const struct access *a, const st
 	else
 		printf("bar%u+0x%llx", a->bar, (unsigned long long)a->offset);
 	printf("%s%s %u %s\n", name[0] ? " " : "", name, a->size, val);
+}
+
+/* When two DMA transfers differ in their bytes only: where. */
+static void payload_difference(const struct dtrace *ta, const struct dtrace *tb,
+			       const struct access *a, const struct access *b)
+{
+	const uint8_t *pa, *pb;
+	const void *va, *vb;
+	uint32_t la, lb, k;
+
+	if (a->phash == b->phash)
+		return;
+	if (a->type != b->type || a->bar != b->bar || a->offset != b->offset ||
+	    a->data != b->data || a->flags != b->flags)
+		return;		/* the fields already differ */
+	if (!a->payload || !b->payload) {
+		printf("; the bytes are in %s only", a->payload ? "A" : "B");
+		return;
+	}
+	if (ptf_reader__payload(ta->r, a->payload, &va, &la) ||
+	    ptf_reader__payload(tb->r, b->payload, &vb, &lb)) {
+		printf("; the bytes differ");
+		return;
+	}
+	pa = va;
+	pb = vb;
+	for (k = 0; k < la && k < lb && pa[k] == pb[k]; k++)
+		;
+	if (k < la && k < lb)
+		printf("; the bytes differ first at byte %u (0x%x): 0x%02x in A, 0x%02x in B", k, k,
+		       pa[k], pb[k]);
+	else
+		printf("; the bytes differ in length: %u in A, %u in B", la, lb);
 }
 
 static void describe(char *buf, size_t len, const struct ddev *d)
@@ -297,9 +407,12 @@ static int compare_device(const struct dtrace *ta, const struct dtrace *tb, unsi
 		print_stack(tb, &b->acc[i]);
 	}
 	printf("first difference: device %u (%s / %s), access %zu: ", k + 1, da, db, i);
-	if (i < a->n && i < b->n)
-		printf("seq %llu in A, seq %llu in B\n", (unsigned long long)a->acc[i].seq,
+	if (i < a->n && i < b->n) {
+		printf("seq %llu in A, seq %llu in B", (unsigned long long)a->acc[i].seq,
 		       (unsigned long long)b->acc[i].seq);
+		payload_difference(ta, tb, &a->acc[i], &b->acc[i]);
+		printf("\n");
+	}
 	else if (i < a->n)
 		printf("B ends after %zu accesses, A goes on (seq %llu)\n", b->n,
 		       (unsigned long long)a->acc[i].seq);

@@ -11,8 +11,12 @@ static struct env {
 	struct trace_args args;
 	int json;
 	int stacks;
+	int payload;			/* --payload */
+	uint64_t payload_max;		/* bytes shown per event, UINT64_MAX: all */
 	struct filter filter;
 } env;
+
+#define PAYLOAD_DEFAULT	64		/* --payload without a number */
 
 static const char doc[] =
 	"Print a trace's records in order: one line each, or one JSON object each with "
@@ -25,19 +29,28 @@ static const char doc[] =
 	"one frame a line, indented, innermost (the access) first: "
 	"\"    function+0xoff [module]\"; --json gives every event that has one a \"stack\" "
 	"array of such strings.\n\n"
+	"DMA events (format 1.4) read, e.g.\n"
+	"  10000 40 0.000041000 cpu0 pid 4242 dma_map 0x80001000+4096 to-device streaming  at ...\n"
+	"  10000 44 0.000045000 cpu1 pid 4300 dma_read 0x80001000+4096\n"
+	"With --payload, a transfer's bytes follow it in hex, 16 a line, the first N (64 "
+	"without a number, every one with --payload=all), then how many were left out; "
+	"--json gives them as a \"payload\" hex string.\n\n"
 	"Examples:\n"
 	"  pciem-trace dump run.zst\n"
 	"  pciem-trace dump --regs dummy_clock.regs --offset STATUS run.zst\n"
 	"  pciem-trace dump --type mmio_write,irq --time 0.5-1.5 run.zst\n"
 	"  pciem-trace dump --device 10000 --seq 1000- run.zst\n"
 	"  pciem-trace dump --json run.zst | jq -c 'select(.type == \"irq\")'\n"
-	"  pciem-trace dump --stacks --type mmio_write run.zst\n\n"
+	"  pciem-trace dump --stacks --type mmio_write run.zst\n"
+	"  pciem-trace dump --type dma --payload=256 run.zst\n\n"
 	"Exit status: 0 ok, 2 usage error, or the file cannot be opened or is corrupt (the "
 	"records before the damage are printed first).";
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "JSON Lines: one object per record", 0 },
 	{ "stacks", 'S', NULL, 0, "Print each event's call stack under it (recorded with --stacks)", 0 },
+	{ "payload", 'P', "N|all", OPTION_ARG_OPTIONAL,
+	  "Print the bytes of each DMA transfer in hex: the first N (default 64), or all", 0 },
 	{ 0 },
 };
 
@@ -46,7 +59,6 @@ static const struct argp trace_argp = TRACE_ARGP("Register map: name registers a
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	(void)arg;
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &env.args;
@@ -57,6 +69,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'S':
 		env.stacks = 1;
+		break;
+	case 'P':
+		env.payload = 1;
+		if (!arg)
+			env.payload_max = PAYLOAD_DEFAULT;
+		else if (!strcmp(arg, "all"))
+			env.payload_max = UINT64_MAX;
+		else if (parse_u64(arg, &env.payload_max))
+			argp_error(state, "bad --payload '%s' (expected a number of bytes or all)",
+				   arg);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -141,6 +163,14 @@ static void text_event(struct dump *d, uint32_t domain, const struct pciem_event
 		if (ev->flags & PCIEM_EVENT_F_DEFERRED)
 			printf(" deferred");
 		break;
+	case PCIEM_EVENT_DMA_MAP:
+	case PCIEM_EVENT_DMA_UNMAP:
+	case PCIEM_EVENT_DMA_SYNC:
+	case PCIEM_EVENT_DMA_READ:
+	case PCIEM_EVENT_DMA_WRITE:
+		dma__format(where, sizeof(where), ev);
+		printf(" %s", where);
+		break;
 	case PCIEM_EVENT_LIFECYCLE: {
 		const char *lc = lifecycle__name(ev->offset);
 
@@ -169,9 +199,10 @@ static void text_event(struct dump *d, uint32_t domain, const struct pciem_event
 }
 
 static void print_stack(struct dump *d, uint32_t id, int json);
+static void print_payload(struct dump *d, const struct pciem_event *ev, uint32_t id, int json);
 
 static void json_event(struct dump *d, uint32_t domain, const struct pciem_event *ev,
-		       uint32_t stack, const struct ptf_device *dev)
+		       uint32_t stack, uint32_t payload, const struct ptf_device *dev)
 {
 	char name[REGS_NAME_MAX + 24], fields[256], sym[256], bytes[32];
 	const char *type = evtype__name(ev->type);
@@ -233,6 +264,36 @@ static void json_event(struct dump *d, uint32_t domain, const struct pciem_event
 			       (unsigned long long)ev->data);
 		break;
 	}
+	case PCIEM_EVENT_DMA_MAP:
+	case PCIEM_EVENT_DMA_UNMAP:
+	case PCIEM_EVENT_DMA_SYNC:
+	case PCIEM_EVENT_DMA_READ:
+	case PCIEM_EVENT_DMA_WRITE: {
+		const char *dir = dma_dir__name(ev->bar);
+
+		printf(",\"bus_addr\":\"0x%llx\",\"length\":%llu", (unsigned long long)ev->offset,
+		       (unsigned long long)ev->data);
+		if (ev->type == PCIEM_EVENT_DMA_READ || ev->type == PCIEM_EVENT_DMA_WRITE) {
+			printf(",\"same_insn\":%s,\"refused\":%s,\"seen\":%s,\"coherent\":%s",
+			       (ev->flags & PCIEM_EVENT_F_SAME_INSN) ? "true" : "false",
+			       (ev->flags & PCIEM_EVENT_F_DMA_FAULT) ? "true" : "false",
+			       (ev->flags & PCIEM_EVENT_F_DMA_SEEN) ? "true" : "false",
+			       (ev->flags & PCIEM_EVENT_F_DMA_COHERENT) ? "true" : "false");
+			print_payload(d, ev, payload, 1);
+			break;
+		}
+		if (dir)
+			printf(",\"direction\":\"%s\"", dir);
+		else
+			printf(",\"direction\":\"unknown\",\"direction_id\":%u", ev->bar);
+		if (ev->type == PCIEM_EVENT_DMA_SYNC)
+			printf(",\"for_device\":%s",
+			       (ev->flags & PCIEM_EVENT_F_DMA_FOR_DEVICE) ? "true" : "false");
+		else
+			printf(",\"coherent\":%s",
+			       (ev->flags & PCIEM_EVENT_F_DMA_COHERENT) ? "true" : "false");
+		break;
+	}
 	}
 	printf(",\"flags\":%u", ev->flags);
 	reg_text(d, ev, dev, name, sizeof(name), fields, sizeof(fields));
@@ -253,6 +314,48 @@ static void json_event(struct dump *d, uint32_t domain, const struct pciem_event
 	}
 	print_stack(d, stack, 1);
 	printf("}\n");
+}
+
+/*
+ * The bytes of a DMA transfer: "payload_length" (bytes stored) in JSON,
+ * and with --payload the first env.payload_max of them, as a hex string
+ * (JSON) or hex lines under the event, then how many were left out.
+ */
+static void print_payload(struct dump *d, const struct pciem_event *ev, uint32_t id, int json)
+{
+	const uint8_t *p;
+	const void *buf;
+	uint32_t len = 0, n, i;
+
+	if (id && ptf_reader__payload(d->r, id, &buf, &len))
+		len = 0;
+	p = len ? buf : NULL;
+	if (json)
+		printf(",\"payload_length\":%u", len);
+	if (!env.payload)
+		return;
+	n = env.payload_max < len ? (uint32_t)env.payload_max : len;
+	if (json) {
+		printf(",\"payload\":\"");
+		for (i = 0; i < n; i++)
+			printf("%02x", p[i]);
+		printf("\",\"payload_omitted\":%u", len - n);
+		return;
+	}
+	if (!len) {
+		if (!(ev->flags & PCIEM_EVENT_F_DMA_FAULT) && ev->data)
+			printf("    (no bytes stored)\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (i % 16 == 0)
+			printf("    %04x ", i);
+		printf("%s%02x", i % 16 == 8 ? "  " : " ", p[i]);
+		if (i % 16 == 15 || i + 1 == n)
+			printf("\n");
+	}
+	if (n < len)
+		printf("    (%u more bytes: --payload=all shows them)\n", len - n);
 }
 
 /* The stack of an event: indented lines under it, or a JSON array. */
@@ -288,9 +391,11 @@ static void dump__record(struct dump *d, const struct ptf_record *rec, const str
 	switch (rec->type) {
 	case PTF_REC_EVENT:
 		if (env.json) {
-			json_event(d, rec->domain, &rec->event, rec->stack, dev);
+			json_event(d, rec->domain, &rec->event, rec->stack, rec->payload, dev);
 		} else {
 			text_event(d, rec->domain, &rec->event, dev);
+			if (env.payload && event__is_dma_transfer(&rec->event))
+				print_payload(d, &rec->event, rec->payload, 0);
 			if (env.stacks)
 				print_stack(d, rec->stack, 0);
 		}

@@ -28,7 +28,9 @@ static const char doc[] =
 	"fields, its environment says domain = \"ust\", and its clock is the recording's "
 	"CLOCK_MONOTONIC with its offset to real time and, for traces of format 1.1, the "
 	"recording machine's boot id as its uuid.  A LOST record becomes a pciem:lost event "
-	"and the packet's discarded-event count.  Filters select records as for dump.\v"
+	"and the packet's discarded-event count.  A DMA transfer's bytes are its event's "
+	"payload field, at most 4096 an event as in a live session: a longer one is split "
+	"into several events.  Filters select records as for dump.\v"
 	"Examples:\n"
 	"  pciem-trace export --ctf run-ctf run.zst\n"
 	"  pciem-trace export --ctf run-ctf --regs dummy_clock.regs run.zst\n"
@@ -104,6 +106,24 @@ static const struct ctf_field lifecycle_fields[] = {
 	F_TAIL,
 };
 
+/* DMA (format 1.4): a mapping made or ended, a sync: the bus address, the
+ * length, the direction (PCIEM_DMA_DIR_*) and the flags */
+static const struct ctf_field dma_fields[] = {
+	F_HEAD,
+	{ "addr", CTF_U64, 1 }, { "len", CTF_U64, 0 }, { "dir", CTF_U32, 0 },
+	{ "flags", CTF_U32, 1 },
+	F_TAIL,
+};
+
+/* a device read or write of host memory, with the bytes moved (none when
+ * refused) */
+static const struct ctf_field dma_transfer_fields[] = {
+	F_HEAD,
+	{ "addr", CTF_U64, 1 }, { "len", CTF_U64, 0 }, { "flags", CTF_U32, 1 },
+	{ "payload", CTF_BYTES, 1 },
+	F_TAIL,
+};
+
 static const struct ctf_field lost_fields[] = {
 	{ "domain", CTF_U32, 1 }, { "first_seq", CTF_U64, 0 }, { "last_seq", CTF_U64, 0 },
 	{ "count", CTF_U64, 0 },
@@ -122,6 +142,7 @@ static const struct ctf_field driver_fields[] = {
 enum {
 	ID_MMIO_READ, ID_MMIO_WRITE, ID_CONFIG_READ, ID_CONFIG_WRITE, ID_WATCHPOINT,
 	ID_UNSUPPORTED, ID_IRQ, ID_LIFECYCLE, ID_LOST, ID_DEVICE, ID_DRIVER,
+	ID_DMA_MAP, ID_DMA_UNMAP, ID_DMA_SYNC, ID_DMA_READ, ID_DMA_WRITE,
 };
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
@@ -138,12 +159,19 @@ static const struct ctf_event_class classes[] = {
 	[ID_LOST] = CLASS("pciem:lost", lost_fields),
 	[ID_DEVICE] = CLASS("pciem:device", device_fields),
 	[ID_DRIVER] = CLASS("pciem:driver", driver_fields),
+	[ID_DMA_MAP] = CLASS("pciem:dma_map", dma_fields),
+	[ID_DMA_UNMAP] = CLASS("pciem:dma_unmap", dma_fields),
+	[ID_DMA_SYNC] = CLASS("pciem:dma_sync", dma_fields),
+	[ID_DMA_READ] = CLASS("pciem:dma_read", dma_transfer_fields),
+	[ID_DMA_WRITE] = CLASS("pciem:dma_write", dma_transfer_fields),
 };
 
 /* Longest strings written: a register name as reg__format() gives it, a
- * life-cycle kind, a device address, a driver; and a stack. */
+ * life-cycle kind, a device address, a driver; and a stack; and the bytes
+ * of a DMA transfer, at most PCIEM_TRACE_DMA_PIECE an event as in a live
+ * session (a longer payload is split, below). */
 #define REG_TEXT_MAX	(REGS_NAME_MAX + 24)
-#define MAX_PAYLOAD	(128 + REG_TEXT_MAX + 256 + PTF_STACK_TEXT_MAX)
+#define MAX_PAYLOAD	(128 + REG_TEXT_MAX + 256 + PTF_STACK_TEXT_MAX + PCIEM_TRACE_DMA_PIECE)
 
 /* ---- export ------------------------------------------------------------------ */
 
@@ -168,6 +196,8 @@ struct export {
 	struct reg_slot *regs;		/* REG_CACHE of them */
 	char **stacks;			/* the stack field of each stack id met */
 	uint32_t nstacks;
+	uint8_t *pbuf;			/* a DMA payload split into pieces */
+	uint32_t pbuf_len;
 };
 
 /* Writes the reg field of an access: its register's name under the map,
@@ -252,11 +282,28 @@ static struct ctf_stream *stream_now(struct export *x)
 	return x->cur;
 }
 
-static int write_event(struct export *x, uint32_t domain, const struct pciem_event *ev,
-		       uint32_t stack, const struct ptf_device *dev)
+/*
+ * One event of a DMA transfer of @ev, for its bytes @buf[@at..@at+@len)
+ * (NULL: none stored, or refused).
+ */
+static uint8_t *put_transfer(uint8_t *p, const struct pciem_event *ev, const uint8_t *buf,
+			     uint32_t at, uint32_t len)
 {
+	uint32_t flags = ev->flags | (at ? PCIEM_EVENT_F_SAME_INSN : 0);
+
+	p = ctf_put_u64(p, ev->offset + at);
+	p = ctf_put_u64(p, buf ? len : ev->data);
+	p = ctf_put_u32(p, flags);
+	return ctf_put_bytes(p, buf ? buf + at : NULL, buf ? len : 0);
+}
+
+static int write_event(struct export *x, uint32_t domain, const struct pciem_event *ev,
+		       uint32_t stack, uint32_t payload, const struct ptf_device *dev)
+{
+	const uint8_t *bytes = NULL;
+	uint32_t nbytes = 0, at = 0, piece = 0;
 	struct ctf_stream *s;
-	uint64_t ts = ev->timestamp_ns;
+	uint64_t ts;
 	uint8_t *p;
 	int id;
 
@@ -269,10 +316,44 @@ static int write_event(struct export *x, uint32_t domain, const struct pciem_eve
 	case PCIEM_EVENT_UNSUPPORTED: id = ID_UNSUPPORTED; break;
 	case PCIEM_EVENT_IRQ: id = ID_IRQ; break;
 	case PCIEM_EVENT_LIFECYCLE: id = ID_LIFECYCLE; break;
+	case PCIEM_EVENT_DMA_MAP: id = ID_DMA_MAP; break;
+	case PCIEM_EVENT_DMA_UNMAP: id = ID_DMA_UNMAP; break;
+	case PCIEM_EVENT_DMA_SYNC: id = ID_DMA_SYNC; break;
+	case PCIEM_EVENT_DMA_READ: id = ID_DMA_READ; break;
+	case PCIEM_EVENT_DMA_WRITE: id = ID_DMA_WRITE; break;
 	default:
 		x->unknown++;		/* no class in the provider: said at the end */
 		return 0;
 	}
+	if (payload && !(ev->flags & PCIEM_EVENT_F_DMA_FAULT)) {
+		const void *buf;
+
+		if (!ptf_reader__payload(x->r, payload, &buf, &nbytes) && nbytes)
+			bytes = buf;
+		/* the bytes are the reader's until its next call: put_stack()
+		 * makes one before the next piece */
+		if (bytes && nbytes > PCIEM_TRACE_DMA_PIECE) {
+			if (nbytes > x->pbuf_len) {
+				uint8_t *grown = realloc(x->pbuf, nbytes);
+
+				if (!grown) {
+					ptrace_err("out of memory");
+					return -1;
+				}
+				x->pbuf = grown;
+				x->pbuf_len = nbytes;
+			}
+			memcpy(x->pbuf, bytes, nbytes);
+			bytes = x->pbuf;
+		}
+	}
+	/* a payload longer than a piece is several events, as the kernel
+	 * gives a long transfer: in address order, each but the first with
+	 * PCIEM_EVENT_F_SAME_INSN */
+next_piece:
+	ts = ev->timestamp_ns;
+	if (bytes)
+		piece = nbytes - at < PCIEM_TRACE_DMA_PIECE ? nbytes - at : PCIEM_TRACE_DMA_PIECE;
 	s = x->cur && x->cur->cpu == ev->cpu ? x->cur : stream_of(x, ev->cpu);
 	if (!s)
 		return -1;
@@ -309,6 +390,18 @@ static int write_event(struct export *x, uint32_t domain, const struct pciem_eve
 		p = ctf_put_u32(p, ev->size);
 		p = ctf_put_u64(p, ev->data);
 		break;
+	case ID_DMA_MAP:
+	case ID_DMA_UNMAP:
+	case ID_DMA_SYNC:
+		p = ctf_put_u64(p, ev->offset);
+		p = ctf_put_u64(p, ev->data);
+		p = ctf_put_u32(p, ev->bar);
+		p = ctf_put_u32(p, ev->flags);
+		break;
+	case ID_DMA_READ:
+	case ID_DMA_WRITE:
+		p = put_transfer(p, ev, bytes, at, piece);
+		break;
 	default:
 		p = ctf_put_u32(p, ev->bar);
 		p = ctf_put_u64(p, ev->offset);
@@ -331,6 +424,9 @@ static int write_event(struct export *x, uint32_t domain, const struct pciem_eve
 	}
 	ctf_stream__commit(s, p);
 	x->events++;
+	at += piece;
+	if (bytes && at < nbytes)
+		goto next_piece;
 	return 0;
 }
 
@@ -551,7 +647,7 @@ int cmd_export(int argc, char **argv)
 		if (!filter__match(&env.filter, &rec, dev, map, start))
 			continue;
 		if (rec.type == PTF_REC_EVENT) {
-			if (write_event(&x, rec.domain, &rec.event, rec.stack, dev))
+			if (write_event(&x, rec.domain, &rec.event, rec.stack, rec.payload, dev))
 				goto cleanup;
 		} else if (rec.type != PTF_REC_MODULE) {
 			if (write_record(&x, &rec))
@@ -595,6 +691,7 @@ cleanup:
 	while (x.nstacks)
 		free(x.stacks[--x.nstacks]);
 	free(x.stacks);
+	free(x.pbuf);
 	free(x.regs);
 	ptf_reader__close(x.r);
 	regmap__free(map);

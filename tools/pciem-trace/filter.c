@@ -23,12 +23,13 @@ static const struct argp_option filter_options[] = {
 	{ NULL, 0, NULL, 0, "Filters (a record is shown when it passes all of them):", 1 },
 	{ "type", OPT_TYPE, "TYPE[,TYPE]", 0,
 	  "Only these record types: mmio_read, mmio_write, config_read, config_write, irq, "
-	  "watchpoint, lifecycle, unsupported, lost, device, driver, module; also mmio "
-	  "(both MMIO types) and config (both config types)", 1 },
+	  "watchpoint, lifecycle, unsupported, dma_map, dma_unmap, dma_sync, dma_read, "
+	  "dma_write, lost, device, driver, module; also mmio (both MMIO types), config "
+	  "(both config types) and dma (the five DMA types)", 1 },
 	{ "bar", OPT_BAR, "N", 0, "Only accesses to BAR N (0-5)", 1 },
 	{ "offset", OPT_OFFSET, "OFF|NAME", 0,
-	  "Only accesses at this offset (in a BAR or config space), or to the register "
-	  "NAME of the --regs map", 1 },
+	  "Only accesses at this offset (in a BAR or config space; a DMA event's bus "
+	  "address), or to the register NAME of the --regs map", 1 },
 	{ "seq", OPT_SEQ, "A-B", 0,
 	  "Only sequence numbers A to B (inclusive; A- and -B leave an end open, A alone is "
 	  "one number)", 1 },
@@ -56,6 +57,14 @@ static const struct {
 	{ "unsupported", 1ULL << PCIEM_EVENT_UNSUPPORTED },
 	{ "irq", 1ULL << PCIEM_EVENT_IRQ },
 	{ "lifecycle", 1ULL << PCIEM_EVENT_LIFECYCLE },
+	{ "dma_map", 1ULL << PCIEM_EVENT_DMA_MAP },
+	{ "dma_unmap", 1ULL << PCIEM_EVENT_DMA_UNMAP },
+	{ "dma_sync", 1ULL << PCIEM_EVENT_DMA_SYNC },
+	{ "dma_read", 1ULL << PCIEM_EVENT_DMA_READ },
+	{ "dma_write", 1ULL << PCIEM_EVENT_DMA_WRITE },
+	{ "dma", (1ULL << PCIEM_EVENT_DMA_MAP) | (1ULL << PCIEM_EVENT_DMA_UNMAP) |
+		 (1ULL << PCIEM_EVENT_DMA_SYNC) | (1ULL << PCIEM_EVENT_DMA_READ) |
+		 (1ULL << PCIEM_EVENT_DMA_WRITE) },
 	{ "lost", FILTER_T_LOST },
 	{ "device", FILTER_T_DEVICE },
 	{ "driver", FILTER_T_DRIVER },

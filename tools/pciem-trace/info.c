@@ -36,14 +36,20 @@ struct info {
 	uint64_t types[INFO_NTYPES];
 	uint64_t other_types;
 	uint64_t events, records, lost, modules_n;
+	/* DMA (1.4): bytes of the transfers that were not refused, per
+	 * direction; refused transfers; payloads seen (ids), and their bytes */
+	uint64_t dma_read_bytes, dma_written_bytes, dma_refused, dma_events;
+	uint8_t *payload_seen;
+	uint32_t payload_cap;
+	uint64_t payloads, payload_bytes, payload_refs_bytes;
 	int have_ts;
 	uint64_t first_ts, last_ts;
 	char modules[256];
 };
 
 static const char doc[] =
-	"Show a trace's header, devices, event counts per type, duration, losses and "
-	"whether the file is complete.\v"
+	"Show a trace's header, devices, event counts per type, duration, the bytes moved "
+	"by DMA and the payloads stored for them, losses and whether the file is complete.\v"
 	"The counts are of the records that could be read; for a truncated or damaged "
 	"file the last line says what is missing.\n\n"
 	"Examples:\n"
@@ -54,6 +60,45 @@ static const char doc[] =
 
 static const struct argp trace_argp = TRACE_ARGP("Register map; info says how many of its "
 						   "registers apply to each device");
+
+/* A DMA event's share of the counts; the payload of a transfer counted
+ * once per id (for a trace without footer). */
+static int info__dma(struct info *in, struct ptf_reader *r, const struct ptf_record *rec)
+{
+	const struct pciem_event *ev = &rec->event;
+	const void *buf;
+	uint32_t len;
+
+	in->dma_events++;
+	if (!event__is_dma_transfer(ev))
+		return 0;
+	if (ev->flags & PCIEM_EVENT_F_DMA_FAULT)
+		in->dma_refused++;
+	else if (ev->type == PCIEM_EVENT_DMA_READ)
+		in->dma_read_bytes += ev->data;
+	else
+		in->dma_written_bytes += ev->data;
+	if (!rec->payload || ptf_reader__payload(r, rec->payload, &buf, &len))
+		return 0;
+	in->payload_refs_bytes += len;
+	if (rec->payload >= in->payload_cap) {
+		uint32_t cap = rec->payload + 1 > 2 * in->payload_cap ? rec->payload + 1 :
+			       2 * in->payload_cap;
+		uint8_t *seen = realloc(in->payload_seen, cap);
+
+		if (!seen)
+			return -ENOMEM;
+		memset(seen + in->payload_cap, 0, cap - in->payload_cap);
+		in->payload_seen = seen;
+		in->payload_cap = cap;
+	}
+	if (!in->payload_seen[rec->payload]) {
+		in->payload_seen[rec->payload] = 1;
+		in->payloads++;
+		in->payload_bytes += len;
+	}
+	return 0;
+}
 
 static int info__add(struct info *in, const struct ptf_record *rec)
 {
@@ -262,6 +307,8 @@ int cmd_info(int argc, char **argv)
 		if (rec.type == PTF_REC_EVENT && rec.stack)
 			stacked++;
 		err = info__add(&in, &rec);
+		if (!err && rec.type == PTF_REC_EVENT && event__is_dma(&rec.event))
+			err = info__dma(&in, r, &rec);
 		if (err) {
 			ptrace_err("%s: out of memory", env.args.trace);
 			goto cleanup;
@@ -288,6 +335,25 @@ int cmd_info(int argc, char **argv)
 		printf("duration     %s s (events from %s to %s s after the start)\n", t1, t2, t3);
 	} else {
 		printf("duration     0 (no events)\n");
+	}
+	if (in.dma_events || (sum.payloads_known && sum.payloads)) {
+		printf("dma          %llu bytes read by the devices, %llu bytes written, in the "
+		       "transfers not refused; %llu refused\n",
+		       (unsigned long long)in.dma_read_bytes,
+		       (unsigned long long)in.dma_written_bytes,
+		       (unsigned long long)in.dma_refused);
+		if (sum.payloads_known)
+			printf("payloads     %llu stored, %llu bytes, for %llu bytes of transfers "
+			       "(identical payloads are stored once)\n",
+			       (unsigned long long)sum.payloads,
+			       (unsigned long long)sum.payload_bytes,
+			       (unsigned long long)sum.dma_bytes);
+		else
+			printf("payloads     %llu stored, %llu bytes, for %llu bytes of transfers (no "
+			       "footer: counted from what could be read)\n",
+			       (unsigned long long)in.payloads,
+			       (unsigned long long)in.payload_bytes,
+			       (unsigned long long)in.payload_refs_bytes);
 	}
 	if (!in.nlosts) {
 		printf("lost         none\n");
@@ -342,5 +408,6 @@ cleanup:
 	regmap__free(map);
 	free(in.devs);
 	free(in.losts);
+	free(in.payload_seen);
 	return ret;
 }

@@ -26,6 +26,7 @@ static const struct {
 	{ "verify", cmd_verify, "integrity, sequence continuity, losses, truncation" },
 	{ "diff", cmd_diff, "compare two traces' accesses; show the first difference" },
 	{ "export", cmd_export, "write a CTF trace for babeltrace2 and Trace Compass" },
+	{ "dma", cmd_dma, "DMA mappings with their lifetimes and traffic; transfers outside" },
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -51,7 +52,9 @@ static void usage(FILE *f)
 		"  pciem-trace stats run.zst\n"
 		"  pciem-trace verify run.zst && echo intact\n"
 		"  pciem-trace diff good.zst bad.zst\n"
-		"  pciem-trace export --ctf run-ctf run.zst\n\n"
+		"  pciem-trace export --ctf run-ctf run.zst\n"
+		"  pciem-trace dma run.zst\n"
+		"  pciem-trace dump --type dma --payload run.zst\n\n"
 		"Exit status: 0 ok, 1 a finding (verify) or a difference (diff),\n"
 		"2 a usage, I/O or format error.\n"
 		"Manual: docs/pciem-trace.md\n");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pciem-trace: what the subcommands share.  One file per subcommand
- * (info.c, dump.c, stats.c, verify.c, diff.c, export.c), dispatched from main.c.
+ * (info.c, dump.c, stats.c, verify.c, diff.c, export.c, dma.c), dispatched from
+ * main.c.
  */
 #ifndef PCIEM_TRACE_H
 #define PCIEM_TRACE_H
@@ -27,6 +28,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_dma(int argc, char **argv);
 
 /* ---- common.c ---------------------------------------------------------- */
 
@@ -91,6 +93,22 @@ int parse_domain(const char *s, uint32_t *domain);
 const char *evtype__name(uint32_t type);
 const char *lifecycle__name(uint64_t kind);	/* "registered", ... */
 
+/* DMA (format 1.4): "to-device", "from-device", "bidirectional" for
+ * PCIEM_DMA_DIR_* (NULL for another number); does a mapping in direction
+ * @dir let the device make a transfer of @type (DMA_READ: the device
+ * reads host memory, DMA_WRITE: it writes it)? */
+const char *dma_dir__name(uint32_t dir);
+int dma_dir__allows(uint32_t dir, uint32_t type);
+int event__is_dma(const struct pciem_event *ev);		/* DMA_MAP ... DMA_WRITE */
+int event__is_dma_transfer(const struct pciem_event *ev);	/* DMA_READ, DMA_WRITE */
+
+/* What a DMA event says, as dump prints it: "0x80001000+4096 to-device
+ * streaming" (map, unmap; or coherent), "0x80001000+64 from-device
+ * for-cpu" (sync; or for-device), "0x80001000+4096 same-insn refused"
+ * (transfers: a later piece of one transfer, a refused one; "coherent
+ * seen": a real device's coherent buffer's changed bytes). */
+void dma__format(char *buf, size_t len, const struct pciem_event *ev);
+
 /* "10000:00:00.0" of a device; "10000" when @dev is NULL.  A real
  * device's stream key gives its address, "0000:00:03.0", with or without
  * @dev. */
@@ -141,6 +159,86 @@ int boot_id__known(const uint8_t id[16]);
 
 /* JSON string with quotes and escapes. */
 void json_string(FILE *f, const char *s);
+
+/* ---- dmamap.c: a device's DMA mappings (format 1.4) ----------------------- */
+
+struct dma_mapping {
+	uint64_t addr, size;		/* bus address, bytes */
+	uint32_t dir;			/* PCIEM_DMA_DIR_* */
+	int coherent;
+	uint64_t map_seq, map_ts, map_ip;
+	int unmapped;
+	uint64_t unmap_seq, unmap_ts, unmap_ip;
+	uint64_t syncs_dev, syncs_cpu;	/* for the device, for the CPU */
+	uint64_t reads, read_bytes;	/* the device read host memory */
+	uint64_t writes, written_bytes;	/* the device wrote it */
+	uint64_t last_seq;		/* of its last sync or transfer (0: none) */
+};
+
+enum dma_verdict {
+	DMA_OK,
+	DMA_OUTSIDE,		/* sync, transfer: no live mapping holds it */
+	DMA_AGAINST_DIR,	/* transfer: only mappings of the other direction do */
+	DMA_NOT_MAPPED,		/* unmap: no live mapping at that address */
+	DMA_UNMAP_DIFFERS,	/* unmap: size, direction or kind differ from the mapping's */
+};
+
+/* A sync or transfer no live mapping allows, an unmap of nothing, or a
+ * refused transfer (with history only). */
+struct dma_outside {
+	struct pciem_event ev;
+	enum dma_verdict verdict;
+	long mapping;			/* the mapping concerned, -1 none */
+};
+
+struct dma_dev {
+	uint32_t domain;		/* first, for devs__get() */
+	struct dma_mapping *maps;
+	size_t n, cap;
+	size_t *live, nlive, livecap;	/* with history: indexes of the live ones */
+	struct dma_outside *outside;
+	size_t noutside, outcap;
+	uint64_t out_transfers, out_refused;	/* transfers in no mapping, refused ones */
+	int have_first;			/* the device's first event's seq (dma) */
+	uint64_t first_seq;
+	struct {			/* the last piece of a read [0], a write [1] */
+		int have;
+		uint32_t pid;
+		uint64_t seq, end;
+	} last[2];
+};
+
+struct dma_tracker {
+	struct dma_dev *devs;
+	unsigned int ndevs;
+	int keep;			/* keep ended mappings and the outside list */
+};
+
+struct dma_result {
+	enum dma_verdict verdict;
+	long mapping;			/* index in the device's maps (with history), -1 */
+	struct dma_mapping found;	/* the mapping concerned, as it is now */
+	/* a later piece (F_SAME_INSN): the device's previous piece of the same
+	 * type was refused or by another task (piece_orphan; or none), or does
+	 * not end where this one starts (!piece_ok) */
+	int piece_orphan, piece_ok;
+	uint64_t prev_seq, prev_end;
+};
+
+/* @keep: keep every mapping made and the list of transfers outside them
+ * (dma, stats); without it only the live mappings (verify). */
+void dma_tracker__init(struct dma_tracker *t, int keep);
+void dma_tracker__free(struct dma_tracker *t);
+struct dma_dev *dma_tracker__dev(struct dma_tracker *t, uint32_t domain);
+int dma_tracker__has(const struct dma_tracker *t, uint32_t domain);
+
+/* Feeds one DMA event of @domain (the others are passed over) and says in
+ * @res where it fell.  0 or -ENOMEM. */
+int dma_tracker__event(struct dma_tracker *t, uint32_t domain, const struct pciem_event *ev,
+		       struct dma_result *res);
+
+/* "outside every live mapping", ... */
+const char *dma_verdict__text(enum dma_verdict v);
 
 /* ---- filter.c ---------------------------------------------------------- */
 

@@ -19,7 +19,8 @@ static struct env {
 static const char doc[] =
 	"Count the accesses to each register: reads, writes and watchpoint hits, the number "
 	"of distinct values read or written (exact), the first and last sequence numbers; "
-	"then config space the same way, IRQ vectors, and the other events.\v"
+	"then config space the same way, IRQ vectors, the DMA mappings with the bytes the "
+	"device read and wrote through each, and the other events.\v"
 	"A register is a (device, BAR or config space, offset, size) seen in the trace; "
 	"with --regs it is named from the map.  The filters of dump apply.\n\n"
 	"Examples:\n"
@@ -157,6 +158,7 @@ struct stats {
 	size_t index_cap;
 	struct stat_dev *devs;
 	unsigned int ndevs;
+	struct dma_tracker dma;		/* DMA mappings and their traffic (1.4) */
 };
 
 static size_t row_hash(uint32_t domain, uint32_t space, uint64_t offset, uint32_t size,
@@ -249,6 +251,15 @@ static int stats__event(struct stats *st, struct stat_dev *d, const struct pciem
 	case PCIEM_EVENT_LIFECYCLE:
 		d->lifecycle++;
 		return 0;
+	case PCIEM_EVENT_DMA_MAP:
+	case PCIEM_EVENT_DMA_UNMAP:
+	case PCIEM_EVENT_DMA_SYNC:
+	case PCIEM_EVENT_DMA_READ:
+	case PCIEM_EVENT_DMA_WRITE: {
+		struct dma_result res;
+
+		return dma_tracker__event(&st->dma, d->domain, ev, &res);
+	}
 	default:
 		return 0;
 	}
@@ -367,6 +378,68 @@ static void print_rows(const struct stats *st, const struct stat_dev *d, size_t 
 	}
 }
 
+static int mapping_cmp(const void *a, const void *b)
+{
+	const struct dma_mapping *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	if (x->coherent != y->coherent)
+		return x->coherent < y->coherent ? -1 : 1;
+	return x->map_seq < y->map_seq ? -1 : x->map_seq > y->map_seq;
+}
+
+/* The device's DMA mappings, one row per bus address, size, direction and
+ * kind (a buffer mapped again and again is one row), then the transfers
+ * outside them. */
+static void print_dma(struct stats *st, uint32_t domain)
+{
+	struct dma_dev *dd;
+	struct dma_mapping *m;
+	size_t i, j;
+
+	if (!dma_tracker__has(&st->dma, domain))
+		return;
+	dd = dma_tracker__dev(&st->dma, domain);
+	m = dd->maps;
+	if (dd->n) {
+		qsort(m, dd->n, sizeof(*m), mapping_cmp);
+		printf("  %-20s %10s %-13s %-9s %6s %6s %12s %12s %10s %10s\n", "dma mapping",
+		       "size", "direction", "kind", "maps", "syncs", "read_bytes", "written_bytes",
+		       "first_seq", "last_seq");
+	}
+	for (i = 0; i < dd->n; i = j) {
+		uint64_t syncs = 0, rd = 0, wr = 0, last = 0;
+		const char *dir = dma_dir__name(m[i].dir);
+
+		for (j = i; j < dd->n && m[j].addr == m[i].addr && m[j].size == m[i].size &&
+			    m[j].dir == m[i].dir && m[j].coherent == m[i].coherent; j++) {
+			syncs += m[j].syncs_dev + m[j].syncs_cpu;
+			rd += m[j].read_bytes;
+			wr += m[j].written_bytes;
+			if (m[j].last_seq > last)
+				last = m[j].last_seq;
+			if (m[j].unmapped && m[j].unmap_seq > last)
+				last = m[j].unmap_seq;
+			if (m[j].map_seq > last)
+				last = m[j].map_seq;
+		}
+		printf("  0x%-18llx %10llu %-13s %-9s %6zu %6llu %12llu %12llu %10llu %10llu\n",
+		       (unsigned long long)m[i].addr, (unsigned long long)m[i].size,
+		       dir ? dir : "unknown", m[i].coherent ? "coherent" : "streaming", j - i,
+		       (unsigned long long)syncs, (unsigned long long)rd, (unsigned long long)wr,
+		       (unsigned long long)m[i].map_seq, (unsigned long long)last);
+	}
+	printf("  dma outside mappings: %llu transfers (%llu refused), %zu other events (syncs "
+	       "and unmaps of nothing)\n", (unsigned long long)dd->out_transfers,
+	       (unsigned long long)dd->out_refused,
+	       dd->noutside - (size_t)dd->out_transfers);
+}
+
 static void stats__print(struct stats *st, const struct regmap *map)
 {
 	unsigned int k;
@@ -404,6 +477,7 @@ static void stats__print(struct stats *st, const struct regmap *map)
 			       (unsigned long long)r->first_seq, (unsigned long long)r->last_seq);
 			print_stack(r->stack);
 		}
+		print_dma(st, d->domain);
 		printf("  other: %llu lifecycle, %llu unsupported; lost %llu events in %llu LOST "
 		       "record%s\n", (unsigned long long)d->lifecycle,
 		       (unsigned long long)d->unsupported, (unsigned long long)d->lost,
@@ -433,6 +507,7 @@ int cmd_stats(int argc, char **argv)
 	size_t i;
 
 	filter__init(&env.filter);
+	dma_tracker__init(&st.dma, 1);
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return EXIT_ERROR;
 	if (trace_args__open(&env.args, &env.filter, &map, &r))
@@ -489,6 +564,7 @@ cleanup:
 	free(st.rows);
 	free(st.index);
 	free(st.devs);
+	dma_tracker__free(&st.dma);
 	ptf_reader__close(r);
 	regmap__free(map);
 	return ret;

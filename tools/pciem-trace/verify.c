@@ -28,7 +28,10 @@ static const char doc[] =
 	"Findings: corruption, truncation, gaps (missing sequence numbers no LOST record "
 	"covers), losses (covered by LOST records), duplicates or disorder, LOST records "
 	"that contradict the events, events of a device without its description, footer "
-	"counts that differ from the records.\n\n"
+	"counts that differ from the records; and DMA (format 1.4): a transfer outside "
+	"every mapping live at that moment or against its direction, an unmap of nothing "
+	"or unlike its mapping, a sync outside the mappings, a later piece of a transfer "
+	"that does not continue the piece before it, a transfer whose bytes are missing.\n\n"
 	"Examples:\n"
 	"  pciem-trace verify run.zst\n"
 	"  pciem-trace verify -q run.zst || echo damaged\n\n"
@@ -102,11 +105,17 @@ struct vdev {
 	uint64_t events, disorder;
 	struct ranges gaps;		/* missing sequence numbers */
 	struct ranges losts;		/* LOST records */
+	/* DMA (1.4) */
+	int bound;			/* a real device bound before recording */
+	int dma_unsure;			/* events of its are missing: mappings may be */
+	uint64_t dma_events, dma_findings, dma_unchecked;
 };
 
 struct verify {
 	struct vdev *devs;
 	unsigned int ndevs;
+	struct dma_tracker dma;		/* live mappings only */
+	struct ptf_reader *r;
 	uint64_t findings;
 	uint64_t records, events, lost;
 };
@@ -138,6 +147,10 @@ static int verify__event(struct verify *v, struct vdev *d, const struct pciem_ev
 		d->have_seq = 1;
 		d->first_seq = ev->seq;
 		d->next_seq = ev->seq + 1;
+		/* recorded from an existing device: its driver's earlier
+		 * mappings are not in the trace */
+		if (ev->seq > 0)
+			d->dma_unsure = 1;
 		return 0;
 	}
 	if (ev->seq == d->next_seq) {
@@ -147,6 +160,7 @@ static int verify__event(struct verify *v, struct vdev *d, const struct pciem_ev
 	if (ev->seq > d->next_seq) {
 		int err = ranges__add(&d->gaps, d->next_seq, ev->seq - 1);
 
+		d->dma_unsure = 1;
 		d->next_seq = ev->seq + 1;
 		return err;
 	}
@@ -154,6 +168,110 @@ static int verify__event(struct verify *v, struct vdev *d, const struct pciem_ev
 		verify__finding(v, "device %s: seq %llu comes after seq %llu (%s)", d->name,
 				(unsigned long long)ev->seq, (unsigned long long)d->next_seq - 1,
 				ev->seq == d->next_seq - 1 ? "duplicate" : "out of order");
+	return 0;
+}
+
+/* A DMA finding of device @d, at most VERIFY_MAX_LISTED of them listed. */
+static void dma_finding(struct verify *v, struct vdev *d, const struct pciem_event *ev,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void dma_finding(struct verify *v, struct vdev *d, const struct pciem_event *ev,
+			const char *fmt, ...)
+{
+	const char *type = evtype__name(ev->type);
+	char what[96];
+	va_list ap;
+
+	v->findings++;
+	if (++d->dma_findings > VERIFY_MAX_LISTED)
+		return;
+	dma__format(what, sizeof(what), ev);
+	printf("FINDING: device %s: seq %llu: %s %s: ", d->name, (unsigned long long)ev->seq,
+	       type ? type : "?", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static void format_mapping(char *buf, size_t len, const struct dma_mapping *m)
+{
+	const char *dir = dma_dir__name(m->dir);
+
+	snprintf(buf, len, "0x%llx+%llu %s %s (mapped at seq %llu)", (unsigned long long)m->addr,
+		 (unsigned long long)m->size, dir ? dir : "unknown",
+		 m->coherent ? "coherent" : "streaming", (unsigned long long)m->map_seq);
+}
+
+/*
+ * The DMA checks of one event: a transfer lies inside a mapping live at
+ * that moment in a direction that allows it, and carries its bytes
+ * (unless refused); an unmap ends a mapping; a sync falls in one; a later
+ * piece of a transfer continues the piece before it.  When events of the
+ * device are missing (a gap, a loss) or it was bound before recording,
+ * mappings may be unknown: what lies outside them is counted, not listed.
+ */
+static int verify__dma(struct verify *v, struct vdev *d, const struct ptf_record *rec)
+{
+	const struct pciem_event *ev = &rec->event;
+	int refused = !!(ev->flags & PCIEM_EVENT_F_DMA_FAULT);
+	struct dma_result res;
+	char m[128];
+	const void *buf;
+	uint32_t len;
+
+	if (!event__is_dma(ev))
+		return 0;
+	d->dma_events++;
+	if (dma_tracker__event(&v->dma, d->domain, ev, &res))
+		return -ENOMEM;
+	if (!dma_dir__name(ev->bar))
+		dma_finding(v, d, ev, "unknown direction %u", ev->bar);
+	if (event__is_dma_transfer(ev)) {
+		if (refused && rec->payload)
+			dma_finding(v, d, ev, "refused, yet it carries bytes");
+		if (!refused && ev->data && !rec->payload)
+			dma_finding(v, d, ev, "its %llu bytes are not in the trace",
+				    (unsigned long long)ev->data);
+		if (rec->payload && !ptf_reader__payload(v->r, rec->payload, &buf, &len) &&
+		    len != ev->data)
+			dma_finding(v, d, ev, "its payload holds %u bytes", len);
+		if ((ev->flags & PCIEM_EVENT_F_SAME_INSN) && res.piece_orphan &&
+		    !d->dma_unsure && !d->bound)
+			dma_finding(v, d, ev, "a later piece of a transfer whose earlier piece is "
+				    "not in the trace (none of this type by this task, or it "
+				    "was refused)");
+		else if ((ev->flags & PCIEM_EVENT_F_SAME_INSN) && !res.piece_orphan &&
+			 !res.piece_ok)
+			dma_finding(v, d, ev, "a later piece of a transfer, but the piece "
+				    "before it (seq %llu) ends at 0x%llx",
+				    (unsigned long long)res.prev_seq,
+				    (unsigned long long)res.prev_end);
+	}
+	if (res.verdict == DMA_OK || (refused && res.verdict != DMA_NOT_MAPPED))
+		return 0;
+	if ((d->dma_unsure || d->bound) && res.verdict != DMA_UNMAP_DIFFERS) {
+		d->dma_unchecked++;
+		return 0;
+	}
+	switch (res.verdict) {
+	case DMA_OUTSIDE:
+		dma_finding(v, d, ev, "outside every mapping live at that moment");
+		break;
+	case DMA_AGAINST_DIR:
+		format_mapping(m, sizeof(m), &res.found);
+		dma_finding(v, d, ev, "against the direction of its mapping %s", m);
+		break;
+	case DMA_NOT_MAPPED:
+		dma_finding(v, d, ev, "nothing is mapped at that address");
+		break;
+	case DMA_UNMAP_DIFFERS:
+		format_mapping(m, sizeof(m), &res.found);
+		dma_finding(v, d, ev, "differs from the mapping it ends, %s", m);
+		break;
+	default:
+		break;
+	}
 	return 0;
 }
 
@@ -257,6 +375,9 @@ static void verify__reconcile(struct verify *v, struct vdev *d)
 	if (d->disorder > VERIFY_MAX_LISTED)
 		printf("FINDING: device %s: %llu sequence numbers out of order or duplicated in "
 		       "all\n", d->name, (unsigned long long)d->disorder);
+	if (d->dma_findings > VERIFY_MAX_LISTED)
+		printf("FINDING: device %s: %llu DMA findings in all (only the first %d listed)\n",
+		       d->name, (unsigned long long)d->dma_findings, VERIFY_MAX_LISTED);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -279,10 +400,12 @@ int cmd_verify(int argc, char **argv)
 	int ret = EXIT_ERROR, rd, have_sum;
 	unsigned int k;
 
+	dma_tracker__init(&v.dma, 0);
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return EXIT_ERROR;
 	if (trace_args__open(&env.args, NULL, &map, &r))
 		goto cleanup;
+	v.r = r;
 
 	have_sum = ptf_reader__summary(r, &sum) >= 0;
 	if (!have_sum) {
@@ -307,12 +430,13 @@ int cmd_verify(int argc, char **argv)
 		switch (rec.type) {
 		case PTF_REC_DEVICE:
 			d->described = 1;
+			d->bound = !!(rec.device->desc.flags & PCIEM_TDEV_F_BOUND);
 			d->vid = rec.device->desc.vendor_id;
 			d->did = rec.device->desc.device_id;
 			break;
 		case PTF_REC_EVENT:
 			v.events++;
-			if (verify__event(&v, d, &rec.event))
+			if (verify__event(&v, d, &rec.event) || verify__dma(&v, d, &rec))
 				goto nomem;
 			break;
 		case PTF_REC_LOST:
@@ -328,6 +452,7 @@ int cmd_verify(int argc, char **argv)
 			}
 			if (ranges__add(&d->losts, rec.lost.first_seq, rec.lost.last_seq))
 				goto nomem;
+			d->dma_unsure = 1;
 			break;
 		default:
 			break;
@@ -380,6 +505,20 @@ int cmd_verify(int argc, char **argv)
 								d->losts.v[0].first >= d->first_seq))
 				printf(" (starts after seq 0: recorded from an existing device?)");
 			printf("\n");
+			if (d->dma_events)
+				printf("  dma: %llu events, %llu finding%s", (unsigned long long)d->dma_events,
+				       (unsigned long long)d->dma_findings,
+				       d->dma_findings == 1 ? "" : "s");
+			if (d->dma_unchecked)
+				printf("; %llu outside the known mappings not counted as findings (%s)",
+				       (unsigned long long)d->dma_unchecked,
+				       d->bound ? "the driver was bound before recording: its "
+				       "earlier mappings are not in the trace" :
+				       d->first_seq > 0 ? "recorded from an existing device: "
+				       "mappings made before are not in the trace" : "events of the "
+				       "device are missing, and mappings with them");
+			if (d->dma_events)
+				printf("\n");
 		}
 		printf("%llu records, %llu events, %llu lost\n", (unsigned long long)v.records,
 		       (unsigned long long)v.events, (unsigned long long)v.lost);
@@ -401,6 +540,7 @@ cleanup:
 		free(v.devs[k].gaps.v);
 		free(v.devs[k].losts.v);
 	}
+	dma_tracker__free(&v.dma);
 	free(v.devs);
 	ptf_reader__close(r);
 	regmap__free(map);
