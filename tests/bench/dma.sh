@@ -286,9 +286,9 @@ lo_1=$(python3 "$TMP/send.py" 127.0.0.1 "$DGRAMS")
 lo_2=$(python3 "$TMP/send.py" 127.0.0.1 "$DGRAMS")
 e_lo=$(best "$lo_1" "$lo_2")
 # each run's time as it comes (us), in case the guest does not survive
-# the recorded runs: with the module at 9ffa96e it oopsed in 4 of 7 boots
-# (an interrupt inside a DMA kretprobe's handler: docs/benchmarks.md, the
-# DMA section)
+# the recorded runs: with the module at 9ffa96e it oopsed in 4 of 7 boots,
+# at 0e4f369 in 1 of 3 (an interrupt inside a DMA kretprobe's handler:
+# docs/benchmarks.md, the DMA section)
 echo "e1000 runs, us for $DGRAMS datagrams: to 127.0.0.1 $lo_1 $lo_2"
 _u1=$(udp)
 echo "  unrecorded $_u1"
