@@ -3,7 +3,8 @@
 # `make bench` through tools/pciem-vm --device e1000).  Every figure is a
 # ratio of runs made side by side here, each case run twice in turn
 # (unrecorded, recorded, unrecorded, recorded) and the faster of each
-# kept.
+# kept.  PCIEM_BENCH_DMA_MIB, PCIEM_BENCH_COPIES and PCIEM_BENCH_DGRAMS
+# make the cases smaller or larger.
 #  1. PCIEM_IOCTL_DMA: the test model (devmodel --dma-on-write, --dma-repeat
 #     N, --dma-time: the nanoseconds spent inside its N ioctls) moves
 #     $PCIEM_BENCH_DMA_MIB MiB per case into and out of a coherent buffer
@@ -12,8 +13,10 @@
 #     bytes in the trace; a ring that holds the whole case, so that
 #     nothing is lost).  Two times: inside the ioctls (the device's view),
 #     and from the doorbell to the end (the model's outcome unrecorded,
-#     the recording's file written when recorded).  MB/s each way, the recorded / unrecorded ratio,
-#     and the trace's bytes per MB moved.  Then transfers of 1 MiB of data
+#     the recording's file written when recorded).  MB/s each way, the
+#     recorded / unrecorded ratio, the trace's bytes per MB moved and the
+#     payload bytes it stored (pciem-record's summary).  Then transfers
+#     of 1 MiB of data
 #     that compresses by half (--dma-data nibbles), that does not compress
 #     (random), and the same random MiB over and over (random-once: the
 #     trace stores it once).
