@@ -213,6 +213,7 @@ bench: deps
 	done
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/counter_record.sh
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/stacks.sh
+	$(BENCH_VM) --kernel $(BENCH_KERNEL) --device e1000 --timeout 1800 -- sh tests/bench/dma.sh
 	$(MAKE) bench-ptf PTF_BENCH_ARGS=$(BUILD)/bench/counter-100k.zst
 	$(MAKE) bench-export
 

@@ -9,7 +9,7 @@
  *            [--watch BAR:OFF:WIDTH]... [--ready-file PATH]
  *            [--irq-on-write BAR:OFF[:vec]] [--fill BAR:BYTE] [--quiet] [--no-eventfd]
  *            [--dump DIR] [--irq-storm] [--dma-on-write BAR:OFF]
- *            [--dma-repeat N]
+ *            [--dma-repeat N] [--dma-data KIND] [--dma-time]
  *
  * --dma-on-write: a DMA engine.  The driver writes the bus address (low
  *          and high dwords) at OFF-12 and OFF-8, the length at OFF-4, then
@@ -18,6 +18,16 @@
  *          "dma read sum S" (their sum).  Each prints "dma CMD ok" or
  *          "dma CMD failed: ERROR".  --dma-repeat N: each command is
  *          carried out N times (the outcome printed is the last one's).
+ *          --dma-data KIND: what command 1 writes instead of the pattern:
+ *          "random", pseudo-random bytes new for each transfer (data that
+ *          neither compresses nor repeats); "random-once", pseudo-random
+ *          bytes that are the same for every transfer (data that repeats);
+ *          "nibbles", bytes 'a' to 'p' chosen at random, new for each
+ *          transfer (half of each byte is entropy: data that compresses
+ *          by about half and does not repeat).  The bytes are made before
+ *          each transfer's ioctl, outside --dma-time's time.
+ *          --dma-time: before the outcome, print "dma time NS", the
+ *          nanoseconds (CLOCK_MONOTONIC) spent inside the N ioctls.
  * --msix: an MSI-X capability with N vectors, its table at TOFF of BAR
  *          TBAR and its pending bits at POFF of BAR PBAR.
  * --intx: the device has interrupt pin INTA.
@@ -54,6 +64,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pciem.h"
@@ -75,9 +86,58 @@ static uint32_t reg32(volatile uint8_t *bar, unsigned long off)
 	return *(volatile uint32_t *)(bar + off);
 }
 
+/* --dma-data: what a device write (command 1) carries */
+enum dma_data { DATA_PATTERN, DATA_RANDOM, DATA_RANDOM_ONCE, DATA_NIBBLES };
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+/* xorshift64*: fast and good enough to defeat a compressor */
+static uint64_t rng_next(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static void dma_fill(uint8_t *buf, uint32_t len, enum dma_data kind)
+{
+	uint64_t r = 0;
+	uint32_t i;
+
+	if (kind == DATA_RANDOM_ONCE)
+		rng_state = 0x9e3779b97f4a7c15ULL;
+	for (i = 0; i < len; i++) {
+		switch (kind) {
+		case DATA_PATTERN:
+			buf[i] = (uint8_t)(i + 7);
+			break;
+		case DATA_RANDOM:
+		case DATA_RANDOM_ONCE:
+			if (i % 8 == 0)
+				r = rng_next();
+			buf[i] = (uint8_t)(r >> (i % 8 * 8));
+			break;
+		case DATA_NIBBLES:
+			if (i % 16 == 0)
+				r = rng_next();
+			buf[i] = 'a' + (uint8_t)((r >> (i % 16 * 4)) & 15);
+			break;
+		}
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
 /* --dma-on-write: command @cmd, its arguments in the registers before @off. */
 static void dma_command(int fd, volatile uint8_t *bar, unsigned long off, uint64_t cmd,
-			int repeat)
+			int repeat, enum dma_data kind, int timed)
 {
 	struct pciem_dma d = {
 		.bus_addr = reg32(bar, off - 12) | (uint64_t)reg32(bar, off - 8) << 32,
@@ -86,16 +146,26 @@ static void dma_command(int fd, volatile uint8_t *bar, unsigned long off, uint64
 	};
 	unsigned long long sum = 0;
 	uint8_t *buf = malloc(d.len ? d.len : 1);
+	uint64_t spent = 0, t0;
 	uint32_t i;
+	int r;
 
 	if (!buf)
 		die("malloc");
-	for (i = 0; i < d.len; i++)
-		buf[i] = (uint8_t)(i + 7);
+	dma_fill(buf, d.len, kind);
 	d.user_addr = (uintptr_t)buf;
-	while (--repeat > 0)
-		ioctl(fd, PCIEM_IOCTL_DMA, &d);
-	if (ioctl(fd, PCIEM_IOCTL_DMA, &d)) {
+	for (;;) {
+		t0 = now_ns();
+		r = ioctl(fd, PCIEM_IOCTL_DMA, &d);
+		spent += now_ns() - t0;
+		if (--repeat == 0)
+			break;
+		if (cmd == 1 && kind != DATA_PATTERN && kind != DATA_RANDOM_ONCE)
+			dma_fill(buf, d.len, kind);
+	}
+	if (timed)
+		printf("dma time %llu\n", (unsigned long long)spent);
+	if (r) {
 		printf("dma %llu failed: %s\n", (unsigned long long)cmd, strerror(errno));
 	} else {
 		if (cmd != 1) {
@@ -130,6 +200,8 @@ int main(int argc, char **argv)
 		{ "irq-storm", no_argument, NULL, 'S' },
 		{ "dma-on-write", required_argument, NULL, 'M' },
 		{ "dma-repeat", required_argument, NULL, 'R' },
+		{ "dma-data", required_argument, NULL, 'K' },
+		{ "dma-time", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pciem_config_space cfg = {
@@ -145,7 +217,8 @@ int main(int argc, char **argv)
 	int storm = 0;
 	unsigned long long storm_n[3] = { 0, 0, 0 };
 	int irq_bar = -1, fill_bar = -1, fill_byte = 0, quiet = 0, stall = 0, full = 0, no_efd = 0;
-	int irq_vec = 0, dma_bar = -1, dma_repeat = 1;
+	int irq_vec = 0, dma_bar = -1, dma_repeat = 1, dma_timed = 0;
+	enum dma_data dma_kind = DATA_PATTERN;
 	unsigned long dma_off = 0;
 	unsigned long irq_off = 0;
 	int c, fd, ifd, efd, sfd, i;
@@ -198,6 +271,19 @@ int main(int argc, char **argv)
 			dma_repeat = atoi(optarg);
 			if (dma_repeat < 1)
 				usage_error("bad --dma-repeat");
+			break;
+		case 'K':
+			if (!strcmp(optarg, "random"))
+				dma_kind = DATA_RANDOM;
+			else if (!strcmp(optarg, "random-once"))
+				dma_kind = DATA_RANDOM_ONCE;
+			else if (!strcmp(optarg, "nibbles"))
+				dma_kind = DATA_NIBBLES;
+			else
+				usage_error("bad --dma-data");
+			break;
+		case 'T':
+			dma_timed = 1;
 			break;
 		case 'X': {
 			struct pciem_cap_msix_userspace x = { 0 };
@@ -368,7 +454,8 @@ int main(int argc, char **argv)
 			}
 			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == dma_bar &&
 			    ev.offset == dma_off && barmem[dma_bar])
-				dma_command(fd, barmem[dma_bar], dma_off, ev.data, dma_repeat);
+				dma_command(fd, barmem[dma_bar], dma_off, ev.data, dma_repeat,
+					    dma_kind, dma_timed);
 			if (ev.type == PCIEM_EVENT_MMIO_WRITE && (int)ev.bar == irq_bar &&
 			    ev.offset == irq_off) {
 				struct pciem_irq_inject irq = {
