@@ -26,6 +26,7 @@
 #include <linux/irqdesc.h>
 #include <linux/msi.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/string.h>
 
 #include "pciem.h"
@@ -48,6 +49,17 @@ static struct pciem_real __rcu *reals[PCIEM_MAX_REAL];
 static unsigned int nreal;		/* devices traced, under real_lock */
 static struct tracepoint *irq_entry_tp;
 static bool rdma_probes;		/* the DMA API's are in, under real_lock */
+
+/*
+ * Real devices' DMA through kretprobes on the DMA API: experimental, off
+ * by default.  While a kprobe runs on a CPU the kernel skips every other
+ * kprobe there, PCIem's fault hook included, so an interrupt handler that
+ * touches a traced BAR during one of these probes oopses (seen with e1000
+ * under load).  Taken when the first real device starts being traced.
+ */
+static bool real_dma;
+module_param(real_dma, bool, 0644);
+MODULE_PARM_DESC(real_dma, "trace real devices' DMA (experimental: can oops under interrupt load, see the README)");
 
 /* ---- config space ------------------------------------------------------- */
 
@@ -399,7 +411,7 @@ int pciem_real_arm(struct pciem_device *dev)
 			goto out;
 		}
 		/* without them the trace still has everything but DMA (said) */
-		rdma_probes = !pciem_rdma_probes_start();
+		rdma_probes = READ_ONCE(real_dma) && !pciem_rdma_probes_start();
 	}
 	nreal++;
 	r->slot = slot;
