@@ -274,6 +274,8 @@ struct pciem_dma_range {
 };
 struct pciem_dma_range *pciem_dma_range_find(const struct rb_root *root, u64 addr);
 void pciem_dma_range_insert(struct rb_root *root, struct pciem_dma_range *r);
+void pciem_dma_ctl_event(struct pciem_device *dev, u32 type, u64 addr, u64 size, u32 dir,
+			 u32 flags, unsigned long ip);
 void pciem_dma_data_event(struct pciem_device *dev, u32 type, u64 addr, const void *buf,
 			  u64 n, u32 flags);
 

@@ -101,6 +101,20 @@ void pciem_dma_range_insert(struct rb_root *root, struct pciem_dma_range *r)
 	rb_insert_color(&r->node, root);
 }
 
+/*
+ * A DMA_MAP, DMA_UNMAP or DMA_SYNC event: bus range [@addr, @addr + @size),
+ * direction @dir (PCIEM_DMA_DIR_*), @flags, the driver's call site @ip.
+ */
+void pciem_dma_ctl_event(struct pciem_device *dev, u32 type, u64 addr, u64 size, u32 dir,
+			 u32 flags, unsigned long ip)
+{
+	struct pciem_event ev;
+
+	pciem_event_fill(&ev, type, dir, addr, 0, size, ip);
+	ev.flags = flags;
+	pciem_ring_push(dev, &ev);
+}
+
 /* The bus address window: 1 GiB at 2 GiB, under any 32-bit mask. */
 #define DMA_WINDOW_BASE		0x80000000ULL
 #define DMA_WINDOW_PAGES	(1UL << (30 - PAGE_SHIFT))
@@ -170,13 +184,9 @@ static unsigned long dma_caller(void)
 static void dma_event(struct pciem_device *dev, u32 type, u64 addr, u64 size,
 		      enum dma_data_direction dir, u32 flags)
 {
-	struct pciem_event ev;
-
-	if (!pciem_traced(dev))
-		return;
-	pciem_event_fill(&ev, type, dir, addr, 0, size, dma_caller());
-	ev.flags = flags;
-	pciem_ring_push(dev, &ev);
+	/* the call site's stack walk only when someone listens */
+	if (pciem_traced(dev))
+		pciem_dma_ctl_event(dev, type, addr, size, dir, flags, dma_caller());
 }
 
 static void map_event(struct pciem_device *dev, u32 type, const struct pciem_dma_map *m)

@@ -121,11 +121,8 @@ static void free_list(struct rdma_map *m)
 static void map_event(struct pciem_device *dev, u32 type, const struct rdma_map *m,
 		      unsigned long ip)
 {
-	struct pciem_event ev;
-
-	pciem_event_fill(&ev, type, m->dir, m->r.addr, 0, m->r.size, ip);
-	ev.flags = m->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0;
-	pciem_ring_push(dev, &ev);
+	pciem_dma_ctl_event(dev, type, m->r.addr, m->r.size, m->dir,
+			    m->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0, ip);
 }
 
 static bool dev_reads(u8 dir)
@@ -498,7 +495,6 @@ static void sync_one(struct pciem_device *dev, u64 addr, u64 size, u8 dir, bool 
 		     unsigned long ip)
 {
 	struct pciem_rdma *rd = dev->rdma;
-	struct pciem_event ev;
 	struct rdma_map *m;
 	unsigned long flags;
 
@@ -507,9 +503,8 @@ static void sync_one(struct pciem_device *dev, u64 addr, u64 size, u8 dir, bool 
 	if (m && !m->coherent && (for_dev ? dev_reads(dir) : dev_writes(dir)))
 		data_event(dev, m, for_dev ? PCIEM_EVENT_DMA_READ : PCIEM_EVENT_DMA_WRITE,
 			   addr, size);
-	pciem_event_fill(&ev, PCIEM_EVENT_DMA_SYNC, dir, addr, 0, size, ip);
-	ev.flags = for_dev ? PCIEM_EVENT_F_DMA_FOR_DEVICE : 0;
-	pciem_ring_push(dev, &ev);
+	pciem_dma_ctl_event(dev, PCIEM_EVENT_DMA_SYNC, addr, size, dir,
+			    for_dev ? PCIEM_EVENT_F_DMA_FOR_DEVICE : 0, ip);
 	raw_spin_unlock_irqrestore(&rd->lock, flags);
 }
 
