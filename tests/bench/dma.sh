@@ -229,16 +229,7 @@ done
 echo "e1000: real devices' DMA traced: $(cat /sys/module/pciem/parameters/real_dma)"
 BDF=$(lspci -D -n -d 8086:100e | awk '{ print $1; exit }')
 [ -n "$BDF" ] || fail "no e1000 (run through tools/pciem-vm --device e1000)"
-NDEV=/sys/bus/pci/devices/$BDF
-if [ ! -e "$NDEV/driver" ]; then
-	if [ -d /sys/bus/pci/drivers/e1000 ]; then
-		echo "$BDF" > /sys/bus/pci/drivers/e1000/bind || fail "cannot bind e1000"
-	else
-		modprobe e1000 || fail "cannot load e1000"
-	fi
-fi
-wait_until 20 test -d "$NDEV/net" || fail "e1000 did not bind: $(dmesg | tail -n 5)"
-IF=$(ls "$NDEV/net")
+e1000_bind "$BDF"
 ip addr add 10.0.2.15/24 dev "$IF" || fail "ip addr add"
 ip link set lo up
 # the sender: DGRAMS datagrams of 1000 random bytes each (made before the

@@ -87,6 +87,21 @@ need_bins() {
 	done
 }
 
+# e1000_bind BDF: the in-tree e1000 driver bound to QEMU's e1000 at BDF
+# (a module on Debian's kernels, built into the debug kernel), if it is
+# not bound yet; sets IF to its network interface.
+e1000_bind() {
+	if [ ! -e "/sys/bus/pci/devices/$1/driver" ]; then
+		if [ -d /sys/bus/pci/drivers/e1000 ]; then
+			echo "$1" > /sys/bus/pci/drivers/e1000/bind || fail "cannot bind e1000"
+		else
+			modprobe e1000 || fail "cannot load e1000"
+		fi
+	fi
+	wait_until 20 test -d "/sys/bus/pci/devices/$1/net" || fail "e1000 did not bind: $(dmesg | tail -n 5)"
+	IF=$(ls "/sys/bus/pci/devices/$1/net")
+}
+
 # For the DMA tests: the test driver on a model started as "m" with
 # --dma-on-write 0:0x4c.
 # drv CMD...: a test-driver command; its result (mmio) on stdout

@@ -43,13 +43,7 @@ wait_until 10 test -e "$TMP/rec.ready" || fail "recorder did not start: $(cat "$
 # workload PATTERN: bind, up, three datagrams of 100 x PATTERN (8 bytes),
 # down, unbind
 workload() {
-	if [ -d /sys/bus/pci/drivers/e1000 ]; then
-		echo "$BDF" > /sys/bus/pci/drivers/e1000/bind || fail "cannot bind e1000"
-	else
-		modprobe e1000 || fail "cannot load e1000"
-	fi
-	wait_until 20 test -d "$DEV/net" || fail "e1000 did not bind: $(dmesg | tail -n 5)"
-	IF=$(ls "$DEV/net")
+	e1000_bind "$BDF"
 	ip link set "$IF" up || fail "ip link set $IF up"
 	ip addr add 10.0.2.15/24 dev "$IF" || fail "ip addr add"
 	ip neigh add 10.0.2.2 lladdr 52:54:00:12:34:56 dev "$IF" || fail "ip neigh add"
