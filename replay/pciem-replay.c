@@ -63,6 +63,11 @@ static const char argp_doc[] =
 "lost events while recording is refused unless --allow-lost is given.\n"
 "The kernel keeps a FIFO of --fifo events ahead of the driver; on a\n"
 "machine with one CPU make it as large as the trace.\n"
+"DMA: the driver's DMA mappings are matched with the recorded ones in the\n"
+"order it makes them (kind, size, direction) and get the recorded bus\n"
+"addresses; the device's DMA writes land in the driver's buffers at their\n"
+"recorded place, in the kernel, and the bytes the device read are\n"
+"compared with the recording (--dma-check).\n"
 "The MSI-X table and pending bits are emulated by the kernel, as when\n"
 "recording: their accesses are not compared (the PCI core writes this\n"
 "machine's message addresses), a read of them gets the emulated value.\n"
@@ -105,6 +110,7 @@ enum {
 	OPT_CONFIG_WRITES,
 	OPT_WITHOUT_IO_BARS,
 	OPT_STACKS,
+	OPT_DMA_CHECK,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -117,6 +123,11 @@ static const struct argp_option argp_opts[] = {
 	{ "on-divergence", 'd', "stop|continue", 0,
 	  "stop (default): stop at the first divergence, the device then acts unplugged; "
 	  "continue: resynchronise and report every divergence", 0 },
+	{ "dma-check", OPT_DMA_CHECK, "full|addresses|none", 0,
+	  "How the bytes the device read by DMA are compared with the recording: full "
+	  "(default) every byte; addresses: only fields holding a bus address of a live "
+	  "mapping (descriptors, queue bases), for data that holds timestamps or checksums; "
+	  "none", 0 },
 	{ "regs", 'r', "FILE", 0, "Register map (docs/register-map.md): name the registers", 0 },
 	{ "allow-lost", OPT_ALLOW_LOST, NULL, 0,
 	  "Replay a trace that lost events while recording", 0 },
@@ -237,6 +248,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACKS:
 		opts.stacks = true;
+		break;
+	case OPT_DMA_CHECK:
+		if (!strcmp(arg, "full"))
+			s->dma_check = PCIEM_REPLAY_DMA_FULL;
+		else if (!strcmp(arg, "addresses"))
+			s->dma_check = PCIEM_REPLAY_DMA_ADDRESSES;
+		else if (!strcmp(arg, "none"))
+			s->dma_check = PCIEM_REPLAY_DMA_NONE;
+		else
+			argp_error(state, "bad --dma-check '%s' (expected full, addresses or none)",
+				   arg);
 		break;
 	case 'v':
 		opts.verbose = true;

@@ -167,8 +167,10 @@ static void count_event(struct dom_count *c, const struct pciem_event *ev)
 	c->events++;
 	if (replay__in_msix(&c->msix, ev))
 		c->msix_accesses++;
-	else if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE)
-		c->accesses++;
+	else if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE ||
+		 ev->type == PCIEM_EVENT_DMA_MAP || ev->type == PCIEM_EVENT_DMA_UNMAP ||
+		 ev->type == PCIEM_EVENT_DMA_SYNC)
+		c->accesses++;	/* the DMA API calls are matched like accesses */
 	else if (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED))
 		c->irqs++;
 }
@@ -526,7 +528,8 @@ int replay__create_device(struct replay *rp)
 	rp->hist_stack = calloc(hist, sizeof(*rp->hist_stack));
 	rp->chunk = calloc(FEED_CHUNK, sizeof(*rp->chunk));
 	rp->chunk_stack = calloc(FEED_CHUNK, sizeof(*rp->chunk_stack));
-	if (!rp->hist || !rp->chunk || !rp->hist_stack || !rp->chunk_stack) {
+	rp->chunk_pay = malloc((size_t)FEED_CHUNK * PCIEM_TRACE_DMA_PIECE);
+	if (!rp->hist || !rp->chunk || !rp->hist_stack || !rp->chunk_stack || !rp->chunk_pay) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return -ENOMEM;
 	}
@@ -639,18 +642,41 @@ static char *actual_stack(struct replay *rp, const struct pciem_event *a)
 
 /* ---- feeding ------------------------------------------------------------------ */
 
-/* The next event of the replayed device: 1, 0 at the end, -errno. */
+/* The bytes a DMA transfer event is fed with (none for a refused one). */
+static uint32_t event_bytes(const struct pciem_event *ev)
+{
+	if (ev->type != PCIEM_EVENT_DMA_READ && ev->type != PCIEM_EVENT_DMA_WRITE)
+		return 0;
+	return ev->flags & PCIEM_EVENT_F_DMA_FAULT ? 0 : (uint32_t)ev->data;
+}
+
+/* The next event of the replayed device, its bytes (if a DMA transfer's)
+ * appended to the chunk's: 1, 0 at the end, -errno. */
 static int next_event(struct replay *rp, struct pciem_event *ev, uint32_t *stack)
 {
 	struct ptf_record rec;
+	const void *bytes;
+	uint32_t len, want;
 	int err;
 
 	while ((err = ptf_reader__next(rp->r, &rec)) > 0) {
-		if (rec.type == PTF_REC_EVENT && rec.domain == rp->domain) {
-			*ev = rec.event;
-			*stack = rec.stack;
-			return 1;
+		if (rec.type != PTF_REC_EVENT || rec.domain != rp->domain)
+			continue;
+		want = event_bytes(&rec.event);
+		if (want) {
+			if (want > PCIEM_TRACE_DMA_PIECE || !rec.payload ||
+			    ptf_reader__payload(rp->r, rec.payload, &bytes, &len) || len != want) {
+				fprintf(stderr, "%s: %s: DMA event seq %llu: its %u bytes are "
+					"missing from the trace or do not match it\n", prog,
+					rp->opts->trace, (unsigned long long)rec.event.seq, want);
+				return -EINVAL;
+			}
+			memcpy(rp->chunk_pay + rp->pay_n, bytes, len);
+			rp->pay_n += len;
 		}
+		*ev = rec.event;
+		*stack = rec.stack;
+		return 1;
 	}
 	if (err < 0)
 		fprintf(stderr, "%s: %s\n", prog, ptf_reader__error(rp->r));
@@ -699,6 +725,8 @@ int replay__feed(struct replay *rp)
 		}
 		f.events = (uintptr_t)(rp->chunk + rp->chunk_off);
 		f.count = rp->chunk_n - rp->chunk_off;
+		f.payload = (uintptr_t)(rp->chunk_pay + rp->pay_off);
+		f.payload_len = rp->pay_n - rp->pay_off;
 		n = ioctl(rp->fd, PCIEM_IOCTL_REPLAY_FEED, &f);
 		if (n < 0) {
 			if (errno == EAGAIN)
@@ -718,14 +746,17 @@ int replay__feed(struct replay *rp)
 			return ioctl_fail("REPLAY_FEED");
 		}
 		for (i = 0; i < (unsigned int)n; i++) {
+			rp->pay_off += event_bytes(&rp->chunk[rp->chunk_off + i]);
 			rp->hist[(rp->fed + i) & rp->hist_mask] = rp->chunk[rp->chunk_off + i];
 			rp->hist_stack[(rp->fed + i) & rp->hist_mask] =
 				rp->chunk_stack[rp->chunk_off + i];
 		}
 		rp->fed += n;
 		rp->chunk_off += n;
-		if (rp->chunk_off == rp->chunk_n)
+		if (rp->chunk_off == rp->chunk_n) {
 			rp->chunk_off = rp->chunk_n = 0;
+			rp->pay_off = rp->pay_n = 0;
+		}
 	}
 }
 
@@ -905,6 +936,8 @@ void replay__close(struct replay *rp)
 	free(rp->chunk);
 	free(rp->hist_stack);
 	free(rp->chunk_stack);
+	free(rp->chunk_pay);
+	rp->chunk_pay = NULL;
 	rp->hist_stack = rp->chunk_stack = NULL;
 	while (rp->ndivs)
 		free(rp->divs[--rp->ndivs].actual_stack);

@@ -104,6 +104,8 @@ struct replay {
 	struct pciem_event *chunk;
 	uint32_t *chunk_stack;		/* their recorded stacks (0: none) */
 	unsigned int chunk_n, chunk_off;
+	uint8_t *chunk_pay;		/* their DMA bytes, in event order */
+	size_t pay_n, pay_off;		/* bytes there, bytes fed */
 	bool eof, ended;
 	uint64_t fed;
 	/* every event fed, by index, as long as the ring keeps it */
