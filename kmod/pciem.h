@@ -294,7 +294,8 @@ struct pciem_dma_rmap {
 	bool coherent;
 	bool linked;			/* in the replay's tree */
 };
-/* pciem_replay.c: PCIem's DMA ops during a replay, under the mappings' lock */
+/* pciem_replay.c: PCIem's DMA ops during a replay of DMA, under the mappings' lock */
+bool pciem_replay_has_dma(const struct pciem_device *dev);
 bool pciem_dma_place(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 want);
 bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 size,
 			  unsigned long ip);

@@ -312,7 +312,7 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 	m->rm.coherent = coherent;
 	spin_lock_irqsave(&s->lock, flags);
 	/* a replay places a mapping it matched, and emits its event */
-	if (READ_ONCE(dev->replay))
+	if (pciem_replay_has_dma(dev))
 		placed = pciem_replay_dma_map(dev, &m->rm, size, dma_caller());
 	if (!placed && !window_place(s, m)) {
 		spin_unlock_irqrestore(&s->lock, flags);
@@ -346,7 +346,7 @@ static void *map_drop(struct device *d, dma_addr_t addr)
 			bitmap_clear(s->window, m->first_page, m->npages);
 		cpu = m->cpu;
 		/* a replay matches the unmap and emits its event */
-		if (READ_ONCE(dev->replay))
+		if (pciem_replay_has_dma(dev))
 			pciem_replay_dma_unmap(dev, &m->rm, dma_caller());
 		else
 			map_event(dev, PCIEM_EVENT_DMA_UNMAP, m);
@@ -434,10 +434,10 @@ static void sync_event(struct device *d, dma_addr_t handle, size_t size,
 	struct pciem_dma_state *s = dev->dma;
 	unsigned long irqflags;
 
-	if (!s || (!pciem_traced(dev) && !READ_ONCE(dev->replay)))
+	if (!s || (!pciem_traced(dev) && !pciem_replay_has_dma(dev)))
 		return;
 	spin_lock_irqsave(&s->lock, irqflags);
-	if (READ_ONCE(dev->replay))
+	if (pciem_replay_has_dma(dev))
 		pciem_replay_dma_sync(dev, handle, size, dir, flags, dma_caller());
 	else
 		dma_event(dev, PCIEM_EVENT_DMA_SYNC, handle, size, dir, flags);

@@ -223,10 +223,10 @@ static enum rclass classify(const struct pciem_replay *rp, const struct pciem_ev
 	case PCIEM_EVENT_DMA_MAP:
 	case PCIEM_EVENT_DMA_UNMAP:
 	case PCIEM_EVENT_DMA_SYNC:
-		return RC_ACCESS;
+		return (rp->flags & PCIEM_REPLAY_F_DMA) ? RC_ACCESS : RC_PASS;
 	case PCIEM_EVENT_DMA_READ:
 	case PCIEM_EVENT_DMA_WRITE:
-		return ev_bytes(e) ? RC_DMA : RC_PASS;
+		return (rp->flags & PCIEM_REPLAY_F_DMA) && ev_bytes(e) ? RC_DMA : RC_PASS;
 	default:
 		return RC_PASS;
 	}
@@ -1082,7 +1082,11 @@ static enum result replay_access(struct pciem_replay *rp, const struct access *a
 	for (;;) {
 		if (stopped(rp))
 			return R_DEAD;
+		/* what was recorded before the access is done before it, what
+		 * comes after waits for its event (release()) */
+		rp->hold = false;
 		advance(rp, true);
+		rp->hold = true;
 		if (rp->cur == rp->tail) {
 			if (rp->ended) {
 				diverge(rp, PCIEM_DIV_PAST_END, 0, rp->fed, NULL, a, ones(a->size));
@@ -1156,7 +1160,6 @@ u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u6
 		if (!write)
 			data = pciem_bar_read(dev, bar, off, size);
 	} else {
-		rp->hold = true;
 		res = replay_access(rp, &a, &val, &flags);
 		if (!write)
 			data = res == R_ANSWER ? val : ones(size);
@@ -1193,7 +1196,6 @@ void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsign
 	}
 	raw_spin_lock_irqsave(&rp->lock, flags);
 	before = rp->divergences;
-	rp->hold = true;
 	replay_access(rp, &a, &unused, &flags);
 	if (ev) {
 		pciem_ring_push(dev, ev);
@@ -1211,6 +1213,13 @@ void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsign
  * address if free), and its event emitted; false when the caller places it
  * and emits its event (the replay stopped, or the call diverged).
  */
+bool pciem_replay_has_dma(const struct pciem_device *dev)
+{
+	const struct pciem_replay *rp = READ_ONCE(dev->replay);
+
+	return rp && (rp->flags & PCIEM_REPLAY_F_DMA);
+}
+
 static void call_event(struct pciem_replay *rp, const struct access *a, u64 addr)
 {
 	if (pciem_traced(rp->dev))
@@ -1229,7 +1238,6 @@ bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u6
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
 	rp->making = r;
-	rp->hold = true;
 	replay_access(rp, &a, &unused, &flags);
 	rp->making = NULL;
 	if (r->linked)
@@ -1251,7 +1259,6 @@ void pciem_replay_dma_unmap(struct pciem_device *dev, struct pciem_dma_rmap *r,
 	u64 unused;
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
-	rp->hold = true;
 	replay_access(rp, &a, &unused, &flags);
 	rmap_unlink(rp, r);	/* its memory is the driver's again */
 	call_event(rp, &a, a.addr);
@@ -1271,7 +1278,6 @@ void pciem_replay_dma_sync(struct pciem_device *dev, u64 addr, u64 size, u32 dir
 	u64 unused;
 
 	raw_spin_lock_irqsave(&rp->lock, irqflags);
-	rp->hold = true;
 	replay_access(rp, &a, &unused, &irqflags);
 	call_event(rp, &a, addr);
 	release(rp);
@@ -1399,7 +1405,8 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 	int ret = -ENOMEM;
 
 	if (s->match > PCIEM_REPLAY_MATCH_REGISTER || s->on_divergence > PCIEM_REPLAY_DIV_CONTINUE ||
-	    s->timing > PCIEM_REPLAY_TIMING_RECORDED || (s->flags & ~PCIEM_REPLAY_F_CONFIG_WRITES) ||
+	    s->timing > PCIEM_REPLAY_TIMING_RECORDED ||
+	    (s->flags & ~(PCIEM_REPLAY_F_CONFIG_WRITES | PCIEM_REPLAY_F_DMA)) ||
 	    s->dma_check > PCIEM_REPLAY_DMA_NONE || s->reserved1 ||
 	    memchr_inv(s->reserved, 0, sizeof(s->reserved)))
 		return -EINVAL;

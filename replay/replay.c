@@ -49,7 +49,7 @@ struct dom_count {
 	uint32_t domain;
 	bool described;
 	struct msix_layout msix;	/* of its description, if PCIem presents it */
-	uint64_t events, accesses, msix_accesses, irqs, lost;
+	uint64_t events, accesses, msix_accesses, irqs, lost, dma;
 	uint64_t first_lost_seq;
 };
 
@@ -171,6 +171,8 @@ static void count_event(struct dom_count *c, const struct pciem_event *ev)
 		 ev->type == PCIEM_EVENT_DMA_MAP || ev->type == PCIEM_EVENT_DMA_UNMAP ||
 		 ev->type == PCIEM_EVENT_DMA_SYNC)
 		c->accesses++;	/* the DMA API calls are matched like accesses */
+	if (event__is_dma(ev))
+		c->dma++;
 	else if (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED))
 		c->irqs++;
 }
@@ -462,6 +464,7 @@ int replay__open_trace(struct replay *rp)
 	rp->total_msix_accesses = c->msix_accesses;
 	rp->msix = c->msix;
 	rp->total_irqs = c->irqs;
+	rp->has_dma = c->dma > 0;
 	rp->lost = c->lost;
 	device__format_addr(addr, sizeof(addr), c->domain, NULL);
 	if (c->lost && !o->allow_lost) {
@@ -519,6 +522,7 @@ int replay__create_device(struct replay *rp)
 	const struct replay_opts *o = rp->opts;
 	struct pciem_create_device create = { 0 };
 	struct pciem_config_image img = { 0 };
+	struct pciem_replay_start start;
 	struct pciem_device_info info;
 	uint64_t hist;
 	int i, err;
@@ -565,7 +569,11 @@ int replay__create_device(struct replay *rp)
 	img.data = (uintptr_t)rp->dev.desc.config;
 	if (ioctl(rp->fd, PCIEM_IOCTL_SET_CONFIG_IMAGE, &img))
 		return ioctl_fail("the recorded config space (SET_CONFIG_IMAGE)");
-	if (ioctl(rp->fd, PCIEM_IOCTL_REPLAY_START, &o->start)) {
+	/* the driver's DMA is replayed when the recording has it */
+	start = o->start;
+	if (rp->has_dma)
+		start.flags |= PCIEM_REPLAY_F_DMA;
+	if (ioctl(rp->fd, PCIEM_IOCTL_REPLAY_START, &start)) {
 		if (errno != ENOTTY)
 			return ioctl_fail("starting the replay (REPLAY_START)");
 		fprintf(stderr, "%s: the loaded pciem module has no replay engine "

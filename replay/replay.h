@@ -104,6 +104,7 @@ struct replay {
 	struct pciem_event *chunk;
 	uint32_t *chunk_stack;		/* their recorded stacks (0: none) */
 	unsigned int chunk_n, chunk_off;
+	bool has_dma;			/* the recording has the device's DMA */
 	uint8_t *chunk_pay;		/* their DMA bytes, in event order */
 	size_t pay_n, pay_off;		/* bytes there, bytes fed */
 	bool eof, ended;

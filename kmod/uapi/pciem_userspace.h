@@ -713,7 +713,10 @@ struct pciem_trace_lost {
  *     the same kind (driver bound, BAR mapped, ...) so that interrupts
  *     recorded after it are not injected before it; an access passes it.
  *   WATCHPOINT, UNSUPPORTED: passed over.
- *   DMA_MAP, DMA_UNMAP, DMA_SYNC: an *access*: the driver's DMA API call
+ *   DMA_MAP, DMA_UNMAP, DMA_SYNC: with PCIEM_REPLAY_F_DMA (the replayer
+ *     sets it when the recording has the device's DMA; without it the
+ *     driver's DMA API calls are not matched and every DMA event is passed
+ *     over, as for a recording made without them), an *access*: the driver's DMA API call
  *     for the device (PCIem is a replayed device's DMA layer, as for a
  *     model's), matched in the order the driver made them, by kind (map,
  *     unmap, sync and its direction), size, direction and coherence; an
@@ -797,6 +800,8 @@ struct pciem_trace_lost {
 #define PCIEM_REPLAY_TIMING_RECORDED	1
 
 #define PCIEM_REPLAY_F_CONFIG_WRITES	(1U << 0)
+#define PCIEM_REPLAY_F_DMA		(1U << 1)	/* the sequence holds the
+							 * driver's DMA: replay it */
 
 #define PCIEM_REPLAY_DMA_FULL		0
 #define PCIEM_REPLAY_DMA_ADDRESSES	1

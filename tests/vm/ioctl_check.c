@@ -255,7 +255,7 @@ static void replay_table(void)
 	rs.timing = 2;
 	START("REPLAY_START timing 2", EINVAL);
 	rs.timing = PCIEM_REPLAY_TIMING_RECORDED;
-	rs.flags = 2;
+	rs.flags = 4;
 	START("REPLAY_START unknown flag", EINVAL);
 	rs.flags = PCIEM_REPLAY_F_CONFIG_WRITES;
 	rs.reserved1 = 1;
