@@ -4,7 +4,8 @@
  * points the mapping's page-table entries at the BAR pages, read-only: the
  * driver's reads see BAR memory, and each write faults (write trap).  In
  * full trap the entries are left empty, so reads fault too.  The fault reaches
- * bad_area_nosemaphore(), where a kprobe decodes the faulting instruction,
+ * bad_area_nosemaphore(), where an ftrace callback decodes the faulting
+ * instruction,
  * performs it on the BAR pages, reports it, and resumes the driver after
  * it.  No single-stepping, so every CPU stays online.
  *
