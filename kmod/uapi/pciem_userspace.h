@@ -540,8 +540,8 @@ struct pciem_trace_subscribe {
  *     else the MSI or MSI-X index).
  *   LIFECYCLE: BAR_MAPPED, BAR_UNMAPPED, BAR_TAKEN_OVER, DRIVER_BOUND,
  *     DRIVER_UNBOUND, REMOVED (the device left the bus: tracing it ends).
- *   DMA_MAP, DMA_UNMAP, DMA_SYNC (only with the module's experimental
- *     real_dma parameter set when tracing starts; see the README): the
+ *   DMA_MAP, DMA_UNMAP, DMA_SYNC (for a real device, while the module's
+ *     real_dma parameter, on by default, is set when tracing starts): the
  *     driver's calls of the DMA API for the device (mapping pages, single buffers and scatter lists, coherent
  *     allocations, dma_pool's and the managed variants through them, and
  *     syncs), from the moment tracing starts: mappings made before are
