@@ -475,6 +475,32 @@ static void pass_irq(struct pciem_replay *rp, const struct pciem_event *e)
 static void dma_xfer(struct pciem_replay *rp, u64 i);
 
 /*
+ * A real device's read of coherent memory (F_DMA_SEEN) was seen at the
+ * driver's next register access or the device's next interrupt: what the
+ * driver wrote until then.  Is the next event after @i, beyond other
+ * transfers and passed-over ones, such an access (or not fed yet)?  Then
+ * the read waits for it; before an interrupt it is done at once.
+ */
+static bool read_waits(struct pciem_replay *rp, u64 i)
+{
+	const struct pciem_event *e = slot(rp, i);
+	enum rclass c;
+
+	if (e->type != PCIEM_EVENT_DMA_READ || !(e->flags & PCIEM_EVENT_F_DMA_SEEN))
+		return false;
+	for (i++; i < rp->tail; i++) {
+		if (is_done(rp, i))
+			continue;
+		c = classify(rp, slot(rp, i));
+		if (c == RC_IRQ)
+			return false;
+		if (c != RC_DMA && c != RC_PASS)
+			return true;
+	}
+	return !rp->ended;
+}
+
+/*
  * Moves the cursor over what needs no access: passed-over events,
  * interrupts (injected now, or the timer armed for them), and markers when
  * an access is coming (@access: an access has arrived and passes them).
@@ -505,7 +531,7 @@ static void advance(struct pciem_replay *rp, bool access)
 			pass(rp);
 			break;
 		case RC_DMA:
-			if (rp->hold)
+			if (rp->hold || (!access && read_waits(rp, i)))
 				return;
 			dma_xfer(rp, i);
 			pass(rp);
