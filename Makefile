@@ -10,7 +10,7 @@
 #                   the debug kernel included (built first)
 #   make demo       inside a VM: the counter device ticking, then recorded,
 #                   replayed with no device model, and replayed against a
-#                   driver with a bug
+#                   driver with a bug; then the copy engine's DMA the same way
 #   make deps       install the Debian packages the project needs
 #   make clean      remove build/ except the debug kernel (build/debug-kernel);
 #                   make distclean removes it too
@@ -214,12 +214,13 @@ bench: deps
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/counter_record.sh
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/stacks.sh
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --device e1000 --timeout 1800 -- sh tests/bench/dma.sh
+	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/dma_replay.sh
 	$(MAKE) bench-ptf PTF_BENCH_ARGS=$(BUILD)/bench/counter-100k.zst
 	$(MAKE) bench-export
 
 demo: deps
 	$(MAKE) all
-	tools/pciem-vm -- sh -c 'examples/dummy_clock/demo.sh && examples/dummy_clock/replay_demo.sh'
+	tools/pciem-vm -- sh -c 'examples/dummy_clock/demo.sh && examples/dummy_clock/replay_demo.sh && examples/dma_copy/demo.sh'
 
 clean:
 	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name debug-kernel -exec rm -rf {} + 2>/dev/null || true

@@ -22,6 +22,7 @@
 #   DMA_COPY_PARAMS  module parameters for insmod (e.g. "regress=1", see
 #       the driver's comment and examples/dma_copy/README.md).
 #   COPY_WAIT=SECONDS  (default 20) the longest each wait takes.
+#   COPY_REPEAT=N  (default 1) run the two copies N times (benchmarks).
 #   COPY_PAUSE_FILE=PATH  after the first copy, create PATH and go on when
 #       it has been removed, within 120 seconds (a test's cue to act in the
 #       middle of the workload).
@@ -76,12 +77,19 @@ insmod "build/$(uname -r)/dma_copy/dma_copy.ko" ${DMA_COPY_PARAMS:-} ||
 loaded=1
 waitfor test -e "$sys/copy" || die "dma_copy did not bind to $dev"
 
-for c in "copy 4096" "copy_streaming 8192"; do
+copies=
+i=0
+while [ "$i" -lt "${COPY_REPEAT:-1}" ]; do
+	copies="$copies copy:4096 copy_streaming:8192"
+	i=$((i + 1))
+done
+for c in $copies; do
+	c=$(echo "$c" | tr : ' ')
 	set -- $c
 	/bin/echo "$2" >"$sys/$1" 2>"$tmp/err"
 	r=$(cat "$sys/result")
 	[ "$r" = "ok $2" ] || die "$1 of $2 bytes: '$r' ($(cat "$tmp/err"))"
-	echo "$me: $1 of $2 bytes: $r"
+	[ "${COPY_REPEAT:-1}" = 1 ] && echo "$me: $1 of $2 bytes: $r"
 	if [ -n "${COPY_PAUSE_FILE:-}" ] && [ "$1" = copy ]; then
 		: >"$COPY_PAUSE_FILE" || die "cannot create $COPY_PAUSE_FILE"
 		wait_s=120 waitfor test ! -e "$COPY_PAUSE_FILE" || die "$COPY_PAUSE_FILE stayed"

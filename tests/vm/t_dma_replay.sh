@@ -14,6 +14,11 @@
 #      --dma-check addresses and none let it pass (the byte is data);
 #  (4) regress=2 (the streaming destination mapped 64 bytes short): a
 #      mismatch at that mapping, expected and actual sizes named;
+#  (6) regress=3 (a spare mapping before the streaming copy's own) with
+#      --on-divergence continue: divergences at the spare's map and unmap
+#      only; the copy's mappings, whose recorded addresses the spare took,
+#      get others, and the SRC and DST registers still match (recorded
+#      addresses translated: same mapping, same offset), the copy is ok;
 #  (5) kill -9 of pciem-replay between the two copies: the device goes,
 #      the driver unbinds and unloads, the kernel log stays clean (run.sh;
 #      KASAN on the debug kernel sees any write into freed buffers).
@@ -88,6 +93,22 @@ grep -q "expected: dma_map 0x[0-9a-f]*+8256 from-device streaming" "$TMP/r2.out"
 	grep -q "actual:   dma_map 0x[0-9a-f]*+8192 from-device streaming" "$TMP/r2.out" ||
 	fail "regress=2: the report: $(cat "$TMP/r2.out")"
 ok "(4) regress=2: the short mapping is the divergence (8256 recorded, 8192 made)"
+
+# (6)
+replay r3 1 DMA_COPY_PARAMS=regress=3 -- --on-divergence continue
+grep -q "copy_streaming of 8192 bytes: ok 8192" "$TMP/r3.out" ||
+	fail "regress=3: the streaming copy under the replay: $(cat "$TMP/r3.out")"
+[ "$(js "$TMP/r3.json" 'len(r["divergences"])')" = 2 ] &&
+	[ "$(js "$TMP/r3.json" '" ".join(d["actual"]["type"] for d in r["divergences"])')" = "dma_map dma_unmap" ] ||
+	fail "regress=3: want the spare's map and unmap only: $(js "$TMP/r3.json" '[(d["kind"], d["expected"] and d["expected"]["text"], d["actual"]["text"]) for d in r["divergences"]]')"
+# the registers got other addresses than recorded, and matched
+"$BIN/pciem-record" -o "$TMP/r3rec.zst" -- env DMA_COPY_PARAMS=regress=3 COPY_WAIT=3 \
+	"$RP" --on-divergence continue "$TMP/c.zst" -- sh "$WL" >"$TMP/r3rec.out" 2>&1
+"$BIN/pciem-trace" dump "$TMP/c.zst" | grep -o "mmio_write *bar0+0x0 4 0x[0-9a-f]*" | tail -n 1 >"$TMP/src.rec"
+"$BIN/pciem-trace" dump "$TMP/r3rec.zst" | grep -o "mmio_write *bar0+0x0 4 0x[0-9a-f]*" | tail -n 1 >"$TMP/src.now"
+[ -s "$TMP/src.rec" ] && [ -s "$TMP/src.now" ] && ! cmp -s "$TMP/src.rec" "$TMP/src.now" ||
+	fail "regress=3: SRC_LO of the streaming copy was not moved: $(cat "$TMP/src.rec") / $(cat "$TMP/src.now")"
+ok "(6) regress=3, continue: only the spare mapping diverges; SRC_LO $(awk '{ print $NF }' "$TMP/src.now") matched the recorded $(awk '{ print $NF }' "$TMP/src.rec") (translated)"
 
 # (5)
 COPY_PAUSE_FILE=$TOP/build/dma_replay.pause

@@ -42,6 +42,12 @@
  *      device): caught where the device reads the source, with its bytes.
  *   2  a streaming copy maps its destination without the guard bytes, 64
  *      bytes shorter than before: caught at that mapping.
+ *   3  a streaming copy first maps a spare 4 KiB it never uses (and unmaps
+ *      it last): caught at that mapping.  A replay that goes on
+ *      (--on-divergence continue) then finds the bus addresses the copy's
+ *      own mappings were recorded at taken by the spare one, gives them
+ *      others, and still matches the SRC and DST registers (the same
+ *      mappings, the same offsets).
  * Any other value is refused: loading the module fails with EINVAL.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -119,7 +125,7 @@ struct dma_copy {
 	atomic_t irqs[DC_NVEC];	/* interrupts handled on each */
 };
 
-#define DC_REGRESS_MAX		2
+#define DC_REGRESS_MAX		3
 static unsigned int regress;
 
 /* Values above DC_REGRESS_MAX fail the load with -EINVAL. */
@@ -135,7 +141,7 @@ static const struct kernel_param_ops regress_ops = {
 module_param_cb(regress, &regress_ops, &regress, 0444);
 __MODULE_PARM_TYPE(regress, "uint");
 MODULE_PARM_DESC(regress,
-		 "Known DMA bug for the replay demo: 0 none (default), 1 source byte 100 off by one, 2 streaming destination mapped without its guard bytes");
+		 "Known DMA bug for the replay demo: 0 none (default), 1 source byte 100 off by one, 2 streaming destination mapped without its guard bytes, 3 a spare streaming mapping first");
 
 /* The byte at @i of the pattern: not periodic in 256, so a shift shows. */
 static u8 pattern(u8 seed, size_t i)
@@ -254,6 +260,7 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 	u8 *src = kind == DC_COHERENT ? dc->src : dc->s_src;
 	u8 *dst = kind == DC_STREAMING ? dc->s_dst : dc->dst;
 	dma_addr_t src_bus = dc->src_bus, dst_bus = dc->dst_bus;
+	dma_addr_t spare_bus = DMA_MAPPING_ERROR;
 	size_t i, dst_len = 0;
 	int ret;
 
@@ -264,6 +271,14 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		src[100]++;
 	memset(dst, DC_CANARY, min_t(size_t, len + DC_GUARD, DC_BUF_SIZE));
 
+	if (kind == DC_STREAMING && regress == 3) {
+		spare_bus = dma_map_single(dev, dc->s_src + DC_BUF_SIZE - SZ_4K, SZ_4K,
+					   DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, spare_bus)) {
+			strscpy(dc->result, "mapping failed", sizeof(dc->result));
+			return -ENOMEM;
+		}
+	}
 	if (kind != DC_COHERENT) {
 		/*
 		 * Streaming: map for this copy only.  From the map to the
@@ -271,6 +286,8 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		 */
 		src_bus = dma_map_single(dev, src, len, DMA_TO_DEVICE);
 		if (dma_mapping_error(dev, src_bus)) {
+			if (spare_bus != DMA_MAPPING_ERROR)
+				dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
 			strscpy(dc->result, "mapping failed", sizeof(dc->result));
 			return -ENOMEM;
 		}
@@ -284,6 +301,8 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		dst_bus = dma_map_single(dev, dst, dst_len, DMA_FROM_DEVICE);
 		if (dma_mapping_error(dev, dst_bus)) {
 			dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
+			if (spare_bus != DMA_MAPPING_ERROR)
+				dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
 			strscpy(dc->result, "mapping failed", sizeof(dc->result));
 			return -ENOMEM;
 		}
@@ -301,6 +320,8 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		dma_unmap_single(dev, dst_bus, dst_len, DMA_FROM_DEVICE);
 		dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
 	}
+	if (spare_bus != DMA_MAPPING_ERROR)
+		dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
 
 	if (ret == -EBUSY) {
 		strscpy(dc->result, "busy", sizeof(dc->result));
