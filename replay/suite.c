@@ -33,6 +33,7 @@
 
 #define TRACE_ENV	"PCIEM_REPLAY_TRACE"	/* given to NAME.sh: the trace */
 #define NAME_ENV	"PCIEM_REPLAY_NAME"	/* and its NAME */
+#define NOT_RUN		"not run: the suite was interrupted before it"
 #define KEEP_MAX	(1u << 20)		/* bytes kept of a trace's stderr
 						 * and of its report */
 
@@ -404,7 +405,6 @@ static void run_case(struct replay_opts *o, struct suite_case *c, bool tap, int 
  * it as skipped. */
 static int write_junit(const char *path, struct suite *s, unsigned int done)
 {
-	const char *not_run = "not run: the suite was interrupted before it";
 	char *tmp;
 	FILE *f;
 	unsigned int i;
@@ -413,7 +413,7 @@ static int write_junit(const char *path, struct suite *s, unsigned int done)
 	for (i = done; i < s->n; i++) {
 		s->cases[i].verdict = CASE_SKIPPED;
 		if (!s->cases[i].message)
-			s->cases[i].message = xstrndup(not_run, strlen(not_run));
+			s->cases[i].message = xstrndup(NOT_RUN, strlen(NOT_RUN));
 	}
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
 		return -1;
@@ -488,7 +488,7 @@ int suite__run(struct replay_opts *o, char **paths, const char *junit, bool tap,
 	for (i = done; tap && i < s.n; i++) {
 		s.cases[i].verdict = CASE_SKIPPED;
 		if (!s.cases[i].message)
-			s.cases[i].message = xstrndup("not run: the suite was interrupted", 34);
+			s.cases[i].message = xstrndup(NOT_RUN, strlen(NOT_RUN));
 		tap__case(stdout, i + 1, &s.cases[i]);
 	}
 	suite__count(&s, count);

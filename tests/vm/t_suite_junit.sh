@@ -22,7 +22,9 @@ XSD=$TOP/tests/data/jenkins-junit.xsd
 
 # The suite's command line, as docs/ci.md and examples/ci/ write it (it
 # runs in the PCIem tree, $OUT is where the suite and the reports are).
+# shellcheck disable=SC2016 # expanded by the sh -c that runs them
 RUN_SUITE='PCIEM_SRC=$PWD DUMMY_CLOCK_PARAMS=regress=1 CLOCK_WAIT=5 build/bin/pciem-replay --suite --regs examples/dummy_clock/dummy_clock.regs --timeout 120 --junit "$OUT/junit.xml" --tap "$OUT/dummy_clock" >"$OUT/replay.tap"'
+# shellcheck disable=SC2016
 RECORD='sh examples/ci/dummy_clock/record.sh "$OUT/dummy_clock"'
 for f in docs/ci.md examples/ci/github-actions.yml examples/ci/gitlab-ci.yml; do
 	grep -q -F -- "$RUN_SUITE" "$f" || fail "$f does not run the suite as this test does: $RUN_SUITE"
@@ -151,3 +153,37 @@ assert d["message"].startswith("DIVERGENCE #1 at event"), d
 assert "  expected: mmio_write bar0+0x4 STATUS 4 0x00000001 {IRQ_PENDING}\n" in d["report"], d
 EOF
 ok "(4) TAP 14: plan, not ok / ok / not ok, YAML diagnostics that parse"
+
+# ---- (5) SIGTERM in the middle: that trace an error, the rest not run --------------
+rm -f "$S/broken.zst"
+cp "$S/probe.zst" "$S/zz.zst"
+cp "$S/probe.sh" "$S/zz.sh"
+PAUSE=$TMP/pause
+PCIEM_SRC=$TOP CLOCK_PAUSE_AFTER=3 CLOCK_PAUSE_FILE=$PAUSE "$BIN/pciem-replay" --suite \
+	--junit "$OUT/term.xml" --tap "$S" >"$OUT/term.tap" 2>"$OUT/term.err" &
+suite=$!
+PIDS="$PIDS $suite"
+wait_until 120 test -e "$PAUSE" || fail "(5) ticks.sh did not reach its pause"
+kill -TERM "$suite"
+wait "$suite"
+rc=$?
+[ $rc = 2 ] || { cat "$OUT/term.err"; fail "(5) SIGTERM: suite exit $rc, want 2"; }
+[ ! -e /sys/module/dummy_clock ] || fail "(5) dummy_clock left loaded"
+for d in /sys/bus/pci/devices/1000*; do
+	[ -e "$d" ] && fail "(5) a PCIem device is left after the suite: $d"
+done
+xmllint --noout --schema "$XSD" "$OUT/term.xml" 2>"$TMP/xmllint.err" ||
+	fail "(5) the JUnit file is not valid: $(cat "$TMP/xmllint.err")"
+got=$(python3 - "$OUT/term.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+print([(c.get("name"), [(e.tag, e.get("message") or e.text) for e in c if e.tag != "system-err"])
+       for c in r.iter("testcase")])
+PY
+)
+[ "$got" = "[('probe', []), ('ticks', [('error', 'INTERRUPTED: no verdict')]), ('zz', [('skipped', 'not run: the suite was interrupted before it')])]" ] ||
+	fail "(5) JUnit after SIGTERM: $got"
+grep -q -x 'not ok 2 - ticks' "$OUT/term.tap" &&
+	grep -q -x 'ok 3 - zz # SKIP not run: the suite was interrupted before it' "$OUT/term.tap" ||
+	fail "(5) TAP after SIGTERM: $(cat "$OUT/term.tap")"
+ok "(5) SIGTERM during ticks: exit 2, ticks an error (interrupted), zz skipped, nothing left"

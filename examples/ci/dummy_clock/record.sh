@@ -13,7 +13,7 @@ set -u
 dir=${1:?usage: record.sh DIR}
 src=$(cd "$(dirname "$0")/../../.." && pwd) || exit 1
 bin=${PCIEM_BIN:-$src/build/bin}
-export PCIEM_SRC=$src
+export PCIEM_SRC="$src"
 mkdir -p "$dir" || exit 1
 for name in probe ticks; do
 	cp "$src/examples/ci/dummy_clock/$name.sh" "$dir/$name.sh" || exit 1
