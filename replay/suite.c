@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,22 @@ static char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		exit(REPLAY_EX_ERROR);
+	}
+	return s;
+}
+
 static int add_case(struct suite *s, const char *path)
 {
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
@@ -80,9 +97,8 @@ static int add_case(struct suite *s, const char *path)
 	} else {
 		c->classname = xstrndup(dir, strlen(dir));
 	}
-	if (asprintf(&script, "%s/%s.sh", dir, c->name) < 0)
-		script = NULL;
-	if (script && !stat(script, &st) && S_ISREG(st.st_mode))
+	script = xasprintf("%s/%s.sh", dir, c->name);
+	if (!stat(script, &st) && S_ISREG(st.st_mode))
 		c->script = script;
 	else
 		free(script);
@@ -122,13 +138,11 @@ static int collect(struct suite *s, char **paths)
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			char *t;
 			size_t len = strlen(p);
+			char *t = xasprintf("%s%s%s", p, len && p[len - 1] == '/' ? "" : "/",
+					    ents[i]->d_name);
 
-			if (asprintf(&t, "%s%s%s", p, len && p[len - 1] == '/' ? "" : "/",
-				     ents[i]->d_name) < 0)
-				t = NULL;
-			if (t && !stat(t, &st) && S_ISREG(st.st_mode) && !add_case(s, t))
+			if (!stat(t, &st) && S_ISREG(st.st_mode) && !add_case(s, t))
 				added++;
 			free(t);
 			free(ents[i]);
@@ -214,9 +228,8 @@ static void case_child(struct replay_opts *o, const struct suite_case *c, bool t
 	code = replay_trace(o, sigfd, orig, out, &end);
 	fclose(out);
 	fclose(mem);
-	if (asprintf(&line, "%s %d\n%s\n", code == REPLAY_EX_NOSTACKS ? "no_stacks" :
-		     report__result_name(end.result), code, end.headline) < 0)
-		exit(REPLAY_EX_ERROR);
+	line = xasprintf("%s %d\n%s\n", code == REPLAY_EX_NOSTACKS ? "no_stacks" :
+			 report__result_name(end.result), code, end.headline);
 	write_all(repfd, line, strlen(line));
 	write_all(repfd, report, report_len);
 	free(line);
@@ -299,7 +312,7 @@ static char *last_said(const char *out, size_t len)
 static void run_case(struct replay_opts *o, struct suite_case *c, bool tap, int sigfd,
 		     const sigset_t *orig, bool *stop)
 {
-	int errp[2], repp[2], wst = 0;
+	int errp[2], repp[2], wst = 0, fork_err;
 	struct keep out = { 0 }, rep = { 0 };
 	bool reaped = false, rep_open = true, err_open = true;
 	uint64_t t0 = replay__now_ns();
@@ -317,6 +330,7 @@ static void run_case(struct replay_opts *o, struct suite_case *c, bool tap, int 
 	}
 	fflush(NULL);
 	pid = fork();
+	fork_err = errno;
 	if (pid == 0) {
 		close(errp[0]);
 		close(repp[0]);
@@ -367,20 +381,23 @@ static void run_case(struct replay_opts *o, struct suite_case *c, bool tap, int 
 	nl = text ? memchr(text, '\n', tlen) : NULL;
 	nl2 = nl ? memchr(nl + 1, '\n', tlen - (nl + 1 - text)) : NULL;
 	if (pid < 0 || !reaped || !WIFEXITED(wst) || !nl2) {
-		snprintf(c->result, sizeof(c->result), "killed");
+		/* no word from the child: it could not be started, or died */
+		bool killed = pid > 0 && reaped && WIFSIGNALED(wst);
+
+		snprintf(c->result, sizeof(c->result), killed ? "killed" : "error");
 		c->verdict = CASE_ERROR;
 		c->exit_status = REPLAY_EX_ERROR;
-		if (pid < 0 && asprintf(&c->message, "cannot fork: %s", strerror(errno)) < 0)
-			c->message = NULL;
-		else if (reaped && WIFSIGNALED(wst) &&
-			 asprintf(&c->message, "pciem-replay was killed by signal %d (%s)",
-				  WTERMSIG(wst), strsignal(WTERMSIG(wst))) < 0)
-			c->message = NULL;
-		else if (!c->message)
+		if (pid < 0)
+			c->message = xasprintf("cannot fork: %s", strerror(fork_err));
+		else if (killed)
+			c->message = xasprintf("pciem-replay was killed by signal %d (%s)",
+					       WTERMSIG(wst), strsignal(WTERMSIG(wst)));
+		else
 			c->message = last_said(c->output, c->output_len);
 		free(text);
 		return;
 	}
+
 	c->exit_status = WEXITSTATUS(wst);
 	snprintf(c->result, sizeof(c->result), "%.*s", (int)strcspn(text, " \n"), text);
 	c->verdict = c->exit_status == REPLAY_EX_OK ? CASE_PASSED :
@@ -415,8 +432,7 @@ static int write_junit(const char *path, struct suite *s, unsigned int done)
 		if (!s->cases[i].message)
 			s->cases[i].message = xstrndup(NOT_RUN, strlen(NOT_RUN));
 	}
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return -1;
+	tmp = xasprintf("%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f || junit__write(f, s) | fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "%s: cannot write the JUnit report %s: %s\n", prog, path,
