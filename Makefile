@@ -144,13 +144,22 @@ $(BUILD)/unit/test_libpciem: tests/unit/test_libpciem.c $(LIBPCIEM) $(LIBPCIEM_H
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 $(UNIT_SAN) $(WARN) $(UAPI) -Itools/libpciem $< $(LIBPCIEM) -lcmocka -o $@
 
+# pciem-replay --suite's JUnit and TAP writers (replay/junit.c alone); it
+# leaves a sample of each in $(BUILD)/unit for xmllint (check-unit)
+$(BUILD)/unit/test_junit: tests/unit/test_junit.c replay/junit.c replay/replay.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 $(UNIT_SAN) $(WARN) $(UAPI) -Ireplay -Iformats -Itools/pciem-trace $< \
+		replay/junit.c -lcmocka -o $@
+
 -include tests/unit/Makefile.insn
 include formats/Makefile.inc
 include tools/pciem-trace/Makefile.inc
 include replay/Makefile.inc
 
-check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn check-ptf check-ptrace
+check-unit: check-walkthrough $(BUILD)/unit/test_libpciem $(BUILD)/unit/test_junit check-insn check-ptf check-ptrace
 	$(BUILD)/unit/test_libpciem
+	$(BUILD)/unit/test_junit $(BUILD)/unit
+	xmllint --noout --schema tests/data/jenkins-junit.xsd $(BUILD)/unit/junit.xml
 
 # One VM boot per test script and kernel; tools/pciem-vm checks each
 # boot's kernel log.  VM_KERNELS and VM_TESTS narrow the run.  The debug

@@ -450,6 +450,72 @@ static void print_next_expected(struct replay *rp)
 	print_prev(rp, &rd);
 }
 
+void report__headline(struct replay *rp, char *buf, size_t len)
+{
+	const struct pciem_replay_status *st = &rp->st;
+	char exp[512] = "nothing more", act[512], sym[256] = "";
+
+	switch (rp->result) {
+	case RESULT_OK:
+		snprintf(buf, len, "OK: the driver made exactly the recorded accesses");
+		break;
+	case RESULT_DIVERGED: {
+		const struct replay_div *rd = rp->ndivs ? &rp->divs[0] : NULL;
+
+		if (!rd) {
+			snprintf(buf, len, "DIVERGED: %llu divergences", (unsigned long long)
+				 st->divergences);
+			break;
+		}
+		if (rd->d.expected.type)
+			describe(rp, &rd->d.expected, exp, sizeof(exp));
+		describe(rp, &rd->d.actual, act, sizeof(act));
+		if (rd->d.actual.ip)
+			snprintf(sym, sizeof(sym), " at %s", rd->actual_sym);
+		snprintf(buf, len, "DIVERGENCE #%llu %s event %llu of %" PRIu64 ": %s: expected %s, "
+			 "actual %s%s", (unsigned long long)rd->d.number,
+			 rd->d.expected.type ? "at" : "after",
+			 (unsigned long long)rd->d.index + !!rd->d.expected.type, rp->total_events,
+			 kind_text(&rd->d), exp, act, sym);
+		break;
+	}
+	case RESULT_STOPPED_EARLY:
+	case RESULT_TIMEOUT: {
+		int64_t at = next_expected(rp);
+		const struct pciem_event *ev = at < 0 ? NULL : replay__event_at(rp, at);
+		char when[64];
+
+		if (rp->timed_out)
+			snprintf(when, sizeof(when), "TIMEOUT after %u s", rp->opts->timeout_s);
+		else
+			snprintf(when, sizeof(when), "STOPPED EARLY");
+		if (ev) {
+			describe(rp, ev, exp, sizeof(exp));
+			snprintf(buf, len, "%s: the driver made fewer accesses than recorded; next "
+				 "expected: event %lld of %" PRIu64 ": %s", when, (long long)at + 1,
+				 rp->total_events, exp);
+		} else {
+			snprintf(buf, len, "%s: the driver made fewer accesses than recorded", when);
+		}
+		break;
+	}
+	case RESULT_IRQ_ERRORS:
+		snprintf(buf, len, "INTERRUPTS FAILED: %llu recorded interrupts could not be injected",
+			 (unsigned long long)st->irq_errors);
+		break;
+	case RESULT_INTERRUPTED:
+		snprintf(buf, len, "INTERRUPTED: no verdict");
+		break;
+	case RESULT_COMMAND_FAILED:
+		snprintf(buf, len, "COMMAND FAILED with status %d, although the driver made exactly "
+			 "the recorded accesses", rp->child_code);
+		break;
+	default:
+		snprintf(buf, len, "ERROR: no verdict");
+		break;
+	}
+}
+
 void report__summary(struct replay *rp)
 {
 	const struct pciem_replay_status *st = &rp->st;
