@@ -301,8 +301,8 @@ bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u6
 			  unsigned long ip);
 void pciem_replay_dma_unmap(struct pciem_device *dev, struct pciem_dma_rmap *r,
 			    unsigned long ip);
-void pciem_replay_dma_sync(struct pciem_device *dev, u64 addr, u64 size, u32 dir, u32 flags,
-			   unsigned long ip);
+void pciem_replay_dma_sync(struct pciem_device *dev, const struct pciem_dma_rmap *r, u64 addr,
+			   u64 size, u32 dir, u32 flags, unsigned long ip);
 
 /* pciem_real_dma.c: a traced real device's DMA */
 struct pciem_rdma;

@@ -437,8 +437,12 @@ static void sync_event(struct device *d, dma_addr_t handle, size_t size,
 	if (!s || (!pciem_traced(dev) && !pciem_replay_has_dma(dev)))
 		return;
 	spin_lock_irqsave(&s->lock, irqflags);
-	if (pciem_replay_has_dma(dev))
-		pciem_replay_dma_sync(dev, handle, size, dir, flags, dma_caller());
+	if (pciem_replay_has_dma(dev)) {
+		struct pciem_dma_map *m = map_find(s, handle);
+
+		pciem_replay_dma_sync(dev, m ? &m->rm : NULL, handle, size, dir, flags,
+				      dma_caller());
+	}
 	else
 		dma_event(dev, PCIEM_EVENT_DMA_SYNC, handle, size, dir, flags);
 	spin_unlock_irqrestore(&s->lock, irqflags);

@@ -40,7 +40,13 @@
 #define IRQ_QUEUE	64		/* interrupts waiting for the irq_work */
 #define REG_BITS	8		/* per-register history: 256 entries */
 #define SPACE_CFG	PCIEM_NUM_BARS	/* register space of config accesses */
-#define SPACE_DMA	(PCIEM_NUM_BARS + 1)	/* the DMA API calls' one "register" */
+/*
+ * The DMA API calls as "registers" (see matches() and MATCH_REGISTER): maps
+ * have one per shape (size, direction, coherence), unmaps and syncs one per
+ * recorded bus address they name.
+ */
+#define SPACE_DMA_MAP	(PCIEM_NUM_BARS + 1)
+#define SPACE_DMA_USE	(PCIEM_NUM_BARS + 2)
 #define DIV_BYTES	64		/* bytes of a DMA difference reported */
 
 /* What an event of the sequence is to the replay. */
@@ -57,8 +63,8 @@ enum rclass {
 struct access {
 	u32 type;	/* PCIEM_EVENT_MMIO_READ, _MMIO_WRITE, _CONFIG_WRITE, or a
 			 * DMA API call: _DMA_MAP, _DMA_UNMAP, _DMA_SYNC */
-	u32 space;	/* BAR index, SPACE_CFG or SPACE_DMA */
-	u64 off;	/* 0 for a DMA call */
+	u32 space;	/* BAR index, SPACE_CFG, SPACE_DMA_MAP or SPACE_DMA_USE */
+	u64 off;	/* a DMA call: its key (ev_off()) */
 	u32 size;	/* a DMA call: its direction (PCIEM_DMA_DIR_*) */
 	u64 data;	/* the value written; a DMA call: its size */
 	u64 addr;	/* a DMA unmap or sync: the bus address it names */
@@ -182,15 +188,26 @@ static u32 ev_bytes(const struct pciem_event *e)
 static u32 ev_space(const struct pciem_event *e)
 {
 	if (dma_call(e->type))
-		return SPACE_DMA;
+		return e->type == PCIEM_EVENT_DMA_MAP ? SPACE_DMA_MAP : SPACE_DMA_USE;
 	return e->type == PCIEM_EVENT_CONFIG_WRITE || e->type == PCIEM_EVENT_CONFIG_READ ?
 	       SPACE_CFG : e->bar;
 }
 
-/* The register offset of @e: a DMA call's is 0 (its @offset is an address). */
+/* A map's key: its shape. */
+static u64 map_key(u32 dir, bool coherent, u64 size)
+{
+	return size << 3 | (u64)dir << 1 | coherent;
+}
+
+/*
+ * The register offset of @e; a DMA call's key: a map's shape, the recorded
+ * bus address an unmap or sync names.
+ */
 static u64 ev_off(const struct pciem_event *e)
 {
-	return dma_call(e->type) ? 0 : e->offset;
+	if (e->type == PCIEM_EVENT_DMA_MAP)
+		return map_key(e->bar, e->flags & PCIEM_EVENT_F_DMA_COHERENT, e->data);
+	return e->offset;
 }
 
 /*
@@ -269,18 +286,20 @@ static bool same_reg(const struct pciem_event *e, const struct access *a)
 }
 
 /*
- * Is @a the DMA call @e?  Same kind, direction, size and flags; an unmap or
- * sync names the live mapping the recorded one became, at the same offset.
+ * Is @a the DMA call @e?  Same kind (and key: same_reg()), direction, size
+ * and flags.  An unmap's or sync's key is the recorded address it names,
+ * the access's translated back from the live mapping (dma_use_key()): the
+ * same mapping, at the same offset.
  */
-static bool dma_call_matches(struct pciem_replay *rp, const struct pciem_event *e,
-			     const struct access *a)
+static bool dma_call_matches(const struct pciem_event *e, const struct access *a)
 {
-	u64 live;
+	return e->bar == a->size && e->data == a->data && e->flags == a->flags;
+}
 
-	if (e->bar != a->size || e->data != a->data || e->flags != a->flags)
-		return false;
-	return e->type == PCIEM_EVENT_DMA_MAP ||
-	       (rec_to_live(rp, e->offset, &live) && live == a->addr);
+/* The key of an unmap or sync of live bus address @addr in mapping @r. */
+static u64 dma_use_key(const struct pciem_dma_rmap *r, u64 addr)
+{
+	return r && r->linked ? r->rec.addr + (addr - r->live) : addr;
 }
 
 /*
@@ -307,7 +326,7 @@ static bool matches(struct pciem_replay *rp, const struct pciem_event *e,
 	if (e->type != a->type || !same_reg(e, a))
 		return false;
 	if (dma_call(e->type))
-		return dma_call_matches(rp, e, a);
+		return dma_call_matches(e, a);
 	return e->size == a->size &&
 	       (a->type == PCIEM_EVENT_MMIO_READ || written_matches(rp, e, a));
 }
@@ -1256,7 +1275,8 @@ bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u6
 {
 	struct pciem_replay *rp = dev->replay;
 	struct access a = {
-		.type = PCIEM_EVENT_DMA_MAP, .space = SPACE_DMA, .size = r->dir, .data = size,
+		.type = PCIEM_EVENT_DMA_MAP, .space = SPACE_DMA_MAP,
+		.off = map_key(r->dir, r->coherent, size), .size = r->dir, .data = size,
 		.flags = r->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0, .ip = ip,
 	};
 	unsigned long flags;
@@ -1278,8 +1298,9 @@ void pciem_replay_dma_unmap(struct pciem_device *dev, struct pciem_dma_rmap *r,
 {
 	struct pciem_replay *rp = dev->replay;
 	struct access a = {
-		.type = PCIEM_EVENT_DMA_UNMAP, .space = SPACE_DMA, .size = r->dir,
-		.data = r->size, .addr = r->live, .flags = r->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0, .ip = ip,
+		.type = PCIEM_EVENT_DMA_UNMAP, .space = SPACE_DMA_USE,
+		.off = dma_use_key(r, r->live), .size = r->dir, .data = r->size, .addr = r->live,
+		.flags = r->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0, .ip = ip,
 	};
 	unsigned long flags;
 	u64 unused;
@@ -1292,13 +1313,13 @@ void pciem_replay_dma_unmap(struct pciem_device *dev, struct pciem_dma_rmap *r,
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
 }
 
-void pciem_replay_dma_sync(struct pciem_device *dev, u64 addr, u64 size, u32 dir, u32 flags,
-			   unsigned long ip)
+void pciem_replay_dma_sync(struct pciem_device *dev, const struct pciem_dma_rmap *r, u64 addr,
+			   u64 size, u32 dir, u32 flags, unsigned long ip)
 {
 	struct pciem_replay *rp = dev->replay;
 	struct access a = {
-		.type = PCIEM_EVENT_DMA_SYNC, .space = SPACE_DMA, .size = dir, .data = size,
-		.addr = addr, .flags = flags, .ip = ip,
+		.type = PCIEM_EVENT_DMA_SYNC, .space = SPACE_DMA_USE, .off = dma_use_key(r, addr),
+		.size = dir, .data = size, .addr = addr, .flags = flags, .ip = ip,
 	};
 	unsigned long irqflags;
 	u64 unused;

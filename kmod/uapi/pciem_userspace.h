@@ -720,9 +720,13 @@ struct pciem_trace_lost {
  *     for the device (PCIem is a replayed device's DMA layer, as for a
  *     model's), matched in the order the driver made them, by kind (map,
  *     unmap, sync and its direction), size, direction and coherence; an
- *     unmap or sync also by the mapping it names.  All DMA calls are one
- *     "register" to MATCH_REGISTER: their order among themselves is kept,
- *     their order against register accesses may vary within @window.
+ *     unmap or sync also by the mapping it names (the same mapping, the
+ *     same offset).  To MATCH_REGISTER the maps of one shape (size,
+ *     direction, coherence) are one "register", and the unmaps and syncs
+ *     naming one recorded address another: maps of different shapes, and
+ *     unmaps and syncs of different mappings, may come in another order
+ *     than recorded (within @window); maps of the same shape may not (they
+ *     would take each other's recorded addresses).
  *     A matched map gets the recorded mapping's bus address, so that the
  *     addresses the driver then programs into registers and descriptors
  *     are the recorded ones.  When that range is taken (only possible when

@@ -19,6 +19,9 @@
 #      only; the copy's mappings, whose recorded addresses the spare took,
 #      get others, and the SRC and DST registers still match (recorded
 #      addresses translated: same mapping, same offset), the copy is ok;
+#  (7) regress=4 (the streaming unmaps in the other order, not a bug): a
+#      strict replay reports it, --match per-register passes, and still
+#      catches regress=1;
 #  (5) kill -9 of pciem-replay between the two copies: the device goes,
 #      the driver unbinds and unloads, the kernel log stays clean (run.sh;
 #      KASAN on the debug kernel sees any write into freed buffers).
@@ -109,6 +112,16 @@ grep -q "copy_streaming of 8192 bytes: ok 8192" "$TMP/r3.out" ||
 [ -s "$TMP/src.rec" ] && [ -s "$TMP/src.now" ] && ! cmp -s "$TMP/src.rec" "$TMP/src.now" ||
 	fail "regress=3: SRC_LO of the streaming copy was not moved: $(cat "$TMP/src.rec") / $(cat "$TMP/src.now")"
 ok "(6) regress=3, continue: only the spare mapping diverges; SRC_LO $(awk '{ print $NF }' "$TMP/src.now") matched the recorded $(awk '{ print $NF }' "$TMP/src.rec") (translated)"
+
+# (7)
+replay r4 1 DMA_COPY_PARAMS=regress=4
+[ "$(js "$TMP/r4.json" 'r["divergences"][0]["expected"]["type"] + " " + r["divergences"][0]["actual"]["type"]')" = "dma_unmap dma_unmap" ] ||
+	fail "regress=4, strict: $(js "$TMP/r4.json" '[(d["kind"], d["expected"] and d["expected"]["text"], d["actual"]["text"]) for d in r["divergences"]]')"
+replay r4p 0 DMA_COPY_PARAMS=regress=4 -- --match per-register
+replay r1p 1 DMA_COPY_PARAMS=regress=1 -- --match per-register
+[ "$(js "$TMP/r1p.json" 'r["divergences"][0]["kind"]')" = dma_data ] ||
+	fail "regress=1, per-register: $(js "$TMP/r1p.json" 'r["divergences"][0]["kind"]')"
+ok "(7) regress=4 (unmaps in the other order): strict reports the unmap, per-register passes; regress=1 still caught per-register"
 
 # (5)
 COPY_PAUSE_FILE=$TOP/build/dma_replay.pause
