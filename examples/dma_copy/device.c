@@ -12,7 +12,10 @@
  *   BAR0 + 0x00  SRC_LO, 0x04 SRC_HI   source bus address
  *   BAR0 + 0x08  DST_LO, 0x0c DST_HI   destination bus address
  *   BAR0 + 0x10  LEN                   bytes, 1..LEN_MAX
- *   BAR0 + 0x14  CTRL                  write bit 0: start the copy
+ *   BAR0 + 0x14  CTRL                  write bit 0: start the copy; with bit
+ *                                      1, take SRC, DST and LEN from the
+ *                                      descriptor at DESC
+ *   BAR0 + 0x24  DESC_LO, 0x28 DESC_HI  a descriptor's bus address
  *   BAR0 + 0x18  STATUS                bit 0 done, bit 1 error; W1C
  *   BAR0 + 0x1c  ERROR                 why the last copy failed (0: it did not)
  *   BAR0 + 0x20  COUNT                 copies done
@@ -23,6 +26,7 @@
  */
 #define _GNU_SOURCE
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -61,9 +65,12 @@
 #define REG_STATUS		0x18
 #define REG_ERROR		0x1c
 #define REG_COUNT		0x20
-#define REGS_END		0x24
+#define REG_DESC_LO		0x24
+#define REG_DESC_HI		0x28
+#define REGS_END		0x2c
 
 #define CTRL_START		(1u << 0)
+#define CTRL_DESC		(1u << 1)
 #define STATUS_DONE		(1u << 0)
 #define STATUS_ERROR		(1u << 1)
 
@@ -72,6 +79,7 @@
 #define ERROR_SRC		2	/* reading the source was refused */
 #define ERROR_DST		3	/* writing the destination was refused */
 #define ERROR_HOST		4	/* the model could not do DMA at all */
+#define ERROR_DESC		5	/* reading the descriptor was refused */
 
 #define LEN_MAX			(16u << 20)
 
@@ -102,7 +110,7 @@ struct copy_dev {
 	 * Register state, from the driver's writes as the ring reports them;
 	 * BAR0 memory is a copy the driver reads.
 	 */
-	uint32_t src_lo, src_hi, dst_lo, dst_hi, len;
+	uint32_t src_lo, src_hi, dst_lo, dst_hi, len, desc_lo, desc_hi;
 	uint32_t status, error, count;
 };
 
@@ -189,17 +197,45 @@ static void inject_irq(struct copy_dev *d, uint32_t vector)
  * refused part-way, in a later piece of a copy above PCIEM_DMA_MAX_LEN,
  * keeps the pieces written before, as on hardware.)
  */
-static void start_copy(struct copy_dev *d)
+/*
+ * A descriptor (CTRL_DESC), 32 bytes in host memory, little-endian: the
+ * source and destination bus addresses (8 bytes each), the length (4), then
+ * 12 bytes that must be 0.  Read by DMA at DESC; 0, or -1 with errno.
+ */
+#define DESC_SIZE	32
+static int read_desc(struct copy_dev *d, uint64_t *src, uint64_t *dst, uint32_t *len)
+{
+	uint64_t at = (uint64_t)d->desc_hi << 32 | d->desc_lo;
+	uint8_t b[DESC_SIZE];
+	uint64_t s, t;
+	uint32_t n;
+
+	if (dma(d, PCIEM_DMA_FROM_HOST, at, b, sizeof(b)) < 0)
+		return -1;
+	memcpy(&s, b, 8);
+	memcpy(&t, b + 8, 8);
+	memcpy(&n, b + 16, 4);
+	*src = le64toh(s);
+	*dst = le64toh(t);
+	*len = le32toh(n);
+	return 0;
+}
+
+static void start_copy(struct copy_dev *d, bool desc)
 {
 	uint64_t src = (uint64_t)d->src_hi << 32 | d->src_lo;
 	uint64_t dst = (uint64_t)d->dst_hi << 32 | d->dst_lo;
 	uint32_t len = d->len;
 	uint8_t *buf = NULL;
-	const char *what;
+	const char *what = "";
 	int err = 0;
 
 	d->error = ERROR_NONE;
-	if (len == 0 || len > LEN_MAX) {
+	if (desc && read_desc(d, &src, &dst, &len) < 0) {
+		err = errno;
+		d->error = err == EFAULT ? ERROR_DESC : ERROR_HOST;
+		what = "descriptor read refused";
+	} else if (len == 0 || len > LEN_MAX) {
 		d->error = ERROR_LEN;
 		what = "length out of range";
 	} else if (!(buf = malloc(len))) {
@@ -292,6 +328,8 @@ static void mmio_write(struct copy_dev *d, const struct pciem_event *ev)
 	latch(ev, REG_DST_LO, &d->dst_lo);
 	latch(ev, REG_DST_HI, &d->dst_hi);
 	latch(ev, REG_LEN, &d->len);
+	latch(ev, REG_DESC_LO, &d->desc_lo);
+	latch(ev, REG_DESC_HI, &d->desc_hi);
 	/* STATUS is write-1-to-clear */
 	if (write_lanes(ev, REG_STATUS, &val, &mask)) {
 		d->status &= ~(val & mask);
@@ -306,7 +344,7 @@ static void mmio_write(struct copy_dev *d, const struct pciem_event *ev)
 	if (write_lanes(ev, REG_CTRL, &val, &mask)) {
 		bar_store(d, REG_CTRL, 0);
 		if (val & mask & CTRL_START)
-			start_copy(d);
+			start_copy(d, val & mask & CTRL_DESC);
 	}
 }
 

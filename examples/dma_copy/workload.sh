@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The copy engine's workload, as a COMMAND to record or to replay: start
-# the device model, load dma_copy, run a coherent copy of 4096 bytes and a
-# streaming copy of 8192 bytes (the driver checks each destination), unload
-# the driver and stop the device model.
+# the device model, load dma_copy, run a coherent copy of 4096 bytes, a
+# streaming copy of 8192 bytes and a copy of 4096 bytes described in a
+# descriptor (the driver checks each destination), unload the driver and
+# stop the device model.
 #
 #   sh examples/dma_copy/workload.sh
 #
@@ -22,7 +23,7 @@
 #   DMA_COPY_PARAMS  module parameters for insmod (e.g. "regress=1", see
 #       the driver's comment and examples/dma_copy/README.md).
 #   COPY_WAIT=SECONDS  (default 20) the longest each wait takes.
-#   COPY_REPEAT=N  (default 1) run the two copies N times (benchmarks).
+#   COPY_REPEAT=N  (default 1) run the three copies N times (benchmarks).
 #   COPY_PAUSE_FILE=PATH  after the first copy, create PATH and go on when
 #       it has been removed, within 120 seconds (a test's cue to act in the
 #       middle of the workload).
@@ -80,7 +81,7 @@ waitfor test -e "$sys/copy" || die "dma_copy did not bind to $dev"
 copies=
 i=0
 while [ "$i" -lt "${COPY_REPEAT:-1}" ]; do
-	copies="$copies copy:4096 copy_streaming:8192"
+	copies="$copies copy:4096 copy_streaming:8192 copy_desc:4096"
 	i=$((i + 1))
 done
 for c in $copies; do

@@ -22,6 +22,8 @@
 #  (7) regress=4 (the streaming unmaps in the other order, not a bug): a
 #      strict replay reports it, --match per-register passes, and still
 #      catches regress=1;
+#  (8) regress=5 (a descriptor's LEN one too many): a dma_data divergence
+#      at byte 16 of the device's read of the descriptor, both bytes shown;
 #  (5) kill -9 of pciem-replay between the two copies: the device goes,
 #      the driver unbinds and unloads, the kernel log stays clean (run.sh;
 #      KASAN on the debug kernel sees any write into freed buffers).
@@ -33,7 +35,7 @@ RP=$BIN/pciem-replay
 
 "$BIN/pciem-record" -o "$TMP/c.zst" -- sh "$WL" >"$TMP/rec.out" 2>&1 ||
 	fail "recording the copies: $(cat "$TMP/rec.out")"
-grep -q "DMA: 24576 bytes moved" "$TMP/rec.out" || fail "the recording's DMA: $(cat "$TMP/rec.out")"
+grep -q "DMA: 32800 bytes moved" "$TMP/rec.out" || fail "the recording's DMA: $(cat "$TMP/rec.out")"
 
 # replay NAME STATUS [ENV=VALUE...] [-- pciem-replay options]: exit STATUS wanted
 replay() {
@@ -54,14 +56,17 @@ replay() {
 # (1)
 replay good 0
 grep -q "copy of 4096 bytes: ok 4096" "$TMP/good.out" &&
-	grep -q "copy_streaming of 8192 bytes: ok 8192" "$TMP/good.out" ||
+	grep -q "copy_streaming of 8192 bytes: ok 8192" "$TMP/good.out" &&
+	grep -q "copy_desc of 4096 bytes: ok 4096" "$TMP/good.out" ||
 	fail "the copies under the replay: $(cat "$TMP/good.out")"
-[ "$(js "$TMP/good.json" 'r["status"]["dma_written"]')" = 12288 ] &&
-	[ "$(js "$TMP/good.json" 'r["status"]["dma_compared"]')" = 12288 ] ||
+# written: the three destinations; compared: the three sources and the
+# descriptor (32 bytes)
+[ "$(js "$TMP/good.json" 'r["status"]["dma_written"]')" = 16384 ] &&
+	[ "$(js "$TMP/good.json" 'r["status"]["dma_compared"]')" = 16416 ] ||
 	fail "DMA bytes written/compared: $(js "$TMP/good.json" 'r["status"]')"
-grep -q "device DMA: 12288 bytes written to the driver's memory, 12288 bytes read and compared" \
+grep -q "device DMA: 16384 bytes written to the driver's memory, 16416 bytes read and compared" \
 	"$TMP/good.out" || fail "the summary: $(tail -n 2 "$TMP/good.out")"
-ok "(1) replayed with no model: both copies ok, 12288 bytes written by the kernel, 12288 compared"
+ok "(1) replayed with no model: the three copies ok, 16384 bytes written by the kernel, 16416 compared"
 
 # (2)
 "$BIN/pciem-record" -o "$TMP/rr.zst" -- "$RP" "$TMP/c.zst" -- sh "$WL" >"$TMP/rr.out" 2>&1 ||
@@ -99,12 +104,13 @@ ok "(4) regress=2: the short mapping is the divergence (8256 recorded, 8192 made
 
 # (6)
 replay r3 1 DMA_COPY_PARAMS=regress=3 -- --on-divergence continue
-grep -q "copy_streaming of 8192 bytes: ok 8192" "$TMP/r3.out" ||
-	fail "regress=3: the streaming copy under the replay: $(cat "$TMP/r3.out")"
-[ "$(js "$TMP/r3.json" 'len(r["divergences"])')" = 2 ] &&
-	[ "$(js "$TMP/r3.json" '" ".join(d["actual"]["type"] for d in r["divergences"])')" = "dma_map dma_unmap" ] ||
-	fail "regress=3: want the spare's map and unmap only: $(js "$TMP/r3.json" '[(d["kind"], d["expected"] and d["expected"]["text"], d["actual"]["text"]) for d in r["divergences"]]')"
-# the registers got other addresses than recorded, and matched
+grep -q "copy_streaming of 8192 bytes: ok 8192" "$TMP/r3.out" &&
+	grep -q "copy_desc of 4096 bytes: ok 4096" "$TMP/r3.out" ||
+	fail "regress=3: the copies under the replay: $(cat "$TMP/r3.out")"
+[ "$(js "$TMP/r3.json" '" ".join(d["actual"]["type"] for d in r["divergences"])')" = "dma_map dma_unmap dma_map dma_unmap" ] ||
+	fail "regress=3: want the spares' maps and unmaps only: $(js "$TMP/r3.json" '[(d["kind"], d["expected"] and d["expected"]["text"], d["actual"]["text"]) for d in r["divergences"]]')"
+# the registers (and the descriptor: no divergence above) got other
+# addresses than recorded, and matched
 "$BIN/pciem-record" -o "$TMP/r3rec.zst" -- env DMA_COPY_PARAMS=regress=3 COPY_WAIT=3 \
 	"$RP" --on-divergence continue "$TMP/c.zst" -- sh "$WL" >"$TMP/r3rec.out" 2>&1
 "$BIN/pciem-trace" dump "$TMP/c.zst" | grep -o "mmio_write *bar0+0x0 4 0x[0-9a-f]*" | tail -n 1 >"$TMP/src.rec"
@@ -122,6 +128,18 @@ replay r1p 1 DMA_COPY_PARAMS=regress=1 -- --match per-register
 [ "$(js "$TMP/r1p.json" 'r["divergences"][0]["kind"]')" = dma_data ] ||
 	fail "regress=1, per-register: $(js "$TMP/r1p.json" 'r["divergences"][0]["kind"]')"
 ok "(7) regress=4 (unmaps in the other order): strict reports the unmap, per-register passes; regress=1 still caught per-register"
+
+# (8)
+replay r5 1 DMA_COPY_PARAMS=regress=5
+[ "$(js "$TMP/r5.json" 'r["divergences"][0]["kind"]')" = dma_data ] &&
+	[ "$(js "$TMP/r5.json" 'r["divergences"][0]["dma"]["offset"]')" = 16 ] ||
+	fail "regress=5: want dma_data at byte 16 of the descriptor: $(js "$TMP/r5.json" '[(d["kind"], d["expected"] and d["expected"]["text"], d.get("dma")) for d in r["divergences"]]')"
+[ "$(js "$TMP/r5.json" 'r["divergences"][0]["dma"]["recorded"][:8]')" = 00100000 ] &&
+	[ "$(js "$TMP/r5.json" 'r["divergences"][0]["dma"]["actual"][:8]')" = 01100000 ] ||
+	fail "regress=5: the descriptor's LEN bytes: $(js "$TMP/r5.json" 'r["divergences"][0]["dma"]')"
+grep -q "+0x0010 recorded: 00 10 00 00" "$TMP/r5.out" ||
+	fail "regress=5: the report: $(cat "$TMP/r5.out")"
+ok "(8) regress=5: the descriptor's LEN caught at byte 16 of the device's read (recorded 00100000, actual 01100000)"
 
 # (5)
 COPY_PAUSE_FILE=$TOP/build/dma_replay.pause

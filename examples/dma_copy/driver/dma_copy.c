@@ -16,6 +16,9 @@
  *   copy_streaming  (write) N, 1..DC_BUF_SIZE - DC_GUARD: the same
  *                   between two kmalloc'd buffers mapped with
  *                   dma_map_single for the copy only
+ *   copy_desc       (write) N: as copy_streaming, but the source, the
+ *                   destination and the length are given to the device in
+ *                   a descriptor in coherent memory (DESC, CTRL_DESC)
  *   copy_stale      (write) N: a deliberate bug: the source is the bus
  *                   address of a streaming mapping already unmapped, so
  *                   the device's read is refused and it reports an error;
@@ -42,7 +45,7 @@
  *      device): caught where the device reads the source, with its bytes.
  *   2  a streaming copy maps its destination without the guard bytes, 64
  *      bytes shorter than before: caught at that mapping.
- *   3  a streaming copy first maps a spare 4 KiB it never uses (and unmaps
+ *   3  a streaming copy first maps a spare 512 bytes it never uses (and unmaps
  *      it last): caught at that mapping.  A replay that goes on
  *      (--on-divergence continue) then finds the bus addresses the copy's
  *      own mappings were recorded at taken by the spare one, gives them
@@ -52,6 +55,8 @@
  *      the other order than before.  A strict replay reports the first
  *      unmap; --match per-register takes the DMA calls of different
  *      mappings in either order and passes.
+ *   5  a copy_desc's descriptor says one byte more than the copy: caught
+ *      where the device reads the descriptor, with its bytes.
  * Any other value is refused: loading the module fails with EINVAL.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -88,9 +93,12 @@
 #define DC_REG_STATUS		0x18
 #define DC_REG_ERROR		0x1c
 #define DC_REG_COUNT		0x20
-#define DC_REGS_LEN		0x24
+#define DC_REG_DESC_LO		0x24
+#define DC_REG_DESC_HI		0x28
+#define DC_REGS_LEN		0x2c
 
 #define DC_CTRL_START		BIT(0)
+#define DC_CTRL_DESC		BIT(1)
 #define DC_STATUS_DONE		BIT(0)
 #define DC_STATUS_ERROR		BIT(1)
 
@@ -102,9 +110,17 @@
 #define DC_BUF_SIZE		SZ_2M	/* above PCIEM_DMA_MAX_LEN (1 MiB) */
 #define DC_GUARD		64	/* bytes after a copy that must not change */
 #define DC_CANARY		0x5a
+#define DC_SPARE		512	/* regress=3: a size no other mapping has */
 #define DC_TIMEOUT_MS		5000
 
-enum dc_kind { DC_COHERENT, DC_STREAMING, DC_STALE };
+enum dc_kind { DC_COHERENT, DC_STREAMING, DC_STALE, DC_DESC };
+
+/* A copy described in memory (CTRL_DESC): little-endian, as the device reads it */
+struct dc_desc {
+	__le64 src, dst;
+	__le32 len, flags;
+	__le64 reserved;
+};
 
 struct dma_copy {
 	struct pci_dev *pdev;
@@ -115,6 +131,9 @@ struct dma_copy {
 	dma_addr_t src_bus, dst_bus;
 	/* streaming buffers, mapped for one copy at a time */
 	u8 *s_src, *s_dst;
+	/* the descriptor of a copy_desc, coherent, for the life of the driver */
+	struct dc_desc *desc;
+	dma_addr_t desc_bus;
 
 	struct mutex lock;	/* one copy at a time; guards result, seed */
 	char result[64];
@@ -129,7 +148,7 @@ struct dma_copy {
 	atomic_t irqs[DC_NVEC];	/* interrupts handled on each */
 };
 
-#define DC_REGRESS_MAX		4
+#define DC_REGRESS_MAX		5
 static unsigned int regress;
 
 /* Values above DC_REGRESS_MAX fail the load with -EINVAL. */
@@ -145,7 +164,7 @@ static const struct kernel_param_ops regress_ops = {
 module_param_cb(regress, &regress_ops, &regress, 0444);
 __MODULE_PARM_TYPE(regress, "uint");
 MODULE_PARM_DESC(regress,
-		 "Known DMA bug for the replay demo: 0 none (default), 1 source byte 100 off by one, 2 streaming destination mapped without its guard bytes, 3 a spare streaming mapping first, 4 streaming unmaps in the other order (not a bug)");
+		 "Known DMA bug for the replay demo: 0 none (default), 1 source byte 100 off by one, 2 streaming destination mapped without its guard bytes, 3 a spare streaming mapping first, 4 streaming unmaps in the other order (not a bug), 5 a descriptor's length one too many");
 
 /* The byte at @i of the pattern: not periodic in 256, so a shift shows. */
 static u8 pattern(u8 seed, size_t i)
@@ -183,7 +202,7 @@ static irqreturn_t dma_copy_irq(int irq, void *data)
  * interrupt found, -EBUSY if the device still owes the interrupt of a copy
  * that timed out, -ETIMEDOUT if none came in time.
  */
-static int dc_run(struct dma_copy *dc, dma_addr_t src, dma_addr_t dst, u32 len)
+static int dc_run(struct dma_copy *dc, dma_addr_t src, dma_addr_t dst, u32 len, bool desc)
 {
 	unsigned long flags;
 
@@ -196,12 +215,24 @@ static int dc_run(struct dma_copy *dc, dma_addr_t src, dma_addr_t dst, u32 len)
 	reinit_completion(&dc->done);
 	spin_unlock_irqrestore(&dc->irq_lock, flags);
 
-	writel(lower_32_bits(src), dc->regs + DC_REG_SRC_LO);
-	writel(upper_32_bits(src), dc->regs + DC_REG_SRC_HI);
-	writel(lower_32_bits(dst), dc->regs + DC_REG_DST_LO);
-	writel(upper_32_bits(dst), dc->regs + DC_REG_DST_HI);
-	writel(len, dc->regs + DC_REG_LEN);
-	writel(DC_CTRL_START, dc->regs + DC_REG_CTRL);
+	if (desc) {
+		/* the device reads it when it starts: writel orders it before */
+		dc->desc->src = cpu_to_le64(src);
+		dc->desc->dst = cpu_to_le64(dst);
+		dc->desc->len = cpu_to_le32(len + (regress == 5));
+		dc->desc->flags = 0;
+		dc->desc->reserved = 0;
+		writel(lower_32_bits(dc->desc_bus), dc->regs + DC_REG_DESC_LO);
+		writel(upper_32_bits(dc->desc_bus), dc->regs + DC_REG_DESC_HI);
+		writel(DC_CTRL_START | DC_CTRL_DESC, dc->regs + DC_REG_CTRL);
+	} else {
+		writel(lower_32_bits(src), dc->regs + DC_REG_SRC_LO);
+		writel(upper_32_bits(src), dc->regs + DC_REG_SRC_HI);
+		writel(lower_32_bits(dst), dc->regs + DC_REG_DST_LO);
+		writel(upper_32_bits(dst), dc->regs + DC_REG_DST_HI);
+		writel(len, dc->regs + DC_REG_LEN);
+		writel(DC_CTRL_START, dc->regs + DC_REG_CTRL);
+	}
 
 	/*
 	 * On a timeout, busy stays set: the device may still do the copy
@@ -262,7 +293,8 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 {
 	struct device *dev = &dc->pdev->dev;
 	u8 *src = kind == DC_COHERENT ? dc->src : dc->s_src;
-	u8 *dst = kind == DC_STREAMING ? dc->s_dst : dc->dst;
+	bool streaming = kind == DC_STREAMING || kind == DC_DESC;
+	u8 *dst = streaming ? dc->s_dst : dc->dst;
 	dma_addr_t src_bus = dc->src_bus, dst_bus = dc->dst_bus;
 	dma_addr_t spare_bus = DMA_MAPPING_ERROR;
 	size_t i, dst_len = 0;
@@ -275,8 +307,8 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		src[100]++;
 	memset(dst, DC_CANARY, min_t(size_t, len + DC_GUARD, DC_BUF_SIZE));
 
-	if (kind == DC_STREAMING && regress == 3) {
-		spare_bus = dma_map_single(dev, dc->s_src + DC_BUF_SIZE - SZ_4K, SZ_4K,
+	if (streaming && regress == 3) {
+		spare_bus = dma_map_single(dev, dc->s_src + DC_BUF_SIZE - DC_SPARE, DC_SPARE,
 					   DMA_TO_DEVICE);
 		if (dma_mapping_error(dev, spare_bus)) {
 			strscpy(dc->result, "mapping failed", sizeof(dc->result));
@@ -291,7 +323,7 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		src_bus = dma_map_single(dev, src, len, DMA_TO_DEVICE);
 		if (dma_mapping_error(dev, src_bus)) {
 			if (spare_bus != DMA_MAPPING_ERROR)
-				dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
+				dma_unmap_single(dev, spare_bus, DC_SPARE, DMA_TO_DEVICE);
 			strscpy(dc->result, "mapping failed", sizeof(dc->result));
 			return -ENOMEM;
 		}
@@ -300,19 +332,19 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		/* the bug: unmap the source, then give its address anyway */
 		dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
 	}
-	if (kind == DC_STREAMING) {
+	if (streaming) {
 		dst_len = len + (regress == 2 ? 0 : DC_GUARD);
 		dst_bus = dma_map_single(dev, dst, dst_len, DMA_FROM_DEVICE);
 		if (dma_mapping_error(dev, dst_bus)) {
 			dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
 			if (spare_bus != DMA_MAPPING_ERROR)
-				dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
+				dma_unmap_single(dev, spare_bus, DC_SPARE, DMA_TO_DEVICE);
 			strscpy(dc->result, "mapping failed", sizeof(dc->result));
 			return -ENOMEM;
 		}
 	}
 
-	ret = dc_run(dc, src_bus, dst_bus, len);
+	ret = dc_run(dc, src_bus, dst_bus, len, kind == DC_DESC);
 
 	/*
 	 * After a timeout the device may still copy: unmapping the streaming
@@ -320,7 +352,7 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 	 * refuse its late access.  A driver for hardware without one would
 	 * stop the device first.
 	 */
-	if (kind == DC_STREAMING) {
+	if (streaming) {
 		if (regress == 4)
 			dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
 		dma_unmap_single(dev, dst_bus, dst_len, DMA_FROM_DEVICE);
@@ -328,7 +360,7 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 			dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
 	}
 	if (spare_bus != DMA_MAPPING_ERROR)
-		dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
+		dma_unmap_single(dev, spare_bus, DC_SPARE, DMA_TO_DEVICE);
 
 	if (ret == -EBUSY) {
 		strscpy(dc->result, "busy", sizeof(dc->result));
@@ -356,7 +388,8 @@ static ssize_t dc_copy_store(struct device *dev, enum dc_kind kind,
 	if (ret)
 		return ret;
 	/* the streaming destination's mapping covers the guard bytes too */
-	if (len < 1 || len > DC_BUF_SIZE - (kind == DC_STREAMING ? DC_GUARD : 0))
+	if (len < 1 || len > DC_BUF_SIZE -
+	    (kind == DC_STREAMING || kind == DC_DESC ? DC_GUARD : 0))
 		return -EINVAL;
 
 	mutex_lock(&dc->lock);
@@ -385,6 +418,13 @@ static ssize_t copy_stale_store(struct device *dev, struct device_attribute *att
 	return dc_copy_store(dev, DC_STALE, buf, count);
 }
 static DEVICE_ATTR_WO(copy_stale);
+
+static ssize_t copy_desc_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	return dc_copy_store(dev, DC_DESC, buf, count);
+}
+static DEVICE_ATTR_WO(copy_desc);
 
 static ssize_t result_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -426,6 +466,7 @@ static struct attribute *dma_copy_attrs[] = {
 	&dev_attr_copy.attr,
 	&dev_attr_copy_streaming.attr,
 	&dev_attr_copy_stale.attr,
+	&dev_attr_copy_desc.attr,
 	&dev_attr_result.attr,
 	&dev_attr_copies.attr,
 	&dev_attr_irqs_done.attr,
@@ -442,6 +483,8 @@ static void dc_free_buffers(struct dma_copy *dc)
 		dma_free_coherent(dev, DC_BUF_SIZE, dc->src, dc->src_bus);
 	if (dc->dst)
 		dma_free_coherent(dev, DC_BUF_SIZE, dc->dst, dc->dst_bus);
+	if (dc->desc)
+		dma_free_coherent(dev, PAGE_SIZE, dc->desc, dc->desc_bus);
 	kfree(dc->s_src);
 	kfree(dc->s_dst);
 }
@@ -498,8 +541,9 @@ static int dma_copy_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dc->dst = dma_alloc_coherent(dev, DC_BUF_SIZE, &dc->dst_bus, GFP_KERNEL);
 	dc->s_src = kmalloc(DC_BUF_SIZE, GFP_KERNEL);
 	dc->s_dst = kmalloc(DC_BUF_SIZE, GFP_KERNEL);
-	if (!dc->src || !dc->dst || !dc->s_src || !dc->s_dst) {
-		dev_err(dev, "cannot allocate the buffers (4 x %u bytes)\n", DC_BUF_SIZE);
+	dc->desc = dma_alloc_coherent(dev, PAGE_SIZE, &dc->desc_bus, GFP_KERNEL);
+	if (!dc->src || !dc->dst || !dc->s_src || !dc->s_dst || !dc->desc) {
+		dev_err(dev, "cannot allocate the buffers (4 x %u bytes and a descriptor)\n", DC_BUF_SIZE);
 		ret = -ENOMEM;
 		goto err_buffers;
 	}
