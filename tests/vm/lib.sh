@@ -180,6 +180,65 @@ real_key() {
 		(0x${_rk_sf%.*} << 3) | ${_rk_sf#*.} ))
 }
 
+# real_dma_checks KEY MIN_READS: the checks of a real device's DMA in a
+# tracecat log ($TMP/rec.log) of device KEY (real_key): nothing lost,
+# sequence numbers in order, no short record; its DMA events (into
+# $TMP/dma, without the key); coherent mappings, at least two, each ended,
+# with at least MIN_READS changes the driver wrote and one the device
+# wrote seen; streaming mappings, at least one, each ended once at its
+# address and size, every map and unmap with the driver's call site.
+# Says what it found (ok).
+real_dma_checks() {
+	grep -q "^lost 0$" "$TMP/rec.log" || fail "records lost: $(tail -n 1 "$TMP/rec.log")"
+	awk -v D="$1" -v START=0 -f tests/vm/seqcheck.awk "$TMP/rec.log" || fail "sequence numbers"
+	grep -q SHORT "$TMP/rec.log" && fail "a transfer's record is too short: $(grep -m 1 SHORT "$TMP/rec.log")"
+	grep "^EVENT $1 .* DMA_" "$TMP/rec.log" | sed "s/^EVENT $1 //" >"$TMP/dma"
+	[ -s "$TMP/dma" ] || fail "no DMA events: $(tail -n 5 "$TMP/rec.log")"
+	_nc=$(grep -c "^#[0-9]* DMA_MAP .* flags 0x20 " "$TMP/dma")
+	_nu=$(grep -c "^#[0-9]* DMA_UNMAP .* flags 0x20 " "$TMP/dma")
+	[ "$_nc" -ge 2 ] && [ "$_nc" = "$_nu" ] || fail "coherent mappings: $_nc made, $_nu ended"
+	_nr=$(grep -c "^#[0-9]* DMA_READ .* flags 0x120 " "$TMP/dma")
+	_nw=$(grep -c "^#[0-9]* DMA_WRITE .* flags 0x120 " "$TMP/dma")
+	[ "$_nr" -ge "$2" ] || fail "coherent memory the driver wrote: $_nr changes seen, want $2 or more"
+	[ "$_nw" -ge 1 ] || fail "coherent memory the device wrote: no change seen"
+	ok "coherent mappings: $_nc made and ended; changes seen: $_nr by the driver, $_nw by the device"
+	awk '
+	$2 == "DMA_MAP" && $7 == "0x0" { if ($3 in live) { print "mapped twice: " $0; bad = 1 } live[$3] = $5; n++ }
+	$2 == "DMA_UNMAP" && $7 == "0x0" {
+		if (!($3 in live)) { print "unmapped, not mapped: " $0; bad = 1 }
+		else if (live[$3] != $5) { print "unmapped with another size: " $0; bad = 1 }
+		delete live[$3]
+	}
+	($2 == "DMA_MAP" || $2 == "DMA_UNMAP") && $9 == "0x0" { print "no call site: " $0; bad = 1 }
+	END { for (a in live) { print "never unmapped: " a; bad = 1 } if (!n) { print "no streaming mapping"; bad = 1 } exit bad }
+	' "$TMP/dma" >"$TMP/check" || fail "streaming mappings: $(head -n 5 "$TMP/check")"
+	ok "$(grep -c "^#[0-9]* DMA_MAP .* flags 0x0 " "$TMP/dma") streaming mappings, each ended once, with call sites"
+}
+
+# real_dma_record BDF PATTERN WANT: the test's "workload PATTERN" run under
+# pciem-record --bdf BDF ($TMP/rec.zst): the file holds every event's
+# bytes (ptfcat), PATTERN exactly WANT times in them, as many mappings
+# ended as made, and pciem-trace verify and dma read it.  Says so (ok).
+real_dma_record() {
+	"$BIN/pciem-record" -v --bdf "$1" -o "$TMP/rec.zst" 2>"$TMP/prec.err" &
+	_pr=$!
+	PIDS="$PIDS $_pr"
+	wait_until 20 grep -q subscribed "$TMP/prec.err" || fail "pciem-record did not start: $(cat "$TMP/prec.err")"
+	workload "$2"
+	kill -INT "$_pr"
+	wait "$_pr" || fail "pciem-record: status $?: $(cat "$TMP/prec.err")"
+	"$BIN/ptfcat" --dma-data "$TMP/rec.bin" "$TMP/rec.zst" >"$TMP/file" || fail "ptfcat: $(tail -n 3 "$TMP/file")"
+	grep -q "bytes MISSING" "$TMP/file" && fail "an event's bytes are missing: $(grep -m 1 MISSING "$TMP/file")"
+	_n=$(grep -a -o "$2" "$TMP/rec.bin" | wc -l)
+	[ "$_n" = "$3" ] || fail "the file's DMA data holds $2 $_n times, want $3"
+	_maps=$(grep -c "^EVENT .* DMA_MAP " "$TMP/file")
+	_unmaps=$(grep -c "^EVENT .* DMA_UNMAP " "$TMP/file")
+	[ "$_maps" -gt 2 ] && [ "$_maps" = "$_unmaps" ] || fail "the file: $_maps mappings made, $_unmaps ended"
+	"$BIN/pciem-trace" verify "$TMP/rec.zst" >"$TMP/verify" 2>&1 || fail "pciem-trace verify: $(cat "$TMP/verify")"
+	"$BIN/pciem-trace" dma "$TMP/rec.zst" >"$TMP/maps" 2>&1 || fail "pciem-trace dma: $(cat "$TMP/maps")"
+	ok "pciem-record --bdf: $2 $_n times in the file, $_maps mappings made and ended; verify passes; $(ls -l "$TMP/rec.zst" | awk '{ print $5 }') bytes"
+}
+
 # js FILE EXPR: EXPR (Python) over the JSON document r in FILE (a report)
 js() {
 	python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"

@@ -74,33 +74,7 @@ workload PCIEMNVM
 kill "$REC"
 wait "$REC"
 
-grep -q "^lost 0$" "$TMP/rec.log" || fail "records lost: $(tail -n 1 "$TMP/rec.log")"
-awk -v D="$KEY" -v START=0 -f tests/vm/seqcheck.awk "$TMP/rec.log" || fail "sequence numbers"
-grep -q SHORT "$TMP/rec.log" && fail "a transfer's record is too short: $(grep -m 1 SHORT "$TMP/rec.log")"
-grep "^EVENT $KEY .* DMA_" "$TMP/rec.log" | sed "s/^EVENT $KEY //" >"$TMP/dma"
-[ -s "$TMP/dma" ] || fail "no DMA events: $(tail -n 5 "$TMP/rec.log")"
-
-# the queues: coherent, all ended, changes seen both ways
-nc=$(grep -c "^#[0-9]* DMA_MAP .* flags 0x20 " "$TMP/dma")
-nu=$(grep -c "^#[0-9]* DMA_UNMAP .* flags 0x20 " "$TMP/dma")
-[ "$nc" -ge 2 ] && [ "$nc" = "$nu" ] || fail "coherent mappings: $nc made, $nu ended"
-nr=$(grep -c "^#[0-9]* DMA_READ .* flags 0x120 " "$TMP/dma")
-nw=$(grep -c "^#[0-9]* DMA_WRITE .* flags 0x120 " "$TMP/dma")
-[ "$nr" -ge 1 ] || fail "commands the driver wrote: no change seen"
-[ "$nw" -ge 1 ] || fail "completions the device wrote: no change seen"
-ok "queues: $nc coherent mappings made and ended; changes seen: $nr by the driver, $nw by the device"
-
-awk '
-$2 == "DMA_MAP" && $7 == "0x0" { if ($3 in live) { print "mapped twice: " $0; bad = 1 } live[$3] = $5; n++ }
-$2 == "DMA_UNMAP" && $7 == "0x0" {
-	if (!($3 in live)) { print "unmapped, not mapped: " $0; bad = 1 }
-	else if (live[$3] != $5) { print "unmapped with another size: " $0; bad = 1 }
-	delete live[$3]
-}
-($2 == "DMA_MAP" || $2 == "DMA_UNMAP") && $9 == "0x0" { print "no call site: " $0; bad = 1 }
-END { for (a in live) { print "never unmapped: " a; bad = 1 } if (!n) { print "no streaming mapping"; bad = 1 } exit bad }
-' "$TMP/dma" >"$TMP/check" || fail "streaming mappings: $(head -n 5 "$TMP/check")"
-ok "$(grep -c "^#[0-9]* DMA_MAP .* flags 0x0 " "$TMP/dma") streaming mappings, each ended once, with call sites"
+real_dma_checks "$KEY" 1
 
 # the data: written once (to the device), read once (from it)
 n=$(grep -a -o PCIEMNVM "$TMP/dma.bin" | wc -l)
@@ -110,17 +84,4 @@ grep -q "^#[0-9]* DMA_WRITE .* flags 0x100 " "$TMP/dma" || fail "no streaming da
 ok "the 1 MiB written and the 1 MiB read back are in the trace once each ($n copies of the pattern)"
 
 # ---- the same through pciem-record
-"$BIN/pciem-record" -v --bdf "$BDF" -o "$TMP/rec.zst" 2>"$TMP/prec.err" &
-PREC=$!
-PIDS="$PIDS $PREC"
-wait_until 20 grep -q subscribed "$TMP/prec.err" || fail "pciem-record did not start: $(cat "$TMP/prec.err")"
-workload RECORDED
-kill -INT "$PREC"
-wait "$PREC" || fail "pciem-record: status $?: $(cat "$TMP/prec.err")"
-"$BIN/ptfcat" --dma-data "$TMP/rec.bin" "$TMP/rec.zst" >"$TMP/file" || fail "ptfcat: $(tail -n 3 "$TMP/file")"
-grep -q "bytes MISSING" "$TMP/file" && fail "an event's bytes are missing: $(grep -m 1 MISSING "$TMP/file")"
-n=$(grep -a -o RECORDED "$TMP/rec.bin" | wc -l)
-[ "$n" = 262144 ] || fail "the file's DMA data holds the pattern $n times, want 262144"
-"$BIN/pciem-trace" verify "$TMP/rec.zst" >"$TMP/verify" 2>&1 || fail "pciem-trace verify: $(cat "$TMP/verify")"
-"$BIN/pciem-trace" dma "$TMP/rec.zst" >"$TMP/maps" 2>&1 || fail "pciem-trace dma: $(cat "$TMP/maps")"
-ok "pciem-record --bdf: $n copies of the pattern in the file; verify passes; $(ls -l "$TMP/rec.zst" | awk '{ print $5 }') bytes for 2 MiB moved"
+real_dma_record "$BDF" RECORDED 262144
