@@ -12,6 +12,11 @@
 #                   replayed with no device model, and replayed against a
 #                   driver with a bug
 #   make deps       install the Debian packages the project needs
+#   make install    the tools, man pages, completions and libptf under PREFIX
+#                   (/usr/local; DESTDIR honoured); make install-dkms the
+#                   module source for DKMS; make deb the Debian packages;
+#                   make check-dkms, make check-deb their slower tests
+#                   (docs/packaging.md)
 #   make clean      remove build/ except the debug kernel (build/debug-kernel);
 #                   make distclean removes it too
 #
@@ -249,10 +254,13 @@ INST_MAN1 := $(addprefix docs/man/,$(addsuffix .1,$(INST_TOOLS)))
 INST_MAN4 := docs/man/pciem.4
 INST_REGS := $(wildcard examples/*/*.regs)
 
-.PHONY: install uninstall install-dkms uninstall-dkms
+.PHONY: tools install uninstall install-dkms uninstall-dkms deb check-dkms check-deb
+# What make install installs, built (debian/rules builds this alone).
+tools: $(addprefix $(BUILD)/bin/,$(INST_TOOLS)) $(RECORD_TP_SO) $(PTF_LIB)
+
 # libptf is a static library: its pkg-config file requires (not
 # requires.private) libzstd and libxxhash, so --libs links them too.
-install: $(addprefix $(BUILD)/bin/,$(INST_TOOLS)) $(RECORD_TP_SO) $(PTF_LIB)
+install: tools
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGDATADIR)/regs $(DESTDIR)$(PKGDATADIR)/tracecompass \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/pciem $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -301,6 +309,28 @@ uninstall-dkms:
 		echo dkms remove pciem/$(PCIEM_VERSION) --all; dkms remove pciem/$(PCIEM_VERSION) --all; fi
 	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-pciem.rules
+
+# make deb: pciem-dkms and pciem-tools (debian/), built with debhelper in a
+# copy of the tree (build/deb/pciem-VERSION, so nothing is written beside
+# the project), binary only, unsigned; the .deb files land in build/deb/.
+DEB_DIR := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/pciem-$(PCIEM_VERSION)
+	tar -C $(TOP) --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/pciem-$(PCIEM_VERSION)
+	cd $(DEB_DIR)/pciem-$(PCIEM_VERSION) && dpkg-buildpackage -b --no-sign -j2
+	@ls $(DEB_DIR)/*.deb
+
+# DKMS for each Debian kernel with headers, in trees under build/dkms-test
+# (tests/vm/t_dkms.sh then modprobes the result in the VM); make deb, then
+# lintian and the packages unpacked and run in a scratch root
+# (tests/pkg/test_deb.sh).  Not part of check-unit: together they take
+# several minutes (docs/packaging.md).
+check-dkms:
+	tests/pkg/test_dkms.sh $(BUILD)/dkms-test $(foreach k,$(KDIRS),$(call kver_of,$(k)))
+
+check-deb: deb
+	tests/pkg/test_deb.sh $(DEB_DIR)
 
 # The man pages (lint, and their options against each tool's --help), the
 # bash completion (by calling its functions) and make install into a

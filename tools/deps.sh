@@ -17,7 +17,7 @@ libzstd-dev libxxhash-dev zstd libcmocka-dev
 libbpf-dev bpftool
 liblttng-ust-dev lttng-tools babeltrace2 libbabeltrace2-dev
 qemu-system-x86 busybox-static pciutils libxml2-utils
-dkms dh-dkms debhelper dpkg-dev fakeroot lintian mandoc man-db bash-completion
+dkms dh-dkms debhelper dpkg-dev fakeroot lintian mandoc man-db bash-completion debootstrap
 linux-image-amd64 linux-headers-amd64
 linux-source-6.12 flex bison bc libelf-dev xz-utils"
 

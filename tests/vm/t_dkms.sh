@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# modprobe pciem with the module DKMS built and installed on the host
+# (make check-dkms: build/dkms-test/lib/modules/VERSION/updates/dkms/):
+# the module tools/pciem-vm loaded is removed, the guest's read-only
+# /lib/modules/VERSION gets a tmpfs overlay holding DKMS's updates/dkms/,
+# depmod runs, then modprobe pciem loads DKMS's module (modinfo -n names
+# it), /dev/pciem is root's with mode 0600, and pciem-record records the
+# counter device's workload through it.  Not run when make check-dkms has
+# not built the module for this kernel (the debug kernel has no
+# /lib/modules/VERSION/build for DKMS).
+. tests/vm/lib.sh
+
+need_bins pciem-record pciem-trace
+DK=$TOP/build/dkms-test/lib/modules/$KVER/updates/dkms
+ls "$DK"/pciem.ko* >/dev/null 2>&1 || notrun "no DKMS build for $KVER in $DK (make check-dkms)"
+
+rmmod pciem || fail "cannot remove the module pciem-vm loaded"
+modprobe overlay 2>/dev/null
+mkdir -p "$TMP/up" "$TMP/work"
+mount -t overlay overlay -o "lowerdir=/lib/modules/$KVER,upperdir=$TMP/up,workdir=$TMP/work" \
+	"/lib/modules/$KVER" || fail "cannot put an overlay on /lib/modules/$KVER"
+mkdir -p "/lib/modules/$KVER/updates"
+cp -r "$DK" "/lib/modules/$KVER/updates/" || fail "cannot copy $DK"
+depmod -a "$KVER" || fail "depmod"
+modprobe pciem || fail "modprobe pciem: $(dmesg | tail -5)"
+path=$(modinfo -n pciem)
+case $path in
+*/updates/dkms/pciem.ko*) ;;
+*) fail "modprobe found $path, not DKMS's module" ;;
+esac
+[ -e /sys/module/pciem ] || fail "pciem not loaded after modprobe"
+ok "modprobe pciem: $path"
+
+[ "$(stat -c '%a %U %G' /dev/pciem)" = "600 root root" ] ||
+	fail "/dev/pciem: $(stat -c '%a %U %G' /dev/pciem), want 600 root root"
+ok "/dev/pciem: mode 0600, root:root"
+
+export CLOCK_WAIT=5
+"$BIN/pciem-record" -o "$TMP/clock.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/rec.err" ||
+	fail "recording through DKMS's module: $(cat "$TMP/rec.err")"
+"$BIN/pciem-trace" verify "$TMP/clock.zst" >"$TMP/verify.out" 2>&1 ||
+	fail "verify: $(cat "$TMP/verify.out")"
+ok "the counter device recorded through DKMS's module"
