@@ -9,19 +9,15 @@
 #
 # Usage: test_completion.sh BUILD_DIR [COMPLETION_FILE]
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:?usage: test_completion.sh BUILD_DIR [COMPLETION_FILE]}" && pwd)
 comp=$(realpath "${2:-$top/completions/pciem}")
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # shellcheck source=../../completions/pciem
 . "$comp"
 
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+trap 'rm -rf "$dir" "$check_out"' EXIT
 mkdir "$dir/sub"
 touch "$dir/run.zst" "$dir/good.zst" "$dir/notes.txt" "$dir/clock.regs" "$dir/sub/x.zst"
 cd "$dir" || exit 1
@@ -51,9 +47,9 @@ expect() {
 		bad "$name: got [$(echo $got)], expected [$(echo $want)]"; fi
 }
 
-# The long options of a tool's --help (as tests/pkg/test_man.sh reads them).
+# The long options of a tool's --help.
 help_longs() {
-	sed -n -E 's/^  (-([^ ,]), |    )?--([a-z][a-z0-9-]*).*/--\3/p' | sort -u
+	help_opts | sed 's|.*/|--|'
 }
 
 # The options offered for "--" must be exactly --help's (and "--").
@@ -101,5 +97,4 @@ if echo "$got" | grep -qx bash; then ok "pciem-record -- COMMAND: bash offered";
 expect "pciem-replay -- COMMAND ARGS: files" "notes.txt" _pciem_replay pciem-replay run.zst -- sh no
 expect "pciem-record -- -: not our options" "" _pciem_record pciem-record -- ls --s
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

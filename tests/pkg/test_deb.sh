@@ -16,18 +16,8 @@
 #
 # Usage: test_deb.sh DEB_DIR
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 debs=$(cd "${1:?usage: test_deb.sh DEB_DIR}" && pwd)
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() {	# NAME CMD...: CMD succeeds
-	local name=$1
-	shift
-	if "$@" > "$tmp/out" 2>&1; then ok "$name"; else
-		bad "$name"; sed 's/^/    /' "$tmp/out" | tail -20; fi
-}
 
 tmp=$(mktemp -d)
 root=""
@@ -36,17 +26,17 @@ cleanup() {
 		umount "$root/proc" 2>/dev/null
 		rm -rf "$root"
 	fi
-	rm -rf "$tmp"
+	rm -rf "$tmp" "$check_out"
 }
 trap cleanup EXIT
 
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/kmod/dkms.conf")
+ver=$pciem_version
 chver=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 check "debian/changelog's version $chver is kmod/dkms.conf's $ver" test "$chver" = "$ver"
 tools=$debs/pciem-tools_${ver}_amd64.deb
 dkmsdeb=$debs/pciem-dkms_${ver}_all.deb
 for d in "$tools" "$dkmsdeb"; do
-	[ -f "$d" ] || { bad "no $d"; echo "$pass passed, $fail failed"; exit 1; }
+	[ -f "$d" ] || { bad "no $d"; summary; exit 1; }
 done
 
 field() { dpkg-deb -f "$1" "$2"; }
@@ -94,7 +84,7 @@ if [ ! -f "$base" ]; then
 	if ! debootstrap --variant=minbase bookworm "$b" http://deb.debian.org/debian \
 		> "$top/build/pkg-chroot/debootstrap.log" 2>&1; then
 		bad "debootstrap failed: $(tail -5 "$top/build/pkg-chroot/debootstrap.log")"
-		echo "$pass passed, $fail failed"; exit 1
+		summary; exit 1
 	fi
 	tar -C "$b" --zstd -cf "$base.tmp" . && mv "$base.tmp" "$base" && rm -rf "$b"
 fi
@@ -122,5 +112,4 @@ check "chroot: dkms status lists pciem/$ver (added: the chroot has no kernel hea
 check "chroot: apt-get purge removes both" in_root apt-get purge -y -qq pciem-tools pciem-dkms
 check "chroot: the module source is gone" test ! -e "$root/usr/src/pciem-$ver"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

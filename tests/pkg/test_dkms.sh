@@ -11,20 +11,16 @@
 #
 # Usage: test_dkms.sh OUT KERNEL...
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 out=${1:?usage: test_dkms.sh OUT KERNEL...}
 shift
 [ $# -gt 0 ] || { echo "test_dkms.sh: no kernel with headers (/lib/modules/*/build)"; exit 1; }
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/kmod/dkms.conf")
+ver=$pciem_version
 rm -rf "$out"
 mkdir -p "$out/var/lib/dkms" "$out/lib/modules"
 make -s -C "$top" install-dkms DESTDIR="$out" >"$out/install.log" 2>&1 ||
-	{ bad "make install-dkms: $(cat "$out/install.log")"; echo "$pass passed, $fail failed"; exit 1; }
+	{ bad "make install-dkms: $(cat "$out/install.log")"; summary; exit 1; }
 ok "make install-dkms DESTDIR=$out"
 opts=(--sourcetree "$out/usr/src" --dkmstree "$out/var/lib/dkms" --installtree "$out/lib/modules" --no-depmod)
 
@@ -55,5 +51,4 @@ for k in "$@"; do
 	esac
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

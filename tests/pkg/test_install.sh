@@ -9,32 +9,22 @@
 # building tests/unit/gen_trace.c against the installed header and
 # library; pciem-trace info, dump with an installed register map, and
 # verify on the traces that program writes; the man pages through man(1);
-# the completion through the installed file; then make uninstall leaves
-# nothing.
+# the completion through the installed file, and bash-completion's loader
+# finding it; then make uninstall leaves nothing.
 #
 # Usage: test_install.sh BUILD_DIR (run from the top directory by make)
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:?usage: test_install.sh BUILD_DIR}" && pwd)
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() {	# NAME CMD...: CMD succeeds
-	local name=$1
-	shift
-	if "$@" > "$tmp/out" 2>&1; then ok "$name"; else
-		bad "$name"; sed 's/^/    /' "$tmp/out" | head -20; fi
-}
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "$check_out"' EXIT
 prefix=/usr/local
 stage=$tmp/stage
 
 if ! make -s -C "$top" install DESTDIR="$stage" PREFIX=$prefix > "$tmp/install.log" 2>&1; then
 	bad "make install DESTDIR=$stage"; sed 's/^/    /' "$tmp/install.log"
-	echo "$pass passed, $fail failed"; exit 1
+	summary; exit 1
 fi
 ok "make install DESTDIR PREFIX=$prefix"
 # Move the tree: nothing may depend on where it was installed or built.
@@ -101,11 +91,19 @@ check "man 4 pciem" sh -c "MANPATH='$p/share/man' man 4 pciem | grep -q 'real_dm
 check "completion (installed)" "$top/tests/pkg/test_completion.sh" "$build" \
 	"$p/share/bash-completion/completions/pciem-trace"
 
+# bash-completion's loader finds it by the command's name, for each tool.
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+	for t in pciem-record pciem-replay pciem-trace; do
+		check "bash-completion loads the completion of $t" env XDG_DATA_DIRS="$p/share" bash -c \
+			". /usr/share/bash-completion/bash_completion; __load_completion $t &&
+			 complete -p $t | grep -q -- '-F _${t//-/_} '"
+	done
+fi
+
 # uninstall: nothing left (the tree is moved back to where make expects it).
 mv "$root" "$stage"
 make -s -C "$top" uninstall DESTDIR="$stage" PREFIX=$prefix > "$tmp/uninstall.log" 2>&1
 left=$(find "$stage" -not -type d)
 check "make uninstall removes every file (left: $(echo $left))" test -z "$left"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

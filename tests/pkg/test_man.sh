@@ -11,14 +11,10 @@
 #
 # Usage: test_man.sh BUILD_DIR PCIEM_KO
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 build=${1:?usage: test_man.sh BUILD_DIR PCIEM_KO}
 ko=${2:?usage: test_man.sh BUILD_DIR PCIEM_KO}
 man=$top/docs/man
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 for page in "$man"/*.[1-9]; do
 	name=$(basename "$page")
@@ -26,13 +22,6 @@ for page in "$man"/*.[1-9]; do
 	if [ -z "$msgs" ]; then ok "$name: lint clean"; else
 		bad "$name: lint:"; echo "$msgs" | sed 's/^/    /'; fi
 done
-
-# help_opts: "s/long" (or "/long") per option line of an argp or
-# hand-written option list read on stdin: "  -s, --long" or "  --long"
-# (pciem-vm), or "      --long" (argp's long-only options).
-help_opts() {
-	sed -n -E 's/^  (-([^ ,]), |    )?--([a-z][a-z0-9-]*).*/\2\/\3/p' | sort -u
-}
 
 # man_opts PAGE: the same pairs from the page's ".It Fl" lines (mdoc's Fl
 # writes the first dash: "Fl \-long" is --long).
@@ -74,12 +63,11 @@ else
 fi
 
 # One version: dkms.conf's, the tools' --version.
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/kmod/dkms.conf")
+ver=$pciem_version
 for t in pciem-record pciem-replay pciem-trace; do
 	v=$("$build/bin/$t" --version | head -n 1)
 	if [ "$v" = "$t $ver" ]; then ok "$t --version: $v"; else
 		bad "$t --version says '$v', kmod/dkms.conf says version '$ver'"; fi
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
