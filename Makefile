@@ -335,10 +335,9 @@ check-deb: deb
 # The man pages (lint, and their options against each tool's --help), the
 # bash completion (by calling its functions) and make install into a
 # scratch DESTDIR (tests/pkg/); part of check-unit.
-PKG_TEST_KO := $(firstword $(KMODS))
 .PHONY: check-pkg
-check-pkg: $(addprefix $(BUILD)/bin/,$(INST_TOOLS)) $(RECORD_TP_SO) $(PTF_LIB) $(PKG_TEST_KO)
-	tests/pkg/test_man.sh $(BUILD) $(PKG_TEST_KO)
+check-pkg: tools
+	tests/pkg/test_man.sh $(BUILD)
 	tests/pkg/test_completion.sh $(BUILD)
 	tests/pkg/test_install.sh $(BUILD)
 check-unit: check-pkg

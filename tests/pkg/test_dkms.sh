@@ -6,8 +6,9 @@
 # install-dkms DESTDIR=OUT puts the source in OUT/usr/src/pciem-VERSION;
 # then dkms add, build and install for each KERNEL; dkms status says
 # installed, the module is in OUT/lib/modules/KERNEL/updates/dkms/ with
-# that kernel's vermagic.  OUT stays for tests/vm/t_dkms.sh (modprobe in
-# the VM).  A kernel DKMS refuses is reported with DKMS's make.log.
+# that kernel's vermagic; a PREEMPT_RT kernel is skipped, not failed.  OUT
+# stays for tests/vm/t_dkms.sh (modprobe in the VM).  A kernel DKMS
+# refuses is reported with DKMS's make.log.
 #
 # Usage: test_dkms.sh OUT KERNEL...
 set -u
@@ -50,5 +51,19 @@ for k in "$@"; do
 	*) bad "$k: module '$ko' with vermagic '$vm'" ;;
 	esac
 done
+
+# A kernel PCIem does not support is skipped (dkms's status 77, "should not
+# be built": BUILD_EXCLUSIVE_CONFIG), not failed: a fake PREEMPT_RT one.
+fake=$out/fake-rt
+mkdir -p "$fake" "$out/lib/modules/0.0.0-pciem-rt"
+printf '%s=y\n' CONFIG_X86_64 CONFIG_KPROBES_ON_FTRACE CONFIG_KRETPROBES CONFIG_PREEMPT_RT >"$fake/.config"
+dkms build -m pciem -v "$ver" -k 0.0.0-pciem-rt --kernelsourcedir "$fake" "${opts[@]}" >"$out/build-rt.log" 2>&1
+rc=$?
+if [ "$rc" = 77 ] && grep -q 'should not be built' "$out/build-rt.log"; then
+	ok "a PREEMPT_RT kernel is skipped (77)"
+else
+	bad "PREEMPT_RT kernel: dkms build exited $rc, want 77 (skipped):"
+	sed 's/^/    /' "$out/build-rt.log" | tail -10
+fi
 
 summary

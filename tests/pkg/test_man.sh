@@ -6,14 +6,14 @@
 # options, as short/long pairs taken from the option lists of its --help
 # (every subcommand's for pciem-trace), must be exactly the options the
 # page describes (its ".It Fl" lines); pciem(4)'s PARAMETERS must be the
-# module's parameters (modinfo); and each tool's --version must be the
-# project's version (kmod/dkms.conf's PACKAGE_VERSION).
+# module's parameters (the module_param()s of kmod/*.c); and each tool's
+# --version must be the project's version (kmod/dkms.conf's
+# PACKAGE_VERSION).
 #
-# Usage: test_man.sh BUILD_DIR PCIEM_KO
+# Usage: test_man.sh BUILD_DIR
 set -u
 . "$(dirname "$0")/lib.sh"
-build=${1:?usage: test_man.sh BUILD_DIR PCIEM_KO}
-ko=${2:?usage: test_man.sh BUILD_DIR PCIEM_KO}
+build=${1:?usage: test_man.sh BUILD_DIR}
 man=$top/docs/man
 
 for page in "$man"/*.[1-9]; do
@@ -55,11 +55,12 @@ done
 
 # pciem(4): the module's parameters.
 page_params=$(sed -n '/^\.Sh PARAMETERS/,/^\.Sh /s/^\.It Va \([a-z_]*\).*/\1/p' "$man/pciem.4" | sort)
-ko_params=$(modinfo -F parm "$ko" | sed 's/:.*//' | sort)
+ko_params=$(grep -h -o -E 'module_param(_named|_array|_cb)?\( *[a-z0-9_]+' "$top"/kmod/*.c |
+	sed 's/.*( *//' | sort)
 if [ -n "$ko_params" ] && [ "$page_params" = "$ko_params" ]; then
 	ok "pciem.4: parameters ($ko_params)"
 else
-	bad "pciem.4: parameters in the page '$page_params', in $ko '$ko_params'"
+	bad "pciem.4: parameters in the page '$page_params', in kmod/*.c '$ko_params'"
 fi
 
 # One version: dkms.conf's, the tools' --version.
