@@ -12,6 +12,7 @@
 
 need_bins pciem-record pciem-trace
 DK=$TOP/build/dkms-test/lib/modules/$KVER/updates/dkms
+[ -e "/lib/modules/$KVER/build" ] || notrun "no /lib/modules/$KVER/build: DKMS cannot build for this kernel"
 ls "$DK"/pciem.ko* >/dev/null 2>&1 || notrun "no DKMS build for $KVER in $DK (make check-dkms)"
 
 rmmod pciem || fail "cannot remove the module pciem-vm loaded"
