@@ -15,8 +15,8 @@
 #   make install    the tools, man pages, completions and libptf under PREFIX
 #                   (/usr/local; DESTDIR honoured); make install-dkms the
 #                   module source for DKMS; make deb the Debian packages;
-#                   make check-dkms, make check-deb their slower tests
-#                   (docs/packaging.md)
+#                   make check-deb its test (lintian, a clean chroot;
+#                   docs/packaging.md)
 #   make clean      remove build/ except the debug kernel (build/debug-kernel);
 #                   make distclean removes it too
 #
@@ -321,13 +321,15 @@ deb:
 	cd $(DEB_DIR)/pciem-$(PCIEM_VERSION) && dpkg-buildpackage -b --no-sign -j2
 	@ls $(DEB_DIR)/*.deb
 
-# DKMS for each Debian kernel with headers, in trees under build/dkms-test
-# (tests/vm/t_dkms.sh then modprobes the result in the VM); make deb, then
-# lintian and the packages unpacked and run in a scratch root
-# (tests/pkg/test_deb.sh).  Not part of check-unit: together they take
-# several minutes (docs/packaging.md).
+# DKMS for each kernel with headers (/lib/modules/*/build), in trees under
+# build/dkms-test: part of check-unit, so that tests/vm/t_dkms.sh, later in
+# make test, modprobes the result in the VM.  make deb, then lintian and
+# the packages installed into a clean chroot (tests/pkg/test_deb.sh): apart,
+# as it needs Debian's archive and minutes under load (docs/packaging.md).
 check-dkms:
-	tests/pkg/test_dkms.sh $(BUILD)/dkms-test $(foreach k,$(KDIRS),$(call kver_of,$(k)))
+	tests/pkg/test_dkms.sh $(BUILD)/dkms-test \
+		$(foreach k,$(wildcard /lib/modules/*/build),$(call kver_of,$(k)))
+check-unit: check-dkms
 
 check-deb: deb
 	tests/pkg/test_deb.sh $(DEB_DIR)

@@ -2,9 +2,9 @@
 # modprobe pciem with the module DKMS built and installed on the host
 # (make check-dkms: build/dkms-test/lib/modules/VERSION/updates/dkms/):
 # the module tools/pciem-vm loaded is removed, the guest's read-only
-# /lib/modules/VERSION gets a tmpfs overlay holding DKMS's updates/dkms/,
-# depmod runs, then modprobe pciem loads DKMS's module (modinfo -n names
-# it), /dev/pciem is root's with mode 0600, and pciem-record records the
+# /lib/modules/VERSION gets a tmpfs overlay holding DKMS's updates/dkms/
+# and depmod's indexes of it, then modprobe pciem loads DKMS's module
+# (modinfo -n names it), /dev/pciem is root's with mode 0600, and pciem-record records the
 # counter device's workload through it.  Not run when make check-dkms has
 # not built the module for this kernel (the debug kernel has no
 # /lib/modules/VERSION/build for DKMS).
@@ -16,13 +16,26 @@ DK=$TOP/build/dkms-test/lib/modules/$KVER/updates/dkms
 ls "$DK"/pciem.ko* >/dev/null 2>&1 || notrun "no DKMS build for $KVER in $DK (make check-dkms)"
 
 rmmod pciem || fail "cannot remove the module pciem-vm loaded"
+[ ! -e /sys/module/pciem ] || fail "pciem still loaded after rmmod"
 modprobe overlay 2>/dev/null
 mkdir -p "$TMP/up" "$TMP/work"
 mount -t overlay overlay -o "lowerdir=/lib/modules/$KVER,upperdir=$TMP/up,workdir=$TMP/work" \
 	"/lib/modules/$KVER" || fail "cannot put an overlay on /lib/modules/$KVER"
-mkdir -p "/lib/modules/$KVER/updates"
-cp -r "$DK" "/lib/modules/$KVER/updates/" || fail "cannot copy $DK"
-depmod -a "$KVER" || fail "depmod"
+# depmod of the whole tree reads every module over 9p (minutes): index
+# DKMS's module alone in a tree of its own, then put that tree, module
+# and indexes, over /lib/modules/VERSION (modprobe then knows pciem only,
+# which needs no other module)
+B=$TMP/depmod
+mkdir -p "$B/lib/modules/$KVER/updates"
+cp -r "$DK" "$B/lib/modules/$KVER/updates/" || fail "cannot copy $DK"
+for f in modules.builtin modules.builtin.modinfo; do
+	[ ! -e "/lib/modules/$KVER/$f" ] || cp "/lib/modules/$KVER/$f" "$B/lib/modules/$KVER/"
+done
+(cd "$B/lib/modules/$KVER" && ls updates/dkms/pciem.ko*) >"$B/lib/modules/$KVER/modules.order"
+depmod -b "$B" "$KVER" || fail "depmod"
+grep -q '^updates/dkms/pciem.ko' "$B/lib/modules/$KVER/modules.dep" ||
+	fail "depmod did not index pciem: $(cat "$B/lib/modules/$KVER/modules.dep")"
+cp -r "$B/lib/modules/$KVER/." "/lib/modules/$KVER/" || fail "cannot copy the indexes"
 modprobe pciem || fail "modprobe pciem: $(dmesg | tail -5)"
 path=$(modinfo -n pciem)
 case $path in
