@@ -4,8 +4,9 @@
 # the module tools/pciem-vm loaded is removed, the guest's read-only
 # /lib/modules/VERSION gets a tmpfs overlay holding DKMS's updates/dkms/
 # and depmod's indexes of it, then modprobe pciem loads DKMS's module
-# (modinfo -n names it), /dev/pciem is root's with mode 0600, and pciem-record records the
-# counter device's workload through it.  Not run when make check-dkms has
+# (modinfo -n names it), /dev/pciem is root's with mode 0600, the
+# installed udev rule keeps it so, and pciem-record records the counter
+# device's workload through it.  Not run when make check-dkms has
 # not built the module for this kernel (the debug kernel has no
 # /lib/modules/VERSION/build for DKMS).
 . tests/vm/lib.sh
@@ -48,6 +49,21 @@ ok "modprobe pciem: $path"
 [ "$(stat -c '%a %U %G' /dev/pciem)" = "600 root root" ] ||
 	fail "/dev/pciem: $(stat -c '%a %U %G' /dev/pciem), want 600 root root"
 ok "/dev/pciem: mode 0600, root:root"
+
+# The udev rule make install-dkms installed, applied by udev's own rule
+# processing (udevadm test: the guest runs no udevd) to a node made
+# world-writable and another user's: back to 0600 root:root.  Without the
+# rule udev restores the mode but leaves the owner.
+RULE=$TOP/build/dkms-test/etc/udev/rules.d/60-pciem.rules
+[ -f "$RULE" ] || fail "no udev rule installed in $RULE"
+mkdir -p /run/udev/rules.d
+cp "$RULE" /run/udev/rules.d/
+chmod 666 /dev/pciem
+chown daemon:daemon /dev/pciem
+udevadm test /sys/class/misc/pciem >"$TMP/udev.log" 2>&1 || fail "udevadm test: $(tail "$TMP/udev.log")"
+[ "$(stat -c '%a %U %G' /dev/pciem)" = "600 root root" ] ||
+	fail "after the udev rule /dev/pciem is $(stat -c '%a %U %G' /dev/pciem): $(grep -i pciem "$TMP/udev.log")"
+ok "the installed udev rule makes /dev/pciem 0600 root:root"
 
 export CLOCK_WAIT=5
 "$BIN/pciem-record" -o "$TMP/clock.zst" -- sh examples/dummy_clock/workload.sh 2>"$TMP/rec.err" ||
