@@ -12,7 +12,8 @@
 # (debootstrap --variant=minbase, made once and kept as
 # build/pkg-chroot/base.tar.zst: it needs Debian's archive), where
 # pciem-record --help, pciem-trace on a trace, man pciem-replay and
-# dkms status work.
+# dkms status work, and a kernel's headers installed then get pciem built
+# and installed by DKMS.
 #
 # Usage: test_deb.sh DEB_DIR
 set -u
@@ -93,6 +94,11 @@ rm -rf "$root"
 mkdir -p "$root"
 tar -C "$root" --zstd -xf "$base"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# as an installed Debian 12: with its updates and security archives
+cat >>"$root/etc/apt/sources.list" <<'SOURCES'
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+SOURCES
 cp "$tools" "$dkmsdeb" "$root/tmp/"
 mount -t proc proc "$root/proc"
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
@@ -109,7 +115,29 @@ check "chroot: man pciem-replay" sh -c "chroot '$root' env MANPAGER=cat man pcie
 check "chroot: man 4 pciem" sh -c "chroot '$root' env MANPAGER=cat man 4 pciem | grep -q real_dma"
 check "chroot: dkms status lists pciem/$ver (added: the chroot has no kernel headers)" \
 	sh -c "chroot '$root' dkms status | grep -q 'pciem/$ver: added'"
+# A kernel's headers installed afterwards: DKMS's kernel hook builds and
+# installs pciem for it (AUTOINSTALL), as after a kernel update.  The
+# kernel is the first of this machine's whose headers the archive has.
+kh=""
+for b in /lib/modules/*/build; do
+	k=$(basename "$(dirname "$b")")
+	if apt-cache show "linux-headers-$k" >/dev/null 2>&1; then kh=$k; break; fi
+done
+if [ -n "$kh" ]; then
+	check "chroot: apt-get install linux-headers-$kh" in_root sh -c \
+		"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-headers-$kh"
+	check "chroot: DKMS built and installed pciem/$ver for $kh" \
+		sh -c "chroot '$root' dkms status pciem/$ver -k '$kh' | grep -q ': installed'"
+	check "chroot: the module is in /lib/modules/$kh/updates/dkms" \
+		sh -c "ls '$root/lib/modules/$kh/updates/dkms/'pciem.ko*"
+else
+	bad "no kernel of this machine has its headers in the archive: DKMS's build in the chroot not tried"
+fi
 check "chroot: apt-get purge removes both" in_root apt-get purge -y -qq pciem-tools pciem-dkms
 check "chroot: the module source is gone" test ! -e "$root/usr/src/pciem-$ver"
+if [ -n "$kh" ]; then
+	check "chroot: DKMS's module for $kh is gone" \
+		sh -c "! ls '$root/lib/modules/$kh/updates/dkms/'pciem.ko* 2>/dev/null"
+fi
 
 summary
