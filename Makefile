@@ -10,7 +10,7 @@
 #                   the debug kernel included (built first)
 #   make demo       inside a VM: the counter device ticking, then recorded,
 #                   replayed with no device model, and replayed against a
-#                   driver with a bug
+#                   driver with a bug; then the copy engine's DMA the same way
 #   make deps       install the Debian packages the project needs
 #   make install    the tools, man pages, completions and libptf under PREFIX
 #                   (/usr/local; DESTDIR honoured); make install-dkms the
@@ -149,13 +149,22 @@ $(BUILD)/unit/test_libpciem: tests/unit/test_libpciem.c $(LIBPCIEM) $(LIBPCIEM_H
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 $(UNIT_SAN) $(WARN) $(UAPI) -Itools/libpciem $< $(LIBPCIEM) -lcmocka -o $@
 
+# pciem-replay --suite's JUnit and TAP writers (replay/junit.c alone); it
+# leaves a sample of each in $(BUILD)/unit for xmllint (check-unit)
+$(BUILD)/unit/test_junit: tests/unit/test_junit.c replay/junit.c replay/replay.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 $(UNIT_SAN) $(WARN) $(UAPI) -Ireplay -Iformats -Itools/pciem-trace $< \
+		replay/junit.c -lcmocka -o $@
+
 -include tests/unit/Makefile.insn
 include formats/Makefile.inc
 include tools/pciem-trace/Makefile.inc
 include replay/Makefile.inc
 
-check-unit: check-walkthrough $(BUILD)/unit/test_libpciem check-insn check-ptf check-ptrace
+check-unit: check-walkthrough $(BUILD)/unit/test_libpciem $(BUILD)/unit/test_junit check-insn check-ptf check-ptrace
 	$(BUILD)/unit/test_libpciem
+	$(BUILD)/unit/test_junit $(BUILD)/unit
+	xmllint --noout --schema tests/data/jenkins-junit.xsd $(BUILD)/unit/junit.xml
 
 # One VM boot per test script and kernel; tools/pciem-vm checks each
 # boot's kernel log.  VM_KERNELS and VM_TESTS narrow the run.  The debug
@@ -219,12 +228,13 @@ bench: deps
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/counter_record.sh
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/stacks.sh
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --device e1000 --timeout 1800 -- sh tests/bench/dma.sh
+	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/dma_replay.sh
 	$(MAKE) bench-ptf PTF_BENCH_ARGS=$(BUILD)/bench/counter-100k.zst
 	$(MAKE) bench-export
 
 demo: deps
 	$(MAKE) all
-	tools/pciem-vm -- sh -c 'examples/dummy_clock/demo.sh && examples/dummy_clock/replay_demo.sh'
+	tools/pciem-vm -- sh -c 'examples/dummy_clock/demo.sh && examples/dummy_clock/replay_demo.sh && examples/dma_copy/demo.sh'
 
 # ---- installing -------------------------------------------------------------------
 # make install / uninstall: the tools, their companion files, the man pages,

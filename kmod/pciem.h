@@ -279,6 +279,31 @@ void pciem_dma_ctl_event(struct pciem_device *dev, u32 type, u64 addr, u64 size,
 void pciem_dma_data_event(struct pciem_device *dev, u32 type, u64 addr, const void *buf,
 			  u64 n, u32 flags);
 
+/*
+ * A live DMA mapping as a replay knows it (pciem_dma.c makes it, part of its
+ * own record; pciem_replay.c links it while the mapping lives, under the
+ * replay's lock, so that the replay can reach the driver's memory without
+ * the mappings' lock).
+ */
+struct pciem_dma_rmap {
+	struct pciem_dma_range rec;	/* the recorded mapping's bus range */
+	u64 live;			/* the bus address the driver got */
+	u64 size;			/* its size */
+	void *cpu;			/* its memory, in the direct map */
+	u8 dir;				/* PCIEM_DMA_DIR_* */
+	bool coherent;
+	bool linked;			/* in the replay's tree */
+};
+/* pciem_replay.c: PCIem's DMA ops during a replay of DMA, under the mappings' lock */
+bool pciem_replay_has_dma(const struct pciem_device *dev);
+bool pciem_dma_place(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 want);
+bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 size,
+			  unsigned long ip);
+void pciem_replay_dma_unmap(struct pciem_device *dev, struct pciem_dma_rmap *r,
+			    unsigned long ip);
+void pciem_replay_dma_sync(struct pciem_device *dev, const struct pciem_dma_rmap *r, u64 addr,
+			   u64 size, u32 dir, u32 flags, unsigned long ip);
+
 /* pciem_real_dma.c: a traced real device's DMA */
 struct pciem_rdma;
 struct pciem_rdma *pciem_rdma_new(void);

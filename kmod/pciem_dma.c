@@ -123,11 +123,13 @@ void pciem_dma_ctl_event(struct pciem_device *dev, u32 type, u64 addr, u64 size,
 
 struct pciem_dma_map {
 	struct pciem_dma_range r;	/* its bus addresses */
-	unsigned long first_page;	/* in the window */
+	unsigned long first_page;	/* in the window, if @windowed */
 	unsigned long npages;
 	void *cpu;			/* the memory, in the direct map */
 	enum dma_data_direction dir;
 	bool coherent;
+	bool windowed;			/* its pages are taken in the window */
+	struct pciem_dma_rmap rm;	/* a replay's view of it */
 };
 
 struct pciem_dma_state {
@@ -215,17 +217,84 @@ static void fault_event(struct pciem_device *dev, bool to_host, u64 addr, u64 le
 	pciem_ring_push(dev, &ev);
 }
 
+/* Does [@addr, @addr + @size) meet a live mapping?  Under s->lock. */
+static bool range_busy(const struct rb_root *root, u64 addr, u64 size)
+{
+	struct rb_node *n = root->rb_node;
+
+	/* the ranges are disjoint, so their ends are in the order of their starts */
+	while (n) {
+		struct pciem_dma_range *r = rb_entry(n, struct pciem_dma_range, node);
+
+		if (addr + size <= r->addr)
+			n = n->rb_left;
+		else if (r->addr + r->size <= addr)
+			n = n->rb_right;
+		else
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Gives @m the first free pages of the window that no mapping placed at a
+ * recorded address (a replay's) overlaps.  Under s->lock; false if full.
+ */
+static bool window_place(struct pciem_dma_state *s, struct pciem_dma_map *m)
+{
+	unsigned long off = offset_in_page(m->cpu), first, start = 0;
+
+	for (;;) {
+		first = bitmap_find_next_zero_area(s->window, DMA_WINDOW_PAGES, start,
+						   m->npages, 0);
+		if (first >= DMA_WINDOW_PAGES)
+			return false;
+		m->r.addr = DMA_WINDOW_BASE + ((u64)first << PAGE_SHIFT) + off;
+		if (!range_busy(&s->maps, m->r.addr, m->r.size))
+			break;
+		start = first + 1;
+	}
+	bitmap_set(s->window, first, m->npages);
+	m->first_page = first;
+	m->windowed = true;
+	return true;
+}
+
+/*
+ * A replay matched the mapping being made (map_new()) with a recorded one
+ * at bus address @want: it gets that address if no live mapping overlaps
+ * it there, else a window address.  Under s->lock, held by map_new();
+ * false when the window is full too.
+ */
+bool pciem_dma_place(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 want)
+{
+	struct pciem_dma_map *m = container_of(r, struct pciem_dma_map, rm);
+	struct pciem_dma_state *s = dev->dma;
+
+	if (want && want + m->r.size > want && want != DMA_MAPPING_ERROR &&
+	    !range_busy(&s->maps, want, m->r.size)) {
+		m->r.addr = want;
+		m->windowed = false;
+	} else if (!window_place(s, m)) {
+		return false;
+	}
+	r->live = m->r.addr;
+	return true;
+}
+
 /*
  * A new mapping of @size bytes at @cpu (its offset in the page kept in
- * the bus address), or DMA_MAPPING_ERROR.
+ * the bus address), or DMA_MAPPING_ERROR.  During a replay the replay
+ * places it (pciem_replay_dma_map()).
  */
 static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 			  enum dma_data_direction dir, bool coherent, gfp_t gfp)
 {
 	struct pciem_device *dev = dma_dev(d);
 	struct pciem_dma_state *s = dev->dma;
-	unsigned long off = offset_in_page(cpu), first, flags;
+	unsigned long off = offset_in_page(cpu), flags;
 	struct pciem_dma_map *m;
+	bool placed = false;
 
 	if (!s || !size)
 		return DMA_MAPPING_ERROR;
@@ -237,18 +306,22 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 	m->cpu = cpu;
 	m->dir = dir;
 	m->coherent = coherent;
+	m->rm.cpu = cpu;
+	m->rm.size = size;
+	m->rm.dir = dir;
+	m->rm.coherent = coherent;
 	spin_lock_irqsave(&s->lock, flags);
-	first = bitmap_find_next_zero_area(s->window, DMA_WINDOW_PAGES, 1, m->npages, 0);
-	if (first >= DMA_WINDOW_PAGES) {
+	/* a replay places a mapping it matched, and emits its event */
+	if (pciem_replay_has_dma(dev))
+		placed = pciem_replay_dma_map(dev, &m->rm, size, dma_caller());
+	if (!placed && !window_place(s, m)) {
 		spin_unlock_irqrestore(&s->lock, flags);
 		kfree(m);
 		return DMA_MAPPING_ERROR;
 	}
-	bitmap_set(s->window, first, m->npages);
-	m->first_page = first;
-	m->r.addr = DMA_WINDOW_BASE + ((u64)first << PAGE_SHIFT) + off;
 	map_insert(s, m);
-	map_event(dev, PCIEM_EVENT_DMA_MAP, m);
+	if (!placed)
+		map_event(dev, PCIEM_EVENT_DMA_MAP, m);
 	spin_unlock_irqrestore(&s->lock, flags);
 	return m->r.addr;
 }
@@ -269,9 +342,14 @@ static void *map_drop(struct device *d, dma_addr_t addr)
 	if (m && m->r.addr == addr) {
 		rb_erase(&m->r.node, &s->maps);
 		s->nmaps--;
-		bitmap_clear(s->window, m->first_page, m->npages);
+		if (m->windowed)
+			bitmap_clear(s->window, m->first_page, m->npages);
 		cpu = m->cpu;
-		map_event(dev, PCIEM_EVENT_DMA_UNMAP, m);
+		/* a replay matches the unmap and emits its event */
+		if (pciem_replay_has_dma(dev))
+			pciem_replay_dma_unmap(dev, &m->rm, dma_caller());
+		else
+			map_event(dev, PCIEM_EVENT_DMA_UNMAP, m);
 	} else {
 		m = NULL;
 	}
@@ -356,10 +434,17 @@ static void sync_event(struct device *d, dma_addr_t handle, size_t size,
 	struct pciem_dma_state *s = dev->dma;
 	unsigned long irqflags;
 
-	if (!s || !pciem_traced(dev))
+	if (!s || (!pciem_traced(dev) && !pciem_replay_has_dma(dev)))
 		return;
 	spin_lock_irqsave(&s->lock, irqflags);
-	dma_event(dev, PCIEM_EVENT_DMA_SYNC, handle, size, dir, flags);
+	if (pciem_replay_has_dma(dev)) {
+		struct pciem_dma_map *m = map_find(s, handle);
+
+		pciem_replay_dma_sync(dev, m ? &m->rm : NULL, handle, size, dir, flags,
+				      dma_caller());
+	}
+	else
+		dma_event(dev, PCIEM_EVENT_DMA_SYNC, handle, size, dir, flags);
 	spin_unlock_irqrestore(&s->lock, irqflags);
 }
 
@@ -599,6 +684,11 @@ refused:
 }
 
 #else /* !PCIEM_HAVE_DMA_OPS */
+
+bool pciem_dma_place(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 want)
+{
+	return false;
+}
 
 int pciem_dma_attach(struct pciem_device *dev)
 {

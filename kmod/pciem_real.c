@@ -51,15 +51,14 @@ static struct tracepoint *irq_entry_tp;
 static bool rdma_probes;		/* the DMA API's are in, under real_lock */
 
 /*
- * Real devices' DMA through kretprobes on the DMA API: experimental, off
- * by default.  While a kprobe runs on a CPU the kernel skips every other
- * kprobe there, PCIem's fault hook included, so an interrupt handler that
- * touches a traced BAR during one of these probes oopses (seen with e1000
- * under load).  Taken when the first real device starts being traced.
+ * Real devices' DMA through kretprobes on the DMA API (pciem_real_dma.c),
+ * on by default; read when the first real device starts being traced.
+ * The fault hook is an ftrace callback, not a kprobe, so an interrupt
+ * handler touching a traced BAR while one of these probes runs is served.
  */
-static bool real_dma;
+static bool real_dma = true;
 module_param(real_dma, bool, 0644);
-MODULE_PARM_DESC(real_dma, "trace real devices' DMA (experimental: can oops under interrupt load, see the README)");
+MODULE_PARM_DESC(real_dma, "trace real devices' DMA through the DMA API (default on)");
 
 /* ---- config space ------------------------------------------------------- */
 

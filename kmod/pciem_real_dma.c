@@ -599,11 +599,11 @@ static int rdma_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
 static struct kretprobe rdma_probes[] = { RDMA_PROBES(RDMA_PROBE) };
 
 /*
- * Every handler runs with interrupts off.  While a kprobe's handler runs,
- * the kernel takes any other kprobe hit on the CPU as missed, PCIem's
- * fault hook included: an interrupt handler touching a trapped BAR then
- * would fault for good.  Interrupts stay on only in the few instructions
- * the kprobe code runs around the handler (see the README's limits).
+ * Every handler runs with interrupts off, so that the device's own
+ * interrupt handler (which looks at its coherent buffers, real_irq_entry)
+ * never runs in the middle of one.  A trapped access during the kprobe
+ * code around a handler is still served: PCIem's fault hook is an ftrace
+ * callback, which a running kprobe does not make the kernel skip.
  */
 static int rdma_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {

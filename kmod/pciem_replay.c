@@ -32,6 +32,7 @@
 #include <linux/log2.h>
 #include <linux/bitmap.h>
 #include <linux/hash.h>
+#include <linux/rbtree.h>
 
 #include "pciem.h"
 
@@ -39,6 +40,14 @@
 #define IRQ_QUEUE	64		/* interrupts waiting for the irq_work */
 #define REG_BITS	8		/* per-register history: 256 entries */
 #define SPACE_CFG	PCIEM_NUM_BARS	/* register space of config accesses */
+/*
+ * The DMA API calls as "registers" (see matches() and MATCH_REGISTER): maps
+ * have one per shape (size, direction, coherence), unmaps and syncs one per
+ * recorded bus address they name.
+ */
+#define SPACE_DMA_MAP	(PCIEM_NUM_BARS + 1)
+#define SPACE_DMA_USE	(PCIEM_NUM_BARS + 2)
+#define DIV_BYTES	64		/* bytes of a DMA difference reported */
 
 /* What an event of the sequence is to the replay. */
 enum rclass {
@@ -47,15 +56,19 @@ enum rclass {
 	RC_HOLD,	/* an MSI-X table or PBA access: waited at until an access */
 	RC_IRQ,		/* injected */
 	RC_ACCESS,	/* matched against the driver's access */
+	RC_DMA,		/* the device's DMA: performed (write) or checked (read) */
 };
 
 /* An access the driver made. */
 struct access {
-	u32 type;	/* PCIEM_EVENT_MMIO_READ, _MMIO_WRITE, _CONFIG_WRITE */
-	u32 space;	/* BAR index, or SPACE_CFG */
-	u64 off;
-	u32 size;
-	u64 data;	/* the value written */
+	u32 type;	/* PCIEM_EVENT_MMIO_READ, _MMIO_WRITE, _CONFIG_WRITE, or a
+			 * DMA API call: _DMA_MAP, _DMA_UNMAP, _DMA_SYNC */
+	u32 space;	/* BAR index, SPACE_CFG, SPACE_DMA_MAP or SPACE_DMA_USE */
+	u64 off;	/* a DMA call: its key (ev_off()) */
+	u32 size;	/* a DMA call: its direction (PCIEM_DMA_DIR_*) */
+	u64 data;	/* the value written; a DMA call: its size */
+	u64 addr;	/* a DMA unmap or sync: the bus address it names */
+	u32 flags;	/* a DMA call: its event's flags */
 	unsigned long ip;
 };
 
@@ -106,6 +119,21 @@ struct pciem_replay {
 	unsigned int irq_head, irq_tail;
 	struct irq_work irq_work;
 
+	/* DMA: the driver's live mappings by recorded address (struct
+	 * pciem_dma_rmap), how many were not placed at it, the mapping being
+	 * made while its DMA_MAP is matched, and the events' bytes: a byte
+	 * FIFO [pay_head, pay_tail) and, per slot, where its bytes end */
+	u32 dma_check;
+	bool hold;			/* transfers wait: the access's event is not out yet */
+	struct rb_root rmaps;
+	unsigned int moved;
+	struct pciem_dma_rmap *making;
+	u8 *pay;
+	u64 pay_size, pay_head, pay_tail;
+	u64 *pend;
+	u8 pbuf[PCIEM_TRACE_DMA_PIECE];
+	u64 dma_written, dma_compared;
+
 	struct pciem_replay_divergence divq[PCIEM_REPLAY_DIV_QUEUE];
 	unsigned int div_head, div_tail;	/* free-running */
 	struct mutex read_lock;
@@ -140,10 +168,46 @@ static u64 ones(u32 size)
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 }
 
+static bool dma_call(u32 type)
+{
+	return type == PCIEM_EVENT_DMA_MAP || type == PCIEM_EVENT_DMA_UNMAP ||
+	       type == PCIEM_EVENT_DMA_SYNC;
+}
+
+static bool dma_data(u32 type)
+{
+	return type == PCIEM_EVENT_DMA_READ || type == PCIEM_EVENT_DMA_WRITE;
+}
+
+/* The bytes fed with @e: a DMA transfer's (not a refused one's), else 0. */
+static u32 ev_bytes(const struct pciem_event *e)
+{
+	return dma_data(e->type) && !(e->flags & PCIEM_EVENT_F_DMA_FAULT) ? e->data : 0;
+}
+
 static u32 ev_space(const struct pciem_event *e)
 {
+	if (dma_call(e->type))
+		return e->type == PCIEM_EVENT_DMA_MAP ? SPACE_DMA_MAP : SPACE_DMA_USE;
 	return e->type == PCIEM_EVENT_CONFIG_WRITE || e->type == PCIEM_EVENT_CONFIG_READ ?
 	       SPACE_CFG : e->bar;
+}
+
+/* A map's key: its shape. */
+static u64 map_key(u32 dir, bool coherent, u64 size)
+{
+	return size << 3 | (u64)dir << 1 | coherent;
+}
+
+/*
+ * The register offset of @e; a DMA call's key: a map's shape, the recorded
+ * bus address an unmap or sync names.
+ */
+static u64 ev_off(const struct pciem_event *e)
+{
+	if (e->type == PCIEM_EVENT_DMA_MAP)
+		return map_key(e->bar, e->flags & PCIEM_EVENT_F_DMA_COHERENT, e->data);
+	return e->offset;
 }
 
 /*
@@ -173,20 +237,98 @@ static enum rclass classify(const struct pciem_replay *rp, const struct pciem_ev
 		return (e->flags & PCIEM_EVENT_F_DEFERRED) ? RC_PASS : RC_IRQ;
 	case PCIEM_EVENT_LIFECYCLE:
 		return RC_MARKER;
+	case PCIEM_EVENT_DMA_MAP:
+	case PCIEM_EVENT_DMA_UNMAP:
+	case PCIEM_EVENT_DMA_SYNC:
+		return (rp->flags & PCIEM_REPLAY_F_DMA) ? RC_ACCESS : RC_PASS;
+	case PCIEM_EVENT_DMA_READ:
+	case PCIEM_EVENT_DMA_WRITE:
+		return (rp->flags & PCIEM_REPLAY_F_DMA) && ev_bytes(e) ? RC_DMA : RC_PASS;
 	default:
 		return RC_PASS;
 	}
 }
 
-static bool same_reg(const struct pciem_event *e, const struct access *a)
+/* ---- the driver's mappings ------------------------------------------------ */
+
+/* The live mapping holding recorded bus address @addr, or NULL. */
+static struct pciem_dma_rmap *rmap_find(struct pciem_replay *rp, u64 addr)
 {
-	return ev_space(e) == a->space && e->offset == a->off;
+	struct pciem_dma_range *r = pciem_dma_range_find(&rp->rmaps, addr);
+
+	return r ? container_of(r, struct pciem_dma_rmap, rec) : NULL;
 }
 
-static bool matches(const struct pciem_event *e, const struct access *a)
+/* Recorded bus address @addr, inside a live mapping, as the driver has it. */
+static bool rec_to_live(struct pciem_replay *rp, u64 addr, u64 *live)
 {
-	return e->type == a->type && same_reg(e, a) && e->size == a->size &&
-	       (a->type == PCIEM_EVENT_MMIO_READ || e->data == a->data);
+	struct pciem_dma_rmap *r = rmap_find(rp, addr);
+
+	if (!r)
+		return false;
+	*live = r->live + (addr - r->rec.addr);
+	return true;
+}
+
+static void rmap_unlink(struct pciem_replay *rp, struct pciem_dma_rmap *r)
+{
+	if (!r->linked)
+		return;
+	rb_erase(&r->rec.node, &rp->rmaps);
+	r->linked = false;
+	if (r->live != r->rec.addr)
+		rp->moved--;
+}
+
+static bool same_reg(const struct pciem_event *e, const struct access *a)
+{
+	return ev_space(e) == a->space && ev_off(e) == a->off;
+}
+
+/*
+ * Is @a the DMA call @e?  Same kind (and key: same_reg()), direction, size
+ * and flags.  An unmap's or sync's key is the recorded address it names,
+ * the access's translated back from the live mapping (dma_use_key()): the
+ * same mapping, at the same offset.
+ */
+static bool dma_call_matches(const struct pciem_event *e, const struct access *a)
+{
+	return e->bar == a->size && e->data == a->data && e->flags == a->flags;
+}
+
+/* The key of an unmap or sync of live bus address @addr in mapping @r. */
+static u64 dma_use_key(const struct pciem_dma_rmap *r, u64 addr)
+{
+	return r && r->linked ? r->rec.addr + (addr - r->live) : addr;
+}
+
+/*
+ * Is the value written @a->data the recorded @e->data?  When some live
+ * mapping could not get its recorded address, a recorded value inside a
+ * recorded mapping stands for that mapping and offset (8-byte values, and
+ * 4-byte ones when both are below 4 GiB).
+ */
+static bool written_matches(struct pciem_replay *rp, const struct pciem_event *e,
+			    const struct access *a)
+{
+	u64 live;
+
+	if (e->data == a->data)
+		return true;
+	if (!rp->moved || (e->size != 8 && e->size != 4) || !rec_to_live(rp, e->data, &live))
+		return false;
+	return live == a->data && (e->size == 8 || live <= U32_MAX);
+}
+
+static bool matches(struct pciem_replay *rp, const struct pciem_event *e,
+		    const struct access *a)
+{
+	if (e->type != a->type || !same_reg(e, a))
+		return false;
+	if (dma_call(e->type))
+		return dma_call_matches(e, a);
+	return e->size == a->size &&
+	       (a->type == PCIEM_EVENT_MMIO_READ || written_matches(rp, e, a));
 }
 
 static struct reg_last *reg_slot(struct pciem_replay *rp, u32 space, u64 off)
@@ -205,9 +347,9 @@ static bool continues_run(const struct reg_last *r, const struct pciem_event *e)
 /* Per-register mode: the history entry of @e's register, if it is there. */
 static struct reg_last *reg_of(struct pciem_replay *rp, const struct pciem_event *e)
 {
-	struct reg_last *r = reg_slot(rp, ev_space(e), e->offset);
+	struct reg_last *r = reg_slot(rp, ev_space(e), ev_off(e));
 
-	return r->valid && r->space == ev_space(e) && r->off == e->offset ? r : NULL;
+	return r->valid && r->space == ev_space(e) && r->off == ev_off(e) ? r : NULL;
 }
 
 /* ---- waking and interrupts ----------------------------------------------- */
@@ -300,8 +442,17 @@ static void timer_work_fn(struct irq_work *work)
 static void pass(struct pciem_replay *rp)
 {
 	struct pciem_event *e = slot(rp, rp->cur);
+	u64 end = rp->pend[rp->cur & (rp->size - 1)];
 	u32 half = rp->size / 2;
 
+	/* its bytes are free too; the feeder may be waiting for that room */
+	if (end > rp->pay_head) {
+		bool full = rp->pay_tail - rp->pay_head > rp->pay_size / 2;
+
+		rp->pay_head = end;
+		if (full && rp->pay_tail - rp->pay_head <= rp->pay_size / 2)
+			wake(rp);
+	}
 	__clear_bit(rp->cur & (rp->size - 1), rp->done);
 	rp->last_ts = e->timestamp_ns;
 	rp->have_ts = true;
@@ -340,6 +491,34 @@ static void pass_irq(struct pciem_replay *rp, const struct pciem_event *e)
 		rp->prev_irq = e->data + 1;
 }
 
+static void dma_xfer(struct pciem_replay *rp, u64 i);
+
+/*
+ * A real device's read of coherent memory (F_DMA_SEEN) was seen at the
+ * driver's next register access or the device's next interrupt: what the
+ * driver wrote until then.  Is the next event after @i, beyond other
+ * transfers and passed-over ones, such an access (or not fed yet)?  Then
+ * the read waits for it; before an interrupt it is done at once.
+ */
+static bool read_waits(struct pciem_replay *rp, u64 i)
+{
+	const struct pciem_event *e = slot(rp, i);
+	enum rclass c;
+
+	if (e->type != PCIEM_EVENT_DMA_READ || !(e->flags & PCIEM_EVENT_F_DMA_SEEN))
+		return false;
+	for (i++; i < rp->tail; i++) {
+		if (is_done(rp, i))
+			continue;
+		c = classify(rp, slot(rp, i));
+		if (c == RC_IRQ)
+			return false;
+		if (c != RC_DMA && c != RC_PASS)
+			return true;
+	}
+	return !rp->ended;
+}
+
 /*
  * Moves the cursor over what needs no access: passed-over events,
  * interrupts (injected now, or the timer armed for them), and markers when
@@ -370,6 +549,12 @@ static void advance(struct pciem_replay *rp, bool access)
 			rp->passed_over++;
 			pass(rp);
 			break;
+		case RC_DMA:
+			if (rp->hold || (!access && read_waits(rp, i)))
+				return;
+			dma_xfer(rp, i);
+			pass(rp);
+			break;
 		case RC_IRQ:
 			if ((e->flags & PCIEM_EVENT_F_PENDING) && rp->prev_irq == e->data + 1) {
 				rp->left--;
@@ -395,6 +580,17 @@ static void advance(struct pciem_replay *rp, bool access)
 	}
 }
 
+/*
+ * The access's event is out: the transfers recorded after it are done now
+ * (they waited, rp->hold), and what follows them.
+ */
+static void release(struct pciem_replay *rp)
+{
+	rp->hold = false;
+	advance(rp, false);
+	update_state(rp);
+}
+
 static enum hrtimer_restart timer_fn(struct hrtimer *t)
 {
 	struct pciem_replay *rp = container_of(t, struct pciem_replay, timer);
@@ -416,36 +612,41 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 
 /* ---- divergence ---------------------------------------------------------------- */
 
-static void diverge(struct pciem_replay *rp, u32 kind, u32 dflags, u64 index,
-		    const struct pciem_event *expected, const struct access *a, u64 answered)
+/*
+ * A new divergence record, to be filled and then given to div_end(); NULL
+ * when the queue is full (it is counted).
+ */
+static struct pciem_replay_divergence *div_begin(struct pciem_replay *rp, u32 kind, u32 dflags,
+						 u64 index, const struct pciem_event *expected)
 {
 	struct pciem_replay_divergence *d;
-	bool read = a->type == PCIEM_EVENT_MMIO_READ;
 
 	rp->divergences++;
-	if (rp->div_tail - rp->div_head < PCIEM_REPLAY_DIV_QUEUE) {
-		d = &rp->divq[rp->div_tail % PCIEM_REPLAY_DIV_QUEUE];
-		memset(d, 0, sizeof(*d));
-		d->kind = kind;
-		d->flags = dflags;
-		d->number = rp->divergences;
-		d->index = index;
-		if (expected)
-			d->expected = *expected;
-		pciem_event_fill(&d->actual, a->type, a->space == SPACE_CFG ? 0 : a->space,
-				 a->off, a->size, read ? answered : a->data, a->ip);
-		/* named now: the driver may be unloaded by the time it is read */
-		if (a->ip)
-			snprintf(d->symbol, sizeof(d->symbol), "%pS", (void *)(unsigned long)a->ip);
-		if (rp->divergences == 1)
-			rp->first = *d;
-		rp->div_tail++;
-	} else {
+	if (rp->div_tail - rp->div_head >= PCIEM_REPLAY_DIV_QUEUE) {
 		rp->div_dropped++;
 		if (rp->divergences == 1) {	/* cannot happen: the queue is empty */
 			memset(&rp->first, 0, sizeof(rp->first));
 			rp->first.kind = kind;
 		}
+		return NULL;
+	}
+	d = &rp->divq[rp->div_tail % PCIEM_REPLAY_DIV_QUEUE];
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	d->flags = dflags;
+	d->number = rp->divergences;
+	d->index = index;
+	if (expected)
+		d->expected = *expected;
+	return d;
+}
+
+static void div_end(struct pciem_replay *rp, struct pciem_replay_divergence *d, u32 kind)
+{
+	if (d) {
+		if (d->number == 1)
+			rp->first = *d;
+		rp->div_tail++;
 	}
 	if (rp->on_div == PCIEM_REPLAY_DIV_STOP) {
 		rp->state = kind == PCIEM_DIV_OVERRUN ? PCIEM_REPLAY_OVERRUN : PCIEM_REPLAY_DIVERGED;
@@ -453,6 +654,25 @@ static void diverge(struct pciem_replay *rp, u32 kind, u32 dflags, u64 index,
 		rp->irq_head = rp->irq_tail;
 	}
 	wake(rp);
+}
+
+static void diverge(struct pciem_replay *rp, u32 kind, u32 dflags, u64 index,
+		    const struct pciem_event *expected, const struct access *a, u64 answered)
+{
+	struct pciem_replay_divergence *d = div_begin(rp, kind, dflags, index, expected);
+
+	if (d && dma_call(a->type)) {
+		pciem_event_fill(&d->actual, a->type, a->size, a->addr, 0, a->data, a->ip);
+		d->actual.flags = a->flags;
+	} else if (d) {
+		pciem_event_fill(&d->actual, a->type, a->space == SPACE_CFG ? 0 : a->space,
+				 a->off, a->size,
+				 a->type == PCIEM_EVENT_MMIO_READ ? answered : a->data, a->ip);
+	}
+	/* named now: the driver may be unloaded by the time it is read */
+	if (d && a->ip)
+		snprintf(d->symbol, sizeof(d->symbol), "%pS", (void *)(unsigned long)a->ip);
+	div_end(rp, d, kind);
 }
 
 /*
@@ -479,13 +699,133 @@ static void diverge_seq(struct pciem_replay *rp, u64 before, u64 seq)
 		rp->first.actual.seq = seq;
 }
 
+/* ---- the device's DMA ------------------------------------------------------------ */
+
+/* The little-endian 8 bytes at @p (a device's view of an address field). */
+static u64 le64_word(const u8 *p)
+{
+	__le64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64_to_cpu(v);
+}
+
+/* Slot @i's bytes, into rp->pbuf (the FIFO may wrap in them). */
+static const u8 *xfer_bytes(struct pciem_replay *rp, u64 i, u32 n)
+{
+	u64 start = rp->pend[i & (rp->size - 1)] - n;
+	u64 at = start % rp->pay_size;
+	u32 first = min_t(u64, n, rp->pay_size - at);
+
+	memcpy(rp->pbuf, rp->pay + at, first);
+	memcpy(rp->pbuf + first, rp->pay, n - first);
+	return rp->pbuf;
+}
+
+/*
+ * Where the device's read of @n bytes at bus address @bus first differs
+ * from the recording (@rec against @live), as dma_check says; @n if
+ * nowhere.  8-byte aligned fields holding a recorded bus address inside a
+ * live mapping are compared as that mapping and offset in every mode but
+ * NONE; the other bytes only in FULL.
+ */
+static u32 dma_diff(struct pciem_replay *rp, const u8 *rec, const u8 *live, u64 bus, u32 n)
+{
+	bool full = rp->dma_check == PCIEM_REPLAY_DMA_FULL;
+	u32 i = 0, k;
+	u64 rv, lv, t;
+
+	if (rp->dma_check == PCIEM_REPLAY_DMA_NONE)
+		return n;
+	while (i < n) {
+		if (((bus + i) & 7) || n - i < 8) {
+			if (full && rec[i] != live[i])
+				return i;
+			i++;
+			continue;
+		}
+		rv = le64_word(rec + i);
+		lv = le64_word(live + i);
+		if (rec_to_live(rp, rv, &t)) {
+			if (t != lv)
+				return i;
+		} else if (full && rv != lv) {
+			for (k = 0; rec[i + k] == live[i + k]; k++)
+				;
+			return i + k;
+		}
+		i += 8;
+	}
+	return n;
+}
+
+/*
+ * The device's recorded transfer at slot @i, as the cursor passes it: a
+ * write lands in the driver's live mapping, a read is compared with what
+ * the driver prepared there.  Either is emitted as the device's event, with
+ * the live address and the bytes moved, so that a recording of the replay
+ * is the recording.
+ */
+static void dma_xfer(struct pciem_replay *rp, u64 i)
+{
+	const struct pciem_event *e = slot(rp, i);
+	bool to_host = e->type == PCIEM_EVENT_DMA_WRITE;
+	struct pciem_replay_divergence *d;
+	struct pciem_dma_rmap *r;
+	u32 n = e->data, at;
+	const u8 *rec;
+	u8 *mem;
+
+	if (stopped(rp))
+		return;
+	rec = xfer_bytes(rp, i, n);
+	r = rmap_find(rp, e->offset);
+	if (!r || n > r->rec.size - (e->offset - r->rec.addr) ||
+	    !(r->coherent || r->dir == PCIEM_DMA_DIR_BIDIRECTIONAL ||
+	      r->dir == (to_host ? PCIEM_DMA_DIR_FROM_DEVICE : PCIEM_DMA_DIR_TO_DEVICE))) {
+		d = div_begin(rp, PCIEM_DIV_DMA_UNMAPPED, 0, i, e);
+		if (d && r) {
+			d->dma_live_addr = r->live;
+			d->dma_rec_addr = r->rec.addr;
+			d->dma_map_size = r->rec.size;
+		}
+		div_end(rp, d, PCIEM_DIV_DMA_UNMAPPED);
+		return;
+	}
+	mem = r->cpu + (e->offset - r->rec.addr);
+	if (to_host) {
+		memcpy(mem, rec, n);
+		rp->dma_written += n;
+	} else {
+		rp->dma_compared += n;
+		at = dma_diff(rp, rec, mem, e->offset, n);
+		if (at < n) {
+			d = div_begin(rp, PCIEM_DIV_DMA_DATA, 0, i, e);
+			if (d) {
+				d->dma_offset = at;
+				d->dma_live_addr = r->live;
+				d->dma_rec_addr = r->rec.addr;
+				d->dma_map_size = r->rec.size;
+				d->dma_len = min_t(u32, n - at, DIV_BYTES);
+				memcpy(d->dma_expected, rec + at, d->dma_len);
+				memcpy(d->dma_actual, mem + at, d->dma_len);
+				pciem_event_fill(&d->actual, e->type, 0,
+						 r->live + (e->offset - r->rec.addr), 0, n, 0);
+			}
+			div_end(rp, d, PCIEM_DIV_DMA_DATA);
+		}
+	}
+	pciem_dma_data_event(rp->dev, e->type, r->live + (e->offset - r->rec.addr), mem, n,
+			     e->flags);
+}
+
 /* ---- matching -------------------------------------------------------------------- */
 
 static void remember(struct pciem_replay *rp, const struct pciem_event *e)
 {
 	struct reg_last r = {
 		.valid = true, .read = e->type == PCIEM_EVENT_MMIO_READ,
-		.space = ev_space(e), .size = e->size, .off = e->offset, .data = e->data,
+		.space = ev_space(e), .size = e->size, .off = ev_off(e), .data = e->data,
 	};
 
 	rp->last = r;
@@ -496,12 +836,38 @@ static void remember(struct pciem_replay *rp, const struct pciem_event *e)
 static bool drop_stale_runs(struct pciem_replay *rp);
 
 /*
+ * The mapping being made (rp->making) matched recorded mapping @e: it gets
+ * @e's bus address if it can (pciem_dma_place()) and stands for @e until
+ * its unmap.
+ */
+static void dma_mapped(struct pciem_replay *rp, const struct pciem_event *e)
+{
+	struct pciem_dma_rmap *r = rp->making;
+
+	rp->making = NULL;
+	if (!pciem_dma_place(rp->dev, r, e->offset))
+		return;
+	r->rec.addr = e->offset;
+	r->rec.size = e->data;
+	pciem_dma_range_insert(&rp->rmaps, &r->rec);
+	r->linked = true;
+	if (r->live != r->rec.addr)
+		rp->moved++;
+}
+
+/*
  * The expected access at @i was made (@match), or one in its place that
  * differs only in the value written: it is consumed.
  */
 static void consume(struct pciem_replay *rp, u64 i, bool match)
 {
-	remember(rp, slot(rp, i));
+	const struct pciem_event *e = slot(rp, i);
+
+	/* a mapping being made takes the recorded one's place before any
+	 * transfer after it is performed */
+	if (e->type == PCIEM_EVENT_DMA_MAP && rp->making && match)
+		dma_mapped(rp, e);
+	remember(rp, e);
 	if (match)
 		rp->matched++;
 	rp->left--;
@@ -550,7 +916,7 @@ static enum result resync_strict(struct pciem_replay *rp, const struct access *a
 	}
 	for (q = i + 1; q < end; q++) {
 		if (is_done(rp, q) || classify(rp, slot(rp, q)) != RC_ACCESS ||
-		    !matches(slot(rp, q), a))
+		    !matches(rp, slot(rp, q), a))
 			continue;
 		*val = slot(rp, q)->data;
 		diverge(rp, PCIEM_DIV_MISMATCH, PCIEM_DIV_F_RESYNC, i, e, a, *val);
@@ -570,7 +936,7 @@ static enum result match_strict(struct pciem_replay *rp, const struct access *a,
 	unsigned int n = 0;
 	struct pciem_event *e = slot(rp, i);
 
-	if (matches(e, a)) {
+	if (matches(rp, e, a)) {
 		*val = e->data;
 		consume(rp, i, true);
 		return R_ANSWER;
@@ -598,7 +964,7 @@ static enum result match_strict(struct pciem_replay *rp, const struct access *a,
 	if (n) {
 		if (q == rp->tail && !rp->ended)
 			return R_NEED_FEED;	/* the run goes on beyond the FIFO */
-		if (q < rp->tail && matches(slot(rp, q), a)) {
+		if (q < rp->tail && matches(rp, slot(rp, q), a)) {
 			for (j = i; j < q; j++)
 				if (classify(rp, slot(rp, j)) == RC_ACCESS)
 					drop(rp, j, &rp->polls_skipped);
@@ -660,7 +1026,7 @@ static enum result match_register(struct pciem_replay *rp, const struct access *
 again:
 	end = min(rp->tail, rp->cur + rp->window);
 	c = next_of_reg(rp, a, rp->cur, end);
-	if (c != U64_MAX && matches(slot(rp, c), a)) {
+	if (c != U64_MAX && matches(rp, slot(rp, c), a)) {
 		*val = slot(rp, c)->data;
 		consume(rp, c, true);
 		return R_ANSWER;
@@ -678,7 +1044,7 @@ again:
 	if (c != U64_MAX && r) {
 		for (n = 0, q = c; q != U64_MAX && continues_run(r, slot(rp, q)); n++)
 			q = next_of_reg(rp, a, q + 1, end);
-		if (n && q != U64_MAX && matches(slot(rp, q), a)) {
+		if (n && q != U64_MAX && matches(rp, slot(rp, q), a)) {
 			for (j = c; j < q; j++)
 				if (!is_done(rp, j) && classify(rp, slot(rp, j)) == RC_ACCESS &&
 				    same_reg(slot(rp, j), a))
@@ -704,7 +1070,7 @@ again:
 		}
 		for (q = next_of_reg(rp, a, c + 1, end); q != U64_MAX;
 		     q = next_of_reg(rp, a, q + 1, end)) {
-			if (!matches(slot(rp, q), a))
+			if (!matches(rp, slot(rp, q), a))
 				continue;
 			*val = slot(rp, q)->data;
 			diverge(rp, PCIEM_DIV_MISMATCH, PCIEM_DIV_F_RESYNC, c, e, a, *val);
@@ -761,7 +1127,11 @@ static enum result replay_access(struct pciem_replay *rp, const struct access *a
 	for (;;) {
 		if (stopped(rp))
 			return R_DEAD;
+		/* what was recorded before the access is done before it, what
+		 * comes after waits for its event (release()) */
+		rp->hold = false;
 		advance(rp, true);
+		rp->hold = true;
 		if (rp->cur == rp->tail) {
 			if (rp->ended) {
 				diverge(rp, PCIEM_DIV_PAST_END, 0, rp->fed, NULL, a, ones(a->size));
@@ -843,6 +1213,7 @@ u64 pciem_replay_mmio(struct pciem_device *dev, bool write, unsigned int bar, u6
 	ev.flags = evflags;
 	pciem_ring_push(dev, &ev);
 	diverge_seq(rp, before, ev.seq);
+	release(rp);
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
 	*apply = res == R_ANSWER;
 	return data;
@@ -875,7 +1246,89 @@ void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsign
 		pciem_ring_push(dev, ev);
 		diverge_seq(rp, before, ev->seq);
 	}
+	release(rp);
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
+}
+
+/*
+ * The driver's DMA API calls (pciem_dma.c), under the mappings' lock, which
+ * is taken before rp->lock.  Each is an access of the sequence, and its
+ * event is emitted here, before the transfers recorded after it are done.
+ * A map returns true when it was matched and placed (at its recorded
+ * address if free), and its event emitted; false when the caller places it
+ * and emits its event (the replay stopped, or the call diverged).
+ */
+bool pciem_replay_has_dma(const struct pciem_device *dev)
+{
+	const struct pciem_replay *rp = READ_ONCE(dev->replay);
+
+	return rp && (rp->flags & PCIEM_REPLAY_F_DMA);
+}
+
+static void call_event(struct pciem_replay *rp, const struct access *a, u64 addr)
+{
+	if (pciem_traced(rp->dev))
+		pciem_dma_ctl_event(rp->dev, a->type, addr, a->data, a->size, a->flags, a->ip);
+}
+bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 size,
+			  unsigned long ip)
+{
+	struct pciem_replay *rp = dev->replay;
+	struct access a = {
+		.type = PCIEM_EVENT_DMA_MAP, .space = SPACE_DMA_MAP,
+		.off = map_key(r->dir, r->coherent, size), .size = r->dir, .data = size,
+		.flags = r->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0, .ip = ip,
+	};
+	unsigned long flags;
+	u64 unused;
+
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	rp->making = r;
+	replay_access(rp, &a, &unused, &flags);
+	rp->making = NULL;
+	if (r->linked)
+		call_event(rp, &a, r->live);
+	release(rp);
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+	return r->linked;
+}
+
+void pciem_replay_dma_unmap(struct pciem_device *dev, struct pciem_dma_rmap *r,
+			    unsigned long ip)
+{
+	struct pciem_replay *rp = dev->replay;
+	struct access a = {
+		.type = PCIEM_EVENT_DMA_UNMAP, .space = SPACE_DMA_USE,
+		.off = dma_use_key(r, r->live), .size = r->dir, .data = r->size, .addr = r->live,
+		.flags = r->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0, .ip = ip,
+	};
+	unsigned long flags;
+	u64 unused;
+
+	raw_spin_lock_irqsave(&rp->lock, flags);
+	replay_access(rp, &a, &unused, &flags);
+	rmap_unlink(rp, r);	/* its memory is the driver's again */
+	call_event(rp, &a, a.addr);
+	release(rp);
+	raw_spin_unlock_irqrestore(&rp->lock, flags);
+}
+
+void pciem_replay_dma_sync(struct pciem_device *dev, const struct pciem_dma_rmap *r, u64 addr,
+			   u64 size, u32 dir, u32 flags, unsigned long ip)
+{
+	struct pciem_replay *rp = dev->replay;
+	struct access a = {
+		.type = PCIEM_EVENT_DMA_SYNC, .space = SPACE_DMA_USE, .off = dma_use_key(r, addr),
+		.size = dir, .data = size, .addr = addr, .flags = flags, .ip = ip,
+	};
+	unsigned long irqflags;
+	u64 unused;
+
+	raw_spin_lock_irqsave(&rp->lock, irqflags);
+	replay_access(rp, &a, &unused, &irqflags);
+	call_event(rp, &a, addr);
+	release(rp);
+	raw_spin_unlock_irqrestore(&rp->lock, irqflags);
 }
 
 /* An instruction the trap could not decode: that access is not replayed. */
@@ -974,14 +1427,16 @@ static bool event_valid(const struct pciem_device *dev, const struct pciem_event
 		return !e->flags;
 	case PCIEM_EVENT_DMA_MAP:
 	case PCIEM_EVENT_DMA_UNMAP:
-		return e->bar <= PCIEM_DMA_DIR_FROM_DEVICE &&
+		return e->bar <= PCIEM_DMA_DIR_FROM_DEVICE && e->data &&
 		       !(e->flags & ~PCIEM_EVENT_F_DMA_COHERENT);
 	case PCIEM_EVENT_DMA_SYNC:
 		return e->bar <= PCIEM_DMA_DIR_FROM_DEVICE &&
 		       !(e->flags & ~PCIEM_EVENT_F_DMA_FOR_DEVICE);
 	case PCIEM_EVENT_DMA_READ:
 	case PCIEM_EVENT_DMA_WRITE:
-		return !e->bar && !(e->flags & ~(PCIEM_EVENT_F_SAME_INSN | PCIEM_EVENT_F_DMA_FAULT));
+		return !e->bar && e->data <= PCIEM_TRACE_DMA_PIECE &&
+		       !(e->flags & ~(PCIEM_EVENT_F_SAME_INSN | PCIEM_EVENT_F_DMA_FAULT |
+				      PCIEM_EVENT_F_DMA_SEEN | PCIEM_EVENT_F_DMA_COHERENT));
 	default:
 		return false;
 	}
@@ -993,11 +1448,16 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 	struct pciem_replay *rp;
 	u32 fifo = s->fifo_events ? s->fifo_events : PCIEM_REPLAY_DEF_FIFO;
 	u32 window = s->window ? s->window : min(PCIEM_REPLAY_DEF_WINDOW, fifo);
+	u32 pay = s->payload_bytes ? s->payload_bytes : PCIEM_REPLAY_DEF_PAYLOAD;
 	int ret = -ENOMEM;
 
 	if (s->match > PCIEM_REPLAY_MATCH_REGISTER || s->on_divergence > PCIEM_REPLAY_DIV_CONTINUE ||
-	    s->timing > PCIEM_REPLAY_TIMING_RECORDED || (s->flags & ~PCIEM_REPLAY_F_CONFIG_WRITES) ||
-	    s->reserved0 || memchr_inv(s->reserved, 0, sizeof(s->reserved)))
+	    s->timing > PCIEM_REPLAY_TIMING_RECORDED ||
+	    (s->flags & ~(PCIEM_REPLAY_F_CONFIG_WRITES | PCIEM_REPLAY_F_DMA)) ||
+	    s->dma_check > PCIEM_REPLAY_DMA_NONE || s->reserved1 ||
+	    memchr_inv(s->reserved, 0, sizeof(s->reserved)))
+		return -EINVAL;
+	if (pay < PCIEM_REPLAY_MIN_PAYLOAD || pay > PCIEM_REPLAY_MAX_PAYLOAD)
 		return -EINVAL;
 	if (!is_power_of_2(fifo) || fifo < PCIEM_REPLAY_MIN_FIFO || fifo > PCIEM_REPLAY_MAX_FIFO ||
 	    window > PCIEM_REPLAY_MAX_WINDOW || window > fifo ||
@@ -1011,7 +1471,9 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 		return -ENOMEM;
 	rp->fifo = kvmalloc_array(fifo, sizeof(*rp->fifo), GFP_KERNEL_ACCOUNT);
 	rp->done = kvcalloc(BITS_TO_LONGS(fifo), sizeof(long), GFP_KERNEL_ACCOUNT);
-	if (!rp->fifo || !rp->done)
+	rp->pend = kvcalloc(fifo, sizeof(*rp->pend), GFP_KERNEL_ACCOUNT);
+	rp->pay = kvmalloc(pay, GFP_KERNEL_ACCOUNT);
+	if (!rp->fifo || !rp->done || !rp->pend || !rp->pay)
 		goto err_free;
 	if (s->match == PCIEM_REPLAY_MATCH_REGISTER) {
 		rp->regs = kcalloc(1U << REG_BITS, sizeof(*rp->regs), GFP_KERNEL_ACCOUNT);
@@ -1025,6 +1487,9 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 	rp->timing = s->timing;
 	rp->flags = s->flags;
 	rp->window = window;
+	rp->dma_check = s->dma_check;
+	rp->pay_size = pay;
+	rp->rmaps = RB_ROOT;
 	rp->wait_ns = (u64)(s->wait_us ? s->wait_us : PCIEM_REPLAY_DEF_WAIT_US) * NSEC_PER_USEC;
 	rp->size = fifo;
 	rp->state = PCIEM_REPLAY_RUNNING;
@@ -1043,10 +1508,28 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 
 err_free:
 	kfree(rp->regs);
+	kvfree(rp->pay);
+	kvfree(rp->pend);
 	kvfree(rp->done);
 	kvfree(rp->fifo);
 	kvfree(rp);
 	return ret;
+}
+
+/*
+ * Copies @n bytes of the feeder's payload at @src into the payload FIFO at
+ * rp->pay_tail, which only the feeder (under dev->lock) moves: that room
+ * is not read by the replay until the events are published.
+ */
+static int pay_copy(struct pciem_replay *rp, const u8 __user *src, u64 n)
+{
+	u64 at = rp->pay_tail % rp->pay_size;
+	u64 first = min(n, rp->pay_size - at);
+
+	if (copy_from_user(rp->pay + at, src, first) ||
+	    copy_from_user(rp->pay, src + first, n - first))
+		return -EFAULT;
+	return 0;
 }
 
 /* PCIEM_IOCTL_REPLAY_FEED, under dev->lock (so one feeder at a time). */
@@ -1054,14 +1537,15 @@ long pciem_replay_feed(struct pciem_device *dev, const struct pciem_replay_feed 
 {
 	struct pciem_replay *rp = dev->replay;
 	struct pciem_event __user *uev = u64_to_user_ptr(f->events);
+	const u8 __user *upay = u64_to_user_ptr(f->payload);
 	struct pciem_event *buf;
 	unsigned long flags;
 	u32 accepted = 0, count, n, k;
+	u64 room, pay_room, pay_used = 0, need, pos;
 	long err = 0;
-	u64 room;
-	bool dead;
+	bool dead, full = false;
 
-	if (f->reserved0 || memchr_inv(f->reserved, 0, sizeof(f->reserved)))
+	if (f->reserved)
 		return -EINVAL;
 	if (!rp || rp->ended)
 		return -EBUSY;
@@ -1071,9 +1555,10 @@ long pciem_replay_feed(struct pciem_device *dev, const struct pciem_replay_feed 
 	buf = kmalloc_array(FEED_CHUNK, sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	while (accepted < count) {
+	while (accepted < count && !full) {
 		raw_spin_lock_irqsave(&rp->lock, flags);
 		room = rp->size - (rp->tail - rp->cur);
+		pay_room = rp->pay_size - (rp->pay_tail - rp->pay_head);
 		dead = stopped(rp);
 		if (dead)	/* nothing will be replayed: take and drop them */
 			rp->fed += count - accepted;
@@ -1089,26 +1574,49 @@ long pciem_replay_feed(struct pciem_device *dev, const struct pciem_replay_feed 
 			err = -EFAULT;
 			break;
 		}
-		for (k = 0; k < n; k++)
-			if (!event_valid(dev, &buf[k]))
+		for (k = 0, need = 0; k < n; k++) {
+			u32 b;
+
+			if (!event_valid(dev, &buf[k])) {
+				err = -EINVAL;
 				break;
-		if (k < n)
-			err = -EINVAL;
+			}
+			b = ev_bytes(&buf[k]);
+			if (pay_used + need + b > f->payload_len) {
+				err = -EINVAL;		/* its bytes are not there */
+				break;
+			}
+			if (need + b > pay_room) {
+				full = true;		/* room for them later */
+				break;
+			}
+			need += b;
+		}
 		n = k;
+		if (need && pay_copy(rp, upay + pay_used, need)) {
+			err = -EFAULT;
+			break;
+		}
 
 		raw_spin_lock_irqsave(&rp->lock, flags);
-		for (k = 0; k < n; k++) {
+		for (k = 0, pos = rp->pay_tail; k < n; k++) {
+			u32 b = ev_bytes(&buf[k]);
+
+			pos += b;
 			*slot(rp, rp->tail) = buf[k];
+			rp->pend[rp->tail & (rp->size - 1)] = b ? pos : 0;
 			__clear_bit(rp->tail & (rp->size - 1), rp->done);
 			if (work_event(rp, rp->tail))
 				rp->left++;
 			rp->tail++;
 		}
+		rp->pay_tail = pos;
 		rp->fed += n;
 		if (rp->live)
 			advance(rp, false);	/* interrupts after what was consumed */
 		raw_spin_unlock_irqrestore(&rp->lock, flags);
 		accepted += n;
+		pay_used += need;
 		if (err)
 			break;
 	}
@@ -1158,6 +1666,8 @@ int pciem_replay_status(struct pciem_device *dev, struct pciem_replay_status *st
 	st->skipped = rp->skipped;
 	st->divergences = rp->divergences;
 	st->div_dropped = rp->div_dropped;
+	st->dma_written = rp->dma_written;
+	st->dma_compared = rp->dma_compared;
 	st->first = rp->first;
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
 	return 0;
@@ -1223,7 +1733,9 @@ __poll_t pciem_replay_poll(struct pciem_device *dev, struct file *file, poll_tab
 
 	poll_wait(file, &rp->wq, wait);
 	raw_spin_lock_irqsave(&rp->lock, flags);
-	if (!rp->ended && (rp->tail - rp->cur < rp->size || stopped(rp)))
+	if (!rp->ended && ((rp->tail - rp->cur < rp->size &&
+			    rp->pay_size - (rp->pay_tail - rp->pay_head) >= PCIEM_TRACE_DMA_PIECE) ||
+			   stopped(rp)))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	if (rp->div_head != rp->div_tail)
 		mask |= EPOLLIN | EPOLLRDNORM;
@@ -1280,6 +1792,8 @@ void pciem_replay_free(struct pciem_device *dev)
 	pciem_replay_sync(dev);
 	dev->replay = NULL;
 	kfree(rp->regs);
+	kvfree(rp->pay);
+	kvfree(rp->pend);
 	kvfree(rp->done);
 	kvfree(rp->fifo);
 	kvfree(rp);

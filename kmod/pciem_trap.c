@@ -4,7 +4,8 @@
  * points the mapping's page-table entries at the BAR pages, read-only: the
  * driver's reads see BAR memory, and each write faults (write trap).  In
  * full trap the entries are left empty, so reads fault too.  The fault reaches
- * bad_area_nosemaphore(), where a kprobe decodes the faulting instruction,
+ * bad_area_nosemaphore(), where an ftrace callback decodes the faulting
+ * instruction,
  * performs it on the BAR pages, reports it, and resumes the driver after
  * it.  No single-stepping, so every CPU stays online.
  *
@@ -14,6 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/slab.h>
 #include <linux/rculist.h>
@@ -1000,7 +1002,7 @@ static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr,
 }
 /*
  * Makes the probed function return at once: the fault was handled.  Reached
- * by the kprobe changing the instruction pointer at the function's entry,
+ * by the fault hook changing the instruction pointer at the function's entry,
  * where the stack holds the caller's return address.
  */
 static noinline notrace void pciem_fault_handled(void)
@@ -1008,46 +1010,75 @@ static noinline notrace void pciem_fault_handled(void)
 	barrier();
 }
 
-static int fault_pre(struct kprobe *p, struct pt_regs *kregs)
+/*
+ * The hook on bad_area_nosemaphore(regs, error_code, address): a plain
+ * ftrace callback, not a kprobe, because the kernel skips every kprobe
+ * that fires on a CPU while another kprobe's handler runs there: an
+ * interrupt handler's access to a trapped BAR during some other kprobe
+ * (PCIem's own on the DMA API and ioremap, or another tool's) would then
+ * fault for good.  ftrace's recursion guard is per context, so a fault
+ * in an interrupt handler is served whatever the interrupted code was
+ * running.  IPMODIFY: a livepatch of the same function clashes openly.
+ */
+static void notrace fault_hook(unsigned long ip, unsigned long parent_ip,
+			       struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = (struct pt_regs *)kregs->di;
-	unsigned long error_code = kregs->si;
-	unsigned long addr = kregs->dx;
+	struct pt_regs *kregs = ftrace_get_regs(fregs);
+	struct pt_regs *regs;
+	unsigned long error_code, addr;
 	bool handled;
+	int bit;
 
+	if (!kregs)
+		return;
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (bit < 0)
+		return;
+	regs = (struct pt_regs *)kregs->di;
+	error_code = kregs->si;
+	addr = kregs->dx;
 	/*
 	 * Ours are kernel data accesses to a page that is not present or
 	 * read-only: not an instruction fetch, a reserved bit or a
 	 * protection key.
 	 */
-	if ((error_code & (X86_PF_USER | X86_PF_INSTR | X86_PF_RSVD | X86_PF_PK)) ||
-	    user_mode(regs))
-		return 0;
-	rcu_read_lock();
-	handled = pciem_handle_fault(regs, addr, error_code);
-	rcu_read_unlock();
-	if (!handled)
-		return 0;
-	kregs->ip = (unsigned long)pciem_fault_handled;
-	return 1;
+	if (!(error_code & (X86_PF_USER | X86_PF_INSTR | X86_PF_RSVD | X86_PF_PK)) &&
+	    !user_mode(regs)) {
+		rcu_read_lock();
+		handled = pciem_handle_fault(regs, addr, error_code);
+		rcu_read_unlock();
+		if (handled)
+			kregs->ip = (unsigned long)pciem_fault_handled;
+	}
+	ftrace_test_recursion_unlock(bit);
 }
 
-/*
- * Never called (the pre-handler returns 1 whenever it changes the
- * instruction pointer), but a kprobe with a post-handler is never
- * optimised into a jump, which would ignore the new ip, and an
- * ftrace-based one then asks ftrace for IPMODIFY, which a livepatch on
- * the same function would clash with openly instead of silently.
- */
-static void fault_post(struct kprobe *p, struct pt_regs *regs, unsigned long flags)
-{
-}
-
-static struct kprobe fault_kp = {
-	.symbol_name = "bad_area_nosemaphore",
-	.pre_handler = fault_pre,
-	.post_handler = fault_post,
+static struct ftrace_ops fault_ops = {
+	.func = fault_hook,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
 };
+
+#define FAULT_FUNC	"bad_area_nosemaphore"
+
+static int fault_hook_start(void)
+{
+	int ret = ftrace_set_filter(&fault_ops, (unsigned char *)FAULT_FUNC,
+				    strlen(FAULT_FUNC), 1);
+
+	if (!ret)
+		ret = register_ftrace_function(&fault_ops);
+	if (ret) {
+		pr_err("cannot hook %s (%d): MMIO trapping is impossible\n", FAULT_FUNC, ret);
+		ftrace_free_filter(&fault_ops);
+	}
+	return ret;
+}
+
+static void fault_hook_stop(void)
+{
+	unregister_ftrace_function(&fault_ops);
+	ftrace_free_filter(&fault_ops);
+}
 
 /* ---- learning the driver's mappings ------------------------------------ */
 
@@ -1556,19 +1587,10 @@ int pciem_trap_init(void)
 	if (ret)
 		goto out_page;
 
-	ret = register_kprobe(&fault_kp);
+	ret = fault_hook_start();
 	if (ret) {
-		pr_err("cannot probe %s (%d): MMIO trapping is impossible\n",
-		       fault_kp.symbol_name, ret);
 		alias_exit();
 		goto out_page;
-	}
-	if (!(fault_kp.flags & KPROBE_FLAG_FTRACE)) {
-		/* an int3 probe's ip change is not safe: see fault_post() */
-		pr_err("the probe on %s is not ftrace-based (no CONFIG_KPROBES_ON_FTRACE?): MMIO trapping is impossible\n",
-		       fault_kp.symbol_name);
-		ret = -EOPNOTSUPP;
-		goto out_fault;
 	}
 	ret = register_kprobe(&iounmap_kp);
 	if (ret) {
@@ -1599,7 +1621,7 @@ int pciem_trap_init(void)
 out_iounmap:
 	unregister_kprobe(&iounmap_kp);
 out_fault:
-	unregister_kprobe(&fault_kp);
+	fault_hook_stop();
 	pciem_fault_in_exit();
 	alias_exit();
 out_page:
@@ -1618,7 +1640,7 @@ void pciem_trap_exit(void)
 		if (ioremap_krp[i].kp.symbol_name)
 			unregister_kretprobe(&ioremap_krp[i]);
 	unregister_kprobe(&iounmap_kp);
-	unregister_kprobe(&fault_kp);
+	fault_hook_stop();
 	pciem_fault_in_exit();	/* no task left in pciem_fault_in_stub */
 	/*
 	 * Every device is gone (each held a module reference), and so is

@@ -53,7 +53,9 @@ static const char argp_doc[] =
 "    pciem-replay --match per-register --on-divergence continue mt.zst -- ./mt\n"
 "                     # a multi-threaded driver; report every divergence\n"
 "    pciem-replay --stacks clock.zst -- sh workload.sh\n"
-"                     # and the call stack of the access that diverged"
+"                     # and the call stack of the access that diverged\n"
+"    pciem-replay --suite --junit report.xml --tap suite/\n"
+"                     # every suite/NAME.zst, with suite/NAME.sh as COMMAND"
 "\v"
 "Runs of identical polling reads whose length differs from the recording\n"
 "are tolerated in both match modes (the summary says how many reads were\n"
@@ -63,6 +65,11 @@ static const char argp_doc[] =
 "lost events while recording is refused unless --allow-lost is given.\n"
 "The kernel keeps a FIFO of --fifo events ahead of the driver; on a\n"
 "machine with one CPU make it as large as the trace.\n"
+"DMA: the driver's DMA mappings are matched with the recorded ones in the\n"
+"order it makes them (kind, size, direction) and get the recorded bus\n"
+"addresses; the device's DMA writes land in the driver's buffers at their\n"
+"recorded place, in the kernel, and the bytes the device read are\n"
+"compared with the recording (--dma-check).\n"
 "The MSI-X table and pending bits are emulated by the kernel, as when\n"
 "recording: their accesses are not compared (the PCI core writes this\n"
 "machine's message addresses), a read of them gets the emulated value.\n"
@@ -80,6 +87,21 @@ static const char argp_doc[] =
 "eBPF program as pciem-record --stacks and also shows the actual call\n"
 "stack of the access that diverged, trimmed the same way (it starts at\n"
 "the driver's access).\n"
+"\n"
+"SUITES:\n"
+"With --suite, pciem-replay replays each TRACE given, and each NAME.zst in\n"
+"each DIR given (in name order, not its subdirectories), one after the\n"
+"other, each as the single-trace form would (a device created, replayed\n"
+"and removed).  A trace's COMMAND is NAME.sh beside NAME.zst, when there is\n"
+"one, run as 'sh NAME.sh' in that directory with PCIEM_REPLAY_DEVICE,\n"
+"PCIEM_REPLAY_TRACE (the trace's absolute path) and PCIEM_REPLAY_NAME\n"
+"(NAME) set; without it, the trace has no COMMAND.  No COMMAND goes after\n"
+"--.  Each trace's report goes to stderr as it comes; --junit FILE writes\n"
+"a JUnit XML report (a test case per trace: a divergence is a failure\n"
+"carrying the report, a trace that ended with no verdict an error), and\n"
+"--tap a TAP report on stdout, to which COMMAND's stdout then does not go.\n"
+"A suite exits with 0 when every trace passed, 1 when any diverged\n"
+"(whatever the others did), else 2 when any ended with no verdict.\n"
 "\n"
 "EXIT STATUS:\n"
 "   0  the driver made exactly the recorded accesses: all consumed, all\n"
@@ -105,6 +127,10 @@ enum {
 	OPT_CONFIG_WRITES,
 	OPT_WITHOUT_IO_BARS,
 	OPT_STACKS,
+	OPT_DMA_CHECK,
+	OPT_SUITE,
+	OPT_JUNIT,
+	OPT_TAP,
 };
 
 static const struct argp_option argp_opts[] = {
@@ -117,6 +143,11 @@ static const struct argp_option argp_opts[] = {
 	{ "on-divergence", 'd', "stop|continue", 0,
 	  "stop (default): stop at the first divergence, the device then acts unplugged; "
 	  "continue: resynchronise and report every divergence", 0 },
+	{ "dma-check", OPT_DMA_CHECK, "full|addresses|none", 0,
+	  "How the bytes the device read by DMA are compared with the recording: full "
+	  "(default) every byte; addresses: only fields holding a bus address of a live "
+	  "mapping (descriptors, queue bases), for data that holds timestamps or checksums; "
+	  "none", 0 },
 	{ "regs", 'r', "FILE", 0, "Register map (docs/register-map.md): name the registers", 0 },
 	{ "allow-lost", OPT_ALLOW_LOST, NULL, 0,
 	  "Replay a trace that lost events while recording", 0 },
@@ -143,12 +174,25 @@ static const struct argp_option argp_opts[] = {
 	  "Also show the kernel call stack of the diverging access (eBPF, as pciem-record "
 	  "--stacks; needs CAP_BPF+CAP_PERFMON or root)", 0 },
 	{ "verbose", 'v', NULL, 0, "Say what is done", 0 },
+	{ NULL, 0, NULL, 0, "A regression suite (see SUITES below):", 1 },
+	{ "suite", OPT_SUITE, NULL, 0,
+	  "Replay every trace given, and every NAME.zst in each DIR given, one after the "
+	  "other, each with NAME.sh beside it as its COMMAND", 1 },
+	{ "junit", OPT_JUNIT, "FILE", 0,
+	  "With --suite: write a JUnit XML report to FILE, a test case per trace", 1 },
+	{ "tap", OPT_TAP, NULL, 0,
+	  "With --suite: write TAP (version 14) on stdout, a test point per trace "
+	  "(COMMAND's stdout then goes to stderr)", 1 },
 	{},
 };
 
 static struct replay_opts opts = {
 	.device_path = PCIEM_DEVICE_PATH,
 };
+static bool suite, tap;
+static const char *junit;
+static char **paths;			/* the traces (--suite: and directories) */
+static unsigned int npaths;
 
 static unsigned long long parse_num(struct argp_state *state, const char *arg,
 				    const char *opt, unsigned long long max)
@@ -238,20 +282,59 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_STACKS:
 		opts.stacks = true;
 		break;
+	case OPT_DMA_CHECK:
+		if (!strcmp(arg, "full"))
+			s->dma_check = PCIEM_REPLAY_DMA_FULL;
+		else if (!strcmp(arg, "addresses"))
+			s->dma_check = PCIEM_REPLAY_DMA_ADDRESSES;
+		else if (!strcmp(arg, "none"))
+			s->dma_check = PCIEM_REPLAY_DMA_NONE;
+		else
+			argp_error(state, "bad --dma-check '%s' (expected full, addresses or none)",
+				   arg);
+		break;
 	case 'v':
 		opts.verbose = true;
 		break;
-	case ARGP_KEY_ARG:
-		if (opts.trace)
-			argp_error(state, "one trace file only (a COMMAND goes after --)");
-		opts.trace = arg;
+	case OPT_SUITE:
+		suite = true;
 		break;
+	case OPT_JUNIT:
+		junit = arg;
+		break;
+	case OPT_TAP:
+		tap = true;
+		break;
+	case ARGP_KEY_ARG: {
+		/* checked at the end: --suite may come after the traces */
+		char **p = realloc(paths, (npaths + 2) * sizeof(*paths));
+
+		if (!p)
+			argp_failure(state, REPLAY_EX_ERROR, ENOMEM, "arguments");
+		paths = p;
+		paths[npaths++] = arg;
+		paths[npaths] = NULL;
+		break;
+	}
 	case ARGP_KEY_ARGS:
 		argp_error(state, "unexpected argument '%s'", state->argv[state->next]);
 		break;
 	case ARGP_KEY_END:
-		if (!opts.trace)
-			argp_error(state, "no trace file given");
+		if (!npaths)
+			argp_error(state, suite ? "--suite: no trace or directory given" :
+				   "no trace file given");
+		if (suite) {
+			if (opts.report_json)
+				argp_error(state, "--report-json reports one trace: with --suite, "
+					   "use --junit");
+			break;
+		}
+		if (npaths > 1)
+			argp_error(state, "one trace file only (a COMMAND goes after --; "
+				   "several traces: --suite)");
+		if (junit || tap)
+			argp_error(state, "--junit and --tap report a suite: add --suite");
+		opts.trace = paths[0];
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -262,7 +345,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 static const struct argp argp = {
 	.options = argp_opts,
 	.parser = parse_arg,
-	.args_doc = "TRACE [-- COMMAND [ARGS...]]",
+	.args_doc = "TRACE [-- COMMAND [ARGS...]]\n--suite [--junit FILE] [--tap] TRACE|DIR...",
 	.doc = argp_doc,
 };
 
@@ -286,13 +369,100 @@ static char **split_command(int *argc, char **argv, bool *bad)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+int replay_trace(struct replay_opts *o, int sigfd, const sigset_t *orig, FILE *out,
+		 struct replay_end *end)
 {
-	struct replay rp = { .opts = &opts, .fd = -1, .ifd = -1, .child_code = -1 };
-	sigset_t mask, orig;
-	int sigfd, err, child_st = -1, code;
+	struct replay rp = { .opts = o, .fd = -1, .ifd = -1, .child_code = -1 };
+	int err, child_st = -1, code;
 	pid_t child = 0;
 
+	rp.out = out;
+	err = replay__open_trace(&rp);
+	if (err)
+		goto fail;
+	if (o->verbose) {
+		char addr[32];
+		char msix[80] = "";
+
+		if (rp.total_msix_accesses)
+			snprintf(msix, sizeof(msix), " (and %llu to the MSI-X table and PBA, not "
+				 "compared)", (unsigned long long)rp.total_msix_accesses);
+		device__format_addr(addr, sizeof(addr), rp.domain, NULL);
+		fprintf(stderr, "pciem-replay: %s: device %s (%04x:%04x%s%s), %llu events: "
+			"%llu accesses%s, %llu interrupts\n", o->trace, addr,
+			rp.dev.desc.vendor_id, rp.dev.desc.device_id, rp.driver[0] ? ", driver " : "",
+			rp.driver, (unsigned long long)rp.total_events,
+			(unsigned long long)rp.total_accesses, msix, (unsigned long long)rp.total_irqs);
+	}
+	if (o->cmd_dir && chdir(o->cmd_dir)) {
+		fprintf(stderr, "pciem-replay: cannot enter %s: %s\n", o->cmd_dir, strerror(errno));
+		goto fail;
+	}
+	if (o->stacks) {
+		code = replay__open_stacks(&rp);
+		if (code) {
+			rp.result = RESULT_ERROR;
+			goto out;
+		}
+	}
+	rp.start_ns = replay__now_ns();
+	err = replay__create_device(&rp);
+	if (err)
+		goto fail;
+	if (o->verbose)
+		fprintf(stderr, "pciem-replay: device registered at %s\n", rp.address);
+
+	if (o->cmd) {
+		if (setenv(ADDRESS_ENV, rp.address, 1)) {
+			fprintf(stderr, "pciem-replay: setenv: %s\n", strerror(errno));
+			goto fail;
+		}
+		child = child__spawn(o->cmd, orig);
+		if (child < 0) {
+			fprintf(stderr, "pciem-replay: cannot run %s: %s\n", o->cmd[0],
+				strerror(-child));
+			goto fail;
+		}
+		rp.have_child = true;
+	}
+	err = replay__run(&rp, child, sigfd, &child_st);
+	if (child > 0 && child_st == -1)
+		child_st = child__stop(child, sigfd, CHILD_TERM_MS, "pciem-replay");
+	if (child > 0) {
+		rp.child_code = child__exit_code(child_st);
+		if (rp.child_code && o->verbose)
+			fprintf(stderr, "pciem-replay: COMMAND exited with status %d\n",
+				rp.child_code);
+	}
+	if (err || replay__finish(&rp))
+		goto fail;
+	report__summary(&rp);
+	code = report__exit_status(rp.result);
+	if (o->report_json && report__json(&rp, o->report_json))
+		code = REPLAY_EX_ERROR;
+	goto out;
+
+fail:
+	if (child > 0 && child_st == -1)
+		child__stop(child, sigfd, CHILD_TERM_MS, "pciem-replay");
+	rp.result = RESULT_ERROR;
+	rp.end_ns = replay__now_ns();
+	if (o->report_json && rp.r)
+		report__json(&rp, o->report_json);
+	code = REPLAY_EX_ERROR;
+out:
+	if (end) {
+		end->result = rp.result;
+		report__headline(&rp, end->headline, sizeof(end->headline));
+	}
+	replay__close(&rp);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t mask, orig;
+	int sigfd, code;
 	bool no_cmd;
 
 	opts.cmd = split_command(&argc, argv, &no_cmd);
@@ -303,9 +473,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pciem-replay: no COMMAND after --\n");
 		return REPLAY_EX_ERROR;
 	}
+	if (suite && opts.cmd) {
+		fprintf(stderr, "pciem-replay: --suite takes no COMMAND after --: each trace's "
+			"COMMAND is NAME.sh beside NAME.zst\n");
+		return REPLAY_EX_ERROR;
+	}
 	if (getenv(DEVICE_ENV))
 		opts.device_path = getenv(DEVICE_ENV);
-	rp.out = stderr;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -317,79 +491,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pciem-replay: signalfd: %s\n", strerror(errno));
 		return REPLAY_EX_ERROR;
 	}
-
-	err = replay__open_trace(&rp);
-	if (err)
-		goto fail;
-	if (opts.verbose) {
-		char addr[32];
-		char msix[80] = "";
-
-		if (rp.total_msix_accesses)
-			snprintf(msix, sizeof(msix), " (and %llu to the MSI-X table and PBA, not "
-				 "compared)", (unsigned long long)rp.total_msix_accesses);
-		device__format_addr(addr, sizeof(addr), rp.domain, NULL);
-		fprintf(stderr, "pciem-replay: %s: device %s (%04x:%04x%s%s), %llu events: "
-			"%llu accesses%s, %llu interrupts\n", opts.trace, addr,
-			rp.dev.desc.vendor_id, rp.dev.desc.device_id, rp.driver[0] ? ", driver " : "",
-			rp.driver, (unsigned long long)rp.total_events,
-			(unsigned long long)rp.total_accesses, msix, (unsigned long long)rp.total_irqs);
-	}
-	if (opts.stacks) {
-		code = replay__open_stacks(&rp);
-		if (code) {
-			replay__close(&rp);
-			close(sigfd);
-			return code;
-		}
-	}
-	rp.start_ns = replay__now_ns();
-	err = replay__create_device(&rp);
-	if (err)
-		goto fail;
-	if (opts.verbose)
-		fprintf(stderr, "pciem-replay: device registered at %s\n", rp.address);
-
-	if (opts.cmd) {
-		if (setenv(ADDRESS_ENV, rp.address, 1)) {
-			fprintf(stderr, "pciem-replay: setenv: %s\n", strerror(errno));
-			goto fail;
-		}
-		child = child__spawn(opts.cmd, &orig);
-		if (child < 0) {
-			fprintf(stderr, "pciem-replay: cannot run %s: %s\n", opts.cmd[0],
-				strerror(-child));
-			goto fail;
-		}
-		rp.have_child = true;
-	}
-	err = replay__run(&rp, child, sigfd, &child_st);
-	if (child > 0 && child_st == -1)
-		child_st = child__stop(child, sigfd, CHILD_TERM_MS, "pciem-replay");
-	if (child > 0) {
-		rp.child_code = child__exit_code(child_st);
-		if (rp.child_code && opts.verbose)
-			fprintf(stderr, "pciem-replay: COMMAND exited with status %d\n",
-				rp.child_code);
-	}
-	if (err || replay__finish(&rp))
-		goto fail;
-	report__summary(&rp);
-	code = report__exit_status(rp.result);
-	if (opts.report_json && report__json(&rp, opts.report_json))
-		code = REPLAY_EX_ERROR;
-	replay__close(&rp);
+	if (suite)
+		code = suite__run(&opts, paths, junit, tap, sigfd, &orig);
+	else
+		code = replay_trace(&opts, sigfd, &orig, stderr, NULL);
 	close(sigfd);
+	free(paths);
 	return code;
-
-fail:
-	if (child > 0 && child_st == -1)
-		child__stop(child, sigfd, CHILD_TERM_MS, "pciem-replay");
-	rp.result = RESULT_ERROR;
-	rp.end_ns = replay__now_ns();
-	if (opts.report_json && rp.r)
-		report__json(&rp, opts.report_json);
-	replay__close(&rp);
-	close(sigfd);
-	return REPLAY_EX_ERROR;
 }

@@ -49,7 +49,7 @@ struct dom_count {
 	uint32_t domain;
 	bool described;
 	struct msix_layout msix;	/* of its description, if PCIem presents it */
-	uint64_t events, accesses, msix_accesses, irqs, lost;
+	uint64_t events, accesses, msix_accesses, irqs, lost, dma;
 	uint64_t first_lost_seq;
 };
 
@@ -167,8 +167,12 @@ static void count_event(struct dom_count *c, const struct pciem_event *ev)
 	c->events++;
 	if (replay__in_msix(&c->msix, ev))
 		c->msix_accesses++;
-	else if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE)
-		c->accesses++;
+	else if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE ||
+		 ev->type == PCIEM_EVENT_DMA_MAP || ev->type == PCIEM_EVENT_DMA_UNMAP ||
+		 ev->type == PCIEM_EVENT_DMA_SYNC)
+		c->accesses++;	/* the DMA API calls are matched like accesses */
+	if (event__is_dma(ev))
+		c->dma++;
 	else if (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED))
 		c->irqs++;
 }
@@ -460,6 +464,7 @@ int replay__open_trace(struct replay *rp)
 	rp->total_msix_accesses = c->msix_accesses;
 	rp->msix = c->msix;
 	rp->total_irqs = c->irqs;
+	rp->has_dma = c->dma > 0;
 	rp->lost = c->lost;
 	device__format_addr(addr, sizeof(addr), c->domain, NULL);
 	if (c->lost && !o->allow_lost) {
@@ -517,6 +522,7 @@ int replay__create_device(struct replay *rp)
 	const struct replay_opts *o = rp->opts;
 	struct pciem_create_device create = { 0 };
 	struct pciem_config_image img = { 0 };
+	struct pciem_replay_start start;
 	struct pciem_device_info info;
 	uint64_t hist;
 	int i, err;
@@ -526,7 +532,8 @@ int replay__create_device(struct replay *rp)
 	rp->hist_stack = calloc(hist, sizeof(*rp->hist_stack));
 	rp->chunk = calloc(FEED_CHUNK, sizeof(*rp->chunk));
 	rp->chunk_stack = calloc(FEED_CHUNK, sizeof(*rp->chunk_stack));
-	if (!rp->hist || !rp->chunk || !rp->hist_stack || !rp->chunk_stack) {
+	rp->chunk_pay = malloc((size_t)FEED_CHUNK * PCIEM_TRACE_DMA_PIECE);
+	if (!rp->hist || !rp->chunk || !rp->hist_stack || !rp->chunk_stack || !rp->chunk_pay) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return -ENOMEM;
 	}
@@ -562,7 +569,11 @@ int replay__create_device(struct replay *rp)
 	img.data = (uintptr_t)rp->dev.desc.config;
 	if (ioctl(rp->fd, PCIEM_IOCTL_SET_CONFIG_IMAGE, &img))
 		return ioctl_fail("the recorded config space (SET_CONFIG_IMAGE)");
-	if (ioctl(rp->fd, PCIEM_IOCTL_REPLAY_START, &o->start)) {
+	/* the driver's DMA is replayed when the recording has it */
+	start = o->start;
+	if (rp->has_dma)
+		start.flags |= PCIEM_REPLAY_F_DMA;
+	if (ioctl(rp->fd, PCIEM_IOCTL_REPLAY_START, &start)) {
 		if (errno != ENOTTY)
 			return ioctl_fail("starting the replay (REPLAY_START)");
 		fprintf(stderr, "%s: the loaded pciem module has no replay engine "
@@ -639,18 +650,41 @@ static char *actual_stack(struct replay *rp, const struct pciem_event *a)
 
 /* ---- feeding ------------------------------------------------------------------ */
 
-/* The next event of the replayed device: 1, 0 at the end, -errno. */
+/* The bytes a DMA transfer event is fed with (none for a refused one). */
+static uint32_t event_bytes(const struct pciem_event *ev)
+{
+	if (ev->type != PCIEM_EVENT_DMA_READ && ev->type != PCIEM_EVENT_DMA_WRITE)
+		return 0;
+	return ev->flags & PCIEM_EVENT_F_DMA_FAULT ? 0 : (uint32_t)ev->data;
+}
+
+/* The next event of the replayed device, its bytes (if a DMA transfer's)
+ * appended to the chunk's: 1, 0 at the end, -errno. */
 static int next_event(struct replay *rp, struct pciem_event *ev, uint32_t *stack)
 {
 	struct ptf_record rec;
+	const void *bytes;
+	uint32_t len, want;
 	int err;
 
 	while ((err = ptf_reader__next(rp->r, &rec)) > 0) {
-		if (rec.type == PTF_REC_EVENT && rec.domain == rp->domain) {
-			*ev = rec.event;
-			*stack = rec.stack;
-			return 1;
+		if (rec.type != PTF_REC_EVENT || rec.domain != rp->domain)
+			continue;
+		want = event_bytes(&rec.event);
+		if (want) {
+			if (want > PCIEM_TRACE_DMA_PIECE || !rec.payload ||
+			    ptf_reader__payload(rp->r, rec.payload, &bytes, &len) || len != want) {
+				fprintf(stderr, "%s: %s: DMA event seq %llu: its %u bytes are "
+					"missing from the trace or do not match it\n", prog,
+					rp->opts->trace, (unsigned long long)rec.event.seq, want);
+				return -EINVAL;
+			}
+			memcpy(rp->chunk_pay + rp->pay_n, bytes, len);
+			rp->pay_n += len;
 		}
+		*ev = rec.event;
+		*stack = rec.stack;
+		return 1;
 	}
 	if (err < 0)
 		fprintf(stderr, "%s: %s\n", prog, ptf_reader__error(rp->r));
@@ -699,6 +733,8 @@ int replay__feed(struct replay *rp)
 		}
 		f.events = (uintptr_t)(rp->chunk + rp->chunk_off);
 		f.count = rp->chunk_n - rp->chunk_off;
+		f.payload = (uintptr_t)(rp->chunk_pay + rp->pay_off);
+		f.payload_len = rp->pay_n - rp->pay_off;
 		n = ioctl(rp->fd, PCIEM_IOCTL_REPLAY_FEED, &f);
 		if (n < 0) {
 			if (errno == EAGAIN)
@@ -718,14 +754,17 @@ int replay__feed(struct replay *rp)
 			return ioctl_fail("REPLAY_FEED");
 		}
 		for (i = 0; i < (unsigned int)n; i++) {
+			rp->pay_off += event_bytes(&rp->chunk[rp->chunk_off + i]);
 			rp->hist[(rp->fed + i) & rp->hist_mask] = rp->chunk[rp->chunk_off + i];
 			rp->hist_stack[(rp->fed + i) & rp->hist_mask] =
 				rp->chunk_stack[rp->chunk_off + i];
 		}
 		rp->fed += n;
 		rp->chunk_off += n;
-		if (rp->chunk_off == rp->chunk_n)
+		if (rp->chunk_off == rp->chunk_n) {
 			rp->chunk_off = rp->chunk_n = 0;
+			rp->pay_off = rp->pay_n = 0;
+		}
 	}
 }
 
@@ -905,6 +944,8 @@ void replay__close(struct replay *rp)
 	free(rp->chunk);
 	free(rp->hist_stack);
 	free(rp->chunk_stack);
+	free(rp->chunk_pay);
+	rp->chunk_pay = NULL;
 	rp->hist_stack = rp->chunk_stack = NULL;
 	while (rp->ndivs)
 		free(rp->divs[--rp->ndivs].actual_stack);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -42,6 +43,9 @@ struct replay_opts {
 	unsigned int timeout_s;		/* 0: none */
 	struct pciem_replay_start start;
 	char **cmd;			/* COMMAND and its arguments, or NULL */
+	const char *cmd_dir;		/* --suite: where COMMAND runs (the trace's
+					 * directory), entered once the trace is
+					 * open; NULL: here */
 };
 
 /* A divergence as reported: the kernel's record and its context. */
@@ -104,6 +108,9 @@ struct replay {
 	struct pciem_event *chunk;
 	uint32_t *chunk_stack;		/* their recorded stacks (0: none) */
 	unsigned int chunk_n, chunk_off;
+	bool has_dma;			/* the recording has the device's DMA */
+	uint8_t *chunk_pay;		/* their DMA bytes, in event order */
+	size_t pay_n, pay_off;		/* bytes there, bytes fed */
 	bool eof, ended;
 	uint64_t fed;
 	/* every event fed, by index, as long as the ring keeps it */
@@ -122,6 +129,18 @@ struct replay {
 	uint64_t start_ns, end_ns;
 	FILE *out;			/* the text report: stderr */
 };
+
+/* How one replay ended, for --suite. */
+struct replay_end {
+	enum replay_result result;
+	char headline[1024];		/* report__headline() */
+};
+
+/* pciem-replay.c: replays @o->trace as the single-trace form does, the
+ * report on @out (stderr there); how it ended in *@end when not NULL.
+ * Returns pciem-replay's exit status for it. */
+int replay_trace(struct replay_opts *o, int sigfd, const sigset_t *orig, FILE *out,
+		 struct replay_end *end);
 
 /* replay.c */
 int replay__open_trace(struct replay *rp);
@@ -156,5 +175,59 @@ int report__json(struct replay *rp, const char *path);
 void report__fill_context(struct replay *rp, struct replay_div *rd);
 const char *report__result_name(enum replay_result res);
 int report__exit_status(enum replay_result res);
+/* One line saying how the replay ended: the first divergence (where, what
+ * was expected, what the driver did), the next expected access of a
+ * driver that stopped early, ... */
+void report__headline(struct replay *rp, char *buf, size_t len);
+
+/* ---- pciem-replay --suite (suite.c) and its reports (junit.c) ---- */
+
+enum case_verdict {
+	CASE_PASSED,			/* exit status 0 */
+	CASE_FAILED,			/* 1: a divergence (an early stop, a timeout) */
+	CASE_ERROR,			/* any other: no verdict */
+	CASE_SKIPPED,			/* not run: the suite was interrupted */
+	CASE_NVERDICTS,
+};
+
+/* One trace of a suite, and how its replay went. */
+struct suite_case {
+	char *trace;			/* its path, as given or DIR/NAME.zst */
+	char *name;			/* NAME: the file name without .zst */
+	char *classname;		/* the name of the directory holding it */
+	char *script;			/* NAME.sh beside it (its COMMAND), or NULL */
+	enum case_verdict verdict;
+	int exit_status;		/* pciem-replay's for this trace */
+	char result[24];		/* report__result_name(), or "killed" */
+	char *message;			/* one line: why not passed, or NULL */
+	char *report;			/* the text report (divergences, summary) */
+	size_t report_len;
+	char *output;			/* all written on stderr meanwhile (the
+					 * report, pciem-replay's messages,
+					 * COMMAND's) */
+	size_t output_len;
+	double time_s;
+};
+
+struct suite {
+	const char *name;		/* "pciem-replay" */
+	struct suite_case *cases;
+	unsigned int n;
+	char timestamp[24];		/* its start, UTC: 2026-12-03T00:15:47 */
+	char hostname[256];
+	double time_s;
+};
+
+/* suite.c: runs @paths (traces, directories of NAME.zst) one after the
+ * other; returns the suite's exit status. */
+int suite__run(struct replay_opts *o, char **paths, const char *junit, bool tap, int sigfd,
+	       const sigset_t *orig);
+
+/* junit.c */
+void suite__count(const struct suite *s, unsigned int count[CASE_NVERDICTS]);
+int junit__write(FILE *f, const struct suite *s);
+void tap__plan(FILE *f, unsigned int n);
+void tap__case(FILE *f, unsigned int number, const struct suite_case *c);
+void tap__end(FILE *f, const struct suite *s);
 
 #endif

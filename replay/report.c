@@ -30,7 +30,8 @@ static bool replayed(const struct replay *rp, const struct pciem_event *ev)
 {
 	return ((ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE) &&
 		!replay__in_msix(&rp->msix, ev)) ||
-	       (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED));
+	       (ev->type == PCIEM_EVENT_IRQ && !(ev->flags & PCIEM_EVENT_F_DEFERRED)) ||
+	       (event__is_dma(ev) && !(ev->flags & PCIEM_EVENT_F_DMA_FAULT));
 }
 
 /* "mmio_write bar0+0x4 STATUS 4 0x00000001 {IRQ_PENDING}", "irq vector 0" */
@@ -75,6 +76,17 @@ static void describe(const struct replay *rp, const struct pciem_event *ev, char
 		snprintf(buf, len, "unsupported bar%u+0x%llx", ev->bar,
 			 (unsigned long long)ev->offset);
 		break;
+	case PCIEM_EVENT_DMA_MAP:
+	case PCIEM_EVENT_DMA_UNMAP:
+	case PCIEM_EVENT_DMA_SYNC:
+	case PCIEM_EVENT_DMA_READ:
+	case PCIEM_EVENT_DMA_WRITE: {
+		char dma[160];
+
+		dma__format(dma, sizeof(dma), ev);
+		snprintf(buf, len, "%s %s", type, dma);
+		break;
+	}
 	default:
 		snprintf(buf, len, "%s", type ? type : "unknown event");
 		break;
@@ -125,7 +137,14 @@ static const char *kind_text(const struct pciem_replay_divergence *d)
 		if (e->type == a->type && e->bar == a->bar && e->offset == a->offset &&
 		    e->size == a->size && a->type == PCIEM_EVENT_MMIO_WRITE)
 			return "the driver wrote another value";
+		if (event__is_dma(a))
+			return "the driver made another DMA API call";
 		return "the driver made another access";
+	case PCIEM_DIV_DMA_DATA:
+		return "the device read other bytes than recorded from the driver's DMA memory";
+	case PCIEM_DIV_DMA_UNMAPPED:
+		return "a recorded DMA transfer of the device falls outside the driver's live "
+		       "mappings";
 	case PCIEM_DIV_PAST_END:
 		return "the driver went on past the end of the recording";
 	case PCIEM_DIV_OVERRUN:
@@ -144,6 +163,8 @@ static const char *kind_name(uint32_t kind)
 	case PCIEM_DIV_PAST_END: return "past_end";
 	case PCIEM_DIV_OVERRUN: return "overrun";
 	case PCIEM_DIV_UNSUPPORTED: return "unsupported";
+	case PCIEM_DIV_DMA_DATA: return "dma_data";
+	case PCIEM_DIV_DMA_UNMAPPED: return "dma_unmapped";
 	default: return "unknown";
 	}
 }
@@ -230,6 +251,101 @@ static void print_prev(struct replay *rp, const struct replay_div *rd)
 	}
 }
 
+/*
+ * The recorded DMA_MAP, before event @index, of the mapping that holds bus
+ * address @addr and was not unmapped since (as far as the history of fed
+ * events reaches back), or NULL.
+ */
+static const struct pciem_event *recorded_mapping(const struct replay *rp, uint64_t index,
+						  uint64_t addr)
+{
+	while (index > 0) {
+		const struct pciem_event *ev = replay__event_at(rp, --index);
+
+		if (!ev)
+			break;
+		if ((ev->type != PCIEM_EVENT_DMA_MAP && ev->type != PCIEM_EVENT_DMA_UNMAP) ||
+		    addr < ev->offset || addr - ev->offset >= ev->data)
+			continue;
+		return ev->type == PCIEM_EVENT_DMA_MAP ? ev : NULL;
+	}
+	return NULL;
+}
+
+/* "map#<seq>+0x40" for a recorded address inside a live mapping, else "". */
+static void addr_as_mapping(const struct replay *rp, uint64_t index, uint64_t addr, char *buf,
+			    size_t len)
+{
+	const struct pciem_event *m = recorded_mapping(rp, index, addr);
+
+	if (m)
+		snprintf(buf, len, "mapping seq %llu + 0x%llx", (unsigned long long)m->seq,
+			 (unsigned long long)(addr - m->offset));
+	else
+		buf[0] = 0;
+}
+
+/*
+ * A DMA data divergence: the mapping (where it was made), where in it, and
+ * the recorded and actual bytes, 16 a line, with the differing bytes marked
+ * and 8-byte fields that hold a recorded bus address named as mapping and
+ * offset.
+ */
+static void print_dma_diff(struct replay *rp, const struct pciem_replay_divergence *d)
+{
+	const struct pciem_event *e = &d->expected;
+	const struct pciem_event *m = recorded_mapping(rp, d->index, e->offset);
+	uint64_t bus = e->offset + d->dma_offset;
+	char sym[256], where[96], desc[160];
+	uint32_t i, j;
+
+	if (m) {
+		recorded_sym(rp, m->ip, sym, sizeof(sym));
+		dma__format(desc, sizeof(desc), m);
+		fprintf(rp->out, "  mapping:  seq %llu, %s%s%s; now at 0x%llx\n",
+			(unsigned long long)m->seq, desc, sym[0] ? ", made at " : "",
+			sym, (unsigned long long)d->dma_live_addr);
+	} else if (d->dma_map_size) {
+		fprintf(rp->out, "  mapping:  recorded at 0x%llx, %llu bytes; now at 0x%llx\n",
+			(unsigned long long)d->dma_rec_addr, (unsigned long long)d->dma_map_size,
+			(unsigned long long)d->dma_live_addr);
+	}
+	if (d->kind != PCIEM_DIV_DMA_DATA)
+		return;
+	fprintf(rp->out, "  first difference at byte %llu of the transfer (bus 0x%llx, offset "
+		"0x%llx in the mapping):\n", (unsigned long long)d->dma_offset,
+		(unsigned long long)bus, (unsigned long long)(bus - d->dma_rec_addr));
+	for (i = 0; i < d->dma_len; i += 16) {
+		uint32_t n = d->dma_len - i < 16 ? d->dma_len - i : 16;
+
+		fprintf(rp->out, "    +0x%04llx recorded:", (unsigned long long)(d->dma_offset + i));
+		for (j = 0; j < n; j++)
+			fprintf(rp->out, " %02x", d->dma_expected[i + j]);
+		fprintf(rp->out, "\n            actual:  ");
+		for (j = 0; j < n; j++)
+			fprintf(rp->out, " %02x", d->dma_actual[i + j]);
+		fprintf(rp->out, "\n                     ");
+		for (j = 0; j < n; j++)
+			fprintf(rp->out, " %s", d->dma_expected[i + j] != d->dma_actual[i + j] ?
+				"^^" : "  ");
+		fprintf(rp->out, "\n");
+		for (j = 0; j < n; j++) {
+			uint64_t v = 0;
+			int k;
+
+			if (((bus + i + j) & 7) || n - j < 8)
+				continue;
+			for (k = 7; k >= 0; k--)
+				v = v << 8 | d->dma_expected[i + j + k];
+			addr_as_mapping(rp, d->index, v, where, sizeof(where));
+			if (where[0])
+				fprintf(rp->out, "            +0x%04llx recorded 0x%llx = %s\n",
+					(unsigned long long)(d->dma_offset + i + j),
+					(unsigned long long)v, where);
+		}
+	}
+}
+
 void report__divergence(struct replay *rp, const struct replay_div *rd)
 {
 	const struct pciem_replay_divergence *d = &rd->d;
@@ -262,6 +378,8 @@ void report__divergence(struct replay *rp, const struct replay_div *rd)
 		fprintf(rp->out, "            at %s (cpu %u, pid %u)\n", rd->actual_sym,
 			d->actual.cpu, d->actual.pid);
 	print_actual_stack(rp, rp->out, rd, false);
+	if (d->kind == PCIEM_DIV_DMA_DATA || d->kind == PCIEM_DIV_DMA_UNMAPPED)
+		print_dma_diff(rp, d);
 	print_prev(rp, rd);
 	fflush(rp->out);
 }
@@ -332,6 +450,72 @@ static void print_next_expected(struct replay *rp)
 	print_prev(rp, &rd);
 }
 
+void report__headline(struct replay *rp, char *buf, size_t len)
+{
+	const struct pciem_replay_status *st = &rp->st;
+	char exp[512] = "nothing more", act[512], sym[256] = "";
+
+	switch (rp->result) {
+	case RESULT_OK:
+		snprintf(buf, len, "OK: the driver made exactly the recorded accesses");
+		break;
+	case RESULT_DIVERGED: {
+		const struct replay_div *rd = rp->ndivs ? &rp->divs[0] : NULL;
+
+		if (!rd) {
+			snprintf(buf, len, "DIVERGED: %llu divergences", (unsigned long long)
+				 st->divergences);
+			break;
+		}
+		if (rd->d.expected.type)
+			describe(rp, &rd->d.expected, exp, sizeof(exp));
+		describe(rp, &rd->d.actual, act, sizeof(act));
+		if (rd->d.actual.ip)
+			snprintf(sym, sizeof(sym), " at %s", rd->actual_sym);
+		snprintf(buf, len, "DIVERGENCE #%llu %s event %llu of %" PRIu64 ": %s: expected %s, "
+			 "actual %s%s", (unsigned long long)rd->d.number,
+			 rd->d.expected.type ? "at" : "after",
+			 (unsigned long long)rd->d.index + !!rd->d.expected.type, rp->total_events,
+			 kind_text(&rd->d), exp, act, sym);
+		break;
+	}
+	case RESULT_STOPPED_EARLY:
+	case RESULT_TIMEOUT: {
+		int64_t at = next_expected(rp);
+		const struct pciem_event *ev = at < 0 ? NULL : replay__event_at(rp, at);
+		char when[64];
+
+		if (rp->timed_out)
+			snprintf(when, sizeof(when), "TIMEOUT after %u s", rp->opts->timeout_s);
+		else
+			snprintf(when, sizeof(when), "STOPPED EARLY");
+		if (ev) {
+			describe(rp, ev, exp, sizeof(exp));
+			snprintf(buf, len, "%s: the driver made fewer accesses than recorded; next "
+				 "expected: event %lld of %" PRIu64 ": %s", when, (long long)at + 1,
+				 rp->total_events, exp);
+		} else {
+			snprintf(buf, len, "%s: the driver made fewer accesses than recorded", when);
+		}
+		break;
+	}
+	case RESULT_IRQ_ERRORS:
+		snprintf(buf, len, "INTERRUPTS FAILED: %llu recorded interrupts could not be injected",
+			 (unsigned long long)st->irq_errors);
+		break;
+	case RESULT_INTERRUPTED:
+		snprintf(buf, len, "INTERRUPTED: no verdict");
+		break;
+	case RESULT_COMMAND_FAILED:
+		snprintf(buf, len, "COMMAND FAILED with status %d, although the driver made exactly "
+			 "the recorded accesses", rp->child_code);
+		break;
+	default:
+		snprintf(buf, len, "ERROR: no verdict");
+		break;
+	}
+}
+
 void report__summary(struct replay *rp)
 {
 	const struct pciem_replay_status *st = &rp->st;
@@ -396,6 +580,10 @@ void report__summary(struct replay *rp)
 	if (rp->total_msix_accesses)
 		fprintf(rp->out, "; %" PRIu64 " MSI-X table and PBA accesses in the trace, "
 			"emulated, not compared", rp->total_msix_accesses);
+	if (st->dma_written || st->dma_compared)
+		fprintf(rp->out, "; device DMA: %llu bytes written to the driver's memory, %llu "
+			"bytes read and compared", (unsigned long long)st->dma_written,
+			(unsigned long long)st->dma_compared);
 	fprintf(rp->out, "\n");
 	fflush(rp->out);
 }
@@ -465,6 +653,18 @@ static void json_div(struct replay *rp, FILE *f, const struct replay_div *rd)
 	fprintf(f, ",\"actual\":");
 	json_event(rp, f, &d->actual, false, rd->actual_sym);
 	print_actual_stack(rp, f, rd, true);
+	if (d->kind == PCIEM_DIV_DMA_DATA || d->kind == PCIEM_DIV_DMA_UNMAPPED) {
+		fprintf(f, ",\"dma\":{\"offset\":%llu,\"recorded_mapping\":\"0x%llx\","
+			"\"live_mapping\":\"0x%llx\",\"mapping_size\":%llu,\"recorded\":\"",
+			(unsigned long long)d->dma_offset, (unsigned long long)d->dma_rec_addr,
+			(unsigned long long)d->dma_live_addr, (unsigned long long)d->dma_map_size);
+		for (i = 0; i < d->dma_len; i++)
+			fprintf(f, "%02x", d->dma_expected[i]);
+		fprintf(f, "\",\"actual\":\"");
+		for (i = 0; i < d->dma_len; i++)
+			fprintf(f, "%02x", d->dma_actual[i]);
+		fprintf(f, "\"}");
+	}
 	fprintf(f, ",\"last_matched\":[");
 	for (i = 0; i < rd->nprev; i++) {
 		fprintf(f, "%s{\"index\":%llu,\"event\":", i ? "," : "",
@@ -515,10 +715,12 @@ int report__json(struct replay *rp, const char *path)
 	fprintf(f, ",\"recorded_driver\":");
 	json_string(f, rp->driver);
 	fprintf(f, "},\"options\":{\"match\":\"%s\",\"timing\":\"%s\",\"on_divergence\":\"%s\","
-		"\"allow_lost\":%s,\"timeout_s\":%u}",
+		"\"dma_check\":\"%s\",\"allow_lost\":%s,\"timeout_s\":%u}",
 		o->start.match == PCIEM_REPLAY_MATCH_REGISTER ? "per-register" : "strict",
 		o->start.timing == PCIEM_REPLAY_TIMING_RECORDED ? "recorded" : "asap",
 		o->start.on_divergence == PCIEM_REPLAY_DIV_CONTINUE ? "continue" : "stop",
+		o->start.dma_check == PCIEM_REPLAY_DMA_NONE ? "none" :
+		o->start.dma_check == PCIEM_REPLAY_DMA_ADDRESSES ? "addresses" : "full",
 		o->allow_lost ? "true" : "false", o->timeout_s);
 	fprintf(f, ",\"command\":");
 	if (o->cmd) {
@@ -535,7 +737,8 @@ int report__json(struct replay *rp, const char *path)
 	fprintf(f, ",\"status\":{\"state\":\"%s\",\"fed\":%llu,\"consumed\":%llu,\"left\":%llu,"
 		"\"matched\":%llu,\"irqs\":%llu,\"irq_errors\":%llu,\"passed_over\":%llu,"
 		"\"polls_extra\":%llu,\"polls_skipped\":%llu,\"skipped\":%llu,"
-		"\"divergences\":%llu,\"div_dropped\":%llu}",
+		"\"divergences\":%llu,\"div_dropped\":%llu,\"dma_written\":%llu,"
+		"\"dma_compared\":%llu}",
 		st->state == PCIEM_REPLAY_DONE ? "done" : st->state == PCIEM_REPLAY_DIVERGED ?
 		"diverged" : st->state == PCIEM_REPLAY_OVERRUN ? "overrun" : "running",
 		(unsigned long long)st->fed, (unsigned long long)st->consumed,
@@ -543,7 +746,8 @@ int report__json(struct replay *rp, const char *path)
 		(unsigned long long)st->irqs, (unsigned long long)st->irq_errors,
 		(unsigned long long)st->passed_over, (unsigned long long)st->polls_extra,
 		(unsigned long long)st->polls_skipped, (unsigned long long)st->skipped,
-		(unsigned long long)st->divergences, (unsigned long long)st->div_dropped);
+		(unsigned long long)st->divergences, (unsigned long long)st->div_dropped,
+		(unsigned long long)st->dma_written, (unsigned long long)st->dma_compared);
 	fprintf(f, ",\"elapsed_s\":%.3f", (rp->end_ns - rp->start_ns) / 1e9);
 	fprintf(f, ",\"next_expected\":");
 	if (rp->result == RESULT_STOPPED_EARLY || rp->result == RESULT_TIMEOUT) {

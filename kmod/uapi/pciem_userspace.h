@@ -540,8 +540,8 @@ struct pciem_trace_subscribe {
  *     else the MSI or MSI-X index).
  *   LIFECYCLE: BAR_MAPPED, BAR_UNMAPPED, BAR_TAKEN_OVER, DRIVER_BOUND,
  *     DRIVER_UNBOUND, REMOVED (the device left the bus: tracing it ends).
- *   DMA_MAP, DMA_UNMAP, DMA_SYNC (only with the module's experimental
- *     real_dma parameter set when tracing starts; see the README): the
+ *   DMA_MAP, DMA_UNMAP, DMA_SYNC (for a real device, while the module's
+ *     real_dma parameter, on by default, is set when tracing starts): the
  *     driver's calls of the DMA API for the device (mapping pages, single buffers and scatter lists, coherent
  *     allocations, dma_pool's and the managed variants through them, and
  *     syncs), from the moment tracing starts: mappings made before are
@@ -713,9 +713,47 @@ struct pciem_trace_lost {
  *     the same kind (driver bound, BAR mapped, ...) so that interrupts
  *     recorded after it are not injected before it; an access passes it.
  *   WATCHPOINT, UNSUPPORTED: passed over.
- *   DMA_MAP, DMA_UNMAP, DMA_SYNC, DMA_READ, DMA_WRITE: passed over for now
- *     (fed without their bytes; a replay does not perform the device's DMA
- *     yet).
+ *   DMA_MAP, DMA_UNMAP, DMA_SYNC: with PCIEM_REPLAY_F_DMA (the replayer
+ *     sets it when the recording has the device's DMA; without it the
+ *     driver's DMA API calls are not matched and every DMA event is passed
+ *     over, as for a recording made without them), an *access*: the driver's DMA API call
+ *     for the device (PCIem is a replayed device's DMA layer, as for a
+ *     model's), matched in the order the driver made them, by kind (map,
+ *     unmap, sync and its direction), size, direction and coherence; an
+ *     unmap or sync also by the mapping it names (the same mapping, the
+ *     same offset).  To MATCH_REGISTER the maps of one shape (size,
+ *     direction, coherence) are one "register", and the unmaps and syncs
+ *     naming one recorded address another: maps of different shapes, and
+ *     unmaps and syncs of different mappings, may come in another order
+ *     than recorded (within @window); maps of the same shape may not (they
+ *     would take each other's recorded addresses).
+ *     A matched map gets the recorded mapping's bus address, so that the
+ *     addresses the driver then programs into registers and descriptors
+ *     are the recorded ones.  When that range is taken (only possible when
+ *     the driver's mappings diverged), the mapping gets another address and
+ *     recorded values inside the recorded mapping are translated (same
+ *     mapping, same offset) before they are compared: 8-byte register
+ *     writes, 4-byte ones below 4 GiB, and 8-byte aligned fields of the
+ *     device's reads (below).
+ *   DMA_WRITE (the device wrote host memory): its bytes are written into
+ *     the driver's live mapping that holds the recorded address, when the
+ *     replay passes it (right after the access before it), without a round
+ *     trip to userspace; a real device's snapshot (F_DMA_SEEN) before the
+ *     interrupt or at the unmap or sync it was taken at, as recorded.
+ *   DMA_READ (the device read host memory): the bytes the driver prepared
+ *     are compared with the recorded ones when the replay passes it, as
+ *     @dma_check says (PCIEM_REPLAY_DMA_*): FULL every byte, ADDRESSES
+ *     only the 8-byte aligned fields whose recorded value is a bus address
+ *     inside a live mapping (descriptors, queue bases, PRP and scatter
+ *     lists; data buffers with timestamps or checksums then never
+ *     diverge), NONE nothing.  A difference is a PCIEM_DIV_DMA_DATA
+ *     divergence; a recorded transfer outside every live mapping of the
+ *     replay (the driver's mappings diverged) a PCIEM_DIV_DMA_UNMAPPED one.
+ *     Either kind counts as an access for DIV_STOP.  A refused transfer
+ *     (F_DMA_FAULT) is passed over.
+ *   The bytes of DMA_READ and DMA_WRITE events (not F_DMA_FAULT) are fed
+ *   with them (REPLAY_FEED's @payload), @data bytes each, in event order,
+ *   into a payload FIFO of @payload_bytes.
  *
  * Matching.  PCIEM_REPLAY_MATCH_STRICT: accesses in the recorded order.
  * PCIEM_REPLAY_MATCH_REGISTER: each register's (BAR and offset, or config
@@ -766,6 +804,16 @@ struct pciem_trace_lost {
 #define PCIEM_REPLAY_TIMING_RECORDED	1
 
 #define PCIEM_REPLAY_F_CONFIG_WRITES	(1U << 0)
+#define PCIEM_REPLAY_F_DMA		(1U << 1)	/* the sequence holds the
+							 * driver's DMA: replay it */
+
+#define PCIEM_REPLAY_DMA_FULL		0
+#define PCIEM_REPLAY_DMA_ADDRESSES	1
+#define PCIEM_REPLAY_DMA_NONE		2
+
+#define PCIEM_REPLAY_MIN_PAYLOAD	(64U << 10)
+#define PCIEM_REPLAY_MAX_PAYLOAD	(256U << 20)
+#define PCIEM_REPLAY_DEF_PAYLOAD	(8U << 20)
 
 #define PCIEM_REPLAY_MIN_FIFO		16
 #define PCIEM_REPLAY_MAX_FIFO		(1U << 20)
@@ -794,8 +842,10 @@ struct pciem_replay_start {
 				 * timeout accesses do not wait until more is
 				 * fed), so the feeder must run on another CPU
 				 * than the driver's accesses */
-	__u32 reserved0;
-	__u64 reserved[4];
+	__u32 dma_check;	/* PCIEM_REPLAY_DMA_* */
+	__u32 payload_bytes;	/* payload FIFO size; 0: DEF_PAYLOAD */
+	__u32 reserved1;
+	__u64 reserved[3];
 };
 
 /* PCIEM_IOCTL_REPLAY_FEED: append up to @count events from @events (at most
@@ -812,14 +862,21 @@ struct pciem_replay_start {
  * has size not 1, 2 or 4 or reaches past 4 KiB; @data has bits above
  * @size; an IRQ's vector is PCIEM_MSIX_MAX_VECTORS or more (one the
  * device does not have is counted in status.irq_errors when injected); a
- * LIFECYCLE kind is unknown; or @flags has bits the type does not define.
+ * LIFECYCLE kind is unknown; a DMA_READ or DMA_WRITE has @bar set or moves
+ * more than PCIEM_TRACE_DMA_PIECE bytes; or @flags has bits the type does
+ * not define.  The bytes of the DMA_READ and DMA_WRITE events (those
+ * without F_DMA_FAULT) among @events, @data bytes each in event order, are
+ * at @payload, @payload_len in all: EINVAL when it is not exactly what the
+ * events accepted need (an event whose bytes do not fit the payload FIFO's
+ * room ends the call there: -1 with EAGAIN when it is the first).
  * @seq, @timestamp_ns, @ip, @cpu and @pid are not checked (seq is only
  * reported back). */
 struct pciem_replay_feed {
 	__u64 events;		/* user pointer: struct pciem_event[@count] */
 	__u32 count;
-	__u32 reserved0;
-	__u64 reserved[2];
+	__u32 payload_len;	/* bytes at @payload */
+	__u64 payload;		/* user pointer: the DMA events' bytes */
+	__u64 reserved;
 };
 
 /* PCIEM_IOCTL_REPLAY_END: no more events will be fed.  EBUSY without
@@ -838,6 +895,9 @@ struct pciem_replay_feed {
 #define PCIEM_DIV_PAST_END	2
 #define PCIEM_DIV_OVERRUN	3
 #define PCIEM_DIV_UNSUPPORTED	4
+#define PCIEM_DIV_DMA_DATA	5	/* a device read found other bytes */
+#define PCIEM_DIV_DMA_UNMAPPED	6	/* a recorded device DMA outside every
+					 * live mapping of the replay */
 
 #define PCIEM_DIV_F_RESYNC	(1U << 0)	/* CONTINUE found the access
 						 * further on and skipped to it */
@@ -848,7 +908,8 @@ struct pciem_replay_divergence {
 	__u64 number;		/* 1 for the device's first divergence, ... */
 	__u64 index;		/* index of @expected; with no expected event
 				 * (PAST_END, OVERRUN), the events fed so far */
-	__u64 reserved;
+	__u64 dma_offset;	/* DMA_DATA: where in @expected's bytes the
+				 * first difference is */
 	struct pciem_event expected;	/* as fed; type 0 when there is none */
 	struct pciem_event actual;	/* the access: type, bar, offset, size,
 					 * data (written, or returned to the
@@ -862,6 +923,17 @@ struct pciem_replay_divergence {
 				 * access, "function+0xoff/0xsize [module]"
 				 * (while the driver's module surely is
 				 * loaded); "" when ip is 0 or unknown */
+	/* DMA_DATA and DMA_UNMAPPED: the live mapping that held the transfer
+	 * (as the driver got it, 0 when none), the recorded one; DMA_DATA:
+	 * @dma_len bytes from @dma_offset, as recorded and as found */
+	__u64 dma_live_addr;
+	__u64 dma_rec_addr;
+	__u64 dma_map_size;
+	__u32 dma_len;
+	__u32 reserved1;
+	__u8 dma_expected[64];
+	__u8 dma_actual[64];
+	__u64 reserved2[4];
 };
 
 /* PCIEM_IOCTL_REPLAY_STATUS.  EBUSY without REPLAY_START; EFAULT.
@@ -885,7 +957,9 @@ struct pciem_replay_status {
 	__u64 divergences;	/* all of them, reported or not */
 	__u64 div_dropped;	/* divergence records read() will not return:
 				 * their queue was full */
-	__u64 reserved[7];
+	__u64 dma_written;	/* bytes of device DMA written to the driver */
+	__u64 dma_compared;	/* bytes of device reads compared */
+	__u64 reserved[5];
 	struct pciem_replay_divergence first;	/* when @divergences > 0 */
 };
 
@@ -955,8 +1029,8 @@ PCIEM_ASSERT_SIZE(struct pciem_trace_lost, 24);
 PCIEM_ASSERT_SIZE(struct pciem_config_image, 48);
 PCIEM_ASSERT_SIZE(struct pciem_replay_start, 64);
 PCIEM_ASSERT_SIZE(struct pciem_replay_feed, 32);
-PCIEM_ASSERT_SIZE(struct pciem_replay_divergence, 256);
-PCIEM_ASSERT_SIZE(struct pciem_replay_status, 416);
+PCIEM_ASSERT_SIZE(struct pciem_replay_divergence, 448);
+PCIEM_ASSERT_SIZE(struct pciem_replay_status, 608);
 PCIEM_ASSERT_SIZE(struct pciem_event, 64);
 PCIEM_ASSERT_SIZE(struct pciem_shared_ring, 64 + 64 * PCIEM_RING_SIZE);
 

@@ -184,5 +184,62 @@ expect_line "real device, MSI-X presented" "$err" 'the pciem module is not loade
 run real-msix-io "$PR" --without-io-bars "$DIR/real_msix_io.zst"
 expect_line "real device, MSI-X PBA in an I/O BAR" "$err" 'capability MSI-X \(0x11\) at 0x40 is not presented: its PBA is in BAR1, which the replayed device does not have; the driver will take another path: MSI if the device has it, else INTx'
 
+# ---- --suite: its command line, and traces that end before /dev/pciem ---------------
+for w in '--suite' '--junit=FILE' '--tap' 'NAME.sh' 'PCIEM_REPLAY_NAME' 'PCIEM_REPLAY_TRACE' \
+	 'SUITES'; do
+	expect_line "help has $w" "$DIR/help.out" "$w"
+done
+run junit-nosuite "$PR" --junit "$DIR/r.xml" "$DIR/good.zst"
+expect_rc "--junit without --suite" 2
+expect_line "--junit without --suite" "$err" '--junit and --tap report a suite: add --suite'
+run two-nosuite "$PR" "$DIR/good.zst" "$DIR/equal.zst"
+expect_line "two traces without --suite" "$err" 'several traces: --suite'
+run suite-json "$PR" --suite --report-json "$DIR/r.json" "$DIR/good.zst"
+expect_rc "--suite --report-json" 2
+expect_line "--suite --report-json" "$err" '--report-json reports one trace: with --suite, use --junit'
+run suite-cmd "$PR" --suite "$DIR/good.zst" -- true
+expect_rc "--suite -- COMMAND" 2
+expect_line "--suite -- COMMAND" "$err" 'each trace.s COMMAND is NAME.sh beside NAME.zst'
+run suite-none "$PR" --suite
+expect_rc "--suite, nothing" 2
+expect_line "--suite, nothing" "$err" '--suite: no trace or directory given'
+mkdir "$DIR/empty" "$DIR/suite"
+run suite-empty "$PR" --suite "$DIR/empty"
+expect_rc "--suite, empty directory" 2
+expect_line "--suite, empty directory" "$err" 'empty: no trace \(NAME.zst\) in this directory'
+run suite-missing "$PR" --suite "$DIR/nothing.zst"
+expect_rc "--suite, missing trace" 2
+expect_line "--suite, missing trace" "$err" 'nothing.zst: No such file or directory'
+# a directory (its NAME.zst in name order, not the rest) and a trace: each
+# ends with an error before the module is used, the suite goes on
+cp "$DIR/corrupt.zst" "$DIR/lost.zst" "$DIR/suite/"
+: >"$DIR/suite/notes.txt"
+echo 'touch ran' >"$DIR/suite/lost.sh"
+run suite-tap "$PR" --suite --tap --junit "$DIR/suite.xml" "$DIR/suite" "$DIR/truncated.zst"
+expect_rc "--suite, three errors" 2
+if [ "$(grep -c -E '^(not )?ok ' "$out")" = 3 ]; then ok "--suite --tap: 3 test points"; else
+	bad "--suite --tap: not 3 test points"; sed 's/^/    /' "$out"; fi
+expect_line "--suite --tap" "$out" '^TAP version 14$'
+expect_line "--suite --tap" "$out" '^1\.\.3$'
+expect_line "--suite --tap" "$out" '^not ok 1 - corrupt$'
+expect_line "--suite --tap" "$out" '^ message: "[^"]*corrupt.zst is damaged; nothing was replayed"$'
+expect_line "--suite --tap" "$out" '^not ok 2 - lost$'
+expect_line "--suite --tap" "$out" '^not ok 3 - truncated$'
+expect_line "--suite --tap" "$out" '^# pciem-replay: 0 passed, 0 failed, 3 errors, 0 skipped$'
+expect_line "--suite, stderr" "$err" 'suite: 2 of 3: .*/suite/lost.zst, COMMAND sh .*/suite/lost.sh$'
+expect_line "--suite, stderr" "$err" 'suite: 3 traces: 0 passed, 0 failed, 3 errors, 0 not run$'
+[ ! -e "$DIR/suite/ran" ] && ok "--suite: no COMMAND for a trace refused" ||
+	bad "--suite: lost.sh ran"
+if xmllint --noout --schema tests/data/jenkins-junit.xsd "$DIR/suite.xml" 2>"$DIR/xmllint.err"; then
+	ok "--suite --junit: valid against jenkins-junit.xsd"
+else
+	bad "--suite --junit: invalid"; sed 's/^/    /' "$DIR/xmllint.err"
+fi
+expect_line "--suite --junit" "$DIR/suite.xml" 'tests="3" failures="0" errors="3" skipped="0"'
+expect_line "--suite --junit" "$DIR/suite.xml" '<testcase classname="suite" name="corrupt" time="[0-9.]+">$'
+expect_line "--suite --junit" "$DIR/suite.xml" '<error type="error" message="[^"]*corrupt.zst is damaged; nothing was replayed">'
+[ ! -e "$DIR/suite.xml.tmp" ] && ok "--suite --junit: no temporary file left" ||
+	bad "--suite --junit: suite.xml.tmp left"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

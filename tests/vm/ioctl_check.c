@@ -255,15 +255,23 @@ static void replay_table(void)
 	rs.timing = 2;
 	START("REPLAY_START timing 2", EINVAL);
 	rs.timing = PCIEM_REPLAY_TIMING_RECORDED;
-	rs.flags = 2;
+	rs.flags = 4;
 	START("REPLAY_START unknown flag", EINVAL);
 	rs.flags = PCIEM_REPLAY_F_CONFIG_WRITES;
-	rs.reserved0 = 1;
-	START("REPLAY_START reserved0", EINVAL);
-	rs.reserved0 = 0;
-	rs.reserved[3] = 1;
+	rs.reserved1 = 1;
+	START("REPLAY_START reserved1", EINVAL);
+	rs.reserved1 = 0;
+	rs.reserved[2] = 1;
 	START("REPLAY_START reserved", EINVAL);
-	rs.reserved[3] = 0;
+	rs.reserved[2] = 0;
+	rs.dma_check = PCIEM_REPLAY_DMA_NONE + 1;
+	START("REPLAY_START dma_check 3", EINVAL);
+	rs.dma_check = PCIEM_REPLAY_DMA_ADDRESSES;
+	rs.payload_bytes = PCIEM_REPLAY_MIN_PAYLOAD - 1;
+	START("REPLAY_START payload FIFO too small", EINVAL);
+	rs.payload_bytes = PCIEM_REPLAY_MAX_PAYLOAD + 1;
+	START("REPLAY_START payload FIFO too large", EINVAL);
+	rs.payload_bytes = 0;
 	rs.fifo_events = 1000;
 	START("REPLAY_START FIFO of 1000", EINVAL);
 	rs.fifo_events = PCIEM_REPLAY_MIN_FIFO / 2;
@@ -293,9 +301,9 @@ static void replay_table(void)
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	expect("read() with nothing to read", read(fd, &d, sizeof(d)) < 0 ? -1 : 0, EAGAIN);
 
-	f.reserved[1] = 1;
+	f.reserved = 1;
 	expect("REPLAY_FEED reserved", ioctl(fd, PCIEM_IOCTL_REPLAY_FEED, &f), EINVAL);
-	f.reserved[1] = 0;
+	f.reserved = 0;
 	f.events = 16;
 	f.count = 1;
 	expect("REPLAY_FEED bad events pointer", ioctl(fd, PCIEM_IOCTL_REPLAY_FEED, &f), EFAULT);
@@ -314,6 +322,21 @@ static void replay_table(void)
 	ev[0] = mmio_ev(PCIEM_EVENT_MMIO_WRITE, 0, 0, 4, 1);
 	ev[0].flags = PCIEM_EVENT_F_PENDING;
 	expect("MMIO event with a flag", feed(fd, ev, 1), EINVAL);
+	/* a device DMA's bytes come with it (@payload) */
+	FEED1("DMA read without its bytes", mmio_ev(PCIEM_EVENT_DMA_READ, 0, 0x80000000, 0, 16),
+	      EINVAL);
+	FEED1("DMA write above 4 KiB", mmio_ev(PCIEM_EVENT_DMA_WRITE, 0, 0x80000000, 0,
+					       PCIEM_TRACE_DMA_PIECE + 1), EINVAL);
+	FEED1("DMA read with a BAR", mmio_ev(PCIEM_EVENT_DMA_READ, 1, 0x80000000, 0, 16), EINVAL);
+	FEED1("DMA map of size 0", mmio_ev(PCIEM_EVENT_DMA_MAP, 0, 0x80000000, 0, 0), EINVAL);
+	ev[0] = mmio_ev(PCIEM_EVENT_DMA_READ, 0, 0x80000000, 0, 16);
+	f.events = (uintptr_t)ev;
+	f.count = 1;
+	f.payload = 16;
+	f.payload_len = 16;
+	expect("REPLAY_FEED bad payload pointer", ioctl(fd, PCIEM_IOCTL_REPLAY_FEED, &f), EFAULT);
+	f.payload = 0;
+	f.payload_len = 0;
 	ev[0] = mmio_ev(PCIEM_EVENT_MMIO_WRITE, 0, 0, 4, 1);
 	ev[1] = mmio_ev(PCIEM_EVENT_MMIO_READ, 0, 0, 16, 1);
 	r = feed(fd, ev, 2);

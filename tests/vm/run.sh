@@ -18,7 +18,8 @@
 # each prints a NOTRUN line, counted apart from passes and failures.
 # A test whose script has a line "# vm-devices: DEV..." gets those QEMU
 # devices (tools/pciem-vm --device DEV each): real hardware to the guest;
-# "# vm-disks: ID:MB..." adds empty disk images for them (--disk).
+# "# vm-disks: ID:MB..." adds empty disk images for them (--disk), and
+# "# vm-netdevs: ID..." user-mode network backends (--netdev).
 # A test that exits with status 77 (notrun in lib.sh) could not run on
 # that kernel (it lacks what the test needs): a NOTRUN line with its
 # reason, counted the same way.
@@ -70,6 +71,9 @@ run_one() {
 	log=$logdir/$name-$k.log
 	for d in $(sed -n 's/^# vm-devices: *//p' "$t" | head -n 1); do
 		devs+=(--device "$d")
+	done
+	for d in $(sed -n 's/^# vm-netdevs: *//p' "$t" | head -n 1); do
+		devs+=(--netdev "$d")
 	done
 	for d in $(sed -n 's/^# vm-disks: *//p' "$t" | head -n 1); do
 		devs+=(--disk "$d")

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # vm-devices: e1000
 #
-# A real device's DMA traced (issue 14 §3; experimental, pciem's real_dma
-# parameter, off by default and turned on here): QEMU's e1000 (8086:100e, the
+# A real device's DMA traced (issue 14 §3; pciem's real_dma parameter, on
+# by default): QEMU's e1000 (8086:100e, the
 # in-tree e1000 driver; a module on Debian's kernels, built into the debug
 # kernel) is real hardware to the guest.  A recorder (tracecat) traces it
 # from before the driver binds; the interface is brought up, three UDP
@@ -24,10 +24,9 @@
 . tests/vm/lib.sh
 
 need_bins pciem-record ptfcat pciem-trace
-# real devices' DMA is experimental, off unless asked for (see the README)
+# real devices' DMA is traced by default (pciem's real_dma parameter)
 P=/sys/module/pciem/parameters/real_dma
-[ "$(cat "$P")" = N ] || fail "real_dma is on by default: $(cat "$P")"
-echo 1 > "$P" || fail "cannot turn real_dma on"
+[ "$(cat "$P")" = Y ] || fail "real_dma is off by default: $(cat "$P")"
 
 BDF=$(lspci -D -n -d 8086:100e | awk '{ print $1; exit }')
 [ -n "$BDF" ] || fail "no e1000 in the guest: $(lspci -n)"

@@ -31,6 +31,28 @@
  * A write returns once the copy is over: with success if the result is
  * "ok", EIO if not, ETIMEDOUT on a timeout, and EBUSY while the device
  * has not yet reported a copy that timed out.
+ *
+ * Module parameter regress (0444, default 0) builds a known DMA bug into
+ * the driver, for the replay of DMA (pciem-replay): record with the good
+ * driver, replay against regress=N, and the replay names the first
+ * difference.  Each bug is invisible in the registers the driver writes:
+ *   0  the correct driver.
+ *   1  the source buffer's byte 100 is off by one when the copy is of
+ *      more than 100 bytes (a slip in what the driver prepares for the
+ *      device): caught where the device reads the source, with its bytes.
+ *   2  a streaming copy maps its destination without the guard bytes, 64
+ *      bytes shorter than before: caught at that mapping.
+ *   3  a streaming copy first maps a spare 4 KiB it never uses (and unmaps
+ *      it last): caught at that mapping.  A replay that goes on
+ *      (--on-divergence continue) then finds the bus addresses the copy's
+ *      own mappings were recorded at taken by the spare one, gives them
+ *      others, and still matches the SRC and DST registers (the same
+ *      mappings, the same offsets).
+ *   4  not a bug: a streaming copy unmaps its source before its destination,
+ *      the other order than before.  A strict replay reports the first
+ *      unmap; --match per-register takes the DMA calls of different
+ *      mappings in either order and passes.
+ * Any other value is refused: loading the module fails with EINVAL.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -106,6 +128,24 @@ struct dma_copy {
 	int irq[DC_NVEC];	/* Linux irq number of each vector */
 	atomic_t irqs[DC_NVEC];	/* interrupts handled on each */
 };
+
+#define DC_REGRESS_MAX		4
+static unsigned int regress;
+
+/* Values above DC_REGRESS_MAX fail the load with -EINVAL. */
+static int regress_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, DC_REGRESS_MAX);
+}
+
+static const struct kernel_param_ops regress_ops = {
+	.set	= regress_set,
+	.get	= param_get_uint,
+};
+module_param_cb(regress, &regress_ops, &regress, 0444);
+__MODULE_PARM_TYPE(regress, "uint");
+MODULE_PARM_DESC(regress,
+		 "Known DMA bug for the replay demo: 0 none (default), 1 source byte 100 off by one, 2 streaming destination mapped without its guard bytes, 3 a spare streaming mapping first, 4 streaming unmaps in the other order (not a bug)");
 
 /* The byte at @i of the pattern: not periodic in 256, so a shift shows. */
 static u8 pattern(u8 seed, size_t i)
@@ -224,14 +264,25 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 	u8 *src = kind == DC_COHERENT ? dc->src : dc->s_src;
 	u8 *dst = kind == DC_STREAMING ? dc->s_dst : dc->dst;
 	dma_addr_t src_bus = dc->src_bus, dst_bus = dc->dst_bus;
-	size_t i;
+	dma_addr_t spare_bus = DMA_MAPPING_ERROR;
+	size_t i, dst_len = 0;
 	int ret;
 
 	dc->seed++;
 	for (i = 0; i < len; i++)
 		src[i] = pattern(dc->seed, i);
+	if (regress == 1 && len > 100)
+		src[100]++;
 	memset(dst, DC_CANARY, min_t(size_t, len + DC_GUARD, DC_BUF_SIZE));
 
+	if (kind == DC_STREAMING && regress == 3) {
+		spare_bus = dma_map_single(dev, dc->s_src + DC_BUF_SIZE - SZ_4K, SZ_4K,
+					   DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, spare_bus)) {
+			strscpy(dc->result, "mapping failed", sizeof(dc->result));
+			return -ENOMEM;
+		}
+	}
 	if (kind != DC_COHERENT) {
 		/*
 		 * Streaming: map for this copy only.  From the map to the
@@ -239,6 +290,8 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		 */
 		src_bus = dma_map_single(dev, src, len, DMA_TO_DEVICE);
 		if (dma_mapping_error(dev, src_bus)) {
+			if (spare_bus != DMA_MAPPING_ERROR)
+				dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
 			strscpy(dc->result, "mapping failed", sizeof(dc->result));
 			return -ENOMEM;
 		}
@@ -248,9 +301,12 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 		dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
 	}
 	if (kind == DC_STREAMING) {
-		dst_bus = dma_map_single(dev, dst, len + DC_GUARD, DMA_FROM_DEVICE);
+		dst_len = len + (regress == 2 ? 0 : DC_GUARD);
+		dst_bus = dma_map_single(dev, dst, dst_len, DMA_FROM_DEVICE);
 		if (dma_mapping_error(dev, dst_bus)) {
 			dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
+			if (spare_bus != DMA_MAPPING_ERROR)
+				dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
 			strscpy(dc->result, "mapping failed", sizeof(dc->result));
 			return -ENOMEM;
 		}
@@ -265,9 +321,14 @@ static int dc_copy(struct dma_copy *dc, enum dc_kind kind, size_t len)
 	 * stop the device first.
 	 */
 	if (kind == DC_STREAMING) {
-		dma_unmap_single(dev, dst_bus, len + DC_GUARD, DMA_FROM_DEVICE);
-		dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
+		if (regress == 4)
+			dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
+		dma_unmap_single(dev, dst_bus, dst_len, DMA_FROM_DEVICE);
+		if (regress != 4)
+			dma_unmap_single(dev, src_bus, len, DMA_TO_DEVICE);
 	}
+	if (spare_bus != DMA_MAPPING_ERROR)
+		dma_unmap_single(dev, spare_bus, SZ_4K, DMA_TO_DEVICE);
 
 	if (ret == -EBUSY) {
 		strscpy(dc->result, "busy", sizeof(dc->result));
