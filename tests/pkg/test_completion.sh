@@ -89,6 +89,9 @@ expect "pciem-record --match: no guess" "" _pciem_record pciem-record --match ""
 expect "pciem-replay --match" "per-register strict" _pciem_replay pciem-replay --match ""
 expect "pciem-replay --on-divergence" "continue stop" _pciem_replay pciem-replay --on-divergence ""
 expect "pciem-replay --timing" "asap recorded" _pciem_replay pciem-replay -t ""
+expect "pciem-replay --dma-check" "addresses full none" _pciem_replay pciem-replay --dma-check ""
+expect "pciem-replay --suite: traces and directories" "good.zst run.zst sub" \
+	_pciem_replay pciem-replay --suite --tap ""
 
 # After "--": the COMMAND (from PATH), then files.
 complete_words _pciem_record pciem-record -o x.zst -- bas
