@@ -12,6 +12,11 @@
 #                   replayed with no device model, and replayed against a
 #                   driver with a bug; then the copy engine's DMA the same way
 #   make deps       install the Debian packages the project needs
+#   make install    the tools, man pages, completions and libptf under PREFIX
+#                   (/usr/local; DESTDIR honoured); make install-dkms the
+#                   module source for DKMS; make deb the Debian packages;
+#                   make check-deb its test (lintian, a clean chroot;
+#                   docs/packaging.md)
 #   make clean      remove build/ except the debug kernel (build/debug-kernel);
 #                   make distclean removes it too
 #
@@ -230,6 +235,124 @@ bench: deps
 demo: deps
 	$(MAKE) all
 	tools/pciem-vm -- sh -c 'examples/dummy_clock/demo.sh && examples/dummy_clock/replay_demo.sh && examples/dma_copy/demo.sh'
+
+# ---- installing -------------------------------------------------------------------
+# make install / uninstall: the tools, their companion files, the man pages,
+# the completions and libptf under PREFIX (default /usr/local), staged under
+# DESTDIR; make install-dkms / uninstall-dkms: the module's source for DKMS
+# and the udev rule; make deb: the Debian packages (docs/packaging.md).
+# The tools find the LTTng-UST provider as ../lib/pciem/libpciem-tp.so from
+# their own directory, so LIBDIR (libptf) may move but PKGLIBDIR follows
+# PREFIX.  --stacks' BPF program is inside pciem-record and pciem-replay
+# (the skeleton embeds it): there is no separate BPF object to install.
+PCIEM_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(TOP)/kmod/dkms.conf)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+PKGLIBDIR := $(PREFIX)/lib/pciem
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+PKGDATADIR := $(DATADIR)/pciem
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+UDEVRULESDIR ?= /etc/udev/rules.d
+DKMS_SRCDIR := /usr/src/pciem-$(PCIEM_VERSION)
+INSTALL ?= install
+
+INST_TOOLS := pciem-record pciem-replay pciem-trace
+INST_MAN1 := $(addprefix docs/man/,$(addsuffix .1,$(INST_TOOLS)))
+INST_MAN4 := docs/man/pciem.4
+INST_REGS := $(wildcard examples/*/*.regs)
+
+.PHONY: tools install uninstall install-dkms uninstall-dkms deb check-dkms check-deb
+# What make install installs, built (debian/rules builds this alone).
+tools: $(addprefix $(BUILD)/bin/,$(INST_TOOLS)) $(RECORD_TP_SO) $(PTF_LIB)
+
+# libptf is a static library: its pkg-config file requires (not
+# requires.private) libzstd and libxxhash, so --libs links them too.
+install: tools
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGDATADIR)/regs $(DESTDIR)$(PKGDATADIR)/tracecompass \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/pciem $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(INSTALL) -m 755 $(addprefix $(BUILD)/bin/,$(INST_TOOLS)) $(DESTDIR)$(BINDIR)
+	$(if $(RECORD_TP_SO),$(INSTALL) -d $(DESTDIR)$(PKGLIBDIR) && \
+		$(INSTALL) -m 644 $(RECORD_TP_SO) $(DESTDIR)$(PKGLIBDIR))
+	$(INSTALL) -m 644 $(INST_REGS) $(DESTDIR)$(PKGDATADIR)/regs
+	$(INSTALL) -m 644 tools/tracecompass/pciem-analysis.xml $(DESTDIR)$(PKGDATADIR)/tracecompass
+	$(INSTALL) -m 644 $(INST_MAN1) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 644 $(INST_MAN4) $(DESTDIR)$(MANDIR)/man4
+	$(INSTALL) -m 644 completions/pciem $(DESTDIR)$(BASHCOMPDIR)/pciem-record
+	ln -sf pciem-record $(DESTDIR)$(BASHCOMPDIR)/pciem-replay
+	ln -sf pciem-record $(DESTDIR)$(BASHCOMPDIR)/pciem-trace
+	$(INSTALL) -m 644 formats/ptf.h kmod/uapi/pciem_userspace.h $(DESTDIR)$(INCLUDEDIR)/pciem
+	$(INSTALL) -m 644 $(PTF_LIB) $(DESTDIR)$(LIBDIR)
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' '' \
+		'Name: pciem-ptf' 'Description: libptf, the PCIem trace file (PTF) library' \
+		'Version: $(PCIEM_VERSION)' 'Requires: libzstd libxxhash' \
+		'Libs: -L$${libdir} -lptf' 'Cflags: -I$${includedir}/pciem' \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/pciem-ptf.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INST_TOOLS)) \
+		$(DESTDIR)$(PKGLIBDIR)/libpciem-tp.so \
+		$(addprefix $(DESTDIR)$(PKGDATADIR)/regs/,$(notdir $(INST_REGS))) \
+		$(DESTDIR)$(PKGDATADIR)/tracecompass/pciem-analysis.xml \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(INST_MAN1))) \
+		$(DESTDIR)$(MANDIR)/man4/pciem.4 \
+		$(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(INST_TOOLS)) \
+		$(DESTDIR)$(INCLUDEDIR)/pciem/ptf.h $(DESTDIR)$(INCLUDEDIR)/pciem/pciem_userspace.h \
+		$(DESTDIR)$(LIBDIR)/libptf.a $(DESTDIR)$(LIBDIR)/pkgconfig/pciem-ptf.pc
+	-rmdir $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(PKGDATADIR)/regs $(DESTDIR)$(PKGDATADIR)/tracecompass \
+		$(DESTDIR)$(PKGDATADIR) $(DESTDIR)$(INCLUDEDIR)/pciem 2>/dev/null
+
+# The module's source as DKMS wants it (/usr/src/pciem-VERSION: kmod/'s
+# sources, Kbuild, uapi/ and dkms.conf) and the udev rule.  Then, as root:
+# dkms install pciem/$(PCIEM_VERSION) (docs/packaging.md).
+install-dkms:
+	$(INSTALL) -d $(DESTDIR)$(DKMS_SRCDIR)/uapi $(DESTDIR)$(UDEVRULESDIR)
+	$(INSTALL) -m 644 $(KMOD_SRCS) kmod/dkms.conf $(DESTDIR)$(DKMS_SRCDIR)
+	$(INSTALL) -m 644 kmod/uapi/pciem_userspace.h $(DESTDIR)$(DKMS_SRCDIR)/uapi
+	$(INSTALL) -m 644 kmod/60-pciem.rules $(DESTDIR)$(UDEVRULESDIR)
+
+uninstall-dkms:
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null && dkms status pciem/$(PCIEM_VERSION) | grep -q .; then \
+		echo dkms remove pciem/$(PCIEM_VERSION) --all; dkms remove pciem/$(PCIEM_VERSION) --all; fi
+	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-pciem.rules
+
+# make deb: pciem-dkms and pciem-tools (debian/), built with debhelper in a
+# copy of the tree (build/deb/pciem-VERSION, so nothing is written beside
+# the project), binary only, unsigned; the .deb files land in build/deb/.
+DEB_DIR := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/pciem-$(PCIEM_VERSION)
+	tar -C $(TOP) --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/pciem-$(PCIEM_VERSION)
+	cd $(DEB_DIR)/pciem-$(PCIEM_VERSION) && dpkg-buildpackage -b --no-sign -j2
+	@ls $(DEB_DIR)/*.deb
+
+# DKMS for each kernel with headers (/lib/modules/*/build), in trees under
+# build/dkms-test: part of check-unit, so that tests/vm/t_dkms.sh, later in
+# make test, modprobes the result in the VM.  make deb, then lintian and
+# the packages installed into a clean chroot (tests/pkg/test_deb.sh): apart,
+# as it needs Debian's archive and minutes under load (docs/packaging.md).
+check-dkms:
+	tests/pkg/test_dkms.sh $(BUILD)/dkms-test \
+		$(foreach k,$(wildcard /lib/modules/*/build),$(call kver_of,$(k)))
+check-unit: check-dkms
+
+check-deb: deb
+	tests/pkg/test_deb.sh $(DEB_DIR)
+
+# The man pages (lint, and their options against each tool's --help), the
+# bash completion (by calling its functions) and make install into a
+# scratch DESTDIR (tests/pkg/); part of check-unit.
+.PHONY: check-pkg
+check-pkg: tools
+	tests/pkg/test_man.sh $(BUILD)
+	tests/pkg/test_completion.sh $(BUILD)
+	tests/pkg/test_install.sh $(BUILD)
+check-unit: check-pkg
 
 clean:
 	find $(BUILD) -mindepth 1 -maxdepth 1 ! -name debug-kernel -exec rm -rf {} + 2>/dev/null || true

@@ -7,13 +7,19 @@
 # missing packages without installing them.
 set -eu
 
-# Packages every build and test needs.  The last line is for the debug
-# kernel (tools/vm/debug-kernel.sh): its source and what building it needs.
+# Packages every build and test needs.  The packaging line is for make
+# install/deb/dkms and their checks (docs/packaging.md): DKMS, debhelper,
+# lintian, the man page linter, man itself, debootstrap (the clean chroot
+# the packages are installed into) and udev (udevadm applies the udev rule
+# in t_dkms).  The last line is for the
+# debug kernel (tools/vm/debug-kernel.sh): its source and what building it
+# needs.
 pkgs="make gcc clang llvm libclang-rt-14-dev pkg-config cpio kmod
 libzstd-dev libxxhash-dev zstd libcmocka-dev
 libbpf-dev bpftool
 liblttng-ust-dev lttng-tools babeltrace2 libbabeltrace2-dev
 qemu-system-x86 busybox-static pciutils libxml2-utils
+dkms dh-dkms debhelper dpkg-dev fakeroot lintian mandoc man-db bash-completion debootstrap udev
 linux-image-amd64 linux-headers-amd64
 linux-source-6.12 flex bison bc libelf-dev xz-utils"
 

@@ -203,12 +203,17 @@ void lttng__driver(uint32_t domain, const char *driver)
 		lttng_ust_tracepoint(pciem, driver, domain, driver);
 }
 
-/* ../lib/libpciem-tp.so relative to the directory of the running binary. */
+/* The provider beside the running binary: ../lib/pciem/libpciem-tp.so
+ * (an installed tree: make install, the Debian package) or else
+ * ../lib/libpciem-tp.so (the build tree), relative to its directory.
+ * 0 and the path of the first that exists, or -1. */
 static int beside_binary(char *buf, size_t len)
 {
+	static const char *const dirs[] = { "../lib/pciem", "../lib" };
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
+	size_t i;
 
 	if (n <= 0)
 		return -1;
@@ -217,9 +222,13 @@ static int beside_binary(char *buf, size_t len)
 	if (!slash)
 		return -1;
 	*slash = '\0';
-	if (snprintf(buf, len, "%s/../lib/%s", exe, LTTNG_TP_NAME) >= (int)len)
-		return -1;
-	return 0;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (snprintf(buf, len, "%s/%s/%s", exe, dirs[i], LTTNG_TP_NAME) >= (int)len)
+			return -1;
+		if (!access(buf, F_OK))
+			return 0;
+	}
+	return -1;
 }
 
 /* dlopen()s the provider at @path: true, and the status says it is on;
@@ -253,7 +262,7 @@ bool lttng__init(bool verbose)
 			fprintf(stderr, "pciem-record: note: %s\n", tp_status);
 			return false;
 		}
-	} else if (!beside_binary(path, sizeof(path)) && !access(path, F_OK)) {
+	} else if (!beside_binary(path, sizeof(path))) {
 		if (!tp_open(path, &err))
 			snprintf(tp_status, sizeof(tp_status),
 				 "pciem:* tracepoints off: cannot load %s: %s (is liblttng-ust installed?)",
