@@ -175,7 +175,8 @@ VM_KERNELS ?= $(KVERS)
 VM_TESTS ?= $(sort $(wildcard tests/vm/t_*.sh))
 VM_DEBUG_SKIP ?= t_dummy_clock_ticks t_eight_devices t_lspci t_lttng t_pciem_replay \
 		 t_record t_record_symbols t_unpriv t_ctf_export \
-		 t_real_rec_pvpanic t_real_rec_bochs t_real_msi t_real_rec_testdev
+		 t_real_rec_pvpanic t_real_rec_bochs t_real_msi t_real_rec_testdev \
+		 t_installed t_suite_junit t_dkms
 # The stress tests' rounds in percent of their defaults (a quarter of that
 # on the debug kernel): make test keeps CI under an hour, make stress runs
 # hundreds of teardown rounds.
