@@ -198,7 +198,7 @@ stress: all test-kmods
 check-harness: kmod $(DCHK_KMOD)
 	tools/vm/selftest.sh --kernels "$(VM_KERNELS)"
 
-check: check-unit check-fuzz check-harness check-vm
+check: check-unit check-fuzz check-harness check-deb check-vm
 
 # deps first, then the debug kernel, each in a make of its own: the
 # kernels to build for are only known once their headers are installed
@@ -335,8 +335,9 @@ deb:
 # DKMS for each kernel with headers (/lib/modules/*/build), in trees under
 # build/dkms-test: part of check-unit, so that tests/vm/t_dkms.sh, later in
 # make test, modprobes the result in the VM.  make deb, then lintian and
-# the packages installed into a clean chroot (tests/pkg/test_deb.sh): apart,
-# as it needs Debian's archive and minutes under load (docs/packaging.md).
+# the packages installed into a clean chroot (tests/pkg/test_deb.sh):
+# check-deb, in make test's check before the VM suite (it needs Debian's
+# archive, as tools/deps.sh does; docs/packaging.md).
 check-dkms:
 	tests/pkg/test_dkms.sh $(BUILD)/dkms-test \
 		$(foreach k,$(wildcard /lib/modules/*/build),$(call kver_of,$(k)))
