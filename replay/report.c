@@ -324,11 +324,19 @@ static void print_dma_diff(struct replay *rp, const struct pciem_replay_divergen
 		fprintf(rp->out, "\n            actual:  ");
 		for (j = 0; j < n; j++)
 			fprintf(rp->out, " %02x", d->dma_actual[i + j]);
-		fprintf(rp->out, "\n                     ");
-		for (j = 0; j < n; j++)
-			fprintf(rp->out, " %s", d->dma_expected[i + j] != d->dma_actual[i + j] ?
-				"^^" : "  ");
 		fprintf(rp->out, "\n");
+		/* the differing bytes marked, under them (no line if none) */
+		for (j = n; j > 0 && d->dma_expected[i + j - 1] == d->dma_actual[i + j - 1]; j--)
+			;
+		if (j) {
+			uint32_t last = j;
+
+			fprintf(rp->out, "                     ");
+			for (j = 0; j < last; j++)
+				fprintf(rp->out, " %s", d->dma_expected[i + j] != d->dma_actual[i + j] ?
+					"^^" : "  ");
+			fprintf(rp->out, "\n");
+		}
 		for (j = 0; j < n; j++) {
 			uint64_t v = 0;
 			int k;
