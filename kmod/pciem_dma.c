@@ -125,11 +125,9 @@ struct pciem_dma_map {
 	struct pciem_dma_range r;	/* its bus addresses */
 	unsigned long first_page;	/* in the window, if @windowed */
 	unsigned long npages;
-	void *cpu;			/* the memory, in the direct map */
-	enum dma_data_direction dir;
-	bool coherent;
 	bool windowed;			/* its pages are taken in the window */
-	struct pciem_dma_rmap rm;	/* a replay's view of it */
+	struct pciem_dma_rmap rm;	/* its memory, direction and kind (also a
+					 * replay's view of it) */
 };
 
 struct pciem_dma_state {
@@ -193,8 +191,8 @@ static void dma_event(struct pciem_device *dev, u32 type, u64 addr, u64 size,
 
 static void map_event(struct pciem_device *dev, u32 type, const struct pciem_dma_map *m)
 {
-	dma_event(dev, type, m->r.addr, m->r.size, m->dir,
-		  m->coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0);
+	dma_event(dev, type, m->r.addr, m->r.size, m->rm.dir,
+		  m->rm.coherent ? PCIEM_EVENT_F_DMA_COHERENT : 0);
 }
 
 static void xfer_event(struct pciem_device *dev, bool to_host, u64 addr, const u8 *buf,
@@ -242,7 +240,7 @@ static bool range_busy(const struct rb_root *root, u64 addr, u64 size)
  */
 static bool window_place(struct pciem_dma_state *s, struct pciem_dma_map *m)
 {
-	unsigned long off = offset_in_page(m->cpu), first, start = 0;
+	unsigned long off = offset_in_page(m->rm.cpu), first, start = 0;
 
 	for (;;) {
 		first = bitmap_find_next_zero_area(s->window, DMA_WINDOW_PAGES, start,
@@ -303,9 +301,6 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 		return DMA_MAPPING_ERROR;
 	m->npages = PAGE_ALIGN(off + size) >> PAGE_SHIFT;
 	m->r.size = size;
-	m->cpu = cpu;
-	m->dir = dir;
-	m->coherent = coherent;
 	m->rm.cpu = cpu;
 	m->rm.size = size;
 	m->rm.dir = dir;
@@ -344,7 +339,7 @@ static void *map_drop(struct device *d, dma_addr_t addr)
 		s->nmaps--;
 		if (m->windowed)
 			bitmap_clear(s->window, m->first_page, m->npages);
-		cpu = m->cpu;
+		cpu = m->rm.cpu;
 		/* a replay matches the unmap and emits its event */
 		if (pciem_replay_has_dma(dev))
 			pciem_replay_dma_unmap(dev, &m->rm, dma_caller());
@@ -599,9 +594,9 @@ void pciem_dma_free(struct pciem_device *dev)
 
 static bool dir_allows(const struct pciem_dma_map *m, bool to_host)
 {
-	if (m->coherent || m->dir == DMA_BIDIRECTIONAL)
+	if (m->rm.coherent || m->rm.dir == DMA_BIDIRECTIONAL)
 		return true;
-	return m->dir == (to_host ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
+	return m->rm.dir == (to_host ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
 }
 
 /*
@@ -656,9 +651,9 @@ int pciem_dma_xfer(struct pciem_device *dev, const struct pciem_dma *d)
 		spin_lock_irqsave(&s->lock, flags);
 		m = xfer_map(s, addr, n, to_host);
 		if (m && to_host)
-			memcpy(m->cpu + (addr - m->r.addr), bounce, n);
+			memcpy(m->rm.cpu + (addr - m->r.addr), bounce, n);
 		else if (m)
-			memcpy(bounce, m->cpu + (addr - m->r.addr), n);
+			memcpy(bounce, m->rm.cpu + (addr - m->r.addr), n);
 		if (m)
 			xfer_event(dev, to_host, addr, bounce, n, !done);
 		else

@@ -775,6 +775,7 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 	u32 n = e->data, at;
 	const u8 *rec;
 	u8 *mem;
+	u64 live;
 
 	if (stopped(rp))
 		return;
@@ -793,6 +794,7 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 		return;
 	}
 	mem = r->cpu + (e->offset - r->rec.addr);
+	live = r->live + (e->offset - r->rec.addr);
 	if (to_host) {
 		memcpy(mem, rec, n);
 		rp->dma_written += n;
@@ -809,14 +811,12 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 				d->dma_len = min_t(u32, n - at, DIV_BYTES);
 				memcpy(d->dma_expected, rec + at, d->dma_len);
 				memcpy(d->dma_actual, mem + at, d->dma_len);
-				pciem_event_fill(&d->actual, e->type, 0,
-						 r->live + (e->offset - r->rec.addr), 0, n, 0);
+				pciem_event_fill(&d->actual, e->type, 0, live, 0, n, 0);
 			}
 			div_end(rp, d, PCIEM_DIV_DMA_DATA);
 		}
 	}
-	pciem_dma_data_event(rp->dev, e->type, r->live + (e->offset - r->rec.addr), mem, n,
-			     e->flags);
+	pciem_dma_data_event(rp->dev, e->type, live, mem, n, e->flags);
 }
 
 /* ---- matching -------------------------------------------------------------------- */
@@ -1250,14 +1250,7 @@ void pciem_replay_cfg_write(struct pciem_device *dev, unsigned int where, unsign
 	raw_spin_unlock_irqrestore(&rp->lock, flags);
 }
 
-/*
- * The driver's DMA API calls (pciem_dma.c), under the mappings' lock, which
- * is taken before rp->lock.  Each is an access of the sequence, and its
- * event is emitted here, before the transfers recorded after it are done.
- * A map returns true when it was matched and placed (at its recorded
- * address if free), and its event emitted; false when the caller places it
- * and emits its event (the replay stopped, or the call diverged).
- */
+/* Is @dev replaying its driver's DMA (PCIEM_REPLAY_F_DMA)? */
 bool pciem_replay_has_dma(const struct pciem_device *dev)
 {
 	const struct pciem_replay *rp = READ_ONCE(dev->replay);
@@ -1270,6 +1263,15 @@ static void call_event(struct pciem_replay *rp, const struct access *a, u64 addr
 	if (pciem_traced(rp->dev))
 		pciem_dma_ctl_event(rp->dev, a->type, addr, a->data, a->size, a->flags, a->ip);
 }
+
+/*
+ * The driver's DMA API calls (pciem_dma.c), under the mappings' lock, which
+ * is taken before rp->lock.  Each is an access of the sequence, and its
+ * event is emitted here, before the transfers recorded after it are done.
+ * A map returns true when it was matched and placed (at its recorded
+ * address if free), and its event emitted; false when the caller places it
+ * and emits its event (the replay stopped, or the call diverged).
+ */
 bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 size,
 			  unsigned long ip)
 {
