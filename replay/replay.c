@@ -168,8 +168,7 @@ static void count_event(struct dom_count *c, const struct pciem_event *ev)
 	if (replay__in_msix(&c->msix, ev))
 		c->msix_accesses++;
 	else if (ev->type == PCIEM_EVENT_MMIO_READ || ev->type == PCIEM_EVENT_MMIO_WRITE ||
-		 ev->type == PCIEM_EVENT_DMA_MAP || ev->type == PCIEM_EVENT_DMA_UNMAP ||
-		 ev->type == PCIEM_EVENT_DMA_SYNC)
+		 (event__is_dma(ev) && !event__is_dma_transfer(ev)))
 		c->accesses++;	/* the DMA API calls are matched like accesses */
 	if (event__is_dma(ev))
 		c->dma++;
@@ -653,9 +652,8 @@ static char *actual_stack(struct replay *rp, const struct pciem_event *a)
 /* The bytes a DMA transfer event is fed with (none for a refused one). */
 static uint32_t event_bytes(const struct pciem_event *ev)
 {
-	if (ev->type != PCIEM_EVENT_DMA_READ && ev->type != PCIEM_EVENT_DMA_WRITE)
-		return 0;
-	return ev->flags & PCIEM_EVENT_F_DMA_FAULT ? 0 : (uint32_t)ev->data;
+	return event__is_dma_transfer(ev) && !(ev->flags & PCIEM_EVENT_F_DMA_FAULT) ?
+	       (uint32_t)ev->data : 0;
 }
 
 /* The next event of the replayed device, its bytes (if a DMA transfer's)

@@ -272,7 +272,7 @@ static const struct pciem_event *recorded_mapping(const struct replay *rp, uint6
 	return NULL;
 }
 
-/* "map#<seq>+0x40" for a recorded address inside a live mapping, else "". */
+/* "mapping seq N + 0x40" for a recorded address inside a live mapping, else "". */
 static void addr_as_mapping(const struct replay *rp, uint64_t index, uint64_t addr, char *buf,
 			    size_t len)
 {
