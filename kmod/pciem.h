@@ -293,9 +293,14 @@ struct pciem_dma_rmap {
 	u8 dir;				/* PCIEM_DMA_DIR_* */
 	bool coherent;
 	bool linked;			/* in the replay's tree */
+	u32 rules;			/* the replay's DMA rules that apply (mask) */
+	u32 nids;
+	u16 *ids;			/* per identifier rule and entry: the
+					 * recorded identifier (pciem_replay.c) */
 };
 /* pciem_replay.c: PCIem's DMA ops during a replay of DMA, under the mappings' lock */
 bool pciem_replay_has_dma(const struct pciem_device *dev);
+u32 pciem_replay_dma_slots(const struct pciem_device *dev, u64 size);
 bool pciem_dma_place(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 want);
 bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u64 size,
 			  unsigned long ip);

@@ -189,6 +189,13 @@ static void dma_event(struct pciem_device *dev, u32 type, u64 addr, u64 size,
 		pciem_dma_ctl_event(dev, type, addr, size, dir, flags, dma_caller());
 }
 
+static void map_free(struct pciem_dma_map *m)
+{
+	if (m)
+		kfree(m->rm.ids);
+	kfree(m);
+}
+
 static void map_event(struct pciem_device *dev, u32 type, const struct pciem_dma_map *m)
 {
 	dma_event(dev, type, m->r.addr, m->r.size, m->rm.dir,
@@ -305,13 +312,21 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 	m->rm.size = size;
 	m->rm.dir = dir;
 	m->rm.coherent = coherent;
+	/* a replay's identifier rules keep recorded values per entry */
+	m->rm.nids = pciem_replay_dma_slots(dev, size);
+	if (m->rm.nids) {
+		m->rm.ids = kcalloc(m->rm.nids, sizeof(*m->rm.ids),
+				    gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC);
+		if (!m->rm.ids)
+			m->rm.nids = 0;
+	}
 	spin_lock_irqsave(&s->lock, flags);
 	/* a replay places a mapping it matched, and emits its event */
 	if (pciem_replay_has_dma(dev))
 		placed = pciem_replay_dma_map(dev, &m->rm, size, dma_caller());
 	if (!placed && !window_place(s, m)) {
 		spin_unlock_irqrestore(&s->lock, flags);
-		kfree(m);
+		map_free(m);
 		return DMA_MAPPING_ERROR;
 	}
 	map_insert(s, m);
@@ -351,7 +366,7 @@ static void *map_drop(struct device *d, dma_addr_t addr)
 	spin_unlock_irqrestore(&s->lock, flags);
 	if (!m)
 		dev_warn_ratelimited(d, "pciem: DMA unmap of %pad, which is not mapped\n", &addr);
-	kfree(m);
+	map_free(m);
 	return cpu;
 }
 
@@ -585,7 +600,7 @@ void pciem_dma_free(struct pciem_device *dev)
 		return;
 	while ((n = rb_first(&s->maps))) {
 		rb_erase(n, &s->maps);
-		kfree(rb_entry(n, struct pciem_dma_map, r.node));
+		map_free(rb_entry(n, struct pciem_dma_map, r.node));
 	}
 	bitmap_free(s->window);
 	kfree(s);

@@ -133,6 +133,11 @@ struct pciem_replay {
 	u64 *pend;
 	u8 pbuf[PCIEM_TRACE_DMA_PIECE];
 	u64 dma_written, dma_compared;
+	/* DMA rules, and per identifier space the driver's identifier for
+	 * each recorded one (ID_KNOWN | identifier; 0: none given yet) */
+	struct pciem_replay_dma_rule rules[PCIEM_REPLAY_MAX_RULES];
+	u32 nrules;
+	u32 *idmap[PCIEM_REPLAY_MAX_IDS];
 
 	struct pciem_replay_divergence divq[PCIEM_REPLAY_DIV_QUEUE];
 	unsigned int div_head, div_tail;	/* free-running */
@@ -699,6 +704,191 @@ static void diverge_seq(struct pciem_replay *rp, u64 before, u64 seq)
 		rp->first.actual.seq = seq;
 }
 
+/* ---- DMA rules: identifiers and ignored bytes -------------------------------------- */
+
+#define ID_KNOWN	(1U << 31)
+#define MAX_ID_SLOTS	(1U << 16)	/* recorded identifiers kept per mapping */
+
+static bool rule_has_ids(const struct pciem_replay_dma_rule *ru)
+{
+	return ru->kind != PCIEM_REPLAY_RULE_IGNORE;
+}
+
+/* How many recorded identifiers a mapping of @size keeps (rmap.ids), 0 for
+ * none; any context. */
+u32 pciem_replay_dma_slots(const struct pciem_device *dev, u64 size)
+{
+	const struct pciem_replay *rp = READ_ONCE(dev->replay);
+	u64 n = 0;
+	u32 k;
+
+	if (!rp || !(rp->flags & PCIEM_REPLAY_F_DMA))
+		return 0;
+	for (k = 0; k < rp->nrules; k++)
+		if (rule_has_ids(&rp->rules[k]))
+			n += div_u64(size, rp->rules[k].entry);
+	return n <= MAX_ID_SLOTS ? n : 0;
+}
+
+/* Where rule @k's identifiers of mapping @r start in r->ids. */
+static u32 ids_base(const struct pciem_replay *rp, const struct pciem_dma_rmap *r, u32 k)
+{
+	u32 j, base = 0;
+
+	for (j = 0; j < k; j++)
+		if (rule_has_ids(&rp->rules[j]))
+			base += div_u64(r->size, rp->rules[j].entry);
+	return base;
+}
+
+static void echo_unknown(struct pciem_replay *rp, u64 i, const struct pciem_dma_rmap *r,
+			 u64 at, u32 id, u32 len)
+{
+	struct pciem_replay_divergence *d = div_begin(rp, PCIEM_DIV_DMA_ECHO, 0, i, slot(rp, i));
+
+	if (d) {
+		d->dma_offset = at;
+		d->dma_live_addr = r->live;
+		d->dma_rec_addr = r->rec.addr;
+		d->dma_map_size = r->rec.size;
+		d->dma_len = len;
+		d->dma_expected[0] = id;
+		d->dma_expected[1] = id >> 8;
+	}
+	div_end(rp, d, PCIEM_DIV_DMA_ECHO);
+}
+
+/*
+ * Applies mapping @r's DMA rules to the recorded transfer at slot @i, @n
+ * bytes at offset @o of the mapping.  A device read (@rec its recorded
+ * bytes): the bytes the rules exempt take the driver's values, so that they
+ * compare equal, and each identifier read is noted.  A device write
+ * (already in the driver's memory): each echo field of an entry it touches
+ * gets the driver's identifier for the recorded one.
+ */
+static void apply_rules(struct pciem_replay *rp, u64 i, struct pciem_dma_rmap *r, u64 o,
+			u8 *rec, u32 n, bool to_host)
+{
+	const u8 *mem = (const u8 *)r->cpu + o;
+	u32 k;
+
+	for (k = 0; k < rp->nrules; k++) {
+		const struct pciem_replay_dma_rule *ru = &rp->rules[k];
+		u32 base = ids_base(rp, r, k), id;
+		u64 e, fs, b;
+
+		if (!(r->rules & BIT(k)) ||
+		    (ru->kind == PCIEM_REPLAY_RULE_ECHO) != to_host)
+			continue;
+		if (!ru->entry) {
+			memcpy(rec, mem, n);
+			continue;
+		}
+		for (e = div_u64(o, ru->entry); e * ru->entry < o + n; e++) {
+			fs = e * ru->entry + ru->field;
+			if (fs + ru->len <= o || fs >= o + n || fs + ru->len > r->size)
+				continue;
+			if (ru->kind == PCIEM_REPLAY_RULE_IGNORE) {
+				for (b = max(fs, o); b < min(fs + ru->len, o + n); b++)
+					rec[b - o] = mem[b - o];
+				continue;
+			}
+			/* the recorded identifier: its bytes in this transfer,
+			 * the others as last recorded */
+			id = base + e < r->nids ? r->ids[base + e] : 0;
+			for (b = max(fs, o); b < min(fs + ru->len, o + n); b++) {
+				id &= ~(0xffU << (8 * (b - fs)));
+				id |= (u32)rec[b - o] << (8 * (b - fs));
+			}
+			if (base + e < r->nids)
+				r->ids[base + e] = id;
+			if (ru->kind == PCIEM_REPLAY_RULE_ID) {
+				u8 *f = (u8 *)r->cpu + fs;
+
+				rp->idmap[ru->ids][id] = ID_KNOWN | f[0] |
+							 (ru->len == 2 ? f[1] << 8 : 0);
+				for (b = max(fs, o); b < min(fs + ru->len, o + n); b++)
+					rec[b - o] = mem[b - o];
+			} else if (rp->idmap[ru->ids][id] & ID_KNOWN) {
+				u8 *f = (u8 *)r->cpu + fs;
+				u32 v = rp->idmap[ru->ids][id];
+
+				f[0] = v;
+				if (ru->len == 2)
+					f[1] = v >> 8;
+			} else {
+				echo_unknown(rp, i, r, max(fs, o) - o, id, ru->len);
+			}
+		}
+	}
+}
+
+/* REPLAY_START's rules: copied and checked, the identifier maps made. */
+static int rules_start(struct pciem_replay *rp, const struct pciem_replay_start *s)
+{
+	struct pciem_replay_dma_rule *ru;
+	u32 k, j, len[PCIEM_REPLAY_MAX_IDS] = { 0 };
+
+	if (!s->dma_rule_count)
+		return 0;
+	if (s->dma_rule_count > PCIEM_REPLAY_MAX_RULES)
+		return -EINVAL;
+	if (copy_from_user(rp->rules, u64_to_user_ptr(s->dma_rules),
+			   s->dma_rule_count * sizeof(*rp->rules)))
+		return -EFAULT;
+	rp->nrules = s->dma_rule_count;
+	for (k = 0; k < rp->nrules; k++) {
+		ru = &rp->rules[k];
+		if (ru->reserved || ru->kind < PCIEM_REPLAY_RULE_IGNORE ||
+		    ru->kind > PCIEM_REPLAY_RULE_ECHO || ru->entry > PCIEM_REPLAY_MAX_ENTRY)
+			return -EINVAL;
+		if (!ru->entry) {
+			if (ru->kind != PCIEM_REPLAY_RULE_IGNORE || ru->field || ru->len || ru->ids)
+				return -EINVAL;
+			continue;
+		}
+		if (!ru->len || ru->field >= ru->entry || ru->len > ru->entry - ru->field)
+			return -EINVAL;
+		if (!rule_has_ids(ru)) {
+			if (ru->ids)
+				return -EINVAL;
+			continue;
+		}
+		if (ru->len > 2 || ru->ids >= PCIEM_REPLAY_MAX_IDS ||
+		    (len[ru->ids] && len[ru->ids] != ru->len))
+			return -EINVAL;
+		len[ru->ids] = ru->len;
+	}
+	/* every space echoed is read somewhere */
+	for (k = 0; k < rp->nrules; k++) {
+		bool read = false;
+
+		if (rp->rules[k].kind != PCIEM_REPLAY_RULE_ECHO)
+			continue;
+		for (j = 0; j < rp->nrules; j++)
+			read |= rp->rules[j].kind == PCIEM_REPLAY_RULE_ID &&
+				rp->rules[j].ids == rp->rules[k].ids;
+		if (!read)
+			return -EINVAL;
+	}
+	for (k = 0; k < PCIEM_REPLAY_MAX_IDS; k++) {
+		if (!len[k])
+			continue;
+		rp->idmap[k] = kvcalloc(1U << (8 * len[k]), sizeof(u32), GFP_KERNEL_ACCOUNT);
+		if (!rp->idmap[k])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void rules_free(struct pciem_replay *rp)
+{
+	u32 k;
+
+	for (k = 0; k < PCIEM_REPLAY_MAX_IDS; k++)
+		kvfree(rp->idmap[k]);
+}
+
 /* ---- the device's DMA ------------------------------------------------------------ */
 
 /* The little-endian 8 bytes at @p (a device's view of an address field). */
@@ -798,8 +988,12 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 	if (to_host) {
 		memcpy(mem, rec, n);
 		rp->dma_written += n;
+		if (r->rules)
+			apply_rules(rp, i, r, e->offset - r->rec.addr, rp->pbuf, n, true);
 	} else {
 		rp->dma_compared += n;
+		if (r->rules)
+			apply_rules(rp, i, r, e->offset - r->rec.addr, rp->pbuf, n, false);
 		at = dma_diff(rp, rec, mem, e->offset, n);
 		if (at < n) {
 			d = div_begin(rp, PCIEM_DIV_DMA_DATA, 0, i, e);
@@ -849,6 +1043,7 @@ static void dma_mapped(struct pciem_replay *rp, const struct pciem_event *e)
 		return;
 	r->rec.addr = e->offset;
 	r->rec.size = e->data;
+	r->rules = e->size;
 	pciem_dma_range_insert(&rp->rmaps, &r->rec);
 	r->linked = true;
 	if (r->live != r->rec.addr)
@@ -1400,6 +1595,8 @@ static bool size_ok(u32 size, u32 max)
 /* Is @e something the replay can take (see REPLAY_FEED in the ABI)? */
 static bool event_valid(const struct pciem_device *dev, const struct pciem_event *e)
 {
+	u32 nrules = dev->replay->nrules;
+
 	const struct pciem_bar *b;
 
 	switch (e->type) {
@@ -1429,6 +1626,8 @@ static bool event_valid(const struct pciem_device *dev, const struct pciem_event
 		return !e->flags;
 	case PCIEM_EVENT_DMA_MAP:
 	case PCIEM_EVENT_DMA_UNMAP:
+		if (e->type == PCIEM_EVENT_DMA_MAP && e->size >> nrules)
+			return false;	/* a rule REPLAY_START did not give */
 		return e->bar <= PCIEM_DMA_DIR_FROM_DEVICE && e->data &&
 		       !(e->flags & ~PCIEM_EVENT_F_DMA_COHERENT);
 	case PCIEM_EVENT_DMA_SYNC:
@@ -1456,7 +1655,7 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 	if (s->match > PCIEM_REPLAY_MATCH_REGISTER || s->on_divergence > PCIEM_REPLAY_DIV_CONTINUE ||
 	    s->timing > PCIEM_REPLAY_TIMING_RECORDED ||
 	    (s->flags & ~(PCIEM_REPLAY_F_CONFIG_WRITES | PCIEM_REPLAY_F_DMA)) ||
-	    s->dma_check > PCIEM_REPLAY_DMA_NONE || s->reserved1 ||
+	    s->dma_check > PCIEM_REPLAY_DMA_NONE ||
 	    memchr_inv(s->reserved, 0, sizeof(s->reserved)))
 		return -EINVAL;
 	if (pay < PCIEM_REPLAY_MIN_PAYLOAD || pay > PCIEM_REPLAY_MAX_PAYLOAD)
@@ -1482,6 +1681,9 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 		if (!rp->regs)
 			goto err_free;
 	}
+	ret = rules_start(rp, s);
+	if (ret)
+		goto err_free;
 	raw_spin_lock_init(&rp->lock);
 	rp->dev = dev;
 	rp->match = s->match;
@@ -1509,6 +1711,7 @@ int pciem_replay_start(struct pciem_device *dev, const struct pciem_replay_start
 	return 0;
 
 err_free:
+	rules_free(rp);
 	kfree(rp->regs);
 	kvfree(rp->pay);
 	kvfree(rp->pend);
@@ -1793,6 +1996,7 @@ void pciem_replay_free(struct pciem_device *dev)
 		return;
 	pciem_replay_sync(dev);
 	dev->replay = NULL;
+	rules_free(rp);
 	kfree(rp->regs);
 	kvfree(rp->pay);
 	kvfree(rp->pend);

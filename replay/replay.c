@@ -389,6 +389,73 @@ static int real_device(struct replay *rp)
 	return 0;
 }
 
+/*
+ * The register map's DMA rules for the device, as REPLAY_START takes them:
+ * identifier names become spaces 0, 1, ...  -EINVAL after saying why.
+ */
+static int dma_rules(struct replay *rp)
+{
+	const struct reg_dma_rule *all[PCIEM_REPLAY_MAX_RULES + 1];
+	const char *names[PCIEM_REPLAY_MAX_IDS];
+	unsigned int n, i, k, nids = 0;
+
+	n = regmap__dma_rules(rp->map, rp->dev.desc.vendor_id, rp->dev.desc.device_id, all,
+			      PCIEM_REPLAY_MAX_RULES + 1);
+	if (n > PCIEM_REPLAY_MAX_RULES) {
+		fprintf(stderr, "%s: %s: %u DMA rules apply to device %04x:%04x; a replay takes "
+			"at most %u\n", prog, rp->opts->regs, n, rp->dev.desc.vendor_id,
+			rp->dev.desc.device_id, PCIEM_REPLAY_MAX_RULES);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		struct pciem_replay_dma_rule *kr = &rp->krules[i];
+		const struct reg_dma_rule *r = all[i];
+
+		rp->rules[i] = r;
+		memset(kr, 0, sizeof(*kr));
+		kr->kind = r->kind == REG_DMA_IGNORE ? PCIEM_REPLAY_RULE_IGNORE :
+			   r->kind == REG_DMA_ID ? PCIEM_REPLAY_RULE_ID : PCIEM_REPLAY_RULE_ECHO;
+		kr->entry = r->entry;
+		kr->field = r->field;
+		kr->len = r->len;
+		if (r->kind == REG_DMA_IGNORE)
+			continue;
+		for (k = 0; k < nids && strcmp(names[k], r->id); k++)
+			;
+		if (k == nids) {
+			if (nids == PCIEM_REPLAY_MAX_IDS) {
+				fprintf(stderr, "%s: %s:%u: more than %u kinds of identifier for "
+					"one device\n", prog, rp->opts->regs, r->line,
+					PCIEM_REPLAY_MAX_IDS);
+				return -EINVAL;
+			}
+			names[nids++] = r->id;
+		}
+		kr->ids = k;
+	}
+	rp->nrules = n;
+	return 0;
+}
+
+/* The rules that apply to the recorded mapping @ev (DMA_MAP), by the
+ * function that made it: its mask, as REPLAY_FEED takes it in @size. */
+static uint32_t map_rules(struct replay *rp, const struct pciem_event *ev)
+{
+	char fn[256], *plus;
+	uint32_t mask = 0;
+	unsigned int i;
+
+	if (!ev->ip || ptf_reader__symbolize(rp->r, ev->ip, fn, sizeof(fn)))
+		return 0;
+	plus = strpbrk(fn, "+ ");
+	if (plus)
+		*plus = '\0';
+	for (i = 0; i < rp->nrules; i++)
+		if (reg_dma_rule__applies(rp->rules[i], fn, ev->data))
+			mask |= 1U << i;
+	return mask;
+}
+
 int replay__open_trace(struct replay *rp)
 {
 	const struct replay_opts *o = rp->opts;
@@ -497,6 +564,9 @@ int replay__open_trace(struct replay *rp)
 			fprintf(stderr, "%s: %s\n", prog, msg);
 			return err;
 		}
+		err = dma_rules(rp);
+		if (err)
+			return err;
 	}
 	err = ptf_reader__rewind(rp->r);
 	if (err) {
@@ -507,6 +577,7 @@ int replay__open_trace(struct replay *rp)
 }
 
 /* ---- the device ------------------------------------------------------------- */
+
 
 static int ioctl_fail(const char *what)
 {
@@ -570,8 +641,11 @@ int replay__create_device(struct replay *rp)
 		return ioctl_fail("the recorded config space (SET_CONFIG_IMAGE)");
 	/* the driver's DMA is replayed when the recording has it */
 	start = o->start;
-	if (rp->has_dma)
+	if (rp->has_dma) {
 		start.flags |= PCIEM_REPLAY_F_DMA;
+		start.dma_rule_count = rp->nrules;
+		start.dma_rules = (uintptr_t)rp->krules;
+	}
 	if (ioctl(rp->fd, PCIEM_IOCTL_REPLAY_START, &start)) {
 		if (errno != ENOTTY)
 			return ioctl_fail("starting the replay (REPLAY_START)");
@@ -682,6 +756,8 @@ static int next_event(struct replay *rp, struct pciem_event *ev, uint32_t *stack
 		}
 		*ev = rec.event;
 		*stack = rec.stack;
+		if (ev->type == PCIEM_EVENT_DMA_MAP && rp->nrules)
+			ev->size = map_rules(rp, ev);
 		return 1;
 	}
 	if (err < 0)

@@ -87,6 +87,10 @@ struct replay {
 	const struct replay_opts *opts;
 	struct ptf_reader *r;		/* the feeding reader */
 	struct regmap *map;
+	/* the map's DMA rules for the device, as REPLAY_START takes them */
+	const struct reg_dma_rule *rules[PCIEM_REPLAY_MAX_RULES];
+	struct pciem_replay_dma_rule krules[PCIEM_REPLAY_MAX_RULES];
+	unsigned int nrules;
 	uint32_t domain;
 	struct ptf_device dev;
 	char driver[64];		/* recorded driver, "" if none */

@@ -145,6 +145,9 @@ static const char *kind_text(const struct pciem_replay_divergence *d)
 	case PCIEM_DIV_DMA_UNMAPPED:
 		return "a recorded DMA transfer of the device falls outside the driver's live "
 		       "mappings";
+	case PCIEM_DIV_DMA_ECHO:
+		return "the device's recorded write echoes an identifier the driver never gave it "
+		       "(a 'dma echo' rule of the register map)";
 	case PCIEM_DIV_PAST_END:
 		return "the driver went on past the end of the recording";
 	case PCIEM_DIV_OVERRUN:
@@ -165,6 +168,7 @@ static const char *kind_name(uint32_t kind)
 	case PCIEM_DIV_UNSUPPORTED: return "unsupported";
 	case PCIEM_DIV_DMA_DATA: return "dma_data";
 	case PCIEM_DIV_DMA_UNMAPPED: return "dma_unmapped";
+	case PCIEM_DIV_DMA_ECHO: return "dma_echo";
 	default: return "unknown";
 	}
 }
@@ -310,6 +314,15 @@ static void print_dma_diff(struct replay *rp, const struct pciem_replay_divergen
 			(unsigned long long)d->dma_rec_addr, (unsigned long long)d->dma_map_size,
 			(unsigned long long)d->dma_live_addr);
 	}
+	if (d->kind == PCIEM_DIV_DMA_ECHO) {
+		fprintf(rp->out, "  identifier 0x%0*x (recorded) at byte %llu of the transfer (bus "
+			"0x%llx, offset 0x%llx in the mapping): the driver's reads never had it\n",
+			2 * (int)d->dma_len, d->dma_expected[0] | (d->dma_len > 1 ?
+						d->dma_expected[1] << 8 : 0),
+			(unsigned long long)d->dma_offset, (unsigned long long)bus,
+			(unsigned long long)(bus - d->dma_rec_addr));
+		return;
+	}
 	if (d->kind != PCIEM_DIV_DMA_DATA)
 		return;
 	fprintf(rp->out, "  first difference at byte %llu of the transfer (bus 0x%llx, offset "
@@ -386,7 +399,8 @@ void report__divergence(struct replay *rp, const struct replay_div *rd)
 		fprintf(rp->out, "            at %s (cpu %u, pid %u)\n", rd->actual_sym,
 			d->actual.cpu, d->actual.pid);
 	print_actual_stack(rp, rp->out, rd, false);
-	if (d->kind == PCIEM_DIV_DMA_DATA || d->kind == PCIEM_DIV_DMA_UNMAPPED)
+	if (d->kind == PCIEM_DIV_DMA_DATA || d->kind == PCIEM_DIV_DMA_UNMAPPED ||
+	    d->kind == PCIEM_DIV_DMA_ECHO)
 		print_dma_diff(rp, d);
 	print_prev(rp, rd);
 	fflush(rp->out);
@@ -661,7 +675,8 @@ static void json_div(struct replay *rp, FILE *f, const struct replay_div *rd)
 	fprintf(f, ",\"actual\":");
 	json_event(rp, f, &d->actual, false, rd->actual_sym);
 	print_actual_stack(rp, f, rd, true);
-	if (d->kind == PCIEM_DIV_DMA_DATA || d->kind == PCIEM_DIV_DMA_UNMAPPED) {
+	if (d->kind == PCIEM_DIV_DMA_DATA || d->kind == PCIEM_DIV_DMA_UNMAPPED ||
+	    d->kind == PCIEM_DIV_DMA_ECHO) {
 		fprintf(f, ",\"dma\":{\"offset\":%llu,\"recorded_mapping\":\"0x%llx\","
 			"\"live_mapping\":\"0x%llx\",\"mapping_size\":%llu,\"recorded\":\"",
 			(unsigned long long)d->dma_offset, (unsigned long long)d->dma_rec_addr,

@@ -754,6 +754,30 @@ struct pciem_trace_lost {
  *   The bytes of DMA_READ and DMA_WRITE events (not F_DMA_FAULT) are fed
  *   with them (REPLAY_FEED's @payload), @data bytes each, in event order,
  *   into a payload FIFO of @payload_bytes.
+ *   DMA rules (@dma_rules, @dma_rule_count of struct pciem_replay_dma_rule,
+ *   at most PCIEM_REPLAY_MAX_RULES): bytes of the driver's DMA memory that
+ *   legitimately differ between runs.  The replayer chooses the mappings
+ *   each rule applies to: a fed DMA_MAP's @size (0 in recordings) is the
+ *   mask of the rules (bit N: rule N) that apply to the mapping the driver
+ *   makes in its place.  A rule's field is bytes @field..@field+@len-1 of
+ *   each @entry-byte entry of the mapping, counted from its start (@entry
+ *   0: every byte of the mapping).
+ *     RULE_IGNORE: those bytes of the device's reads are not compared.
+ *     RULE_ID: an identifier the driver chose and the device read (a
+ *       command identifier, a tag): not compared; the replay notes which
+ *       identifier of the driver's stands for the recorded one, per
+ *       identifier space @ids.
+ *     RULE_ECHO: a field of the device's writes that repeats an
+ *       identifier of space @ids (a completion's command identifier): when
+ *       the replay writes a recorded transfer that touches an entry, it
+ *       writes the driver's identifier for the recorded one into the field
+ *       (all @len bytes).  A recorded identifier the driver never gave is
+ *       a PCIEM_DIV_DMA_ECHO divergence (the recorded value is written).
+ *   Identifiers are 1 or 2 bytes, little endian; the latest identifier
+ *   read for a recorded value counts.  A rule's recorded values are kept per
+ *   entry, so transfers that cover part of a field (a real device's
+ *   snapshots hold only the bytes that changed) are understood.  Events of
+ *   the replay carry the bytes as the driver's memory holds them.
  *
  * Matching.  PCIEM_REPLAY_MATCH_STRICT: accesses in the recorded order.
  * PCIEM_REPLAY_MATCH_REGISTER: each register's (BAR and offset, or config
@@ -807,6 +831,24 @@ struct pciem_trace_lost {
 #define PCIEM_REPLAY_F_DMA		(1U << 1)	/* the sequence holds the
 							 * driver's DMA: replay it */
 
+#define PCIEM_REPLAY_RULE_IGNORE	1
+#define PCIEM_REPLAY_RULE_ID		2
+#define PCIEM_REPLAY_RULE_ECHO		3
+#define PCIEM_REPLAY_MAX_RULES		8
+#define PCIEM_REPLAY_MAX_IDS		4	/* identifier spaces */
+#define PCIEM_REPLAY_MAX_ENTRY		4096
+
+struct pciem_replay_dma_rule {
+	__u32 kind;		/* PCIEM_REPLAY_RULE_* */
+	__u32 ids;		/* ID, ECHO: identifier space, below MAX_IDS */
+	__u32 entry;		/* entry size, 1..MAX_ENTRY; 0 (IGNORE only):
+				 * the whole mapping */
+	__u32 field;		/* the field's offset in each entry */
+	__u32 len;		/* its bytes: ID, ECHO 1 or 2; IGNORE 1..@entry
+				 * (0 with @entry 0) */
+	__u32 reserved;
+};
+
 #define PCIEM_REPLAY_DMA_FULL		0
 #define PCIEM_REPLAY_DMA_ADDRESSES	1
 #define PCIEM_REPLAY_DMA_NONE		2
@@ -827,7 +869,10 @@ struct pciem_trace_lost {
 /* PCIEM_IOCTL_REPLAY_START: after the description, before REGISTER, once
  * (else EBUSY).  EINVAL: an unknown mode or flag, a reserved field set,
  * @fifo_events not a power of two in MIN..MAX_FIFO, @window above
- * MAX_WINDOW or @fifo_events, @wait_us above MAX_WAIT_US.  ENOMEM. */
+ * MAX_WINDOW or @fifo_events, @wait_us above MAX_WAIT_US, more than
+ * MAX_RULES DMA rules or one out of its bounds (an ECHO of an identifier
+ * space with no ID rule, or with fields of another length).  EFAULT.
+ * ENOMEM. */
 struct pciem_replay_start {
 	__u32 match;		/* PCIEM_REPLAY_MATCH_* */
 	__u32 on_divergence;	/* PCIEM_REPLAY_DIV_* */
@@ -844,8 +889,9 @@ struct pciem_replay_start {
 				 * than the driver's accesses */
 	__u32 dma_check;	/* PCIEM_REPLAY_DMA_* */
 	__u32 payload_bytes;	/* payload FIFO size; 0: DEF_PAYLOAD */
-	__u32 reserved1;
-	__u64 reserved[3];
+	__u32 dma_rule_count;	/* entries at @dma_rules, 0..MAX_RULES */
+	__u64 dma_rules;	/* struct pciem_replay_dma_rule *: DMA rules */
+	__u64 reserved[2];
 };
 
 /* PCIEM_IOCTL_REPLAY_FEED: append up to @count events from @events (at most
@@ -863,7 +909,8 @@ struct pciem_replay_start {
  * @size; an IRQ's vector is PCIEM_MSIX_MAX_VECTORS or more (one the
  * device does not have is counted in status.irq_errors when injected); a
  * LIFECYCLE kind is unknown; a DMA_READ or DMA_WRITE has @bar set or moves
- * more than PCIEM_TRACE_DMA_PIECE bytes; or @flags has bits the type does
+ * more than PCIEM_TRACE_DMA_PIECE bytes; a DMA_MAP's @size names a rule
+ * REPLAY_START did not give; or @flags has bits the type does
  * not define.  The bytes of the DMA_READ and DMA_WRITE events (those
  * without F_DMA_FAULT) among @events, @data bytes each in event order, are
  * at @payload, @payload_len in all: EINVAL when it is not exactly what the
@@ -898,6 +945,8 @@ struct pciem_replay_feed {
 #define PCIEM_DIV_DMA_DATA	5	/* a device read found other bytes */
 #define PCIEM_DIV_DMA_UNMAPPED	6	/* a recorded device DMA outside every
 					 * live mapping of the replay */
+#define PCIEM_DIV_DMA_ECHO	7	/* a device write echoes an identifier
+					 * the driver never gave (DMA rules) */
 
 #define PCIEM_DIV_F_RESYNC	(1U << 0)	/* CONTINUE found the access
 						 * further on and skipped to it */
@@ -923,9 +972,10 @@ struct pciem_replay_divergence {
 				 * access, "function+0xoff/0xsize [module]"
 				 * (while the driver's module surely is
 				 * loaded); "" when ip is 0 or unknown */
-	/* DMA_DATA and DMA_UNMAPPED: the live mapping that held the transfer
-	 * (as the driver got it, 0 when none), the recorded one; DMA_DATA:
-	 * @dma_len bytes from @dma_offset, as recorded and as found */
+	/* DMA_DATA, DMA_ECHO and DMA_UNMAPPED: the live mapping that held the
+	 * transfer (as the driver got it, 0 when none), the recorded one;
+	 * DMA_DATA: @dma_len bytes from @dma_offset, as recorded and as found;
+	 * DMA_ECHO: the field at @dma_offset, @dma_len bytes as recorded */
 	__u64 dma_live_addr;
 	__u64 dma_rec_addr;
 	__u64 dma_map_size;

@@ -238,6 +238,11 @@ static void replay_table(void)
 	struct pciem_event ev[24];
 	struct pollfd pfd;
 	int fd = created(), i, r;
+	struct pciem_replay_dma_rule rules[PCIEM_REPLAY_MAX_RULES + 1] = {
+		{ .kind = PCIEM_REPLAY_RULE_IGNORE },
+		{ .kind = PCIEM_REPLAY_RULE_ID, .entry = 64, .field = 2, .len = 2 },
+		{ .kind = PCIEM_REPLAY_RULE_ECHO, .entry = 16, .field = 12, .len = 2 },
+	};
 
 #define START(what, want) expect(what, ioctl(fd, PCIEM_IOCTL_REPLAY_START, &rs), want)
 #define FEED1(what, e, want) do { ev[0] = (e); expect(what, feed(fd, ev, 1), want); } while (0)
@@ -258,12 +263,43 @@ static void replay_table(void)
 	rs.flags = 4;
 	START("REPLAY_START unknown flag", EINVAL);
 	rs.flags = PCIEM_REPLAY_F_CONFIG_WRITES;
-	rs.reserved1 = 1;
-	START("REPLAY_START reserved1", EINVAL);
-	rs.reserved1 = 0;
-	rs.reserved[2] = 1;
+	rs.reserved[1] = 1;
 	START("REPLAY_START reserved", EINVAL);
-	rs.reserved[2] = 0;
+	rs.reserved[1] = 0;
+	/* DMA rules */
+	rs.dma_rule_count = PCIEM_REPLAY_MAX_RULES + 1;
+	rs.dma_rules = (uintptr_t)rules;
+	START("REPLAY_START too many DMA rules", EINVAL);
+	rs.dma_rule_count = 3;
+	rs.dma_rules = 16;
+	START("REPLAY_START DMA rules at a bad address", EFAULT);
+	rs.dma_rules = (uintptr_t)rules;
+	rules[2].kind = 4;
+	START("REPLAY_START DMA rule of kind 4", EINVAL);
+	rules[2].kind = PCIEM_REPLAY_RULE_ECHO;
+	rules[2].ids = 1;
+	START("REPLAY_START echo of identifiers nothing reads", EINVAL);
+	rules[2].ids = PCIEM_REPLAY_MAX_IDS;
+	START("REPLAY_START identifier space out of range", EINVAL);
+	rules[2].ids = 0;
+	rules[2].len = 1;
+	START("REPLAY_START echo field of another length", EINVAL);
+	rules[2].len = 2;
+	rules[1].len = 3;
+	START("REPLAY_START 3-byte identifier", EINVAL);
+	rules[1].len = 2;
+	rules[1].field = 63;
+	START("REPLAY_START field beyond its entry", EINVAL);
+	rules[1].field = 2;
+	rules[0].field = 1;
+	START("REPLAY_START whole-mapping rule with a field", EINVAL);
+	rules[0].field = 0;
+	rules[0].reserved = 1;
+	START("REPLAY_START DMA rule's reserved field", EINVAL);
+	rules[0].reserved = 0;
+	rules[1].entry = PCIEM_REPLAY_MAX_ENTRY * 2;
+	START("REPLAY_START entry too large", EINVAL);
+	rules[1].entry = 64;
 	rs.dma_check = PCIEM_REPLAY_DMA_NONE + 1;
 	START("REPLAY_START dma_check 3", EINVAL);
 	rs.dma_check = PCIEM_REPLAY_DMA_ADDRESSES;
@@ -329,6 +365,8 @@ static void replay_table(void)
 					       PCIEM_TRACE_DMA_PIECE + 1), EINVAL);
 	FEED1("DMA read with a BAR", mmio_ev(PCIEM_EVENT_DMA_READ, 1, 0x80000000, 0, 16), EINVAL);
 	FEED1("DMA map of size 0", mmio_ev(PCIEM_EVENT_DMA_MAP, 0, 0x80000000, 0, 0), EINVAL);
+	FEED1("DMA map under a rule not given",
+	      mmio_ev(PCIEM_EVENT_DMA_MAP, 0, 0x80000000, 1U << 3, 4096), EINVAL);
 	ev[0] = mmio_ev(PCIEM_EVENT_DMA_READ, 0, 0x80000000, 0, 16);
 	f.events = (uintptr_t)ev;
 	f.count = 1;

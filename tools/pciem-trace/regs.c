@@ -22,10 +22,13 @@
 #define REGS_BAR_LIMIT	(256ULL << 20)	/* PCIEM_BAR_MAX_SIZE */
 #define REGS_CFG_LIMIT	4096ULL
 #define REGS_MAX_TOKENS	4		/* space, offset, size, name */
+#define REGS_DMA_MAX_TOKENS	8		/* dma, kind, name, at, size, entry, field */
 
 struct regmap {
 	unsigned int nregs, cap;
 	struct reg *regs;
+	unsigned int nrules, rcap;
+	struct reg_dma_rule *rules;
 };
 
 struct regs_parser {
@@ -214,7 +217,7 @@ static int parser__reg(struct regs_parser *p, char **tok, int ntok, const char *
 
 	space = parse_space(tok[0]);
 	if (space < 0)
-		return parser__fail(p, "unknown space '%s' (expected bar0-bar5, cfg, device, bit or bits)",
+		return parser__fail(p, "unknown space '%s' (expected bar0-bar5, cfg, device, bit, bits or dma)",
 				    tok[0]);
 	if (ntok < 4)
 		return parser__fail(p, "expected '%s OFFSET SIZE NAME [DESCRIPTION]'", tok[0]);
@@ -274,14 +277,144 @@ static int parser__reg(struct regs_parser *p, char **tok, int ntok, const char *
 	return 0;
 }
 
+/* "NAME=VALUE": the value if @tok is for @name, else NULL. */
+static const char *key_value(const char *tok, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(tok, name, n) && tok[n] == '=' ? tok + n + 1 : NULL;
+}
+
+static int parser__dma_keys(struct regs_parser *p, struct reg_dma_rule *r, char **tok, int ntok)
+{
+	uint64_t n, off, len;
+	const char *v;
+	int i;
+
+	for (i = 0; i < ntok; i++) {
+		if ((v = key_value(tok[i], "at"))) {
+			if (!name_ok(v) || strlen(v) >= REGS_NAME_MAX)
+				return parser__fail(p, "bad function name '%s'", v);
+			strcpy(r->at, v);
+		} else if ((v = key_value(tok[i], "size"))) {
+			if (parse_num(v, &n) || !n)
+				return parser__fail(p, "bad mapping size '%s'", v);
+			r->size = n;
+		} else if ((v = key_value(tok[i], "entry"))) {
+			if (parse_num(v, &n) || !n || n > 4096)
+				return parser__fail(p, "bad entry size '%s' (1 to 4096 bytes)", v);
+			r->entry = n;
+		} else if ((v = key_value(tok[i], "field"))) {
+			char *colon = strchr(v, ':');
+
+			if (!colon)
+				return parser__fail(p, "bad field '%s' (expected OFFSET:LENGTH)", v);
+			*colon = '\0';
+			if (parse_num(v, &off) || parse_num(colon + 1, &len) || !len ||
+			    off >= 4096 || len > 4096)
+				return parser__fail(p, "bad field '%s:%s' (expected OFFSET:LENGTH)", v,
+						    colon + 1);
+			r->field = off;
+			r->len = len;
+		} else {
+			return parser__fail(p, "unknown word '%s' in the DMA rule (expected at=, size=, entry= or field=)",
+					    tok[i]);
+		}
+	}
+	if (!r->at[0])
+		return parser__fail(p, "the DMA rule needs at=FUNCTION");
+	if (!r->entry != !r->len)
+		return parser__fail(p, "entry= and field= go together");
+	if (r->entry && r->field + r->len > r->entry)
+		return parser__fail(p, "the field (bytes %u to %u) does not fit in an entry of %u bytes",
+				    r->field, r->field + r->len - 1, r->entry);
+	if (r->kind != REG_DMA_IGNORE && !r->entry)
+		return parser__fail(p, "an identifier rule needs entry= and field=");
+	if (r->kind != REG_DMA_IGNORE && r->len > REGS_DMA_ID_MAX)
+		return parser__fail(p, "an identifier field has 1 or 2 bytes, not %u", r->len);
+	return 0;
+}
+
+static int same_rule_scope(const struct reg_dma_rule *a, const struct reg_dma_rule *b)
+{
+	if (a->any_device || b->any_device)
+		return a->any_device == b->any_device;
+	return a->vendor_id == b->vendor_id && a->device_id == b->device_id;
+}
+
+/* dma ignore KEYS... | dma id NAME KEYS... | dma echo NAME KEYS... */
+static int parser__dma(struct regs_parser *p, char *line)
+{
+	struct regmap *m = p->map;
+	struct reg_dma_rule r = {
+		.any_device = p->any_device, .vendor_id = p->vid, .device_id = p->did,
+		.line = p->line,
+	};
+	char *tok[REGS_DMA_MAX_TOKENS], *more;
+	unsigned int i;
+	int ntok, keys, ret, found = 0;
+
+	ntok = tokenize(line, tok, REGS_DMA_MAX_TOKENS, &more);
+	if (more)
+		return parser__fail(p, "too many words in the DMA rule");
+	if (ntok < 2)
+		return parser__fail(p, "expected 'dma ignore|id|echo ...'");
+	if (!strcmp(tok[1], "ignore")) {
+		r.kind = REG_DMA_IGNORE;
+		keys = 2;
+	} else if (!strcmp(tok[1], "id") || !strcmp(tok[1], "echo")) {
+		r.kind = tok[1][0] == 'i' ? REG_DMA_ID : REG_DMA_ECHO;
+		if (ntok < 3 || strchr(tok[2], '=') || !name_ok(tok[2]) ||
+		    strlen(tok[2]) >= REGS_NAME_MAX)
+			return parser__fail(p, "expected 'dma %s NAME at=FUNCTION entry=BYTES field=OFFSET:LENGTH'",
+					    tok[1]);
+		strcpy(r.id, tok[2]);
+		keys = 3;
+	} else {
+		return parser__fail(p, "unknown DMA rule '%s' (expected ignore, id or echo)", tok[1]);
+	}
+	ret = parser__dma_keys(p, &r, tok + keys, ntok - keys);
+	if (ret)
+		return ret;
+	for (i = 0; i < m->nrules; i++) {
+		const struct reg_dma_rule *o = &m->rules[i];
+
+		if (o->kind == REG_DMA_ID && !strcmp(o->id, r.id) && same_rule_scope(o, &r)) {
+			if (o->len != r.len)
+				return parser__fail(p, "identifier %s has %u-byte fields (line %u), not %u",
+						    r.id, o->len, o->line, r.len);
+			found = 1;
+		}
+	}
+	if (r.kind == REG_DMA_ECHO && !found)
+		return parser__fail(p, "an echo of %s needs a 'dma id %s' rule above it for the same device",
+				    r.id, r.id);
+	if (m->nrules == m->rcap) {
+		unsigned int cap = m->rcap ? 2 * m->rcap : 8;
+		struct reg_dma_rule *grown = realloc(m->rules, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		m->rules = grown;
+		m->rcap = cap;
+	}
+	m->rules[m->nrules++] = r;
+	p->last = NULL;
+	return 0;
+}
+
 static int parser__line(struct regs_parser *p, char *line)
 {
-	char *tok[REGS_MAX_TOKENS], *rest, *hash;
+	char *tok[REGS_MAX_TOKENS], *rest, *hash, *s;
 	int ntok;
 
 	hash = strchr(line, '#');
 	if (hash)
 		*hash = '\0';
+	for (s = line; isspace((unsigned char)*s); s++)
+		;
+	if (!strncmp(s, "dma", 3) && (!s[3] || isspace((unsigned char)s[3])))
+		return parser__dma(p, s);
 	ntok = tokenize(line, tok, REGS_MAX_TOKENS, &rest);
 	if (!ntok)
 		return 0;
@@ -402,7 +535,40 @@ void regmap__free(struct regmap *map)
 		free(map->regs[i].fields);
 	}
 	free(map->regs);
+	free(map->rules);
 	free(map);
+}
+
+unsigned int regmap__dma_rules(const struct regmap *map, uint16_t vid, uint16_t did,
+			       const struct reg_dma_rule **out, unsigned int max)
+{
+	unsigned int i, n = 0;
+	int pass;
+
+	if (!map)
+		return 0;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < map->nrules; i++) {
+			const struct reg_dma_rule *r = &map->rules[i];
+
+			if (pass ? !r->any_device :
+				   (r->any_device || r->vendor_id != vid || r->device_id != did))
+				continue;
+			if (n < max)
+				out[n] = r;
+			n++;
+		}
+	}
+	return n;
+}
+
+int reg_dma_rule__applies(const struct reg_dma_rule *rule, const char *function, uint64_t size)
+{
+	size_t n = strlen(rule->at);
+
+	if (!function || strncmp(function, rule->at, n) || (function[n] && function[n] != '.'))
+		return 0;
+	return !rule->size || rule->size == size;
 }
 
 unsigned int regmap__count(const struct regmap *map)

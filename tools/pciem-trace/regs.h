@@ -30,6 +30,28 @@ struct reg {
 	struct reg_field *fields;
 };
 
+/* DMA rules (docs/register-map.md, "DMA rules"): how a replay and a diff
+ * treat bytes of the driver's DMA memory that legitimately differ */
+enum reg_dma_kind {
+	REG_DMA_IGNORE = 1,		/* not compared */
+	REG_DMA_ID,			/* an identifier the driver chose, read by the device */
+	REG_DMA_ECHO,			/* written by the device: repeats an identifier */
+};
+
+#define REGS_DMA_ID_MAX		2	/* bytes of an identifier field */
+
+struct reg_dma_rule {
+	enum reg_dma_kind kind;
+	int any_device;
+	uint16_t vendor_id, device_id;
+	char at[REGS_NAME_MAX];		/* the function that makes the mappings */
+	char id[REGS_NAME_MAX];		/* ID, ECHO: the identifiers' name */
+	uint64_t size;			/* mappings of this size only; 0 any */
+	uint32_t entry;			/* entry size; 0 (IGNORE): the whole mapping */
+	uint32_t field, len;		/* the field in each entry */
+	unsigned int line;
+};
+
 struct regmap;
 
 /*
@@ -65,6 +87,17 @@ const struct reg *regmap__find(const struct regmap *map, uint16_t vid, uint16_t 
 
 /* Does any register of the map (for any device) have this name? */
 int regmap__has_name(const struct regmap *map, const char *name);
+
+/*
+ * The DMA rules for device @vid:@did (those of its own, then those for any
+ * device), at most @max into @out; returns how many there are in all.
+ */
+unsigned int regmap__dma_rules(const struct regmap *map, uint16_t vid, uint16_t did,
+			       const struct reg_dma_rule **out, unsigned int max);
+
+/* Does @rule apply to a mapping of @size bytes made in @function (a
+ * compiler's clone of it too, e.g. "nvme_prep_rq.part.0")? */
+int reg_dma_rule__applies(const struct reg_dma_rule *rule, const char *function, uint64_t size);
 
 /* "CONTROL" for the register's own offset, "CONTROL+0x2" inside it. */
 int reg__format(const struct reg *reg, uint64_t offset, char *buf, size_t len);
