@@ -297,6 +297,8 @@ struct pciem_dma_rmap {
 	u32 nids;
 	u16 *ids;			/* per identifier rule and entry: the
 					 * recorded identifier (pciem_replay.c) */
+	u8 *shadow;			/* coherent: the memory at the replay's
+					 * last look */
 };
 /* pciem_replay.c: PCIem's DMA ops during a replay of DMA, under the mappings' lock */
 bool pciem_replay_has_dma(const struct pciem_device *dev);

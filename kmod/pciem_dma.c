@@ -191,8 +191,10 @@ static void dma_event(struct pciem_device *dev, u32 type, u64 addr, u64 size,
 
 static void map_free(struct pciem_dma_map *m)
 {
-	if (m)
+	if (m) {
 		kfree(m->rm.ids);
+		kvfree(m->rm.shadow);
+	}
 	kfree(m);
 }
 
@@ -319,6 +321,14 @@ static dma_addr_t map_new(struct device *d, void *cpu, size_t size,
 				    gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC);
 		if (!m->rm.ids)
 			m->rm.nids = 0;
+	}
+	/* a replay of a real device tells the driver's changes of coherent
+	 * memory from the device's by a copy (pciem_replay.c) */
+	if (coherent && pciem_replay_has_dma(dev)) {
+		m->rm.shadow = gfpflags_allow_blocking(gfp) ? kvmalloc(size, GFP_KERNEL) :
+			       kmalloc(size, GFP_ATOMIC | __GFP_NOWARN);
+		if (m->rm.shadow)
+			memcpy(m->rm.shadow, cpu, size);
 	}
 	spin_lock_irqsave(&s->lock, flags);
 	/* a replay places a mapping it matched, and emits its event */

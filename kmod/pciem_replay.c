@@ -503,7 +503,9 @@ static void dma_xfer(struct pciem_replay *rp, u64 i);
  * driver's next register access or the device's next interrupt: what the
  * driver wrote until then.  Is the next event after @i, beyond other
  * transfers and passed-over ones, such an access (or not fed yet)?  Then
- * the read waits for it; before an interrupt it is done at once.
+ * the read waits for it; before an interrupt on the read's CPU it is done
+ * at once.  Interrupts on other CPUs were recorded between the look and
+ * the access it was taken for, as they ran at the same time.
  */
 static bool read_waits(struct pciem_replay *rp, u64 i)
 {
@@ -516,6 +518,8 @@ static bool read_waits(struct pciem_replay *rp, u64 i)
 		if (is_done(rp, i))
 			continue;
 		c = classify(rp, slot(rp, i));
+		if (c == RC_IRQ && slot(rp, i)->cpu != e->cpu)
+			continue;
 		if (c == RC_IRQ)
 			return false;
 		if (c != RC_DMA && c != RC_PASS)
@@ -964,7 +968,7 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 	struct pciem_dma_rmap *r;
 	u32 n = e->data, at;
 	const u8 *rec;
-	u8 *mem;
+	u8 *mem, *shadow;
 	u64 live;
 
 	if (stopped(rp))
@@ -985,6 +989,18 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 	}
 	mem = r->cpu + (e->offset - r->rec.addr);
 	live = r->live + (e->offset - r->rec.addr);
+	shadow = r->shadow && (e->flags & PCIEM_EVENT_F_DMA_SEEN) ?
+		 r->shadow + (e->offset - r->rec.addr) : NULL;
+	/*
+	 * A real device's coherent memory was recorded as the bytes that
+	 * changed between two looks, a read when the driver's next act was a
+	 * register write, a write otherwise: either side may have made the
+	 * change.  Here the driver's changes are known: bytes it changed since
+	 * the last look are its own (compared), the others the device's
+	 * (written).
+	 */
+	if (shadow)
+		to_host = !memcmp(mem, shadow, n);
 	if (to_host) {
 		memcpy(mem, rec, n);
 		rp->dma_written += n;
@@ -1010,6 +1026,8 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 			div_end(rp, d, PCIEM_DIV_DMA_DATA);
 		}
 	}
+	if (shadow)
+		memcpy(shadow, mem, n);
 	pciem_dma_data_event(rp->dev, e->type, live, mem, n, e->flags);
 }
 
