@@ -214,7 +214,9 @@ test: deps
 # among them), on the host
 # (tests/bench/ptf_bench.c); pciem-trace export --ctf beside dump --json
 # (tests/bench/export_bench.sh); full trap recorded with and without
-# pciem-record --stacks (tests/bench/stacks.sh, in a VM).  Results and
+# pciem-record --stacks (tests/bench/stacks.sh, in a VM); replay against
+# recording for dma_copy and for the in-tree nvme driver
+# (tests/bench/dma_replay.sh, nvme_replay.sh).  Results and
 # method: docs/benchmarks.md.
 # The guests use the TSC clock, as hardware does (tools/pciem-vm --append):
 # under TCG they would otherwise read the HPET, an emulated device, for
@@ -230,6 +232,8 @@ bench: deps
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/stacks.sh
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --device e1000 --timeout 1800 -- sh tests/bench/dma.sh
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/dma_replay.sh
+	$(BENCH_VM) --kernel $(BENCH_KERNEL) --disk nv0:64 --device nvme,serial=pciem,drive=nv0 \
+		--timeout 1800 -- sh tests/bench/nvme_replay.sh
 	$(MAKE) bench-ptf PTF_BENCH_ARGS=$(BUILD)/bench/counter-100k.zst
 	$(MAKE) bench-export
 

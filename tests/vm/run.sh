@@ -20,6 +20,11 @@
 # devices (tools/pciem-vm --device DEV each): real hardware to the guest;
 # "# vm-disks: ID:MB..." adds empty disk images for them (--disk), and
 # "# vm-netdevs: ID..." user-mode network backends (--netdev).
+# A test with a line "# vm-boots: N" runs in N boots one after the other,
+# each a fresh VM with PCIEM_TEST_BOOT set to 1..N; only the first has the
+# test's devices (later ones: "no such hardware").  PCIEM_TEST_SHARE names a
+# directory, writable in every boot, that carries files from one boot to
+# the next.  The test fails at the first boot that fails.
 # A test that exits with status 77 (notrun in lib.sh) could not run on
 # that kernel (it lacks what the test needs): a NOTRUN line with its
 # reason, counted the same way.
@@ -66,7 +71,7 @@ on_debug() {
 # One job: test $2 on kernel $1, timeout $3; its result line goes to $4
 # (and, on failure, the end of its log).
 run_one() {
-	local k=$1 t=$2 tmo=$3 out=$4 name log start rc secs d devs=()
+	local k=$1 t=$2 tmo=$3 out=$4 name log start rc secs d devs=() boots boot share
 	name=$(basename "$t" .sh)
 	log=$logdir/$name-$k.log
 	for d in $(sed -n 's/^# vm-devices: *//p' "$t" | head -n 1); do
@@ -78,11 +83,28 @@ run_one() {
 	for d in $(sed -n 's/^# vm-disks: *//p' "$t" | head -n 1); do
 		devs+=(--disk "$d")
 	done
+	boots=$(sed -n 's/^# vm-boots: *//p' "$t" | head -n 1)
 	start=$(date +%s)
-	tools/pciem-vm --kernel "$k" --timeout "$tmo" "${devs[@]}" -- \
-		env ${STRESS_ROUNDS:+STRESS_ROUNDS=$STRESS_ROUNDS} ${STRESS_PCT:+STRESS_PCT=$STRESS_PCT} \
-		sh "$t" >"$log" 2>&1 </dev/null
-	rc=$?
+	if [ -z "$boots" ]; then
+		tools/pciem-vm --kernel "$k" --timeout "$tmo" "${devs[@]}" -- \
+			env ${STRESS_ROUNDS:+STRESS_ROUNDS=$STRESS_ROUNDS} ${STRESS_PCT:+STRESS_PCT=$STRESS_PCT} \
+			sh "$t" >"$log" 2>&1 </dev/null
+		rc=$?
+	else
+		share=$logdir/$name-$k.share
+		rm -rf "$share" && mkdir -p "$share"
+		: >"$log"
+		for boot in $(seq 1 "$boots"); do
+			echo "==== boot $boot of $boots" >>"$log"
+			tools/pciem-vm --kernel "$k" --timeout "$tmo" --share "$share" "${devs[@]}" -- \
+				env PCIEM_TEST_BOOT="$boot" PCIEM_TEST_SHARE="$share" \
+				sh "$t" >>"$log" 2>&1 </dev/null
+			rc=$?
+			devs=()		# the later boots: no such hardware
+			[ $rc -eq 0 ] || break
+		done
+		rm -rf "$share"
+	fi
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
 		printf 'PASS %-28s %-26s %4ss\n' "$name" "$k" "$secs" >"$out"

@@ -293,8 +293,18 @@ static int parser__dma_keys(struct regs_parser *p, struct reg_dma_rule *r, char 
 
 	for (i = 0; i < ntok; i++) {
 		if ((v = key_value(tok[i], "at"))) {
-			if (!name_ok(v) || strlen(v) >= REGS_NAME_MAX)
-				return parser__fail(p, "bad function name '%s'", v);
+			char names[sizeof(r->at)], *name, *save = NULL;
+
+			if (strlen(v) >= sizeof(r->at))
+				return parser__fail(p, "at= is longer than %zu characters",
+						    sizeof(r->at) - 1);
+			strcpy(names, v);
+			for (name = strtok_r(names, ",", &save); name;
+			     name = strtok_r(NULL, ",", &save))
+				if (!name_ok(name))
+					return parser__fail(p, "bad function name '%s'", name);
+			if (!*v || v[strlen(v) - 1] == ',' || strstr(v, ",,") || *v == ',')
+				return parser__fail(p, "bad function list '%s'", v);
 			strcpy(r->at, v);
 		} else if ((v = key_value(tok[i], "size"))) {
 			if (parse_num(v, &n) || !n)
@@ -564,11 +574,20 @@ unsigned int regmap__dma_rules(const struct regmap *map, uint16_t vid, uint16_t 
 
 int reg_dma_rule__applies(const struct reg_dma_rule *rule, const char *function, uint64_t size)
 {
-	size_t n = strlen(rule->at);
+	const char *at = rule->at, *comma;
+	size_t n;
 
-	if (!function || strncmp(function, rule->at, n) || (function[n] && function[n] != '.'))
+	if (!function || (rule->size && rule->size != size))
 		return 0;
-	return !rule->size || rule->size == size;
+	for (;;) {
+		comma = strchr(at, ',');
+		n = comma ? (size_t)(comma - at) : strlen(at);
+		if (!strncmp(function, at, n) && (!function[n] || function[n] == '.'))
+			return 1;
+		if (!comma)
+			return 0;
+		at = comma + 1;
+	}
 }
 
 unsigned int regmap__count(const struct regmap *map)

@@ -44,7 +44,8 @@ struct reg_dma_rule {
 	enum reg_dma_kind kind;
 	int any_device;
 	uint16_t vendor_id, device_id;
-	char at[REGS_NAME_MAX];		/* the function that makes the mappings */
+	char at[2 * REGS_NAME_MAX];	/* the functions that make the mappings,
+					 * separated by commas */
 	char id[REGS_NAME_MAX];		/* ID, ECHO: the identifiers' name */
 	uint64_t size;			/* mappings of this size only; 0 any */
 	uint32_t entry;			/* entry size; 0 (IGNORE): the whole mapping */
@@ -95,8 +96,8 @@ int regmap__has_name(const struct regmap *map, const char *name);
 unsigned int regmap__dma_rules(const struct regmap *map, uint16_t vid, uint16_t did,
 			       const struct reg_dma_rule **out, unsigned int max);
 
-/* Does @rule apply to a mapping of @size bytes made in @function (a
- * compiler's clone of it too, e.g. "nvme_prep_rq.part.0")? */
+/* Does @rule apply to a mapping of @size bytes made in @function, one of
+ * its at= list (a compiler's clone of it too, e.g. "nvme_prep_rq.part.0")? */
 int reg_dma_rule__applies(const struct reg_dma_rule *rule, const char *function, uint64_t size);
 
 /* "CONTROL" for the register's own offset, "CONTROL+0x2" inside it. */

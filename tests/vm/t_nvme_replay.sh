@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm-devices: nvme,serial=pciem,drive=nv0
+# vm-disks: nv0:64
+# vm-boots: 2
+#
+# An in-tree DMA driver replayed with no device (issue 15 §4): QEMU's nvme
+# (1b36:0010) under the in-tree nvme driver.
+# Boot 1, with the controller: pciem-record --bdf records
+# examples/nvme/workload.sh (bind, 256 KiB of a pattern written with
+# O_DIRECT and read back, unbind); the trace goes to the next boot.
+# Boot 2, a fresh VM with no NVMe controller at all:
+#  (1) pciem-replay --regs examples/nvme/nvme.regs replays it 20 times:
+#      exit 0 each, the workload reads back its pattern, every access and
+#      interrupt matched, identical reports; once more with --match
+#      per-register;
+#  (2) a recording of the replay equals the original (pciem-trace diff
+#      --regs, config space aside); without the map's rules the two
+#      differ in a command identifier;
+#  (3) without the map the replay stops at the Set Features Timestamp
+#      buffer (the host's clock); with an identifier rule on the wrong
+#      field, at the first completion, whose identifier the driver never
+#      gave (dma_echo);
+#  (4) a planted driver regression, nvme's io_queue_depth=64, is caught
+#      at the first I/O queue's mapping; a changed pattern at the first
+#      data buffer, at its first differing byte (dma_data).
+# The debug kernel has no NVMe driver: NOTRUN there.
+. tests/vm/lib.sh
+
+RP=$BIN/pciem-replay
+PT=$BIN/pciem-trace
+MAP=examples/nvme/nvme.regs
+WL=examples/nvme/workload.sh
+need_bins pciem-record pciem-replay pciem-trace
+modinfo nvme >/dev/null 2>&1 || [ -d /sys/bus/pci/drivers/nvme ] ||
+	notrun "this kernel has no nvme driver"
+[ -n "${PCIEM_TEST_SHARE:-}" ] || fail "run me through tests/vm/run.sh (vm-boots)"
+# the driver's work (probe, scan, unbind) on CPU 0, as the workload's own:
+# one I/O queue, one order of accesses
+echo 1 >/sys/devices/virtual/workqueue/cpumask || fail "cannot pin unbound work to CPU 0"
+
+if [ "$PCIEM_TEST_BOOT" = 1 ]; then
+	BDF=$(lspci -D -n -d 1b36:0010 | awk '{ print $1; exit }')
+	[ -n "$BDF" ] || fail "no nvme in the guest: $(lspci -n)"
+	[ "$(cat /sys/module/pciem/parameters/real_dma)" = Y ] || fail "real_dma is off"
+	modprobe nvme 2>/dev/null
+	if [ -e "/sys/bus/pci/devices/$BDF/driver" ]; then
+		echo "$BDF" >"/sys/bus/pci/devices/$BDF/driver/unbind" || fail "cannot unbind $BDF"
+	fi
+	"$BIN/pciem-record" --bdf "$BDF" -o "$TMP/orig.zst" -- sh "$WL" >"$TMP/rec.out" 2>"$TMP/rec.err" ||
+		fail "recording: $(cat "$TMP/rec.err" "$TMP/rec.out")"
+	grep -q "256 KiB written and read back" "$TMP/rec.out" || fail "workload: $(cat "$TMP/rec.out")"
+	grep -q ", 0 lost" "$TMP/rec.err" || fail "events lost: $(cat "$TMP/rec.err")"
+	"$PT" info "$TMP/orig.zst" >"$TMP/info" || fail "info"
+	grep -q "driver nvme" "$TMP/info" || fail "info: $(cat "$TMP/info")"
+	cp "$TMP/orig.zst" "$PCIEM_TEST_SHARE/orig.zst" || fail "cannot hand the trace over"
+	ok "boot 1: the workload recorded from $BDF"
+	exit 0
+fi
+
+# ---- boot 2: no NVMe controller ------------------------------------------------------
+lspci -n | grep -q 1b36:0010 && fail "an NVMe controller is in the second boot"
+cp "$PCIEM_TEST_SHARE/orig.zst" "$TMP/orig.zst" || fail "no trace from boot 1"
+modprobe nvme || fail "cannot load nvme"
+
+# replay NAME WANT_RC [pciem-replay options...]: the workload replayed,
+# its report in $TMP/NAME.json (environment: the workload's)
+replay() {
+	_name=$1
+	_want=$2
+	shift 2
+	"$RP" --report-json "$TMP/$_name.json" --timeout 120 "$@" "$TMP/orig.zst" -- sh "$WL" \
+		>"$TMP/$_name.out" 2>"$TMP/$_name.err"
+	_rc=$?
+	[ "$_rc" = "$_want" ] || { cat "$TMP/$_name.err" "$TMP/$_name.out"; fail "$_name: pciem-replay exited with $_rc, want $_want"; }
+	for _d in /sys/bus/pci/devices/1000*; do
+		[ -e "$_d" ] && fail "$_name: a PCIem device is left: $_d"
+	done
+	return 0
+}
+
+# ---- (1) 20 replays ----------------------------------------------------------------------
+SIG='r["result"], r["exit_status"], r["status"], r["divergences"], r["trace_accesses"]'
+replays_alike 20 --regs "$MAP"
+grep -q "256 KiB written and read back" "$TMP/ok1.out" || fail "replay workload: $(cat "$TMP/ok1.out")"
+[ "$(js "$TMP/ok1.json" 'r["result"], r["status"]["left"], r["status"]["matched"] == r["trace_accesses"], r["status"]["irqs"] > 100, r["status"]["dma_written"] > 262144, r["status"]["dma_compared"] > 262144')" = \
+  "('ok', 0, True, True, True, True)" ] || fail "replay report: $(cat "$TMP/ok1.json")"
+replay perreg 0 --regs "$MAP" --match per-register
+ok "(1) no controller: 20 replays with the map, exit 0, identical; per-register too"
+
+# ---- (2) a recording of the replay -----------------------------------------------------
+"$BIN/pciem-record" --match 1b36:0010 -o "$TMP/again.zst" -- \
+	"$RP" --regs "$MAP" --timeout 120 "$TMP/orig.zst" -- sh "$WL" >"$TMP/again.out" 2>&1 ||
+	fail "recording the replay: $(cat "$TMP/again.out")"
+"$PT" diff --no-config --regs "$MAP" "$TMP/orig.zst" "$TMP/again.zst" >"$TMP/diff" 2>&1 ||
+	fail "the replay's recording differs: $(head -20 "$TMP/diff")"
+"$PT" diff --no-config "$TMP/orig.zst" "$TMP/again.zst" >"$TMP/diff.raw" 2>&1 &&
+	fail "without the map's rules the recordings are equal"
+grep -q "bytes differ first at byte 2 " "$TMP/diff.raw" ||
+	fail "without the rules, not a command identifier: $(tail -3 "$TMP/diff.raw")"
+ok "(2) the replay's recording equals the original with the map's rules"
+
+# ---- (3) without the map, and a wrong rule -----------------------------------------------
+# the replays below diverge: the device is then unplugged, no namespace comes
+NVME_WAIT=5
+export NVME_WAIT
+replay nomap 1
+[ "$(js "$TMP/nomap.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["type"], r["divergences"][0]["expected"]["data"]')" = \
+  "('dma_data', 'dma_read', 8)" ] || fail "no map: $(cat "$TMP/nomap.json")"
+grep -q "made at nvme_prep_rq" "$TMP/nomap.err" || fail "no map: $(cat "$TMP/nomap.err")"
+sed 's/field=2:2 /field=0:2 /' "$MAP" >"$TMP/wrong.regs"
+replay wrong 1 --regs "$TMP/wrong.regs"
+[ "$(js "$TMP/wrong.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["type"]')" = \
+  "('dma_echo', 'dma_write')" ] || fail "wrong rule: $(cat "$TMP/wrong.json")"
+grep -q "the driver's reads never had it" "$TMP/wrong.err" || fail "wrong rule: $(cat "$TMP/wrong.err")"
+ok "(3) without the map: the timestamp buffer; an identifier rule on the wrong field: dma_echo"
+
+# ---- (4) regressions -----------------------------------------------------------------------
+rmmod nvme || fail "rmmod nvme"
+modprobe nvme io_queue_depth=64 || fail "modprobe nvme io_queue_depth=64"
+replay depth 1 --regs "$MAP"
+[ "$(js "$TMP/depth.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["type"], r["divergences"][0]["expected"]["data"], r["divergences"][0]["actual"]["data"]')" = \
+  "('mismatch', 'dma_map', 16384, 1024)" ] || fail "io_queue_depth=64: $(cat "$TMP/depth.json")"
+grep -q "recorded at nvme_alloc_queue" "$TMP/depth.err" || fail "io_queue_depth=64: $(cat "$TMP/depth.err")"
+rmmod nvme && modprobe nvme || fail "reloading nvme"
+NVME_PATTERN=PCIEMNVX
+export NVME_PATTERN
+replay pattern 1 --regs "$MAP"
+[ "$(js "$TMP/pattern.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["data"], r["divergences"][0]["dma"]["offset"], r["divergences"][0]["dma"]["recorded"][:2], r["divergences"][0]["dma"]["actual"][:2]')" = \
+  "('dma_data', 4096, 7, '4d', '58')" ] || fail "changed pattern: $(cat "$TMP/pattern.json")"
+ok "(4) io_queue_depth=64 caught at the I/O queue's mapping; a changed byte at its offset"
