@@ -148,7 +148,7 @@ static const struct argp_option argp_opts[] = {
 	  "(default) every byte; addresses: only fields holding a bus address of a live "
 	  "mapping (descriptors, queue bases), for data that holds timestamps or checksums; "
 	  "none", 0 },
-	{ "regs", 'r', "FILE", 0, "Register map (docs/register-map.md): name the registers", 0 },
+	{ "regs", 'r', "FILE", 0, "Register map (docs/register-map.md): name the registers, and apply its DMA rules (bytes not compared, identifiers the device echoes)", 0 },
 	{ "allow-lost", OPT_ALLOW_LOST, NULL, 0,
 	  "Replay a trace that lost events while recording", 0 },
 	{ "timeout", 'T', "SEC", 0, "End the replay after SEC seconds (default: none)", 0 },
