@@ -575,6 +575,11 @@ printf 'device 1b36:0010\ndma id cid at=nvme_alloc_queue_x entry=64 field=2:2\nd
 run rules-other "$PT" diff --regs "$DIR/other.regs" "$QA" "$DIR/rules_b.zst"
 expect_rc rules-other 1
 expect_line rules-other "$out" 'access 3: seq 4 in A, seq 4 in B; the bytes differ first at byte 0 \(0x0\): 0x11 in A, 0x22 in B$'
+# more rules for one device than diff takes
+{ echo 'device 1b36:0010'; for i in $(seq 65); do echo "dma ignore at=f$i"; done; } > "$DIR/many.regs"
+run rules-many "$PT" diff --regs "$DIR/many.regs" "$QA" "$DIR/rules_b.zst"
+expect_rc rules-many 2
+expect_line rules-many "$err" '^pciem-trace: 65 DMA rules apply to device 1b36:0010; diff takes at most 64$'
 # a device the rules are not for (1234:5678)
 run rules-otherdev "$PT" diff --regs "$DIR/nvme.regs" "$D" "$DIR/dma_diff.zst"
 expect_rc rules-otherdev 1

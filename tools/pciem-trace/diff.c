@@ -152,8 +152,9 @@ struct rmap {
 	uint64_t size;
 	uint64_t mask;			/* its rules (bits of ddev.rules) */
 	uint32_t nslots;		/* 0: too many entries, none kept */
-	uint32_t slots[];		/* per identifier rule and entry: the
-					 * recorded identifier as last seen */
+	uint32_t slots[];		/* per identifier rule of the device and
+					 * entry: the recorded identifier as last
+					 * seen */
 };
 
 #define DIFF_RULES_MAX	64		/* rules of a device (bits of rmap.mask) */
@@ -356,11 +357,12 @@ static int ddev__map(struct dtrace *t, struct ddev *d, const struct pciem_event 
 	for (k = 0; k < d->nrules; k++) {
 		const struct reg_dma_rule *r = d->rules[k];
 
-		if (!reg_dma_rule__applies(r, fn, ev->data))
-			continue;
-		mask |= 1ULL << k;
+		/* as the kernel, a slot per entry for each identifier rule of
+		 * the device, whether it applies or not */
 		if (r->kind != REG_DMA_IGNORE)
 			slots += ev->data / r->entry;
+		if (reg_dma_rule__applies(r, fn, ev->data))
+			mask |= 1ULL << k;
 	}
 	if (!mask)
 		return 0;
@@ -429,13 +431,11 @@ static int ddev__rule_fields(struct ddev *d, struct rmap *m, struct access *a, u
 		struct idspace *sp;
 		uint32_t *slot;
 
-		if (!(m->mask & (1ULL << k)))
-			continue;
 		/* this rule's identifiers are slots[base..next) */
 		base = next;
 		if (r->kind != REG_DMA_IGNORE)
 			next += m->size / r->entry;
-		if ((r->kind == REG_DMA_ECHO) != write)
+		if (!(m->mask & (1ULL << k)) || (r->kind == REG_DMA_ECHO) != write)
 			continue;
 		if (!r->entry) {
 			pt = ddev__patch(d);
@@ -485,27 +485,26 @@ static int ddev__rule_fields(struct ddev *d, struct rmap *m, struct access *a, u
 	return 0;
 }
 
-/* The transfer's bytes with its patches' bytes zeroed, into @t->buf. */
-static int normalize(struct dtrace *t, const struct ddev *d, const struct access *a,
-		     const uint8_t *p, uint32_t n)
+/*
+ * A transfer's bytes as compared: @a's @n bytes @p into @out, those of its
+ * patches zero; in @field (if not NULL) the patch of an identifier field
+ * each byte is in, NULL for the others.
+ */
+static void normalize(const struct ddev *d, const struct access *a, const uint8_t *p,
+		      uint32_t n, uint8_t *out, const struct patch **field)
 {
-	uint32_t k;
+	uint32_t k, b;
 
-	if (n > t->buflen) {
-		uint8_t *grown = realloc(t->buf, n);
-
-		if (!grown)
-			return -ENOMEM;
-		t->buf = grown;
-		t->buflen = n;
-	}
-	memcpy(t->buf, p, n);
+	memcpy(out, p, n);
+	if (field)
+		memset(field, 0, n * sizeof(*field));
 	for (k = 0; k < a->npatch; k++) {
 		const struct patch *pt = &d->patches[a->patch + k];
 
-		memset(t->buf + pt->from, 0, pt->to - pt->from);
+		memset(out + pt->from, 0, pt->to - pt->from);
+		for (b = pt->from; field && pt->kind != REG_DMA_IGNORE && b < pt->to; b++)
+			field[b] = pt;
 	}
-	return 0;
 }
 
 /*
@@ -544,8 +543,15 @@ static int ddev__dma(struct dtrace *t, struct ddev *d, const struct pciem_event 
 		return -ENOMEM;
 	if (!a->npatch)
 		return 0;
-	if (normalize(t, d, a, buf, len))
-		return -ENOMEM;
+	if (len > t->buflen) {
+		uint8_t *grown = realloc(t->buf, len);
+
+		if (!grown)
+			return -ENOMEM;
+		t->buf = grown;
+		t->buflen = len;
+	}
+	normalize(d, a, buf, len, t->buf, NULL);
 	h = fnv(FNV_START, t->buf, len);
 	for (k = 0; k < a->npatch; k++) {
 		const struct patch *pt = &d->patches[a->patch + k];
@@ -700,30 +706,15 @@ static void print_access(char mark, size_t idx, const struct access *a, const st
 	printf("%s%s %u %s\n", name[0] ? " " : "", name, a->size, val);
 }
 
-/*
- * A transfer's bytes as compared: @a's bytes @p, those of its patches zero
- * in *@bytes, and in *@field the patch each byte is in (NULL: none, or an
- * ignored byte).  -ENOMEM.
- */
+/* normalize() into new arrays; -ENOMEM. */
 static int compared_bytes(const struct ddev *d, const struct access *a, const uint8_t *p,
 			  uint32_t n, uint8_t **bytes, const struct patch ***field)
 {
-	uint32_t k, b;
-
 	*bytes = malloc(n ? n : 1);
-	*field = calloc(n ? n : 1, sizeof(**field));
+	*field = malloc((n ? n : 1) * sizeof(**field));
 	if (!*bytes || !*field)
 		return -ENOMEM;
-	memcpy(*bytes, p, n);
-	for (k = 0; k < a->npatch; k++) {
-		const struct patch *pt = &d->patches[a->patch + k];
-
-		for (b = pt->from; b < pt->to; b++) {
-			(*bytes)[b] = 0;
-			if (pt->kind != REG_DMA_IGNORE)
-				(*field)[b] = pt;
-		}
-	}
+	normalize(d, a, p, n, *bytes, *field);
 	return 0;
 }
 
