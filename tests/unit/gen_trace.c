@@ -41,6 +41,25 @@
  *                   mapping and seq 14 one against its mapping's direction
  *                   (neither refused), seq 17 unmaps nothing, seq 18 reads
  *                   a mapping ended at seq 15
+ * DIR/rules_a.zst   DMA of an NVMe-like device (1b36:0010) for diff's DMA
+ *                   rules: submission entries read from a queue mapped in
+ *                   nvme_alloc_queue, each with a command identifier at
+ *                   bytes 2-3, completions written to another one echoing
+ *                   it at bytes 12-13 (out of order, an identifier used
+ *                   twice), an 8-byte timestamp read from a buffer mapped
+ *                   in nvme_prep_rq.part.0, and a real device's snapshot
+ *                   of one changed byte of an identifier (seq 13); then
+ *                   the timestamp's address unmapped, mapped again outside
+ *                   the rules' functions, and read (seq 15-17)
+ * DIR/rules_b.zst   the same with other identifiers, echoed consistently,
+ *                   and another timestamp
+ * DIR/rules_badecho.zst rules_b.zst, but seq 7 echoes the first command's
+ *                   identifier instead of the second's
+ * DIR/rules_unread.zst rules_b.zst, but seq 12 echoes an identifier never read
+ * DIR/rules_outside.zst rules_b.zst, but byte 40 of seq 6's entry differs
+ * DIR/rules_remap.zst rules_b.zst, but byte 0 of seq 17 differs (read from
+ *                   the timestamp's address mapped again, in no function
+ *                   of the rules)
  *
  * The test relies on the exact contents; change both together.
  */
@@ -372,6 +391,109 @@ static void write_dma(const char *path, enum dma_variant dv)
 	}
 }
 
+/* ---- DMA rules: an NVMe-like device's queues ------------------------------ */
+
+enum rules_variant { Q_A, Q_B, Q_BADECHO, Q_UNREAD, Q_OUTSIDE, Q_REMAP };
+
+#define NVME_BASE	(MOD_BASE + 0x10000)
+#define SQ_ADDR		0x80000000ULL	/* 4 entries of 64 bytes */
+#define CQ_ADDR		0x80001000ULL	/* 4 entries of 16 bytes */
+#define TS_ADDR		0x80002000ULL	/* 8 bytes */
+
+static const struct ptf_symbol nvme_syms[] = {
+	{ NVME_BASE, 0x200, "nvme_alloc_queue" },
+	{ NVME_BASE + 0x200, 0x100, "nvme_prep_rq.part.0" },
+};
+
+/* The device reads submission entry @slot holding identifier @cid. */
+static void sq_read(struct gen *g, uint64_t seq, unsigned int slot, uint16_t cid, int odd)
+{
+	uint8_t e[64];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(e); i++)
+		e[i] = (uint8_t)(0x40 + slot * 8 + i);
+	e[0] = 0x02;				/* opcode */
+	e[2] = cid & 0xff;
+	e[3] = cid >> 8;
+	if (odd)
+		e[40] ^= 0xff;
+	dma_event(g, seq, PCIEM_EVENT_DMA_READ, 0, SQ_ADDR + slot * 64, 64, 0, 0, e);
+}
+
+/* The device writes completion entry @slot echoing identifier @cid. */
+static void cq_write(struct gen *g, uint64_t seq, unsigned int slot, uint16_t cid)
+{
+	uint8_t e[16] = { 0 };
+
+	e[8] = slot + 1;			/* submission queue head */
+	e[12] = cid & 0xff;
+	e[13] = cid >> 8;
+	e[14] = 1;				/* phase */
+	dma_event(g, seq, PCIEM_EVENT_DMA_WRITE, 0, CQ_ADDR + slot * 16, 16, 0, 0, e);
+}
+
+static void write_rules(const char *path, enum rules_variant qv)
+{
+	struct ptf_writer_opts o = { .force = 1 };
+	struct gen g = { .path = path, .v = V_GOOD, .dom_a = DOM_A };
+	struct ptf_module mod = {
+		.name = "nvme", .base = NVME_BASE, .size = 0x1000,
+		.nsyms = sizeof(nvme_syms) / sizeof(nvme_syms[0]), .syms = nvme_syms,
+	};
+	/* the command identifiers: A uses 0x0005 twice, B never; the fifth
+	 * command changes only the low byte of the fourth's */
+	static const uint16_t cid_a[5] = { 0x0005, 0x0007, 0x0005, 0x0109, 0x010a },
+			      cid_b[5] = { 0x0012, 0x0030, 0x0031, 0x0033, 0x0034 };
+	const uint16_t *cid = qv == Q_A ? cid_a : cid_b;
+	const uint32_t coh = PCIEM_EVENT_F_DMA_COHERENT;
+	const uint32_t bidi = PCIEM_DMA_DIR_BIDIRECTIONAL;
+	uint8_t ts[8], low = cid[4] & 0xff;
+	struct ptf_header h;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ts); i++)
+		ts[i] = (uint8_t)((qv == Q_A ? 0x11 : 0x22) * (i + 1));
+	test_header(&h);
+	check(&g, "open", ptf_writer__open(&g.w, path, &h, &o));
+	check(&g, "add_module", ptf_writer__add_module(g.w, &mod));
+	device(&g, DOM_A, 0x1b36, 0x0010, 0);
+	check(&g, "add_driver", ptf_writer__add_driver(g.w, DOM_A, "nvme"));
+	event(&g, DOM_A, 0, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REGISTERED, 0, 0, 0, 0);
+	dma_event(&g, 1, PCIEM_EVENT_DMA_MAP, bidi, SQ_ADDR, 256, coh, NVME_BASE + 0x88, NULL);
+	dma_event(&g, 2, PCIEM_EVENT_DMA_MAP, bidi, CQ_ADDR, 64, coh, NVME_BASE + 0x90, NULL);
+	dma_event(&g, 3, PCIEM_EVENT_DMA_MAP, PCIEM_DMA_DIR_TO_DEVICE, TS_ADDR, 8, 0,
+		  NVME_BASE + 0x210, NULL);
+	dma_event(&g, 4, PCIEM_EVENT_DMA_READ, 0, TS_ADDR, 8, 0, 0, ts);
+	sq_read(&g, 5, 0, cid[0], 0);
+	sq_read(&g, 6, 1, cid[1], qv == Q_OUTSIDE);
+	/* completed out of order */
+	cq_write(&g, 7, 0, qv == Q_BADECHO ? cid[0] : cid[1]);
+	cq_write(&g, 8, 1, cid[0]);
+	sq_read(&g, 9, 2, cid[2], 0);
+	cq_write(&g, 10, 2, cid[2]);
+	sq_read(&g, 11, 3, cid[3], 0);
+	cq_write(&g, 12, 3, qv == Q_UNREAD ? 0x0777 : cid[3]);
+	/* a real device's snapshot of the one byte that changed: entry 3's
+	 * identifier's low byte */
+	dma_event(&g, 13, PCIEM_EVENT_DMA_READ, 0, SQ_ADDR + 3 * 64 + 2, 1,
+		  PCIEM_EVENT_F_DMA_SEEN | coh, 0, &low);
+	cq_write(&g, 14, 0, cid[4]);
+	dma_event(&g, 15, PCIEM_EVENT_DMA_UNMAP, PCIEM_DMA_DIR_TO_DEVICE, TS_ADDR, 8, 0,
+		  NVME_BASE + 0x220, NULL);
+	/* the address mapped again elsewhere: no rule applies to its bytes */
+	dma_event(&g, 16, PCIEM_EVENT_DMA_MAP, PCIEM_DMA_DIR_TO_DEVICE, TS_ADDR, 8, 0,
+		  NVME_BASE + 0x300, NULL);
+	memset(ts, 0x66, sizeof(ts));
+	if (qv == Q_REMAP)
+		ts[0] = 0x77;
+	dma_event(&g, 17, PCIEM_EVENT_DMA_READ, 0, TS_ADDR, 8, 0, 0, ts);
+	if (ptf_writer__close(g.w) < 0) {
+		fprintf(stderr, "gen_trace: %s: close failed\n", path);
+		exit(1);
+	}
+}
+
 enum real_variant { R_PLAIN, R_BOUND, R_IO, R_CAPS, R_LOST, R_MSIX, R_MSIX_IO };
 
 /* An event of the real device @key, unless R_LOST drops it. */
@@ -535,6 +657,14 @@ int main(int argc, char **argv)
 		{ "good.zst", V_GOOD }, { "equal.zst", V_EQUAL }, { "diffval.zst", V_DIFFVAL },
 		{ "lost.zst", V_LOST }, { "gap.zst", V_GAP },
 	};
+	static const struct {
+		const char *name;
+		enum rules_variant v;
+	} rules[] = {
+		{ "rules_a.zst", Q_A }, { "rules_b.zst", Q_B },
+		{ "rules_badecho.zst", Q_BADECHO }, { "rules_unread.zst", Q_UNREAD },
+		{ "rules_outside.zst", Q_OUTSIDE }, { "rules_remap.zst", Q_REMAP },
+	};
 	char path[4096];
 	unsigned char *buf;
 	size_t i, len;
@@ -569,6 +699,10 @@ int main(int argc, char **argv)
 	write_dma(path, D_BAD);
 	snprintf(path, sizeof(path), "%s/dma_attached.zst", argv[1]);
 	write_dma(path, D_ATTACHED);
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", argv[1], rules[i].name);
+		write_rules(path, rules[i].v);
+	}
 	snprintf(path, sizeof(path), "%s/good.zst", argv[1]);
 	buf = slurp(path, &len);
 	snprintf(path, sizeof(path), "%s/truncated.zst", argv[1]);

@@ -536,6 +536,55 @@ run dma-diff-bad "$PT" diff "$D" "$DIR/dma_bad.zst"
 expect_rc dma-diff-bad 1
 expect_line dma-diff-bad "$out" '^\+ \[6\] dma_write 0x80003800\+4096 same-insn$'
 
+# ---- diff with DMA rules (--regs) ------------------------------------------------
+# rules_a and rules_b: one NVMe-like workload with other command identifiers
+# (A uses one twice, B never), echoed consistently, and other timestamps
+cat > "$DIR/nvme.regs" <<'EOF'
+device 1b36:0010
+dma id   cid at=nvme_alloc_queue entry=64 field=2:2
+dma echo cid at=nvme_alloc_queue entry=16 field=12:2
+dma ignore at=nvme_prep_rq size=8
+EOF
+QA=$DIR/rules_a.zst
+run rules-noregs "$PT" diff "$QA" "$DIR/rules_b.zst"
+expect_rc rules-noregs 1
+expect_line rules-noregs "$out" 'access 3: seq 4 in A, seq 4 in B; the bytes differ first at byte 0 \(0x0\): 0x11 in A, 0x22 in B$'
+# identifiers, their echoes and the timestamp are exempt; seq 13 changes one
+# byte of entry 3's identifier (0x0109 -> 0x010a in A, 0x0033 -> 0x0034 in
+# B), which seq 14 echoes whole
+run rules-equal "$PT" diff --regs "$DIR/nvme.regs" "$QA" "$DIR/rules_b.zst"
+expect_rc rules-equal 0
+expect_line rules-equal "$out" '^traces are equal in accesses and values: 17 accesses$'
+run rules-badecho "$PT" diff --regs "$DIR/nvme.regs" "$QA" "$DIR/rules_badecho.zst"
+expect_rc rules-badecho 1
+expect_line rules-badecho "$out" '^- \[6\] dma_write +0x80001000\+16$'
+expect_line rules-badecho "$out" '^first difference: device 1 .*, access 6: seq 7 in A, seq 7 in B; the bytes differ first at byte 12 \(0xc\): echo of cid 0x0007 \(identifier read 2\) in A, echo of cid 0x0012 \(identifier read 1\) in B$'
+run rules-unread "$PT" diff --regs "$DIR/nvme.regs" "$QA" "$DIR/rules_unread.zst"
+expect_rc rules-unread 1
+expect_line rules-unread "$out" 'access 11: seq 12 in A, seq 12 in B; the bytes differ first at byte 12 \(0xc\): echo of cid 0x0109 \(identifier read 4\) in A, echo of cid 0x0777 \(never read\) in B$'
+run rules-outside "$PT" diff --regs "$DIR/nvme.regs" "$QA" "$DIR/rules_outside.zst"
+expect_rc rules-outside 1
+expect_line rules-outside "$out" 'access 5: seq 6 in A, seq 6 in B; the bytes differ first at byte 40 \(0x28\): 0x70 in A, 0x8f in B$'
+# the timestamp's rule ends with its mapping
+run rules-remap "$PT" diff --regs "$DIR/nvme.regs" "$QA" "$DIR/rules_remap.zst"
+expect_rc rules-remap 1
+expect_line rules-remap "$out" 'access 16: seq 17 in A, seq 17 in B; the bytes differ first at byte 0 \(0x0\): 0x66 in A, 0x77 in B$'
+# rules for other functions or sizes: the same as without --regs
+printf 'device 1b36:0010\ndma id cid at=nvme_alloc_queue_x entry=64 field=2:2\ndma ignore at=nvme_prep_rq size=16\n' \
+	> "$DIR/other.regs"
+run rules-other "$PT" diff --regs "$DIR/other.regs" "$QA" "$DIR/rules_b.zst"
+expect_rc rules-other 1
+expect_line rules-other "$out" 'access 3: seq 4 in A, seq 4 in B; the bytes differ first at byte 0 \(0x0\): 0x11 in A, 0x22 in B$'
+# more rules for one device than diff takes
+{ echo 'device 1b36:0010'; for i in $(seq 65); do echo "dma ignore at=f$i"; done; } > "$DIR/many.regs"
+run rules-many "$PT" diff --regs "$DIR/many.regs" "$QA" "$DIR/rules_b.zst"
+expect_rc rules-many 2
+expect_line rules-many "$err" '^pciem-trace: 65 DMA rules apply to device 1b36:0010; diff takes at most 64$'
+# a device the rules are not for (1234:5678)
+run rules-otherdev "$PT" diff --regs "$DIR/nvme.regs" "$D" "$DIR/dma_diff.zst"
+expect_rc rules-otherdev 1
+expect_line rules-otherdev "$out" 'access 5: seq 6 in A, seq 6 in B; the bytes differ first at byte 100 \(0x64\): 0xa5 in A, 0xa6 in B$'
+
 # ---- register maps ---------------------------------------------------------------
 printf 'bar0 0x00 4 CONTROL\nbar0 0x02 2 OOPS\n' > "$DIR/bad.regs"
 for sub in info dump stats verify; do

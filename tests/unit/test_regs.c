@@ -243,6 +243,219 @@ static void test_empty_and_no_newline(void **state)
 	regmap__free(m);
 }
 
+/* ---- DMA rules ------------------------------------------------------------ */
+
+static const char dma_map[] =
+	"dma ignore at=generic_fn\n"
+	"device 1b36:0010\n"
+	"bar0 0x00 8 CAP\n"
+	"dma id   cid at=nvme_alloc_queue entry=64 field=2:2   # SQE\n"
+	"dma echo cid at=nvme_alloc_queue entry=16 field=12:2  # CQE\n"
+	"\tdma ignore at=nvme_prep_rq size=8\n"
+	"dma ignore at=nvme_dbbuf size=0x1000 entry=8 field=4:4\n"
+	"device 1234:5678\n"
+	"dma id tag at=other_fn entry=0x10 field=0:1 size=4096\n"
+	"device *\n"
+	"dma ignore at=late_generic\n";
+
+static void test_dma_rules(void **state)
+{
+	struct regmap *m = parse_ok(dma_map);
+	const struct reg_dma_rule *r[8];
+	unsigned int n;
+
+	(void)state;
+	/* registers are unaffected; the device's own rules first, in order,
+	 * then the generic ones */
+	assert_int_equal(regmap__count(m), 1);
+	n = regmap__dma_rules(m, 0x1b36, 0x0010, r, 8);
+	assert_int_equal(n, 6);
+	assert_int_equal(r[0]->kind, REG_DMA_ID);
+	assert_string_equal(r[0]->id, "cid");
+	assert_string_equal(r[0]->at, "nvme_alloc_queue");
+	assert_int_equal(r[0]->entry, 64);
+	assert_int_equal(r[0]->field, 2);
+	assert_int_equal(r[0]->len, 2);
+	assert_int_equal(r[0]->size, 0);
+	assert_false(r[0]->any_device);
+	assert_int_equal(r[0]->vendor_id, 0x1b36);
+	assert_int_equal(r[0]->device_id, 0x0010);
+	assert_int_equal(r[0]->line, 4);
+	assert_int_equal(r[1]->kind, REG_DMA_ECHO);
+	assert_string_equal(r[1]->id, "cid");
+	assert_int_equal(r[1]->entry, 16);
+	assert_int_equal(r[1]->field, 12);
+	assert_int_equal(r[1]->len, 2);
+	assert_int_equal(r[2]->kind, REG_DMA_IGNORE);
+	assert_string_equal(r[2]->at, "nvme_prep_rq");
+	assert_string_equal(r[2]->id, "");
+	assert_int_equal(r[2]->size, 8);
+	assert_int_equal(r[2]->entry, 0);
+	assert_int_equal(r[2]->len, 0);
+	assert_int_equal(r[3]->kind, REG_DMA_IGNORE);
+	assert_int_equal(r[3]->size, 0x1000);
+	assert_int_equal(r[3]->entry, 8);
+	assert_int_equal(r[3]->field, 4);
+	assert_int_equal(r[3]->len, 4);
+	assert_string_equal(r[4]->at, "generic_fn");
+	assert_true(r[4]->any_device);
+	assert_int_equal(r[4]->line, 1);
+	assert_string_equal(r[5]->at, "late_generic");
+	assert_true(r[5]->any_device);
+
+	/* another device: its own rule, then the generic ones */
+	n = regmap__dma_rules(m, 0x1234, 0x5678, r, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(r[0]->kind, REG_DMA_ID);
+	assert_string_equal(r[0]->id, "tag");
+	assert_int_equal(r[0]->entry, 16);
+	assert_int_equal(r[0]->len, 1);
+	assert_int_equal(r[0]->size, 4096);
+	assert_string_equal(r[1]->at, "generic_fn");
+	assert_string_equal(r[2]->at, "late_generic");
+	/* a device with none of its own */
+	n = regmap__dma_rules(m, 0x1af4, 0x1110, r, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(r[0]->at, "generic_fn");
+
+	/* fewer asked for than there are: the count of all, the first filled */
+	r[1] = NULL;
+	assert_int_equal(regmap__dma_rules(m, 0x1b36, 0x0010, r, 1), 6);
+	assert_int_equal(r[0]->kind, REG_DMA_ID);
+	assert_null(r[1]);
+	assert_int_equal(regmap__dma_rules(m, 0x1b36, 0x0010, NULL, 0), 6);
+	assert_int_equal(regmap__dma_rules(NULL, 0x1b36, 0x0010, r, 8), 0);
+	regmap__free(m);
+}
+
+static void test_dma_rule_applies(void **state)
+{
+	struct regmap *m = parse_ok(dma_map);
+	const struct reg_dma_rule *r[8];
+
+	(void)state;
+	assert_int_equal(regmap__dma_rules(m, 0x1b36, 0x0010, r, 8), 6);
+	/* r[0]: at=nvme_alloc_queue, any size */
+	assert_true(reg_dma_rule__applies(r[0], "nvme_alloc_queue", 4096));
+	assert_true(reg_dma_rule__applies(r[0], "nvme_alloc_queue", 1));
+	assert_true(reg_dma_rule__applies(r[0], "nvme_alloc_queue.part.0", 4096));
+	assert_true(reg_dma_rule__applies(r[0], "nvme_alloc_queue.isra.0", 4096));
+	assert_false(reg_dma_rule__applies(r[0], "nvme_alloc_queue_x", 4096));
+	assert_false(reg_dma_rule__applies(r[0], "nvme_alloc_queues", 4096));
+	assert_false(reg_dma_rule__applies(r[0], "nvme_alloc_queu", 4096));
+	assert_false(reg_dma_rule__applies(r[0], "x_nvme_alloc_queue", 4096));
+	assert_false(reg_dma_rule__applies(r[0], "", 4096));
+	assert_false(reg_dma_rule__applies(r[0], NULL, 4096));
+	/* r[2]: at=nvme_prep_rq size=8 */
+	assert_true(reg_dma_rule__applies(r[2], "nvme_prep_rq", 8));
+	assert_true(reg_dma_rule__applies(r[2], "nvme_prep_rq.part.0", 8));
+	assert_false(reg_dma_rule__applies(r[2], "nvme_prep_rq", 16));
+	assert_false(reg_dma_rule__applies(r[2], "nvme_prep_rq", 0));
+	assert_false(reg_dma_rule__applies(r[2], "nvme_prep_rq_x", 8));
+	regmap__free(m);
+}
+
+static const struct bad_case bad_dma_cases[] = {
+	{ "dma\n", "t.regs:1: expected 'dma ignore|id|echo ...'" },
+	{ "dma frob at=f\n", "t.regs:1: unknown DMA rule 'frob' (expected ignore, id or echo)" },
+	{ "dma ignore\n", "t.regs:1: the DMA rule needs at=FUNCTION" },
+	{ "# c\ndma ignore size=8\n", "t.regs:2: the DMA rule needs at=FUNCTION" },
+	{ "dma id cid entry=64 field=2:2\n", "t.regs:1: the DMA rule needs at=FUNCTION" },
+	{ "dma ignore at=f entry=16\n", "t.regs:1: entry= and field= go together" },
+	{ "dma ignore at=f field=0:4\n", "t.regs:1: entry= and field= go together" },
+	{ "dma ignore at=f entry=16 field=15:2\n",
+	  "t.regs:1: the field (bytes 15 to 16) does not fit in an entry of 16 bytes" },
+	{ "dma id cid at=f entry=64 field=62:3\n",
+	  "t.regs:1: the field (bytes 62 to 64) does not fit in an entry of 64 bytes" },
+	{ "dma id cid at=f entry=64 field=2:3\n",
+	  "t.regs:1: an identifier field has 1 or 2 bytes, not 3" },
+	{ "dma echo cid at=f entry=64 field=0:4\n",
+	  "t.regs:1: an identifier field has 1 or 2 bytes, not 4" },
+	{ "dma id cid at=f\n", "t.regs:1: an identifier rule needs entry= and field=" },
+	{ "dma id at=f entry=64 field=2:2\n",
+	  "t.regs:1: expected 'dma id NAME at=FUNCTION entry=BYTES field=OFFSET:LENGTH'" },
+	{ "dma echo\n",
+	  "t.regs:1: expected 'dma echo NAME at=FUNCTION entry=BYTES field=OFFSET:LENGTH'" },
+	{ "dma id 9cid at=f entry=64 field=2:2\n", "t.regs:1: expected 'dma id NAME" },
+	{ "dma echo cid at=f entry=16 field=12:2\n",
+	  "t.regs:1: an echo of cid needs a 'dma id cid' rule above it for the same device" },
+	/* the identifier after its echo, or for another device */
+	{ "dma echo cid at=f entry=16 field=12:2\ndma id cid at=f entry=64 field=2:2\n",
+	  "t.regs:1: an echo of cid needs a 'dma id cid' rule above it" },
+	{ "device 1234:5678\ndma id cid at=f entry=64 field=2:2\ndevice 1234:9999\n"
+	  "dma echo cid at=f entry=16 field=12:2\n",
+	  "t.regs:4: an echo of cid needs a 'dma id cid' rule above it for the same device" },
+	{ "dma id cid at=f entry=64 field=2:2\ndevice 1234:5678\n"
+	  "dma echo cid at=f entry=16 field=12:2\n",
+	  "t.regs:3: an echo of cid needs a 'dma id cid' rule above it for the same device" },
+	{ "dma id cid at=f entry=64 field=2:2\ndma echo cid at=f entry=16 field=12:1\n",
+	  "t.regs:2: identifier cid has 2-byte fields (line 1), not 1" },
+	{ "dma id cid at=f entry=64 field=2:2\ndma id cid at=g entry=32 field=0:1\n",
+	  "t.regs:2: identifier cid has 2-byte fields (line 1), not 1" },
+	{ "dma id cid at=f entry=64 field=2:2 size=8 at=g size=9 x\n",
+	  "t.regs:1: too many words in the DMA rule" },
+	{ "dma ignore at=f bogus=1\n",
+	  "t.regs:1: unknown word 'bogus=1' in the DMA rule (expected at=, size=, entry= or field=)" },
+	{ "dma ignore at=f 8\n", "t.regs:1: unknown word '8' in the DMA rule" },
+	{ "dma ignore at=9f\n", "t.regs:1: bad function name '9f'" },
+	{ "dma ignore at=\n", "t.regs:1: bad function name ''" },
+	{ "dma ignore at=a-b\n", "t.regs:1: bad function name 'a-b'" },
+	{ "dma ignore at=f size=0\n", "t.regs:1: bad mapping size '0'" },
+	{ "dma ignore at=f size=x\n", "t.regs:1: bad mapping size 'x'" },
+	{ "dma ignore at=f size=-8\n", "t.regs:1: bad mapping size '-8'" },
+	{ "dma ignore at=f size=99999999999999999999\n",
+	  "t.regs:1: bad mapping size '99999999999999999999'" },
+	{ "dma ignore at=f entry=0 field=0:1\n", "t.regs:1: bad entry size '0' (1 to 4096 bytes)" },
+	{ "dma ignore at=f entry=4097 field=0:1\n",
+	  "t.regs:1: bad entry size '4097' (1 to 4096 bytes)" },
+	{ "dma ignore at=f entry=0x10x field=0:1\n", "t.regs:1: bad entry size '0x10x'" },
+	{ "dma ignore at=f entry=16 field=2\n",
+	  "t.regs:1: bad field '2' (expected OFFSET:LENGTH)" },
+	{ "dma ignore at=f entry=16 field=a:2\n",
+	  "t.regs:1: bad field 'a:2' (expected OFFSET:LENGTH)" },
+	{ "dma ignore at=f entry=16 field=2:0\n", "t.regs:1: bad field '2:0'" },
+	{ "dma ignore at=f entry=16 field=2:\n", "t.regs:1: bad field '2:'" },
+	{ "dma ignore at=f entry=16 field=4096:1\n", "t.regs:1: bad field '4096:1'" },
+	/* a bad rule after good lines names its own line */
+	{ "bar0 0 4 A\ndevice 1b36:0010\ndma id cid at=f entry=64 field=2:2\n\ndma echo cid\n",
+	  "t.regs:5: the DMA rule needs at=FUNCTION" },
+};
+
+static void test_bad_dma_lines(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_dma_cases) / sizeof(bad_dma_cases[0]); i++) {
+		const struct bad_case *c = &bad_dma_cases[i];
+		struct regmap *m = (struct regmap *)1;
+		char err[256];
+		int ret;
+
+		ret = regmap__parse(&m, c->text, strlen(c->text), "t.regs", err, sizeof(err));
+		if (ret != -EINVAL || m != NULL || strncmp(err, c->msg, strlen(c->msg)))
+			fail_msg("case %u (%s): ret %d, message '%s', expected '%s'", i, c->text,
+				 ret, err, c->msg);
+	}
+}
+
+/* "dma" starts a rule only as a word of its own: "dmax" is a bad space, and
+ * a register may be named dma */
+static void test_dma_word(void **state)
+{
+	struct regmap *m = (struct regmap *)1;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(regmap__parse(&m, "dmax 0 4 A\n", 11, "t.regs", err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "t.regs:1: unknown space 'dmax'"));
+	m = parse_ok("bar0 0 4 dma\n\tbit 0 dma_on\n");
+	assert_string_equal(regmap__lookup(m, 0, 0, 0, 0)->name, "dma");
+	assert_int_equal(regmap__dma_rules(m, 0, 0, NULL, 0), 0);
+	regmap__free(m);
+}
+
 static void test_load_file(void **state)
 {
 	char path[] = "/tmp/test_regs_XXXXXX";
@@ -278,6 +491,10 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_same_name_in_other_scope),
 		cmocka_unit_test(test_empty_and_no_newline),
+		cmocka_unit_test(test_dma_rules),
+		cmocka_unit_test(test_dma_rule_applies),
+		cmocka_unit_test(test_bad_dma_lines),
+		cmocka_unit_test(test_dma_word),
 		cmocka_unit_test(test_load_file),
 	};
 

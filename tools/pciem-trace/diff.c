@@ -2,8 +2,10 @@
 /*
  * pciem-trace diff: compare two traces' accesses per device (MMIO reads
  * and writes, config reads and writes, IRQ injections, with their type,
- * BAR, offset, size and value), ignoring sequence numbers, times, CPUs,
- * tasks and instruction pointers; show the first difference.
+ * BAR, offset, size and value; DMA events with their bytes), ignoring
+ * sequence numbers, times, CPUs, tasks and instruction pointers; show the
+ * first difference.  A register map's DMA rules exempt fields of the DMA
+ * transfers: ignored bytes, and identifiers, compared by the read they name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,16 +44,25 @@ static const char doc[] =
 	"and a recording of its replay (pciem-replay) differ there by nature, since the PCI "
 	"core enumerates the replayed device afresh and BAR addresses depend on the machine.  "
 	"With --no-dma, DMA events are left out (their bus addresses depend on the run).\n\n"
+	"With --regs, the map's DMA rules (docs/register-map.md) apply to the transfers of the "
+	"devices they are for, in the mappings made in a rule's function: bytes a rule ignores "
+	"are not compared in the device's reads, and identifier fields (id rules: in its "
+	"reads; echo rules: in its writes) compare by the read they name: the device's reads "
+	"of an identifier field are numbered 1, 2, ... in order, and an echo takes the number "
+	"of the last read of the identifier it repeats (one never read differs from every "
+	"read one).\n\n"
 	"Examples:\n"
 	"  pciem-trace diff good.zst new.zst\n"
 	"  pciem-trace diff --no-config real.zst replayed.zst\n"
-	"  pciem-trace diff -C 10 --regs dummy_clock.regs a.zst b.zst\n\n"
+	"  pciem-trace diff -C 10 --regs dummy_clock.regs a.zst b.zst\n"
+	"  pciem-trace diff --regs nvme.regs nvme.zst replayed.zst\n\n"
 	"Exit status: 0 the accesses are equal, 1 they differ, 2 usage error, or a file "
 	"cannot be opened or is corrupt.";
 
 static const struct argp_option options[] = {
 	{ "context", 'C', "N", 0, "Show N accesses before the first difference (default 3)", 0 },
-	{ "regs", 'r', "FILE", 0, "Register map: name the registers", 0 },
+	{ "regs", 'r', "FILE", 0,
+	  "Register map: name the registers; its DMA rules exempt fields of DMA transfers", 0 },
 	{ "no-config", 'n', NULL, 0, "Leave config-space accesses out", 0 },
 	{ "no-dma", 'D', NULL, 0, "Leave DMA events out", 0 },
 	{ 0 },
@@ -102,7 +113,51 @@ struct access {
 	uint32_t stack;			/* the call stack, 0 none (report only) */
 	uint32_t payload;		/* DMA transfer: its payload id, 0 none */
 	uint64_t phash;			/* and a hash of its bytes */
+	uint32_t patch, npatch;		/* DMA transfer: its fields under DMA rules */
 };
+
+/*
+ * A field of a DMA transfer that a DMA rule of the register map exempts:
+ * bytes [from, to) of the transfer, zero in the comparison; an identifier
+ * or an echo compares by its number instead.
+ */
+struct patch {
+	uint32_t from, to;
+	enum reg_dma_kind kind;
+	unsigned int space;		/* ID, ECHO: the identifier's space */
+	uint32_t value;			/* the recorded identifier (completed) */
+	uint32_t number;		/* its number, PATCH_UNREAD: never read */
+};
+
+#define PATCH_UNREAD	0x80000000U	/* the number of an echo of an unread one */
+#define ID_SLOTS_MAX	(1U << 16)	/* identifiers kept per mapping, as the kernel */
+
+/*
+ * An identifier space (a name of 'dma id' rules) of a device.  The device's
+ * reads of identifier fields are numbered 1, 2, ... in order; an echo takes
+ * the number of the last read of the identifier it repeats (the kernel
+ * gives it the driver's identifier of that read), or, for an identifier
+ * never read, PATCH_UNREAD with the number of its first such echo.
+ */
+struct idspace {
+	const char *name;
+	uint32_t len;			/* 1 or 2 bytes */
+	uint32_t reads, unread;		/* reads so far; unread identifiers echoed */
+	uint32_t *last;			/* per identifier: its last read, 0 none */
+	uint32_t *unread_no;		/* per identifier never read: its number */
+};
+
+/* A live DMA mapping that rules apply to. */
+struct rmap {
+	uint64_t size;
+	uint64_t mask;			/* its rules (bits of ddev.rules) */
+	uint32_t nslots;		/* 0: too many entries, none kept */
+	uint32_t slots[];		/* per identifier rule of the device and
+					 * entry: the recorded identifier as last
+					 * seen */
+};
+
+#define DIFF_RULES_MAX	64		/* rules of a device (bits of rmap.mask) */
 
 struct ddev {
 	uint32_t domain;		/* first, for devs__get() */
@@ -110,6 +165,16 @@ struct ddev {
 	struct ptf_device dev;
 	struct access *acc;
 	size_t n, cap;
+	/* DMA rules of the register map (none without --regs) */
+	const struct reg_dma_rule **rules;
+	unsigned int nrules;
+	unsigned int *rspace;		/* per rule: its identifier space */
+	struct idspace *spaces;
+	unsigned int nspaces;
+	struct rmap **rmaps;		/* per mapping of the tracker, NULL: no rules */
+	size_t nrmaps;
+	struct patch *patches;
+	size_t npatches, pcap;
 };
 
 struct dtrace {
@@ -120,6 +185,10 @@ struct dtrace {
 	uint64_t total;
 	uint64_t *phash;		/* hash of each payload id met, 0: not yet */
 	uint32_t nphash;
+	const struct regmap *map;
+	struct dma_tracker dma;		/* with DMA rules: the mappings */
+	uint8_t *buf;			/* a transfer's bytes, normalized */
+	uint32_t buflen;
 };
 
 static int is_access(uint32_t type)
@@ -170,14 +239,24 @@ static int ddev__add(struct ddev *d, const struct pciem_event *ev, uint32_t stac
 	return 0;
 }
 
+#define FNV_START	0xcbf29ce484222325ULL
+
+/* FNV-1a of @len bytes at @p, continuing @h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
 /* FNV-1a of a payload's bytes, never 0. */
 static uint64_t bytes_hash(const uint8_t *p, uint32_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	uint32_t i;
+	uint64_t h = fnv(FNV_START, p, len);
 
-	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
 	return h ? h : 1;
 }
 
@@ -207,6 +286,285 @@ static int payload_hash(struct dtrace *t, uint32_t id, uint64_t *h)
 	return 0;
 }
 
+/* ---- DMA rules ----------------------------------------------------------- */
+
+/* The map's DMA rules for device @d, once it is described: each with the
+ * space of its identifier.  -errno after printing why. */
+static int ddev__rules(struct dtrace *t, struct ddev *d)
+{
+	unsigned int n, i, k;
+
+	n = regmap__dma_rules(t->map, d->dev.desc.vendor_id, d->dev.desc.device_id, NULL, 0);
+	if (!n)
+		return 0;
+	if (n > DIFF_RULES_MAX) {
+		ptrace_err("%u DMA rules apply to device %04x:%04x; diff takes at most %u", n,
+			   d->dev.desc.vendor_id, d->dev.desc.device_id, DIFF_RULES_MAX);
+		return -EINVAL;
+	}
+	d->rules = calloc(n, sizeof(*d->rules));
+	d->rspace = calloc(n, sizeof(*d->rspace));
+	d->spaces = calloc(n, sizeof(*d->spaces));
+	if (!d->rules || !d->rspace || !d->spaces)
+		goto nomem;
+	d->nrules = regmap__dma_rules(t->map, d->dev.desc.vendor_id, d->dev.desc.device_id,
+				      d->rules, n);
+	for (i = 0; i < n; i++) {
+		const struct reg_dma_rule *r = d->rules[i];
+
+		if (r->kind == REG_DMA_IGNORE)
+			continue;
+		for (k = 0; k < d->nspaces && strcmp(d->spaces[k].name, r->id); k++)
+			;
+		if (k == d->nspaces) {
+			struct idspace *sp = &d->spaces[d->nspaces++];
+
+			sp->name = r->id;
+			sp->len = r->len;
+			sp->last = calloc(1U << (8 * r->len), sizeof(*sp->last));
+			sp->unread_no = calloc(1U << (8 * r->len), sizeof(*sp->unread_no));
+			if (!sp->last || !sp->unread_no)
+				goto nomem;
+		}
+		d->rspace[i] = k;
+	}
+	return 0;
+nomem:
+	ptrace_err("%s: out of memory", t->path);
+	return -ENOMEM;
+}
+
+/* The function of a recorded call site, as the trace's module symbols name
+ * it ("nvme_alloc_queue" of "nvme_alloc_queue+0x88 [nvme]"); "" if none. */
+static void call_site_function(struct ptf_reader *r, uint64_t ip, char *buf, size_t len)
+{
+	if (!ip || ptf_reader__symbolize(r, ip, buf, len)) {
+		buf[0] = '\0';
+		return;
+	}
+	buf[strcspn(buf, "+ ")] = '\0';
+}
+
+/* A mapping made (@ev, DMA_MAP, number @idx of the tracker's): its rules. */
+static int ddev__map(struct dtrace *t, struct ddev *d, const struct pciem_event *ev, size_t idx)
+{
+	uint64_t mask = 0, slots = 0;
+	struct rmap *m, **grown;
+	char fn[256];
+	unsigned int k;
+
+	call_site_function(t->r, ev->ip, fn, sizeof(fn));
+	for (k = 0; k < d->nrules; k++) {
+		const struct reg_dma_rule *r = d->rules[k];
+
+		/* as the kernel, a slot per entry for each identifier rule of
+		 * the device, whether it applies or not */
+		if (r->kind != REG_DMA_IGNORE)
+			slots += ev->data / r->entry;
+		if (reg_dma_rule__applies(r, fn, ev->data))
+			mask |= 1ULL << k;
+	}
+	if (!mask)
+		return 0;
+	if (slots > ID_SLOTS_MAX)
+		slots = 0;		/* as the kernel: none kept */
+	if (idx >= d->nrmaps) {
+		size_t cap = idx + 1 > 2 * d->nrmaps ? idx + 1 : 2 * d->nrmaps;
+
+		grown = realloc(d->rmaps, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		memset(grown + d->nrmaps, 0, (cap - d->nrmaps) * sizeof(*grown));
+		d->rmaps = grown;
+		d->nrmaps = cap;
+	}
+	m = calloc(1, sizeof(*m) + slots * sizeof(m->slots[0]));
+	if (!m)
+		return -ENOMEM;
+	m->size = ev->data;
+	m->mask = mask;
+	m->nslots = slots;
+	d->rmaps[idx] = m;
+	return 0;
+}
+
+static struct patch *ddev__patch(struct ddev *d)
+{
+	struct patch *p;
+
+	if (d->npatches == d->pcap) {
+		size_t cap = d->pcap ? 2 * d->pcap : 64;
+
+		p = realloc(d->patches, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		d->patches = p;
+		d->pcap = cap;
+	}
+	p = &d->patches[d->npatches++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+/*
+ * The fields of a transfer of @n bytes at offset @o of mapping @m that its
+ * rules exempt, as patches of access @a; @p the transfer's bytes.  As the
+ * kernel's replay does (apply_rules() in kmod/pciem_replay.c): a device
+ * read is subject to the ignore and id rules, a write to the echo rules;
+ * an identifier field only partly in the transfer (a real device's
+ * snapshot of what changed) keeps the other bytes as last recorded for
+ * that entry (the memory starts zeroed).
+ */
+static int ddev__rule_fields(struct ddev *d, struct rmap *m, struct access *a, uint64_t o,
+			     const uint8_t *p, uint32_t n)
+{
+	int write = a->type == PCIEM_EVENT_DMA_WRITE;
+	uint64_t next = 0, base;
+	struct patch *pt;
+	unsigned int k;
+	uint32_t id;
+
+	a->patch = d->npatches;
+	for (k = 0; k < d->nrules; k++) {
+		const struct reg_dma_rule *r = d->rules[k];
+		uint64_t e, fs, b, lo, hi;
+		struct idspace *sp;
+		uint32_t *slot;
+
+		/* this rule's identifiers are slots[base..next) */
+		base = next;
+		if (r->kind != REG_DMA_IGNORE)
+			next += m->size / r->entry;
+		if (!(m->mask & (1ULL << k)) || (r->kind == REG_DMA_ECHO) != write)
+			continue;
+		if (!r->entry) {
+			pt = ddev__patch(d);
+			if (!pt)
+				return -ENOMEM;
+			pt->to = n;
+			pt->kind = REG_DMA_IGNORE;
+			continue;
+		}
+		for (e = o / r->entry; e * r->entry < o + n; e++) {
+			fs = e * r->entry + r->field;
+			if (fs + r->len <= o || fs >= o + n || fs + r->len > m->size)
+				continue;
+			lo = fs > o ? fs : o;
+			hi = fs + r->len < o + n ? fs + r->len : o + n;
+			pt = ddev__patch(d);
+			if (!pt)
+				return -ENOMEM;
+			pt->from = lo - o;
+			pt->to = hi - o;
+			pt->kind = r->kind;
+			if (r->kind == REG_DMA_IGNORE)
+				continue;
+			slot = m->nslots && base + e < next ? &m->slots[base + e] : NULL;
+			id = slot ? *slot : 0;
+			for (b = lo; b < hi; b++) {
+				id &= ~(0xffU << (8 * (b - fs)));
+				id |= (uint32_t)p[b - o] << (8 * (b - fs));
+			}
+			if (slot)
+				*slot = id;
+			sp = &d->spaces[d->rspace[k]];
+			pt->space = d->rspace[k];
+			pt->value = id;
+			if (r->kind == REG_DMA_ID) {
+				pt->number = sp->last[id] = ++sp->reads;
+			} else if (sp->last[id]) {
+				pt->number = sp->last[id];
+			} else {
+				if (!sp->unread_no[id])
+					sp->unread_no[id] = ++sp->unread;
+				pt->number = PATCH_UNREAD | sp->unread_no[id];
+			}
+		}
+	}
+	a->npatch = d->npatches - a->patch;
+	return 0;
+}
+
+/*
+ * A transfer's bytes as compared: @a's @n bytes @p into @out, those of its
+ * patches zero; in @field (if not NULL) the patch of an identifier field
+ * each byte is in, NULL for the others.
+ */
+static void normalize(const struct ddev *d, const struct access *a, const uint8_t *p,
+		      uint32_t n, uint8_t *out, const struct patch **field)
+{
+	uint32_t k, b;
+
+	memcpy(out, p, n);
+	if (field)
+		memset(field, 0, n * sizeof(*field));
+	for (k = 0; k < a->npatch; k++) {
+		const struct patch *pt = &d->patches[a->patch + k];
+
+		memset(out + pt->from, 0, pt->to - pt->from);
+		for (b = pt->from; field && pt->kind != REG_DMA_IGNORE && b < pt->to; b++)
+			field[b] = pt;
+	}
+}
+
+/*
+ * A DMA event of device @d, which has rules: the mappings followed; a
+ * transfer in a mapping with rules gets its patches and a hash of its
+ * normalized bytes (the bytes with those of the patches zeroed, then each
+ * identifier's number).
+ */
+static int ddev__dma(struct dtrace *t, struct ddev *d, const struct pciem_event *ev,
+		     struct access *a)
+{
+	struct dma_result res;
+	const void *buf;
+	struct rmap *m;
+	uint32_t len, k;
+	uint64_t h;
+
+	if (dma_tracker__event(&t->dma, d->domain, ev, &res))
+		return -ENOMEM;
+	if (ev->type == PCIEM_EVENT_DMA_MAP)
+		return ddev__map(t, d, ev, dma_tracker__dev(&t->dma, d->domain)->n - 1);
+	if (ev->type == PCIEM_EVENT_DMA_UNMAP) {
+		if (res.mapping >= 0 && (size_t)res.mapping < d->nrmaps) {
+			free(d->rmaps[res.mapping]);
+			d->rmaps[res.mapping] = NULL;
+		}
+		return 0;
+	}
+	if (!event__is_dma_transfer(ev) || res.verdict != DMA_OK || res.mapping < 0 ||
+	    (size_t)res.mapping >= d->nrmaps || !d->rmaps[res.mapping] || !a->payload)
+		return 0;
+	m = d->rmaps[res.mapping];
+	if (ptf_reader__payload(t->r, a->payload, &buf, &len) || len != ev->data)
+		return 0;
+	if (ddev__rule_fields(d, m, a, ev->offset - res.found.addr, buf, len))
+		return -ENOMEM;
+	if (!a->npatch)
+		return 0;
+	if (len > t->buflen) {
+		uint8_t *grown = realloc(t->buf, len);
+
+		if (!grown)
+			return -ENOMEM;
+		t->buf = grown;
+		t->buflen = len;
+	}
+	normalize(d, a, buf, len, t->buf, NULL);
+	h = fnv(FNV_START, t->buf, len);
+	for (k = 0; k < a->npatch; k++) {
+		const struct patch *pt = &d->patches[a->patch + k];
+
+		if (pt->kind != REG_DMA_IGNORE) {
+			h = fnv(h, &pt->from, sizeof(pt->from));
+			h = fnv(h, &pt->number, sizeof(pt->number));
+		}
+	}
+	a->phash = h ? h : 1;
+	return 0;
+}
+
 /* Reads every access of @t->path; -errno after printing why. */
 static int dtrace__load(struct dtrace *t)
 {
@@ -231,6 +589,9 @@ static int dtrace__load(struct dtrace *t)
 		if (rec.type == PTF_REC_DEVICE && !d->described) {
 			d->dev = *rec.device;
 			d->described = 1;
+			err = ddev__rules(t, d);
+			if (err)
+				return err;
 		}
 		if (rec.type != PTF_REC_EVENT || !is_access(rec.event.type))
 			continue;
@@ -243,6 +604,9 @@ static int dtrace__load(struct dtrace *t)
 			if (payload_hash(t, rec.payload, &a->phash))
 				goto nomem;
 		}
+		if (d->nrules && event__is_dma(&rec.event) &&
+		    ddev__dma(t, d, &rec.event, &d->acc[d->n - 1]))
+			goto nomem;
 		t->total++;
 	}
 	err = 0;
@@ -275,10 +639,28 @@ static void dtrace__free(struct dtrace *t)
 {
 	unsigned int i;
 
-	for (i = 0; i < t->ndevs; i++)
-		free(t->devs[i].acc);
+	for (i = 0; i < t->ndevs; i++) {
+		struct ddev *d = &t->devs[i];
+		unsigned int k;
+		size_t m;
+
+		free(d->acc);
+		free(d->rules);
+		free(d->rspace);
+		for (k = 0; k < d->nspaces; k++) {
+			free(d->spaces[k].last);
+			free(d->spaces[k].unread_no);
+		}
+		free(d->spaces);
+		for (m = 0; m < d->nrmaps; m++)
+			free(d->rmaps[m]);
+		free(d->rmaps);
+		free(d->patches);
+	}
 	free(t->devs);
 	free(t->phash);
+	free(t->buf);
+	dma_tracker__free(&t->dma);
 	ptf_reader__close(t->r);
 }
 
@@ -324,13 +706,49 @@ static void print_access(char mark, size_t idx, const struct access *a, const st
 	printf("%s%s %u %s\n", name[0] ? " " : "", name, a->size, val);
 }
 
+/* normalize() into new arrays; -ENOMEM. */
+static int compared_bytes(const struct ddev *d, const struct access *a, const uint8_t *p,
+			  uint32_t n, uint8_t **bytes, const struct patch ***field)
+{
+	*bytes = malloc(n ? n : 1);
+	*field = malloc((n ? n : 1) * sizeof(**field));
+	if (!*bytes || !*field)
+		return -ENOMEM;
+	normalize(d, a, p, n, *bytes, *field);
+	return 0;
+}
+
+/* "0xa5", or what an identifier field holds: "cid 0x0003 (identifier read
+ * 2)", "echo of cid 0x0009 (never read)". */
+static void format_compared(char *buf, size_t len, const struct ddev *d, uint8_t byte,
+			    const struct patch *pt)
+{
+	const struct idspace *sp;
+
+	if (!pt) {
+		snprintf(buf, len, "0x%02x", byte);
+		return;
+	}
+	sp = &d->spaces[pt->space];
+	if (pt->number & PATCH_UNREAD)
+		snprintf(buf, len, "echo of %s 0x%0*x (never read)", sp->name, 2 * sp->len,
+			 pt->value);
+	else
+		snprintf(buf, len, "%s%s 0x%0*x (identifier read %u)",
+			 pt->kind == REG_DMA_ECHO ? "echo of " : "", sp->name, 2 * sp->len,
+			 pt->value, pt->number);
+}
+
 /* When two DMA transfers differ in their bytes only: where. */
 static void payload_difference(const struct dtrace *ta, const struct dtrace *tb,
+			       const struct ddev *da, const struct ddev *db,
 			       const struct access *a, const struct access *b)
 {
-	const uint8_t *pa, *pb;
+	const struct patch **fa = NULL, **fb = NULL;
+	uint8_t *pa = NULL, *pb = NULL;
 	const void *va, *vb;
 	uint32_t la, lb, k;
+	char sa[96], sb[96];
 
 	if (a->phash == b->phash)
 		return;
@@ -342,19 +760,33 @@ static void payload_difference(const struct dtrace *ta, const struct dtrace *tb,
 		return;
 	}
 	if (ptf_reader__payload(ta->r, a->payload, &va, &la) ||
-	    ptf_reader__payload(tb->r, b->payload, &vb, &lb)) {
+	    compared_bytes(da, a, va, la, &pa, &fa) ||
+	    ptf_reader__payload(tb->r, b->payload, &vb, &lb) ||
+	    compared_bytes(db, b, vb, lb, &pb, &fb)) {
 		printf("; the bytes differ");
-		return;
+		goto out;
 	}
-	pa = va;
-	pb = vb;
-	for (k = 0; k < la && k < lb && pa[k] == pb[k]; k++)
-		;
-	if (k < la && k < lb)
-		printf("; the bytes differ first at byte %u (0x%x): 0x%02x in A, 0x%02x in B", k, k,
-		       pa[k], pb[k]);
-	else
+	for (k = 0; k < la && k < lb; k++) {
+		if (pa[k] != pb[k] || !fa[k] != !fb[k])
+			break;
+		if (fa[k] && fa[k]->number != fb[k]->number)
+			break;
+	}
+	if (k < la && k < lb) {
+		format_compared(sa, sizeof(sa), da, pa[k], fa[k]);
+		format_compared(sb, sizeof(sb), db, pb[k], fb[k]);
+		printf("; the bytes differ first at byte %u (0x%x): %s in A, %s in B", k, k, sa,
+		       sb);
+	} else if (la != lb) {
 		printf("; the bytes differ in length: %u in A, %u in B", la, lb);
+	} else {
+		printf("; the bytes differ");	/* in the order of identifier fields */
+	}
+out:
+	free(pa);
+	free(pb);
+	free(fa);
+	free(fb);
 }
 
 static void describe(char *buf, size_t len, const struct ddev *d)
@@ -410,7 +842,7 @@ static int compare_device(const struct dtrace *ta, const struct dtrace *tb, unsi
 	if (i < a->n && i < b->n) {
 		printf("seq %llu in A, seq %llu in B", (unsigned long long)a->acc[i].seq,
 		       (unsigned long long)b->acc[i].seq);
-		payload_difference(ta, tb, &a->acc[i], &b->acc[i]);
+		payload_difference(ta, tb, a, b, &a->acc[i], &b->acc[i]);
 		printf("\n");
 	}
 	else if (i < a->n)
@@ -442,6 +874,9 @@ int cmd_diff(int argc, char **argv)
 	tb.path = env.trace[1];
 	if (trace__load_regs(&map, env.regs))
 		goto cleanup;
+	ta.map = tb.map = map;
+	dma_tracker__init(&ta.dma, 1);
+	dma_tracker__init(&tb.dma, 1);
 	if (dtrace__load(&ta) || dtrace__load(&tb))
 		goto cleanup;
 
