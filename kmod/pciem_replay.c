@@ -730,18 +730,19 @@ u32 pciem_replay_dma_slots(const struct pciem_device *dev, u64 size)
 		return 0;
 	for (k = 0; k < rp->nrules; k++)
 		if (rule_has_ids(&rp->rules[k]))
-			n += div_u64(size, rp->rules[k].entry);
+			n += DIV_ROUND_UP_ULL(size, rp->rules[k].entry);
 	return n <= MAX_ID_SLOTS ? n : 0;
 }
 
-/* Where rule @k's identifiers of mapping @r start in r->ids. */
+/* Where rule @k's identifiers of mapping @r start in r->ids: a slot per
+ * entry, a partial last one too. */
 static u32 ids_base(const struct pciem_replay *rp, const struct pciem_dma_rmap *r, u32 k)
 {
 	u32 j, base = 0;
 
 	for (j = 0; j < k; j++)
 		if (rule_has_ids(&rp->rules[j]))
-			base += div_u64(r->size, rp->rules[j].entry);
+			base += DIV_ROUND_UP_ULL(r->size, rp->rules[j].entry);
 	return base;
 }
 

@@ -353,6 +353,15 @@ static void test_dma_rule_applies(void **state)
 	assert_false(reg_dma_rule__applies(r[2], "nvme_prep_rq", 0));
 	assert_false(reg_dma_rule__applies(r[2], "nvme_prep_rq_x", 8));
 	regmap__free(m);
+	/* a list of functions: any of them */
+	m = parse_ok("dma ignore at=nvme_dbbuf_dma_alloc,nvme_reset_work\n");
+	assert_int_equal(regmap__dma_rules(m, 0x1b36, 0x0010, r, 8), 1);
+	assert_true(reg_dma_rule__applies(r[0], "nvme_dbbuf_dma_alloc", 24));
+	assert_true(reg_dma_rule__applies(r[0], "nvme_reset_work", 24));
+	assert_true(reg_dma_rule__applies(r[0], "nvme_reset_work.cold", 24));
+	assert_false(reg_dma_rule__applies(r[0], "nvme_reset", 24));
+	assert_false(reg_dma_rule__applies(r[0], "nvme_dbbuf_dma_alloc,nvme_reset_work", 24));
+	regmap__free(m);
 }
 
 static const struct bad_case bad_dma_cases[] = {
@@ -399,6 +408,10 @@ static const struct bad_case bad_dma_cases[] = {
 	{ "dma ignore at=f 8\n", "t.regs:1: unknown word '8' in the DMA rule" },
 	{ "dma ignore at=9f\n", "t.regs:1: bad function name '9f'" },
 	{ "dma ignore at=\n", "t.regs:1: bad function name ''" },
+	{ "dma ignore at=a,,b\n", "t.regs:1: bad function list 'a,,b'" },
+	{ "dma ignore at=a,\n", "t.regs:1: bad function list 'a,'" },
+	{ "dma ignore at=,a\n", "t.regs:1: bad function list ',a'" },
+	{ "dma ignore at=a,9\n", "t.regs:1: bad function name '9'" },
 	{ "dma ignore at=a-b\n", "t.regs:1: bad function name 'a-b'" },
 	{ "dma ignore at=f size=0\n", "t.regs:1: bad mapping size '0'" },
 	{ "dma ignore at=f size=x\n", "t.regs:1: bad mapping size 'x'" },

@@ -14,8 +14,8 @@
 #      interrupt matched, identical reports; once more with --match
 #      per-register;
 #  (2) a recording of the replay equals the original (pciem-trace diff
-#      --regs, config space aside); without the map's rules the two
-#      differ in a command identifier;
+#      --regs, config space aside, interrupts compared as deliveries);
+#      without the map's rules the two differ in a command identifier;
 #  (3) without the map the replay stops at the Set Features Timestamp
 #      buffer (the host's clock); with an identifier rule on the wrong
 #      field, at the first completion, whose identifier the driver never
@@ -91,9 +91,9 @@ ok "(1) no controller: 20 replays with the map, exit 0, identical; per-register 
 "$BIN/pciem-record" --match 1b36:0010 -o "$TMP/again.zst" -- \
 	"$RP" --regs "$MAP" --timeout 120 "$TMP/orig.zst" -- sh "$WL" >"$TMP/again.out" 2>&1 ||
 	fail "recording the replay: $(cat "$TMP/again.out")"
-"$PT" diff --no-config --regs "$MAP" "$TMP/orig.zst" "$TMP/again.zst" >"$TMP/diff" 2>&1 ||
+"$PT" diff --no-config --deliveries --regs "$MAP" "$TMP/orig.zst" "$TMP/again.zst" >"$TMP/diff" 2>&1 ||
 	fail "the replay's recording differs: $(head -20 "$TMP/diff")"
-"$PT" diff --no-config "$TMP/orig.zst" "$TMP/again.zst" >"$TMP/diff.raw" 2>&1 &&
+"$PT" diff --no-config --deliveries "$TMP/orig.zst" "$TMP/again.zst" >"$TMP/diff.raw" 2>&1 &&
 	fail "without the map's rules the recordings are equal"
 grep -q "bytes differ first at byte 2 " "$TMP/diff.raw" ||
 	fail "without the rules, not a command identifier: $(tail -3 "$TMP/diff.raw")"

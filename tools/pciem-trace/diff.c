@@ -21,6 +21,7 @@ static struct env {
 	unsigned int context;
 	int no_config;
 	int no_dma;
+	int deliveries;
 } env = {
 	.context = 3,
 };
@@ -43,7 +44,10 @@ static const char doc[] =
 	"With --no-config, config-space accesses are left out: a real device's recording "
 	"and a recording of its replay (pciem-replay) differ there by nature, since the PCI "
 	"core enumerates the replayed device afresh and BAR addresses depend on the machine.  "
-	"With --no-dma, DMA events are left out (their bus addresses depend on the run).\n\n"
+	"With --no-dma, DMA events are left out (their bus addresses depend on the run).  "
+	"With --deliveries, an interrupt left pending (masked) and delivered later is one "
+	"delivery where it was delivered: a real device's recording has only deliveries (the "
+	"driver's handler starting), a replay's has each masked injection too.\n\n"
 	"With --regs, the map's DMA rules (docs/register-map.md) apply to the transfers of the "
 	"devices they are for, in the mappings made in a rule's function: bytes a rule ignores "
 	"are not compared in the device's reads, and identifier fields (id rules: in its "
@@ -55,7 +59,8 @@ static const char doc[] =
 	"  pciem-trace diff good.zst new.zst\n"
 	"  pciem-trace diff --no-config real.zst replayed.zst\n"
 	"  pciem-trace diff -C 10 --regs dummy_clock.regs a.zst b.zst\n"
-	"  pciem-trace diff --regs nvme.regs nvme.zst replayed.zst\n\n"
+	"  pciem-trace diff --regs nvme.regs nvme.zst replayed.zst\n"
+	"  pciem-trace diff --no-config --deliveries --regs nvme.regs real.zst replayed.zst\n\n"
 	"Exit status: 0 the accesses are equal, 1 they differ, 2 usage error, or a file "
 	"cannot be opened or is corrupt.";
 
@@ -65,6 +70,9 @@ static const struct argp_option options[] = {
 	  "Register map: name the registers; its DMA rules exempt fields of DMA transfers", 0 },
 	{ "no-config", 'n', NULL, 0, "Leave config-space accesses out", 0 },
 	{ "no-dma", 'D', NULL, 0, "Leave DMA events out", 0 },
+	{ "deliveries", 'I', NULL, 0,
+	  "Compare interrupt deliveries: one left pending and delivered later counts once, "
+	  "where it was delivered", 0 },
 	{ 0 },
 };
 
@@ -86,6 +94,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'D':
 		env.no_dma = 1;
+		break;
+	case 'I':
+		env.deliveries = 1;
 		break;
 	case ARGP_KEY_ARG:
 		if (env.ntraces == 2)
@@ -360,7 +371,7 @@ static int ddev__map(struct dtrace *t, struct ddev *d, const struct pciem_event 
 		/* as the kernel, a slot per entry for each identifier rule of
 		 * the device, whether it applies or not */
 		if (r->kind != REG_DMA_IGNORE)
-			slots += ev->data / r->entry;
+			slots += (ev->data + r->entry - 1) / r->entry;
 		if (reg_dma_rule__applies(r, fn, ev->data))
 			mask |= 1ULL << k;
 	}
@@ -434,7 +445,7 @@ static int ddev__rule_fields(struct ddev *d, struct rmap *m, struct access *a, u
 		/* this rule's identifiers are slots[base..next) */
 		base = next;
 		if (r->kind != REG_DMA_IGNORE)
-			next += m->size / r->entry;
+			next += (m->size + r->entry - 1) / r->entry;
 		if (!(m->mask & (1ULL << k)) || (r->kind == REG_DMA_ECHO) != write)
 			continue;
 		if (!r->entry) {
@@ -595,6 +606,12 @@ static int dtrace__load(struct dtrace *t)
 		}
 		if (rec.type != PTF_REC_EVENT || !is_access(rec.event.type))
 			continue;
+		if (env.deliveries && rec.event.type == PCIEM_EVENT_IRQ) {
+			if ((rec.event.flags & PCIEM_EVENT_F_PENDING) &&
+			    !(rec.event.flags & PCIEM_EVENT_F_DEFERRED))
+				continue;	/* delivered later, or never */
+			rec.event.flags &= ~(PCIEM_EVENT_F_PENDING | PCIEM_EVENT_F_DEFERRED);
+		}
 		if (ddev__add(d, &rec.event, rec.stack))
 			goto nomem;
 		if (rec.payload) {

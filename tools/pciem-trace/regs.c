@@ -295,6 +295,8 @@ static int parser__dma_keys(struct regs_parser *p, struct reg_dma_rule *r, char 
 		if ((v = key_value(tok[i], "at"))) {
 			char names[sizeof(r->at)], *name, *save = NULL;
 
+			if (!*v)
+				return parser__fail(p, "bad function name ''");
 			if (strlen(v) >= sizeof(r->at))
 				return parser__fail(p, "at= is longer than %zu characters",
 						    sizeof(r->at) - 1);
@@ -303,7 +305,7 @@ static int parser__dma_keys(struct regs_parser *p, struct reg_dma_rule *r, char 
 			     name = strtok_r(NULL, ",", &save))
 				if (!name_ok(name))
 					return parser__fail(p, "bad function name '%s'", name);
-			if (!*v || v[strlen(v) - 1] == ',' || strstr(v, ",,") || *v == ',')
+			if (v[strlen(v) - 1] == ',' || strstr(v, ",,") || *v == ',')
 				return parser__fail(p, "bad function list '%s'", v);
 			strcpy(r->at, v);
 		} else if ((v = key_value(tok[i], "size"))) {
