@@ -498,6 +498,27 @@ static void pass_irq(struct pciem_replay *rp, const struct pciem_event *e)
 
 static void dma_xfer(struct pciem_replay *rp, u64 i);
 
+enum { SIDE_DRIVER = 1, SIDE_DEVICE };
+
+/*
+ * Which side writes mapping @r, as its rules say: identifiers read by the
+ * device (ID) are the driver's, echoes (ECHO) the device's.  0 when the
+ * rules do not say (none, or both kinds).
+ */
+static int rules_side(const struct pciem_replay *rp, const struct pciem_dma_rmap *r)
+{
+	bool id = false, echo = false;
+	u32 k;
+
+	for (k = 0; k < rp->nrules; k++) {
+		if (!(r->rules & BIT(k)))
+			continue;
+		id |= rp->rules[k].kind == PCIEM_REPLAY_RULE_ID;
+		echo |= rp->rules[k].kind == PCIEM_REPLAY_RULE_ECHO;
+	}
+	return id == echo ? 0 : echo ? SIDE_DEVICE : SIDE_DRIVER;
+}
+
 /*
  * A real device's read of coherent memory (F_DMA_SEEN) was seen at the
  * driver's next register access or the device's next interrupt: what the
@@ -512,7 +533,13 @@ static bool read_waits(struct pciem_replay *rp, u64 i)
 	const struct pciem_event *e = slot(rp, i);
 	enum rclass c;
 
+	const struct pciem_dma_rmap *r;
+
 	if (e->type != PCIEM_EVENT_DMA_READ || !(e->flags & PCIEM_EVENT_F_DMA_SEEN))
+		return false;
+	/* the device's by its rules: written at once */
+	r = rmap_find(rp, e->offset);
+	if (r && rules_side(rp, r) == SIDE_DEVICE)
 		return false;
 	for (i++; i < rp->tail; i++) {
 		if (is_done(rp, i))
@@ -709,6 +736,7 @@ static void diverge_seq(struct pciem_replay *rp, u64 before, u64 seq)
 }
 
 /* ---- DMA rules: identifiers and ignored bytes -------------------------------------- */
+
 
 #define ID_KNOWN	(1U << 31)
 #define MAX_ID_SLOTS	(1U << 16)	/* recorded identifiers kept per mapping */
@@ -971,6 +999,7 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 	const u8 *rec;
 	u8 *mem, *shadow;
 	u64 live;
+	int side;
 
 	if (stopped(rp))
 		return;
@@ -996,11 +1025,15 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 	 * A real device's coherent memory was recorded as the bytes that
 	 * changed between two looks, a read when the driver's next act was a
 	 * register write, a write otherwise: either side may have made the
-	 * change.  Here the driver's changes are known: bytes it changed since
-	 * the last look are its own (compared), the others the device's
+	 * change.  The mapping's rules may say which side writes it;
+	 * otherwise the driver's changes are known here: bytes it changed
+	 * since the last look are its own (compared), the others the device's
 	 * (written).
 	 */
-	if (shadow)
+	side = e->flags & PCIEM_EVENT_F_DMA_SEEN ? rules_side(rp, r) : 0;
+	if (side)
+		to_host = side == SIDE_DEVICE;
+	else if (shadow)
 		to_host = !memcmp(mem, shadow, n);
 	if (to_host) {
 		memcpy(mem, rec, n);

@@ -429,11 +429,22 @@ static struct patch *ddev__patch(struct ddev *d)
 static int ddev__rule_fields(struct ddev *d, struct rmap *m, struct access *a, uint64_t o,
 			     const uint8_t *p, uint32_t n)
 {
-	int write = a->type == PCIEM_EVENT_DMA_WRITE;
+	int write = a->type == PCIEM_EVENT_DMA_WRITE, ids = 0, echoes = 0;
 	uint64_t next = 0, base;
 	struct patch *pt;
 	unsigned int k;
 	uint32_t id;
+
+	/* a real device's snapshot of a mapping only one side writes, as its
+	 * rules say, is that side's whatever the snapshot's timing called it */
+	for (k = 0; k < d->nrules; k++) {
+		if (!(m->mask & (1ULL << k)))
+			continue;
+		ids |= d->rules[k]->kind == REG_DMA_ID;
+		echoes |= d->rules[k]->kind == REG_DMA_ECHO;
+	}
+	if ((a->flags & PCIEM_EVENT_F_DMA_SEEN) && ids != echoes)
+		write = echoes;
 
 	a->patch = d->npatches;
 	for (k = 0; k < d->nrules; k++) {
