@@ -441,15 +441,11 @@ static int dma_rules(struct replay *rp)
  * function that made it: its mask, as REPLAY_FEED takes it in @size. */
 static uint32_t map_rules(struct replay *rp, const struct pciem_event *ev)
 {
-	char fn[256], *plus;
 	uint32_t mask = 0;
 	unsigned int i;
+	char fn[256];
 
-	if (!ev->ip || ptf_reader__symbolize(rp->r, ev->ip, fn, sizeof(fn)))
-		return 0;
-	plus = strpbrk(fn, "+ ");
-	if (plus)
-		*plus = '\0';
+	trace__call_site_function(rp->r, ev->ip, fn, sizeof(fn));
 	for (i = 0; i < rp->nrules; i++)
 		if (reg_dma_rule__applies(rp->rules[i], fn, ev->data))
 			mask |= 1U << i;

@@ -240,6 +240,15 @@ void dma__format(char *buf, size_t len, const struct pciem_event *ev)
 	}
 }
 
+void trace__call_site_function(struct ptf_reader *r, uint64_t ip, char *buf, size_t len)
+{
+	if (!ip || ptf_reader__symbolize(r, ip, buf, len)) {
+		buf[0] = '\0';
+		return;
+	}
+	buf[strcspn(buf, "+ ")] = '\0';
+}
+
 void device__format_addr(char *buf, size_t len, uint32_t domain, const struct ptf_device *dev)
 {
 	if (PCIEM_KEY_IS_REAL(domain))

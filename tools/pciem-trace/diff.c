@@ -345,17 +345,6 @@ nomem:
 	return -ENOMEM;
 }
 
-/* The function of a recorded call site, as the trace's module symbols name
- * it ("nvme_alloc_queue" of "nvme_alloc_queue+0x88 [nvme]"); "" if none. */
-static void call_site_function(struct ptf_reader *r, uint64_t ip, char *buf, size_t len)
-{
-	if (!ip || ptf_reader__symbolize(r, ip, buf, len)) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[strcspn(buf, "+ ")] = '\0';
-}
-
 /* A mapping made (@ev, DMA_MAP, number @idx of the tracker's): its rules. */
 static int ddev__map(struct dtrace *t, struct ddev *d, const struct pciem_event *ev, size_t idx)
 {
@@ -364,7 +353,7 @@ static int ddev__map(struct dtrace *t, struct ddev *d, const struct pciem_event 
 	char fn[256];
 	unsigned int k;
 
-	call_site_function(t->r, ev->ip, fn, sizeof(fn));
+	trace__call_site_function(t->r, ev->ip, fn, sizeof(fn));
 	for (k = 0; k < d->nrules; k++) {
 		const struct reg_dma_rule *r = d->rules[k];
 

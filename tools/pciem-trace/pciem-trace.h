@@ -109,6 +109,11 @@ int event__is_dma_transfer(const struct pciem_event *ev);	/* DMA_READ, DMA_WRITE
  * seen": a real device's coherent buffer's changed bytes). */
 void dma__format(char *buf, size_t len, const struct pciem_event *ev);
 
+/* The function holding @ip (a DMA mapping's call site), named with the
+ * trace's module symbols, without its offset: "nvme_alloc_queue"; "" when
+ * no module recorded so far covers it.  What the DMA rules' at= matches. */
+void trace__call_site_function(struct ptf_reader *r, uint64_t ip, char *buf, size_t len);
+
 /* "10000:00:00.0" of a device; "10000" when @dev is NULL.  A real
  * device's stream key gives its address, "0000:00:03.0", with or without
  * @dev. */
