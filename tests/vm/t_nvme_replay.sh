@@ -16,9 +16,10 @@
 #  (2) a recording of the replay equals the original (pciem-trace diff
 #      --regs, config space aside, interrupts compared as deliveries);
 #      without the map's rules the two differ in a command identifier;
-#  (3) without the map the replay stops at the Set Features Timestamp
+#  (3) without the map the replay stops at the first command's identifier;
+#      without the map's timestamp rule at the Set Features Timestamp
 #      buffer (the host's clock); with an identifier rule on the wrong
-#      field, at the first completion, whose identifier the driver never
+#      field at the first completion, whose identifier the driver never
 #      gave (dma_echo);
 #  (4) a planted driver regression, nvme's io_queue_depth=64, is caught
 #      at the first I/O queue's mapping; a changed pattern at the first
@@ -104,27 +105,32 @@ ok "(2) the replay's recording equals the original with the map's rules"
 NVME_WAIT=5
 export NVME_WAIT
 replay nomap 1
-[ "$(js "$TMP/nomap.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["type"], r["divergences"][0]["expected"]["data"]')" = \
-  "('dma_data', 'dma_read', 8)" ] || fail "no map: $(cat "$TMP/nomap.json")"
-grep -q "made at nvme_prep_rq" "$TMP/nomap.err" || fail "no map: $(cat "$TMP/nomap.err")"
+[ "$(js "$TMP/nomap.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["type"], r["divergences"][0]["dma"]["offset"], r["divergences"][0]["dma"]["mapping_size"]')" = \
+  "('dma_data', 'dma_read', 2, 2048)" ] || fail "no map: $(cat "$TMP/nomap.json")"
+grep -q "made at nvme_alloc_queue" "$TMP/nomap.err" || fail "no map: $(cat "$TMP/nomap.err")"
+grep -v "at=nvme_prep_rq size=8" "$MAP" >"$TMP/notime.regs"
+replay notime 1 --regs "$TMP/notime.regs"
+[ "$(js "$TMP/notime.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["text"].split()[1].endswith("+8")')" = \
+  "('dma_data', True)" ] || fail "no timestamp rule: $(cat "$TMP/notime.json")"
+grep -q "made at nvme_prep_rq" "$TMP/notime.err" || fail "no timestamp rule: $(cat "$TMP/notime.err")"
 sed 's/field=2:2 /field=0:2 /' "$MAP" >"$TMP/wrong.regs"
 replay wrong 1 --regs "$TMP/wrong.regs"
-[ "$(js "$TMP/wrong.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["type"]')" = \
-  "('dma_echo', 'dma_write')" ] || fail "wrong rule: $(cat "$TMP/wrong.json")"
+[ "$(js "$TMP/wrong.json" 'r["divergences"][0]["kind"], r["divergences"][0]["dma"]["mapping_size"]')" = \
+  "('dma_echo', 512)" ] || fail "wrong rule: $(cat "$TMP/wrong.json")"
 grep -q "the driver's reads never had it" "$TMP/wrong.err" || fail "wrong rule: $(cat "$TMP/wrong.err")"
-ok "(3) without the map: the timestamp buffer; an identifier rule on the wrong field: dma_echo"
+ok "(3) without the map: a command identifier; without the timestamp rule: its buffer; an identifier rule on the wrong field: dma_echo"
 
 # ---- (4) regressions -----------------------------------------------------------------------
 rmmod nvme || fail "rmmod nvme"
 modprobe nvme io_queue_depth=64 || fail "modprobe nvme io_queue_depth=64"
 replay depth 1 --regs "$MAP"
-[ "$(js "$TMP/depth.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["type"], r["divergences"][0]["expected"]["data"], r["divergences"][0]["actual"]["data"]')" = \
-  "('mismatch', 'dma_map', 16384, 1024)" ] || fail "io_queue_depth=64: $(cat "$TMP/depth.json")"
+[ "$(js "$TMP/depth.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["text"].split()[1].split("+")[1], r["divergences"][0]["actual"]["text"].split()[1].split("+")[1]')" = \
+  "('mismatch', '16384', '1024')" ] || fail "io_queue_depth=64: $(cat "$TMP/depth.json")"
 grep -q "recorded at nvme_alloc_queue" "$TMP/depth.err" || fail "io_queue_depth=64: $(cat "$TMP/depth.err")"
 rmmod nvme && modprobe nvme || fail "reloading nvme"
 NVME_PATTERN=PCIEMNVX
 export NVME_PATTERN
 replay pattern 1 --regs "$MAP"
-[ "$(js "$TMP/pattern.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["data"], r["divergences"][0]["dma"]["offset"], r["divergences"][0]["dma"]["recorded"][:2], r["divergences"][0]["dma"]["actual"][:2]')" = \
-  "('dma_data', 4096, 7, '4d', '58')" ] || fail "changed pattern: $(cat "$TMP/pattern.json")"
+[ "$(js "$TMP/pattern.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["text"].split()[1].split("+")[1], r["divergences"][0]["dma"]["offset"], r["divergences"][0]["dma"]["recorded"][:2], r["divergences"][0]["dma"]["actual"][:2]')" = \
+  "('dma_data', '4096', 7, '4d', '58')" ] || fail "changed pattern: $(cat "$TMP/pattern.json")"
 ok "(4) io_queue_depth=64 caught at the I/O queue's mapping; a changed byte at its offset"
