@@ -18,9 +18,9 @@
 #      without the map's rules the two differ in a command identifier;
 #  (3) without the map the replay stops at the first command's identifier;
 #      without the map's timestamp rule at the Set Features Timestamp
-#      buffer (the host's clock); with an identifier rule on the wrong
-#      field at the first completion, whose identifier the driver never
-#      gave (dma_echo);
+#      buffer (the host's clock); with the admin queue's identifier rule
+#      on no mapping (and --dma-check addresses) at the first completion,
+#      whose identifier the driver never gave (dma_echo);
 #  (4) a planted driver regression, nvme's io_queue_depth=64, is caught
 #      at the first I/O queue's mapping; a changed pattern at the first
 #      data buffer, at its first differing byte (dma_data).
@@ -113,12 +113,14 @@ replay notime 1 --regs "$TMP/notime.regs"
 [ "$(js "$TMP/notime.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["text"].split()[1].endswith("+8")')" = \
   "('dma_data', True)" ] || fail "no timestamp rule: $(cat "$TMP/notime.json")"
 grep -q "made at nvme_prep_rq" "$TMP/notime.err" || fail "no timestamp rule: $(cat "$TMP/notime.err")"
-sed 's/field=2:2 /field=0:2 /' "$MAP" >"$TMP/wrong.regs"
-replay wrong 1 --regs "$TMP/wrong.regs"
+# the admin queue's identifier rule on a mapping size nvme never uses, the
+# commands' other bytes left uncompared: the first completion's echo
+sed 's/size=2048 /size=4096 /' "$MAP" >"$TMP/wrong.regs"
+replay wrong 1 --regs "$TMP/wrong.regs" --dma-check addresses
 [ "$(js "$TMP/wrong.json" 'r["divergences"][0]["kind"], r["divergences"][0]["dma"]["mapping_size"]')" = \
   "('dma_echo', 512)" ] || fail "wrong rule: $(cat "$TMP/wrong.json")"
 grep -q "the driver's reads never had it" "$TMP/wrong.err" || fail "wrong rule: $(cat "$TMP/wrong.err")"
-ok "(3) without the map: a command identifier; without the timestamp rule: its buffer; an identifier rule on the wrong field: dma_echo"
+ok "(3) without the map: a command identifier; without the timestamp rule: its buffer; an identifier never read: dma_echo"
 
 # ---- (4) regressions -----------------------------------------------------------------------
 rmmod nvme || fail "rmmod nvme"
