@@ -107,7 +107,7 @@ while [ $r -le "$TP_ROUNDS" ]; do
 	for c in $order; do
 		if [ $c = notp ]; then nowake_case $c "$NOTP_KO"; else nowake_case $c "$KM/kmod/pciem.ko"; fi
 	done
-	tp_rounds="$tp_rounds$(printf '  round %-3s %10s %10s %10s' $r "$nowake_this" "$tp_this" "$notp_this")
+	tp_rounds="$tp_rounds$(printf '  round %-3s %12s %12s %12s' $r "$nowake_this" "$tp_this" "$notp_this")
 "
 	r=$((r + 1))
 done
@@ -192,7 +192,7 @@ echo "  workload (probe + 2000 writes and reads), us: untraced $wall_untraced, P
 echo "  full trap / mmiotrace: read $(ratio "$full_read" "$mmio_read"), write $(ratio "$full_write" "$mmio_write")"
 echo "  full trap, model not woken / mmiotrace: read $(ratio "$nowake_read" "$mmio_read"), write $(ratio "$nowake_write" "$mmio_write")"
 echo "  model not woken, best of $TP_ROUNDS rounds of $TP_N accesses; each round, read/write:"
-printf '  %-9s %10s %10s %10s\n' "" "tp off" "tp on" "no tp"
+printf '  %-9s %12s %12s %12s\n' "" "tp off" "tp on" "no tp"
 printf '%s' "$tp_rounds"
 echo "  tracepoint off / no tracepoint: read $(ratio "$nowake_read" "$notp_read"), write $(ratio "$nowake_write" "$notp_write")"
 echo "  tracepoint on / no tracepoint: read $(ratio "$tp_read" "$notp_read"), write $(ratio "$tp_write" "$notp_write")"
