@@ -208,7 +208,10 @@ test: deps
 	$(MAKE) check
 
 # make bench: MMIO cost per access in each trap mode and under mmiotrace,
-# one VM boot per kernel (tests/bench/mmio.sh); then a recording of 100,000
+# one VM boot per kernel (tests/bench/mmio.sh), full trap among them with
+# the tracepoint pciem:pciem_event disabled, enabled and compiled out (a
+# module built with PCIEM_NO_TRACEPOINT=1 into build/VERSION/kmod-notp,
+# for the benchmark only); then a recording of 100,000
 # ticks of the counter device (tests/bench/counter_record.sh, in a VM) and
 # libptf's speed and size on it and on synthetic workloads (DMA payloads
 # among them), on the host
@@ -225,6 +228,13 @@ BENCH_KERNEL ?= $(firstword $(VM_KERNELS))
 BENCH_VM := tools/pciem-vm --append tsc=reliable
 bench: deps
 	$(MAKE) all test-kmods
+	@for k in $(VM_KERNELS); do \
+		kd=$(if $(KDIR),$(KDIR),/lib/modules/$$k/build); \
+		[ "$$k" != "$(DEBUG_KVER)" ] || kd=$(DEBUG_KOUT)/obj; \
+		o=$(BUILD)/$$k/kmod-notp; mkdir -p $$o && ln -sfn $(TOP)/kmod/uapi $$o/uapi && \
+		for f in $(notdir $(KMOD_SRCS)); do ln -sf $(TOP)/kmod/$$f $$o/$$f; done && \
+		$(MAKE) -C $$kd M=$$o KCFLAGS=-Werror PCIEM_NO_TRACEPOINT=1 modules || exit 1; \
+	done
 	@for k in $(VM_KERNELS); do \
 		$(BENCH_VM) --kernel $$k --device pci-testdev -- sh tests/bench/mmio.sh || exit 1; \
 	done

@@ -5,8 +5,11 @@
 #   - a PCIem BAR in write trap: reads go to memory (no trapping), writes trap;
 #   - the same BAR in full trap asked for by a recorder draining the trace
 #     channel (text lines to /dev/null, like cat trace_pipe below); then
-#     with a model not woken per write, without and with the kernel
-#     tracepoint pciem:pciem_event enabled;
+#     with a model not woken per write (trapping and recording alone) in
+#     three modules, alternated round after round, the best round of each
+#     kept: the kernel tracepoint pciem:pciem_event disabled (a static
+#     branch), enabled, and compiled out (build/VERSION/kmod-notp, built
+#     by make bench);
 #   - QEMU's pci-testdev BAR, untraced (emulated hardware);
 #   - the floor under any trap design: a kernel page fault that does nothing
 #     useful (copy_from_kernel_nofault() of a page that is not present);
@@ -16,7 +19,8 @@
 #   - the wall time of one workload (the driver's probe and 2000 writes and
 #     reads of the device, "loop") untraced, traced by PCIem and traced by
 #     mmiotrace.
-# Prints one line per case with ns per access, then the ratios.
+# Prints one line per case with ns per access, then the ratios and the
+# tracepoint rounds.
 . tests/vm/lib.sh
 
 N=${PCIEM_BENCH_N:-20000}
@@ -52,19 +56,63 @@ kill "$m_PID"
 wait "$m_PID"
 
 # the same with a device model that is not woken per write (it looks at its
-# ring every 100 ms): the cost of trapping and recording alone
-start_model p --bar 0:4096 --quiet --no-eventfd
-wait_bound "$DEV"
-full_trap nowake
-# the same with the kernel tracepoint pciem:pciem_event enabled into the
-# ftrace buffer (disabled above, where it is a static branch)
+# ring every 100 ms): the cost of trapping and recording alone, in three
+# cases alternated for TP_ROUNDS rounds of TP_N accesses, each in a module
+# loaded afresh: "nowake", the kernel tracepoint pciem:pciem_event
+# disabled (a static branch); "tp", enabled into the ftrace buffer;
+# "notp", a module without it (PCIEM_NO_TRACEPOINT=1).  Each round's
+# figures are printed, so that the run-to-run noise shows beside the
+# differences, and the best (lowest) of each case is kept.
 T=/sys/kernel/tracing
-echo 1 > $T/events/pciem/pciem_event/enable || fail "cannot enable pciem:pciem_event"
-full_trap tp
-echo 0 > $T/events/pciem/pciem_event/enable
-echo > $T/trace
-kill "$p_PID"
-wait "$p_PID"
+NOTP_KO=$KM/kmod-notp/pciem.ko
+[ -f "$NOTP_KO" ] || fail "$NOTP_KO missing: make bench builds it"
+TP_ROUNDS=${PCIEM_BENCH_TP_ROUNDS:-9}
+TP_N=${PCIEM_BENCH_TP_N:-50000}
+# keep_best VAR VALUE: VAR becomes VALUE if it is unset or higher
+keep_best() {
+	eval "_kb=\${$1:-}"
+	[ -n "$_kb" ] && [ "$_kb" -le "$2" ] || eval "$1=$2"
+}
+# nowake_case CASE MODULE
+nowake_case() {
+	rmmod pciem || fail "rmmod pciem"
+	insmod "$2" || fail "insmod $2"
+	start_model p --bar 0:4096 --quiet --no-eventfd
+	wait_bound "$DEV"
+	if [ "$1" = tp ]; then
+		echo 1 > $T/events/pciem/pciem_event/enable || fail "cannot enable pciem:pciem_event"
+	fi
+	full_trap round
+	if [ "$1" = tp ]; then
+		echo 0 > $T/events/pciem/pciem_event/enable
+		echo > $T/trace
+	fi
+	kill "$p_PID"
+	wait "$p_PID"
+	keep_best "${1}_read" "$round_read"
+	keep_best "${1}_write" "$round_write"
+	eval "${1}_this=$round_read/$round_write"
+}
+N0=$N
+N=$TP_N
+tp_rounds=""
+r=1
+while [ $r -le "$TP_ROUNDS" ]; do
+	# each round in another order: no case always first after a reload
+	case $((r % 3)) in
+	1) order="nowake tp notp" ;;
+	2) order="tp notp nowake" ;;
+	0) order="notp nowake tp" ;;
+	esac
+	for c in $order; do
+		if [ $c = notp ]; then nowake_case $c "$NOTP_KO"; else nowake_case $c "$KM/kmod/pciem.ko"; fi
+	done
+	tp_rounds="$tp_rounds$(printf '  round %-3s %12s %12s %12s' $r "$nowake_this" "$tp_this" "$notp_this")
+"
+	r=$((r + 1))
+done
+N=$N0
+rmmod pciem && insmod "$KM/kmod/pciem.ko" || fail "cannot reload pciem.ko"
 
 TD=$(lspci -D -d 1b36:0005 | awk '{print $1; exit}')
 [ -n "$TD" ] || fail "no pci-testdev (run through tools/pciem-vm --device pci-testdev)"
@@ -131,6 +179,7 @@ printf '  %-44s %8s %8s\n' "PCIem write trap (reads untrapped)" "$no_trap" "$wri
 printf '  %-44s %8s %8s\n' "PCIem full trap + recorder draining" "$full_read" "$full_write"
 printf '  %-44s %8s %8s\n' "  the same, model not woken per write" "$nowake_read" "$nowake_write"
 printf '  %-44s %8s %8s\n' "  the same, tracepoint pciem:pciem_event on" "$tp_read" "$tp_write"
+printf '  %-44s %8s %8s\n' "  the same, module without the tracepoint" "$notp_read" "$notp_write"
 printf '  %-44s %8s %8s\n' "QEMU pci-testdev, untraced" "$qemu_read" "$qemu_write"
 printf '  %-44s %8s %8s\n' "QEMU pci-testdev under mmiotrace" "$mmio_read" "$mmio_write"
 printf '  %-44s %8s %8s\n' "QEMU pci-testdev traced by PCIem (real device)" "$real_read" "$real_write"
@@ -142,6 +191,10 @@ echo "  the same, recorder not draining / floor: read $(ratio "$stall_read" "$fl
 echo "  workload (probe + 2000 writes and reads), us: untraced $wall_untraced, PCIem $wall_real, mmiotrace $wall_mmio"
 echo "  full trap / mmiotrace: read $(ratio "$full_read" "$mmio_read"), write $(ratio "$full_write" "$mmio_write")"
 echo "  full trap, model not woken / mmiotrace: read $(ratio "$nowake_read" "$mmio_read"), write $(ratio "$nowake_write" "$mmio_write")"
-echo "  tracepoint on / off (model not woken): read $(ratio "$tp_read" "$nowake_read"), write $(ratio "$tp_write" "$nowake_write")"
+echo "  model not woken, best of $TP_ROUNDS rounds of $TP_N accesses; each round, read/write:"
+printf '  %-9s %12s %12s %12s\n' "" "tp off" "tp on" "no tp"
+printf '%s' "$tp_rounds"
+echo "  tracepoint off / no tracepoint: read $(ratio "$nowake_read" "$notp_read"), write $(ratio "$nowake_write" "$notp_write")"
+echo "  tracepoint on / no tracepoint: read $(ratio "$tp_read" "$notp_read"), write $(ratio "$tp_write" "$notp_write")"
 echo "  full trap / untraced pci-testdev: read $(ratio "$full_read" "$qemu_read"), write $(ratio "$full_write" "$qemu_write")"
 dmesg | grep -i "mmiotrace" | tail -n 3
