@@ -15,8 +15,10 @@
 #      per-register;
 #  (2) a recording of the replay equals the original (pciem-trace diff
 #      --regs, config space aside, interrupts compared as deliveries);
-#      without the map's rules the two differ in a command identifier;
-#  (3) without the map the replay stops at the first command's identifier;
+#      without the map's rules the two differ (an identifier, or the
+#      timestamp);
+#  (3) without the map the replay stops at the first command's identifier
+#      (or at the timestamp buffer when the random tags agreed);
 #      without the map's timestamp rule at the Set Features Timestamp
 #      buffer (the host's clock); with the admin queue's identifier rule
 #      on no mapping (and --dma-check addresses) at the first completion,
@@ -96,8 +98,10 @@ ok "(1) no controller: 20 replays with the map, exit 0, identical; per-register 
 	fail "the replay's recording differs: $(head -20 "$TMP/diff")"
 "$PT" diff --no-config --deliveries "$TMP/orig.zst" "$TMP/again.zst" >"$TMP/diff.raw" 2>&1 &&
 	fail "without the map's rules the recordings are equal"
-grep -q "bytes differ first at byte 2 " "$TMP/diff.raw" ||
-	fail "without the rules, not a command identifier: $(tail -3 "$TMP/diff.raw")"
+# the first command identifier (byte 2 of a submission entry), or, when
+# the random tags happened to agree, the timestamp buffer
+grep -q "bytes differ first at byte 2 " "$TMP/diff.raw" || grep -q "dma_read .*+8 " "$TMP/diff.raw" ||
+	fail "without the rules, neither an identifier nor the timestamp: $(tail -3 "$TMP/diff.raw")"
 ok "(2) the replay's recording equals the original with the map's rules"
 
 # ---- (3) without the map, and a wrong rule -----------------------------------------------
@@ -109,9 +113,10 @@ for p in admin_timeout io_timeout; do
 	echo 3 >"/sys/module/nvme_core/parameters/$p" || fail "cannot set nvme_core.$p"
 done
 replay nomap 1
-[ "$(js "$TMP/nomap.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["type"], r["divergences"][0]["dma"]["offset"], r["divergences"][0]["dma"]["mapping_size"]')" = \
-  "('dma_data', 'dma_read', 2, 2048)" ] || fail "no map: $(cat "$TMP/nomap.json")"
-grep -q "made at nvme_alloc_queue" "$TMP/nomap.err" || fail "no map: $(cat "$TMP/nomap.err")"
+# the first command identifier, or (the random tags agreed) the timestamp
+D='r["divergences"][0]'
+[ "$(js "$TMP/nomap.json" "$D[\"kind\"], ($D[\"dma\"][\"mapping_size\"], $D[\"dma\"][\"offset\"]) == (2048, 2) or $D[\"expected\"][\"text\"].split()[1].endswith(\"+8\")")" = \
+  "('dma_data', True)" ] || fail "no map: $(cat "$TMP/nomap.json")"
 grep -v "at=nvme_prep_rq size=8" "$MAP" >"$TMP/notime.regs"
 replay notime 1 --regs "$TMP/notime.regs"
 [ "$(js "$TMP/notime.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["text"].split()[1].endswith("+8")')" = \
