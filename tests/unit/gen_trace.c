@@ -75,7 +75,7 @@
 #define START_NS	1000000000000ULL	/* 1000 s */
 #define MOD_BASE	0xffffffffc0000000ULL
 
-enum variant { V_GOOD, V_EQUAL, V_DIFFVAL, V_LOST, V_GAP };
+enum variant { V_GOOD, V_EQUAL, V_DIFFVAL, V_LOST, V_GAP, V_DELIVERED };
 
 struct gen {
 	struct ptf_writer *w;
@@ -268,9 +268,16 @@ static void write_trace(const char *path, enum variant v)
 	a_event(&g, 28, PCIEM_EVENT_WATCHPOINT, 0, 0x4, 4, 0x1, PCIEM_EVENT_F_WRITE,
 	      MOD_BASE + 0x1318);
 	a_event(&g, 29, PCIEM_EVENT_UNSUPPORTED, 0, 0x10, 3, 0x010809, 0, MOD_BASE + 0x1250);
-	a_event(&g, 30, PCIEM_EVENT_IRQ, 0, 0, 0, 0, PCIEM_EVENT_F_PENDING, 0);
-	device_b(&g, 3);
-	a_event(&g, 31, PCIEM_EVENT_IRQ, 0, 0, 0, 0, PCIEM_EVENT_F_DEFERRED, 0);
+	/* an interrupt left pending and delivered later; V_DELIVERED: delivered
+	 * at once (as a real device's recording shows every interrupt) */
+	if (v == V_DELIVERED) {
+		a_event(&g, 30, PCIEM_EVENT_IRQ, 0, 0, 0, 0, 0, 0);
+		device_b(&g, 3);
+	} else {
+		a_event(&g, 30, PCIEM_EVENT_IRQ, 0, 0, 0, 0, PCIEM_EVENT_F_PENDING, 0);
+		device_b(&g, 3);
+		a_event(&g, 31, PCIEM_EVENT_IRQ, 0, 0, 0, 0, PCIEM_EVENT_F_DEFERRED, 0);
+	}
 	a_event(&g, 32, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_DRIVER_UNBOUND, 0, 0, 0, 0);
 	a_event(&g, 33, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_BAR_UNMAPPED, 0, 0, 0, 0);
 	a_event(&g, 34, PCIEM_EVENT_LIFECYCLE, 0, PCIEM_LC_REMOVED, 0, 0, 0, 0);
@@ -655,7 +662,7 @@ int main(int argc, char **argv)
 		enum variant v;
 	} traces[] = {
 		{ "good.zst", V_GOOD }, { "equal.zst", V_EQUAL }, { "diffval.zst", V_DIFFVAL },
-		{ "lost.zst", V_LOST }, { "gap.zst", V_GAP },
+		{ "lost.zst", V_LOST }, { "gap.zst", V_GAP }, { "delivered.zst", V_DELIVERED },
 	};
 	static const struct {
 		const char *name;

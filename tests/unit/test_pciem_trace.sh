@@ -333,6 +333,15 @@ expect_line diff-noconfig "$out" '^traces are equal in accesses and values: 29 a
 run diff-equal "$PT" diff "$G" "$DIR/equal.zst"
 expect_rc diff-equal 0
 expect_line diff-equal "$out" '^traces are equal in accesses and values: 32 accesses$'
+# --deliveries: the pending interrupt and its later delivery are one
+run diff-pending "$PT" diff "$G" "$DIR/delivered.zst"
+expect_rc diff-pending 1
+expect_line diff-pending "$out" '^- \[25\] irq +vector 0 pending$'
+run diff-deliveries "$PT" diff --deliveries "$G" "$DIR/delivered.zst"
+expect_rc diff-deliveries 0
+expect_line diff-deliveries "$out" '^traces are equal in accesses and values: 31 accesses$'
+run diff-deliveries-val "$PT" diff --deliveries "$G" "$DIR/diffval.zst"
+expect_rc diff-deliveries-val 1
 run diff-val "$PT" diff "$G" "$DIR/diffval.zst"
 expect_rc diff-val 1
 expect_count diff-val "$out" '^  \[' 3
