@@ -25,7 +25,10 @@
 #      whose identifier the driver never gave (dma_echo);
 #  (4) a planted driver regression, nvme's io_queue_depth=64, is caught
 #      at the first I/O queue's mapping; a changed pattern at the first
-#      data buffer, at its first differing byte (dma_data).
+#      data buffer, at its first differing byte (dma_data);
+#  (5) kill -9 of pciem-replay while the driver works leaves no device,
+#      namespace or stuck driver (the kernel log is checked by run.sh), and
+#      a replay after it passes.
 # The debug kernel has no NVMe driver: NOTRUN there.
 . tests/vm/lib.sh
 
@@ -145,3 +148,20 @@ replay pattern 1 --regs "$MAP"
 [ "$(js "$TMP/pattern.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["text"].split()[1].split("+")[1], r["divergences"][0]["dma"]["offset"], r["divergences"][0]["dma"]["recorded"][:2], r["divergences"][0]["dma"]["actual"][:2]')" = \
   "('dma_data', '4096', 7, '4d', '58')" ] || fail "changed pattern: $(cat "$TMP/pattern.json")"
 ok "(4) io_queue_depth=64 caught at the I/O queue's mapping; a changed byte at its offset"
+
+# ---- (5) kill -9 of pciem-replay while the driver works ------------------------------------
+unset NVME_PATTERN
+"$RP" --regs "$MAP" "$TMP/orig.zst" -- sh "$WL" >"$TMP/kill.out" 2>&1 &
+RPID=$!
+wait_until 60 sh -c 'ls /sys/block | grep -q "^nvme"' || fail "no namespace in the replay: $(cat "$TMP/kill.out")"
+kill -9 $RPID
+wait $RPID
+wait_until 60 sh -c '! ls /sys/bus/pci/devices | grep -q "^1000"' ||
+	fail "the replayed controller is left after kill -9: $(ls /sys/bus/pci/devices)"
+wait_until 30 sh -c '! ls /sys/block | grep -q "^nvme"' || fail "a namespace is left after kill -9"
+# the orphaned workload sees I/O errors and ends
+wait_until 60 sh -c '! pgrep -f examples/nvme/workload.sh >/dev/null' || fail "the workload hangs after kill -9"
+rmmod nvme || fail "nvme cannot be unloaded after kill -9"
+modprobe nvme || fail "nvme cannot be loaded again"
+replay after 0 --regs "$MAP"
+ok "(5) kill -9 of pciem-replay mid-workload: the controller and its namespace gone, nvme unloads, a replay after it passes"
