@@ -35,14 +35,13 @@ modprobe nvme 2>/dev/null
 # driver's accesses come in one order (see README.md)
 [ -e "$dev/driver" ] || taskset -c 0 sh -c "echo $bdf > /sys/bus/pci/drivers/nvme/bind" || {
 	echo "$me: cannot bind nvme to $bdf" >&2; exit 1; }
-n=0
+deadline=$(( $(date +%s) + ${NVME_WAIT:-30} ))
 ns=
 while [ -z "$ns" ]; do
 	ns=$(ls "$dev"/nvme/*/ 2>/dev/null | grep '^nvme[0-9]*n1$' | head -n 1)
 	[ -n "$ns" ] && [ -e "/sys/block/$ns/dev" ] && break
 	ns=
-	n=$((n + 1))
-	[ $n -le $((${NVME_WAIT:-30} * 10)) ] || { echo "$me: no namespace on $bdf" >&2; exit 1; }
+	[ "$(date +%s)" -lt "$deadline" ] || { echo "$me: no namespace on $bdf" >&2; exit 1; }
 	sleep 0.1
 done
 [ -b "/dev/$ns" ] || mknod "/dev/$ns" b $(tr : ' ' < "/sys/block/$ns/dev")

@@ -160,7 +160,7 @@ wait_until 60 sh -c '! ls /sys/bus/pci/devices | grep -q "^1000"' ||
 	fail "the replayed controller is left after kill -9: $(ls /sys/bus/pci/devices)"
 wait_until 30 sh -c '! ls /sys/block | grep -q "^nvme"' || fail "a namespace is left after kill -9"
 # the orphaned workload sees I/O errors and ends
-wait_until 60 sh -c '! pgrep -f examples/nvme/workload.sh >/dev/null' || fail "the workload hangs after kill -9"
+wait_until 60 sh -c '! pgrep -f "[e]xamples/nvme/workload.sh" >/dev/null' || fail "the workload hangs after kill -9"
 rmmod nvme || fail "nvme cannot be unloaded after kill -9"
 modprobe nvme || fail "nvme cannot be loaded again"
 replay after 0 --regs "$MAP"
