@@ -250,6 +250,7 @@ bench: deps
 demo: deps
 	$(MAKE) all
 	tools/pciem-vm -- sh -c 'examples/dummy_clock/demo.sh && examples/dummy_clock/replay_demo.sh && examples/dma_copy/demo.sh'
+	tools/pciem-vm --disk nv0:64 --device nvme,serial=pciem,drive=nv0 -- examples/nvme/demo.sh
 
 # ---- installing -------------------------------------------------------------------
 # make install / uninstall: the tools, their companion files, the man pages,
