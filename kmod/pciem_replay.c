@@ -531,9 +531,8 @@ static int rules_side(const struct pciem_replay *rp, const struct pciem_dma_rmap
 static bool read_waits(struct pciem_replay *rp, u64 i)
 {
 	const struct pciem_event *e = slot(rp, i);
-	enum rclass c;
-
 	const struct pciem_dma_rmap *r;
+	enum rclass c;
 
 	if (e->type != PCIEM_EVENT_DMA_READ || !(e->flags & PCIEM_EVENT_F_DMA_SEEN))
 		return false;
@@ -737,7 +736,6 @@ static void diverge_seq(struct pciem_replay *rp, u64 before, u64 seq)
 
 /* ---- DMA rules: identifiers and ignored bytes -------------------------------------- */
 
-
 #define ID_KNOWN	(1U << 31)
 #define MAX_ID_SLOTS	(1U << 16)	/* recorded identifiers kept per mapping */
 
@@ -746,32 +744,31 @@ static bool rule_has_ids(const struct pciem_replay_dma_rule *ru)
 	return ru->kind != PCIEM_REPLAY_RULE_IGNORE;
 }
 
+/* Where rule @k's identifiers of a mapping of @size start in its rmap.ids
+ * (a slot per entry, a partial last one too, for each identifier rule
+ * before it); for k = nrules, how many there are. */
+static u64 ids_base(const struct pciem_replay *rp, u64 size, u32 k)
+{
+	u64 base = 0;
+	u32 j;
+
+	for (j = 0; j < k; j++)
+		if (rule_has_ids(&rp->rules[j]))
+			base += DIV_ROUND_UP_ULL(size, rp->rules[j].entry);
+	return base;
+}
+
 /* How many recorded identifiers a mapping of @size keeps (rmap.ids), 0 for
  * none; any context. */
 u32 pciem_replay_dma_slots(const struct pciem_device *dev, u64 size)
 {
 	const struct pciem_replay *rp = READ_ONCE(dev->replay);
-	u64 n = 0;
-	u32 k;
+	u64 n;
 
 	if (!rp || !(rp->flags & PCIEM_REPLAY_F_DMA))
 		return 0;
-	for (k = 0; k < rp->nrules; k++)
-		if (rule_has_ids(&rp->rules[k]))
-			n += DIV_ROUND_UP_ULL(size, rp->rules[k].entry);
+	n = ids_base(rp, size, rp->nrules);
 	return n <= MAX_ID_SLOTS ? n : 0;
-}
-
-/* Where rule @k's identifiers of mapping @r start in r->ids: a slot per
- * entry, a partial last one too. */
-static u32 ids_base(const struct pciem_replay *rp, const struct pciem_dma_rmap *r, u32 k)
-{
-	u32 j, base = 0;
-
-	for (j = 0; j < k; j++)
-		if (rule_has_ids(&rp->rules[j]))
-			base += DIV_ROUND_UP_ULL(r->size, rp->rules[j].entry);
-	return base;
 }
 
 static void echo_unknown(struct pciem_replay *rp, u64 i, const struct pciem_dma_rmap *r,
@@ -807,8 +804,8 @@ static void apply_rules(struct pciem_replay *rp, u64 i, struct pciem_dma_rmap *r
 
 	for (k = 0; k < rp->nrules; k++) {
 		const struct pciem_replay_dma_rule *ru = &rp->rules[k];
-		u32 base = ids_base(rp, r, k), id;
-		u64 e, fs, b;
+		u64 base = ids_base(rp, r->size, k), e, fs, lo, hi, b;
+		u32 id;
 
 		if (!(r->rules & BIT(k)) ||
 		    (ru->kind == PCIEM_REPLAY_RULE_ECHO) != to_host)
@@ -821,15 +818,17 @@ static void apply_rules(struct pciem_replay *rp, u64 i, struct pciem_dma_rmap *r
 			fs = e * ru->entry + ru->field;
 			if (fs + ru->len <= o || fs >= o + n || fs + ru->len > r->size)
 				continue;
+			/* the field's bytes in this transfer */
+			lo = max(fs, o);
+			hi = min(fs + ru->len, o + n);
 			if (ru->kind == PCIEM_REPLAY_RULE_IGNORE) {
-				for (b = max(fs, o); b < min(fs + ru->len, o + n); b++)
-					rec[b - o] = mem[b - o];
+				memcpy(rec + (lo - o), mem + (lo - o), hi - lo);
 				continue;
 			}
 			/* the recorded identifier: its bytes in this transfer,
 			 * the others as last recorded */
 			id = base + e < r->nids ? r->ids[base + e] : 0;
-			for (b = max(fs, o); b < min(fs + ru->len, o + n); b++) {
+			for (b = lo; b < hi; b++) {
 				id &= ~(0xffU << (8 * (b - fs)));
 				id |= (u32)rec[b - o] << (8 * (b - fs));
 			}
@@ -840,8 +839,7 @@ static void apply_rules(struct pciem_replay *rp, u64 i, struct pciem_dma_rmap *r
 
 				rp->idmap[ru->ids][id] = ID_KNOWN | f[0] |
 							 (ru->len == 2 ? f[1] << 8 : 0);
-				for (b = max(fs, o); b < min(fs + ru->len, o + n); b++)
-					rec[b - o] = mem[b - o];
+				memcpy(rec + (lo - o), mem + (lo - o), hi - lo);
 			} else if (rp->idmap[ru->ids][id] & ID_KNOWN) {
 				u8 *f = (u8 *)r->cpu + fs;
 				u32 v = rp->idmap[ru->ids][id];
@@ -850,7 +848,7 @@ static void apply_rules(struct pciem_replay *rp, u64 i, struct pciem_dma_rmap *r
 				if (ru->len == 2)
 					f[1] = v >> 8;
 			} else {
-				echo_unknown(rp, i, r, max(fs, o) - o, id, ru->len);
+				echo_unknown(rp, i, r, lo - o, id, ru->len);
 			}
 		}
 	}
@@ -1648,7 +1646,6 @@ static bool size_ok(u32 size, u32 max)
 static bool event_valid(const struct pciem_device *dev, const struct pciem_event *e)
 {
 	u32 nrules = dev->replay->nrules;
-
 	const struct pciem_bar *b;
 
 	switch (e->type) {
