@@ -396,8 +396,7 @@ static int real_device(struct replay *rp)
 static int dma_rules(struct replay *rp)
 {
 	const struct reg_dma_rule *all[PCIEM_REPLAY_MAX_RULES + 1];
-	const char *names[PCIEM_REPLAY_MAX_IDS];
-	unsigned int n, i, k, nids = 0;
+	unsigned int space[PCIEM_REPLAY_MAX_RULES], n, i;
 
 	n = regmap__dma_rules(rp->map, rp->dev.desc.vendor_id, rp->dev.desc.device_id, all,
 			      PCIEM_REPLAY_MAX_RULES + 1);
@@ -407,6 +406,7 @@ static int dma_rules(struct replay *rp)
 			rp->dev.desc.device_id, PCIEM_REPLAY_MAX_RULES);
 		return -EINVAL;
 	}
+	reg_dma_rules__spaces(all, n, space);
 	for (i = 0; i < n; i++) {
 		struct pciem_replay_dma_rule *kr = &rp->krules[i];
 		const struct reg_dma_rule *r = all[i];
@@ -418,20 +418,12 @@ static int dma_rules(struct replay *rp)
 		kr->entry = r->entry;
 		kr->field = r->field;
 		kr->len = r->len;
-		if (r->kind == REG_DMA_IGNORE)
-			continue;
-		for (k = 0; k < nids && strcmp(names[k], r->id); k++)
-			;
-		if (k == nids) {
-			if (nids == PCIEM_REPLAY_MAX_IDS) {
-				fprintf(stderr, "%s: %s:%u: more than %u kinds of identifier for "
-					"one device\n", prog, rp->opts->regs, r->line,
-					PCIEM_REPLAY_MAX_IDS);
-				return -EINVAL;
-			}
-			names[nids++] = r->id;
+		kr->ids = space[i];
+		if (space[i] >= PCIEM_REPLAY_MAX_IDS) {
+			fprintf(stderr, "%s: %s:%u: more than %u kinds of identifier for one device\n",
+				prog, rp->opts->regs, r->line, PCIEM_REPLAY_MAX_IDS);
+			return -EINVAL;
 		}
-		kr->ids = k;
 	}
 	rp->nrules = n;
 	return 0;
@@ -573,7 +565,6 @@ int replay__open_trace(struct replay *rp)
 }
 
 /* ---- the device ------------------------------------------------------------- */
-
 
 static int ioctl_fail(const char *what)
 {

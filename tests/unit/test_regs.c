@@ -364,6 +364,28 @@ static void test_dma_rule_applies(void **state)
 	regmap__free(m);
 }
 
+static void test_dma_rule_spaces(void **state)
+{
+	struct regmap *m = parse_ok("dma id a at=f entry=64 field=2:2\n"
+				    "dma ignore at=g\n"
+				    "dma id b at=f entry=64 field=4:1\n"
+				    "dma echo a at=h entry=16 field=12:2\n"
+				    "dma echo b at=h entry=16 field=0:1\n");
+	const struct reg_dma_rule *r[8];
+	unsigned int space[8];
+
+	(void)state;
+	assert_int_equal(regmap__dma_rules(m, 0x1b36, 0x0010, r, 8), 5);
+	assert_int_equal(reg_dma_rules__spaces(r, 5, space), 2);
+	assert_int_equal(space[0], 0);
+	assert_int_equal(space[1], 0);
+	assert_int_equal(space[2], 1);
+	assert_int_equal(space[3], 0);
+	assert_int_equal(space[4], 1);
+	assert_int_equal(reg_dma_rules__spaces(r + 1, 1, space), 0);
+	regmap__free(m);
+}
+
 static const struct bad_case bad_dma_cases[] = {
 	{ "dma\n", "t.regs:1: expected 'dma ignore|id|echo ...'" },
 	{ "dma frob at=f\n", "t.regs:1: unknown DMA rule 'frob' (expected ignore, id or echo)" },
@@ -506,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_no_newline),
 		cmocka_unit_test(test_dma_rules),
 		cmocka_unit_test(test_dma_rule_applies),
+		cmocka_unit_test(test_dma_rule_spaces),
 		cmocka_unit_test(test_bad_dma_lines),
 		cmocka_unit_test(test_dma_word),
 		cmocka_unit_test(test_load_file),

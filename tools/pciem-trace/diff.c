@@ -303,7 +303,7 @@ static int payload_hash(struct dtrace *t, uint32_t id, uint64_t *h)
  * space of its identifier.  -errno after printing why. */
 static int ddev__rules(struct dtrace *t, struct ddev *d)
 {
-	unsigned int n, i, k;
+	unsigned int n, i;
 
 	n = regmap__dma_rules(t->map, d->dev.desc.vendor_id, d->dev.desc.device_id, NULL, 0);
 	if (!n)
@@ -320,29 +320,32 @@ static int ddev__rules(struct dtrace *t, struct ddev *d)
 		goto nomem;
 	d->nrules = regmap__dma_rules(t->map, d->dev.desc.vendor_id, d->dev.desc.device_id,
 				      d->rules, n);
+	d->nspaces = reg_dma_rules__spaces(d->rules, n, d->rspace);
 	for (i = 0; i < n; i++) {
 		const struct reg_dma_rule *r = d->rules[i];
+		struct idspace *sp = &d->spaces[d->rspace[i]];
 
-		if (r->kind == REG_DMA_IGNORE)
+		if (r->kind == REG_DMA_IGNORE || sp->name)
 			continue;
-		for (k = 0; k < d->nspaces && strcmp(d->spaces[k].name, r->id); k++)
-			;
-		if (k == d->nspaces) {
-			struct idspace *sp = &d->spaces[d->nspaces++];
-
-			sp->name = r->id;
-			sp->len = r->len;
-			sp->last = calloc(1U << (8 * r->len), sizeof(*sp->last));
-			sp->unread_no = calloc(1U << (8 * r->len), sizeof(*sp->unread_no));
-			if (!sp->last || !sp->unread_no)
-				goto nomem;
-		}
-		d->rspace[i] = k;
+		/* the first rule of its name */
+		sp->name = r->id;
+		sp->len = r->len;
+		sp->last = calloc(1U << (8 * r->len), sizeof(*sp->last));
+		sp->unread_no = calloc(1U << (8 * r->len), sizeof(*sp->unread_no));
+		if (!sp->last || !sp->unread_no)
+			goto nomem;
 	}
 	return 0;
 nomem:
 	ptrace_err("%s: out of memory", t->path);
 	return -ENOMEM;
+}
+
+/* The identifiers rule @r keeps for a mapping of @size bytes: a slot per
+ * entry, a partial last one too (none for an ignore rule). */
+static uint64_t rule_slots(const struct reg_dma_rule *r, uint64_t size)
+{
+	return r->kind == REG_DMA_IGNORE ? 0 : (size + r->entry - 1) / r->entry;
 }
 
 /* A mapping made (@ev, DMA_MAP, number @idx of the tracker's): its rules. */
@@ -359,8 +362,7 @@ static int ddev__map(struct dtrace *t, struct ddev *d, const struct pciem_event 
 
 		/* as the kernel, a slot per entry for each identifier rule of
 		 * the device, whether it applies or not */
-		if (r->kind != REG_DMA_IGNORE)
-			slots += (ev->data + r->entry - 1) / r->entry;
+		slots += rule_slots(r, ev->data);
 		if (reg_dma_rule__applies(r, fn, ev->data))
 			mask |= 1ULL << k;
 	}
@@ -444,8 +446,7 @@ static int ddev__rule_fields(struct ddev *d, struct rmap *m, struct access *a, u
 
 		/* this rule's identifiers are slots[base..next) */
 		base = next;
-		if (r->kind != REG_DMA_IGNORE)
-			next += (m->size + r->entry - 1) / r->entry;
+		next += rule_slots(r, m->size);
 		if (!(m->mask & (1ULL << k)) || (r->kind == REG_DMA_ECHO) != write)
 			continue;
 		if (!r->entry) {

@@ -90,11 +90,13 @@ static int parse_space(const char *s)
 	return -1;
 }
 
-static int same_scope(const struct reg *r, int any_device, uint16_t vid, uint16_t did)
+/* Are two statements (a register, a DMA rule) for the same devices? */
+static int same_scope(int any_a, uint16_t vid_a, uint16_t did_a, int any_b, uint16_t vid_b,
+		      uint16_t did_b)
 {
-	if (r->any_device || any_device)
-		return r->any_device == any_device;
-	return r->vendor_id == vid && r->device_id == did;
+	if (any_a || any_b)
+		return any_a == any_b;
+	return vid_a == vid_b && did_a == did_b;
 }
 
 /* Splits @line into at most @max whitespace-separated tokens; *rest points
@@ -241,7 +243,8 @@ static int parser__reg(struct regs_parser *p, char **tok, int ntok, const char *
 				    REGS_NAME_MAX - 1);
 	for (i = 0; i < m->nregs; i++) {
 		r = &m->regs[i];
-		if (!same_scope(r, p->any_device, p->vid, p->did))
+		if (!same_scope(r->any_device, r->vendor_id, r->device_id, p->any_device, p->vid,
+				p->did))
 			continue;
 		if (!strcmp(r->name, tok[3]))
 			return parser__fail(p, "register %s is already defined at line %u",
@@ -347,13 +350,6 @@ static int parser__dma_keys(struct regs_parser *p, struct reg_dma_rule *r, char 
 	return 0;
 }
 
-static int same_rule_scope(const struct reg_dma_rule *a, const struct reg_dma_rule *b)
-{
-	if (a->any_device || b->any_device)
-		return a->any_device == b->any_device;
-	return a->vendor_id == b->vendor_id && a->device_id == b->device_id;
-}
-
 /* dma ignore KEYS... | dma id NAME KEYS... | dma echo NAME KEYS... */
 static int parser__dma(struct regs_parser *p, char *line)
 {
@@ -391,7 +387,9 @@ static int parser__dma(struct regs_parser *p, char *line)
 	for (i = 0; i < m->nrules; i++) {
 		const struct reg_dma_rule *o = &m->rules[i];
 
-		if (o->kind == REG_DMA_ID && !strcmp(o->id, r.id) && same_rule_scope(o, &r)) {
+		if (o->kind == REG_DMA_ID && !strcmp(o->id, r.id) &&
+		    same_scope(o->any_device, o->vendor_id, o->device_id, r.any_device, r.vendor_id,
+			       r.device_id)) {
 			if (o->len != r.len)
 				return parser__fail(p, "identifier %s has %u-byte fields (line %u), not %u",
 						    r.id, o->len, o->line, r.len);
@@ -572,6 +570,24 @@ unsigned int regmap__dma_rules(const struct regmap *map, uint16_t vid, uint16_t 
 		}
 	}
 	return n;
+}
+
+unsigned int reg_dma_rules__spaces(const struct reg_dma_rule *const *rules, unsigned int n,
+				   unsigned int *space)
+{
+	unsigned int i, k, nspaces = 0;
+
+	for (i = 0; i < n; i++) {
+		space[i] = 0;
+		if (rules[i]->kind == REG_DMA_IGNORE)
+			continue;
+		/* the first rule of this name: its space, or a new one */
+		for (k = 0; k < i && (rules[k]->kind == REG_DMA_IGNORE ||
+				      strcmp(rules[k]->id, rules[i]->id)); k++)
+			;
+		space[i] = k < i ? space[k] : nspaces++;
+	}
+	return nspaces;
 }
 
 int reg_dma_rule__applies(const struct reg_dma_rule *rule, const char *function, uint64_t size)

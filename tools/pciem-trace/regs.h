@@ -96,6 +96,14 @@ int regmap__has_name(const struct regmap *map, const char *name);
 unsigned int regmap__dma_rules(const struct regmap *map, uint16_t vid, uint16_t did,
 			       const struct reg_dma_rule **out, unsigned int max);
 
+/*
+ * The identifier space of each of the @n @rules into @space: the id and
+ * echo rules' names numbered 0, 1, ... in the order they first appear (0
+ * for an ignore rule).  Returns how many names there are.
+ */
+unsigned int reg_dma_rules__spaces(const struct reg_dma_rule *const *rules, unsigned int n,
+				   unsigned int *space);
+
 /* Does @rule apply to a mapping of @size bytes made in @function, one of
  * its at= list (a compiler's clone of it too, e.g. "nvme_prep_rq.part.0")? */
 int reg_dma_rule__applies(const struct reg_dma_rule *rule, const char *function, uint64_t size);
