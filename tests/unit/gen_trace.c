@@ -75,7 +75,9 @@
 #define START_NS	1000000000000ULL	/* 1000 s */
 #define MOD_BASE	0xffffffffc0000000ULL
 
-enum variant { V_GOOD, V_EQUAL, V_DIFFVAL, V_LOST, V_GAP, V_DELIVERED };
+/* V_IRQ_LATE: the interrupt of seq 25 comes 2 accesses later; V_IRQ_FAR:
+ * 10 accesses earlier (a delivery that raced with the driver) */
+enum variant { V_GOOD, V_EQUAL, V_DIFFVAL, V_LOST, V_GAP, V_DELIVERED, V_IRQ_LATE, V_IRQ_FAR };
 
 struct gen {
 	struct ptf_writer *w;
@@ -257,14 +259,19 @@ static void write_trace(const char *path, enum variant v)
 			v == V_DIFFVAL && seq == 21 ? 3 : 1, 0, MOD_BASE + 0x121c);
 		a_event(&g, seq + 1, PCIEM_EVENT_MMIO_READ, 0, 0x8, 4, i + 1, 0,
 			MOD_BASE + 0x1230);
+		if (v == V_IRQ_FAR && i == 4)
+			a_event(&g, 25, PCIEM_EVENT_IRQ, 0, 0, 0, 0, 0, 0);
 		if (i == 3)
 			device_b(&g, 1);
 		if (i == 6)
 			device_b(&g, 2);
 	}
-	a_event(&g, 25, PCIEM_EVENT_IRQ, 0, 0, 0, 0, 0, 0);
+	if (v != V_IRQ_LATE && v != V_IRQ_FAR)
+		a_event(&g, 25, PCIEM_EVENT_IRQ, 0, 0, 0, 0, 0, 0);
 	a_event(&g, 26, PCIEM_EVENT_MMIO_READ, 0, 0x4, 4, 0x1, 0, MOD_BASE + 0x1310);
 	a_event(&g, 27, PCIEM_EVENT_MMIO_WRITE, 0, 0x4, 4, 0x1, 0, MOD_BASE + 0x1318);
+	if (v == V_IRQ_LATE)
+		a_event(&g, 25, PCIEM_EVENT_IRQ, 0, 0, 0, 0, 0, 0);
 	a_event(&g, 28, PCIEM_EVENT_WATCHPOINT, 0, 0x4, 4, 0x1, PCIEM_EVENT_F_WRITE,
 	      MOD_BASE + 0x1318);
 	a_event(&g, 29, PCIEM_EVENT_UNSUPPORTED, 0, 0x10, 3, 0x010809, 0, MOD_BASE + 0x1250);
@@ -663,6 +670,7 @@ int main(int argc, char **argv)
 	} traces[] = {
 		{ "good.zst", V_GOOD }, { "equal.zst", V_EQUAL }, { "diffval.zst", V_DIFFVAL },
 		{ "lost.zst", V_LOST }, { "gap.zst", V_GAP }, { "delivered.zst", V_DELIVERED },
+		{ "irq_late.zst", V_IRQ_LATE }, { "irq_far.zst", V_IRQ_FAR },
 	};
 	static const struct {
 		const char *name;

@@ -342,6 +342,27 @@ expect_rc diff-deliveries 0
 expect_line diff-deliveries "$out" '^traces are equal in accesses and values: 31 accesses$'
 run diff-deliveries-val "$PT" diff --deliveries "$G" "$DIR/diffval.zst"
 expect_rc diff-deliveries-val 1
+# a delivery 2 accesses later (irq_late) or 10 earlier (irq_far) in B:
+# within --irq-window (default 8) it is in place, beyond it a difference
+run diff-irq-late "$PT" diff "$G" "$DIR/irq_late.zst"
+expect_rc diff-irq-late 1
+expect_line diff-irq-late "$out" '^- \[22\] irq +vector 0$'
+run diff-irq-late-del "$PT" diff --deliveries "$G" "$DIR/irq_late.zst"
+expect_rc diff-irq-late-del 0
+expect_line diff-irq-late-del "$out" '^traces are equal in accesses and values: 31 accesses$'
+run diff-irq-late-w1 "$PT" diff --deliveries --irq-window 1 "$DIR/irq_late.zst" "$G"
+expect_rc diff-irq-late-w1 1
+expect_line diff-irq-late-w1 "$out" '^\+ \[22\] irq +vector 0$'
+run diff-irq-far "$PT" diff --deliveries "$G" "$DIR/irq_far.zst"
+expect_rc diff-irq-far 1
+expect_line diff-irq-far "$out" '^\+ \[12\] irq +vector 0$'
+run diff-irq-far-w10 "$PT" diff --deliveries -W 10 "$DIR/irq_far.zst" "$G"
+expect_rc diff-irq-far-w10 0
+run diff-irq-far-w9 "$PT" diff --deliveries -W 9 "$DIR/irq_far.zst" "$G"
+expect_rc diff-irq-far-w9 1
+run diff-irq-window-usage "$PT" diff --irq-window 3 "$G" "$G"
+expect_rc diff-irq-window-usage 2
+expect_line diff-irq-window-usage "$err" 'applies to --deliveries only'
 run diff-val "$PT" diff "$G" "$DIR/diffval.zst"
 expect_rc diff-val 1
 expect_count diff-val "$out" '^  \[' 3

@@ -22,8 +22,11 @@ static struct env {
 	int no_config;
 	int no_dma;
 	int deliveries;
+	unsigned int irq_window;
+	int irq_window_set;
 } env = {
 	.context = 3,
+	.irq_window = 8,
 };
 
 static const char doc[] =
@@ -47,7 +50,11 @@ static const char doc[] =
 	"With --no-dma, DMA events are left out (their bus addresses depend on the run).  "
 	"With --deliveries, an interrupt left pending (masked) and delivered later is one "
 	"delivery where it was delivered: a real device's recording has only deliveries (the "
-	"driver's handler starting), a replay's has each masked injection too.\n\n"
+	"driver's handler starting), a replay's has each masked injection too.  A delivery "
+	"races with what the driver does on its other CPUs and threads, so with --deliveries "
+	"an interrupt may be up to --irq-window accesses (default 8) earlier or later in one "
+	"trace than in the other, with no other interrupt in between; 0 compares places "
+	"exactly.\n\n"
 	"With --regs, the map's DMA rules (docs/register-map.md) apply to the transfers of the "
 	"devices they are for, in the mappings made in a rule's function: bytes a rule ignores "
 	"are not compared in the device's reads, and identifier fields (id rules: in its "
@@ -73,6 +80,9 @@ static const struct argp_option options[] = {
 	{ "deliveries", 'I', NULL, 0,
 	  "Compare interrupt deliveries: one left pending and delivered later counts once, "
 	  "where it was delivered", 0 },
+	{ "irq-window", 'W', "N", 0,
+	  "With --deliveries: an interrupt may be up to N accesses from its place in the "
+	  "other trace (default 8; 0: exactly in place)", 0 },
 	{ 0 },
 };
 
@@ -98,6 +108,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'I':
 		env.deliveries = 1;
 		break;
+	case 'W':
+		if (parse_u64(arg, &v) || v > 1000000)
+			argp_error(state, "bad --irq-window '%s' (expected 0-1000000)", arg);
+		env.irq_window = v;
+		env.irq_window_set = 1;
+		break;
 	case ARGP_KEY_ARG:
 		if (env.ntraces == 2)
 			argp_error(state, "two trace files only");
@@ -106,6 +122,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env.ntraces != 2)
 			argp_error(state, "two trace files are needed");
+		if (env.irq_window_set && !env.deliveries)
+			argp_error(state, "--irq-window applies to --deliveries only");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -819,6 +837,51 @@ static void describe(char *buf, size_t len, const struct ddev *d)
 		snprintf(buf, len, "%s", addr);
 }
 
+/*
+ * Moves the delivery equal to @irq that @d has up to env.irq_window accesses
+ * after @i, with no other interrupt before it, to @i (the accesses between
+ * shift by one).  1 if there is one.
+ */
+static int pull_irq(struct ddev *d, size_t i, const struct access *irq)
+{
+	struct access moved = *irq;
+	size_t j;
+
+	for (j = i; j < d->n && j - i <= env.irq_window; j++) {
+		if (d->acc[j].type != PCIEM_EVENT_IRQ)
+			continue;
+		if (!access_equal(&d->acc[j], &moved))
+			return 0;
+		moved = d->acc[j];
+		memmove(&d->acc[i + 1], &d->acc[i], (j - i) * sizeof(moved));
+		d->acc[i] = moved;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * --deliveries: an interrupt's delivery races with the driver's other CPUs
+ * and threads, so where one trace has it the other may have it a few
+ * accesses later.  Where the two first differ at an interrupt, the other
+ * trace's same interrupt, if it comes within the window, is moved there,
+ * and the comparison goes on; what still differs is a difference.
+ */
+static void align_deliveries(struct ddev *a, struct ddev *b)
+{
+	size_t i;
+
+	for (i = 0; i < a->n && i < b->n; i++) {
+		if (access_equal(&a->acc[i], &b->acc[i]))
+			continue;
+		if (a->acc[i].type == PCIEM_EVENT_IRQ && pull_irq(b, i, &a->acc[i]))
+			continue;
+		if (b->acc[i].type == PCIEM_EVENT_IRQ && pull_irq(a, i, &b->acc[i]))
+			continue;
+		return;
+	}
+}
+
 /* 1 and the report printed if device @k differs in the two traces. */
 static int compare_device(const struct dtrace *ta, const struct dtrace *tb, unsigned int k,
 			  const struct regmap *map)
@@ -900,9 +963,12 @@ int cmd_diff(int argc, char **argv)
 
 	ret = EXIT_FINDING;
 	n = ta.ndevs < tb.ndevs ? ta.ndevs : tb.ndevs;
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
+		if (env.deliveries && env.irq_window)
+			align_deliveries(&ta.devs[k], &tb.devs[k]);
 		if (compare_device(&ta, &tb, k, map))
 			goto cleanup;
+	}
 	if (ta.ndevs != tb.ndevs) {
 		const struct dtrace *more = ta.ndevs > tb.ndevs ? &ta : &tb;
 
