@@ -128,6 +128,16 @@ dma() {
 	grep "^dma [12] " "$TMP/m.log" | tail -n 1 | cut -d' ' -f3-
 }
 
+# heavy N: the size of a test's load (accesses of a loop, say): N, and a
+# fifth of it on the debug kernel, where each access costs KASAN and
+# lockdep checks: the same paths, at a fraction of the time.
+heavy() {
+	case $KVER in
+	*-pciem-debug) echo $(( $1 / 5 )) ;;
+	*) echo "$1" ;;
+	esac
+}
+
 # rounds N: the rounds a stress test runs: $STRESS_ROUNDS if set; else N
 # scaled by $STRESS_PCT percent (default 100; make test uses less, make
 # stress more), and a quarter of that on a debug (KASAN, lockdep) kernel,

@@ -1,5 +1,6 @@
-# Two CPUs hammer one device in full trap, 1,000,000 accesses in all (set
-# PCIEM_TEST_N to the iterations per CPU to run fewer by hand): a
+# Two CPUs hammer one device in full trap, 1,000,000 accesses in all
+# (200,000 on the debug kernel, see heavy in lib.sh; set PCIEM_TEST_N to
+# the iterations per CPU to run fewer by hand): a
 # lossless recorder gets every access exactly once, each CPU's in its
 # program order, under contiguous sequence numbers; a 64 KiB drop-and-count
 # recorder reading at the same time accounts for every sequence number,
@@ -7,7 +8,7 @@
 # write: no write is lost or doubled.
 . tests/vm/lib.sh
 
-N=${PCIEM_TEST_N:-250000}	# iterations per CPU, a write and a read each
+N=${PCIEM_TEST_N:-$(heavy 250000)}	# iterations per CPU, a write and a read each
 "$BIN/tracecat" --match all --ring 134217728 --lossless --ready "$TMP/a.ready" >"$TMP/a.log" 2>&1 &
 A=$!
 "$BIN/tracecat" --match all --ring 65536 --ready "$TMP/b.ready" >"$TMP/b.log" 2>&1 &
@@ -60,7 +61,7 @@ ok "drop and count at the same time: $out"
 C=$!
 PIDS="$PIDS $C"
 wait_until 10 test -e "$TMP/c.ready" || fail "recorder C did not start"
-M=${PCIEM_TEST_M:-150000}
+M=${PCIEM_TEST_M:-$(heavy 150000)}
 taskset -c 0 sh -c "echo 'loop 0 0x10 $M 3' > $DEV/mmio" &
 W1=$!
 taskset -c 1 sh -c "echo 'loop 0 0x20 $M 4' > $DEV/mmio" &

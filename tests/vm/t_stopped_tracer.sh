@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # A stopped recorder or replayer (issue 10, section 2 defect 7).  A
 # lossless recorder (pciem-record --lossless, 4 MiB ring) is stopped (SIGSTOP) for
-# STOP_SECONDS (default 30) while the driver hammers MMIO from two CPUs and
+# STOP_SECONDS (default 25: longer than the soft lockup detector's 20 s
+# and the RCU stall detector's 21 s) while the driver hammers MMIO from two CPUs and
 # config space is read through sysfs, then continued: the kernel log shows
 # no stall or lockup (checked by tools/pciem-vm), and the trace is intact
 # (pciem-trace verify): either complete, with every one of the driver's
@@ -11,7 +12,7 @@
 # recorded loop: the kernel log stays clean and the replay ends.
 . tests/vm/lib.sh
 
-S=${STOP_SECONDS:-30}
+S=${STOP_SECONDS:-25}
 PT=$BIN/pciem-trace
 load_testdrv
 start_model m --bar 0:8192 --msi 0 --quiet
