@@ -38,6 +38,7 @@
 
 #define FEED_CHUNK	128		/* events copied from userspace at a time */
 #define IRQ_QUEUE	64		/* interrupts waiting for the irq_work */
+#define MAP_BYTES_AFTER	8		/* a map's bytes are this close after it */
 #define REG_BITS	8		/* per-register history: 256 entries */
 #define SPACE_CFG	PCIEM_NUM_BARS	/* register space of config accesses */
 /*
@@ -69,6 +70,7 @@ struct access {
 	u64 data;	/* the value written; a DMA call: its size */
 	u64 addr;	/* a DMA unmap or sync: the bus address it names */
 	u32 flags;	/* a DMA call: its event's flags */
+	u32 cpu;	/* a DMA map: the CPU it is made on */
 	unsigned long ip;
 };
 
@@ -1262,6 +1264,62 @@ static bool drop_stale_runs(struct pciem_replay *rp)
 	return rp->cur != from;
 }
 
+/*
+ * The first recorded bytes of the streaming map at slot @q (*@n of them):
+ * the device's read of the mapping that a real device's recording takes
+ * right after the map, in pieces.  NULL if there is none among the next
+ * few events.
+ */
+static const u8 *map_bytes(struct pciem_replay *rp, u64 q, u32 *n)
+{
+	const struct pciem_event *m = slot(rp, q), *e;
+	u64 j, end = min(rp->tail, q + MAP_BYTES_AFTER);
+
+	for (j = q + 1; j < end; j++) {
+		e = slot(rp, j);
+		if (e->type == PCIEM_EVENT_DMA_READ && e->offset == m->offset && e->data &&
+		    e->data <= m->data) {
+			*n = e->data;
+			return xfer_bytes(rp, j, *n);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Per-register mode: which expected map of its shape (the first is @c) a
+ * streaming to-device map of the driver's is.  Per-CPU queues make maps of
+ * one shape on several CPUs at once, in another order from run to run: the
+ * map goes with the first one in the window whose recorded bytes (the
+ * first piece) are the buffer's, one made on the same CPU first, so that each gets its recorded
+ * address.  When none has the buffer's bytes, @c: its bytes are then
+ * compared, and differ.
+ */
+static u64 map_by_bytes(struct pciem_replay *rp, const struct access *a, u64 c, u64 end)
+{
+	const struct pciem_dma_rmap *r = rp->making;
+	u64 q, pick = U64_MAX, cpu = U64_MAX;
+	const u8 *rec;
+	u32 n;
+
+	if (c == U64_MAX || !r || !r->cpu || r->coherent || r->dir != PCIEM_DMA_DIR_TO_DEVICE)
+		return c;
+	for (q = c; q != U64_MAX; q = next_of_reg(rp, a, q + 1, end)) {
+		rec = map_bytes(rp, q, &n);
+		if (!rec)
+			continue;
+		if (cpu == U64_MAX && slot(rp, q)->cpu == a->cpu)
+			cpu = q;
+		if (memcmp(rec, r->cpu, n))
+			continue;
+		if (slot(rp, q)->cpu == a->cpu)
+			return q;
+		if (pick == U64_MAX)
+			pick = q;
+	}
+	return pick != U64_MAX ? pick : cpu != U64_MAX ? cpu : c;
+}
+
 static enum result match_register(struct pciem_replay *rp, const struct access *a, u64 *val)
 {
 	u64 end, c, q, j;
@@ -1271,6 +1329,8 @@ static enum result match_register(struct pciem_replay *rp, const struct access *
 again:
 	end = min(rp->tail, rp->cur + rp->window);
 	c = next_of_reg(rp, a, rp->cur, end);
+	if (a->type == PCIEM_EVENT_DMA_MAP)
+		c = map_by_bytes(rp, a, c, end);
 	if (c != U64_MAX && matches(rp, slot(rp, c), a)) {
 		*val = slot(rp, c)->data;
 		consume(rp, c, true);
@@ -1530,6 +1590,7 @@ bool pciem_replay_dma_map(struct pciem_device *dev, struct pciem_dma_rmap *r, u6
 	u64 unused;
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
+	a.cpu = smp_processor_id();
 	rp->making = r;
 	replay_access(rp, &a, &unused, &flags);
 	rp->making = NULL;

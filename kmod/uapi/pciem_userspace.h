@@ -725,8 +725,15 @@ struct pciem_trace_lost {
  *     direction, coherence) are one "register", and the unmaps and syncs
  *     naming one recorded address another: maps of different shapes, and
  *     unmaps and syncs of different mappings, may come in another order
- *     than recorded (within @window); maps of the same shape may not (they
- *     would take each other's recorded addresses).
+ *     than recorded (within @window).  Maps of one shape made on several
+ *     CPUs at once (per-CPU queues) may come in another order too when
+ *     they are streaming to-device maps whose bytes the recording has (a
+ *     real device's): such a map is the first expected one of its shape in
+ *     the window whose recorded bytes (first piece) are the buffer's, one
+ *     recorded on the same CPU (by number) first; when none has its bytes,
+ *     the first recorded on its CPU, else the first of its shape.  Other
+ *     same-shaped maps keep their order (each would otherwise take the
+ *     other's recorded address).
  *     A matched map gets the recorded mapping's bus address, so that the
  *     addresses the driver then programs into registers and descriptors
  *     are the recorded ones.  When that range is taken (only possible when

@@ -7,7 +7,9 @@
 # (1b36:0010) under the in-tree nvme driver.
 # Boot 1, with the controller: pciem-record --bdf records
 # examples/nvme/workload.sh (bind, 256 KiB of a pattern written with
-# O_DIRECT and read back, unbind); the trace goes to the next boot.
+# O_DIRECT and read back, unbind), and again with two writers at once, one
+# per CPU and I/O queue (NVME_WRITERS=2, 64 KiB); the traces go to the
+# next boot.
 # Boot 2, a fresh VM with no NVMe controller at all:
 #  (1) pciem-replay --regs examples/nvme/nvme.regs replays it 20 times:
 #      exit 0 each, the workload reads back its pattern, every access and
@@ -28,7 +30,14 @@
 #      data buffer, at its first differing byte (dma_data);
 #  (5) kill -9 of pciem-replay while the driver works leaves no device,
 #      namespace or stuck driver (the kernel log is checked by run.sh), and
-#      a replay after it passes.
+#      a replay after it passes;
+#  (6) per-CPU queues: the two writers' trace replays with --match
+#      per-register (each CPU's data mapping found by its bytes) both with
+#      the recorded start (CPU 0's writer first) and with CPU 1's first, an
+#      interleaving the recording does not have, which a strict replay
+#      reports; still caught per register: io_queue_depth=64, at the I/O
+#      queue's mapping, and a changed byte of the second writer's data, in
+#      the first buffer CPU 1 maps.
 # The debug kernel has no NVMe driver: NOTRUN there.
 . tests/vm/lib.sh
 
@@ -58,14 +67,22 @@ if [ "$PCIEM_TEST_BOOT" = 1 ]; then
 	grep -q ", 0 lost" "$TMP/rec.err" || fail "events lost: $(cat "$TMP/rec.err")"
 	"$PT" info "$TMP/orig.zst" >"$TMP/info" || fail "info"
 	grep -q "driver nvme" "$TMP/info" || fail "info: $(cat "$TMP/info")"
-	cp "$TMP/orig.zst" "$PCIEM_TEST_SHARE/orig.zst" || fail "cannot hand the trace over"
-	ok "boot 1: the workload recorded from $BDF"
+	NVME_WRITERS=2 NVME_KIB=64 "$BIN/pciem-record" --bdf "$BDF" -o "$TMP/two.zst" -- sh "$WL" \
+		>"$TMP/rec2.out" 2>"$TMP/rec2.err" || fail "recording two writers: $(cat "$TMP/rec2.err" "$TMP/rec2.out")"
+	grep -q "64 KiB written and read back .*, 2 writer" "$TMP/rec2.out" || fail "two writers: $(cat "$TMP/rec2.out")"
+	grep -q ", 0 lost" "$TMP/rec2.err" || fail "events lost: $(cat "$TMP/rec2.err")"
+	"$PT" stats "$TMP/two.zst" >"$TMP/stats2" || fail "stats"
+	# both I/O queues' submission doorbells (queue 1 at 0x1008, 2 at 0x1010)
+	grep -q "bar0+0x1008 .* [1-9][0-9]* " "$TMP/stats2" && grep -q "bar0+0x1010 " "$TMP/stats2" ||
+		fail "two writers did not use two I/O queues: $(cat "$TMP/stats2")"
+	cp "$TMP/orig.zst" "$TMP/two.zst" "$PCIEM_TEST_SHARE/" || fail "cannot hand the traces over"
+	ok "boot 1: the workload recorded from $BDF, once with one writer, once with two"
 	exit 0
 fi
 
 # ---- boot 2: no NVMe controller ------------------------------------------------------
 lspci -n | grep -q 1b36:0010 && fail "an NVMe controller is in the second boot"
-cp "$PCIEM_TEST_SHARE/orig.zst" "$TMP/orig.zst" || fail "no trace from boot 1"
+cp "$PCIEM_TEST_SHARE/orig.zst" "$PCIEM_TEST_SHARE/two.zst" "$TMP/" || fail "no traces from boot 1"
 modprobe nvme || fail "cannot load nvme"
 
 # replay NAME WANT_RC [pciem-replay options...]: the workload replayed,
@@ -74,7 +91,7 @@ replay() {
 	_name=$1
 	_want=$2
 	shift 2
-	"$RP" --report-json "$TMP/$_name.json" --timeout 120 "$@" "$TMP/orig.zst" -- sh "$WL" \
+	"$RP" --report-json "$TMP/$_name.json" --timeout 120 "$@" "$TMP/${TRACE:-orig}.zst" -- sh "$WL" \
 		>"$TMP/$_name.out" 2>"$TMP/$_name.err"
 	_rc=$?
 	[ "$_rc" = "$_want" ] || { cat "$TMP/$_name.err" "$TMP/$_name.out"; fail "$_name: pciem-replay exited with $_rc, want $_want"; }
@@ -165,3 +182,34 @@ rmmod nvme || fail "nvme cannot be unloaded after kill -9"
 modprobe nvme || fail "nvme cannot be loaded again"
 replay after 0 --regs "$MAP"
 ok "(5) kill -9 of pciem-replay mid-workload: the controller and its namespace gone, nvme unloads, a replay after it passes"
+
+# ---- (6) per-CPU queues: two writers, in another interleaving ---------------------------------
+TRACE=two NVME_WRITERS=2 NVME_KIB=64
+export NVME_WRITERS NVME_KIB
+W="--regs $MAP --match per-register --window 1024"
+export NVME_FIRST=0
+replay two0 0 $W
+export NVME_FIRST=1
+replay two1 0 $W
+grep -q "64 KiB written and read back .*, 2 writer" "$TMP/two1.out" || fail "two writers replayed: $(cat "$TMP/two1.out")"
+[ "$(js "$TMP/two1.json" 'r["status"]["left"], r["status"]["matched"] == r["trace_accesses"]')" = "(0, True)" ] ||
+	fail "two writers, CPU 1 first: $(cat "$TMP/two1.json")"
+# the same strictly: the order differs (a map, a doorbell or a data byte of
+# the other CPU's, wherever the two first part)
+replay two1strict 1 --regs "$MAP" --window 1024
+[ "$(js "$TMP/two1strict.json" 'r["divergences"][0]["kind"] in ("mismatch", "dma_data")')" = True ] ||
+	fail "two writers, CPU 1 first, strict: $(cat "$TMP/two1strict.json")"
+rmmod nvme || fail "rmmod nvme"
+modprobe nvme io_queue_depth=64 || fail "modprobe nvme io_queue_depth=64"
+replay twodepth 1 $W
+[ "$(js "$TMP/twodepth.json" 'r["divergences"][0]["kind"], r["divergences"][0]["expected"]["text"].split()[1].split("+")[1], r["divergences"][0]["actual"]["text"].split()[1].split("+")[1]')" = \
+  "('mismatch', '16384', '1024')" ] || fail "two writers, io_queue_depth=64: $(cat "$TMP/twodepth.json")"
+rmmod nvme && modprobe nvme || fail "reloading nvme"
+# the second writer's word with its last byte changed (MVNMEICP recorded):
+# caught in its first buffer, which CPU 1 maps first
+export NVME_PATTERN2=MVNMEICX
+replay twopattern 1 $W
+[ "$(js "$TMP/twopattern.json" 'r["divergences"][0]["kind"], r["divergences"][0]["dma"]["offset"], r["divergences"][0]["dma"]["recorded"][:2], r["divergences"][0]["dma"]["actual"][:2]')" = \
+  "('dma_data', 7, '50', '58')" ] || fail "two writers, a changed byte: $(cat "$TMP/twopattern.json")"
+ok "(6) two writers on two CPUs and queues: per register, either CPU first, exit 0 (strict: exit 1); io_queue_depth=64 and a changed byte still caught"
+
