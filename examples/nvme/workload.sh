@@ -37,7 +37,8 @@ word=${NVME_PATTERN:-PCIEMNVM}
 word2=${NVME_PATTERN2:-$(printf %s "$word" | awk '{ for (i = length($0); i > 0; i--) printf "%s", substr($0, i, 1) }')}
 [ ${#word2} -eq 8 ] || { echo "$me: NVME_PATTERN2 must have 8 bytes" >&2; exit 1; }
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+disk=
+trap 'rm -rf "$tmp"; [ -z "$disk" ] || rm -f "$disk"' EXIT
 
 modprobe nvme 2>/dev/null
 # everything on CPU 0, so that one I/O queue serves every command and the
@@ -53,7 +54,11 @@ while [ -z "$ns" ]; do
 	[ "$(date +%s)" -lt "$deadline" ] || { echo "$me: no namespace on $bdf" >&2; exit 1; }
 	sleep 0.1
 done
-[ -b "/dev/$ns" ] || mknod "/dev/$ns" b $(tr : ' ' < "/sys/block/$ns/dev")
+# a node of our own, removed at exit: a write to /dev/NAME after the
+# namespace went away (a killed replay) would leave a regular file there,
+# which the next run would then write instead of the disk
+disk=/dev/pciem-workload.$$.$ns
+mknod "$disk" b $(tr : ' ' < "/sys/block/$ns/dev") || { echo "$me: cannot make a node for $ns" >&2; exit 1; }
 kib=${NVME_KIB:-256}
 writers=${NVME_WRITERS:-1}
 case $kib in *[!0-9]*|'') echo "$me: bad NVME_KIB" >&2; exit 1;; esac
@@ -66,23 +71,23 @@ awk -v w="$word" -v r="$word2" -v k="$kib" -v n="$writers" 'BEGIN {
 	for (i = 0; i < 128; i++) { s = s w; t = t r }
 	for (i = 0; i < k; i++) printf "%s", (n == 2 && i >= k / 2) ? t : s }' > "$tmp/pattern"
 if [ "$writers" = 1 ]; then
-	taskset -c 0 dd if="$tmp/pattern" of="/dev/$ns" bs=4k oflag=direct 2>/dev/null ||
-		{ echo "$me: writing /dev/$ns failed" >&2; exit 1; }
+	taskset -c 0 dd if="$tmp/pattern" of="$disk" bs=4k oflag=direct 2>/dev/null ||
+		{ echo "$me: writing $ns failed" >&2; exit 1; }
 else
 	# half h from CPU h
 	first=${NVME_FIRST:-0}
 	case $first in 0|1) ;; *) echo "$me: NVME_FIRST must be 0 or 1" >&2; exit 1;; esac
 	half=$((kib / 8))
 	for h in $first $((1 - first)); do
-		taskset -c $h dd if="$tmp/pattern" of="/dev/$ns" bs=4k skip=$((h * half)) \
+		taskset -c $h dd if="$tmp/pattern" of="$disk" bs=4k skip=$((h * half)) \
 			seek=$((h * half)) count=$half oflag=direct 2>/dev/null &
 		eval "pid$h=\$!"
 		[ "$h" != "$first" ] || sleep "${NVME_STAGGER:-0.3}"
 	done
-	wait "$pid0" && wait "$pid1" || { echo "$me: writing /dev/$ns failed" >&2; exit 1; }
+	wait "$pid0" && wait "$pid1" || { echo "$me: writing $ns failed" >&2; exit 1; }
 fi
-taskset -c 0 dd if="/dev/$ns" of="$tmp/back" bs=4k count=$((kib / 4)) iflag=direct 2>/dev/null ||
-	{ echo "$me: reading /dev/$ns failed" >&2; exit 1; }
+taskset -c 0 dd if="$disk" of="$tmp/back" bs=4k count=$((kib / 4)) iflag=direct 2>/dev/null ||
+	{ echo "$me: reading $ns failed" >&2; exit 1; }
 cmp -s "$tmp/pattern" "$tmp/back" || { echo "$me: the data read back differs" >&2; exit 1; }
 taskset -c 0 sh -c "echo $bdf > $dev/driver/unbind" || { echo "$me: cannot unbind $bdf" >&2; exit 1; }
 echo "nvme: $kib KiB written and read back from $ns, $writers writer(s)"
