@@ -23,25 +23,9 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
-B=build/bin
+DEMO="dma_copy demo"
+. examples/demo_common.sh
 WL=examples/dma_copy/workload.sh
-
-say() {
-	printf '\n==== %s\n' "$*"
-}
-
-die() {
-	echo "dma_copy demo: FAIL: $*" >&2
-	exit 1
-}
-
-[ "$(id -u)" -eq 0 ] || die "must run as root"
-[ -e /dev/pciem ] || die "/dev/pciem is missing: load pciem.ko first"
-for p in pciem-record pciem-replay pciem-trace; do
-	[ -x "$B/$p" ] || die "no $B/$p: build it with 'make' in $top"
-done
-tmp=$(mktemp -d /tmp/dma_demo.XXXXXX) || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
 
 say "1. Record the copy workload: device model + dma_copy, two copies by DMA"
 echo "\$ pciem-record -o copy.zst -- sh $WL"

@@ -21,26 +21,10 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
-B=build/bin
+DEMO="replay_demo"
+. examples/demo_common.sh
 REGS=examples/dummy_clock/dummy_clock.regs
 WL=examples/dummy_clock/workload.sh
-
-say() {
-	printf '\n==== %s\n' "$*"
-}
-
-die() {
-	echo "replay_demo: FAIL: $*" >&2
-	exit 1
-}
-
-[ "$(id -u)" -eq 0 ] || die "must run as root"
-[ -e /dev/pciem ] || die "/dev/pciem is missing: load pciem.ko first"
-for p in pciem-record pciem-replay pciem-trace; do
-	[ -x "$B/$p" ] || die "no $B/$p: build it with 'make' in $top"
-done
-tmp=$(mktemp -d /tmp/replay_demo.XXXXXX) || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
 
 say "1. Record the counter workload: device model + dummy_clock, 100 ticks"
 echo "\$ pciem-record -o clock.zst -- sh $WL"

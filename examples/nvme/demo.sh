@@ -22,28 +22,13 @@ set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 cd "$top" || exit 1
-B=build/bin
+DEMO="nvme demo"
+. examples/demo_common.sh
 WL=examples/nvme/workload.sh
 MAP=examples/nvme/nvme.regs
 
-say() {
-	printf '\n==== %s\n' "$*"
-}
-
-die() {
-	echo "nvme demo: FAIL: $*" >&2
-	exit 1
-}
-
-[ "$(id -u)" -eq 0 ] || die "must run as root"
-[ -e /dev/pciem ] || die "/dev/pciem is missing: load pciem.ko first"
-for p in pciem-record pciem-replay pciem-trace; do
-	[ -x "$B/$p" ] || die "no $B/$p: build it with 'make' in $top"
-done
 bdf=$(lspci -D -n -d 1b36:0010 | awk '{ print $1; exit }')
 [ -n "$bdf" ] || die "no NVMe controller (1b36:0010): run the VM with --device nvme"
-tmp=$(mktemp -d /tmp/nvme_demo.XXXXXX) || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
 # the driver's work on one CPU, as README.md explains
 echo 1 > /sys/devices/virtual/workqueue/cpumask || die "cannot pin unbound work to CPU 0"
 modprobe nvme || die "no nvme driver"
