@@ -1291,9 +1291,9 @@ static const u8 *map_bytes(struct pciem_replay *rp, u64 q, u32 *n)
  * streaming to-device map of the driver's is.  Per-CPU queues make maps of
  * one shape on several CPUs at once, in another order from run to run: the
  * map goes with the first one in the window whose recorded bytes (the
- * first piece) are the buffer's, one made on the same CPU first, so that each gets its recorded
- * address.  When none has the buffer's bytes, @c: its bytes are then
- * compared, and differ.
+ * first piece) are the buffer's, one made on the same CPU first, so that
+ * each gets its recorded address.  When none has the buffer's bytes (they
+ * are then compared, and differ): the first made on the same CPU, else @c.
  */
 static u64 map_by_bytes(struct pciem_replay *rp, const struct access *a, u64 c, u64 end)
 {
