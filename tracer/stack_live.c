@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,15 +71,44 @@ static int mrange_find(const struct stack_live *sl, uint64_t ip)
 	return -1;
 }
 
-/* /proc/modules read again; if it changed, module indices did too, so the
- * cache goes. */
+static bool overlaps(const struct sym_range *a, const struct sym_range *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a->base < v[i].base + v[i].size && v[i].base < a->base + a->size)
+			return true;
+	return false;
+}
+
+/*
+ * /proc/modules read again.  A module that has left it keeps its range
+ * while nothing new overlaps it: the events of its removal (an rmmod's
+ * unbind) are named after the module is gone, from the symbols read
+ * while it was there.  If the list changed, module indices did too, so
+ * the cache goes.
+ */
 static void reload_mranges(struct stack_live *sl)
 {
-	struct sym_range *v;
-	size_t n;
+	struct sym_range *v, *p;
+	size_t n, live, i, keep = 0;
 
 	if (symbols__modules(sl->root, &v, &n))
 		return;
+	for (i = 0; i < sl->nmranges; i++)
+		keep += !overlaps(&sl->mranges[i], v, n);
+	if (keep) {
+		p = realloc(v, (n + keep) * sizeof(*v));
+		if (!p) {
+			free(v);
+			return;
+		}
+		v = p;
+		live = n;
+		for (i = 0; i < sl->nmranges; i++)
+			if (!overlaps(&sl->mranges[i], v, live))
+				v[n++] = sl->mranges[i];
+	}
 	if (n == sl->nmranges && (!n || !memcmp(v, sl->mranges, n * sizeof(*v)))) {
 		free(v);
 		return;

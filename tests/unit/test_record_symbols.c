@@ -309,6 +309,58 @@ static void test_ranges_cut_at_next_module(void **state)
 	put("proc/kallsyms", kallsyms);
 }
 
+/*
+ * A module's removal runs its code (an rmmod unbinds the driver) and the
+ * events are named after the module has left /proc/modules: its frames
+ * keep the names read while it was there, until a module is loaded over
+ * its range.
+ */
+static void test_gone_module_keeps_its_names(void **state)
+{
+	struct stack_live sl;
+	char why[256], name[128];
+
+	(void)state;
+	put("proc/modules", "dummy_clock 16384 0 - Live 0xffffffffc0a1e000 (OE)\n"
+	    "ninep 16384 0 - Live 0xffffffffc0a10000\n");
+	put("proc/kallsyms",
+	    "ffffffff81000000 T _stext\n"
+	    "ffffffff81000100 T core_fn\n"
+	    "ffffffff82000000 T _etext\n"
+	    "ffffffffc0a10000 t p9_fn\t[ninep]\n"
+	    "ffffffffc0a1e000 t irq_count_show\t[dummy_clock]\n"
+	    "ffffffffc0a1e100 t dc_remove\t[dummy_clock]\n");
+	assert_int_equal(stack_live__open(&sl, root, why, sizeof(why)), 0);
+	assert_int_equal(stack_live__name(&sl, 0xffffffffc0a1e014ULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "irq_count_show+0x14 [dummy_clock]");
+
+	/* rmmod dummy_clock; then a frame of its remove function comes */
+	put("proc/modules", "ninep 16384 0 - Live 0xffffffffc0a10000\n");
+	put("proc/kallsyms",
+	    "ffffffff81000000 T _stext\n"
+	    "ffffffff81000100 T core_fn\n"
+	    "ffffffff82000000 T _etext\n"
+	    "ffffffffc0a10000 t p9_fn\t[ninep]\n");
+	assert_int_equal(stack_live__name(&sl, 0xffffffffc0a1e10cULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "dc_remove+0xc [dummy_clock]");
+	assert_int_equal(stack_live__name(&sl, 0xffffffffc0a10008ULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "p9_fn+0x8 [ninep]");
+
+	/* another module loaded over the range takes it */
+	put("proc/modules", "other 16384 0 - Live 0xffffffffc0a1e000\n"
+	    "ninep 16384 0 - Live 0xffffffffc0a10000\n");
+	put("proc/kallsyms",
+	    "ffffffff81000000 T _stext\n"
+	    "ffffffff82000000 T _etext\n"
+	    "ffffffffc0a10000 t p9_fn\t[ninep]\n"
+	    "ffffffffc0a1e000 t other_fn\t[other]\n");
+	assert_int_equal(stack_live__name(&sl, 0xffffffffc0a1e008ULL, name, sizeof(name)), 0);
+	assert_string_equal(name, "other_fn+0x8 [other]");
+	stack_live__close(&sl);
+	put("proc/modules", modules);
+	put("proc/kallsyms", kallsyms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_kallsyms_hidden),
 		cmocka_unit_test(test_init_symbols_outside_core),
 		cmocka_unit_test(test_ranges_cut_at_next_module),
+		cmocka_unit_test(test_gone_module_keeps_its_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
