@@ -181,7 +181,7 @@ VM_DEBUG_SKIP ?= t_dummy_clock_ticks t_eight_devices t_lspci t_lttng t_pciem_rep
 # on the debug kernel): make test keeps CI under an hour, make stress runs
 # hundreds of teardown rounds.
 VM_STRESS_PCT ?= 10
-check-vm: all test-kmods $(BUILD)/unit/gen_trace
+check-vm: all test-kmods $(BUILD)/unit/gen_trace $(BUILD)/unit/trace_edit
 	@STRESS_PCT=$(VM_STRESS_PCT) tests/vm/run.sh --kernels "$(VM_KERNELS)" \
 		--debug-skip "$(VM_DEBUG_SKIP)" $(VM_TESTS)
 

@@ -445,12 +445,31 @@ static void timer_work_fn(struct irq_work *work)
 
 /* ---- the cursor ------------------------------------------------------------ */
 
+/*
+ * The event of transfer @e, performed ahead of the cursor (dma_ahead()),
+ * when the cursor passes it: the events keep the recorded order.  What the
+ * driver's memory holds then, as for a transfer performed in its place.
+ */
+static void dma_emit(struct pciem_replay *rp, const struct pciem_event *e)
+{
+	struct pciem_dma_rmap *r = rmap_find(rp, e->offset);
+	u64 off;
+
+	if (!r || e->data > r->rec.size - (e->offset - r->rec.addr))
+		return;
+	off = e->offset - r->rec.addr;
+	pciem_dma_data_event(rp->dev, e->type, r->live + off, r->cpu + off, e->data, e->flags);
+}
+
 /* The cursor passes the event under it. */
 static void pass(struct pciem_replay *rp)
 {
 	struct pciem_event *e = slot(rp, rp->cur);
 	u64 end = rp->pend[rp->cur & (rp->size - 1)];
 	u32 half = rp->size / 2;
+
+	if (is_done(rp, rp->cur) && classify(rp, e) == RC_DMA)
+		dma_emit(rp, e);
 
 	/* its bytes are free too; the feeder may be waiting for that room */
 	if (end > rp->pay_head) {
@@ -498,7 +517,8 @@ static void pass_irq(struct pciem_replay *rp, const struct pciem_event *e)
 		rp->prev_irq = e->data + 1;
 }
 
-static void dma_xfer(struct pciem_replay *rp, u64 i);
+static void dma_xfer(struct pciem_replay *rp, u64 i, bool emit);
+static void dma_ahead(struct pciem_replay *rp, u64 i);
 
 enum { SIDE_DRIVER = 1, SIDE_DEVICE };
 
@@ -587,9 +607,13 @@ static void advance(struct pciem_replay *rp, bool access)
 			pass(rp);
 			break;
 		case RC_DMA:
-			if (rp->hold || (!access && read_waits(rp, i)))
+			if (rp->hold)
 				return;
-			dma_xfer(rp, i);
+			if (!access && read_waits(rp, i)) {
+				dma_ahead(rp, i);
+				return;
+			}
+			dma_xfer(rp, i, true);
 			pass(rp);
 			break;
 		case RC_IRQ:
@@ -610,6 +634,7 @@ static void advance(struct pciem_replay *rp, bool access)
 			}
 			if (rp->timer_pos == i)
 				cancel_timer(rp);	/* an access came first */
+			dma_ahead(rp, i);
 			fire(rp, e->data);
 			pass_irq(rp, e);
 			break;
@@ -638,6 +663,7 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 		struct pciem_event *e = slot(rp, rp->cur);
 
 		rp->timer_pos = U64_MAX;
+		dma_ahead(rp, rp->cur);
 		fire(rp, e->data);
 		pass_irq(rp, e);
 		advance(rp, false);
@@ -989,7 +1015,7 @@ static u32 dma_diff(struct pciem_replay *rp, const u8 *rec, const u8 *live, u64 
  * the live address and the bytes moved, so that a recording of the replay
  * is the recording.
  */
-static void dma_xfer(struct pciem_replay *rp, u64 i)
+static void dma_xfer(struct pciem_replay *rp, u64 i, bool emit)
 {
 	const struct pciem_event *e = slot(rp, i);
 	bool to_host = e->type == PCIEM_EVENT_DMA_WRITE;
@@ -1062,7 +1088,43 @@ static void dma_xfer(struct pciem_replay *rp, u64 i)
 	}
 	if (shadow)
 		memcpy(shadow, mem, n);
-	pciem_dma_data_event(rp->dev, e->type, live, mem, n, e->flags);
+	if (emit)
+		pciem_dma_data_event(rp->dev, e->type, live, mem, n, e->flags);
+}
+
+/*
+ * The transfers after event @i (an interrupt about to be injected, or a
+ * transfer that waits for the driver's next access, read_waits()), up to
+ * the next event of another kind: those of a real device's coherent
+ * memory that the mapping's rules give to the device are performed now,
+ * their events left for the cursor (dma_emit()).  A look sees the
+ * device's bytes only at the driver's next register access, and a device
+ * that posts a completion while the driver's interrupt handler runs has it
+ * read by that handler before the access (the NVMe driver reads a second
+ * completion before it rings the doorbell): injected before they are
+ * there, or held back behind the driver's own bytes, they would come
+ * after the handler has looked.
+ */
+static void dma_ahead(struct pciem_replay *rp, u64 i)
+{
+	const struct pciem_event *e;
+	struct pciem_dma_rmap *r;
+	u64 j;
+
+	for (j = i + 1; j < rp->tail && !stopped(rp); j++) {
+		e = slot(rp, j);
+		if (is_done(rp, j))
+			continue;
+		if (classify(rp, e) != RC_DMA)
+			break;
+		if (!(e->flags & PCIEM_EVENT_F_DMA_SEEN) || !(e->flags & PCIEM_EVENT_F_DMA_COHERENT))
+			continue;
+		r = rmap_find(rp, e->offset);
+		if (!r || rules_side(rp, r) != SIDE_DEVICE)
+			continue;
+		dma_xfer(rp, j, false);
+		set_done(rp, j);
+	}
 }
 
 /* ---- matching -------------------------------------------------------------------- */

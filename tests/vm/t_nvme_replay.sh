@@ -37,7 +37,14 @@
 #      interleaving the recording does not have, which a strict replay
 #      reports; still caught per register: io_queue_depth=64, at the I/O
 #      queue's mapping, and a changed byte of the second writer's data, in
-#      the first buffer CPU 1 maps.
+#      the first buffer CPU 1 maps;
+#  (7) a completion the controller posted while the driver's interrupt
+#      handler ran: the trace edited (tests/unit/trace_edit.c) so that an
+#      admin completion is seen after its interrupt, at the look before the
+#      driver's doorbell write, behind a copy of the command's submission
+#      entry (the driver's bytes, which wait for that write): replayed,
+#      the handler finds the completion (written at once, the map gives
+#      the queue to the device) and rings the doorbell as recorded, exit 0.
 # The debug kernel has no NVMe driver: NOTRUN there.
 . tests/vm/lib.sh
 
@@ -216,3 +223,48 @@ replay twopattern 1 $W
   "('dma_data', 7, '50', '58')" ] || fail "two writers, a changed byte: $(cat "$TMP/twopattern.json")"
 ok "(6) two writers on two CPUs and queues: per register, either CPU first, exit 0 (strict: exit 1); io_queue_depth=64 and a changed byte still caught"
 
+
+# ---- (7) a completion seen late, behind the driver's bytes ---------------------------------
+unset NVME_WRITERS NVME_KIB NVME_FIRST NVME_PATTERN2
+"$PT" dump --json "$TMP/orig.zst" >"$TMP/orig.json" || fail "dump --json"
+# an interrupt whose look saw an admin completion (the 512-byte queue) and
+# after which the driver's next act is the admin completion doorbell; the
+# last submission entry read (the 2048-byte queue) before it
+set -- $(python3 - "$TMP/orig.json" <<'EOF'
+import json, sys
+ev = [r for r in map(json.loads, open(sys.argv[1])) if r["record"] == "event"]
+maps = {}
+def size_at(a):
+    a = int(a, 16)
+    return next((n for b, n in maps.items() if b <= a < b + n), None)
+sqe = None
+for i, e in enumerate(ev):
+    t = e["type"]
+    if t == "dma_map":
+        maps[int(e["bus_addr"], 16)] = e["length"]
+    elif t == "dma_unmap":
+        maps.pop(int(e["bus_addr"], 16), None)
+    elif t == "dma_read" and e.get("seen") and size_at(e["bus_addr"]) == 2048:
+        sqe = e
+    elif t == "irq" and sqe:
+        j, cqe = i - 1, None
+        while j >= 0 and ev[j]["type"] in ("dma_read", "dma_write"):
+            if ev[j]["type"] == "dma_write" and ev[j].get("coherent") and size_at(ev[j]["bus_addr"]) == 512:
+                cqe = ev[j]
+            j -= 1
+        k = i + 1
+        while k < len(ev) and ev[k]["type"] in ("dma_read", "dma_write"):
+            k += 1
+        if cqe and k < len(ev) and ev[k]["type"] == "mmio_write" and ev[k]["offset"] == 0x1004:
+            print(e["seq"], sqe["seq"], cqe["seq"])
+            break
+EOF
+)
+[ $# = 3 ] || fail "no admin completion before an interrupt followed by its doorbell in the trace"
+"$TOP/build/unit/trace_edit" "$TMP/orig.zst" "$TMP/late.zst" "$@" ||
+	fail "trace_edit: the completion at seq $3 after the interrupt at seq $1"
+TRACE=late
+replay late 0 --regs "$MAP"
+[ "$(js "$TMP/late.json" 'r["result"], r["status"]["left"], r["status"]["matched"] == r["trace_accesses"]')" = "('ok', 0, True)" ] ||
+	fail "a completion seen late: $(cat "$TMP/late.json")"
+ok "(7) an admin completion seen after its interrupt, behind the driver's bytes: found by the handler, exit 0"
