@@ -414,6 +414,14 @@ static void summary(const char *path, const struct record_stats *rs,
 			" events without one (the BPF side dropped %" PRIu64 "; %" PRIu64
 			" stacks of events not recorded)\n", rs->stacks, rs->stacks_lost,
 			rs->stacks_dropped, rs->stacks_evicted);
+	if (rs->stacks_timed && rs->stacks_timing.programs) {
+		const struct stacks_timing *t = &rs->stacks_timing;
+
+		fprintf(stderr, "pciem-record: stacks: the BPF program took %" PRIu64
+			" ns per event, %" PRIu64 " ns of it in bpf_get_stack() (%.1f frames"
+			" on average; %s)\n", t->prog_ns / t->programs, t->stack_ns / t->programs,
+			(double)t->frames / t->programs, STACKS_TIMING_ENV);
+	}
 }
 
 /* ---- a real device: is the system using it? rebinding ------------------ */

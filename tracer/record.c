@@ -952,4 +952,5 @@ void recorder__stats(const struct recorder *r, struct record_stats *st)
 	st->stacks_lost = r->stacks_lost;
 	st->stacks_dropped = r->st ? stacks__dropped(r->st) : 0;
 	st->stacks_evicted = r->st ? stack_join__evicted(stacks__join(r->st)) : 0;
+	st->stacks_timed = r->st && !stacks__timing(r->st, &st->stacks_timing);
 }

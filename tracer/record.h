@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include "pciem_userspace.h"
 #include "ptf.h"
+#include "stacks_api.h"
 
 /*
  * pciem-record's own exit statuses, from sysexits.h's range 64..78 so
@@ -86,6 +87,8 @@ struct record_stats {
 	uint64_t stacks_lost;	/* events written without a stack */
 	uint64_t stacks_dropped;	/* the BPF side's drops (any device's) */
 	uint64_t stacks_evicted;	/* stacks whose event never came */
+	bool stacks_timed;		/* STACKS_TIMING_ENV: stacks_timing holds */
+	struct stacks_timing stacks_timing;
 };
 
 void recorder__stats(const struct recorder *r, struct record_stats *st);

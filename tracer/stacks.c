@@ -126,6 +126,14 @@ static uint32_t ring_bytes(char *why, size_t len)
 	return (uint32_t)v;
 }
 
+/* STACKS_TIMING_ENV is set, and not to "0". */
+static bool timing_asked(void)
+{
+	const char *env = getenv(STACKS_TIMING_ENV);
+
+	return env && *env && strcmp(env, "0");
+}
+
 int stacks__open(struct stacks **out, char *why, size_t len)
 {
 	static char msg[65536];
@@ -159,6 +167,7 @@ int stacks__open(struct stacks **out, char *why, size_t len)
 			 msg[0] ? ": " : "", msg);
 		goto fail;
 	}
+	s->skel->rodata->timing = timing_asked();
 	err = bpf_map__set_max_entries(s->skel->maps.stacks, ring);
 	if (err) {
 		snprintf(why, len, "sizing the BPF ring buffer: %s", strerror(-err));
@@ -265,6 +274,18 @@ struct stack_join *stacks__join(struct stacks *s)
 	return s->join;
 }
 
+int stacks__timing(const struct stacks *s, struct stacks_timing *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (!s->skel->rodata->timing)
+		return -ENODATA;
+	t->programs = __atomic_load_n(&s->skel->bss->timed, __ATOMIC_RELAXED);
+	t->prog_ns = __atomic_load_n(&s->skel->bss->prog_ns, __ATOMIC_RELAXED);
+	t->stack_ns = __atomic_load_n(&s->skel->bss->stack_ns, __ATOMIC_RELAXED);
+	t->frames = __atomic_load_n(&s->skel->bss->frames, __ATOMIC_RELAXED);
+	return 0;
+}
+
 #else /* !HAVE_BPF */
 
 int stacks__open(struct stacks **out, char *why, size_t len)
@@ -302,6 +323,13 @@ uint64_t stacks__dropped(const struct stacks *s)
 void stacks__keep_newest(struct stacks *s)
 {
 	(void)s;
+}
+
+int stacks__timing(const struct stacks *s, struct stacks_timing *t)
+{
+	(void)s;
+	memset(t, 0, sizeof(*t));
+	return -ENODATA;
 }
 
 struct stack_join *stacks__join(struct stacks *s)

@@ -17,6 +17,17 @@ struct stacks;
  * a small one makes the BPF side drop stacks, for the tests. */
 #define STACKS_RING_ENV		"PCIEM_STACKS_RING_BYTES"
 
+/* The environment variable that makes the BPF program time itself (set
+ * and not "0"), for make bench: stacks__timing() then says what it cost. */
+#define STACKS_TIMING_ENV	"PCIEM_STACKS_TIMING"
+
+struct stacks_timing {
+	uint64_t programs;	/* runs of the BPF program timed */
+	uint64_t prog_ns;	/* their time in all */
+	uint64_t stack_ns;	/* of which in bpf_get_stack() */
+	uint64_t frames;	/* frames it captured in all */
+};
+
 /* Loads stacks.bpf.c and attaches it to pciem:pciem_event.  0, or -errno
  * with the exact reason in @why (permission, no tracepoint, the
  * verifier's refusal, built without BPF, a bad STACKS_RING_ENV). */
@@ -41,5 +52,9 @@ int stacks__wait(struct stacks *s, int timeout_ms);
 uint64_t stacks__dropped(const struct stacks *s);
 
 struct stack_join *stacks__join(struct stacks *s);
+
+/* What the BPF program cost so far, when STACKS_TIMING_ENV asked for it:
+ * 0, or -ENODATA. */
+int stacks__timing(const struct stacks *s, struct stacks_timing *t);
 
 #endif

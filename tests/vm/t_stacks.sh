@@ -16,7 +16,10 @@
 #  - every frame is named (modules and core kernel functions are in the
 #    trace);
 #  - a recording made without --stacks has no stack, no STACK_TABLE, no
-#    vmlinux symbols and not the stacks header flag.
+#    vmlinux symbols and not the stacks header flag;
+#  - with PCIEM_STACKS_TIMING the summary says what the BPF program took
+#    per event, bpf_get_stack() within it and the frames it captured (and
+#    t_stacks_hammer, without it, that nothing is said).
 . tests/vm/lib.sh
 
 REC=$BIN/pciem-record
@@ -49,11 +52,18 @@ exit 0
 EOS
 }
 work
-"$REC" --stacks -v --match 1234:0e01 -o "$TMP/s.zst" -- sh "$TMP/work.sh" a 2>"$TMP/s.err"
+PCIEM_STACKS_TIMING=1 "$REC" --stacks -v --match 1234:0e01 -o "$TMP/s.zst" -- sh "$TMP/work.sh" a \
+	2>"$TMP/s.err"
 rc=$?
 cat "$TMP/s.err"
 [ $rc = 0 ] || fail "recording with --stacks: status $rc"
 grep -q "stacks: [1-9][0-9]* distinct" "$TMP/s.err" || fail "no stacks summary"
+# PCIEM_STACKS_TIMING: the program's time per event, its bpf_get_stack()'s
+# within it, and whole call chains (the trap machinery and the driver's)
+set -- $(sed -n 's/.*BPF program took \([0-9]*\) ns per event, \([0-9]*\) ns of it in bpf_get_stack() (\([0-9]*\)\.[0-9] frames.*/\1 \2 \3/p' "$TMP/s.err")
+[ $# = 3 ] && [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$2" -le "$1" ] && [ "$3" -ge 8 ] ||
+	fail "PCIEM_STACKS_TIMING: no or implausible timing ($*)"
+ok "PCIEM_STACKS_TIMING: the program $1 ns per event, bpf_get_stack() $2 ns, $3 frames"
 
 "$TRACE" dump --json "$TMP/s.zst" >"$TMP/s.json" || fail "dump --json"
 "$TRACE" dump --stacks "$TMP/s.zst" >"$TMP/s.txt" || fail "dump --stacks"

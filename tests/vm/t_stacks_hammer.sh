@@ -31,6 +31,7 @@ EOS
 rc=$?
 cat "$TMP/h.err"
 [ $rc = 0 ] || fail "recording: status $rc"
+! grep -q "BPF program took" "$TMP/h.err" || fail "the BPF program timed itself without PCIEM_STACKS_TIMING"
 "$TRACE" dump --json "$TMP/h.zst" >"$TMP/h.json" || fail "dump --json"
 
 awk '
