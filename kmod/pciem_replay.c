@@ -520,6 +520,17 @@ static void pass_irq(struct pciem_replay *rp, const struct pciem_event *e)
 static void dma_xfer(struct pciem_replay *rp, u64 i, bool emit);
 static void dma_ahead(struct pciem_replay *rp, u64 i);
 
+/* The interrupt under the cursor is injected, the device's bytes seen
+ * after it written first (dma_ahead()), and the cursor passes it. */
+static void inject(struct pciem_replay *rp)
+{
+	const struct pciem_event *e = slot(rp, rp->cur);
+
+	dma_ahead(rp, rp->cur);
+	fire(rp, e->data);
+	pass_irq(rp, e);
+}
+
 enum { SIDE_DRIVER = 1, SIDE_DEVICE };
 
 /*
@@ -634,9 +645,7 @@ static void advance(struct pciem_replay *rp, bool access)
 			}
 			if (rp->timer_pos == i)
 				cancel_timer(rp);	/* an access came first */
-			dma_ahead(rp, i);
-			fire(rp, e->data);
-			pass_irq(rp, e);
+			inject(rp);
 			break;
 		}
 	}
@@ -660,12 +669,8 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 
 	raw_spin_lock_irqsave(&rp->lock, flags);
 	if (!stopped(rp) && rp->timer_pos == rp->cur && rp->cur < rp->tail) {
-		struct pciem_event *e = slot(rp, rp->cur);
-
 		rp->timer_pos = U64_MAX;
-		dma_ahead(rp, rp->cur);
-		fire(rp, e->data);
-		pass_irq(rp, e);
+		inject(rp);
 		advance(rp, false);
 		update_state(rp);
 	}

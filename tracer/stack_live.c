@@ -5,8 +5,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdbool.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,14 +91,12 @@ static bool overlaps(const struct sym_range *a, const struct sym_range *v, size_
 static void reload_mranges(struct stack_live *sl)
 {
 	struct sym_range *v, *p;
-	size_t n, live, i, keep = 0;
+	size_t n, live, i;
 
 	if (symbols__modules(sl->root, &v, &n))
 		return;
-	for (i = 0; i < sl->nmranges; i++)
-		keep += !overlaps(&sl->mranges[i], v, n);
-	if (keep) {
-		p = realloc(v, (n + keep) * sizeof(*v));
+	if (sl->nmranges) {
+		p = realloc(v, (n + sl->nmranges) * sizeof(*v));
 		if (!p) {
 			free(v);
 			return;

@@ -29,8 +29,7 @@ EOS
 		2>"$TMP/$1.err" || { cat "$TMP/$1.err"; fail "recording $1"; }
 	grep "stacks:" "$TMP/$1.err"
 	# the BPF program's own time and its bpf_get_stack()'s (ns per event, frames)
-	sed -n 's/.*BPF program took \([0-9]*\) ns per event, \([0-9]*\) ns of it in bpf_get_stack() (\([0-9.]*\) frames.*/\1 \2 \3/p' \
-		"$TMP/$1.err" >>"$TMP/bpf"
+	bpf_timing "$TMP/$1.err" >>"$TMP/bpf"
 	echo "$1 $(( $(cat "$TMP/$1.read") / N )) $(( $(cat "$TMP/$1.write") / N ))" >>"$TMP/res"
 }
 : >"$TMP/res"

@@ -249,6 +249,12 @@ real_dma_record() {
 	ok "pciem-record --bdf: $2 $_n times in the file, $_maps mappings made and ended; verify passes; $(ls -l "$TMP/rec.zst" | awk '{ print $5 }') bytes"
 }
 
+# bpf_timing FILE: "PROG_NS STACK_NS FRAMES" from pciem-record's
+# PCIEM_STACKS_TIMING line in FILE (its stderr), nothing if there is none
+bpf_timing() {
+	sed -n 's/.*BPF program took \([0-9]*\) ns per event, \([0-9]*\) ns of it in bpf_get_stack() (\([0-9.]*\) frames.*/\1 \2 \3/p' "$1"
+}
+
 # js FILE EXPR: EXPR (Python) over the JSON document r in FILE (a report)
 js() {
 	python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"

@@ -223,7 +223,6 @@ replay twopattern 1 $W
   "('dma_data', 7, '50', '58')" ] || fail "two writers, a changed byte: $(cat "$TMP/twopattern.json")"
 ok "(6) two writers on two CPUs and queues: per register, either CPU first, exit 0 (strict: exit 1); io_queue_depth=64 and a changed byte still caught"
 
-
 # ---- (7) a completion seen late, behind the driver's bytes ---------------------------------
 unset NVME_WRITERS NVME_KIB NVME_FIRST NVME_PATTERN2
 "$PT" dump --json "$TMP/orig.zst" >"$TMP/orig.json" || fail "dump --json"

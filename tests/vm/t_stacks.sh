@@ -60,8 +60,8 @@ cat "$TMP/s.err"
 grep -q "stacks: [1-9][0-9]* distinct" "$TMP/s.err" || fail "no stacks summary"
 # PCIEM_STACKS_TIMING: the program's time per event, its bpf_get_stack()'s
 # within it, and whole call chains (the trap machinery and the driver's)
-set -- $(sed -n 's/.*BPF program took \([0-9]*\) ns per event, \([0-9]*\) ns of it in bpf_get_stack() (\([0-9]*\)\.[0-9] frames.*/\1 \2 \3/p' "$TMP/s.err")
-[ $# = 3 ] && [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$2" -le "$1" ] && [ "$3" -ge 8 ] ||
+set -- $(bpf_timing "$TMP/s.err")
+[ $# = 3 ] && [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$2" -le "$1" ] && [ "${3%.*}" -ge 8 ] ||
 	fail "PCIEM_STACKS_TIMING: no or implausible timing ($*)"
 ok "PCIEM_STACKS_TIMING: the program $1 ns per event, bpf_get_stack() $2 ns, $3 frames"
 
