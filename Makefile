@@ -208,7 +208,9 @@ test: deps
 	$(MAKE) check
 
 # make bench: MMIO cost per access in each trap mode and under mmiotrace,
-# one VM boot per kernel (tests/bench/mmio.sh), full trap among them with
+# one VM boot per kernel (tests/bench/mmio.sh), and the same paths counted
+# in guest instructions (tests/bench/trap_insns.sh, a boot with
+# tools/pciem-vm --icount: the same counts in every run), full trap among them with
 # the tracepoint pciem:pciem_event disabled, enabled and compiled out (a
 # module built with PCIEM_NO_TRACEPOINT=1 into build/VERSION/kmod-notp,
 # for the benchmark only); then a recording of 100,000
@@ -237,6 +239,8 @@ bench: deps
 	done
 	@for k in $(VM_KERNELS); do \
 		$(BENCH_VM) --kernel $$k --device pci-testdev -- sh tests/bench/mmio.sh || exit 1; \
+		$(BENCH_VM) --icount --smp 1 --kernel $$k --device pci-testdev -- \
+			sh tests/bench/trap_insns.sh || exit 1; \
 	done
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/counter_record.sh
 	$(BENCH_VM) --kernel $(BENCH_KERNEL) --timeout 1800 -- sh tests/bench/stacks.sh

@@ -15,7 +15,8 @@
  *            [--ts] [--dump-device FILE] [--dma-data FILE] [--ready FILE]
  *
  * --full: PCIEM_TRACE_F_FULL_TRAP (reads of matched devices trapped too).
- * --stall: read nothing until SIGUSR1 (to fill the ring on purpose).
+ * --stall: read nothing until SIGUSR1 (to fill the ring on purpose), and
+ *   sleep meanwhile.
  * --ts: EVENT lines end with " ts <timestamp_ns>".
  * --dma-data: append the bytes of every DMA transfer event to FILE.
  * --dump-device: write the first DEVICE record's payload (a struct
@@ -243,7 +244,9 @@ int main(int argc, char **argv)
 			pciem_trace_done(&rd);
 			fflush(stdout);
 		}
-		if (poll(p, 2, stall ? -1 : 1000) < 0 && errno != EINTR)
+		/* stalled: the signals alone (the ring, once it holds a record,
+		 * is readable at every poll, which would spin) */
+		if (poll(stall ? p + 1 : p, stall ? 1 : 2, stall ? -1 : 1000) < 0 && errno != EINTR)
 			die("poll");
 		if (p[1].revents) {
 			struct signalfd_siginfo si;

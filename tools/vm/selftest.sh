@@ -147,9 +147,17 @@ for k in $kernels; do
 	fi
 done
 
+# --icount: the guest's TSC runs at one tick per instruction, which the
+# kernel calibrates as about 1000 MHz (the host's is faster).
+$vm --icount --smp 1 --no-module -- sh -c 'dmesg | grep -E "tsc: (Detected|Refined TSC clocksource calibration:) (99[0-9]|100[0-9])\." >&2' \
+	</dev/null >"$work/out" 2>"$work/err"
+check "--icount: a TSC of one tick per instruction" 0 $?
+
 # Usage errors.
 $vm --bogus >"$work/out" 2>"$work/err"
 check "unknown option" 123 $?
+$vm --icount -- true >"$work/out" 2>"$work/err"
+check "--icount without --smp 1" 123 $?
 $vm --kernel no-such-kernel -- true >"$work/out" 2>"$work/err"
 check "unknown kernel" 123 $?
 $vm --no-module </dev/null >"$work/out" 2>"$work/err"
