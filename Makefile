@@ -180,7 +180,7 @@ VM_DEBUG_SKIP ?= t_dummy_clock_ticks t_eight_devices t_lspci t_lttng t_pciem_rep
 # The stress tests' rounds in percent of their defaults (a quarter of that
 # on the debug kernel): make test keeps CI under an hour, make stress runs
 # hundreds of teardown rounds.
-VM_STRESS_PCT ?= 10
+VM_STRESS_PCT ?= 5
 check-vm: all test-kmods $(BUILD)/unit/gen_trace $(BUILD)/unit/trace_edit
 	@STRESS_PCT=$(VM_STRESS_PCT) tests/vm/run.sh --kernels "$(VM_KERNELS)" \
 		--debug-skip "$(VM_DEBUG_SKIP)" $(VM_TESTS)
