@@ -1247,7 +1247,7 @@ int pciem_insn_emulate(const struct pciem_insn *in, struct pciem_insn_regs *r,
 		       const struct pciem_insn_ops *ops, void *ctx,
 		       unsigned long max_elems)
 {
-	struct pciem_insn_regs n;
+	struct pciem_insn_regs n PCIEM_NOINIT;	/* a copy of *r before it is used */
 	uint64_t ea, v = 0, res, f = 0, fmask = 0, src, m = size_mask(in->size);
 	unsigned int bit;
 	bool write = false;
@@ -1300,17 +1300,23 @@ int pciem_insn_emulate(const struct pciem_insn *in, struct pciem_insn_regs *r,
 	ret = mem_read(ops, ctx, ea, in->size, &v);
 	if (ret)
 		return scalar_ret(ret);
+	/* A plain load, the commonest: nothing can fail after the read, so
+	 * the register is written in place, without the copy below. */
+	switch (in->op) {
+	case PCIEM_INSN_LOAD:
+	case PCIEM_INSN_LOAD_ZX:
+		set_op_reg(r, in, v);
+		goto out;
+	case PCIEM_INSN_LOAD_SX:
+		set_op_reg(r, in, pciem_insn_sign_extend(v, in->size));
+		goto out;
+	default:
+		break;
+	}
 	n = *r;
 	src = in->src_imm ? in->imm : op_reg(r, in);
 
 	switch (in->op) {
-	case PCIEM_INSN_LOAD:
-	case PCIEM_INSN_LOAD_ZX:
-		set_op_reg(&n, in, v);
-		break;
-	case PCIEM_INSN_LOAD_SX:
-		set_op_reg(&n, in, pciem_insn_sign_extend(v, in->size));
-		break;
 	case PCIEM_INSN_MOVBE:
 		set_op_reg(&n, in, bswap(v, in->size));
 		break;

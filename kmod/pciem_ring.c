@@ -168,16 +168,24 @@ void pciem_ring_free(struct pciem_device *dev)
 void pciem_event_fill(struct pciem_event *ev, u32 type, u32 bar, u64 off,
 		      u32 size, u64 data, unsigned long ip)
 {
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->bar = bar;
-	ev->offset = off;
-	ev->size = size;
-	ev->data = data;
-	ev->ip = ip;
-	ev->timestamp_ns = ktime_get_mono_fast_ns();
-	ev->cpu = raw_smp_processor_id();
-	ev->pid = in_task() ? task_pid_nr(current) : 0;
+	/*
+	 * Every field named, so that nothing is zeroed first (with a string
+	 * instruction, one step per word under emulation); a field added
+	 * later is zero all the same.
+	 */
+	*ev = (struct pciem_event){
+		.seq = 0,		/* pciem_ring_push_data() numbers it */
+		.flags = 0,
+		.type = type,
+		.bar = bar,
+		.offset = off,
+		.size = size,
+		.data = data,
+		.ip = ip,
+		.timestamp_ns = ktime_get_mono_fast_ns(),
+		.cpu = raw_smp_processor_id(),
+		.pid = in_task() ? task_pid_nr(current) : 0,
+	};
 }
 
 /* Does anyone but the device model see @dev's events (recorders, the

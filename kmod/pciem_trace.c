@@ -163,7 +163,13 @@ static void rec_put(struct pciem_recorder *rec, u16 type, u32 domain,
 	}
 	h.size = need;
 	memcpy(rec->data + pos, &h, sizeof(h));
-	memcpy(rec->data + pos + REC_HDR, b->p, b->len);
+	/* an event, the common record: a copy of known size is plain moves,
+	 * where memcpy() is a string instruction (one step per byte under
+	 * emulation) */
+	if (b->len == sizeof(struct pciem_event))
+		memcpy(rec->data + pos + REC_HDR, b->p, sizeof(struct pciem_event));
+	else
+		memcpy(rec->data + pos + REC_HDR, b->p, b->len);
 	if (b->xlen)
 		memcpy(rec->data + pos + REC_HDR + b->len, b->x, b->xlen);
 	rec->tail += need;

@@ -23,6 +23,7 @@
 #include <linux/highmem.h>
 #include <linux/smp.h>
 #include <linux/log2.h>
+#include <linux/hash.h>
 #include <linux/module.h>
 #include <linux/vmalloc.h>
 #include <linux/io.h>
@@ -45,13 +46,62 @@ static struct page *pciem_dead_page;
 /* An orphan's page the decoder gave up on points here, writable. */
 static struct page *pciem_sink_page;
 
+/*
+ * The mapping look-up.  A driver's accesses come in runs on one mapping, so
+ * each CPU remembers the mapping its last look-up found and tries it before
+ * walking the list.  What it remembers is only good while no mapping has left
+ * the list since: map_gen counts departures (bumped under pciem_map_lock
+ * after each list_del_rcu()), and a mapping remembered under an older count
+ * is not used (it may be freed once the look-up's RCU section is over).
+ * Only with interrupts off (the fault handler, pciem_map_lock), so that no
+ * other task writes this CPU's entry meanwhile; an NMI-like context's
+ * look-up in the middle of another can at worst leave an entry that fails
+ * the check.
+ */
+static unsigned long map_gen = 1;	/* 0: nothing remembered */
+
+struct map_hit {
+	struct pciem_mapping *m;
+	unsigned long gen;
+};
+static DEFINE_PER_CPU(struct map_hit, map_hit);
+
+static bool map_holds(const struct pciem_mapping *m, unsigned long addr)
+{
+	return addr >= m->va && addr - m->va < m->npages * PAGE_SIZE;
+}
+
+/* Under pciem_map_lock, after a mapping has left the list. */
+static void map_gone(void)
+{
+	smp_store_release(&map_gen, map_gen + 1);
+}
+
+/* Under rcu_read_lock() or pciem_map_lock. */
 static struct pciem_mapping *map_lookup(unsigned long addr)
 {
+	struct map_hit *h = NULL;
 	struct pciem_mapping *m;
+	unsigned long gen = 0;
 
+	if (irqs_disabled()) {
+		h = raw_cpu_ptr(&map_hit);
+		gen = smp_load_acquire(&map_gen);
+		if (READ_ONCE(h->gen) == gen) {
+			m = READ_ONCE(h->m);
+			if (map_holds(m, addr))
+				return m;
+		}
+	}
 	list_for_each_entry_rcu(m, &pciem_mappings, node) {
-		if (addr >= m->va && addr - m->va < m->npages * PAGE_SIZE)
-			return m;
+		if (!map_holds(m, addr))
+			continue;
+		if (h) {
+			WRITE_ONCE(h->gen, 0);
+			WRITE_ONCE(h->m, m);
+			WRITE_ONCE(h->gen, gen);
+		}
+		return m;
 	}
 	return NULL;
 }
@@ -470,7 +520,7 @@ static void real_access(struct trap_ctx *c, struct pciem_mapping *m,
 	u64 phys = m->phys + (addr - m->va), off;
 	void __iomem *p = alias_map(phys, m->prot);
 	unsigned long flags = 0;
-	struct pciem_event ev;
+	struct pciem_event ev PCIEM_NOINIT;	/* pciem_event_fill() */
 	unsigned int bar;
 	bool unlock = false, in_bar = real_bar_of(dev, phys, size, &bar, &off);
 
@@ -506,7 +556,7 @@ static void trapped_access(struct trap_ctx *c, struct pciem_mapping *m,
 {
 	unsigned long ip = c->regs->ip, flags;
 	u32 evflags = 0;
-	struct pciem_event ev;
+	struct pciem_event ev PCIEM_NOINIT;	/* pciem_event_fill() */
 	bool unlock, recorded;
 	int msix;
 
@@ -902,10 +952,74 @@ static void report_unsupported(struct pciem_mapping *m, struct pciem_device *dev
 		pciem_replay_unsupported(dev, bar, off, regs->ip);
 }
 
-static int fetch_insn(unsigned long ip, u8 *buf)
+/*
+ * Decoded instructions, a few per CPU: a driver's accesses come from a
+ * handful of instructions, over and over.  The slot is chosen by address,
+ * but an entry serves only the very bytes it was decoded from (a decoding
+ * depends on nothing else): kernel text that changed, or a module loaded
+ * where another was, is decoded afresh.  Used with interrupts off and not
+ * in NMI-like context, so that nothing else on the CPU writes an entry
+ * while the handler reads it.
+ */
+#define DECODED_SLOTS	16
+
+struct decoded {
+	u64 key[2];		/* the instruction bytes fetched, zero-padded */
+	unsigned int n;		/* how many were fetched; 0: no entry */
+	struct pciem_insn in;
+};
+static DEFINE_PER_CPU(struct decoded [DECODED_SLOTS], decoded);
+
+/* The decoded instruction at @ip, whose @n bytes are @key; NULL if the
+ * bytes cannot be decoded (the error in *@ret). */
+static const struct pciem_insn *decode_insn(unsigned long ip, const u64 *key,
+					    unsigned int n, struct pciem_insn *local,
+					    int *ret)
 {
+	struct decoded *d;
+
+	if (!irqs_disabled() || in_nmi()) {
+		*ret = pciem_insn_decode((const u8 *)key, n, local);
+		return *ret ? NULL : local;
+	}
+	d = &this_cpu_ptr(decoded)[hash_long(ip, ilog2(DECODED_SLOTS))];
+	if (n && d->n == n && d->key[0] == key[0] && d->key[1] == key[1]) {
+		*ret = 0;
+		return &d->in;
+	}
+	*ret = pciem_insn_decode((const u8 *)key, n, &d->in);
+	if (*ret) {
+		d->n = 0;	/* no entry */
+		return NULL;
+	}
+	d->key[0] = key[0];
+	d->key[1] = key[1];
+	d->n = n;
+	return &d->in;
+}
+
+/*
+ * The bytes of the instruction at @ip into @key (16 bytes, zero after those
+ * fetched); returns how many, at most PCIEM_INSN_MAX_LEN.
+ */
+static int fetch_insn(unsigned long ip, u64 *key)
+{
+	u8 *buf = (u8 *)key;
 	int n;
 
+	/*
+	 * The CPU has just run the instruction from ip's page, so that page
+	 * is mapped, and kernel text on x86 is readable: when all 16 bytes
+	 * lie in it, two plain loads fetch them (not checked by KASAN: past
+	 * the last instruction, they may read beyond what the text covers).
+	 */
+	if ((ip & ~PAGE_MASK) <= PAGE_SIZE - 2 * sizeof(u64)) {
+		const unsigned long *text = (const unsigned long *)ip;
+
+		key[0] = READ_ONCE_NOCHECK(text[0]);
+		key[1] = READ_ONCE_NOCHECK(text[1]) & ~(0xffULL << 56);
+		return PCIEM_INSN_MAX_LEN;
+	}
 	if (!copy_from_kernel_nofault(buf, (void *)ip, PCIEM_INSN_MAX_LEN))
 		return PCIEM_INSN_MAX_LEN;
 	for (n = 0; n < PCIEM_INSN_MAX_LEN; n++)
@@ -964,10 +1078,13 @@ static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr,
 			       unsigned long error_code)
 {
 	struct trap_ctx c = { .regs = regs };
-	struct pciem_insn_regs r;
-	struct pciem_insn in;
+	struct pciem_insn_regs r PCIEM_NOINIT;	/* regs_to_insn() */
+	struct pciem_insn local PCIEM_NOINIT;	/* pciem_insn_decode() */
+	const struct pciem_insn *in;
 	struct pciem_mapping *m;
-	u8 bytes[PCIEM_INSN_MAX_LEN];
+	/* the instruction's bytes, zero after those fetched */
+	u64 key[2] = { 0, 0 };
+	u8 *bytes = (u8 *)key;
 	int n, ret;
 
 	m = map_lookup(addr);
@@ -977,14 +1094,14 @@ static bool pciem_handle_fault(struct pt_regs *regs, unsigned long addr,
 	c.dev = READ_ONCE(m->dev);
 	c.addr = addr;
 
-	n = fetch_insn(regs->ip, bytes);
-	ret = pciem_insn_decode(bytes, n, &in);
-	if (!ret) {
-		c.in = &in;
-		c.string = in.op == PCIEM_INSN_MOVS || in.op == PCIEM_INSN_STOS ||
-			   in.op == PCIEM_INSN_LODS;
+	n = fetch_insn(regs->ip, key);
+	in = decode_insn(regs->ip, key, n, &local, &ret);
+	if (in) {
+		c.in = in;
+		c.string = in->op == PCIEM_INSN_MOVS || in->op == PCIEM_INSN_STOS ||
+			   in->op == PCIEM_INSN_LODS;
 		regs_to_insn(regs, &r);
-		ret = pciem_insn_emulate(&in, &r, &trap_ops, &c, TRAP_MAX_ELEMS);
+		ret = pciem_insn_emulate(in, &r, &trap_ops, &c, TRAP_MAX_ELEMS);
 		if (c.held)
 			raw_spin_unlock_irqrestore(&c.held->access_lock, c.held_flags);
 		if (ret == PCIEM_INSN_DONE || ret == PCIEM_INSN_PARTIAL) {
@@ -1216,6 +1333,7 @@ static int iounmap_pre(struct kprobe *p, struct pt_regs *regs)
 	list_for_each_entry(m, &pciem_mappings, node) {
 		if (m->va == va) {
 			list_del_rcu(&m->node);
+			map_gone();
 			dev = m->dev;
 			bar = m->bar;
 			found = m;
@@ -1565,6 +1683,7 @@ void pciem_trap_release_real(struct pciem_device *dev)
 				set_pte(ptep, pfn_pte((m->phys >> PAGE_SHIFT) + i, m->prot));
 		}
 		list_del_rcu(&m->node);
+		map_gone();
 		call_rcu(&m->rcu, map_free_rcu);
 	}
 	raw_spin_unlock_irqrestore(&pciem_map_lock, flags);
