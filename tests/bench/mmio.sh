@@ -138,19 +138,9 @@ workload() {
 }
 wall_untraced=$(workload)
 
-# real_rec [--stall]: a recorder of the same device, traced by PCIem as a
+# real_rec [--stall] (tests/vm/lib.sh): a recorder of the device as a
 # real device; --stall: it reads nothing while the loop runs (its ring
-# holds every record), so the trap and the event write are alone, with no
-# consumer competing for the guest's CPU time
-real_rec() {
-	rm -f "$TMP/real.ready"
-	"$BIN/tracecat" --match "real:$TD" --ring 67108864 "$@" \
-		--ready "$TMP/real.ready" >/dev/null 2>"$TMP/real.err" &
-	REC=$!
-	PIDS="$PIDS $REC"
-	wait_until 20 test -e "$TMP/real.ready" ||
-		fail "real-device recorder did not start: $(cat "$TMP/real.err")"
-}
+# holds every record), so the trap and the event write are alone
 real_stop() {
 	kill "$REC"
 	wait "$REC"
@@ -165,11 +155,11 @@ r=1
 while [ $r -le "$REAL_ROUNDS" ]; do
 	_round=""
 	keep floor "$(per_access "$TDEV" 0 0x800 2)"
-	real_rec
+	real_rec "$TD"
 	keep real_read "$(per_access "$TDEV" 0 0x800 0)"
 	keep real_write "$(per_access "$TDEV" 0 0x800 1)"
 	real_stop
-	real_rec --stall
+	real_rec "$TD" --stall
 	keep stall_read "$(per_access "$TDEV" 0 0x800 0)"
 	keep stall_write "$(per_access "$TDEV" 0 0x800 1)"
 	real_stop
@@ -177,7 +167,7 @@ while [ $r -le "$REAL_ROUNDS" ]; do
 "
 	r=$((r + 1))
 done
-real_rec
+real_rec "$TD"
 wall_real=$(workload)
 real_stop
 

@@ -36,23 +36,12 @@ untraced_read=$(twice 0)
 untraced_write=$(twice 1)
 floor=$(twice 2)
 
-# real_rec [--stall]: a recorder of the device, traced by PCIem as a real
-# device; --stall: it reads nothing (and sleeps) while the loop runs
-real_rec() {
-	rm -f "$TMP/real.ready"
-	"$BIN/tracecat" --match "real:$TD" --ring 67108864 "$@" \
-		--ready "$TMP/real.ready" >/dev/null 2>"$TMP/real.err" &
-	REC=$!
-	PIDS="$PIDS $REC"
-	wait_until 20 test -e "$TMP/real.ready" ||
-		fail "real-device recorder did not start: $(cat "$TMP/real.err")"
-}
-real_rec --stall
+real_rec "$TD" --stall
 stall_read=$(twice 0)
 stall_write=$(twice 1)
 kill "$REC"
 wait "$REC"
-real_rec
+real_rec "$TD"
 drain_read=$(twice 0)
 drain_write=$(twice 1)
 kill "$REC"

@@ -255,6 +255,22 @@ bpf_timing() {
 	sed -n 's/.*BPF program took \([0-9]*\) ns per event, \([0-9]*\) ns of it in bpf_get_stack() (\([0-9.]*\) frames.*/\1 \2 \3/p' "$1"
 }
 
+# real_rec BDF [tracecat options]: a recorder of the real device BDF, traced
+# by PCIem (tracecat, 64 MiB ring, records to /dev/null; --stall: it reads
+# nothing, and sleeps, until SIGUSR1), ready when this returns; its pid in
+# REC
+real_rec() {
+	_rr_td=$1
+	shift
+	rm -f "$TMP/real.ready"
+	"$BIN/tracecat" --match "real:$_rr_td" --ring 67108864 "$@" \
+		--ready "$TMP/real.ready" >/dev/null 2>"$TMP/real.err" &
+	REC=$!
+	PIDS="$PIDS $REC"
+	wait_until 20 test -e "$TMP/real.ready" ||
+		fail "real-device recorder did not start: $(cat "$TMP/real.err")"
+}
+
 # js FILE EXPR: EXPR (Python) over the JSON document r in FILE (a report);
 # -S (no site module): a quarter of Python's start-up under TCG, and the
 # standard library is all it needs
