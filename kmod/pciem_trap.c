@@ -622,7 +622,7 @@ static struct pciem_mapping *ctx_lookup(struct trap_ctx *c, unsigned long addr)
 {
 	struct pciem_mapping *m = c->m;
 
-	if (m && addr >= m->va && addr - m->va < m->npages * PAGE_SIZE)
+	if (m && map_holds(m, addr))
 		return m;
 	return map_lookup(addr);
 }

@@ -141,10 +141,6 @@ wall_untraced=$(workload)
 # real_rec [--stall] (tests/vm/lib.sh): a recorder of the device as a
 # real device; --stall: it reads nothing while the loop runs (its ring
 # holds every record), so the trap and the event write are alone
-real_stop() {
-	kill "$REC"
-	wait "$REC"
-}
 # keep VAR VALUE: VAR's best so far, and VALUE in this round's line
 keep() {
 	keep_best "$1" "$2"
@@ -171,14 +167,7 @@ real_rec "$TD"
 wall_real=$(workload)
 real_stop
 
-echo mmiotrace > $T/current_tracer || fail "cannot enable mmiotrace"
-cat $T/trace_pipe > /dev/null &
-PIPE=$!
-PIDS="$PIDS $PIPE"
-# rebind, so that the driver's ioremap happens under mmiotrace
-echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/unbind
-echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/bind
-wait_bound "$TDEV"
+mmiotrace_on "$TD"
 mmio_rounds=""
 r=1
 while [ $r -le "$REAL_ROUNDS" ]; do

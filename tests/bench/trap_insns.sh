@@ -39,27 +39,17 @@ floor=$(twice 2)
 real_rec "$TD" --stall
 stall_read=$(twice 0)
 stall_write=$(twice 1)
-kill "$REC"
-wait "$REC"
+real_stop
 real_rec "$TD"
 drain_read=$(twice 0)
 drain_write=$(twice 1)
-kill "$REC"
-wait "$REC"
+real_stop
 
-T=/sys/kernel/tracing
-echo mmiotrace > $T/current_tracer || fail "cannot enable mmiotrace"
-cat $T/trace_pipe > /dev/null &
-PIPE=$!
-PIDS="$PIDS $PIPE"
-# rebind, so that the driver's ioremap happens under mmiotrace
-echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/unbind
-echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/bind
-wait_bound "$TDEV"
+mmiotrace_on "$TD"
 mmio_read=$(twice 0)
 mmio_write=$(twice 1)
 echo "$TD" > /sys/bus/pci/drivers/pciem_testdrv/unbind
-echo nop > $T/current_tracer 2>/dev/null || true
+echo nop > /sys/kernel/tracing/current_tracer 2>/dev/null || true
 kill "$PIPE"
 
 # ratio "A1 A2" "B1 B2": the lower of the As over the lower of the Bs

@@ -271,6 +271,25 @@ real_rec() {
 		fail "real-device recorder did not start: $(cat "$TMP/real.err")"
 }
 
+# real_stop: the recorder real_rec started ends (SIGTERM)
+real_stop() {
+	kill "$REC"
+	wait "$REC"
+}
+
+# mmiotrace_on BDF: mmiotrace on, trace_pipe drained to /dev/null (its
+# reader's pid in PIPE), and the test driver rebound to the device BDF so
+# that its ioremap is traced
+mmiotrace_on() {
+	echo mmiotrace > /sys/kernel/tracing/current_tracer || fail "cannot enable mmiotrace"
+	cat /sys/kernel/tracing/trace_pipe > /dev/null &
+	PIPE=$!
+	PIDS="$PIDS $PIPE"
+	echo "$1" > /sys/bus/pci/drivers/pciem_testdrv/unbind
+	echo "$1" > /sys/bus/pci/drivers/pciem_testdrv/bind
+	wait_bound "/sys/bus/pci/devices/$1"
+}
+
 # js FILE EXPR: EXPR (Python) over the JSON document r in FILE (a report);
 # -S (no site module): a quarter of Python's start-up under TCG, and the
 # standard library is all it needs
